@@ -1,0 +1,44 @@
+/**
+ * The errors a run can end with. Simulated failures (a dropped message, a crashed node) are
+ * trace events, not exceptions; these are the three outcomes that are not: a bound was hit,
+ * a handler threw, or the input (a fault plan, an option) was invalid.
+ */
+
+/** Which bound a runaway run hit. */
+export type BoundName = 'eventsMax' | 'timeMaxMs';
+
+/** A run stopped because it reached one of its bounds: it did not finish on its own. */
+export class BoundExceededError extends Error {
+  override name = 'BoundExceededError';
+  constructor(
+    readonly bound: BoundName,
+    readonly limit: number,
+    readonly timeMs: number,
+    readonly events: number,
+  ) {
+    super(
+      bound === 'eventsMax'
+        ? `run stopped at its bound eventsMax=${limit}: ${events} events processed by t=${timeMs.toFixed(3)} ms without finishing (a runaway scenario, or raise eventsMax)`
+        : `run stopped at its bound timeMaxMs=${limit}: simulated time reached ${timeMs.toFixed(3)} ms with events still pending (a runaway scenario, or raise timeMaxMs)`,
+    );
+  }
+}
+
+/** A node's handler (or a scheduled callback) threw: reported with the time, node and event. */
+export class HandlerError extends Error {
+  override name = 'HandlerError';
+  constructor(
+    readonly timeMs: number,
+    readonly node: string | null,
+    readonly event: string,
+    override readonly cause: unknown,
+  ) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(`handler threw at t=${timeMs.toFixed(3)} ms on ${node ?? 'the simulation'} while handling ${event}: ${why}`);
+  }
+}
+
+/** User input the simulation cannot accept (a malformed fault plan, an unknown node). */
+export class InputError extends Error {
+  override name = 'InputError';
+}

@@ -1,0 +1,36 @@
+/**
+ * faultline's kernel: the public API. Scenarios, the CLI, the server, the browser and user
+ * tests import from here and nowhere deeper.
+ */
+export { AssertionError, assert } from './assert.ts';
+export { BoundExceededError, type BoundName, HandlerError, InputError } from './errors.ts';
+export { EventQueue } from './event-queue.ts';
+export {
+  describeFault,
+  FAULT_KINDS,
+  type Fault,
+  type FaultKind,
+  type FaultPlan,
+  FaultPlanSchema,
+  FaultSchema,
+  formatIssues,
+  nodesOfFault,
+  parseFaultPlan,
+} from './faults.ts';
+export { type Latency, LatencyModel, LatencySchema } from './latency.ts';
+export { Counter, Gauge, Histogram, type HistogramSummary, Metrics, type SeriesPoint, TimeSeries } from './metrics.ts';
+export { type LinkPatch, type LinkSpec, LinkSpecSchema, Network } from './network.ts';
+export { DurableStore, type InjectFault, NodeContext, type NodeHandlers, type NodeId, type Spawn, type TimerId } from './node.ts';
+export { RandomStreams, Stream, Zipf } from './random.ts';
+export {
+  type MessageStats,
+  type NodeStatus,
+  type RunOptions,
+  type RunOutcome,
+  Simulation,
+  type SimulationOptions,
+  type Violation,
+} from './simulation.ts';
+export { CallbackTrace, HashTrace, MemoryTrace, materialize, Row, TeeTrace, type TraceSink } from './trace.ts';
+export { type DropReason, type NoteLevel, TRACE_EVENT_TYPES, type TraceEvent, type TraceEventType } from './trace-event.ts';
+export { hashEvents, TraceHasher } from './trace-hash.ts';

@@ -1,0 +1,165 @@
+/**
+ * The network between nodes: per-link latency, loss, duplication and reordering, and the
+ * cuts that partitions make. Every directed pair (src, dst) has a link model (an index into
+ * a small table, so degrading one link does not allocate per message) and a cut flag.
+ * Partitions accumulate until `heal`; link degradations until `restore`.
+ */
+import { z } from 'zod';
+import { assert } from './assert.ts';
+import { type Latency, LatencyModel, LatencySchema } from './latency.ts';
+
+export const LinkSpecSchema = z
+  .object({
+    latency: LatencySchema.default({ kind: 'exponential', meanMs: 5, minMs: 1 }).describe('one-way delay distribution'),
+    lossRate: z.number().min(0).max(1).default(0).describe('probability a message is lost'),
+    duplicateRate: z.number().min(0).max(1).default(0).describe('probability a message is delivered twice'),
+    reorderRate: z.number().min(0).max(1).default(0).describe('probability a message is held back so later ones overtake it'),
+    fifo: z.boolean().default(false).describe('deliver messages on each link in send order (like one TCP connection)'),
+  })
+  .strict();
+
+/** How one directed link behaves. */
+export type LinkSpec = z.input<typeof LinkSpecSchema>;
+
+/** A compiled link: what the send path reads. */
+export class LinkModel {
+  readonly latency: LatencyModel;
+  readonly lossRate: number;
+  readonly duplicateRate: number;
+  readonly reorderRate: number;
+  readonly fifo: boolean;
+
+  constructor(readonly spec: Required<Omit<LinkSpec, 'latency'>> & { latency: Latency }) {
+    this.latency = new LatencyModel(spec.latency);
+    this.lossRate = spec.lossRate;
+    this.duplicateRate = spec.duplicateRate;
+    this.reorderRate = spec.reorderRate;
+    this.fifo = spec.fifo;
+  }
+}
+
+export function linkModel(spec: LinkSpec = {}): LinkModel {
+  const parsed = LinkSpecSchema.parse(spec);
+  return new LinkModel(parsed);
+}
+
+export interface LinkPatch {
+  latency?: Latency;
+  lossRate?: number;
+  duplicateRate?: number;
+  reorderRate?: number;
+}
+
+export class Network {
+  /** Number of nodes the matrices are sized for. */
+  size = 0;
+  /** cut[src * size + dst] = 1 when messages from src to dst are dropped. */
+  cut = new Uint8Array(0);
+  /** modelOf[src * size + dst] = index into `models`. */
+  modelOf = new Uint16Array(0);
+  /** lastDeliveryMs[src * size + dst]: for FIFO links, the latest scheduled delivery. */
+  lastDeliveryMs = new Float64Array(0);
+  models: LinkModel[];
+
+  constructor(readonly base: LinkModel) {
+    this.models = [base];
+  }
+
+  /** Grows the matrices to hold `n` nodes, keeping existing cuts and link models. */
+  resize(n: number): void {
+    assert(n >= this.size, 'the network only grows');
+    const old = this.size;
+    const cut = new Uint8Array(n * n);
+    const modelOf = new Uint16Array(n * n);
+    const last = new Float64Array(n * n);
+    for (let s = 0; s < old; s++) {
+      for (let d = 0; d < old; d++) {
+        cut[s * n + d] = this.cut[s * old + d]!;
+        modelOf[s * n + d] = this.modelOf[s * old + d]!;
+        last[s * n + d] = this.lastDeliveryMs[s * old + d]!;
+      }
+    }
+    this.cut = cut;
+    this.modelOf = modelOf;
+    this.lastDeliveryMs = last;
+    this.size = n;
+  }
+
+  isCut(src: number, dst: number): boolean {
+    return this.cut[src * this.size + dst] === 1;
+  }
+
+  model(src: number, dst: number): LinkModel {
+    return this.models[this.modelOf[src * this.size + dst]!]!;
+  }
+
+  /**
+   * Splits the nodes into groups; nodes in no group form one more group. Messages between
+   * different groups are dropped both ways, or only from earlier to later groups if `oneWay`.
+   */
+  partition(groups: readonly (readonly number[])[], oneWay: boolean): void {
+    const n = this.size;
+    const groupOf = new Int32Array(n).fill(groups.length);
+    groups.forEach((g, i) => {
+      for (const node of g) groupOf[node] = i;
+    });
+    for (let s = 0; s < n; s++) {
+      for (let d = 0; d < n; d++) {
+        const gs = groupOf[s]!;
+        const gd = groupOf[d]!;
+        if (gs === gd) continue;
+        if (!oneWay || gs < gd) this.cut[s * n + d] = 1;
+      }
+    }
+  }
+
+  /** Cuts group a from group b both ways; `via` keeps talking to both sides (a bridge). */
+  bridge(a: readonly number[], b: readonly number[], via: number): void {
+    const n = this.size;
+    for (const x of a) {
+      for (const y of b) {
+        if (x === via || y === via) continue;
+        this.cut[x * n + y] = 1;
+        this.cut[y * n + x] = 1;
+      }
+    }
+  }
+
+  heal(): void {
+    this.cut.fill(0);
+  }
+
+  /** Applies a patch to the links from `from` (all when null) to `to` (all when null). */
+  degrade(from: number | null, to: number | null, patch: LinkPatch): void {
+    const n = this.size;
+    const derived = new Map<number, number>();
+    for (let s = 0; s < n; s++) {
+      if (from !== null && s !== from) continue;
+      for (let d = 0; d < n; d++) {
+        if (to !== null && d !== to) continue;
+        const i = s * n + d;
+        const current = this.modelOf[i]!;
+        let next = derived.get(current);
+        if (next === undefined) {
+          const spec = this.models[current]!.spec;
+          assert(this.models.length < 65535, 'fewer than 65,535 distinct link models');
+          this.models.push(new LinkModel({ ...spec, ...definedOnly(patch) }));
+          next = this.models.length - 1;
+          derived.set(current, next);
+        }
+        this.modelOf[i] = next;
+      }
+    }
+  }
+
+  restore(): void {
+    this.modelOf.fill(0);
+    this.models = [this.base];
+  }
+}
+
+function definedOnly(patch: LinkPatch): LinkPatch {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(patch)) if (v !== undefined) out[k] = v;
+  return out as LinkPatch;
+}

@@ -1,0 +1,152 @@
+/**
+ * Seeded random streams, forked by name.
+ *
+ * Every draw in a simulation comes from a `Stream` derived from (seed, name) with
+ * seedrandom's alea generator. Streams are independent: drawing more from `workload` never
+ * shifts a single draw of `network/p2`, so switching strategy or adding a node leaves the
+ * workload and the fault schedule untouched (common random numbers).
+ *
+ * All transcendental maths (log, exp, sqrt, cos, pow) used for sampling lives here, under a
+ * golden test, so that a cross-engine difference would show at once.
+ */
+import seedrandom from 'seedrandom';
+import { assert } from './assert.ts';
+
+export class Stream {
+  private readonly prng: () => number;
+  private spareNormal = Number.NaN;
+
+  constructor(
+    readonly name: string,
+    seedKey: string,
+  ) {
+    this.prng = seedrandom.alea(seedKey);
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    return this.prng();
+  }
+
+  /** Uniform in [lo, hi). */
+  uniform(lo: number, hi: number): number {
+    return lo + (hi - lo) * this.prng();
+  }
+
+  /** Uniform integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.prng() * n);
+  }
+
+  /** Exponential with the given mean. */
+  exponential(mean: number): number {
+    return -mean * Math.log(1 - this.prng());
+  }
+
+  /** Normal(mean, sd) by Box-Muller; the second value of each pair is kept for the next call. */
+  normal(mean: number, sd: number): number {
+    let z = this.spareNormal;
+    if (Number.isNaN(z)) {
+      const u = 1 - this.prng();
+      const v = this.prng();
+      const r = Math.sqrt(-2 * Math.log(u));
+      z = r * Math.cos(2 * Math.PI * v);
+      this.spareNormal = r * Math.sin(2 * Math.PI * v);
+    } else {
+      this.spareNormal = Number.NaN;
+    }
+    return mean + sd * z;
+  }
+
+  /** Lognormal whose underlying normal has parameters (mu, sigma). */
+  lognormal(mu: number, sigma: number): number {
+    return Math.exp(this.normal(mu, sigma));
+  }
+
+  /** Pareto with scale xm (the minimum) and shape alpha. */
+  pareto(xm: number, alpha: number): number {
+    return xm / (1 - this.prng()) ** (1 / alpha);
+  }
+
+  /** True with probability p. */
+  bernoulli(p: number): boolean {
+    return this.prng() < p;
+  }
+
+  /** One element of a non-empty array, uniformly. */
+  pick<T>(items: readonly T[]): T {
+    assert(items.length > 0, 'pick from a non-empty array');
+    return items[Math.floor(this.prng() * items.length)]!;
+  }
+
+  /** A shuffled copy (Fisher-Yates). */
+  shuffle<T>(items: readonly T[]): T[] {
+    const out = items.slice();
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = Math.floor(this.prng() * (i + 1));
+      const tmp = out[i]!;
+      out[i] = out[j]!;
+      out[j] = tmp;
+    }
+    return out;
+  }
+}
+
+/**
+ * Zipf over ranks 0..n-1 with exponent s: rank k is drawn with probability proportional to
+ * 1/(k+1)^s. The cumulative table is built once, so a draw is one uniform and a binary search.
+ */
+export class Zipf {
+  private readonly cdf: Float64Array;
+
+  constructor(
+    readonly n: number,
+    readonly s: number,
+  ) {
+    assert(Number.isInteger(n) && n >= 1, 'Zipf n is a positive integer');
+    assert(s >= 0, 'Zipf exponent is not negative');
+    this.cdf = new Float64Array(n);
+    let total = 0;
+    for (let k = 0; k < n; k++) {
+      total += 1 / (k + 1) ** s;
+      this.cdf[k] = total;
+    }
+    for (let k = 0; k < n; k++) this.cdf[k]! /= total;
+  }
+
+  /** Probability of rank k. */
+  probability(k: number): number {
+    return k === 0 ? this.cdf[0]! : this.cdf[k]! - this.cdf[k - 1]!;
+  }
+
+  sample(stream: Stream): number {
+    const u = stream.next();
+    let lo = 0;
+    let hi = this.n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.cdf[mid]! > u) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+}
+
+/** The named streams of one run, all derived from one seed. */
+export class RandomStreams {
+  private readonly streams = new Map<string, Stream>();
+
+  constructor(readonly seed: number) {
+    assert(Number.isSafeInteger(seed), 'seed is a safe integer');
+  }
+
+  /** The stream named `name`; the same object on every call with that name. */
+  stream(name: string): Stream {
+    let s = this.streams.get(name);
+    if (s === undefined) {
+      s = new Stream(name, `faultline:${this.seed}:${name}`);
+      this.streams.set(name, s);
+    }
+    return s;
+  }
+}

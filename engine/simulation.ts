@@ -1,0 +1,631 @@
+/**
+ * Simulation: the world of one run. It owns the virtual clock, the event queue, the seeded
+ * random streams, the nodes, the network, the fault plan, the metrics and the trace.
+ *
+ * `step()` runs exactly one event; `run()` only calls `step()` until a stop condition or a
+ * bound. Events are records in parallel arrays indexed by a slot number (no object or
+ * closure per event on the hot path); the queue orders slots by (time, seq). Everything is
+ * synchronous and deterministic: the same seed, nodes and fault plan give the same trace.
+ */
+import { assert } from './assert.ts';
+import { BoundExceededError, HandlerError, InputError } from './errors.ts';
+import { EventQueue } from './event-queue.ts';
+import { describeFault, type Fault, type FaultPlan, nodesOfFault } from './faults.ts';
+import { Metrics } from './metrics.ts';
+import { type LinkSpec, linkModel, Network } from './network.ts';
+import { DurableStore, type InjectFault, NodeContext, type NodeHandlers, type NodeHost, type NodeId, type Spawn, type TimerId } from './node.ts';
+import { RandomStreams, type Stream } from './random.ts';
+import { DROP_LOSS, DROP_NODE_DOWN, DROP_PARTITION, Row, type TraceSink } from './trace.ts';
+import type { NoteLevel } from './trace-event.ts';
+
+// Event record kinds.
+const TIMER = 0;
+const DELIVER = 1;
+const FAULT = 2;
+const CALL = 3;
+const CANCELLED = 4;
+
+// Node status.
+const UP = 0;
+const DOWN = 1;
+const PAUSED = 2;
+
+/** Slots per generation in a timer handle: handle = generation * SLOT_SPACE + slot. */
+const SLOT_SPACE = 2 ** 24;
+
+export type NodeStatus = 'up' | 'down' | 'paused';
+const STATUS_NAMES: readonly NodeStatus[] = ['up', 'down', 'paused'];
+
+export interface SimulationOptions {
+  /** The run's seed; every random stream derives from it. */
+  seed: number;
+  /** Where trace events go; null (the default) records nothing and costs nothing. */
+  trace?: (TraceSink & { names: readonly string[] }) | null;
+  /** The default link between any two nodes. */
+  network?: LinkSpec;
+}
+
+export interface RunOptions {
+  /** Stop (normally) before the first event later than this time. */
+  untilMs?: number;
+  /** Bound: a run that processes more events than this is a runaway (error). Default 50,000,000. */
+  eventsMax?: number;
+  /** Bound: a run whose clock passes this time is a runaway (error). Default: untilMs if set, else 1e12. */
+  timeMaxMs?: number;
+  /** Stop (normally) once this many events have been processed in total (benchmarks, stepping). */
+  stopAfterEvents?: number;
+}
+
+export interface RunOutcome {
+  /** `until`: reached untilMs; `idle`: nothing left to do; `events`: reached stopAfterEvents. */
+  reason: 'until' | 'idle' | 'events';
+  timeMs: number;
+  events: number;
+}
+
+export interface Violation {
+  t: number;
+  invariant: string;
+  message: string;
+  node?: string;
+}
+
+/** Message accounting: sent + duplicated = delivered + dropped + inFlight at every moment. */
+export interface MessageStats {
+  sent: number;
+  duplicated: number;
+  delivered: number;
+  dropped: number;
+  inFlight: number;
+}
+
+class SimNode {
+  status = UP;
+  incarnation = 0;
+  handlers: NodeHandlers<unknown> | null = null;
+  slowFactor = 1;
+  /** Slots held while the node is paused, in arrival order. */
+  deferred: number[] = [];
+  constructor(
+    readonly id: NodeId,
+    readonly name: string,
+    readonly spawn: Spawn<unknown>,
+    readonly rng: Stream,
+    readonly netRng: Stream,
+    readonly durable: DurableStore,
+  ) {}
+}
+
+export class Simulation implements NodeHost {
+  /** Current simulated time in ms. */
+  now = 0;
+  readonly seed: number;
+  readonly random: RandomStreams;
+  readonly network: Network;
+  readonly metrics: Metrics;
+  readonly violations: Violation[] = [];
+  readonly trace: (TraceSink & { names: readonly string[] }) | null;
+  /** True when a trace sink listens. */
+  readonly tracing: boolean;
+
+  private readonly queue = new EventQueue(1024);
+  private readonly nodes: SimNode[] = [];
+  private readonly names: string[] = [];
+  private readonly ids = new Map<string, NodeId>();
+  private readonly injectors = new Map<string, (fault: InjectFault) => void>();
+  private started = false;
+  private processed = 0;
+  private nextMessageId = 0;
+  private readonly stats: MessageStats = { sent: 0, duplicated: 0, delivered: 0, dropped: 0, inFlight: 0 };
+
+  // Event records, indexed by slot.
+  private kind = new Uint8Array(1024);
+  private target = new Int32Array(1024);
+  private source = new Int32Array(1024);
+  private incarnation = new Int32Array(1024);
+  private ident = new Float64Array(1024);
+  private generation = new Uint32Array(1024);
+  private payload: unknown[] = new Array(1024).fill(undefined);
+  private free = new Int32Array(1024);
+  private freeCount = 0;
+  private slotCount = 0;
+
+  constructor(options: SimulationOptions) {
+    this.seed = options.seed;
+    this.random = new RandomStreams(options.seed);
+    this.network = new Network(linkModel(options.network));
+    this.trace = options.trace ?? null;
+    this.tracing = this.trace !== null;
+    if (this.trace !== null) this.trace.names = this.names;
+    this.metrics = new Metrics(
+      () => this.now,
+      (name, value) => {
+        if (this.trace !== null) this.trace.record(this.now, Row.Metric, -1, -1, value, name);
+      },
+    );
+  }
+
+  // ---------------------------------------------------------------- topology
+
+  /** Adds a node. Its spawn function runs when the run starts (or at once if it has). */
+  addNode<M>(name: string, spawn: Spawn<M>): NodeId {
+    if (this.ids.has(name)) throw new InputError(`node '${name}' already exists`);
+    if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(name)) throw new InputError(`node name '${name}' must be 1-64 letters, digits or _ . : -`);
+    const id = this.nodes.length;
+    const node = new SimNode(id, name, spawn as Spawn<unknown>, this.random.stream(`node/${name}`), this.random.stream(`network/${name}`), new DurableStore());
+    this.nodes.push(node);
+    this.names.push(name);
+    this.ids.set(name, id);
+    this.network.resize(this.nodes.length);
+    if (this.started) this.spawn(node);
+    return id;
+  }
+
+  nodeId(name: string): NodeId {
+    const id = this.ids.get(name);
+    if (id === undefined) throw new InputError(`no node named '${name}'; nodes are: ${this.names.join(', ')}`);
+    return id;
+  }
+
+  nodeName(node: NodeId): string {
+    return this.names[node]!;
+  }
+
+  get nodeNames(): readonly string[] {
+    return this.names;
+  }
+
+  status(node: NodeId): NodeStatus {
+    return STATUS_NAMES[this.nodes[node]!.status]!;
+  }
+
+  durable(node: NodeId): DurableStore {
+    return this.nodes[node]!.durable;
+  }
+
+  isCurrent(node: NodeId, incarnation: number): boolean {
+    const n = this.nodes[node]!;
+    return n.incarnation === incarnation && n.status !== DOWN;
+  }
+
+  /** Registers the handler of a scenario-defined fault (`inject` without a node). */
+  onInject(name: string, handler: (fault: InjectFault) => void): void {
+    this.injectors.set(name, handler);
+  }
+
+  // ---------------------------------------------------------------- scheduling
+
+  /** Calls `fn` at simulated time `timeMs` (not a node event: it survives any crash). */
+  at(timeMs: number, fn: () => void): void {
+    assert(Number.isFinite(timeMs), 'timeMs is finite');
+    const slot = this.allocate(CALL, -1, -1, 0, 0, fn);
+    this.queue.push(Math.max(timeMs, this.now), slot);
+  }
+
+  after(delayMs: number, fn: () => void): void {
+    assert(delayMs >= 0, 'delayMs is not negative');
+    this.at(this.now + delayMs, fn);
+  }
+
+  /** Calls `fn` every `periodMs`, first at `startMs`, while `fn` returns anything but false and the time is below `untilMs`. */
+  every(periodMs: number, fn: () => boolean | undefined, startMs = this.now, untilMs = Number.POSITIVE_INFINITY): void {
+    assert(periodMs > 0, 'periodMs is positive');
+    const tick = (): void => {
+      if (fn() === false) return;
+      const next = this.now + periodMs;
+      if (next <= untilMs) this.at(next, tick);
+    };
+    if (startMs <= untilMs) this.at(startMs, tick);
+  }
+
+  /** Schedules every fault of a plan. Node names are checked here, with a clear error. */
+  schedulePlan(plan: FaultPlan): void {
+    plan.forEach((fault, index) => {
+      for (const name of nodesOfFault(fault)) {
+        if (!this.ids.has(name)) {
+          throw new InputError(`faults[${index}] (${fault.kind}) names node '${name}', which does not exist; nodes are: ${this.names.join(', ')}`);
+        }
+      }
+      if (fault.kind === 'inject' && fault.node === undefined && !this.injectors.has(fault.name)) {
+        const known = [...this.injectors.keys()];
+        throw new InputError(
+          `faults[${index}] injects '${fault.name}', which this simulation does not define; it defines: ${known.length ? known.join(', ') : 'none'}`,
+        );
+      }
+      const slot = this.allocate(FAULT, -1, -1, 0, index, fault);
+      this.queue.push(Math.max(fault.at, this.now), slot);
+    });
+  }
+
+  // ---------------------------------------------------------------- node operations (NodeHost)
+
+  send(from: NodeId, to: NodeId, msg: unknown): void {
+    const net = this.network;
+    const index = from * net.size + to;
+    const id = this.nextMessageId++;
+    this.stats.sent++;
+    const trace = this.trace;
+    if (trace !== null) trace.record(this.now, Row.Send, from, to, id, msg);
+    if (net.cut[index] === 1) {
+      this.stats.dropped++;
+      if (trace !== null) trace.record(this.now, Row.Drop, from, to, DROP_PARTITION, { id, msg });
+      return;
+    }
+    const link = net.models[net.modelOf[index]!]!;
+    const rng = this.nodes[from]!.netRng;
+    if (link.lossRate > 0 && rng.next() < link.lossRate) {
+      this.stats.dropped++;
+      if (trace !== null) trace.record(this.now, Row.Drop, from, to, DROP_LOSS, { id, msg });
+      return;
+    }
+    this.scheduleDelivery(from, to, id, msg, index, link.latency.sample(rng), link.reorderRate > 0 && rng.next() < link.reorderRate, link.fifo);
+    if (link.duplicateRate > 0 && rng.next() < link.duplicateRate) {
+      this.stats.duplicated++;
+      if (trace !== null) trace.record(this.now, Row.Duplicate, from, to, id, null);
+      this.scheduleDelivery(from, to, id, msg, index, link.latency.sample(rng), false, false);
+    }
+  }
+
+  private scheduleDelivery(from: NodeId, to: NodeId, id: number, msg: unknown, index: number, delayMs: number, held: boolean, fifo: boolean): void {
+    let at = this.now + delayMs;
+    if (held) at += 2 * this.network.models[this.network.modelOf[index]!]!.latency.sample(this.nodes[from]!.netRng);
+    if (fifo) {
+      const last = this.network.lastDeliveryMs;
+      if (at < last[index]!) at = last[index]!;
+      last[index] = at;
+    }
+    this.stats.inFlight++;
+    const slot = this.allocate(DELIVER, to, from, 0, id, msg);
+    this.queue.push(at, slot);
+  }
+
+  setTimer(node: NodeId, incarnation: number, delayMs: number, tag: unknown): TimerId {
+    assert(delayMs >= 0, 'timer delayMs is not negative');
+    const n = this.nodes[node]!;
+    const slot = this.allocate(TIMER, node, -1, incarnation, 0, tag);
+    const handle = this.generation[slot]! * SLOT_SPACE + slot;
+    this.ident[slot] = handle;
+    this.queue.push(this.now + delayMs * n.slowFactor, slot);
+    return handle;
+  }
+
+  cancelTimer(handle: TimerId): void {
+    const slot = handle % SLOT_SPACE;
+    const gen = (handle - slot) / SLOT_SPACE;
+    if (this.generation[slot] === gen && this.kind[slot] === TIMER) this.kind[slot] = CANCELLED;
+  }
+
+  note(text: string | (() => string), level: NoteLevel = 'info', node: NodeId = -1): void {
+    if (this.trace !== null) this.trace.record(this.now, Row.Note, node, -1, 0, { text: typeof text === 'function' ? text() : text, level });
+  }
+
+  state(node: NodeId, state: string, detail?: string): void {
+    if (this.trace !== null) this.trace.record(this.now, Row.State, node, -1, 0, detail === undefined ? { state } : { state, detail });
+  }
+
+  /** Records an invariant violation at the current time. */
+  violate(invariant: string, message: string, node: NodeId = -1): void {
+    const v: Violation = { t: this.now, invariant, message };
+    if (node >= 0) v.node = this.names[node]!;
+    this.violations.push(v);
+    if (this.trace !== null) this.trace.record(this.now, Row.Violation, node, -1, 0, { invariant, message });
+  }
+
+  // ---------------------------------------------------------------- running
+
+  /** Number of events processed so far. */
+  get events(): number {
+    return this.processed;
+  }
+
+  get pending(): number {
+    return this.queue.size;
+  }
+
+  get messageStats(): Readonly<MessageStats> {
+    return this.stats;
+  }
+
+  /** Spawns every node (once). Called by run(); call it directly to inspect nodes before running. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    for (const node of this.nodes) this.spawn(node);
+  }
+
+  run(options: RunOptions = {}): RunOutcome {
+    const untilMs = options.untilMs ?? Number.POSITIVE_INFINITY;
+    const eventsMax = options.eventsMax ?? 50_000_000;
+    const timeMaxMs = options.timeMaxMs ?? (Number.isFinite(untilMs) ? untilMs : 1e12);
+    const stopAfter = options.stopAfterEvents ?? Number.POSITIVE_INFINITY;
+    assert(!(untilMs < this.now), 'untilMs is not in the past');
+    this.start();
+    const queue = this.queue;
+    for (;;) {
+      if (this.processed >= stopAfter) return { reason: 'events', timeMs: this.now, events: this.processed };
+      const t = queue.peekTime();
+      if (t > untilMs) {
+        if (Number.isFinite(untilMs)) this.now = untilMs;
+        return { reason: t === Number.POSITIVE_INFINITY ? 'idle' : 'until', timeMs: this.now, events: this.processed };
+      }
+      if (t === Number.POSITIVE_INFINITY) return { reason: 'idle', timeMs: this.now, events: this.processed };
+      if (this.processed >= eventsMax) throw new BoundExceededError('eventsMax', eventsMax, this.now, this.processed);
+      if (t > timeMaxMs) throw new BoundExceededError('timeMaxMs', timeMaxMs, t, this.processed);
+      this.step();
+    }
+  }
+
+  /** Runs exactly one pending event (cancelled timers are discarded without counting). Returns false when idle. */
+  step(): boolean {
+    const queue = this.queue;
+    if (queue.size === 0) return false;
+    const t = queue.peekTime();
+    const slot = queue.pop();
+    assert(t >= this.now, 'time never goes backwards');
+    this.now = t;
+    const kind = this.kind[slot]!;
+    const target = this.target[slot]!;
+    const body = this.payload[slot];
+    try {
+      switch (kind) {
+        case TIMER: {
+          const node = this.nodes[target]!;
+          if (node.incarnation !== this.incarnation[slot] || node.status === DOWN) {
+            this.release(slot);
+            return true;
+          }
+          if (node.status === PAUSED) {
+            node.deferred.push(slot);
+            return true;
+          }
+          const id = this.ident[slot]!;
+          this.release(slot);
+          this.processed++;
+          if (this.trace !== null) this.trace.record(t, Row.Timer, target, -1, id, body);
+          const handlers = node.handlers!;
+          if (handlers.onTimer !== undefined) handlers.onTimer(body, id);
+          return true;
+        }
+        case DELIVER: {
+          const node = this.nodes[target]!;
+          if (node.status === PAUSED) {
+            node.deferred.push(slot);
+            return true;
+          }
+          const from = this.source[slot]!;
+          const id = this.ident[slot]!;
+          this.release(slot);
+          this.processed++;
+          this.stats.inFlight--;
+          if (node.status === DOWN) {
+            this.dropArrival(from, target, id, body, DROP_NODE_DOWN);
+            return true;
+          }
+          if (this.network.cut[from * this.network.size + target] === 1) {
+            this.dropArrival(from, target, id, body, DROP_PARTITION);
+            return true;
+          }
+          this.stats.delivered++;
+          if (this.trace !== null) this.trace.record(t, Row.Deliver, from, target, id, body);
+          const handlers = node.handlers!;
+          if (handlers.onMessage !== undefined) handlers.onMessage(from, body);
+          return true;
+        }
+        case FAULT:
+          this.release(slot);
+          this.processed++;
+          this.apply(body as Fault);
+          return true;
+        case CALL:
+          this.release(slot);
+          this.processed++;
+          (body as () => void)();
+          return true;
+        default:
+          this.release(slot);
+          return true;
+      }
+    } catch (error) {
+      if (error instanceof HandlerError || error instanceof BoundExceededError) throw error;
+      throw new HandlerError(t, target >= 0 ? this.names[target]! : null, this.describeEvent(kind, body), error);
+    }
+  }
+
+  private describeEvent(kind: number, body: unknown): string {
+    const show = (v: unknown): string => {
+      try {
+        const s = JSON.stringify(v);
+        return s === undefined ? String(v) : s.length > 200 ? `${s.slice(0, 200)}...` : s;
+      } catch {
+        return String(v);
+      }
+    };
+    switch (kind) {
+      case TIMER:
+        return `timer ${show(body)}`;
+      case DELIVER:
+        return `message ${show(body)}`;
+      case FAULT:
+        return `fault: ${describeFault(body as Fault)}`;
+      default:
+        return 'a scheduled callback';
+    }
+  }
+
+  private dropArrival(from: NodeId, to: NodeId, id: number, msg: unknown, reason: number): void {
+    this.stats.dropped++;
+    if (this.trace !== null) this.trace.record(this.now, Row.Drop, from, to, reason, { id, msg });
+  }
+
+  // ---------------------------------------------------------------- faults
+
+  /** Applies one fault now. The fault plan is the only caller besides healAll. */
+  private apply(fault: Fault): void {
+    const trace = this.trace;
+    switch (fault.kind) {
+      case 'crash':
+        return this.crash(this.nodeId(fault.node));
+      case 'restart':
+        return this.restart(this.nodeId(fault.node));
+      case 'pause': {
+        const node = this.nodes[this.nodeId(fault.node)]!;
+        if (node.status !== UP) return this.note(`${node.name} is not running, so it cannot pause`, 'info', node.id);
+        node.status = PAUSED;
+        if (trace !== null) trace.record(this.now, Row.Pause, node.id, -1, 0, null);
+        return;
+      }
+      case 'resume':
+        return this.resume(this.nodeId(fault.node));
+      case 'slow': {
+        const node = this.nodes[this.nodeId(fault.node)]!;
+        node.slowFactor = fault.factor;
+        if (trace !== null) trace.record(this.now, Row.Slow, node.id, -1, fault.factor, null);
+        return;
+      }
+      case 'partition':
+        this.network.partition(
+          fault.groups.map((g) => g.map((n) => this.nodeId(n))),
+          fault.oneWay ?? false,
+        );
+        if (trace !== null) trace.record(this.now, Row.Partition, -1, -1, 0, fault);
+        return;
+      case 'bridge':
+        this.network.bridge(
+          fault.groups[0].map((n) => this.nodeId(n)),
+          fault.groups[1].map((n) => this.nodeId(n)),
+          this.nodeId(fault.via),
+        );
+        if (trace !== null) trace.record(this.now, Row.Partition, -1, -1, 0, fault);
+        return;
+      case 'heal':
+        this.network.heal();
+        if (trace !== null) trace.record(this.now, Row.Heal, -1, -1, 0, null);
+        return;
+      case 'degrade':
+        this.network.degrade(fault.from === undefined ? null : this.nodeId(fault.from), fault.to === undefined ? null : this.nodeId(fault.to), fault);
+        if (trace !== null) trace.record(this.now, Row.Degrade, -1, -1, 0, fault);
+        return;
+      case 'restore':
+        this.network.restore();
+        if (trace !== null) trace.record(this.now, Row.Restore, -1, -1, 0, null);
+        return;
+      case 'inject': {
+        if (trace !== null) trace.record(this.now, Row.Inject, fault.node === undefined ? -1 : this.nodeId(fault.node), -1, 0, fault);
+        if (fault.node === undefined) {
+          this.injectors.get(fault.name)!(fault);
+          return;
+        }
+        const node = this.nodes[this.nodeId(fault.node)]!;
+        if (node.status !== UP) return this.note(`${fault.name} aimed at ${node.name} has no effect: it is ${STATUS_NAMES[node.status]}`, 'info', node.id);
+        node.handlers!.onInject?.(fault);
+        return;
+      }
+    }
+  }
+
+  private crash(id: NodeId): void {
+    const node = this.nodes[id]!;
+    if (node.status === DOWN) return this.note(`${node.name} is already down`, 'info', id);
+    node.status = DOWN;
+    node.incarnation++;
+    node.handlers = null;
+    node.slowFactor = 1;
+    // What waited for a paused node dies with it: timers vanish, arrivals are dropped.
+    for (const slot of node.deferred) {
+      if (this.kind[slot] === DELIVER) {
+        this.stats.inFlight--;
+        this.dropArrival(this.source[slot]!, id, this.ident[slot]!, this.payload[slot], DROP_NODE_DOWN);
+      }
+      this.release(slot);
+    }
+    node.deferred = [];
+    if (this.trace !== null) this.trace.record(this.now, Row.Crash, id, -1, 0, null);
+  }
+
+  private restart(id: NodeId): void {
+    const node = this.nodes[id]!;
+    if (node.status !== DOWN) return this.note(`${node.name} is running, so there is nothing to restart`, 'info', id);
+    node.status = UP;
+    if (this.trace !== null) this.trace.record(this.now, Row.Restart, id, -1, 0, null);
+    this.spawn(node);
+  }
+
+  private resume(id: NodeId): void {
+    const node = this.nodes[id]!;
+    if (node.status !== PAUSED) return this.note(`${node.name} is not paused`, 'info', id);
+    node.status = UP;
+    if (this.trace !== null) this.trace.record(this.now, Row.Resume, id, -1, 0, null);
+    // What arrived during the stall is handled now, in arrival order.
+    for (const slot of node.deferred) this.queue.push(this.now, slot);
+    node.deferred = [];
+  }
+
+  /**
+   * Ends every fault at once: restarts crashed nodes, resumes paused ones, restores speed,
+   * heals partitions and restores links. Liveness is judged only after this.
+   */
+  healAll(): void {
+    const trace = this.trace;
+    for (const node of this.nodes) {
+      if (node.status === DOWN) this.restart(node.id);
+      else if (node.status === PAUSED) this.resume(node.id);
+      if (node.slowFactor !== 1) {
+        node.slowFactor = 1;
+        if (trace !== null) trace.record(this.now, Row.Slow, node.id, -1, 1, null);
+      }
+    }
+    this.network.heal();
+    this.network.restore();
+    if (trace !== null) {
+      trace.record(this.now, Row.Heal, -1, -1, 0, null);
+      trace.record(this.now, Row.Restore, -1, -1, 0, null);
+    }
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private spawn(node: SimNode): void {
+    const ctx = new NodeContext<unknown>(this, node.id, node.name, node.incarnation, node.rng, node.durable);
+    node.handlers = node.spawn(ctx);
+  }
+
+  private allocate(kind: number, target: number, source: number, incarnation: number, ident: number, payload: unknown): number {
+    let slot: number;
+    if (this.freeCount > 0) slot = this.free[--this.freeCount]!;
+    else {
+      if (this.slotCount === this.kind.length) this.growSlots();
+      slot = this.slotCount++;
+    }
+    this.kind[slot] = kind;
+    this.target[slot] = target;
+    this.source[slot] = source;
+    this.incarnation[slot] = incarnation;
+    this.ident[slot] = ident;
+    this.payload[slot] = payload;
+    return slot;
+  }
+
+  private release(slot: number): void {
+    this.generation[slot]!++;
+    this.payload[slot] = undefined;
+    this.free[this.freeCount++] = slot;
+  }
+
+  private growSlots(): void {
+    const cap = this.kind.length * 2;
+    assert(cap <= SLOT_SPACE, 'fewer than 16,777,216 pending events');
+    const grow = <T extends Uint8Array | Int32Array | Uint32Array | Float64Array>(old: T, make: (n: number) => T): T => {
+      const next = make(cap);
+      next.set(old);
+      return next;
+    };
+    this.kind = grow(this.kind, (n) => new Uint8Array(n));
+    this.target = grow(this.target, (n) => new Int32Array(n));
+    this.source = grow(this.source, (n) => new Int32Array(n));
+    this.incarnation = grow(this.incarnation, (n) => new Int32Array(n));
+    this.ident = grow(this.ident, (n) => new Float64Array(n));
+    this.generation = grow(this.generation, (n) => new Uint32Array(n));
+    this.free = grow(this.free, (n) => new Int32Array(n));
+    for (let i = this.payload.length; i < cap; i++) this.payload.push(undefined);
+  }
+}

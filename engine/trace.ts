@@ -1,0 +1,225 @@
+/**
+ * Trace recording. The simulation reports each event to a `TraceSink` as a handful of
+ * numbers and one object reference (`record`); with no sink attached it does no trace work
+ * at all. Sinks:
+ *  - `MemoryTrace` keeps the rows columnar (typed arrays plus one object column) and
+ *    materializes typed `TraceEvent`s only when read;
+ *  - `CallbackTrace` materializes each event and hands it to a function (streaming);
+ *  - `HashTrace` folds each event's canonical encoding into the trace hash, storing nothing.
+ */
+import type { DropReason, NoteLevel, TraceEvent } from './trace-event.ts';
+import { TraceHasher } from './trace-hash.ts';
+
+/** Row kinds, in the order of TRACE_EVENT_TYPES. */
+export const Row = {
+  Send: 0,
+  Deliver: 1,
+  Drop: 2,
+  Duplicate: 3,
+  Timer: 4,
+  Crash: 5,
+  Restart: 6,
+  Pause: 7,
+  Resume: 8,
+  Slow: 9,
+  Partition: 10,
+  Heal: 11,
+  Degrade: 12,
+  Restore: 13,
+  Inject: 14,
+  State: 15,
+  Metric: 16,
+  Violation: 17,
+  Note: 18,
+} as const;
+export type Row = (typeof Row)[keyof typeof Row];
+
+const DROP_REASONS: readonly DropReason[] = ['loss', 'partition', 'node-down'];
+export const DROP_LOSS = 0;
+export const DROP_PARTITION = 1;
+export const DROP_NODE_DOWN = 2;
+
+/**
+ * A row: time, kind, node `a` (sender / the node concerned, -1 for none), node `b` (receiver,
+ * -1 for none), a number `n` (message id, timer id, drop reason, metric value, slow factor),
+ * and an object `o` (payload, tag, fault, note...).
+ */
+export interface TraceSink {
+  record(t: number, kind: Row, a: number, b: number, n: number, o: unknown): void;
+}
+
+/** Turns a row into a typed event. `names` maps node indices to node names. */
+export function materialize(names: readonly string[], t: number, kind: Row, a: number, b: number, n: number, o: unknown): TraceEvent {
+  const node = a >= 0 ? names[a]! : undefined;
+  switch (kind) {
+    case Row.Send:
+      return { type: 'send', t, id: n, from: node!, to: names[b]!, msg: o };
+    case Row.Deliver:
+      return { type: 'deliver', t, id: n, from: node!, to: names[b]!, msg: o };
+    case Row.Drop: {
+      const drop = o as { id: number; msg: unknown };
+      return { type: 'drop', t, id: drop.id, from: node!, to: names[b]!, reason: DROP_REASONS[n]!, msg: drop.msg };
+    }
+    case Row.Duplicate:
+      return { type: 'duplicate', t, id: n, from: node!, to: names[b]! };
+    case Row.Timer:
+      return { type: 'timer', t, node: node!, id: n, tag: o };
+    case Row.Crash:
+      return { type: 'crash', t, node: node! };
+    case Row.Restart:
+      return { type: 'restart', t, node: node! };
+    case Row.Pause:
+      return { type: 'pause', t, node: node! };
+    case Row.Resume:
+      return { type: 'resume', t, node: node! };
+    case Row.Slow:
+      return { type: 'slow', t, node: node!, factor: n };
+    case Row.Partition:
+      return { type: 'partition', t, fault: o as never };
+    case Row.Heal:
+      return { type: 'heal', t };
+    case Row.Degrade:
+      return { type: 'degrade', t, fault: o as never };
+    case Row.Restore:
+      return { type: 'restore', t };
+    case Row.Inject:
+      return { type: 'inject', t, fault: o as never };
+    case Row.State: {
+      const s = o as { state: string; detail?: string };
+      return s.detail === undefined ? { type: 'state', t, node: node!, state: s.state } : { type: 'state', t, node: node!, state: s.state, detail: s.detail };
+    }
+    case Row.Metric:
+      return node === undefined ? { type: 'metric', t, name: o as string, value: n } : { type: 'metric', t, name: o as string, value: n, node };
+    case Row.Violation: {
+      const v = o as { invariant: string; message: string };
+      return node === undefined
+        ? { type: 'violation', t, invariant: v.invariant, message: v.message }
+        : { type: 'violation', t, invariant: v.invariant, message: v.message, node };
+    }
+    case Row.Note: {
+      const note = o as { text: string; level: NoteLevel };
+      return node === undefined ? { type: 'note', t, text: note.text, level: note.level } : { type: 'note', t, text: note.text, level: note.level, node };
+    }
+  }
+}
+
+/** Keeps every row in growable columns; events are materialized on read. */
+export class MemoryTrace implements TraceSink {
+  private t = new Float64Array(1 << 12);
+  private kind = new Uint8Array(1 << 12);
+  private a = new Int32Array(1 << 12);
+  private b = new Int32Array(1 << 12);
+  private n = new Float64Array(1 << 12);
+  private o: unknown[] = [];
+  private count = 0;
+  /** Node names by index; the simulation appends to it as nodes are added. */
+  names: readonly string[] = [];
+
+  get length(): number {
+    return this.count;
+  }
+
+  record(t: number, kind: Row, a: number, b: number, n: number, o: unknown): void {
+    const i = this.count;
+    if (i === this.t.length) this.grow();
+    this.t[i] = t;
+    this.kind[i] = kind;
+    this.a[i] = a;
+    this.b[i] = b;
+    this.n[i] = n;
+    this.o.push(o);
+    this.count = i + 1;
+  }
+
+  /** The time of row i (cheap: no materialization). */
+  timeAt(i: number): number {
+    return this.t[i]!;
+  }
+
+  /** The type of row i (cheap: no materialization). */
+  kindAt(i: number): Row {
+    return this.kind[i]! as Row;
+  }
+
+  /** Row i as a typed event. */
+  at(i: number): TraceEvent {
+    return materialize(this.names, this.t[i]!, this.kind[i]! as Row, this.a[i]!, this.b[i]!, this.n[i]!, this.o[i]);
+  }
+
+  /** Every event, in order. */
+  events(): TraceEvent[] {
+    const out = new Array<TraceEvent>(this.count);
+    for (let i = 0; i < this.count; i++) out[i] = this.at(i);
+    return out;
+  }
+
+  /** The trace hash of everything recorded so far. */
+  hash(): string {
+    const h = new TraceHasher();
+    for (let i = 0; i < this.count; i++) h.add(this.at(i));
+    return h.digest();
+  }
+
+  private grow(): void {
+    const cap = this.t.length * 2;
+    const t = new Float64Array(cap);
+    t.set(this.t);
+    this.t = t;
+    const kind = new Uint8Array(cap);
+    kind.set(this.kind);
+    this.kind = kind;
+    const a = new Int32Array(cap);
+    a.set(this.a);
+    this.a = a;
+    const b = new Int32Array(cap);
+    b.set(this.b);
+    this.b = b;
+    const n = new Float64Array(cap);
+    n.set(this.n);
+    this.n = n;
+  }
+}
+
+/** Materializes each event and passes it on as it happens. */
+export class CallbackTrace implements TraceSink {
+  names: readonly string[] = [];
+  constructor(private readonly onEvent: (event: TraceEvent) => void) {}
+
+  record(t: number, kind: Row, a: number, b: number, n: number, o: unknown): void {
+    this.onEvent(materialize(this.names, t, kind, a, b, n, o));
+  }
+}
+
+/** Folds every event into the trace hash and keeps nothing else. */
+export class HashTrace implements TraceSink {
+  names: readonly string[] = [];
+  private readonly hasher = new TraceHasher();
+  count = 0;
+
+  record(t: number, kind: Row, a: number, b: number, n: number, o: unknown): void {
+    this.count++;
+    this.hasher.add(materialize(this.names, t, kind, a, b, n, o));
+  }
+
+  hash(): string {
+    return this.hasher.digest();
+  }
+}
+
+/** Sends every row to several sinks (e.g. memory for the UI and a hash for the CLI). */
+export class TeeTrace implements TraceSink {
+  private _names: readonly string[] = [];
+  constructor(private readonly sinks: readonly (TraceSink & { names: readonly string[] })[]) {}
+
+  get names(): readonly string[] {
+    return this._names;
+  }
+  set names(names: readonly string[]) {
+    this._names = names;
+    for (const s of this.sinks) s.names = names;
+  }
+
+  record(t: number, kind: Row, a: number, b: number, n: number, o: unknown): void {
+    for (const s of this.sinks) s.record(t, kind, a, b, n, o);
+  }
+}
