@@ -42,3 +42,17 @@ export class HandlerError extends Error {
 export class InputError extends Error {
   override name = 'InputError';
 }
+
+/**
+ * Thrown by a crash point that fires: it unwinds the node's handler at that exact line, as
+ * a process crash would, and the kernel catches it. Never caught by scenario code.
+ */
+export class CrashSignal extends Error {
+  override name = 'CrashSignal';
+  constructor(
+    readonly node: string,
+    readonly point: string,
+  ) {
+    super(`${node} crashed at its '${point}' point`);
+  }
+}

@@ -3,6 +3,10 @@
  * and shrunk by fast-check, written by hand in a file, drawn in the UI's editor, encoded in a
  * URL and printed in a replay command. The kernel is the only thing that applies it.
  *
+ * A crash may name a crash point (`when`): the node then crashes at the first point of that
+ * name its code reaches after `at` (e.g. right after the coordinator sent its decision to
+ * the first participant), so a plan can hit a protocol step exactly, still as plain data.
+ *
  * Verbs come in pairs: crash/restart, pause/resume, slow (factor 1 restores), partition or
  * bridge/heal, degrade/restore. `inject` carries a fault a scenario defines itself (a traffic
  * burst, a poison message, a lost dedup store), delivered to the scenario's handler.
@@ -17,7 +21,18 @@ const group = z.array(node).min(1).max(256);
 const rate = z.number().min(0).max(1);
 
 export const FaultSchema = z.discriminatedUnion('kind', [
-  z.object({ at, kind: z.literal('crash'), node }).strict(),
+  z
+    .object({
+      at,
+      kind: z.literal('crash'),
+      node,
+      when: z
+        .string()
+        .regex(/^[a-z0-9:-]{1,64}$/)
+        .optional()
+        .describe('a crash point: crash at the first point of this name the node reaches at or after `at`'),
+    })
+    .strict(),
   z.object({ at, kind: z.literal('restart'), node }).strict(),
   z.object({ at, kind: z.literal('pause'), node }).strict(),
   z.object({ at, kind: z.literal('resume'), node }).strict(),
@@ -52,7 +67,7 @@ export const FaultSchema = z.discriminatedUnion('kind', [
 export const FaultPlanSchema = z.array(FaultSchema).max(10_000);
 
 /** One timed fault. */
-export type Fault = z.infer<typeof FaultSchema>;
+export type Fault = z.input<typeof FaultSchema>;
 /** A fault plan: the faults of one run, in any order (they are applied in time order, ties in list order). */
 export type FaultPlan = Fault[];
 export type FaultKind = Fault['kind'];
@@ -117,7 +132,7 @@ export function describeFault(fault: Fault): string {
   const t = `at ${fault.at.toLocaleString('en-US', { maximumFractionDigits: 1 })} ms`;
   switch (fault.kind) {
     case 'crash':
-      return `${fault.node} crashes ${t}`;
+      return fault.when === undefined ? `${fault.node} crashes ${t}` : `${fault.node} crashes at its first '${fault.when}' point ${t.replace('at ', 'after ')}`;
     case 'restart':
       return `${fault.node} restarts ${t}`;
     case 'pause':

@@ -54,6 +54,18 @@ export class DurableStore {
   keys(): string[] {
     return [...this.map.keys()];
   }
+  /**
+   * An append-only log on disk under `name`, created empty on first use. Entries pushed to
+   * it are durable at once (a forced log write); the array survives crashes.
+   */
+  log<T>(name: string): T[] {
+    let log = this.map.get(name) as T[] | undefined;
+    if (log === undefined) {
+      log = [];
+      this.map.set(name, log);
+    }
+    return log;
+  }
   get size(): number {
     return this.map.size;
   }
@@ -68,6 +80,7 @@ export interface NodeHost {
   send(from: NodeId, to: NodeId, msg: unknown): void;
   setTimer(node: NodeId, incarnation: number, delayMs: number, tag: unknown): TimerId;
   cancelTimer(id: TimerId): void;
+  crashPoint(node: NodeId, incarnation: number, point: string): void;
   note(text: string | (() => string), level: NoteLevel, node: NodeId): void;
   state(node: NodeId, state: string, detail?: string): void;
   nodeName(node: NodeId): string;
@@ -125,14 +138,22 @@ export class NodeContext<M = unknown> {
     this.host.cancelTimer(id);
   }
 
+  /**
+   * A named point in the protocol where a planned crash may strike (a `crash` fault with
+   * `when: point`). If one is armed, the node crashes here and this call does not return.
+   */
+  crashPoint(point: string): void {
+    this.host.crashPoint(this.self, this.incarnation, point);
+  }
+
   /** Narration: a plain-words note for the UI and CLI. Pass a function to build the text only when traced. */
   note(text: string | (() => string), level: NoteLevel = 'info'): void {
-    if (this.host.tracing) this.host.note(text, level, this.self);
+    if (this.host.tracing && this.host.isCurrent(this.self, this.incarnation)) this.host.note(text, level, this.self);
   }
 
   /** Records that this node entered a protocol state (e.g. `in-doubt`), for the UI. */
   state(state: string, detail?: string): void {
-    if (this.host.tracing) this.host.state(this.self, state, detail);
+    if (this.host.tracing && this.host.isCurrent(this.self, this.incarnation)) this.host.state(this.self, state, detail);
   }
 
   nameOf(node: NodeId): string {

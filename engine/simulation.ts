@@ -8,9 +8,9 @@
  * synchronous and deterministic: the same seed, nodes and fault plan give the same trace.
  */
 import { assert } from './assert.ts';
-import { BoundExceededError, HandlerError, InputError } from './errors.ts';
+import { BoundExceededError, CrashSignal, HandlerError, InputError } from './errors.ts';
 import { EventQueue } from './event-queue.ts';
-import { describeFault, type Fault, type FaultPlan, nodesOfFault } from './faults.ts';
+import { describeFault, type Fault, type FaultPlan, nodesOfFault, parseFaultPlan } from './faults.ts';
 import { Metrics } from './metrics.ts';
 import { type LinkSpec, linkModel, Network } from './network.ts';
 import { DurableStore, type InjectFault, NodeContext, type NodeHandlers, type NodeHost, type NodeId, type Spawn, type TimerId } from './node.ts';
@@ -86,6 +86,8 @@ class SimNode {
   slowFactor = 1;
   /** Slots held while the node is paused, in arrival order. */
   deferred: number[] = [];
+  /** Crash points armed by `crash` faults with `when`, in arming order. */
+  armed: string[] = [];
   constructor(
     readonly id: NodeId,
     readonly name: string,
@@ -218,9 +220,13 @@ export class Simulation implements NodeHost {
     if (startMs <= untilMs) this.at(startMs, tick);
   }
 
-  /** Schedules every fault of a plan. Node names are checked here, with a clear error. */
+  /**
+   * Schedules every fault of a plan. The plan is validated and put in canonical form (schema
+   * key order, defaults filled in), so the trace and its hash depend on the plan's value, not
+   * on how its objects were built. Node names are checked here, with a clear error.
+   */
   schedulePlan(plan: FaultPlan): void {
-    plan.forEach((fault, index) => {
+    parseFaultPlan(plan).forEach((fault, index) => {
       for (const name of nodesOfFault(fault)) {
         if (!this.ids.has(name)) {
           throw new InputError(`faults[${index}] (${fault.kind}) names node '${name}', which does not exist; nodes are: ${this.names.join(', ')}`);
@@ -295,6 +301,16 @@ export class Simulation implements NodeHost {
     if (this.generation[slot] === gen && this.kind[slot] === TIMER) this.kind[slot] = CANCELLED;
   }
 
+  crashPoint(node: NodeId, incarnation: number, point: string): void {
+    const n = this.nodes[node]!;
+    if (n.armed.length === 0 || n.incarnation !== incarnation) return;
+    const i = n.armed.indexOf(point);
+    if (i < 0) return;
+    this.crash(node);
+    // The handler stops here, as the process would: nothing after this point happens.
+    throw new CrashSignal(n.name, point);
+  }
+
   note(text: string | (() => string), level: NoteLevel = 'info', node: NodeId = -1): void {
     if (this.trace !== null) this.trace.record(this.now, Row.Note, node, -1, 0, { text: typeof text === 'function' ? text() : text, level });
   }
@@ -355,8 +371,9 @@ export class Simulation implements NodeHost {
     }
   }
 
-  /** Runs exactly one pending event (cancelled timers are discarded without counting). Returns false when idle. */
+  /** Runs exactly one pending event (cancelled timers are discarded without counting), starting the run first if needed. Returns false when idle. */
   step(): boolean {
+    this.start();
     const queue = this.queue;
     if (queue.size === 0) return false;
     const t = queue.peekTime();
@@ -426,6 +443,7 @@ export class Simulation implements NodeHost {
           return true;
       }
     } catch (error) {
+      if (error instanceof CrashSignal) return true;
       if (error instanceof HandlerError || error instanceof BoundExceededError) throw error;
       throw new HandlerError(t, target >= 0 ? this.names[target]! : null, this.describeEvent(kind, body), error);
     }
@@ -463,8 +481,14 @@ export class Simulation implements NodeHost {
   private apply(fault: Fault): void {
     const trace = this.trace;
     switch (fault.kind) {
-      case 'crash':
-        return this.crash(this.nodeId(fault.node));
+      case 'crash': {
+        const id = this.nodeId(fault.node);
+        if (fault.when === undefined) return this.crash(id);
+        const node = this.nodes[id]!;
+        if (node.status === DOWN) return this.note(`${node.name} is already down`, 'info', id);
+        node.armed.push(fault.when);
+        return this.note(() => `${node.name} will crash at its next '${fault.when}' point`, 'info', id);
+      }
       case 'restart':
         return this.restart(this.nodeId(fault.node));
       case 'pause': {
@@ -530,6 +554,7 @@ export class Simulation implements NodeHost {
     node.incarnation++;
     node.handlers = null;
     node.slowFactor = 1;
+    node.armed = [];
     // What waited for a paused node dies with it: timers vanish, arrivals are dropped.
     for (const slot of node.deferred) {
       if (this.kind[slot] === DELIVER) {
@@ -561,12 +586,13 @@ export class Simulation implements NodeHost {
   }
 
   /**
-   * Ends every fault at once: restarts crashed nodes, resumes paused ones, restores speed,
-   * heals partitions and restores links. Liveness is judged only after this.
+   * Ends every fault at once: disarms pending crash points, restarts crashed nodes, resumes
+   * paused ones, restores speed, heals partitions and restores links. Liveness is judged only after this.
    */
   healAll(): void {
     const trace = this.trace;
     for (const node of this.nodes) {
+      node.armed = [];
       if (node.status === DOWN) this.restart(node.id);
       else if (node.status === PAUSED) this.resume(node.id);
       if (node.slowFactor !== 1) {

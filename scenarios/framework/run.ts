@@ -1,0 +1,213 @@
+/**
+ * Running a scenario once: build the world for a strategy, seed, parameters and fault plan;
+ * run the workload under the faults; heal every fault at `healAtMs` (the later of the
+ * workload's end and the last fault); let the system settle; then judge liveness. Safety
+ * invariants are judged throughout. The result is plain JSON plus, on request, the trace.
+ *
+ * A run stopped by a bound (eventsMax, timeMaxMs) is reported as a violation of the
+ * built-in invariant `run-bounded`, naming the bound, never as a hang.
+ */
+import {
+  BoundExceededError,
+  CallbackTrace,
+  type FaultPlan,
+  HashTrace,
+  InputError,
+  MemoryTrace,
+  type MessageStats,
+  type NodeId,
+  type NoteLevel,
+  Simulation,
+  type TraceEvent,
+  type TraceSink,
+} from '../../engine/index.ts';
+import { parseParams } from './params.ts';
+import { type AnyScenario, type InvariantKind, invariantsFor, type World } from './scenario.ts';
+
+export type TraceMode = 'off' | 'memory' | 'hash' | ((event: TraceEvent) => void);
+
+export interface RunRequest {
+  strategy?: string;
+  seed: number;
+  /** Parameter input (defaults fill the rest). */
+  params?: unknown;
+  /** The fault plan; absent: the scenario's default preset, if any. */
+  faults?: FaultPlan;
+  /** `memory` keeps the trace (result.trace); `hash` computes the trace hash only; default `hash`. */
+  trace?: TraceMode;
+  /** Parameters already parsed (skips validation; used by the checker's hot loop). */
+  parsedParams?: unknown;
+}
+
+export interface ViolationRecord {
+  time: number;
+  node: string | null;
+  message: string;
+}
+
+export interface InvariantResult {
+  name: string;
+  kind: InvariantKind | 'bound';
+  ok: boolean;
+  /** How many times it was violated. */
+  count: number;
+  /** The first violations (at most 10). */
+  violations: ViolationRecord[];
+}
+
+export interface RunResult {
+  scenario: string;
+  strategy: string;
+  seed: number;
+  params: Record<string, unknown>;
+  faults: FaultPlan;
+  nodes: string[];
+  workloadMs: number;
+  healAtMs: number;
+  simTimeMs: number;
+  events: number;
+  traceHash: string | null;
+  ok: boolean;
+  metrics: Record<string, number>;
+  invariants: InvariantResult[];
+  goals: { name: string; reached: boolean }[];
+  messages: MessageStats;
+  /** The first violation by time, if any. */
+  firstViolation: { invariant: string; time: number; node: string | null; message: string } | null;
+  /** The in-memory trace when requested with trace: 'memory'. */
+  trace: MemoryTrace | null;
+}
+
+export const RUN_BOUNDED = 'run-bounded';
+const VIOLATIONS_KEPT = 10;
+
+export function resolveStrategy(scenario: AnyScenario, strategy: string | undefined): string {
+  const id = strategy ?? scenario.defaultStrategy;
+  if (!scenario.strategies.some((s) => s.id === id)) {
+    throw new InputError(`unknown strategy '${id}' for ${scenario.id}; strategies are: ${scenario.strategies.map((s) => s.id).join(', ')}`);
+  }
+  return id;
+}
+
+export function resolvePreset(scenario: AnyScenario, presetId: string, params: unknown): FaultPlan {
+  const preset = scenario.presets.find((p) => p.id === presetId);
+  if (preset === undefined) {
+    throw new InputError(`unknown preset '${presetId}' for ${scenario.id}; presets are: ${scenario.presets.map((p) => p.id).join(', ') || 'none'}`);
+  }
+  return preset.faults(params);
+}
+
+export function runScenario(scenario: AnyScenario, request: RunRequest): RunResult {
+  const strategy = resolveStrategy(scenario, request.strategy);
+  if (!Number.isSafeInteger(request.seed)) throw new InputError(`seed must be an integer, got ${request.seed}`);
+  const params = (request.parsedParams ?? parseParams(scenario, request.params)) as Record<string, unknown>;
+  const faults = request.faults ?? (scenario.defaultPreset === undefined ? [] : resolvePreset(scenario, scenario.defaultPreset, params));
+  const timing = scenario.timing(params);
+  const lastFaultMs = faults.reduce((m, f) => Math.max(m, f.at), 0);
+  const healAtMs = Math.max(timing.workloadMs, lastFaultMs);
+  const endMs = healAtMs + timing.settleMs;
+
+  const mode = request.trace ?? 'hash';
+  const sink: (TraceSink & { names: readonly string[] }) | null =
+    mode === 'off' ? null : mode === 'memory' ? new MemoryTrace() : mode === 'hash' ? new HashTrace() : new CallbackTrace(mode);
+  const sim = new Simulation({ seed: request.seed, trace: sink, network: scenario.network?.(params) });
+
+  const checked = invariantsFor(scenario, strategy);
+  const records = new Map<string, InvariantResult>(
+    checked.map((i) => [i.name, { name: i.name, kind: i.kind, ok: true, count: 0, violations: [] as ViolationRecord[] }]),
+  );
+  const declared = new Set(scenario.invariants.map((i) => i.name));
+  const goalsReached = new Set<string>();
+  const endChecks: (() => void)[] = [];
+  let first: RunResult['firstViolation'] = null;
+
+  const record = (invariant: string, message: string, node: string | null): void => {
+    const r = records.get(invariant);
+    if (r === undefined) return;
+    r.ok = false;
+    r.count++;
+    if (r.violations.length < VIOLATIONS_KEPT) r.violations.push({ time: sim.now, node, message });
+    if (first === null) first = { invariant, time: sim.now, node, message };
+  };
+
+  const world: World<Record<string, unknown>> = {
+    sim,
+    params,
+    strategy,
+    workloadMs: timing.workloadMs,
+    healAtMs,
+    endMs,
+    stream: (name) => sim.random.stream(`scenario/${name}`),
+    violate: (invariant: string, message: string, node?: NodeId) => {
+      if (!declared.has(invariant)) throw new Error(`${scenario.id} reports a violation of '${invariant}', which it does not declare`);
+      if (!records.has(invariant)) return;
+      record(invariant, message, node === undefined ? null : sim.nodeName(node));
+      sim.violate(invariant, message, node);
+    },
+    reach: (goal) => {
+      goalsReached.add(goal);
+    },
+    note: (text: string | (() => string), level: NoteLevel = 'info') => sim.note(text, level),
+    atEnd: (check) => {
+      endChecks.push(check);
+    },
+  };
+
+  const model = scenario.build(world);
+  checkTopology(scenario, params, sim.nodeNames);
+  sim.schedulePlan(faults);
+  sim.at(healAtMs, () => {
+    sim.healAll();
+    sim.note(() => `All faults healed at ${fmtMs(healAtMs)}; the system has ${fmtMs(timing.settleMs)} to settle before liveness is judged.`, 'info');
+  });
+
+  const eventsMax = scenario.eventsMax?.(params) ?? 5_000_000;
+  try {
+    sim.run({ untilMs: endMs, eventsMax });
+    for (const check of endChecks) check();
+  } catch (error) {
+    if (!(error instanceof BoundExceededError)) throw error;
+    records.set(RUN_BOUNDED, { name: RUN_BOUNDED, kind: 'bound', ok: false, count: 0, violations: [] });
+    record(RUN_BOUNDED, error.message, null);
+    sim.violate(RUN_BOUNDED, error.message);
+  }
+
+  const metrics = model.metrics();
+  for (const m of scenario.metrics) {
+    if (typeof metrics[m.name] !== 'number' || !Number.isFinite(metrics[m.name])) {
+      throw new Error(`${scenario.id} did not report metric '${m.name}' as a finite number (got ${metrics[m.name]})`);
+    }
+  }
+
+  const invariants = [...records.values()];
+  return {
+    scenario: scenario.id,
+    strategy,
+    seed: request.seed,
+    params,
+    faults,
+    nodes: [...sim.nodeNames],
+    workloadMs: timing.workloadMs,
+    healAtMs,
+    simTimeMs: sim.now,
+    events: sim.events,
+    traceHash: sink instanceof HashTrace || sink instanceof MemoryTrace ? sink.hash() : null,
+    ok: invariants.every((i) => i.ok),
+    metrics,
+    invariants,
+    goals: scenario.goals.map((g) => ({ name: g.name, reached: goalsReached.has(g.name) })),
+    messages: { ...sim.messageStats },
+    firstViolation: first,
+    trace: sink instanceof MemoryTrace ? sink : null,
+  };
+}
+
+function checkTopology(scenario: AnyScenario, params: unknown, built: readonly string[]): void {
+  const declared = scenario.topology(params).nodes.map((n) => n.name);
+  const same = declared.length === built.length && declared.every((n, i) => n === built[i]);
+  if (!same) throw new Error(`${scenario.id}: build created nodes [${built.join(', ')}] but topology declares [${declared.join(', ')}]`);
+}
+
+export function fmtMs(ms: number): string {
+  return `${ms.toLocaleString('en-US', { maximumFractionDigits: ms < 10 ? 2 : 0 })} ms`;
+}

@@ -1,0 +1,183 @@
+/**
+ * The 2PC coordinator. Phase 1: send PREPARE to every participant of a transfer and collect
+ * votes (a missing vote times out as NO). Phase 2: decide COMMIT if every vote is YES, else
+ * ABORT; send the decision until every participant acknowledges it; tell the client.
+ *
+ * Where the decision lives is the strategy:
+ *  - in memory only: a crash forgets every decision. After a restart the coordinator answers
+ *    an inquiry about a transaction it has no record of with ABORT (presumed abort) — also
+ *    when it had decided COMMIT and a participant already committed. That is the flaw.
+ *  - a durable decision log: the decision is forced to disk before anyone hears it, and a
+ *    restarted coordinator re-reads it and finishes sending. Presumed abort is then safe: no
+ *    record means nobody was ever told COMMIT.
+ *
+ * Crash points: `begin` (a transfer arrived, no PREPARE sent), `prepare-sent` (every PREPARE
+ * sent, no vote counted), `commit-sent` (a COMMIT reached the first participant only).
+ */
+import type { NodeContext, NodeId, Spawn, TimerId } from '../../engine/index.ts';
+import type { Transfer, TwoPcMessage } from './messages.ts';
+
+export interface CoordinatorConfig {
+  durableLog: boolean;
+  client: NodeId;
+  participants: readonly NodeId[];
+  logForceMs: number;
+  voteTimeoutMs: number;
+  decisionRetryMs: number;
+}
+
+interface Txn {
+  tx: string;
+  participants: NodeId[];
+  votes: Map<NodeId, boolean>;
+  decision: boolean | null;
+  /** True once the decision is on disk (or, in memory, at once): only then may anyone hear it. */
+  announced: boolean;
+  acked: Set<NodeId>;
+  voteTimer: TimerId | null;
+}
+
+interface DecisionRecord {
+  tx: string;
+  commit: boolean;
+  participants: NodeId[];
+}
+
+type Timer = { kind: 'vote-timeout'; tx: string } | { kind: 'forced'; tx: string } | { kind: 'retry'; tx: string };
+
+export function coordinator(config: CoordinatorConfig): Spawn<TwoPcMessage> {
+  return (ctx: NodeContext<TwoPcMessage>) => {
+    const log = config.durableLog ? ctx.durable.log<DecisionRecord>('decisions') : [];
+    const finished = config.durableLog ? ctx.durable.log<string>('finished') : [];
+    const active = new Map<string, Txn>();
+    const decided = new Map<string, DecisionRecord>();
+    for (const r of log) decided.set(r.tx, r);
+
+    const announce = (t: Txn): void => {
+      t.announced = true;
+      const verdict = t.decision ? 'COMMIT' : 'ABORT';
+      for (const p of t.participants) {
+        ctx.send(p, { type: 'decision', tx: t.tx, commit: t.decision! });
+        if (t.decision) ctx.crashPoint('commit-sent');
+      }
+      ctx.send(config.client, { type: 'outcome', tx: t.tx, committed: t.decision! });
+      ctx.state(t.decision ? 'committing' : 'aborting', t.tx);
+      ctx.note(() => `coordinator decides ${verdict} for ${t.tx} and tells ${t.participants.map((p) => ctx.nameOf(p)).join(', ')}`);
+      ctx.setTimer(config.decisionRetryMs, { kind: 'retry', tx: t.tx } satisfies Timer);
+    };
+
+    const decide = (t: Txn, commit: boolean): void => {
+      t.decision = commit;
+      if (t.voteTimer !== null) ctx.cancelTimer(t.voteTimer);
+      if (!config.durableLog) return announce(t);
+      const record: DecisionRecord = { tx: t.tx, commit, participants: t.participants };
+      log.push(record);
+      decided.set(t.tx, record);
+      ctx.setTimer(config.logForceMs, { kind: 'forced', tx: t.tx } satisfies Timer);
+    };
+
+    const onBegin = (tx: string, transfer: Transfer): void => {
+      if (active.has(tx)) return; // a client retry while the protocol runs: the outcome will come
+      const record = decided.get(tx);
+      if (record !== undefined) return ctx.send(config.client, { type: 'outcome', tx, committed: record.commit });
+      ctx.crashPoint('begin');
+      const a = config.participants[transfer.from.participant]!;
+      const b = config.participants[transfer.to.participant]!;
+      const t: Txn = { tx, participants: [a, b], votes: new Map(), decision: null, announced: false, acked: new Set(), voteTimer: null };
+      active.set(tx, t);
+      ctx.send(a, { type: 'prepare', tx, deltas: [{ account: transfer.from.account, delta: -transfer.amount }], peers: [b] });
+      ctx.send(b, { type: 'prepare', tx, deltas: [{ account: transfer.to.account, delta: transfer.amount }], peers: [a] });
+      ctx.crashPoint('prepare-sent');
+      t.voteTimer = ctx.setTimer(config.voteTimeoutMs, { kind: 'vote-timeout', tx } satisfies Timer);
+      ctx.state('collecting-votes', tx);
+    };
+
+    const onVote = (from: NodeId, tx: string, yes: boolean): void => {
+      const t = active.get(tx);
+      if (t === undefined || t.decision !== null) return;
+      t.votes.set(from, yes);
+      if (!yes) decide(t, false);
+      else if (t.participants.every((p) => t.votes.get(p) === true)) decide(t, true);
+    };
+
+    const onAck = (from: NodeId, tx: string): void => {
+      const t = active.get(tx);
+      if (t === undefined || !t.announced) return;
+      t.acked.add(from);
+      if (t.participants.every((p) => t.acked.has(p))) {
+        active.delete(tx);
+        finished.push(tx);
+        ctx.state('idle', tx);
+      }
+    };
+
+    const onInquire = (from: NodeId, tx: string): void => {
+      const t = active.get(tx);
+      if (t !== undefined) {
+        if (t.announced) ctx.send(from, { type: 'decision', tx, commit: t.decision! });
+        return; // still collecting votes or forcing the decision: the answer will come
+      }
+      const record = decided.get(tx);
+      if (record !== undefined) return ctx.send(from, { type: 'decision', tx, commit: record.commit });
+      // No record at all: presume ABORT.
+      ctx.send(from, { type: 'decision', tx, commit: false });
+      ctx.note(
+        () =>
+          `coordinator has no record of ${tx}${ctx.incarnation > 0 && !config.durableLog ? ' (its memory was lost in the crash)' : ''} and answers ${ctx.nameOf(from)}: ABORT (presumed abort)`,
+        'key',
+      );
+    };
+
+    // Recovery: finish announcing every logged decision not yet acknowledged by all.
+    if (ctx.incarnation > 0) {
+      const done = new Set(finished);
+      let resumed = 0;
+      for (const r of log) {
+        if (done.has(r.tx)) continue;
+        const t: Txn = { tx: r.tx, participants: r.participants, votes: new Map(), decision: r.commit, announced: false, acked: new Set(), voteTimer: null };
+        active.set(r.tx, t);
+        announce(t);
+        resumed++;
+      }
+      ctx.note(
+        () =>
+          config.durableLog
+            ? `coordinator restarts and reads its decision log: ${resumed} decision(s) to finish announcing`
+            : 'coordinator restarts with an empty memory: every decision it had made is gone',
+        'key',
+      );
+    }
+
+    return {
+      onMessage(from, m) {
+        switch (m.type) {
+          case 'begin':
+            return onBegin(m.tx, m.transfer);
+          case 'vote':
+            return onVote(from, m.tx, m.yes);
+          case 'ack':
+            return onAck(from, m.tx);
+          case 'inquire':
+            return onInquire(from, m.tx);
+          default:
+            return;
+        }
+      },
+      onTimer(tag) {
+        const timer = tag as Timer;
+        const t = active.get(timer.tx);
+        if (t === undefined) return;
+        if (timer.kind === 'vote-timeout') {
+          if (t.decision === null) {
+            ctx.note(() => `coordinator gives up waiting for votes on ${t.tx} after ${config.voteTimeoutMs} ms`);
+            decide(t, false);
+          }
+        } else if (timer.kind === 'forced') announce(t);
+        else {
+          for (const p of t.participants) if (!t.acked.has(p)) ctx.send(p, { type: 'decision', tx: t.tx, commit: t.decision! });
+          ctx.setTimer(config.decisionRetryMs, timer);
+        }
+      },
+    };
+  };
+}

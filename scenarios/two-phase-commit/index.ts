@@ -1,0 +1,322 @@
+/**
+ * Two-phase commit under a coordinator crash.
+ *
+ * A client moves money between accounts that live on different participants (database
+ * nodes). Each transfer is one distributed transaction: the coordinator asks every
+ * participant to PREPARE (lock the rows, force a log record, vote), then announces COMMIT or
+ * ABORT. 2PC is atomic — unless the coordinator forgets what it decided — but it blocks: a
+ * participant that voted YES may not decide alone, so while the coordinator is down it sits
+ * in doubt holding its locks, and every later transfer that needs those rows is refused.
+ *
+ * The strategies differ in what survives the crash and in what an in-doubt participant does.
+ */
+import { z } from 'zod';
+import type { Stream } from '../../engine/index.ts';
+import { defineScenario } from '../framework/scenario.ts';
+import { TransactionalStore } from '../parts/transactional-store.ts';
+import { type Arrival, client } from './client.ts';
+import { coordinator } from './coordinator.ts';
+import { Ledger } from './ledger.ts';
+import { participant } from './participant.ts';
+import { sagaOrchestrator, unfinishedSagas } from './saga-orchestrator.ts';
+
+const params = z.object({
+  participants: z.number().int().min(2).max(8).default(3).describe('database nodes holding the accounts'),
+  accounts: z.number().int().min(2).max(32).default(6).describe('accounts on each participant'),
+  closedAccounts: z.number().int().min(0).max(4).default(1).describe('accounts per participant that are closed and refuse credits (a business failure)'),
+  initialBalance: z.number().int().min(0).max(1_000_000).default(1000).describe('starting balance of every account'),
+  transfers: z.number().int().min(1).max(2000).default(20).describe('transfers the client submits'),
+  maxAmount: z.number().int().min(1).max(100_000).default(200).describe('largest amount moved by one transfer'),
+  workloadMs: z.number().min(100).max(600_000).default(1000).describe('transfers arrive (Poisson) over this window, in ms'),
+  latencyMeanMs: z.number().min(0).max(1000).default(4).describe('mean one-way network latency above a 1 ms floor, in ms'),
+  logForceMs: z.number().min(0).max(100).default(2).describe('time to force a log record to disk, in ms'),
+  voteTimeoutMs: z.number().min(10).max(60_000).default(200).describe('the coordinator aborts if a vote has not arrived by then, in ms'),
+  inquiryTimeoutMs: z
+    .number()
+    .min(10)
+    .max(60_000)
+    .default(150)
+    .describe('an in-doubt participant asks for the outcome after this wait, and again every time it elapses, in ms'),
+  unilateralTimeoutMs: z
+    .number()
+    .min(10)
+    .max(60_000)
+    .default(300)
+    .describe('(unilateral-abort) a participant aborts on its own after waiting this long, in ms'),
+  decisionRetryMs: z.number().min(10).max(60_000).default(100).describe('the coordinator re-sends a decision until acknowledged, every this many ms'),
+  clientRetryMs: z.number().min(10).max(60_000).default(400).describe('the client re-submits a transfer it has no outcome for, every this many ms'),
+  settleMs: z.number().min(100).max(600_000).default(2000).describe('after the last fault heals, time allowed for every transaction to resolve, in ms'),
+});
+type Params = z.infer<typeof params>;
+
+const participantName = (i: number): string => `p${i + 1}`;
+
+export const twoPhaseCommit = defineScenario({
+  id: 'two-phase-commit',
+  title: 'Two-phase commit: the coordinator crashes',
+  family: 'transactions',
+  question: 'What happens to participants and their locks when the 2PC coordinator crashes mid-protocol, and what does each recovery strategy buy?',
+  summary:
+    'A client moves money between accounts on different participants; each transfer is a 2PC transaction. Crash the coordinator before PREPARE, after PREPARE or after the decision reached one participant, and watch participants sit in doubt holding locks, later transfers abort on those locks, and atomicity survive or break depending on where the decision lives.',
+  params,
+  topology: (p: Params) => ({
+    nodes: [
+      { name: 'client', role: 'client' },
+      { name: 'coordinator', role: 'coordinator' },
+      ...Array.from({ length: p.participants }, (_, i) => ({ name: participantName(i), role: 'participant' })),
+    ],
+  }),
+  timing: (p: Params) => ({ workloadMs: p.workloadMs, settleMs: p.settleMs }),
+  network: (p: Params) => ({ latency: { kind: 'exponential', meanMs: p.latencyMeanMs, minMs: 1 } }),
+  strategies: [
+    {
+      id: 'in-memory',
+      title: '2PC, decision in memory',
+      explanation:
+        'The textbook protocol with the decision kept only in the coordinator’s memory. It is atomic as long as the coordinator stays up. After a crash it has forgotten every decision; asked about a transaction it has no record of, it presumes ABORT — even one it had decided to COMMIT and that a participant has already committed.',
+      expectedViolations: ['atomicity', 'money-conserved'],
+    },
+    {
+      id: 'durable-log',
+      title: '2PC, durable decision log',
+      explanation:
+        'The coordinator forces its decision to a log before anyone hears it, and a restarted coordinator re-reads the log and finishes announcing. Atomic under any crash, at the price of one log force per transaction — and still blocking: participants stay in doubt, holding locks, for as long as the coordinator is down.',
+      expectedViolations: [],
+    },
+    {
+      id: 'cooperative',
+      title: '2PC with cooperative termination',
+      explanation:
+        'Durable decision log, and an in-doubt participant also asks the other participants. A peer that already knows the outcome tells it; a peer that has not voted yet aborts and says so. Blocking is cut short whenever some participant knows — but when every participant voted YES and none heard the decision, they can only wait for the coordinator.',
+      expectedViolations: [],
+    },
+    {
+      id: 'unilateral-abort',
+      title: '2PC, participants decide alone on timeout',
+      explanation:
+        'A tempting fix for blocking: a participant in doubt for too long aborts on its own and releases its locks. It is no longer blocked — and no longer atomic: if the coordinator had decided COMMIT and another participant committed, the transfer is half applied and money appears or vanishes.',
+      expectedViolations: ['atomicity', 'money-conserved'],
+    },
+    {
+      id: 'saga',
+      title: 'Saga (contrast)',
+      explanation:
+        'No distributed transaction: debit the source in one local transaction, credit the destination in another, and refund the debit if the credit is refused. Steps are retried and idempotent and the orchestrator keeps a durable saga log. Nothing blocks and no lock outlives a step; in exchange the transfer is visibly half done between the steps, and isolation is gone.',
+      expectedViolations: [],
+    },
+  ],
+  defaultStrategy: 'durable-log',
+  invariants: [
+    {
+      name: 'atomicity',
+      kind: 'safety',
+      description: 'Every transaction is committed on every participant or on none, and the client hears the outcome that was applied.',
+      appliesTo: ['in-memory', 'durable-log', 'cooperative', 'unilateral-abort'],
+    },
+    { name: 'no-double-outcome', kind: 'safety', description: 'No participant both commits and aborts the same transaction.' },
+    {
+      name: 'money-conserved',
+      kind: 'safety',
+      description: 'Once every transaction is resolved, the balances add up to what they started at: no money created or destroyed.',
+    },
+    {
+      name: 'in-doubt-resolved',
+      kind: 'liveness',
+      description:
+        'Once the faults heal, every transaction resolves within the settle time: no participant stays in doubt holding locks, no saga stays unfinished.',
+    },
+  ],
+  goals: [
+    { name: 'participant-in-doubt', description: 'A participant voted YES and waited past its inquiry timeout for the decision.' },
+    { name: 'transfer-committed', description: 'At least one transfer committed.' },
+    { name: 'transfer-aborted', description: 'At least one transfer aborted.' },
+  ],
+  metrics: [
+    { name: 'commitLatencyP50Ms', unit: 'ms', description: 'median time from submitting a transfer to hearing COMMIT', better: 'lower' },
+    { name: 'commitLatencyP99Ms', unit: 'ms', description: '99th percentile time from submitting a transfer to hearing COMMIT', better: 'lower' },
+    { name: 'inDoubtMaxMs', unit: 'ms', description: 'longest a participant waited, after voting YES, to learn the outcome', better: 'lower' },
+    { name: 'inDoubtTotalMs', unit: 'ms', description: 'total time participants spent waiting for outcomes after voting YES', better: 'lower' },
+    { name: 'lockHoldP99Ms', unit: 'ms', description: '99th percentile time a transaction held its row locks', better: 'lower' },
+    { name: 'halfAppliedMaxMs', unit: 'ms', description: 'longest a transfer was half applied (one side changed, the other not yet)', better: 'lower' },
+    { name: 'throughputPerSec', unit: '1/s', description: 'transfers committed per second of workload', better: 'higher' },
+    { name: 'abortRate', unit: 'ratio', description: 'share of decided transfers that aborted', better: 'lower' },
+    { name: 'committed', unit: 'transfers', description: 'transfers the client heard committed', better: 'higher' },
+    { name: 'aborted', unit: 'transfers', description: 'transfers the client heard aborted', better: 'neither' },
+    { name: 'unresolved', unit: 'transfers', description: 'transfers whose outcome the client never heard', better: 'lower' },
+    { name: 'messagesPerTransfer', unit: 'messages', description: 'messages sent per transfer', better: 'lower' },
+  ],
+  presets: [
+    {
+      id: 'coordinator-crash-before-prepare',
+      title: 'Coordinator crashes before PREPARE',
+      description: 'The coordinator crashes as a transfer arrives, before asking anyone to prepare; it restarts 600 ms later.',
+      faults: (p: Params) => [
+        { at: Math.round(p.workloadMs * 0.3), kind: 'crash', node: 'coordinator', when: 'begin' },
+        { at: Math.round(p.workloadMs * 0.3) + 600, kind: 'restart', node: 'coordinator' },
+      ],
+    },
+    {
+      id: 'coordinator-crash-after-prepare',
+      title: 'Coordinator crashes after PREPARE',
+      description:
+        'The coordinator crashes right after sending PREPARE: participants vote YES into silence and sit in doubt, holding locks, until it restarts 600 ms later.',
+      faults: (p: Params) => [
+        { at: Math.round(p.workloadMs * 0.3), kind: 'crash', node: 'coordinator', when: 'prepare-sent' },
+        { at: Math.round(p.workloadMs * 0.3) + 600, kind: 'restart', node: 'coordinator' },
+      ],
+    },
+    {
+      id: 'coordinator-crash-after-decision',
+      title: 'Coordinator crashes after COMMIT reached one participant',
+      description: 'The coordinator decides COMMIT, tells the first participant and crashes before telling the second; it restarts 600 ms later.',
+      faults: (p: Params) => [
+        { at: Math.round(p.workloadMs * 0.3), kind: 'crash', node: 'coordinator', when: 'commit-sent' },
+        { at: Math.round(p.workloadMs * 0.3) + 600, kind: 'restart', node: 'coordinator' },
+      ],
+    },
+    {
+      id: 'participant-crash',
+      title: 'A participant crashes after voting YES',
+      description:
+        'p2 crashes right after voting YES and restarts 400 ms later: it replays its log, finds the transaction prepared, re-takes its locks and asks for the outcome.',
+      faults: (p: Params) => [
+        { at: Math.round(p.workloadMs * 0.3), kind: 'crash', node: 'p2', when: 'vote-sent' },
+        { at: Math.round(p.workloadMs * 0.3) + 400, kind: 'restart', node: 'p2' },
+      ],
+    },
+    {
+      id: 'partition',
+      title: 'The participants are cut off from the coordinator',
+      description: 'A partition separates the client and coordinator from every participant for 500 ms, then heals.',
+      faults: (p: Params) => [
+        { at: Math.round(p.workloadMs * 0.3), kind: 'partition', groups: [['client', 'coordinator']] },
+        { at: Math.round(p.workloadMs * 0.3) + 500, kind: 'heal' },
+      ],
+    },
+  ],
+  defaultPreset: 'coordinator-crash-after-prepare',
+  faultSpace: (p: Params) => {
+    const participants = Array.from({ length: p.participants }, (_, i) => participantName(i));
+    return {
+      windowMs: p.workloadMs,
+      crashable: ['coordinator', ...participants],
+      partitionable: ['coordinator', ...participants],
+      crashPoints: { coordinator: ['begin', 'prepare-sent', 'commit-sent', 'debit-done'], ...Object.fromEntries(participants.map((n) => [n, ['vote-sent']])) },
+      kinds: ['crash', 'restart', 'pause', 'resume', 'partition', 'heal'],
+      faultsMax: 3,
+    };
+  },
+  build(world) {
+    const { sim, params: p, strategy } = world;
+    const ledger = new Ledger(world, sim);
+    const arrivals = drawArrivals(world.stream('workload'), p);
+    const CLIENT = 0;
+    const COORDINATOR = 1;
+    const participants = Array.from({ length: p.participants }, (_, i) => 2 + i);
+
+    sim.addNode('client', client(arrivals, COORDINATOR, ledger, p.clientRetryMs));
+    sim.addNode(
+      'coordinator',
+      strategy === 'saga'
+        ? sagaOrchestrator({ client: CLIENT, participants, stepRetryMs: p.decisionRetryMs })
+        : coordinator({
+            durableLog: strategy !== 'in-memory',
+            client: CLIENT,
+            participants,
+            logForceMs: p.logForceMs,
+            voteTimeoutMs: p.voteTimeoutMs,
+            decisionRetryMs: p.decisionRetryMs,
+          }),
+    );
+    participants.forEach((_, i) =>
+      sim.addNode(
+        participantName(i),
+        participant({
+          strategy,
+          coordinator: COORDINATOR,
+          ledger,
+          accounts: p.accounts,
+          closedAccounts: p.closedAccounts,
+          initialBalance: p.initialBalance,
+          logForceMs: p.logForceMs,
+          inquiryTimeoutMs: p.inquiryTimeoutMs,
+          unilateralTimeoutMs: p.unilateralTimeoutMs,
+        }),
+      ),
+    );
+
+    const stores = (): TransactionalStore[] => participants.map((id) => new TransactionalStore(sim.durable(id)));
+    world.atEnd(() => {
+      const expected = p.participants * p.accounts * p.initialBalance;
+      const total = stores().reduce((sum, s) => sum + s.entries().reduce((a, [, v]) => a + v, 0), 0);
+      if (total !== expected) {
+        const diff = total - expected;
+        world.violate(
+          'money-conserved',
+          `the accounts hold ${total.toLocaleString('en-US')} in all, not ${expected.toLocaleString('en-US')}: ${Math.abs(diff).toLocaleString('en-US')} ${diff > 0 ? 'appeared from nowhere' : 'vanished'}`,
+        );
+      }
+      const stuck = participants.flatMap((id, i) =>
+        stores()
+          [i]!.inDoubt()
+          .map((tx) => `${sim.nodeName(id)} in doubt on ${tx}`),
+      );
+      stuck.push(...unfinishedSagas(sim.durable(COORDINATOR)).map((s) => `saga ${s} unfinished`));
+      if (stuck.length > 0) world.violate('in-doubt-resolved', `${world.endMs - world.healAtMs} ms after every fault healed: ${stuck.join('; ')}`);
+      if (ledger.committed > 0) world.reach('transfer-committed');
+      if (ledger.aborted > 0) world.reach('transfer-aborted');
+    });
+
+    return {
+      metrics() {
+        const inDoubt = [...ledger.inDoubtMs, ...ledger.stillInDoubt().map((w) => sim.now - w.sinceMs)];
+        const decided = ledger.committed + ledger.aborted;
+        return {
+          commitLatencyP50Ms: percentile(ledger.commitLatencyMs, 50),
+          commitLatencyP99Ms: percentile(ledger.commitLatencyMs, 99),
+          inDoubtMaxMs: inDoubt.reduce((m, x) => Math.max(m, x), 0),
+          inDoubtTotalMs: inDoubt.reduce((a, x) => a + x, 0),
+          lockHoldP99Ms: percentile(ledger.lockHoldMs, 99),
+          halfAppliedMaxMs: ledger.halfAppliedMs.reduce((m, x) => Math.max(m, x), 0),
+          throughputPerSec: ledger.committed / (p.workloadMs / 1000),
+          abortRate: decided === 0 ? 0 : ledger.aborted / decided,
+          committed: ledger.committed,
+          aborted: ledger.aborted,
+          unresolved: arrivals.length - decided,
+          messagesPerTransfer: sim.messageStats.sent / arrivals.length,
+        };
+      },
+    };
+  },
+});
+
+/**
+ * The transfers of one run, drawn up front so every strategy sees the same ones. Arrival
+ * times are a Poisson process conditioned on its count: sorted uniform points in the window.
+ */
+function drawArrivals(rng: Stream, p: Params): Arrival[] {
+  const arrivals: Arrival[] = [];
+  const times = Array.from({ length: p.transfers }, () => rng.uniform(0, p.workloadMs)).sort((a, b) => a - b);
+  for (let i = 0; i < p.transfers; i++) {
+    const t = times[i]!;
+    const from = rng.int(p.participants);
+    const to = (from + 1 + rng.int(p.participants - 1)) % p.participants;
+    arrivals.push({
+      tx: `t${i + 1}`,
+      atMs: t,
+      transfer: {
+        from: { participant: from, account: rng.int(p.accounts) },
+        to: { participant: to, account: rng.int(p.accounts) },
+        amount: 1 + rng.int(p.maxAmount),
+      },
+    });
+  }
+  return arrivals;
+}
+
+/** Nearest-rank percentile; 0 for no values. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}

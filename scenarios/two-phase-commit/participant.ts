@@ -1,0 +1,226 @@
+/**
+ * A participant: a database node holding some of the accounts. Under 2PC it locks the rows a
+ * transfer touches, forces a PREPARE record and votes YES (or NO when a row is locked, the
+ * funds are short or the account is closed), then waits for the decision. While it waits it
+ * is in doubt and keeps the locks: it may neither commit nor abort on its own. What it does
+ * when the wait drags on is the strategy:
+ *  - ask the coordinator again and again (in-memory, durable-log);
+ *  - also ask the other participants (cooperative termination): a peer that knows the
+ *    outcome tells it, and a peer that has not voted yet aborts and says so;
+ *  - give up and abort alone after a timeout (unilateral-abort: the flaw).
+ * Under the saga contrast it runs each step as a local transaction, idempotent per (tx, step).
+ */
+import type { DurableStore, NodeContext, NodeId, Spawn } from '../../engine/index.ts';
+import { TransactionalStore } from '../parts/transactional-store.ts';
+import type { Ledger } from './ledger.ts';
+import type { AccountDelta, TwoPcMessage } from './messages.ts';
+
+export interface ParticipantConfig {
+  strategy: string;
+  coordinator: NodeId;
+  ledger: Ledger;
+  accounts: number;
+  closedAccounts: number;
+  initialBalance: number;
+  logForceMs: number;
+  inquiryTimeoutMs: number;
+  unilateralTimeoutMs: number;
+}
+
+type Timer = { kind: 'voted'; tx: string } | { kind: 'in-doubt'; tx: string };
+
+export const accountKey = (account: number): string => `acct${account}`;
+
+export function participant(config: ParticipantConfig): Spawn<TwoPcMessage> {
+  return (ctx: NodeContext<TwoPcMessage>) => {
+    const { ledger, strategy, coordinator } = config;
+    const store = new TransactionalStore(ctx.durable);
+    if (ctx.incarnation === 0) for (let a = 0; a < config.accounts; a++) store.load(accountKey(a), config.initialBalance);
+    // Peers and vote times are written with the PREPARE record, so they survive a crash.
+    const peers = durableMap<number[]>(ctx.durable, 'peers');
+    const votedAt = durableMap<number>(ctx.durable, 'voted-at');
+    const lockedAt = new Map<string, number>();
+    const closed = (account: number): boolean => account >= config.accounts - config.closedAccounts;
+
+    const release = (tx: string): void => {
+      const since = lockedAt.get(tx);
+      if (since !== undefined) ledger.lockReleased(ctx.now - since);
+      lockedAt.delete(tx);
+    };
+
+    const apply = (tx: string, commit: boolean, why: string): void => {
+      if (commit) store.commit(tx);
+      else store.abort(tx);
+      release(tx);
+      ledger.applied(tx, ctx.self, commit);
+      if (commit) ledger.sideCommitted(tx, (peers.get(tx)?.length ?? 0) + 1);
+      ctx.state(commit ? 'committed' : 'aborted', tx);
+      ctx.note(() => `${ctx.name} ${commit ? 'commits' : 'aborts'} ${tx} (${why})`);
+    };
+
+    const voteNo = (tx: string, reason: string): void => {
+      if (store.statusOf(tx) !== 'aborted') store.abort(tx);
+      release(tx);
+      ctx.send(coordinator, { type: 'vote', tx, yes: false, reason });
+      ctx.note(() => `${ctx.name} votes NO on ${tx}: ${reason}`);
+    };
+
+    const onPrepare = (from: NodeId, tx: string, deltas: AccountDelta[], txPeers: number[]): void => {
+      const status = store.statusOf(tx);
+      if (status === 'aborted') return voteNo(tx, 'it already promised to abort this transaction');
+      if (status === 'prepared') return ctx.send(from, { type: 'vote', tx, yes: true });
+      if (status === 'committed') return;
+      const keys = deltas.map((d) => accountKey(d.account));
+      if (!store.lockAll(tx, keys)) {
+        const holder = keys.map((k) => store.lockHolder(k)).find((h) => h !== undefined && h !== tx);
+        return voteNo(tx, `a row it needs is locked by ${holder}`);
+      }
+      lockedAt.set(tx, ctx.now);
+      const writes = [];
+      for (const d of deltas) {
+        const value = (store.read(accountKey(d.account)) ?? 0) + d.delta;
+        if (value < 0) return voteNo(tx, `account ${d.account} holds ${value - d.delta}, less than ${-d.delta}`);
+        if (d.delta > 0 && closed(d.account)) return voteNo(tx, `account ${d.account} is closed`);
+        writes.push({ key: accountKey(d.account), value });
+      }
+      store.prepare(tx, writes);
+      peers.set(tx, txPeers);
+      ctx.state('prepared', tx);
+      // The vote goes out only once the PREPARE record is forced to disk.
+      ctx.setTimer(config.logForceMs, { kind: 'voted', tx } satisfies Timer);
+    };
+
+    const onVoted = (tx: string): void => {
+      if (store.statusOf(tx) !== 'prepared') return;
+      votedAt.set(tx, ctx.now);
+      ledger.votedYes(tx, ctx.self);
+      ctx.send(coordinator, { type: 'vote', tx, yes: true });
+      ctx.crashPoint('vote-sent');
+      ctx.setTimer(config.inquiryTimeoutMs, { kind: 'in-doubt', tx } satisfies Timer);
+    };
+
+    const onDecision = (from: NodeId, tx: string, commit: boolean): void => {
+      const status = store.statusOf(tx);
+      if (status === 'prepared') apply(tx, commit, `the coordinator decided ${commit ? 'COMMIT' : 'ABORT'}`);
+      else if (status === 'aborted' && commit) {
+        ctx.note(() => `${ctx.name} already aborted ${tx} on its own, but the coordinator decided COMMIT: the transfer is now half done`, 'key');
+      } else if (status === 'none' || status === 'locked') {
+        if (!commit) apply(tx, false, 'the coordinator decided ABORT before it voted');
+      }
+      ctx.send(from, { type: 'ack', tx });
+    };
+
+    const onInDoubt = (tx: string): void => {
+      if (store.statusOf(tx) !== 'prepared') return;
+      const waitedMs = ctx.now - (votedAt.get(tx) ?? ctx.now);
+      ctx.state('in-doubt', tx);
+      if (waitedMs >= config.inquiryTimeoutMs) ledger.sawInDoubt();
+      ctx.note(
+        () =>
+          `${ctx.name} voted YES on ${tx} and has not heard the decision for ${Math.round(waitedMs).toLocaleString('en-US')} ms: it is in doubt and still holds the lock on ${(store.inDoubt().length > 0 ? lockedRows(store, tx) : []).join(', ')}`,
+        'key',
+      );
+      if (strategy === 'unilateral-abort' && waitedMs >= config.unilateralTimeoutMs) {
+        apply(tx, false, `it waited ${Math.round(waitedMs)} ms and decided alone`);
+        return;
+      }
+      ctx.send(coordinator, { type: 'inquire', tx });
+      if (strategy === 'cooperative') for (const p of peers.get(tx) ?? []) ctx.send(p, { type: 'peer-inquire', tx });
+      ctx.setTimer(config.inquiryTimeoutMs, { kind: 'in-doubt', tx } satisfies Timer);
+    };
+
+    const onPeerInquire = (from: NodeId, tx: string): void => {
+      const status = store.statusOf(tx);
+      if (status === 'committed' || status === 'aborted' || status === 'prepared') {
+        ctx.send(from, { type: 'peer-status', tx, status });
+        return;
+      }
+      // Not voted yet: abort now, which promises never to vote YES, so the asker may abort too.
+      apply(tx, false, `${ctx.nameOf(from)} asked and it had not voted yet`);
+      ctx.send(from, { type: 'peer-status', tx, status: 'aborted' });
+    };
+
+    const onPeerStatus = (from: NodeId, tx: string, status: 'committed' | 'aborted' | 'prepared'): void => {
+      if (store.statusOf(tx) !== 'prepared' || status === 'prepared') return;
+      apply(tx, status === 'committed', `its peer ${ctx.nameOf(from)} knew the outcome`);
+    };
+
+    const onStep = (from: NodeId, m: Extract<TwoPcMessage, { type: 'step' }>): void => {
+      const key = `${m.tx}:${m.step}`;
+      const status = store.statusOf(key);
+      if (status === 'committed' || status === 'aborted') {
+        ctx.send(from, { type: 'step-result', tx: m.tx, step: m.step, ok: status === 'committed' });
+        return;
+      }
+      const row = accountKey(m.account);
+      const value = (store.read(row) ?? 0) + m.delta;
+      let reason: string | null = null;
+      if (value < 0) reason = `account ${m.account} holds ${value - m.delta}, less than ${-m.delta}`;
+      else if (m.delta > 0 && m.step === 'credit' && closed(m.account)) reason = `account ${m.account} is closed`;
+      if (reason === null && store.commitLocal(key, [{ key: row, value }])) {
+        ledger.sagaStepApplied(m.tx, m.step);
+        ctx.note(
+          () =>
+            `${ctx.name} ${m.step === 'debit' ? 'debits' : m.step === 'credit' ? 'credits' : 'refunds'} ${Math.abs(m.delta)} on account ${m.account} for ${m.tx}`,
+        );
+        ctx.send(from, { type: 'step-result', tx: m.tx, step: m.step, ok: true });
+      } else {
+        store.abort(key);
+        ctx.send(from, { type: 'step-result', tx: m.tx, step: m.step, ok: false, reason: reason ?? 'row locked' });
+      }
+    };
+
+    // Recovery: every prepared transaction without an outcome is in doubt, locks re-taken.
+    if (ctx.incarnation > 0) {
+      const inDoubt = store.inDoubt();
+      for (const tx of inDoubt) {
+        lockedAt.set(tx, ctx.now);
+        ctx.setTimer(0, { kind: 'in-doubt', tx } satisfies Timer);
+      }
+      ctx.note(
+        () =>
+          `${ctx.name} restarts and replays its log: ${inDoubt.length === 0 ? 'nothing in doubt' : `${inDoubt.join(', ')} prepared with no outcome, locks re-taken`}`,
+      );
+    }
+
+    return {
+      onMessage(from, m) {
+        switch (m.type) {
+          case 'prepare':
+            return onPrepare(from, m.tx, m.deltas, m.peers);
+          case 'decision':
+            return onDecision(from, m.tx, m.commit);
+          case 'peer-inquire':
+            return onPeerInquire(from, m.tx);
+          case 'peer-status':
+            return onPeerStatus(from, m.tx, m.status);
+          case 'step':
+            return onStep(from, m);
+          default:
+            return;
+        }
+      },
+      onTimer(tag) {
+        const t = tag as Timer;
+        if (t.kind === 'voted') onVoted(t.tx);
+        else onInDoubt(t.tx);
+      },
+    };
+  };
+}
+
+function lockedRows(store: TransactionalStore, tx: string): string[] {
+  const rows: string[] = [];
+  for (const [key] of store.entries()) if (store.lockHolder(key) === tx) rows.push(key);
+  return rows;
+}
+
+/** A small key-value map on the node's disk. */
+export function durableMap<T>(disk: DurableStore, name: string): Map<string, T> {
+  let map = disk.get<Map<string, T>>(name);
+  if (map === undefined) {
+    map = new Map();
+    disk.set(name, map);
+  }
+  return map;
+}
