@@ -228,7 +228,7 @@ export const twoPhaseCommit = defineScenario({
             decisionRetryMs: p.decisionRetryMs,
           }),
     );
-    participants.forEach((_, i) =>
+    participants.forEach((_, i) => {
       sim.addNode(
         participantName(i),
         participant({
@@ -242,8 +242,8 @@ export const twoPhaseCommit = defineScenario({
           inquiryTimeoutMs: p.inquiryTimeoutMs,
           unilateralTimeoutMs: p.unilateralTimeoutMs,
         }),
-      ),
-    );
+      );
+    });
 
     const stores = (): TransactionalStore[] => participants.map((id) => new TransactionalStore(sim.durable(id)));
     world.atEnd(() => {
