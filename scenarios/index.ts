@@ -34,6 +34,7 @@ export {
 } from './framework/run.ts';
 export {
   type AnyScenario,
+  type ChartSpec,
   defineScenario,
   type FaultSpace,
   type GoalSpec,

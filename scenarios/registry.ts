@@ -3,10 +3,13 @@
  * server and the browser read this list; adding a scenario means adding one line here.
  */
 import { InputError } from '../engine/index.ts';
+import { brokerScenarios } from './broker.ts';
+import { cacheScenarios } from './cache.ts';
+import { dataScenarios } from './data.ts';
 import type { AnyScenario } from './framework/scenario.ts';
-import { twoPhaseCommit } from './two-phase-commit/index.ts';
+import { transactionScenarios } from './transactions.ts';
 
-export const scenarios: readonly AnyScenario[] = [twoPhaseCommit];
+export const scenarios: readonly AnyScenario[] = [...transactionScenarios, ...cacheScenarios, ...brokerScenarios, ...dataScenarios];
 
 export function findScenario(id: string): AnyScenario {
   const s = scenarios.find((x) => x.id === id);

@@ -45,6 +45,20 @@ export interface MetricSpec {
   better: 'lower' | 'higher' | 'neither';
 }
 
+/**
+ * A chart the UI draws from the run's time series (`sim.metrics.sample(name, value)`, which
+ * the trace carries as `metric` events). `series` lists exact names or prefixes ending in
+ * `*` (e.g. `lag.*` for one line per partition).
+ */
+export interface ChartSpec {
+  id: string;
+  title: string;
+  unit: string;
+  series: readonly string[];
+  /** Draw a horizontal line here (a capacity, a bound), with its label. */
+  limit?: { value: number; label: string };
+}
+
 export interface Preset<P> {
   id: string;
   title: string;
@@ -142,6 +156,8 @@ export interface ScenarioDefinition<S extends z.ZodObject> {
   invariants: readonly InvariantSpec[];
   goals: readonly GoalSpec[];
   metrics: readonly MetricSpec[];
+  /** Time-series charts for the UI (optional but expected where load, lag or latency evolve). */
+  charts?: (params: z.infer<S>) => readonly ChartSpec[];
   presets: readonly Preset<z.infer<S>>[];
   /** The preset a run uses when given no faults (absent: no faults). */
   defaultPreset?: string;

@@ -1,0 +1,4 @@
+/** The broker family: delivery-semantics, duplicate-handling, consumer-lag, partitioning. */
+import type { AnyScenario } from './framework/scenario.ts';
+
+export const brokerScenarios: readonly AnyScenario[] = [];
