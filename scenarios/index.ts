@@ -18,6 +18,7 @@ export {
   shrinkFailure,
   summarizeCheck,
 } from './framework/check.ts';
+export { describeScenario, type ScenarioInfo } from './framework/describe.ts';
 export { faultPlanArbitrary } from './framework/fault-arbitrary.ts';
 export { coerceParamText, describeAllowed, paramsJsonSchema, parseParams } from './framework/params.ts';
 export {
@@ -32,6 +33,7 @@ export {
   type TraceMode,
   type ViolationRecord,
 } from './framework/run.ts';
+export { decodeRunLink, encodeRunLink, nonDefaultParams, type RunLink } from './framework/run-link.ts';
 export {
   type AnyScenario,
   type ChartSpec,
