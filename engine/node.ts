@@ -77,6 +77,7 @@ export interface NodeHost {
   readonly tracing: boolean;
   readonly metrics: Metrics;
   isCurrent(node: NodeId, incarnation: number): boolean;
+  rngOf(node: NodeId): Stream;
   send(from: NodeId, to: NodeId, msg: unknown): void;
   setTimer(node: NodeId, incarnation: number, delayMs: number, tag: unknown): TimerId;
   cancelTimer(id: TimerId): void;
@@ -100,11 +101,14 @@ export class NodeContext<M = unknown> {
     readonly name: string,
     /** 0 on first start, n after the n-th restart. */
     readonly incarnation: number,
-    /** This node's own random stream (`node/<name>`), independent of every other. */
-    readonly rng: Stream,
     /** This node's disk. */
     readonly durable: DurableStore,
   ) {}
+
+  /** This node's own random stream (`node/<name>`), independent of every other. */
+  get rng(): Stream {
+    return this.host.rngOf(this.self);
+  }
 
   /** Current simulated time in ms. */
   get now(): number {

@@ -88,14 +88,25 @@ class SimNode {
   deferred: number[] = [];
   /** Crash points armed by `crash` faults with `when`, in arming order. */
   armed: string[] = [];
+  private rngStream: Stream | null = null;
+  private netStream: Stream | null = null;
   constructor(
     readonly id: NodeId,
     readonly name: string,
     readonly spawn: Spawn<unknown>,
-    readonly rng: Stream,
-    readonly netRng: Stream,
+    private readonly random: RandomStreams,
     readonly durable: DurableStore,
   ) {}
+
+  /** The node's own stream, `node/<name>` (created on first use: seeding costs a little). */
+  get rng(): Stream {
+    return (this.rngStream ??= this.random.stream(`node/${this.name}`));
+  }
+
+  /** The stream its outgoing links draw latency, loss and duplication from, `network/<name>`. */
+  get netRng(): Stream {
+    return (this.netStream ??= this.random.stream(`network/${this.name}`));
+  }
 }
 
 export class Simulation implements NodeHost {
@@ -154,7 +165,7 @@ export class Simulation implements NodeHost {
     if (this.ids.has(name)) throw new InputError(`node '${name}' already exists`);
     if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(name)) throw new InputError(`node name '${name}' must be 1-64 letters, digits or _ . : -`);
     const id = this.nodes.length;
-    const node = new SimNode(id, name, spawn as Spawn<unknown>, this.random.stream(`node/${name}`), this.random.stream(`network/${name}`), new DurableStore());
+    const node = new SimNode(id, name, spawn as Spawn<unknown>, this.random, new DurableStore());
     this.nodes.push(node);
     this.names.push(name);
     this.ids.set(name, id);
@@ -183,6 +194,10 @@ export class Simulation implements NodeHost {
 
   durable(node: NodeId): DurableStore {
     return this.nodes[node]!.durable;
+  }
+
+  rngOf(node: NodeId): Stream {
+    return this.nodes[node]!.rng;
   }
 
   isCurrent(node: NodeId, incarnation: number): boolean {
@@ -526,7 +541,12 @@ export class Simulation implements NodeHost {
         if (trace !== null) trace.record(this.now, Row.Heal, -1, -1, 0, null);
         return;
       case 'degrade':
-        this.network.degrade(fault.from === undefined ? null : this.nodeId(fault.from), fault.to === undefined ? null : this.nodeId(fault.to), fault);
+        this.network.degrade(fault.from === undefined ? null : this.nodeId(fault.from), fault.to === undefined ? null : this.nodeId(fault.to), {
+          latency: fault.latency,
+          lossRate: fault.lossRate,
+          duplicateRate: fault.duplicateRate,
+          reorderRate: fault.reorderRate,
+        });
         if (trace !== null) trace.record(this.now, Row.Degrade, -1, -1, 0, fault);
         return;
       case 'restore':
@@ -611,7 +631,7 @@ export class Simulation implements NodeHost {
   // ---------------------------------------------------------------- internals
 
   private spawn(node: SimNode): void {
-    const ctx = new NodeContext<unknown>(this, node.id, node.name, node.incarnation, node.rng, node.durable);
+    const ctx = new NodeContext<unknown>(this, node.id, node.name, node.incarnation, node.durable);
     node.handlers = node.spawn(ctx);
   }
 

@@ -245,10 +245,11 @@ export const twoPhaseCommit = defineScenario({
       );
     });
 
-    const stores = (): TransactionalStore[] => participants.map((id) => new TransactionalStore(sim.durable(id)));
     world.atEnd(() => {
+      // Read each participant's disk as recovery would, after the settle time.
+      const stores = participants.map((id) => new TransactionalStore(sim.durable(id)));
       const expected = p.participants * p.accounts * p.initialBalance;
-      const total = stores().reduce((sum, s) => sum + s.entries().reduce((a, [, v]) => a + v, 0), 0);
+      const total = stores.reduce((sum, s) => sum + s.entries().reduce((a, [, v]) => a + v, 0), 0);
       if (total !== expected) {
         const diff = total - expected;
         world.violate(
@@ -256,11 +257,7 @@ export const twoPhaseCommit = defineScenario({
           `the accounts hold ${total.toLocaleString('en-US')} in all, not ${expected.toLocaleString('en-US')}: ${Math.abs(diff).toLocaleString('en-US')} ${diff > 0 ? 'appeared from nowhere' : 'vanished'}`,
         );
       }
-      const stuck = participants.flatMap((id, i) =>
-        stores()
-          [i]!.inDoubt()
-          .map((tx) => `${sim.nodeName(id)} in doubt on ${tx}`),
-      );
+      const stuck = participants.flatMap((id, i) => stores[i]!.inDoubt().map((tx) => `${sim.nodeName(id)} in doubt on ${tx}`));
       stuck.push(...unfinishedSagas(sim.durable(COORDINATOR)).map((s) => `saga ${s} unfinished`));
       if (stuck.length > 0) world.violate('in-doubt-resolved', `${world.endMs - world.healAtMs} ms after every fault healed: ${stuck.join('; ')}`);
       if (ledger.committed > 0) world.reach('transfer-committed');
