@@ -69,10 +69,11 @@ export function coordinator(config: CoordinatorConfig): Spawn<TwoPcMessage> {
     const decide = (t: Txn, commit: boolean): void => {
       t.decision = commit;
       if (t.voteTimer !== null) ctx.cancelTimer(t.voteTimer);
-      if (!config.durableLog) return announce(t);
       const record: DecisionRecord = { tx: t.tx, commit, participants: t.participants };
-      log.push(record);
+      // Both keep every decision to answer late questions; only the log survives a crash.
       decided.set(t.tx, record);
+      if (!config.durableLog) return announce(t);
+      log.push(record);
       ctx.setTimer(config.logForceMs, { kind: 'forced', tx: t.tx } satisfies Timer);
     };
 

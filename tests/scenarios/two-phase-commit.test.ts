@@ -1,0 +1,163 @@
+import { describe, expect, it } from 'vitest';
+import type { FaultPlan } from '../../engine/index.ts';
+import { checkScenario, findScenario, parseParams, resolvePreset, runScenario } from '../../scenarios/index.ts';
+
+const scenario = findScenario('two-phase-commit');
+const defaults = parseParams(scenario, {});
+const preset = (id: string): FaultPlan => resolvePreset(scenario, id, defaults);
+const twoPc = ['in-memory', 'durable-log', 'cooperative', 'unilateral-abort'];
+
+/**
+ * One transfer arriving within the first 100 ms, no closed accounts: every in-doubt wait in
+ * the run belongs to it, and with the same seed it arrives at the same moment in every run.
+ */
+const single = { transfers: 1, closedAccounts: 0, workloadMs: 100 };
+const coordinatorDown = (point: string, downMs: number): FaultPlan => [
+  { at: 0, kind: 'crash', node: 'coordinator', when: point },
+  { at: 100 + downMs, kind: 'restart', node: 'coordinator' },
+];
+
+describe('two-phase-commit without faults', () => {
+  it.each(scenario.strategies.map((s) => s.id))('%s commits transfers and keeps every invariant', (strategy) => {
+    const r = runScenario(scenario, { strategy, seed: 1, faults: [] });
+
+    expect(r.ok).toBe(true);
+    expect(r.metrics.committed).toBeGreaterThan(5);
+    expect(r.metrics.unresolved).toBe(0);
+    expect(r.metrics.committed + r.metrics.aborted).toBe(defaults.transfers);
+  });
+
+  it('2PC holds each transaction’s locks for about two round trips; a saga holds none across messages', () => {
+    const twoPhase = runScenario(scenario, { strategy: 'durable-log', seed: 1, faults: [] });
+    const saga = runScenario(scenario, { strategy: 'saga', seed: 1, faults: [] });
+
+    expect(twoPhase.metrics.lockHoldP99Ms).toBeGreaterThan(5);
+    expect(saga.metrics.lockHoldP99Ms).toBe(0);
+    expect(saga.metrics.inDoubtMaxMs).toBe(0);
+    expect(saga.metrics.halfAppliedMaxMs).toBeGreaterThan(0);
+  });
+
+  it('the durable log costs a log force per decision in commit latency', () => {
+    const memory = runScenario(scenario, { strategy: 'in-memory', seed: 4, faults: [], params: { logForceMs: 20 } });
+    const durable = runScenario(scenario, { strategy: 'durable-log', seed: 4, faults: [], params: { logForceMs: 20 } });
+
+    expect(durable.metrics.commitLatencyP50Ms - memory.metrics.commitLatencyP50Ms).toBeGreaterThan(15);
+  });
+
+  it('is deterministic: the same seed and plan give the same trace hash', () => {
+    const a = runScenario(scenario, { strategy: 'cooperative', seed: 9, faults: preset('coordinator-crash-after-prepare') });
+    const b = runScenario(scenario, { strategy: 'cooperative', seed: 9, faults: preset('coordinator-crash-after-prepare') });
+
+    expect(a.traceHash).toBe(b.traceHash);
+  });
+});
+
+describe('two-phase-commit when the coordinator crashes after COMMIT reached one participant', () => {
+  const faults = preset('coordinator-crash-after-decision');
+
+  it('in-memory: the restarted coordinator presumes ABORT for a committed transfer, breaking atomicity and losing money', () => {
+    const r = runScenario(scenario, { strategy: 'in-memory', seed: 1, faults });
+
+    const broken = r.invariants.filter((i) => !i.ok).map((i) => i.name);
+    expect(broken).toEqual(expect.arrayContaining(['atomicity', 'money-conserved']));
+    expect(r.invariants.find((i) => i.name === 'atomicity')!.violations[0]!.message).toMatch(/committed on p\d but aborted on p\d/);
+  });
+
+  it('unilateral-abort: the participant that never heard COMMIT aborts alone, breaking atomicity', () => {
+    const r = runScenario(scenario, { strategy: 'unilateral-abort', seed: 1, faults });
+
+    expect(r.invariants.find((i) => i.name === 'atomicity')!.ok).toBe(false);
+  });
+
+  it.each(['durable-log', 'cooperative'])('%s: the logged decision is finished after the restart and atomicity holds', (strategy) => {
+    const r = runScenario(scenario, { strategy, seed: 1, faults });
+
+    expect(r.ok).toBe(true);
+  });
+});
+
+describe('two-phase-commit blocking', () => {
+  it('time in doubt grows with the coordinator’s downtime', () => {
+    const inDoubt = [200, 500, 900].map(
+      (down) => runScenario(scenario, { strategy: 'durable-log', seed: 2, params: single, faults: coordinatorDown('prepare-sent', down) }).metrics.inDoubtMaxMs,
+    );
+
+    expect(inDoubt[0]).toBeGreaterThan(150);
+    expect(inDoubt[1]).toBeGreaterThan(inDoubt[0]! + 250);
+    expect(inDoubt[2]).toBeGreaterThan(inDoubt[1]! + 350);
+  });
+
+  it('cooperative termination cuts the wait short when a peer already knows the decision', () => {
+    const faults = coordinatorDown('commit-sent', 900);
+    const durable = runScenario(scenario, { strategy: 'durable-log', seed: 2, params: single, faults });
+    const cooperative = runScenario(scenario, { strategy: 'cooperative', seed: 2, params: single, faults });
+
+    expect(durable.metrics.inDoubtMaxMs).toBeGreaterThan(800);
+    expect(cooperative.metrics.inDoubtMaxMs).toBeLessThan(250);
+    expect(cooperative.ok).toBe(true);
+  });
+
+  it('cooperative termination cannot help when every participant voted YES and none heard the decision', () => {
+    const faults = coordinatorDown('prepare-sent', 900);
+    const durable = runScenario(scenario, { strategy: 'durable-log', seed: 2, params: single, faults });
+    const cooperative = runScenario(scenario, { strategy: 'cooperative', seed: 2, params: single, faults });
+
+    expect(cooperative.metrics.inDoubtMaxMs).toBeGreaterThan(800);
+    expect(Math.abs(cooperative.metrics.inDoubtMaxMs - durable.metrics.inDoubtMaxMs)).toBeLessThan(50);
+  });
+
+  it('in-doubt participants hold their locks, so later transfers on those rows abort', () => {
+    const params = { transfers: 60, accounts: 3, closedAccounts: 0 };
+    const calm = runScenario(scenario, { strategy: 'durable-log', seed: 5, params, faults: [] });
+    const blocked = runScenario(scenario, { strategy: 'durable-log', seed: 5, params, faults: coordinatorDown('prepare-sent', 700) });
+
+    expect(blocked.metrics.lockHoldP99Ms).toBeGreaterThan(calm.metrics.lockHoldP99Ms * 5);
+    expect(blocked.metrics.abortRate).toBeGreaterThan(calm.metrics.abortRate);
+  });
+
+  it('narrates the blocking: an in-doubt participant still holding its lock', () => {
+    const r = runScenario(scenario, { strategy: 'in-memory', seed: 1, faults: preset('coordinator-crash-after-prepare'), trace: 'memory' });
+
+    const notes = r.trace!.events().filter((e) => e.type === 'note' && e.level === 'key');
+    expect(
+      notes.some(
+        (n) =>
+          n.type === 'note' && /voted YES on t\d+ and has not heard the decision for [\d,]+ ms: it is in doubt and still holds the lock on acct\d/.test(n.text),
+      ),
+    ).toBe(true);
+    expect(r.goals.find((g) => g.name === 'participant-in-doubt')?.reached).toBe(true);
+  });
+
+  it('a participant that crashes after voting YES recovers from its log in doubt and resolves', () => {
+    const r = runScenario(scenario, { strategy: 'durable-log', seed: 3, faults: preset('participant-crash'), trace: 'memory' });
+
+    expect(r.ok).toBe(true);
+    const notes = r.trace!.events().flatMap((e) => (e.type === 'note' ? [e.text] : []));
+    expect(notes.some((t) => /p2 restarts and replays its log: t\d+ prepared with no outcome, locks re-taken/.test(t))).toBe(true);
+  });
+});
+
+describe('two-phase-commit under the checker', () => {
+  it.each(['in-memory', 'unilateral-abort'])('%s: the checker finds the atomicity flaw from scratch and shrinks it to at most 2 faults', (strategy) => {
+    const r = checkScenario(scenario, { strategy, runs: 1000, seed: 1 });
+
+    expect(r.counterexample).not.toBeNull();
+    expect(scenario.strategies.find((s) => s.id === strategy)!.expectedViolations).toContain(r.counterexample!.invariant);
+    expect(r.counterexample!.faults.length).toBeLessThanOrEqual(2);
+    expect(r.asExpected).toBe(true);
+  });
+
+  it.each(['durable-log', 'cooperative', 'saga'])('%s: every invariant holds over 300 generated fault plans', (strategy) => {
+    const r = checkScenario(scenario, { strategy, runs: 300, seed: 21 });
+
+    expect(r.counterexample).toBeNull();
+    expect(r.runs).toBe(300);
+  });
+
+  it('the checker exercises in-doubt participants under the 2PC strategies', () => {
+    for (const strategy of twoPc) {
+      const r = checkScenario(scenario, { strategy, runs: 100, seed: 5 });
+      expect(r.goals.find((g) => g.name === 'participant-in-doubt')!.runsReached).toBeGreaterThan(0);
+    }
+  });
+});
