@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defineScenario } from '../../scenarios/index.ts';
 import { toy } from './toy-scenario.ts';
 
-const base = { ...toy } as Parameters<typeof defineScenario>[0];
+const base = { ...toy } as unknown as Parameters<typeof defineScenario>[0];
 
 describe('defineScenario', () => {
   it('accepts a consistent definition', () => {
