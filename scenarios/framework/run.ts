@@ -151,6 +151,18 @@ export function runScenario(scenario: AnyScenario, request: RunRequest): RunResu
     atEnd: (check) => {
       endChecks.push(check);
     },
+    sampleEvery: (periodMs, sample) => {
+      if (!sim.tracing) return;
+      sim.every(
+        periodMs,
+        () => {
+          sample();
+          return undefined;
+        },
+        0,
+        endMs,
+      );
+    },
   };
 
   const model = scenario.build(world);

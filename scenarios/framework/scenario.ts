@@ -132,6 +132,12 @@ export interface World<P> {
   note(text: string | (() => string), level?: NoteLevel): void;
   /** Runs `check` when the run ends (after healing and settling): the place for liveness and final-state checks. */
   atEnd(check: () => void): void;
+  /**
+   * Calls `sample` every `periodMs` from 0 to the end, only when a trace is recorded: for the
+   * UI's time-series charts (`sim.metrics.sample(name, value)` inside). It must only read
+   * state, never change it, so a run with charts behaves exactly like one without.
+   */
+  sampleEvery(periodMs: number, sample: () => void): void;
 }
 
 /** What build returns: how to read the run's metrics at its end. */

@@ -145,6 +145,11 @@ export const twoPhaseCommit = defineScenario({
     { name: 'unresolved', unit: 'transfers', description: 'transfers whose outcome the client never heard', better: 'lower' },
     { name: 'messagesPerTransfer', unit: 'messages', description: 'messages sent per transfer', better: 'lower' },
   ],
+  charts: (p: Params) => [
+    { id: 'in-doubt', title: 'Participants in doubt', unit: 'waits', series: ['in-doubt'] },
+    { id: 'locks', title: 'Row locks held', unit: 'locks', series: ['locks.*'], limit: { value: p.accounts, label: 'accounts per participant' } },
+    { id: 'outcomes', title: 'Transfers decided (cumulative)', unit: 'transfers', series: ['committed', 'aborted'] },
+  ],
   presets: [
     {
       id: 'coordinator-crash-before-prepare',
@@ -243,6 +248,13 @@ export const twoPhaseCommit = defineScenario({
           unilateralTimeoutMs: p.unilateralTimeoutMs,
         }),
       );
+    });
+
+    world.sampleEvery(10, () => {
+      sim.metrics.sample('in-doubt', ledger.inDoubtNow);
+      for (const id of participants) sim.metrics.sample(`locks.${sim.nodeName(id)}`, sim.status(id) === 'down' ? 0 : (ledger.locksHeld.get(id) ?? 0));
+      sim.metrics.sample('committed', ledger.committed);
+      sim.metrics.sample('aborted', ledger.aborted);
     });
 
     world.atEnd(() => {

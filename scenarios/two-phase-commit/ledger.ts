@@ -29,6 +29,8 @@ export class Ledger {
   private readonly sidesCommitted = new Map<string, number>();
   committed = 0;
   aborted = 0;
+  /** Row locks each participant reports holding (for the chart). */
+  readonly locksHeld = new Map<NodeId, number>();
 
   constructor(
     private readonly world: World<unknown>,
@@ -106,6 +108,15 @@ export class Ledger {
   /** Transfers still half applied (debited, neither credited nor refunded). */
   halfApplied(): string[] {
     return [...this.halfSince.keys()];
+  }
+
+  /** Participants in doubt right now. */
+  get inDoubtNow(): number {
+    return this.waitingSince.size;
+  }
+
+  reportLocks(participant: NodeId, count: number): void {
+    this.locksHeld.set(participant, count);
   }
 
   lockReleased(heldMs: number): void {

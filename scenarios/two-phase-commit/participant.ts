@@ -46,6 +46,7 @@ export function participant(config: ParticipantConfig): Spawn<TwoPcMessage> {
       const since = lockedAt.get(tx);
       if (since !== undefined) ledger.lockReleased(ctx.now - since);
       lockedAt.delete(tx);
+      ledger.reportLocks(ctx.self, store.lockCount);
     };
 
     const apply = (tx: string, commit: boolean, why: string): void => {
@@ -76,6 +77,7 @@ export function participant(config: ParticipantConfig): Spawn<TwoPcMessage> {
         return voteNo(tx, `a row it needs is locked by ${holder}`);
       }
       lockedAt.set(tx, ctx.now);
+      ledger.reportLocks(ctx.self, store.lockCount);
       const writes = [];
       for (const d of deltas) {
         const value = (store.read(accountKey(d.account)) ?? 0) + d.delta;
@@ -170,6 +172,7 @@ export function participant(config: ParticipantConfig): Spawn<TwoPcMessage> {
       }
     };
 
+    ledger.reportLocks(ctx.self, store.lockCount);
     // Recovery: every prepared transaction without an outcome is in doubt, locks re-taken.
     if (ctx.incarnation > 0) {
       const inDoubt = store.inDoubt();

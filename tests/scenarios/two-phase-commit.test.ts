@@ -22,26 +22,26 @@ describe('two-phase-commit without faults', () => {
     const r = runScenario(scenario, { strategy, seed: 1, faults: [] });
 
     expect(r.ok).toBe(true);
-    expect(r.metrics.committed).toBeGreaterThan(5);
-    expect(r.metrics.unresolved).toBe(0);
-    expect(r.metrics.committed + r.metrics.aborted).toBe(defaults.transfers);
+    expect(r.metrics.committed!).toBeGreaterThan(5);
+    expect(r.metrics.unresolved!).toBe(0);
+    expect(r.metrics.committed! + r.metrics.aborted!).toBe(defaults.transfers);
   });
 
   it('2PC holds each transaction’s locks for about two round trips; a saga holds none across messages', () => {
     const twoPhase = runScenario(scenario, { strategy: 'durable-log', seed: 1, faults: [] });
     const saga = runScenario(scenario, { strategy: 'saga', seed: 1, faults: [] });
 
-    expect(twoPhase.metrics.lockHoldP99Ms).toBeGreaterThan(5);
-    expect(saga.metrics.lockHoldP99Ms).toBe(0);
-    expect(saga.metrics.inDoubtMaxMs).toBe(0);
-    expect(saga.metrics.halfAppliedMaxMs).toBeGreaterThan(0);
+    expect(twoPhase.metrics.lockHoldP99Ms!).toBeGreaterThan(5);
+    expect(saga.metrics.lockHoldP99Ms!).toBe(0);
+    expect(saga.metrics.inDoubtMaxMs!).toBe(0);
+    expect(saga.metrics.halfAppliedMaxMs!).toBeGreaterThan(0);
   });
 
   it('the durable log costs a log force per decision in commit latency', () => {
     const memory = runScenario(scenario, { strategy: 'in-memory', seed: 4, faults: [], params: { logForceMs: 20 } });
     const durable = runScenario(scenario, { strategy: 'durable-log', seed: 4, faults: [], params: { logForceMs: 20 } });
 
-    expect(durable.metrics.commitLatencyP50Ms - memory.metrics.commitLatencyP50Ms).toBeGreaterThan(15);
+    expect(durable.metrics.commitLatencyP50Ms! - memory.metrics.commitLatencyP50Ms!).toBeGreaterThan(15);
   });
 
   it('is deterministic: the same seed and plan give the same trace hash', () => {
@@ -79,7 +79,8 @@ describe('two-phase-commit when the coordinator crashes after COMMIT reached one
 describe('two-phase-commit blocking', () => {
   it('time in doubt grows with the coordinator’s downtime', () => {
     const inDoubt = [200, 500, 900].map(
-      (down) => runScenario(scenario, { strategy: 'durable-log', seed: 2, params: single, faults: coordinatorDown('prepare-sent', down) }).metrics.inDoubtMaxMs,
+      (down) =>
+        runScenario(scenario, { strategy: 'durable-log', seed: 2, params: single, faults: coordinatorDown('prepare-sent', down) }).metrics.inDoubtMaxMs!,
     );
 
     expect(inDoubt[0]).toBeGreaterThan(150);
@@ -92,8 +93,8 @@ describe('two-phase-commit blocking', () => {
     const durable = runScenario(scenario, { strategy: 'durable-log', seed: 2, params: single, faults });
     const cooperative = runScenario(scenario, { strategy: 'cooperative', seed: 2, params: single, faults });
 
-    expect(durable.metrics.inDoubtMaxMs).toBeGreaterThan(800);
-    expect(cooperative.metrics.inDoubtMaxMs).toBeLessThan(250);
+    expect(durable.metrics.inDoubtMaxMs!).toBeGreaterThan(800);
+    expect(cooperative.metrics.inDoubtMaxMs!).toBeLessThan(250);
     expect(cooperative.ok).toBe(true);
   });
 
@@ -102,8 +103,8 @@ describe('two-phase-commit blocking', () => {
     const durable = runScenario(scenario, { strategy: 'durable-log', seed: 2, params: single, faults });
     const cooperative = runScenario(scenario, { strategy: 'cooperative', seed: 2, params: single, faults });
 
-    expect(cooperative.metrics.inDoubtMaxMs).toBeGreaterThan(800);
-    expect(Math.abs(cooperative.metrics.inDoubtMaxMs - durable.metrics.inDoubtMaxMs)).toBeLessThan(50);
+    expect(cooperative.metrics.inDoubtMaxMs!).toBeGreaterThan(800);
+    expect(Math.abs(cooperative.metrics.inDoubtMaxMs! - durable.metrics.inDoubtMaxMs!)).toBeLessThan(50);
   });
 
   it('in-doubt participants hold their locks, so later transfers on those rows abort', () => {
@@ -111,8 +112,8 @@ describe('two-phase-commit blocking', () => {
     const calm = runScenario(scenario, { strategy: 'durable-log', seed: 5, params, faults: [] });
     const blocked = runScenario(scenario, { strategy: 'durable-log', seed: 5, params, faults: coordinatorDown('prepare-sent', 700) });
 
-    expect(blocked.metrics.lockHoldP99Ms).toBeGreaterThan(calm.metrics.lockHoldP99Ms * 5);
-    expect(blocked.metrics.abortRate).toBeGreaterThan(calm.metrics.abortRate);
+    expect(blocked.metrics.lockHoldP99Ms!).toBeGreaterThan(calm.metrics.lockHoldP99Ms! * 5);
+    expect(blocked.metrics.abortRate!).toBeGreaterThan(calm.metrics.abortRate!);
   });
 
   it('narrates the blocking: an in-doubt participant still holding its lock', () => {
