@@ -11,6 +11,11 @@
  *   disk the moment it is appended (the node models the force's latency with a timer before
  *   it acts on it). Recovery replays the log: committed writes are already in the rows;
  *   prepared transactions with no outcome are in doubt.
+ * - Append-only tables (an outbox, a processed-id table, an idempotency table) hold records
+ *   of any JSON shape. A local transaction may append to them together with its row writes
+ *   (`commitLocalWith`): the records become visible exactly when the rows do, and not at all
+ *   if the transaction never commits. That atomicity is what the outbox pattern and an
+ *   idempotent consumer rely on.
  */
 import { assert, type DurableStore } from '../../engine/index.ts';
 
@@ -21,7 +26,13 @@ export interface RowWrite {
   value: number;
 }
 
-type LogRecord = { type: 'prepare'; tx: string; writes: RowWrite[] } | { type: 'commit'; tx: string } | { type: 'abort'; tx: string };
+/** A record to append to a named table when a transaction commits. */
+export interface TableAppend {
+  table: string;
+  record: unknown;
+}
+
+type LogRecord = { type: 'prepare'; tx: string; writes: RowWrite[]; appends?: TableAppend[] } | { type: 'commit'; tx: string } | { type: 'abort'; tx: string };
 
 export class TransactionalStore {
   private readonly rows: Map<string, number>;
@@ -33,8 +44,13 @@ export class TransactionalStore {
   /** tx -> status, rebuilt from the log on recovery. */
   private readonly status = new Map<string, TxStatus>();
   private readonly prepared = new Map<string, RowWrite[]>();
+  /** tx -> table records it will append on commit (only transactions that append any). */
+  private readonly preparedAppends = new Map<string, TableAppend[]>();
 
-  constructor(durable: DurableStore, name = 'db') {
+  constructor(
+    private readonly durable: DurableStore,
+    private readonly name = 'db',
+  ) {
     let rows = durable.get<Map<string, number>>(`${name}:rows`);
     if (rows === undefined) {
       rows = new Map();
@@ -51,9 +67,11 @@ export class TransactionalStore {
       if (r.type === 'prepare') {
         this.status.set(r.tx, 'prepared');
         this.prepared.set(r.tx, r.writes);
+        if (r.appends !== undefined) this.preparedAppends.set(r.tx, r.appends);
       } else {
         this.status.set(r.tx, r.type === 'commit' ? 'committed' : 'aborted');
         this.prepared.delete(r.tx);
+        this.preparedAppends.delete(r.tx);
       }
     }
     for (const [tx, writes] of this.prepared) {
@@ -107,11 +125,18 @@ export class TransactionalStore {
     return true;
   }
 
-  /** Forces a PREPARE record: from here on `tx` can commit even after a crash. */
-  prepare(tx: string, writes: RowWrite[]): void {
+  /**
+   * Forces a PREPARE record: from here on `tx` can commit even after a crash. `appends` are
+   * table records that become visible when (and only if) it commits.
+   */
+  prepare(tx: string, writes: RowWrite[], appends: readonly TableAppend[] = []): void {
     assert(this.statusOf(tx) === 'locked', `prepare ${tx} holds its locks and is not decided`);
     for (const w of writes) assert(this.locks.get(w.key) === tx, `prepare ${tx} writes only rows it locked (${w.key})`);
-    this.wal.push({ type: 'prepare', tx, writes });
+    if (appends.length === 0) this.wal.push({ type: 'prepare', tx, writes });
+    else {
+      this.wal.push({ type: 'prepare', tx, writes, appends: [...appends] });
+      this.preparedAppends.set(tx, [...appends]);
+    }
     this.prepared.set(tx, writes);
     this.status.set(tx, 'prepared');
   }
@@ -121,8 +146,10 @@ export class TransactionalStore {
     const writes = this.prepared.get(tx);
     assert(writes !== undefined, `commit ${tx} was prepared`);
     for (const w of writes) this.rows.set(w.key, w.value);
+    for (const a of this.preparedAppends.get(tx) ?? []) this.tableOf(a.table).push(a.record);
     this.wal.push({ type: 'commit', tx });
     this.prepared.delete(tx);
+    this.preparedAppends.delete(tx);
     this.status.set(tx, 'committed');
     this.release(tx);
   }
@@ -137,6 +164,7 @@ export class TransactionalStore {
     if (s === 'aborted') return;
     this.wal.push({ type: 'abort', tx });
     this.prepared.delete(tx);
+    this.preparedAppends.delete(tx);
     this.status.set(tx, 'aborted');
     this.release(tx);
   }
@@ -155,8 +183,57 @@ export class TransactionalStore {
     return true;
   }
 
+  /**
+   * A one-phase local transaction that also appends records to tables: the row writes and the
+   * records commit together or not at all. False (and nothing written) if a row is locked.
+   */
+  commitLocalWith(tx: string, writes: RowWrite[], appends: readonly TableAppend[]): boolean {
+    if (
+      !this.lockAll(
+        tx,
+        writes.map((w) => w.key),
+      )
+    )
+      return false;
+    this.prepare(tx, writes, appends);
+    this.commit(tx);
+    return true;
+  }
+
+  /** The committed records of an append-only table, in commit order (empty if none yet). */
+  table<T>(name: string): readonly T[] {
+    return (this.tables()?.get(name) ?? []) as T[];
+  }
+
+  /** A fresh transaction id for a local transaction (`local-1`, `local-2`...); the counter is on disk, so ids never repeat across crashes. */
+  nextTxId(prefix = 'local'): string {
+    const key = `${this.name}:tx-seq`;
+    const next = (this.durable.get<number>(key) ?? 0) + 1;
+    this.durable.set(key, next);
+    return `${prefix}-${next}`;
+  }
+
   get lockCount(): number {
     return this.locks.size;
+  }
+
+  /** The tables on disk; created on the first append, so a store that never appends leaves its disk as it was. */
+  private tables(): Map<string, unknown[]> | undefined {
+    return this.durable.get<Map<string, unknown[]>>(`${this.name}:tables`);
+  }
+
+  private tableOf(name: string): unknown[] {
+    let tables = this.tables();
+    if (tables === undefined) {
+      tables = new Map();
+      this.durable.set(`${this.name}:tables`, tables);
+    }
+    let table = tables.get(name);
+    if (table === undefined) {
+      table = [];
+      tables.set(name, table);
+    }
+    return table;
   }
 
   private release(tx: string): void {

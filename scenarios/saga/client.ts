@@ -1,0 +1,38 @@
+/**
+ * The client: places the workload's orders at their arrival times, at the saga's entry point
+ * (the orchestrator, or in the choreography the order service). It retries with backoff
+ * until the order is accepted — the idempotency key is the order id, so a retry never places
+ * it twice — and then, like a web shop's "thank you for your order" page, it stops asking:
+ * from here on finishing the saga is the system's job. The orders are drawn before the run,
+ * so every strategy sees the same ones at the same moments.
+ */
+import type { NodeContext, NodeId, Spawn } from '../../engine/index.ts';
+import { RequestClient, type RetryPolicy } from '../parts/request-client.ts';
+import type { SagaAudit } from './audit.ts';
+import type { Order, StepReply, StepRequest } from './messages.ts';
+
+export interface Arrival {
+  atMs: number;
+  order: Order;
+}
+
+export function client(arrivals: readonly Arrival[], entry: NodeId, policy: RetryPolicy, audit: SagaAudit): Spawn<unknown> {
+  return (ctx: NodeContext<unknown>) => {
+    const orders = new RequestClient<StepRequest, StepReply>(ctx, policy, 'orders');
+    arrivals.forEach((a, i) => {
+      ctx.setTimer(Math.max(0, a.atMs - ctx.now), i);
+    });
+    return {
+      onMessage(from, msg) {
+        orders.onMessage(from, msg);
+      },
+      onTimer(tag) {
+        if (orders.onTimer(tag)) return;
+        const { order } = arrivals[tag as number]!;
+        audit.placed(order.id);
+        ctx.state('placing', order.id);
+        orders.call(entry, { op: 'place-order', order }, () => ctx.state('accepted', order.id), { key: order.id });
+      },
+    };
+  };
+}

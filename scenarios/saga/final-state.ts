@@ -1,0 +1,42 @@
+/**
+ * How a saga ended, judged from the services' databases alone — not from what any
+ * coordinator believes. A saga is over in exactly two ways: completed (order approved, paid
+ * once, its stock reserved, its shipment scheduled) or fully compensated (order cancelled,
+ * nothing charged, no stock held, nothing shipped). Anything else is a saga left half done.
+ */
+import type { TransactionalStore } from '../parts/transactional-store.ts';
+import { ORDER_APPROVED, ORDER_CANCELLED, ORDER_PENDING, type Order, rows, type ServiceName } from './messages.ts';
+
+/** What the four databases say about one order. */
+export interface OrderRecords {
+  status: number;
+  charged: number;
+  reserved: number;
+  shipped: number;
+}
+
+export type FinalState = { kind: 'completed' } | { kind: 'compensated' } | { kind: 'half-done'; description: string };
+
+export function recordsOf(order: Order, db: Readonly<Record<ServiceName, TransactionalStore>>): OrderRecords {
+  return {
+    status: db.order.read(rows.order(order.id)) ?? 0,
+    charged: db.payment.read(rows.charged(order.id)) ?? 0,
+    reserved: db.inventory.read(rows.reserved(order.id)) ?? 0,
+    shipped: db.shipping.read(rows.shipment(order.id)) ?? 0,
+  };
+}
+
+export function finalState(order: Order, r: OrderRecords): FinalState {
+  if (r.status === ORDER_APPROVED && r.charged === order.amount && r.reserved === order.quantity && r.shipped === 1) return { kind: 'completed' };
+  if (r.status === ORDER_CANCELLED && r.charged === 0 && r.reserved === 0 && r.shipped === 0) return { kind: 'compensated' };
+  return { kind: 'half-done', description: describe(order, r) };
+}
+
+/** Where a saga stopped, in plain words: "o7: order pending, charged 120, 2 units reserved, not shipped". */
+function describe(o: Order, r: OrderRecords): string {
+  const status =
+    r.status === ORDER_PENDING ? 'pending' : r.status === ORDER_APPROVED ? 'approved' : r.status === ORDER_CANCELLED ? 'cancelled' : 'never created';
+  const charged = r.charged === 0 ? 'nothing charged' : r.charged === o.amount ? `charged ${r.charged}` : `charged ${r.charged} for an order of ${o.amount}`;
+  const reserved = r.reserved === 0 ? 'no stock held' : `${r.reserved} unit${r.reserved === 1 ? '' : 's'} reserved`;
+  return `${o.id}: order ${status}, ${charged}, ${reserved}, ${r.shipped > 0 ? 'shipped' : 'not shipped'}`;
+}

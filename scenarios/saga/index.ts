@@ -1,0 +1,371 @@
+/**
+ * Saga: a long transaction as a chain of local ones, each with a compensation.
+ *
+ * Placing an order touches four services, each with its own database: the order service
+ * records the order, payment charges the customer, inventory reserves the stock, shipping
+ * schedules the delivery. No distributed transaction spans them: each step commits on its
+ * own, and when a later step is refused (card declined, out of stock, no carrier) the steps
+ * already done are undone by compensations — refund the payment, release the stock, cancel
+ * the order. Nothing blocks and no lock outlives a step; the price is that a saga is visibly
+ * half done while it runs, and that every step must be safe to run twice, because messages
+ * are retried and redelivered.
+ *
+ * Who drives the saga is the design question: an orchestrator that asks each service in
+ * turn (easy to follow, but a single point of failure whose state must survive a crash), or
+ * a choreography of events where each service reacts to the last (no centre to fail, and no
+ * single place that knows where a saga stands).
+ */
+import { z } from 'zod';
+import type { NodeContext, NodeHandlers, Stream } from '../../engine/index.ts';
+import { defineScenario } from '../framework/scenario.ts';
+import type { Backoff } from '../parts/backoff.ts';
+import { QUEUE_BROKER_COUNTERS, type QueueSpec, queueBroker } from '../parts/queue-broker.ts';
+import { REQUEST_COUNTERS } from '../parts/request-client.ts';
+import { TransactionalStore } from '../parts/transactional-store.ts';
+import { SagaAudit } from './audit.ts';
+import { routes } from './choreography.ts';
+import { type Arrival, client } from './client.ts';
+import { finalState, recordsOf } from './final-state.ts';
+import { type Order, rows, SERVICES, type ServiceName } from './messages.ts';
+import { orchestrator } from './orchestrator.ts';
+import { service } from './service.ts';
+
+const params = z.object({
+  orders: z.number().int().min(1).max(500).default(12).describe('orders the client places (one saga each)'),
+  customers: z.number().int().min(1).max(100).default(6).describe('customers placing them'),
+  balanceMin: z.number().int().min(0).max(1_000_000).default(100).describe('least money a customer starts with'),
+  balanceMax: z.number().int().min(0).max(1_000_000).default(600).describe('most money a customer starts with'),
+  maxAmount: z.number().int().min(20).max(100_000).default(300).describe('largest order amount (the smallest is 20)'),
+  items: z.number().int().min(1).max(100).default(4).describe('distinct items for sale'),
+  stockPerItem: z.number().int().min(0).max(10_000).default(3).describe('units of each item in stock at the start'),
+  maxQuantity: z.number().int().min(1).max(100).default(2).describe('most units of an item one order buys'),
+  regions: z.number().int().min(1).max(100).default(5).describe('delivery regions orders go to'),
+  regionsServed: z.number().int().min(0).max(100).default(4).describe('regions a carrier serves; orders to the others fail at shipping'),
+  workloadMs: z.number().min(100).max(600_000).default(1000).describe('orders arrive (Poisson) over this window, in ms'),
+  latencyMeanMs: z.number().min(0).max(1000).default(4).describe('mean one-way network latency above a 1 ms floor, in ms'),
+  requestTimeoutMs: z.number().min(5).max(60_000).default(40).describe('a request (step, order, publish) with no answer after this long is retried, in ms'),
+  backoffBaseMs: z.number().min(1).max(60_000).default(20).describe('first retry wait, doubling on each retry, in ms'),
+  backoffCapMs: z.number().min(1).max(600_000).default(320).describe('longest retry wait before jitter, in ms'),
+  visibilityTimeoutMs: z.number().min(10).max(60_000).default(150).describe('the broker redelivers an unacknowledged event after this long, in ms'),
+  relayPollMs: z.number().min(0).max(10_000).default(5).describe('(choreography) a service’s outbox relay polls this long after a commit, in ms'),
+  settleMs: z.number().min(100).max(600_000).default(2500).describe('after the last fault heals, time allowed for every saga to finish, in ms'),
+});
+type Params = z.infer<typeof params>;
+
+/** How a strategy runs the saga. */
+interface Design {
+  /** Events through the broker (else an orchestrator's requests). */
+  choreography: boolean;
+  /** The orchestrator's saga log is on disk (else memory). */
+  durableLog: boolean;
+  /** Services apply a step at most once per key or event id. */
+  idempotent: boolean;
+}
+
+const DESIGNS: Readonly<Record<string, Design>> = {
+  choreography: { choreography: true, durableLog: true, idempotent: true },
+  orchestration: { choreography: false, durableLog: true, idempotent: true },
+  'orchestration-no-log': { choreography: false, durableLog: false, idempotent: true },
+  'non-idempotent-steps': { choreography: true, durableLog: true, idempotent: false },
+};
+
+// Node ids, in the order build adds them (the client is 0).
+const ORCHESTRATOR = 1;
+const BROKER = 2;
+const SERVICE_IDS: Readonly<Record<ServiceName, number>> = { order: 3, payment: 4, inventory: 5, shipping: 6 };
+
+export const saga = defineScenario({
+  id: 'saga',
+  title: 'Saga: orchestration vs choreography',
+  family: 'transactions',
+  question:
+    'An order spans four services with no distributed transaction: who should drive the saga, and what keeps it from ending half done or charging twice when messages repeat and nodes crash?',
+  summary:
+    'Each order is a saga: create the order, charge the customer, reserve stock, schedule shipping, approve — and on a refusal, refund, release and cancel in reverse. Run it as a choreography of events through a broker or under an orchestrator, crash the orchestrator, a service or the broker, lose and duplicate messages, and watch compensations run, sagas pause behind a crashed orchestrator, orphaned sagas stay half done when its state was only in memory, and a redelivered payment charge twice when steps are not idempotent.',
+  params,
+  topology: () => ({
+    nodes: [
+      { name: 'client', role: 'client' },
+      { name: 'orchestrator', role: 'orchestrator' },
+      { name: 'broker', role: 'broker' },
+      { name: 'order', role: 'order service' },
+      { name: 'payment', role: 'payment service' },
+      { name: 'inventory', role: 'inventory service' },
+      { name: 'shipping', role: 'shipping service' },
+    ],
+  }),
+  timing: (p: Params) => ({ workloadMs: p.workloadMs, settleMs: p.settleMs }),
+  network: (p: Params) => ({ latency: { kind: 'exponential', meanMs: p.latencyMeanMs, minMs: 1 } }),
+  strategies: [
+    {
+      id: 'choreography',
+      title: 'Choreography (events)',
+      explanation:
+        'No coordinator: each service reacts to an event on its broker queue, runs its step, and publishes the outcome through a transactional outbox; a refusal publishes a failure event that the services upstream compensate for in turn. Each service records the event ids it has processed in the same transaction as its step, so redelivery is harmless. Nothing central can fail, but no node knows where a saga stands: following one means reading every service’s records, and every hop pays for the broker.',
+      expectedViolations: [],
+    },
+    {
+      id: 'orchestration',
+      title: 'Orchestration with a durable saga log',
+      explanation:
+        'An orchestrator asks each service in turn, with an idempotency key per step and retries with backoff, and appends every outcome to a saga log on disk before asking for the next step. The whole flow is in one log, easy to follow; the orchestrator is a single point of failure — while it is down every saga pauses — but a restarted orchestrator re-reads the log and resumes each saga where it stopped.',
+      expectedViolations: [],
+    },
+    {
+      id: 'orchestration-no-log',
+      title: 'Orchestration, state in memory',
+      explanation:
+        'The same orchestrator, keeping each saga’s progress only in memory. A crash forgets every saga in flight: the client was already told its order was accepted, so no one asks again, and those sagas stay half done — a customer charged for an order that never ships, stock reserved forever — with no compensation ever run.',
+      expectedViolations: ['saga-resolved'],
+    },
+    {
+      id: 'non-idempotent-steps',
+      title: 'Choreography, steps not idempotent',
+      explanation:
+        'The choreography with services that apply every event they are given. Delivery is at least once — a service that crashes before acknowledging, a lost ack, a relay that republishes after a crash, a duplicated message — so sooner or later an event comes twice: a redelivered order-created charges the customer again, a redelivered shipment-failed releases the stock twice.',
+      expectedViolations: ['no-double-charge', 'stock-consistent', 'saga-resolved'],
+    },
+  ],
+  defaultStrategy: 'orchestration',
+  invariants: [
+    {
+      name: 'saga-resolved',
+      kind: 'liveness',
+      description:
+        'Once the faults heal, within the settle time every saga has either completed (order approved, paid once, stock reserved, shipment scheduled) or been fully compensated (order cancelled, nothing charged, no stock held, nothing shipped).',
+    },
+    {
+      name: 'no-double-charge',
+      kind: 'safety',
+      description: 'No order is charged more than once, and no refund pays back more than was charged.',
+    },
+    {
+      name: 'stock-consistent',
+      kind: 'safety',
+      description: 'Stock never goes below zero, and no order’s stock is reserved twice or released more than it was reserved.',
+    },
+  ],
+  goals: [
+    { name: 'saga-completed', description: 'At least one saga completed.' },
+    { name: 'saga-compensated', description: 'At least one saga was refused somewhere and fully compensated.' },
+    { name: 'duplicate-step', description: 'A service was asked again for a step it had already run, and its idempotency made it harmless.' },
+  ],
+  metrics: [
+    {
+      name: 'completionLatencyP50Ms',
+      unit: 'ms',
+      description: 'median time from placing an order to its saga finishing (completed or compensated)',
+      better: 'lower',
+    },
+    { name: 'completionLatencyP99Ms', unit: 'ms', description: '99th percentile time from placing an order to its saga finishing', better: 'lower' },
+    { name: 'completed', unit: 'sagas', description: 'sagas that completed', better: 'neither' },
+    { name: 'compensated', unit: 'sagas', description: 'sagas refused somewhere and compensated', better: 'neither' },
+    { name: 'unresolved', unit: 'sagas', description: 'sagas neither completed nor compensated at the end', better: 'lower' },
+    { name: 'compensationsRun', unit: 'steps', description: 'compensating steps run (refunds, stock releases, cancellations)', better: 'neither' },
+    { name: 'messagesPerSaga', unit: 'messages', description: 'messages sent per saga', better: 'lower' },
+    { name: 'retriesPerSaga', unit: 'messages', description: 'request retries and broker redeliveries per saga', better: 'lower' },
+    { name: 'duplicateSteps', unit: 'steps', description: 'repeated step requests or events recognised and skipped', better: 'neither' },
+    {
+      name: 'placesToTraceSaga',
+      unit: 'nodes',
+      description: 'nodes whose records one must read to follow a saga end to end (1 when a durable saga log holds it all)',
+      better: 'lower',
+    },
+  ],
+  charts: () => [{ id: 'sagas', title: 'Sagas in flight and finished', unit: 'sagas', series: ['in-flight', 'finished'] }],
+  presets: [
+    {
+      id: 'orchestrator-crash',
+      title: 'The orchestrator crashes for 400 ms',
+      description:
+        'The orchestrator crashes mid-workload and restarts 400 ms later. Under orchestration every saga pauses; the choreography has no orchestrator to lose.',
+      faults: (p: Params) => [
+        { at: Math.round(p.workloadMs * 0.3), kind: 'crash', node: 'orchestrator' },
+        { at: Math.round(p.workloadMs * 0.3) + 400, kind: 'restart', node: 'orchestrator' },
+      ],
+    },
+    {
+      id: 'orchestrator-crash-mid-saga',
+      title: 'The orchestrator crashes right after logging a step',
+      description: 'The orchestrator records a step’s outcome and crashes before asking for the next one; it restarts 400 ms later.',
+      faults: (p: Params) => [
+        { at: Math.round(p.workloadMs * 0.3), kind: 'crash', node: 'orchestrator', when: 'step-logged' },
+        { at: Math.round(p.workloadMs * 0.3) + 400, kind: 'restart', node: 'orchestrator' },
+      ],
+    },
+    {
+      id: 'payment-crash-before-reply',
+      title: 'Payment crashes between charging and answering',
+      description: 'Payment commits a step and crashes before replying or acknowledging; it restarts 200 ms later and the step comes again.',
+      faults: (p: Params) => [
+        { at: Math.round(p.workloadMs * 0.3), kind: 'crash', node: 'payment', when: 'committed' },
+        { at: Math.round(p.workloadMs * 0.3) + 200, kind: 'restart', node: 'payment' },
+      ],
+    },
+    {
+      id: 'step-failure',
+      title: 'Shipping refuses an order',
+      description: 'Shipping refuses the next order it is asked to schedule: the saga compensates the release of stock, the refund and the cancellation.',
+      faults: (p: Params) => [{ at: Math.round(p.workloadMs * 0.3), kind: 'inject', name: 'refuse-next', node: 'shipping' }],
+    },
+    {
+      id: 'broker-crash',
+      title: 'The broker crashes for 300 ms',
+      description: 'The broker crashes and restarts 300 ms later with its queues intact; everything unacknowledged is delivered again.',
+      faults: (p: Params) => [
+        { at: Math.round(p.workloadMs * 0.3), kind: 'crash', node: 'broker' },
+        { at: Math.round(p.workloadMs * 0.3) + 300, kind: 'restart', node: 'broker' },
+      ],
+    },
+    {
+      id: 'lossy-network',
+      title: 'A lossy, duplicating network',
+      description: 'For the whole workload 20% of messages are lost and 20% delivered twice.',
+      faults: (p: Params) => [
+        { at: 0, kind: 'degrade', lossRate: 0.2, duplicateRate: 0.2 },
+        { at: p.workloadMs, kind: 'restore' },
+      ],
+    },
+  ],
+  defaultPreset: 'orchestrator-crash',
+  faultSpace: (p: Params) => ({
+    windowMs: p.workloadMs,
+    crashable: ['orchestrator', 'broker', ...SERVICES],
+    partitionable: ['client', 'orchestrator', 'broker', ...SERVICES],
+    crashPoints: {
+      orchestrator: ['saga-started', 'step-logged'],
+      ...Object.fromEntries(SERVICES.map((s) => [s, ['committed', 'outbox-published']])),
+    },
+    kinds: ['crash', 'restart', 'pause', 'resume', 'partition', 'heal', 'degrade', 'restore'],
+    injects: [
+      { name: 'refuse-next', description: 'the service refuses the next forward step it is asked to run', nodes: ['payment', 'inventory', 'shipping'] },
+    ],
+    faultsMax: 3,
+  }),
+  build(world) {
+    const { sim, params: p } = world;
+    const design = DESIGNS[world.strategy]!;
+    const audit = new SagaAudit(world, sim);
+    const workload = world.stream('workload');
+    const balances = Array.from({ length: p.customers }, () => p.balanceMin + workload.int(Math.max(1, p.balanceMax - p.balanceMin + 1)));
+    const arrivals = drawArrivals(workload, p);
+    const backoff: Backoff = { baseMs: p.backoffBaseMs, factor: 2, capMs: p.backoffCapMs, jitter: 'full' };
+    const policy = { timeoutMs: p.requestTimeoutMs, attemptsMax: Number.POSITIVE_INFINITY, backoff };
+    const queues: QueueSpec[] = SERVICES.map((name) => ({
+      name,
+      consumer: SERVICE_IDS[name],
+      prefetch: 8,
+      visibilityTimeoutMs: p.visibilityTimeoutMs,
+      maxDeliveries: Number.POSITIVE_INFINITY,
+      retryBackoff: backoff,
+    }));
+    const initialRows = (name: ServiceName) =>
+      name === 'payment'
+        ? balances.map((value, c) => ({ key: rows.balance(c), value }))
+        : name === 'inventory'
+          ? Array.from({ length: p.items }, (_, i) => ({ key: rows.stock(i), value: p.stockPerItem }))
+          : [];
+
+    sim.addNode('client', client(arrivals, design.choreography ? SERVICE_IDS.order : ORCHESTRATOR, policy, audit));
+    sim.addNode(
+      'orchestrator',
+      design.choreography
+        ? idle('a choreography has no orchestrator')
+        : orchestrator({ durableLog: design.durableLog, services: SERVICE_IDS, stepPolicy: policy, audit }),
+    );
+    sim.addNode('broker', design.choreography ? queueBroker({ queues, routes: routes() }) : idle('orchestration sends its requests point to point'));
+    for (const name of SERVICES) {
+      sim.addNode(
+        name,
+        service({
+          service: name,
+          choreography: design.choreography,
+          idempotent: design.idempotent,
+          broker: BROKER,
+          initialRows: initialRows(name),
+          regionsServed: p.regionsServed,
+          publishPolicy: policy,
+          relayPollMs: p.relayPollMs,
+          audit,
+        }),
+      );
+    }
+
+    world.sampleEvery(25, () => {
+      sim.metrics.sample('in-flight', audit.inFlight);
+      sim.metrics.sample('finished', audit.completed + audit.compensated);
+    });
+
+    const halfDone = (): string[] => {
+      const db = Object.fromEntries(SERVICES.map((name) => [name, new TransactionalStore(sim.durable(SERVICE_IDS[name]), name)])) as Record<
+        ServiceName,
+        TransactionalStore
+      >;
+      const out: string[] = [];
+      for (const { order } of arrivals) {
+        const state = finalState(order, recordsOf(order, db));
+        if (state.kind === 'half-done') out.push(state.description);
+      }
+      return out;
+    };
+
+    world.atEnd(() => {
+      const stuck = halfDone();
+      if (stuck.length > 0) {
+        world.violate(
+          'saga-resolved',
+          `${world.endMs - world.healAtMs} ms after every fault healed, ${stuck.length === 1 ? 'one saga is' : `${stuck.length} sagas are`} neither completed nor compensated: ${stuck.slice(0, 4).join('; ')}${stuck.length > 4 ? `; and ${stuck.length - 4} more` : ''}`,
+        );
+      }
+    });
+
+    return {
+      metrics() {
+        const latency = [...audit.latencyMs].sort((a, b) => a - b);
+        const retries = sim.metrics.counter(REQUEST_COUNTERS.retries).value + sim.metrics.counter(QUEUE_BROKER_COUNTERS.redeliveries).value;
+        return {
+          completionLatencyP50Ms: percentile(latency, 50),
+          completionLatencyP99Ms: percentile(latency, 99),
+          completed: audit.completed,
+          compensated: audit.compensated,
+          unresolved: halfDone().length,
+          compensationsRun: audit.compensations,
+          messagesPerSaga: sim.messageStats.sent / arrivals.length,
+          retriesPerSaga: retries / arrivals.length,
+          duplicateSteps: audit.duplicateSteps,
+          placesToTraceSaga: audit.placesToTrace(),
+        };
+      },
+    };
+  },
+});
+
+/** A node with no part in this strategy: it only says so. */
+function idle(why: string) {
+  return (ctx: NodeContext<unknown>): NodeHandlers<unknown> => {
+    ctx.state('idle', why);
+    return {};
+  };
+}
+
+/** The orders of one run, drawn up front so every strategy sees the same ones at the same moments. */
+function drawArrivals(rng: Stream, p: Params): Arrival[] {
+  const times = Array.from({ length: p.orders }, () => rng.uniform(0, p.workloadMs)).sort((a, b) => a - b);
+  return times.map((atMs, i) => {
+    const order: Order = {
+      id: `o${i + 1}`,
+      customer: rng.int(p.customers),
+      amount: 20 + rng.int(p.maxAmount - 19),
+      item: rng.int(p.items),
+      quantity: 1 + rng.int(p.maxQuantity),
+      region: rng.int(p.regions),
+    };
+    return { atMs, order };
+  });
+}
+
+/** Nearest-rank percentile of sorted values; 0 for none. */
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}

@@ -1,0 +1,62 @@
+/**
+ * The vocabulary of the saga scenario: an order, the services that take part, the steps they
+ * run (and the compensations that undo them), the events of the choreography and the
+ * requests of the orchestration. Broker and request envelopes come from the parts.
+ */
+
+export type ServiceName = 'order' | 'payment' | 'inventory' | 'shipping';
+
+export const SERVICES: readonly ServiceName[] = ['order', 'payment', 'inventory', 'shipping'];
+
+/** One customer order: the saga's subject. */
+export interface Order {
+  id: string;
+  customer: number;
+  amount: number;
+  item: number;
+  quantity: number;
+  region: number;
+}
+
+/** A local transaction one service runs for a saga. */
+export type StepName = 'create-order' | 'charge' | 'reserve' | 'schedule' | 'approve-order' | 'release' | 'refund' | 'cancel-order';
+
+/** Events of the choreography: each service reacts to some and publishes others. */
+export type SagaEventType =
+  | 'order-created'
+  | 'payment-charged'
+  | 'payment-declined'
+  | 'stock-reserved'
+  | 'stock-unavailable'
+  | 'shipment-scheduled'
+  | 'shipment-failed'
+  | 'stock-released'
+  | 'payment-refunded';
+
+export interface SagaEvent {
+  type: SagaEventType;
+  order: Order;
+}
+
+/** The body of a request to a service (orchestration) — or to the saga's entry point, `place-order`. */
+export type StepRequest = { op: 'step'; step: StepName; order: Order } | { op: 'place-order'; order: Order };
+
+/** A service's answer to a step: done, or refused for a business reason (the saga must compensate). */
+export interface StepReply {
+  ok: boolean;
+  reason?: string;
+}
+
+/** Order row states, as stored (rows hold numbers). */
+export const ORDER_PENDING = 1;
+export const ORDER_APPROVED = 2;
+export const ORDER_CANCELLED = 3;
+
+export const rows = {
+  order: (id: string) => `order:${id}`,
+  balance: (customer: number) => `balance:c${customer}`,
+  charged: (id: string) => `charged:${id}`,
+  stock: (item: number) => `stock:i${item}`,
+  reserved: (id: string) => `reserved:${id}`,
+  shipment: (id: string) => `shipment:${id}`,
+} as const;
