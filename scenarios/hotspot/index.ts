@@ -1,0 +1,283 @@
+/**
+ * Hotspot: a celebrity key on one shard.
+ *
+ * Posts are spread evenly over shards by hash, and everyday traffic keeps every shard
+ * comfortably below capacity. Then a celebrity posts: a storm of views (reads of the like
+ * count) and likes (increments) hits one key, so one shard. Spreading keys does nothing
+ * for a single key; what helps is handling that key differently, and each way of doing so
+ * shifts the cost somewhere: split the key and every view fans out to every shard; read it
+ * from replicas and views see stale counts while likes still pile on one primary; cache it
+ * in the application and views are stale for up to the cache's lifetime, likes untouched.
+ */
+import { z } from 'zod';
+import { defineScenario } from '../framework/scenario.ts';
+import { hashKey } from '../parts/key-hash.ts';
+import { ReplicationLag } from '../parts/replication-lag.ts';
+import type { ServiceQueue } from '../parts/service-queue.ts';
+import { appServer, type HotKeyStrategy, type ShardNodes } from './app-server.ts';
+import { HotKeyAuditor } from './hot-key-auditor.ts';
+import { shardPrimary, shardReplica } from './store-node.ts';
+import { users } from './users.ts';
+import { byTime, CELEBRITY, drawVisits } from './workload.ts';
+
+const params = z.object({
+  apps: z.number().int().min(1).max(8).default(3).describe('application servers (each with its own local cache)'),
+  shards: z.number().int().min(2).max(8).default(4).describe('shards holding the posts'),
+  replicas: z.number().int().min(1).max(4).default(2).describe('read replicas per shard'),
+  posts: z.number().int().min(10).max(100_000).default(1000).describe('everyday posts, spread over the shards by hash'),
+  everydayViewsPerSec: z.number().min(0).max(10_000).default(40).describe('views of everyday posts per second, in 1/s'),
+  everydayLikesPerSec: z.number().min(0).max(10_000).default(8).describe('likes of everyday posts per second, in 1/s'),
+  celebrityViewsPerSec: z.number().min(0).max(10_000).default(4).describe('views of the celebrity’s post per second before any surge, in 1/s'),
+  celebrityLikesPerSec: z.number().min(0).max(10_000).default(1).describe('likes of the celebrity’s post per second before any surge, in 1/s'),
+  serviceMs: z.number().min(0.1).max(1000).default(20).describe('time a shard node spends on one request (capacity 1000/serviceMs per second), in ms'),
+  backlogMax: z.number().int().min(1).max(100_000).default(20).describe('a node with more requests queued than this is overloaded'),
+  cacheTtlMs: z.number().min(1).max(60_000).default(500).describe('(local cache) how long an app server keeps the celebrity’s count, in ms'),
+  lagMedianMs: z.number().min(0.1).max(10_000).default(20).describe('median replica lag (time to apply a write after it arrives), in ms'),
+  workloadMs: z.number().min(500).max(120_000).default(3000).describe('the users are active for this long, in ms'),
+  latencyMeanMs: z.number().min(0).max(100).default(1).describe('mean one-way network latency above a 0.5 ms floor, in ms'),
+  settleMs: z.number().min(100).max(120_000).default(2000).describe('after the last fault, time for the queues to drain, in ms'),
+});
+type Params = z.infer<typeof params>;
+
+const SAMPLE_MS = 250;
+const appName = (i: number): string => `app${i + 1}`;
+const shardName = (j: number): string => `s${j + 1}`;
+const replicaName = (j: number, r: number): string => `s${j + 1}r${r + 1}`;
+const storeNames = (p: Params): string[] =>
+  Array.from({ length: p.shards }, (_, j) => [shardName(j), ...Array.from({ length: p.replicas }, (_, r) => replicaName(j, r))]).flat();
+
+/** The piece of a split key that lands on each shard: the first salt suffix hashing there. */
+export function piecesOf(key: string, shards: number): string[] {
+  return Array.from({ length: shards }, (_, j) => {
+    for (let n = 0; n < 100_000; n++) if (hashKey(`${key}#${n}`) % shards === j) return `${key}#${n}`;
+    throw new Error(`no salt of ${key} lands on shard ${j}`);
+  });
+}
+
+export const hotspot = defineScenario({
+  id: 'hotspot',
+  title: 'Hotspot: a celebrity key on one shard',
+  family: 'data',
+  question: 'When one key gets a storm of traffic, which way of handling it keeps its shard from overloading, and what does each cost?',
+  summary:
+    'Views and likes of everyday posts spread evenly over four shards, each with two replicas. A celebrity surge aims a storm of views and likes at one post. Leave it alone, split its counter across shards, read it from replicas, cache it in the application servers, or split and cache: watch the hottest node’s load, queue and latency, and what each fix adds (fan-out requests per view, stale counts).',
+  params,
+  topology: (p: Params) => ({
+    nodes: [
+      { name: 'users', role: 'users' },
+      ...Array.from({ length: p.apps }, (_, i) => ({ name: appName(i), role: 'app server' })),
+      ...Array.from({ length: p.shards }, (_, j) => [
+        { name: shardName(j), role: 'shard primary' },
+        ...Array.from({ length: p.replicas }, (_, r) => ({ name: replicaName(j, r), role: 'shard replica' })),
+      ]).flat(),
+    ],
+  }),
+  timing: (p: Params) => ({ workloadMs: p.workloadMs, settleMs: p.settleMs }),
+  network: (p: Params) => ({ latency: { kind: 'exponential', meanMs: p.latencyMeanMs, minMs: 0.5 } }),
+  strategies: [
+    {
+      id: 'plain',
+      title: 'Nothing special',
+      explanation:
+        'The celebrity’s post is a key like any other: every view and every like of it goes to the one shard that holds it. Simple and always fresh, and that shard takes the whole storm while the others idle.',
+      expectedViolations: ['no-overloaded-shard'],
+    },
+    {
+      id: 'salted',
+      title: 'Split the key (salting)',
+      explanation:
+        'The like counter is split into one piece per shard (a salt suffix on the key); a like increments one piece at random, so likes spread over every shard. A view must read every piece and add them up: each view becomes one request to every shard, so a storm of views now hits all shards at once.',
+      expectedViolations: ['no-overloaded-shard'],
+    },
+    {
+      id: 'replica-reads',
+      title: 'Read the hot key from replicas',
+      explanation:
+        'Views of the celebrity’s post read from the shard’s replicas, which spread the read storm over more nodes, at the price of counts a little behind (replica lag). Likes still all go to the one primary: a storm of likes overloads it, and more views than the replicas can take overload them too.',
+      expectedViolations: ['no-overloaded-shard'],
+    },
+    {
+      id: 'local-cache',
+      title: 'Cache the hot key in the application',
+      explanation:
+        'Each application server keeps the celebrity’s count in memory for a short time and refreshes it with one request when it expires: a storm of views costs the shard a few requests per second. Views see a count up to the cache’s lifetime old. Likes are not cached: a storm of likes still lands on one primary.',
+      expectedViolations: ['no-overloaded-shard'],
+    },
+    {
+      id: 'salted-cache',
+      title: 'Split the key and cache the total',
+      explanation:
+        'Both: likes spread over every shard through the split counter, and views read a cached total that is refreshed (one fan-out to every shard) once per cache lifetime per server. Each shard takes a share of the likes and a trickle of refreshes; views are up to a cache lifetime stale.',
+      expectedViolations: [],
+    },
+  ],
+  defaultStrategy: 'plain',
+  invariants: [
+    {
+      name: 'no-overloaded-shard',
+      kind: 'safety',
+      description: 'No shard node (primary or replica) is offered more work than it can serve: its queue never grows past the backlog limit.',
+    },
+  ],
+  goals: [
+    { name: 'surge', description: 'A celebrity surge hit the hot key.' },
+    { name: 'storm-drained', description: 'After a surge, every shard node’s queue drained back below the backlog limit.' },
+  ],
+  metrics: [
+    { name: 'peakLoadPerSec', unit: '1/s', description: 'most requests per second offered to any one shard node (over 250 ms)', better: 'lower' },
+    { name: 'peakBacklog', unit: 'requests', description: 'longest queue any shard node had', better: 'lower' },
+    { name: 'viewLatencyP50Ms', unit: 'ms', description: 'median latency of a view of the celebrity’s post', better: 'lower' },
+    { name: 'viewLatencyP99Ms', unit: 'ms', description: '99th percentile latency of a view of the celebrity’s post', better: 'lower' },
+    { name: 'likeLatencyP99Ms', unit: 'ms', description: '99th percentile latency of a like of the celebrity’s post', better: 'lower' },
+    {
+      name: 'requestsPerView',
+      unit: 'requests',
+      description: 'shard requests per view of the celebrity’s post (fan-out; below 1 with a cache)',
+      better: 'lower',
+    },
+    { name: 'staleViewRate', unit: 'ratio', description: 'share of views that showed fewer likes than had been acknowledged', better: 'lower' },
+    { name: 'stalenessP99Ms', unit: 'ms', description: '99th percentile age of the oldest acknowledged like a stale view missed', better: 'lower' },
+    { name: 'cacheHitRate', unit: 'ratio', description: 'share of views answered from an app server’s memory', better: 'neither' },
+  ],
+  charts: (p: Params) => [
+    {
+      id: 'load',
+      title: 'Requests offered per shard node',
+      unit: '1/s',
+      series: ['load.*'],
+      limit: { value: 1000 / p.serviceMs, label: 'capacity of one node' },
+    },
+    { id: 'backlog', title: 'Queue per shard node', unit: 'requests', series: ['backlog.*'], limit: { value: p.backlogMax, label: 'overloaded' } },
+    { id: 'views', title: 'Latency of views of the celebrity’s post', unit: 'ms', series: ['latency.views'] },
+  ],
+  presets: [
+    {
+      id: 'viral-post',
+      title: 'A viral post: a storm of views',
+      description: 'For 1.5 s from the one-second mark, 80 views and 10 likes per second hit the celebrity’s post.',
+      faults: () => [{ at: 1000, kind: 'inject', name: 'celebrity-surge', node: 'users', args: { viewsPerSec: 80, likesPerSec: 10, durationMs: 1500 } }],
+    },
+    {
+      id: 'like-storm',
+      title: 'A like storm',
+      description: 'For 1.5 s from the one-second mark, 60 views and 50 likes per second hit the celebrity’s post.',
+      faults: () => [{ at: 1000, kind: 'inject', name: 'celebrity-surge', node: 'users', args: { viewsPerSec: 60, likesPerSec: 50, durationMs: 1500 } }],
+    },
+    { id: 'no-surge', title: 'No surge', description: 'Everyday traffic only.', faults: () => [] },
+  ],
+  defaultPreset: 'viral-post',
+  faultSpace: (p: Params) => ({
+    windowMs: p.workloadMs,
+    crashable: [],
+    partitionable: [],
+    kinds: [],
+    injects: [
+      {
+        name: 'celebrity-surge',
+        description: 'a storm of views and likes on the celebrity’s post',
+        nodes: ['users'],
+        args: {
+          viewsPerSec: { min: 75, max: 200, integer: true },
+          likesPerSec: { min: 0, max: 60, integer: true },
+          durationMs: { min: 1000, max: 2000, integer: true },
+        },
+      },
+    ],
+    faultsMax: 2,
+  }),
+  build(world) {
+    const { sim, params: p } = world;
+    const strategy = world.strategy as HotKeyStrategy;
+    const auditor = new HotKeyAuditor(world, sim);
+    const rng = world.stream('workload');
+    const post = (): string => `post:${1 + rng.int(p.posts)}`;
+    const everyday = byTime(
+      drawVisits(rng, 'view', p.everydayViewsPerSec, 0, p.workloadMs, post),
+      drawVisits(rng, 'like', p.everydayLikesPerSec, 0, p.workloadMs, post),
+      drawVisits(rng, 'view', p.celebrityViewsPerSec, 0, p.workloadMs, () => CELEBRITY),
+      drawVisits(rng, 'like', p.celebrityLikesPerSec, 0, p.workloadMs, () => CELEBRITY),
+    );
+    const apps = Array.from({ length: p.apps }, (_, i) => 1 + i);
+    const shards: ShardNodes[] = Array.from({ length: p.shards }, (_, j) => {
+      const primary = 1 + p.apps + j * (1 + p.replicas);
+      return { primary, replicas: Array.from({ length: p.replicas }, (_, r) => primary + 1 + r) };
+    });
+    const offered = new Map<string, number>();
+    const queues = new Map<string, ServiceQueue<unknown>>();
+    const store = {
+      serviceMs: p.serviceMs,
+      backlogMax: p.backlogMax,
+      auditor,
+      offered,
+      expose: (name: string, q: ServiceQueue<unknown>) => void queues.set(name, q),
+    };
+    const lag = new ReplicationLag({ delay: { kind: 'lognormal', medianMs: p.lagMedianMs, sigma: 0.5 }, spikeRate: 0, spike: { kind: 'constant', ms: 0 } });
+    const shardOf = (key: string): number => hashKey(key) % p.shards;
+    let surged = false;
+
+    sim.addNode(
+      'users',
+      users({
+        everyday,
+        apps,
+        healAtMs: world.healAtMs,
+        onSurge: () => {
+          surged = true;
+          world.reach('surge');
+        },
+      }),
+    );
+    apps.forEach((_, i) => {
+      sim.addNode(appName(i), appServer({ strategy, shards, shardOf, pieces: piecesOf(CELEBRITY, p.shards), cacheTtlMs: p.cacheTtlMs, auditor }));
+    });
+    shards.forEach((s, j) => {
+      sim.addNode(shardName(j), shardPrimary(store, s.replicas));
+      for (let r = 0; r < s.replicas.length; r++) sim.addNode(replicaName(j, r), shardReplica(store, lag));
+    });
+
+    // Charts: requests offered to each node and its queue.
+    let peakLoad = 0;
+    let peakBacklog = 0;
+    const before = new Map<string, number>();
+    sim.every(
+      SAMPLE_MS,
+      () => {
+        for (const name of storeNames(p)) {
+          const n = offered.get(name) ?? 0;
+          const load = ((n - (before.get(name) ?? 0)) * 1000) / SAMPLE_MS;
+          before.set(name, n);
+          const backlog = queues.get(name)?.backlog ?? 0;
+          peakLoad = Math.max(peakLoad, load);
+          peakBacklog = Math.max(peakBacklog, backlog);
+          sim.metrics.sample(`load.${name}`, load);
+          sim.metrics.sample(`backlog.${name}`, backlog);
+        }
+        return undefined;
+      },
+      SAMPLE_MS,
+      world.endMs,
+    );
+
+    world.atEnd(() => {
+      // The storm is over and the queues are short again: the system came back.
+      if (surged && storeNames(p).every((name) => (queues.get(name)?.backlog ?? 0) <= p.backlogMax)) world.reach('storm-drained');
+    });
+
+    return {
+      metrics() {
+        const reads = auditor.reads;
+        return {
+          peakLoadPerSec: peakLoad,
+          peakBacklog,
+          viewLatencyP50Ms: auditor.readLatencyMs.percentile(50),
+          viewLatencyP99Ms: auditor.readLatencyMs.percentile(99),
+          likeLatencyP99Ms: auditor.likeLatencyMs.percentile(99),
+          requestsPerView: reads === 0 ? 0 : auditor.backendRequests / reads,
+          staleViewRate: reads === 0 ? 0 : auditor.staleReads / reads,
+          stalenessP99Ms: auditor.stalenessMs.percentile(99),
+          cacheHitRate: reads === 0 ? 0 : auditor.cacheHits / reads,
+        };
+      },
+    };
+  },
+});

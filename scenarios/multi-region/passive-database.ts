@@ -1,0 +1,165 @@
+/**
+ * A regional database in an active-passive pair. One region's database is the primary and
+ * takes every write; the other replicates its log (asynchronously or synchronously) and
+ * stands by. The global load balancer promotes the standby when the primary's region goes
+ * dark, with a new epoch; a returning old primary meets that epoch (in the balancer's
+ * "follow" or in the new primary's replication stream), steps down, and rewinds its log to
+ * where the two histories agree. Whatever it had acknowledged past that point is gone: with
+ * asynchronous replication that is the last few writes before the outage (the RPO); with
+ * synchronous replication it is nothing, because no write was acknowledged before the
+ * standby had it.
+ *
+ * Crash point `write-acked`: right after a write was acknowledged to the user and before
+ * the primary shipped it (asynchronous mode ships after acknowledging).
+ */
+import type { NodeContext, NodeId, Spawn } from '../../engine/index.ts';
+import { durableMap } from '../parts/durable-map.ts';
+import { Primary } from '../parts/primary.ts';
+import { Replica } from '../parts/replica.ts';
+import type { ReplicationLag } from '../parts/replication-lag.ts';
+import { type LogEntry, ReplicationLog } from '../parts/replication-log.ts';
+import type { ReplicationMessage } from '../parts/replication-messages.ts';
+import type { MultiRegionMessage, PassiveOp } from './messages.ts';
+import type { WriteLedger } from './write-ledger.ts';
+
+export interface PassiveConfig {
+  region: string;
+  peer: NodeId;
+  mode: 'async' | 'sync';
+  initialRole: 'primary' | 'standby';
+  lag: ReplicationLag;
+  resendMs: number;
+  ledger: WriteLedger;
+}
+
+interface RoleRecord {
+  role: 'primary' | 'standby';
+  epoch: number;
+}
+
+export const PASSIVE_LOG = 'repl';
+
+export function passiveDatabase(config: PassiveConfig): Spawn<MultiRegionMessage> {
+  return (ctx: NodeContext<MultiRegionMessage>) => {
+    const lists = durableMap<string[]>(ctx.durable, 'lists');
+    const log = new ReplicationLog<PassiveOp>(ctx.durable, PASSIVE_LOG);
+    const rctx = ctx as unknown as NodeContext<ReplicationMessage<PassiveOp>>;
+    const apply = (e: LogEntry<PassiveOp>): void => {
+      const list = lists.get(e.op.key) ?? [];
+      if (!list.includes(e.op.item)) lists.set(e.op.key, [...list, e.op.item]);
+    };
+    let primary: Primary<PassiveOp> | null = null;
+    let replica: Replica<PassiveOp> | null = null;
+    const record = (): RoleRecord => ctx.durable.get<RoleRecord>('role') ?? { role: config.initialRole, epoch: config.initialRole === 'primary' ? 1 : 0 };
+
+    const becomePrimary = (epoch: number): void => {
+      // A standby finishes replaying what it has received before it takes writes.
+      replica?.catchUp();
+      replica = null;
+      ctx.durable.set('role', { role: 'primary', epoch } satisfies RoleRecord);
+      primary = new Primary<PassiveOp>(rctx, {
+        log,
+        epoch,
+        replicas: [config.peer],
+        mode: config.mode,
+        syncAcks: config.mode === 'sync' ? 1 : 0,
+        resendMs: config.resendMs,
+        batchMax: 64,
+        apply,
+        onFenced: (newer, by) => {
+          ctx.note(() => `${ctx.name} learns from ${ctx.nameOf(by)} that epoch ${newer} has begun: another region is primary now, so it steps down`, 'key');
+          becomeStandby(newer);
+        },
+      });
+      ctx.state('primary', `epoch ${epoch}`);
+    };
+
+    const becomeStandby = (epoch: number): void => {
+      primary = null;
+      ctx.durable.set('role', { role: 'standby', epoch } satisfies RoleRecord);
+      replica = new Replica<PassiveOp>(rctx, {
+        log,
+        lag: config.lag,
+        apply,
+        reset: () => lists.clear(),
+        onRollback: (dropped) => {
+          if (dropped.length === 0) return;
+          const items = [...new Set(dropped.map((e) => e.op.item))];
+          config.ledger.rolledBack(items);
+          ctx.note(
+            () =>
+              `${ctx.name} rewinds its log to where it agrees with the new primary and throws away ${dropped.length} log entr${dropped.length === 1 ? 'y' : 'ies'} no other region has (adds of ${items.join(', ')})`,
+            'key',
+          );
+        },
+      });
+      if (replica.epoch < epoch) replica.epoch = epoch;
+      ctx.state('standby', `epoch ${epoch}`);
+    };
+
+    const start = record();
+    if (start.role === 'primary') becomePrimary(start.epoch);
+    else becomeStandby(start.epoch);
+    if (ctx.incarnation > 0) {
+      ctx.note(
+        () =>
+          `${ctx.name} restarts as ${start.role} of epoch ${start.epoch}, as its disk says, with its log at LSN ${log.lastLsn}${start.role === 'primary' ? ': it does not know yet whether another region took over' : ''}`,
+        'key',
+      );
+    }
+
+    const onAdd = (from: NodeId, rid: number, key: string, item: string): void => {
+      if (primary === null || primary.fenced) return ctx.send(from, { type: 'not-primary', rid });
+      primary.write({ key, item }, () => {
+        ctx.send(from, { type: 'added', rid, region: config.region });
+        ctx.crashPoint('write-acked');
+      });
+    };
+
+    return {
+      onMessage(from, m) {
+        switch (m.type) {
+          case 'glb-ping':
+            return ctx.send(from, { type: 'glb-pong', round: m.round });
+          case 'add':
+            return onAdd(from, m.rid, m.key, m.item);
+          case 'promote': {
+            const now = record();
+            // A stale promotion (a newer epoch is already known here) is ignored.
+            if (now.role === 'primary' && now.epoch >= m.epoch) return;
+            if (Math.max(now.epoch, replica?.epoch ?? 0) > m.epoch) return;
+            ctx.note(() => `${ctx.name} is promoted to primary for epoch ${m.epoch}, with the log up to LSN ${log.lastLsn}`, 'key');
+            return becomePrimary(m.epoch);
+          }
+          case 'follow': {
+            const now = record();
+            if (now.role === 'primary' && now.epoch < m.epoch) {
+              ctx.note(() => `${ctx.name} is told ${ctx.nameOf(m.primary)} is primary for epoch ${m.epoch}: it steps down and follows`, 'key');
+              return becomeStandby(m.epoch);
+            }
+            if (replica !== null && replica.epoch < m.epoch) replica.epoch = m.epoch;
+            return;
+          }
+          case 'repl-append': {
+            // A primary that hears from a newer one is fenced (and steps down in onFenced);
+            // then, as a standby, it takes the entries.
+            const was = primary;
+            if (was !== null) was.onMessage(from, m as ReplicationMessage<PassiveOp>);
+            if (primary === null) replica?.onMessage(from, m as ReplicationMessage<PassiveOp>);
+            return;
+          }
+          case 'repl-ack':
+          case 'repl-reject':
+            primary?.onMessage(from, m as ReplicationMessage<PassiveOp>);
+            return;
+          default:
+            return;
+        }
+      },
+      onTimer(tag) {
+        if (primary !== null) primary.onTimer(tag);
+        else replica?.onTimer(tag);
+      },
+    };
+  };
+}

@@ -1,0 +1,308 @@
+/**
+ * Read replicas: scale reads out, and pay in consistency.
+ *
+ * Writes go to one primary, which replicates its log asynchronously to replicas. Replicas
+ * take read load off the primary, but each applies the log a little late (its replica lag),
+ * and now and then a lot late (a spike). A session that reads from a replica right after its
+ * own write may not see it (read-your-writes broken), and a session bounced between two
+ * replicas may see a row go back in time (monotonic reads broken).
+ *
+ * The strategies are where a session's reads go: always the primary, any replica, the
+ * primary for a while after the session wrote, or a replica that has provably caught up to
+ * the session's log position.
+ */
+import { z } from 'zod';
+import { defineScenario } from '../framework/scenario.ts';
+import { ReplicationLag } from '../parts/replication-lag.ts';
+import { ReplicationLog } from '../parts/replication-log.ts';
+import { LOG, lagMsOf, primaryNode, replicaNode } from './database.ts';
+import type { WriteOp } from './messages.ts';
+import { type ReadStrategy, type SessionStats, session } from './session.ts';
+import { SessionAuditor } from './session-auditor.ts';
+import { drawSessions } from './workload.ts';
+
+const params = z.object({
+  replicas: z.number().int().min(1).max(4).default(2).describe('read replicas following the primary'),
+  sessions: z.number().int().min(1).max(16).default(3).describe('user sessions issuing reads and writes'),
+  rows: z.number().int().min(1).max(1000).default(8).describe('rows the sessions read and write'),
+  opsPerSec: z.number().min(0.5).max(200).default(8).describe('operations per second per session (Poisson), in 1/s'),
+  writeShare: z.number().min(0).max(1).default(0.2).describe('share of operations that are writes'),
+  readBackMeanMs: z
+    .number()
+    .min(1)
+    .max(5000)
+    .default(60)
+    .describe('after a write is acknowledged, the session reads the row back after this long on average, in ms'),
+  workloadMs: z.number().min(500).max(120_000).default(3000).describe('the sessions work for this long, in ms'),
+  lagMedianMs: z.number().min(0.1).max(5000).default(20).describe('median time a replica takes to apply an entry after it arrives, in ms'),
+  lagSigma: z.number().min(0).max(2).default(0.8).describe('spread of that apply delay (lognormal sigma)'),
+  lagSpikeRate: z.number().min(0).max(1).default(0.02).describe('probability that an entry hits a replay spike'),
+  lagSpikeMeanMs: z.number().min(0).max(10_000).default(100).describe('mean extra delay of a replay spike, in ms'),
+  stickyMs: z
+    .number()
+    .min(0)
+    .max(60_000)
+    .default(500)
+    .describe('(primary-after-write) how long after its last write a session keeps reading from the primary, in ms'),
+  lsnWaitMs: z
+    .number()
+    .min(1)
+    .max(10_000)
+    .default(200)
+    .describe('(lsn-wait) how long a replica holds a read waiting to reach the session’s log position before saying "behind", in ms'),
+  readTimeoutMs: z.number().min(10).max(10_000).default(250).describe('a read not answered by then is retried on the primary, in ms'),
+  writeTimeoutMs: z.number().min(10).max(10_000).default(1000).describe('a write not acknowledged by then is given up, in ms'),
+  readServiceMs: z.number().min(0).max(100).default(1).describe('time a node spends serving one read, in ms'),
+  writeServiceMs: z.number().min(0).max(100).default(2).describe('time the primary spends on one write, in ms'),
+  latencyMeanMs: z.number().min(0).max(100).default(1).describe('mean one-way network latency above a 0.5 ms floor, in ms'),
+  settleMs: z.number().min(100).max(120_000).default(2000).describe('after the last fault heals, time allowed for every replica to catch up, in ms'),
+});
+type Params = z.infer<typeof params>;
+
+const SAMPLE_MS = 50;
+const userName = (i: number): string => `user${i + 1}`;
+const replicaName = (i: number): string => `r${i + 1}`;
+const replicaNames = (p: Params): string[] => Array.from({ length: p.replicas }, (_, i) => replicaName(i));
+
+export const readReplicas = defineScenario({
+  id: 'read-replicas',
+  title: 'Read replicas: read-your-writes under replica lag',
+  family: 'data',
+  question:
+    'Replicas take read load off the primary, but they lag behind it: which read routing keeps a user from missing their own write, or seeing time run backwards?',
+  summary:
+    'Sessions write to a primary that replicates asynchronously to replicas, and read either from the primary or from a replica. Replica lag has its own distribution and spikes; inject a replay stall or crash a replica and watch reads from replicas return rows older than the session’s own write, or older than what it saw a moment ago. Read load spread, stale reads and session-guarantee violations are counted per strategy.',
+  params,
+  topology: (p: Params) => ({
+    nodes: [
+      ...Array.from({ length: p.sessions }, (_, i) => ({ name: userName(i), role: 'session' })),
+      { name: 'primary', role: 'primary' },
+      ...replicaNames(p).map((name) => ({ name, role: 'replica' })),
+    ],
+  }),
+  timing: (p: Params) => ({ workloadMs: p.workloadMs, settleMs: p.settleMs }),
+  network: (p: Params) => ({ latency: { kind: 'exponential', meanMs: p.latencyMeanMs, minMs: 0.5 } }),
+  strategies: [
+    {
+      id: 'primary-only',
+      title: 'All reads on the primary',
+      explanation:
+        'Every read goes to the primary, which always has the newest data: no stale read, ever. The replicas are only standbys; the primary carries the whole read load, so read capacity does not grow with replicas.',
+      expectedViolations: [],
+    },
+    {
+      id: 'replica-reads',
+      title: 'Reads on any replica',
+      explanation:
+        'Every read goes to a replica picked at random: the primary only takes writes, and read capacity grows with each replica. But a replica serves whatever it has applied: right after a write, the writer may not see it, and two reads in a row on two replicas at different lags can show a row going back in time.',
+      expectedViolations: ['read-your-writes', 'monotonic-reads'],
+    },
+    {
+      id: 'primary-after-write',
+      title: 'Primary for a while after your own write',
+      explanation:
+        'A session that has just written reads from the primary for a fixed window (a cookie with an expiry), and from a random replica otherwise. Cheap and common; it holds as long as replica lag stays under the window. A replay stall longer than the window, or a replica that comes back from a crash far behind, and the writer reads its own row from a replica that has not got it yet.',
+      expectedViolations: ['read-your-writes'],
+    },
+    {
+      id: 'lsn-wait',
+      title: 'Replica reads that wait for your log position',
+      explanation:
+        'The session keeps a token: the highest log position (LSN) it has seen, from its writes’ acknowledgements and from earlier reads. A replica serves the read only once it has applied that far, and otherwise holds it briefly and then answers "behind", so the session asks the primary. Reads stay on replicas while they keep up, and no lag can show a session an older state than it has already seen.',
+      expectedViolations: [],
+    },
+  ],
+  defaultStrategy: 'replica-reads',
+  invariants: [
+    {
+      name: 'read-your-writes',
+      kind: 'safety',
+      description: 'A read issued after a session’s write to a row was acknowledged returns that write or a later one.',
+    },
+    {
+      name: 'monotonic-reads',
+      kind: 'safety',
+      description: 'A session never reads an older version of a row than one it has already been shown.',
+      appliesTo: ['primary-only', 'replica-reads', 'lsn-wait'],
+    },
+    {
+      name: 'replicas-catch-up',
+      kind: 'liveness',
+      description: 'Once the faults heal, every replica applies the primary’s whole log within the settle time.',
+    },
+  ],
+  goals: [
+    { name: 'read-back', description: 'A session read a row back after its own write to it was acknowledged.' },
+    { name: 'replica-lag-spike', description: 'A replica fell more than 500 ms behind the primary.' },
+  ],
+  metrics: [
+    { name: 'primaryReadShare', unit: 'ratio', description: 'share of reads served by the primary (the read load the replicas did not take)', better: 'lower' },
+    {
+      name: 'staleReadRate',
+      unit: 'ratio',
+      description: 'share of reads that returned a row older than one already committed when the read was issued',
+      better: 'lower',
+    },
+    { name: 'stalenessP99Ms', unit: 'ms', description: '99th percentile age of the newer write a stale read missed', better: 'lower' },
+    { name: 'readYourWritesViolations', unit: 'reads', description: 'reads that missed the session’s own acknowledged write', better: 'lower' },
+    { name: 'monotonicReadViolations', unit: 'reads', description: 'reads that returned an older version than the session had already seen', better: 'lower' },
+    { name: 'readLatencyP50Ms', unit: 'ms', description: 'median read latency, including waits and fallbacks', better: 'lower' },
+    { name: 'readLatencyP99Ms', unit: 'ms', description: '99th percentile read latency, including waits and fallbacks', better: 'lower' },
+    { name: 'writeLatencyP50Ms', unit: 'ms', description: 'median write latency', better: 'lower' },
+    { name: 'fallbackReads', unit: 'reads', description: 'reads retried on the primary (a replica timed out or was behind)', better: 'lower' },
+    { name: 'failedReads', unit: 'reads', description: 'reads that got no answer at all', better: 'lower' },
+    { name: 'replicaLagMaxMs', unit: 'ms', description: 'worst replica lag seen (age of the oldest entry a replica had not applied)', better: 'lower' },
+  ],
+  charts: (p: Params) => [
+    { id: 'lag', title: 'Replica lag', unit: 'ms', series: ['lag.*'], limit: { value: p.stickyMs, label: 'primary-after-write window' } },
+    { id: 'reads', title: 'Reads served per node', unit: '1/s', series: ['reads.*'] },
+    { id: 'stale', title: 'Stale reads and guarantee violations (cumulative)', unit: 'reads', series: ['stale-reads', 'violations'] },
+  ],
+  presets: [
+    {
+      id: 'lag-spike',
+      title: 'A replica stalls replay for 2 s',
+      description:
+        'r1 stops applying the log for 2,000 ms a third of the way in (a long query holds replay back); its lag climbs to 2 s, then it catches up in a burst.',
+      faults: (p: Params) => [{ at: Math.round(p.workloadMs / 3), kind: 'inject', name: 'lag-spike', node: 'r1', args: { durationMs: 2000 } }],
+    },
+    {
+      id: 'replica-crash',
+      title: 'A replica crashes and comes back behind',
+      description: 'r1 crashes a third of the way in and restarts 1,200 ms later, behind by everything written meanwhile.',
+      faults: (p: Params) => [
+        { at: Math.round(p.workloadMs / 3), kind: 'crash', node: 'r1' },
+        { at: Math.round(p.workloadMs / 3) + 1200, kind: 'restart', node: 'r1' },
+      ],
+    },
+    {
+      id: 'replica-cut-off',
+      title: 'A replica is cut off from the primary',
+      description: 'r1 is partitioned away from everyone for 1,500 ms: it receives no log and its reads time out.',
+      faults: (p: Params) => [
+        { at: Math.round(p.workloadMs / 3), kind: 'partition', groups: [['r1']] },
+        { at: Math.round(p.workloadMs / 3) + 1500, kind: 'heal' },
+      ],
+    },
+    { id: 'no-faults', title: 'No faults', description: 'Only the replicas’ ordinary lag and its natural spikes.', faults: () => [] },
+  ],
+  defaultPreset: 'lag-spike',
+  faultSpace: (p: Params) => ({
+    windowMs: p.workloadMs,
+    crashable: replicaNames(p),
+    partitionable: ['primary', ...replicaNames(p)],
+    kinds: ['crash', 'restart', 'partition', 'heal'],
+    injects: [
+      {
+        name: 'lag-spike',
+        description: 'the replica stops replaying the log for a while (a long query, a vacuum, an I/O stall)',
+        nodes: replicaNames(p),
+        args: { durationMs: { min: 200, max: 3000, integer: true } },
+      },
+    ],
+    faultsMax: 3,
+  }),
+  build(world) {
+    const { sim, params: p } = world;
+    const strategy = world.strategy as ReadStrategy;
+    const auditor = new SessionAuditor(world, sim);
+    const ops = drawSessions(world.stream('workload'), p);
+    const primary = p.sessions;
+    const replicas = Array.from({ length: p.replicas }, (_, i) => primary + 1 + i);
+    const stats: SessionStats = { readLatencyMs: [], writeLatencyMs: [], fallbacks: 0, failedReads: 0, failedWrites: 0 };
+    const lag = new ReplicationLag({
+      delay: { kind: 'lognormal', medianMs: p.lagMedianMs, sigma: p.lagSigma },
+      spikeRate: p.lagSpikeRate,
+      spike: { kind: 'exponential', meanMs: p.lagSpikeMeanMs },
+    });
+    const db = { readServiceMs: p.readServiceMs, writeServiceMs: p.writeServiceMs, resendMs: 200 };
+
+    ops.forEach((sessionOps, i) => {
+      sim.addNode(
+        userName(i),
+        session(
+          sessionOps,
+          { strategy, primary, replicas, stickyMs: p.stickyMs, readTimeoutMs: p.readTimeoutMs, writeTimeoutMs: p.writeTimeoutMs },
+          auditor,
+          stats,
+        ),
+      );
+    });
+    sim.addNode('primary', primaryNode(db, replicas, auditor));
+    for (let i = 0; i < replicas.length; i++) sim.addNode(replicaName(i), replicaNode({ ...db, lsnWaitMs: p.lsnWaitMs, healAtMs: world.healAtMs }, lag));
+
+    // Charts: lag per replica, reads served per node, stale reads so far.
+    const primaryLog = new ReplicationLog<WriteOp>(sim.durable(primary), LOG);
+    const appliedOf = (node: number): number => ReplicationLog.appliedLsnOn(sim.durable(node), LOG);
+    let lagMaxMs = 0;
+    const behind = replicas.map(() => false);
+    const servedBefore = new Map<string, number>();
+    sim.every(
+      SAMPLE_MS,
+      () => {
+        replicas.forEach((r, i) => {
+          const lagMs = lagMsOf(primaryLog, appliedOf(r), sim.now);
+          lagMaxMs = Math.max(lagMaxMs, lagMs);
+          sim.metrics.sample(`lag.${replicaName(i)}`, lagMs);
+          if (lagMs > 500 && !behind[i]) {
+            behind[i] = true;
+            world.reach('replica-lag-spike');
+            world.note(
+              () =>
+                `${replicaName(i)} is ${Math.round(lagMs).toLocaleString('en-US')} ms behind the primary (applied LSN ${appliedOf(r)} of ${primaryLog.lastLsn})`,
+              'warn',
+            );
+          } else if (lagMs === 0 && behind[i]) {
+            behind[i] = false;
+            world.note(() => `${replicaName(i)} has caught up with the primary at LSN ${primaryLog.lastLsn}`);
+          }
+        });
+        for (const name of ['primary', ...replicaNames(p)]) {
+          const served = auditor.servedBy.get(name) ?? 0;
+          sim.metrics.sample(`reads.${name}`, ((served - (servedBefore.get(name) ?? 0)) * 1000) / SAMPLE_MS);
+          servedBefore.set(name, served);
+        }
+        sim.metrics.sample('stale-reads', auditor.staleReads);
+        sim.metrics.sample('violations', auditor.readYourWritesBroken + auditor.monotonicBroken);
+        return undefined;
+      },
+      0,
+      world.endMs,
+    );
+
+    world.atEnd(() => {
+      const last = primaryLog.lastLsn;
+      const lagging = replicas.filter((r) => appliedOf(r) < last).map((r) => `${sim.nodeName(r)} at LSN ${appliedOf(r)}`);
+      if (lagging.length > 0) {
+        world.violate(
+          'replicas-catch-up',
+          `${world.endMs - world.healAtMs} ms after every fault healed the primary is at LSN ${last}, but ${lagging.join(', ')}`,
+        );
+      }
+    });
+
+    return {
+      metrics() {
+        const reads = auditor.reads;
+        const pct = (values: number[], q: number): number => {
+          if (values.length === 0) return 0;
+          const sorted = [...values].sort((a, b) => a - b);
+          return sorted[Math.max(0, Math.ceil((q / 100) * sorted.length) - 1)]!;
+        };
+        return {
+          primaryReadShare: reads === 0 ? 0 : (auditor.servedBy.get('primary') ?? 0) / reads,
+          staleReadRate: reads === 0 ? 0 : auditor.staleReads / reads,
+          stalenessP99Ms: auditor.stalenessMs.percentile(99),
+          readYourWritesViolations: auditor.readYourWritesBroken,
+          monotonicReadViolations: auditor.monotonicBroken,
+          readLatencyP50Ms: pct(stats.readLatencyMs, 50),
+          readLatencyP99Ms: pct(stats.readLatencyMs, 99),
+          writeLatencyP50Ms: pct(stats.writeLatencyMs, 50),
+          fallbackReads: stats.fallbacks,
+          failedReads: stats.failedReads,
+          replicaLagMaxMs: lagMaxMs,
+        };
+      },
+    };
+  },
+});

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { checkScenario, resolvePreset, runScenario } from '../../scenarios/index.ts';
+import { multiRegion } from '../../scenarios/multi-region/index.ts';
+
+const run = (strategy: string, presetId: string, seed = 1) =>
+  runScenario(multiRegion, { strategy, seed, faults: resolvePreset(multiRegion, presetId, multiRegion.params.parse({})) });
+
+describe('multi-region', () => {
+  it('loses the writes the primary acknowledged and never shipped when asynchronous active-passive fails over', () => {
+    const r = run('active-passive-async', 'region-outage');
+
+    expect(r.metrics.failovers).toBe(1);
+    expect(r.metrics.rpoWrites).toBeGreaterThanOrEqual(1);
+    expect(r.metrics.silentlyLostWrites).toBe(0);
+    expect(r.firstViolation?.invariant).toBe('no-acknowledged-write-lost');
+  });
+
+  it('loses nothing when synchronous active-passive fails over, and pays a cross-region round trip per write', () => {
+    const r = run('active-passive-sync', 'region-outage');
+
+    expect(r.ok).toBe(true);
+    expect(r.metrics.rpoWrites).toBe(0);
+    expect(r.metrics.writeLatencyP50Ms).toBeGreaterThan(2 * 40);
+  });
+
+  it('sends every write across the ocean for the standby region’s users under active-passive', () => {
+    const r = run('active-passive-async', 'no-faults');
+
+    expect(r.metrics.crossRegionWriteShare).toBeGreaterThan(0.3);
+    expect(r.ok).toBe(true);
+  });
+
+  it('writes locally in both regions under active-active', () => {
+    const r = run('active-active-crdt', 'no-faults');
+
+    expect(r.metrics.crossRegionWriteShare).toBe(0);
+    expect(r.metrics.writeLatencyP50Ms).toBeLessThan(10);
+  });
+
+  it('silently drops one side of concurrent changes under last-writer-wins when the ocean link is cut', () => {
+    const r = run('active-active-lww', 'ocean-cut');
+
+    expect(r.metrics.conflicts).toBeGreaterThan(0);
+    expect(r.metrics.silentlyLostWrites).toBeGreaterThan(0);
+    expect(r.firstViolation?.invariant).toBe('no-acknowledged-write-lost');
+  });
+
+  it('keeps every concurrent change with a merge type when the ocean link is cut, and the regions converge', () => {
+    const r = run('active-active-crdt', 'ocean-cut');
+
+    expect(r.metrics.conflicts).toBeGreaterThan(0);
+    expect(r.metrics.rpoWrites).toBe(0);
+    expect(r.ok).toBe(true);
+  });
+
+  it('finds asynchronous active-passive losing an acknowledged write from scratch and shrinks it to at most 2 faults', () => {
+    const result = checkScenario(multiRegion, { strategy: 'active-passive-async', runs: 1000, seed: 1 });
+
+    expect(result.asExpected).toBe(true);
+    expect(result.counterexample!.invariant).toBe('no-acknowledged-write-lost');
+    expect(result.counterexample!.faults.length).toBeLessThanOrEqual(2);
+  });
+
+  it('finds last-writer-wins losing an acknowledged write from scratch and shrinks it to at most 2 faults', () => {
+    const result = checkScenario(multiRegion, { strategy: 'active-active-lww', runs: 1000, seed: 1 });
+
+    expect(result.asExpected).toBe(true);
+    expect(result.counterexample!.invariant).toBe('no-acknowledged-write-lost');
+    expect(result.counterexample!.faults.length).toBeLessThanOrEqual(2);
+  });
+
+  it('keeps synchronous active-passive sound under generated outages and partitions', () => {
+    const result = checkScenario(multiRegion, { strategy: 'active-passive-sync', runs: 200, seed: 7 });
+
+    expect(result.counterexample).toBeNull();
+    expect(result.goalsNeverReached).toEqual([]);
+  });
+
+  it('keeps active-active with a merge type sound under generated outages and partitions', () => {
+    expect(checkScenario(multiRegion, { strategy: 'active-active-crdt', runs: 200, seed: 7 }).counterexample).toBeNull();
+  });
+
+  it('gives the same trace hash for the same seed and plan', () => {
+    const faults = resolvePreset(multiRegion, 'ocean-cut', multiRegion.params.parse({}));
+
+    const a = runScenario(multiRegion, { strategy: 'active-passive-sync', seed: 5, faults });
+    const b = runScenario(multiRegion, { strategy: 'active-passive-sync', seed: 5, faults });
+
+    expect(a.traceHash).toBe(b.traceHash);
+  });
+});
