@@ -2,7 +2,9 @@
  * The network between nodes: per-link latency, loss, duplication and reordering, and the
  * cuts that partitions make. Every directed pair (src, dst) has a link model (an index into
  * a small table, so degrading one link does not allocate per message) and a cut flag.
- * Partitions accumulate until `heal`; link degradations until `restore`.
+ * Partitions accumulate until `heal`; link degradations until `restore`, which returns every
+ * link to its base: the default link, or what the topology set for that pair (`setBase`, e.g.
+ * the slow links that cross an ocean), which no fault and no heal undoes.
  */
 import { z } from 'zod';
 import { assert } from './assert.ts';
@@ -57,6 +59,8 @@ export class Network {
   cut = new Uint8Array(0);
   /** modelOf[src * size + dst] = index into `models`. */
   modelOf = new Uint16Array(0);
+  /** The link model each pair returns to on `restore`. */
+  baseModelOf = new Uint16Array(0);
   /** lastDeliveryMs[src * size + dst]: for FIFO links, the latest scheduled delivery. */
   lastDeliveryMs = new Float64Array(0);
   models: LinkModel[];
@@ -71,16 +75,19 @@ export class Network {
     const old = this.size;
     const cut = new Uint8Array(n * n);
     const modelOf = new Uint16Array(n * n);
+    const baseModelOf = new Uint16Array(n * n);
     const last = new Float64Array(n * n);
     for (let s = 0; s < old; s++) {
       for (let d = 0; d < old; d++) {
         cut[s * n + d] = this.cut[s * old + d]!;
         modelOf[s * n + d] = this.modelOf[s * old + d]!;
+        baseModelOf[s * n + d] = this.baseModelOf[s * old + d]!;
         last[s * n + d] = this.lastDeliveryMs[s * old + d]!;
       }
     }
     this.cut = cut;
     this.modelOf = modelOf;
+    this.baseModelOf = baseModelOf;
     this.lastDeliveryMs = last;
     this.size = n;
   }
@@ -129,8 +136,17 @@ export class Network {
     this.cut.fill(0);
   }
 
-  /** Applies a patch to the links from `from` (all when null) to `to` (all when null). */
+  /** Applies a patch to the links from `from` (all when null) to `to` (all when null) until `restore`. */
   degrade(from: number | null, to: number | null, patch: LinkPatch): void {
+    this.patch(from, to, patch, false);
+  }
+
+  /** Changes the base link from `from` to `to` (all when null): part of the topology, kept across `restore`. */
+  setBase(from: number | null, to: number | null, patch: LinkPatch): void {
+    this.patch(from, to, patch, true);
+  }
+
+  private patch(from: number | null, to: number | null, patch: LinkPatch, base: boolean): void {
     const n = this.size;
     const derived = new Map<number, number>();
     for (let s = 0; s < n; s++) {
@@ -138,7 +154,7 @@ export class Network {
       for (let d = 0; d < n; d++) {
         if (to !== null && d !== to) continue;
         const i = s * n + d;
-        const current = this.modelOf[i]!;
+        const current = base ? this.baseModelOf[i]! : this.modelOf[i]!;
         let next = derived.get(current);
         if (next === undefined) {
           const spec = this.models[current]!.spec;
@@ -147,14 +163,18 @@ export class Network {
           next = this.models.length - 1;
           derived.set(current, next);
         }
-        this.modelOf[i] = next;
+        if (!base) this.modelOf[i] = next;
+        else {
+          // A link degraded right now stays degraded until `restore`, which then lands on the new base.
+          if (this.modelOf[i] === current) this.modelOf[i] = next;
+          this.baseModelOf[i] = next;
+        }
       }
     }
   }
 
   restore(): void {
-    this.modelOf.fill(0);
-    this.models = [this.base];
+    this.modelOf.set(this.baseModelOf);
   }
 }
 

@@ -12,7 +12,7 @@ import { BoundExceededError, CrashSignal, HandlerError, InputError } from './err
 import { EventQueue } from './event-queue.ts';
 import { describeFault, type Fault, type FaultPlan, nodesOfFault, parseFaultPlan } from './faults.ts';
 import { Metrics } from './metrics.ts';
-import { type LinkSpec, linkModel, Network } from './network.ts';
+import { type LinkPatch, type LinkSpec, linkModel, Network } from './network.ts';
 import { DurableStore, type InjectFault, NodeContext, type NodeHandlers, type NodeHost, type NodeId, type Spawn, type TimerId } from './node.ts';
 import { RandomStreams, type Stream } from './random.ts';
 import { DROP_LOSS, DROP_NODE_DOWN, DROP_PARTITION, Row, type TraceSink } from './trace.ts';
@@ -203,6 +203,14 @@ export class Simulation implements NodeHost {
   isCurrent(node: NodeId, incarnation: number): boolean {
     const n = this.nodes[node]!;
     return n.incarnation === incarnation && n.status !== DOWN;
+  }
+
+  /**
+   * Sets the base link between two nodes (part of the topology, like a cross-region link):
+   * faults may degrade it, and `restore` and heals return to it, never to the default.
+   */
+  setLink(from: NodeId, to: NodeId, link: LinkPatch): void {
+    this.network.setBase(from, to, link);
   }
 
   /** Registers the handler of a scenario-defined fault (`inject` without a node). */

@@ -245,7 +245,6 @@ export const multiRegion = defineScenario({
         [DB_US, DB_EU],
       ],
       { kind: 'normal', meanMs: p.crossRegionMs, sdMs: p.crossRegionMs / 10, minMs: p.crossRegionMs * 0.8 },
-      world.healAtMs,
     );
 
     /** How far region i is behind on the writes it replicates in, in ms (the active primary replicates nothing in). */
