@@ -1,0 +1,42 @@
+/** The server's JSON API as the page calls it. */
+
+import type { ScenarioInfo } from '../../../scenarios/index.ts';
+import type { ApiError, RunRequestBody, RunSummary } from '../../../server/protocol.ts';
+
+/** A request the server refused, with its message (which names the field). */
+export class ApiFailure extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: ApiError,
+  ) {
+    super(body.message);
+  }
+}
+
+/** The scenarios, or null when no faultline server answers (a static copy of the page). */
+export async function fetchScenarios(): Promise<ScenarioInfo[] | null> {
+  try {
+    const res = await fetch('api/scenarios', { headers: { accept: 'application/json' } });
+    if (!res.ok) return null;
+    const body = (await res.json()) as { scenarios: ScenarioInfo[] };
+    return Array.isArray(body.scenarios) ? body.scenarios : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function startRun(request: RunRequestBody): Promise<RunSummary> {
+  const res = await fetch('api/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
+  const body = (await res.json().catch(() => ({ error: 'bad-response', message: `the server answered ${res.status} without JSON` }))) as
+    | { run: RunSummary }
+    | ApiError;
+  if (!res.ok || !('run' in body)) throw new ApiFailure(res.status, body as ApiError);
+  return body.run;
+}
+
+/** The ws URL of the stream endpoint next to this page. */
+export function streamUrl(): string {
+  const url = new URL('ws', location.href);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  return url.href;
+}

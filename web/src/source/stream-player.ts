@@ -1,0 +1,134 @@
+/**
+ * StreamPlayer: the server plays the runs and streams their events over /ws (see
+ * server/protocol.ts). The page sends play, pause, step, speed and seek frames and follows
+ * the server's cursor frames; events arrive in batches and are appended to the run's
+ * TraceStore. A seek inside what has already arrived moves the cursor at once and the
+ * server's cursor frame confirms it.
+ */
+import type { TraceEvent } from '../../../engine/index.ts';
+import type { ScenarioInfo } from '../../../scenarios/index.ts';
+import type { ClientFrame, CursorFrame, ReadyFrame, ServerFrame } from '../../../server/protocol.ts';
+import { RunSet } from '../model/run-set.ts';
+import { defaultSpeed, type PlaybackState, type Player } from './player.ts';
+
+export class StreamPlayer implements Player {
+  readonly state: PlaybackState;
+  private closed = false;
+
+  private constructor(
+    private readonly socket: WebSocket,
+    readonly runs: RunSet,
+    private readonly onChange: () => void,
+    private readonly onError: (message: string) => void,
+  ) {
+    this.state = { t: 0, playing: false, simMsPerSec: defaultSpeed(runs.endMs), done: false, endMs: runs.endMs };
+    socket.onmessage = (e) => this.receive(String(e.data));
+    socket.onclose = () => {
+      if (!this.closed && !this.runs.complete) this.onError('the stream from the server closed before the run was complete');
+    };
+    this.send({ type: 'speed', simMsPerSec: this.state.simMsPerSec });
+  }
+
+  /** Opens a stream of the given server runs; resolves once the server is ready. */
+  static connect(
+    wsUrl: string,
+    runIds: readonly string[],
+    scenario: ScenarioInfo,
+    onChange: () => void,
+    onError: (message: string) => void,
+  ): Promise<StreamPlayer> {
+    return new Promise((resolve, reject) => {
+      const socket = new WebSocket(wsUrl);
+      socket.onerror = () => reject(new Error(`cannot open the stream at ${wsUrl}`));
+      socket.onopen = () => socket.send(JSON.stringify({ type: 'open', runs: [...runIds] } satisfies ClientFrame));
+      socket.onmessage = (e) => {
+        const frame = JSON.parse(String(e.data)) as ServerFrame;
+        if (frame.type === 'error') return reject(new Error(frame.message));
+        if (frame.type !== 'ready') return;
+        const ready = frame as ReadyFrame;
+        socket.onerror = null;
+        resolve(new StreamPlayer(socket, new RunSet(scenario, ready.runs, ready.divergence), onChange, onError));
+      };
+    });
+  }
+
+  play(): void {
+    this.state.playing = true;
+    this.send({ type: 'play' });
+  }
+
+  pause(): void {
+    this.state.playing = false;
+    this.send({ type: 'pause' });
+  }
+
+  step(): void {
+    this.state.playing = false;
+    this.send({ type: 'step' });
+  }
+
+  stepBack(): void {
+    this.seek(this.runs.previousEventTime(this.state.t));
+    this.pause();
+  }
+
+  seek(t: number): void {
+    const target = Math.max(0, Math.min(this.state.endMs, t));
+    // Inside what has arrived, move at once; the server's cursor frame follows.
+    if (this.runs.stores.every((s) => s.complete || s.lastTime >= target)) {
+      this.state.t = target;
+      this.onChange();
+    }
+    this.send({ type: 'seek', t: target });
+  }
+
+  setSpeed(simMsPerSec: number): void {
+    this.state.simMsPerSec = simMsPerSec;
+    this.send({ type: 'speed', simMsPerSec });
+    this.onChange();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.socket.onmessage = null;
+    this.socket.close();
+  }
+
+  private send(frame: ClientFrame): void {
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(frame));
+  }
+
+  private receive(text: string): void {
+    let frame: ServerFrame;
+    try {
+      frame = JSON.parse(text) as ServerFrame;
+    } catch {
+      return this.onError('the server sent a frame that is not JSON');
+    }
+    switch (frame.type) {
+      case 'events': {
+        const store = this.runs.stores[frame.run];
+        if (store === undefined || frame.from !== store.length) return this.onError(`events out of order for run ${frame.run}`);
+        store.append(frame.events as TraceEvent[]);
+        this.onChange();
+        return;
+      }
+      case 'cursor':
+        this.follow(frame);
+        return;
+      case 'error':
+        this.onError(frame.message);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private follow(frame: CursorFrame): void {
+    this.state.t = frame.t;
+    this.state.playing = frame.playing;
+    this.state.simMsPerSec = frame.simMsPerSec;
+    this.state.done = frame.done;
+    this.onChange();
+  }
+}

@@ -1,0 +1,470 @@
+/**
+ * The space-time (Lamport) diagram, on canvas: a lane per node, time left to right, an
+ * arrow per message from its send to its delivery, dropped messages ending in a cross
+ * coloured by the reason, the nodes' ctx.state labels as a strip under each lane, fault
+ * bands (crashed, paused, slowed nodes across their lane; partitions and degraded links
+ * across every lane), key narration moments, violations and, in compare mode, the first
+ * event where the two runs diverge. Only what happened up to the cursor is drawn.
+ *
+ * Wheel zooms, drag pans, a click seeks, a double click fits the whole run. When more
+ * messages are in view than can be read one by one, each lane shows its send density per
+ * pixel instead (drops, faults and states stay exact) — zoom in to see every arrow.
+ */
+import * as d3 from 'd3';
+import { fixed, fmtTime, timeAxisUnit } from '../model/format.ts';
+import { DROP_COLORS, FAULT_COLORS, OKABE_ITO, STATUS_COLORS, VERDICT_COLORS } from '../model/palette.ts';
+import type { RunSet } from '../model/run-set.ts';
+import { DROP_REASONS, END_DROPPED, END_OPEN, type TraceStore } from '../model/trace-store.ts';
+import { arrowHead, diamond, GUTTER, legendItem, lowerBoundBy } from './canvas-marks.ts';
+import { type Lane, SpacetimeLayer } from './spacetime-layer.ts';
+import { el, onResize, panelChrome, sizeCanvas, type View } from './view.ts';
+
+const AXIS_H = 28;
+const TOP = 4;
+const RUN_HEADER = 16;
+/** Above this many messages in view, lanes show density instead of arrows. */
+const ARROWS_MAX = 2500;
+
+export class SpacetimeView implements View {
+  private readonly canvas: HTMLCanvasElement;
+  private ctx: CanvasRenderingContext2D;
+  private readonly readout: HTMLElement;
+  private readonly follow: HTMLInputElement;
+  private readonly legend: HTMLElement;
+  private readonly fixedLegend: HTMLElement[];
+  private runs: RunSet | null = null;
+  private width = 600;
+  private height = 200;
+  private v0 = 0;
+  private v1 = 1;
+  private t = 0;
+  /** States, fault bands and density for the current window, drawn once (see render). */
+  private readonly layer = new SpacetimeLayer();
+  private layerKey = '';
+  private drag: { x: number; v0: number; v1: number; moved: boolean } | null = null;
+  /** Messages drawn as arrows on the last render (for tests and the readout). */
+  arrowsDrawn = 0;
+  mode: 'arrows' | 'density' = 'arrows';
+
+  constructor(
+    section: HTMLElement,
+    private readonly seek: (t: number) => void,
+  ) {
+    const chrome = panelChrome(section, 'Space-time diagram', 'A lane per node; an arrow per message; bands for faults');
+    const fit = el('button', 'tool-button', 'Fit');
+    fit.title = 'Show the whole run (double-click the diagram)';
+    fit.onclick = () => this.fit();
+    const label = el('label', 'tool-toggle');
+    this.follow = el('input');
+    this.follow.type = 'checkbox';
+    this.follow.checked = true;
+    label.append(this.follow, document.createTextNode('follow cursor'));
+    this.readout = el('span', 'tool-readout');
+    chrome.tools.append(this.readout, label, fit);
+    this.canvas = el('canvas', 'spacetime-canvas');
+    this.canvas.setAttribute('aria-label', 'Space-time diagram');
+    chrome.body.classList.add('spacetime-body');
+    const legend = el('div', 'legend spacetime-legend');
+    this.legend = legend;
+    this.fixedLegend = [
+      legendItem('cross', DROP_COLORS.loss!, 'lost'),
+      legendItem('cross', DROP_COLORS.partition!, 'cut by partition'),
+      legendItem('cross', DROP_COLORS['node-down']!, 'to a down node'),
+      legendItem('band', FAULT_COLORS.crash!, 'crashed'),
+      legendItem('band', FAULT_COLORS.pause!, 'paused / slow'),
+      legendItem('band', FAULT_COLORS.partition!, 'partition'),
+      legendItem('diamond', OKABE_ITO.black, 'key moment'),
+      legendItem('tri', VERDICT_COLORS.violated, 'violation'),
+    ];
+    legend.append(...this.fixedLegend);
+    chrome.body.append(this.canvas, legend);
+    this.ctx = this.canvas.getContext('2d')!;
+    onResize(chrome.body, (w, h) => {
+      this.width = Math.max(200, w);
+      this.height = Math.max(80, h - legend.offsetHeight);
+      this.ctx = sizeCanvas(this.canvas, this.width, this.height);
+      this.render(this.t);
+    });
+    this.bindPointer();
+  }
+
+  load(runs: RunSet | null): void {
+    this.runs = runs;
+    const kinds = [...(runs?.typeColor.entries() ?? [])].slice(0, 10).map(([type, color]) => legendItem('line', color, type));
+    if (kinds.length > 0) kinds.unshift(el('span', 'legend-caption', 'messages'));
+    this.legend.replaceChildren(...kinds, ...this.fixedLegend);
+    this.fit();
+  }
+
+  /** Shows the window [v0, v1] (simulated ms). */
+  setWindow(v0: number, v1: number): void {
+    const end = this.runs?.endMs ?? 1;
+    const span = Math.max(end / 200_000, 0.05, v1 - v0);
+    this.v0 = Math.max(0, Math.min(v0, end - span));
+    this.v1 = Math.min(end, this.v0 + span);
+    this.render(this.t);
+  }
+
+  fit(): void {
+    this.setWindow(0, this.runs?.endMs ?? 1);
+  }
+
+  render(t: number): void {
+    this.t = t;
+    const ctx = this.ctx;
+    ctx.clearRect(0, 0, this.width, this.height);
+    const runs = this.runs;
+    if (runs === null) return;
+    if (this.follow.checked && (t > this.v1 || t < this.v0) && this.v1 - this.v0 < runs.endMs) {
+      const span = this.v1 - this.v0;
+      this.v0 = Math.max(0, Math.min(runs.endMs - span, t - span * 0.75));
+      this.v1 = this.v0 + span;
+    }
+    const scale = d3
+      .scaleLinear()
+      .domain([this.v0, this.v1])
+      .range([GUTTER, this.width - 10]);
+    // A plain linear map for the hot loops (a d3 scale call costs more than the drawing it feeds).
+    const k = (this.width - 10 - GUTTER) / Math.max(1e-9, this.v1 - this.v0);
+    const x0 = GUTTER - this.v0 * k;
+    const x = (t: number): number => x0 + t * k;
+    const lanes = this.lanes(runs);
+    this.arrowsDrawn = 0;
+    this.mode = runs.stores.every((store) => store.messagesSentBy(this.v1) - store.messagesSentFrom(this.v0 - store.summary.stats.flightMsMax) <= ARROWS_MAX)
+      ? 'arrows'
+      : 'density';
+    runs.stores.forEach((store, r) => {
+      this.drawLanes(store, lanes[r]!);
+    });
+    // What depends only on the window (states, fault bands, density) is drawn once into a
+    // layer and shown up to the cursor; what moves with the cursor is drawn live.
+    const key = `${this.v0}:${this.v1}:${this.width}:${this.height}:${this.mode}:${runs.stores.map((s) => s.version).join(',')}`;
+    if (key !== this.layerKey) {
+      this.layerKey = key;
+      this.layer.build({ runs, lanes, x, v0: this.v0, v1: this.v1, width: this.width, height: this.height, mode: this.mode });
+    }
+    const until = Math.min(t, this.v1);
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(GUTTER, 0, Math.max(0, x(until) - GUTTER), this.height - AXIS_H);
+    ctx.clip();
+    ctx.drawImage(this.layer.canvas, 0, 0, this.width, this.height);
+    ctx.restore();
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(GUTTER, 0, this.width - GUTTER, this.height - AXIS_H);
+    ctx.clip();
+    runs.stores.forEach((store, r) => {
+      this.drawLive(store, lanes[r]!, x, until);
+    });
+    this.drawDivergence(runs, x);
+    ctx.restore();
+    this.drawCursor(x, t);
+    this.drawAxis(scale, runs.endMs);
+    runs.stores.forEach((store, r) => {
+      this.drawGutter(store, lanes[r]!, t, runs.compare ? runs.labels[r]! : '');
+    });
+    this.readout.textContent = `${fmtTime(this.v0)} – ${fmtTime(this.v1)} · ${this.mode === 'arrows' ? `${fixed(this.arrowsDrawn, 0)} arrows` : 'density (zoom in for arrows)'}`;
+  }
+
+  /** Lane geometry per run: the y of each node's lane centre and the lane height. */
+  private lanes(runs: RunSet): Lane[] {
+    const count = runs.stores.reduce((a, s) => a + s.nodes.length, 0);
+    const headers = runs.compare ? RUN_HEADER * runs.stores.length : 0;
+    const h = Math.max(8, (this.height - TOP - AXIS_H - headers) / count);
+    let y = TOP;
+    return runs.stores.map((s) => {
+      const top = y;
+      if (runs.compare) y += RUN_HEADER;
+      const ys = s.nodes.map((_n, i) => y + h * (i + 0.5));
+      y += h * s.nodes.length;
+      return { top, y: ys, h };
+    });
+  }
+
+  /** Lane backgrounds and centre lines, across the whole width. */
+  private drawLanes(store: TraceStore, lane: Lane): void {
+    const ctx = this.ctx;
+    const h = lane.h;
+    store.nodes.forEach((_n, i) => {
+      const y = lane.y[i]!;
+      ctx.fillStyle = i % 2 === 0 ? '#f7f8fa' : '#ffffff';
+      ctx.fillRect(GUTTER, y - h / 2, this.width - GUTTER, h);
+    });
+    ctx.strokeStyle = '#d5d9e0';
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    for (const y of lane.y) {
+      ctx.moveTo(GUTTER, y);
+      ctx.lineTo(this.width, y);
+    }
+    ctx.stroke();
+  }
+
+  /** What moves with the cursor: arrows up to it (and the ones in flight, part way), drops, key moments, violations. */
+  private drawLive(store: TraceStore, lane: Lane, x: (t: number) => number, until: number): void {
+    if (this.mode === 'arrows') {
+      const from = store.messagesSentFrom(this.v0 - store.summary.stats.flightMsMax);
+      this.drawArrows(store, lane, x, from, store.messagesSentBy(until), until);
+    }
+    this.drawDrops(store, lane, x, until);
+    this.drawMarks(store, lane, x, until);
+  }
+
+  private drawArrows(store: TraceStore, lane: Lane, x: (t: number) => number, from: number, to: number, until: number): void {
+    const ctx = this.ctx;
+    const runs = this.runs!;
+    const heads = to - from <= 600;
+    const byType = new Map<number, number[]>();
+    for (let m = from; m < to; m++) {
+      const kind = store.messageEndKind(m);
+      if (kind === END_DROPPED && store.messageEnd(m) <= until) continue;
+      const type = store.messageType(m);
+      let list = byType.get(type);
+      if (list === undefined) byType.set(type, (list = []));
+      list.push(m);
+    }
+    ctx.lineWidth = 1.1;
+    for (const [type, list] of byType) {
+      const color = runs.typeColor.get(store.messageTypes[type]!) ?? OKABE_ITO.grey;
+      ctx.strokeStyle = color;
+      ctx.fillStyle = color;
+      ctx.globalAlpha = 0.75;
+      ctx.beginPath();
+      for (const m of list) {
+        const a = store.messageFrom(m);
+        const b = store.messageTo(m);
+        if (a < 0 || b < 0) continue;
+        const s = store.messageSend(m);
+        const e = store.messageEnd(m);
+        const open = store.messageEndKind(m) === END_OPEN || e > until;
+        const end = open ? until : e;
+        const x0 = x(s);
+        const y0 = lane.y[a]!;
+        const f = open ? Math.min(1, (until - s) / Math.max(1e-9, (Number.isFinite(e) ? e : until + 1) - s)) : 1;
+        const x1 = x(end);
+        const y1 = y0 + (lane.y[b]! - y0) * f;
+        ctx.moveTo(x0, y0);
+        ctx.lineTo(x1, y1);
+        this.arrowsDrawn++;
+      }
+      ctx.stroke();
+      if (heads) {
+        ctx.beginPath();
+        for (const m of list) {
+          const a = store.messageFrom(m);
+          const b = store.messageTo(m);
+          const e = store.messageEnd(m);
+          if (a < 0 || b < 0 || store.messageEndKind(m) === END_OPEN || e > until) continue;
+          arrowHead(ctx, x(store.messageSend(m)), lane.y[a]!, x(e), lane.y[b]!);
+        }
+        ctx.fill();
+      }
+      ctx.globalAlpha = 1;
+    }
+  }
+
+  private drawDrops(store: TraceStore, lane: Lane, x: (t: number) => number, until: number): void {
+    const ctx = this.ctx;
+    const drops = store.drops;
+    ctx.lineWidth = 1.6;
+    let drawn = 0;
+    for (let i = lowerBoundBy(drops, (m) => store.messageEnd(m), this.v0); i < drops.length && drawn < 3000; i++) {
+      const m = drops[i]!;
+      const end = store.messageEnd(m);
+      if (end > until) break;
+      const a = store.messageFrom(m);
+      const b = store.messageTo(m);
+      if (a < 0 || b < 0) continue;
+      const reason = DROP_REASONS[store.messageReason(m)]!;
+      const color = DROP_COLORS[reason]!;
+      const x0 = x(store.messageSend(m));
+      const y0 = lane.y[a]!;
+      let x1 = x(end);
+      let y1 = lane.y[b]!;
+      if (x1 - x0 < 6) {
+        // Dropped at once (cut or lost on sending): a short stub towards the receiver.
+        x1 = x0 + 8;
+        y1 = y0 + (y1 - y0) * 0.35;
+      }
+      ctx.strokeStyle = color;
+      ctx.setLineDash([3, 2]);
+      ctx.beginPath();
+      ctx.moveTo(x0, y0);
+      ctx.lineTo(x1, y1);
+      ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.beginPath();
+      ctx.moveTo(x1 - 3.5, y1 - 3.5);
+      ctx.lineTo(x1 + 3.5, y1 + 3.5);
+      ctx.moveTo(x1 - 3.5, y1 + 3.5);
+      ctx.lineTo(x1 + 3.5, y1 - 3.5);
+      ctx.stroke();
+      drawn++;
+    }
+  }
+
+  private drawMarks(store: TraceStore, lane: Lane, x: (t: number) => number, until: number): void {
+    const ctx = this.ctx;
+    // Key narration moments, as one path.
+    ctx.fillStyle = OKABE_ITO.black;
+    ctx.beginPath();
+    const first = lowerBoundBy(store.noteTimes, (v) => v, this.v0);
+    let shown = 0;
+    for (let i = first; i < store.notes.length && shown < 400; i++) {
+      if (store.noteTimes[i]! > until) break;
+      const e = store.events[store.notes[i]!]!;
+      if (e.type !== 'note' || e.level !== 'key') continue;
+      const node = store.nodeOf(e.node);
+      const y = node >= 0 ? lane.y[node]! - lane.h * 0.28 : lane.y[0]! - lane.h / 2 + 5;
+      diamond(ctx, x(e.t), y, 3.5);
+      shown++;
+    }
+    ctx.fill();
+    // Violations.
+    for (const i of store.violations) {
+      const e = store.events[i]!;
+      if (e.type !== 'violation' || e.t > until || e.t < this.v0) continue;
+      const node = store.nodeOf(e.node);
+      const px = x(e.t);
+      ctx.strokeStyle = VERDICT_COLORS.violated;
+      ctx.setLineDash([4, 3]);
+      ctx.lineWidth = 1.2;
+      ctx.beginPath();
+      ctx.moveTo(px, lane.y[0]! - lane.h / 2);
+      ctx.lineTo(px, lane.y[lane.y.length - 1]! + lane.h / 2);
+      ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.fillStyle = VERDICT_COLORS.violated;
+      const y = node >= 0 ? lane.y[node]! : lane.y[0]!;
+      ctx.beginPath();
+      ctx.moveTo(px, y - 7);
+      ctx.lineTo(px + 6, y + 4);
+      ctx.lineTo(px - 6, y + 4);
+      ctx.closePath();
+      ctx.fill();
+    }
+  }
+
+  private drawDivergence(runs: RunSet, x: (t: number) => number): void {
+    const d = runs.divergence;
+    if (d === null || d.t < this.v0 || d.t > this.v1) return;
+    const ctx = this.ctx;
+    const px = x(d.t);
+    ctx.strokeStyle = OKABE_ITO.black;
+    ctx.setLineDash([2, 3]);
+    ctx.lineWidth = 1.5;
+    ctx.beginPath();
+    ctx.moveTo(px, TOP);
+    ctx.lineTo(px, this.height - AXIS_H);
+    ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.fillStyle = OKABE_ITO.black;
+    ctx.font = '600 10px system-ui, sans-serif';
+    ctx.fillText(`runs diverge (event #${d.index})`, px + 4, this.height - AXIS_H - 4);
+  }
+
+  private drawCursor(x: (t: number) => number, t: number): void {
+    if (t < this.v0 || t > this.v1) return;
+    const ctx = this.ctx;
+    const px = x(t);
+    ctx.strokeStyle = '#1d2733';
+    ctx.lineWidth = 1.5;
+    ctx.beginPath();
+    ctx.moveTo(px, TOP);
+    ctx.lineTo(px, this.height - AXIS_H);
+    ctx.stroke();
+  }
+
+  private drawAxis(x: d3.ScaleLinear<number, number>, endMs: number): void {
+    const ctx = this.ctx;
+    const { unit, scale } = timeAxisUnit(endMs);
+    const y = this.height - AXIS_H;
+    ctx.fillStyle = '#ffffff';
+    ctx.fillRect(0, y, this.width, AXIS_H);
+    ctx.strokeStyle = '#8a93a0';
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    ctx.moveTo(GUTTER, y + 0.5);
+    ctx.lineTo(this.width - 10, y + 0.5);
+    ctx.stroke();
+    ctx.fillStyle = '#4a5563';
+    ctx.font = '10px system-ui, sans-serif';
+    ctx.textAlign = 'center';
+    const format = d3.format(',~r');
+    for (const tick of x.ticks(Math.max(2, Math.floor((this.width - GUTTER) / 90)))) {
+      const px = x(tick);
+      ctx.beginPath();
+      ctx.moveTo(px, y);
+      ctx.lineTo(px, y + 4);
+      ctx.stroke();
+      ctx.fillText(format(Number((tick / scale).toPrecision(6))), px, y + 14);
+    }
+    ctx.textAlign = 'left';
+    ctx.fillText(`simulated time (${unit})`, 6, y + 14);
+  }
+
+  private drawGutter(store: TraceStore, lane: Lane, t: number, label: string): void {
+    const ctx = this.ctx;
+    ctx.fillStyle = '#ffffff';
+    ctx.fillRect(0, lane.top, GUTTER - 2, lane.y[lane.y.length - 1]! + lane.h / 2 - lane.top);
+    if (label !== '') {
+      ctx.fillStyle = '#1d2733';
+      ctx.font = '700 11px system-ui, sans-serif';
+      ctx.fillText(label, 6, lane.top + 12);
+    }
+    ctx.font = `${Math.min(12, Math.max(9, lane.h * 0.6))}px system-ui, sans-serif`;
+    ctx.textBaseline = 'middle';
+    store.nodes.forEach((name, i) => {
+      const y = lane.y[i]!;
+      const status = store.statusAt(i, t);
+      ctx.fillStyle = status === 1 ? STATUS_COLORS.crashed : status === 2 ? OKABE_ITO.orange : OKABE_ITO.bluishGreen;
+      ctx.beginPath();
+      ctx.arc(10, y, 3.5, 0, Math.PI * 2);
+      ctx.fill();
+      ctx.fillStyle = '#1d2733';
+      ctx.fillText(name.length > 12 ? `${name.slice(0, 11)}…` : name, 18, y);
+    });
+    ctx.textBaseline = 'alphabetic';
+  }
+
+  private bindPointer(): void {
+    const c = this.canvas;
+    const timeAt = (px: number): number => this.v0 + ((px - GUTTER) / (this.width - 10 - GUTTER)) * (this.v1 - this.v0);
+    c.addEventListener(
+      'wheel',
+      (e) => {
+        if (this.runs === null) return;
+        e.preventDefault();
+        const rect = c.getBoundingClientRect();
+        const at = timeAt(e.clientX - rect.left);
+        const k = e.deltaY > 0 ? 1.25 : 0.8;
+        this.setWindow(at - (at - this.v0) * k, at + (this.v1 - at) * k);
+      },
+      { passive: false },
+    );
+    c.addEventListener('pointerdown', (e) => {
+      this.drag = { x: e.clientX, v0: this.v0, v1: this.v1, moved: false };
+      c.setPointerCapture(e.pointerId);
+    });
+    c.addEventListener('pointermove', (e) => {
+      const d = this.drag;
+      if (d === null) return;
+      const dx = e.clientX - d.x;
+      if (Math.abs(dx) > 3) d.moved = true;
+      if (!d.moved) return;
+      const dt = (dx / (this.width - 10 - GUTTER)) * (d.v1 - d.v0);
+      this.follow.checked = false;
+      this.setWindow(d.v0 - dt, d.v1 - dt);
+    });
+    c.addEventListener('pointerup', (e) => {
+      const d = this.drag;
+      this.drag = null;
+      if (d === null || d.moved) return;
+      const rect = c.getBoundingClientRect();
+      const px = e.clientX - rect.left;
+      if (px >= GUTTER) this.seek(Math.max(0, timeAt(px)));
+    });
+    c.addEventListener('dblclick', () => this.fit());
+  }
+}
