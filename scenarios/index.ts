@@ -40,6 +40,7 @@ export {
   defineScenario,
   type FaultSpace,
   type GoalSpec,
+  goalsFor,
   type InjectSpec,
   type InvariantKind,
   type InvariantSpec,

@@ -16,7 +16,7 @@ import { type FaultPlan, InputError } from '../../engine/index.ts';
 import { faultPlanArbitrary } from './fault-arbitrary.ts';
 import { parseParams } from './params.ts';
 import { resolveStrategy, runScenario } from './run.ts';
-import type { AnyScenario } from './scenario.ts';
+import { type AnyScenario, goalsFor } from './scenario.ts';
 
 export interface RunFailure {
   invariant: string;
@@ -202,7 +202,8 @@ export function summarizeCheck(
   shard: ShardSpec | null,
 ): CheckResult {
   const failIndex = counterexample?.index ?? Number.POSITIVE_INFINITY;
-  const counts = plan.scenario.goals.map(() => 0);
+  const goalSpecs = goalsFor(plan.scenario, plan.strategy);
+  const counts = goalSpecs.map(() => 0);
   let runs = 0;
   for (const scan of scans) {
     scan.indices.forEach((index, k) => {
@@ -216,7 +217,7 @@ export function summarizeCheck(
   }
   const expected = plan.scenario.strategies.find((s) => s.id === plan.strategy)!.expectedViolations;
   const asExpected = counterexample === null ? expected.length === 0 : expected.includes(counterexample.invariant);
-  const goals = plan.scenario.goals.map((g, i) => ({ name: g.name, runsReached: counts[i]! }));
+  const goals = goalSpecs.map((g, i) => ({ name: g.name, runsReached: counts[i]! }));
   return {
     scenario: plan.scenario.id,
     strategy: plan.strategy,

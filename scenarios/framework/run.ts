@@ -22,7 +22,7 @@ import {
   type TraceSink,
 } from '../../engine/index.ts';
 import { parseParams } from './params.ts';
-import { type AnyScenario, type InvariantKind, invariantsFor, type World } from './scenario.ts';
+import { type AnyScenario, goalsFor, type InvariantKind, invariantsFor, type World } from './scenario.ts';
 
 export type TraceMode = 'off' | 'memory' | 'hash' | ((event: TraceEvent) => void);
 
@@ -37,6 +37,8 @@ export interface RunRequest {
   trace?: TraceMode;
   /** Parameters already parsed (skips validation; used by the checker's hot loop). */
   parsedParams?: unknown;
+  /** A tighter bound on events than the scenario's own (e.g. a server's per-run limit). */
+  eventsMax?: number;
 }
 
 export interface ViolationRecord {
@@ -173,7 +175,7 @@ export function runScenario(scenario: AnyScenario, request: RunRequest): RunResu
     sim.note(() => `All faults healed at ${fmtMs(healAtMs)}; the system has ${fmtMs(timing.settleMs)} to settle before liveness is judged.`, 'info');
   });
 
-  const eventsMax = scenario.eventsMax?.(params) ?? 5_000_000;
+  const eventsMax = Math.min(scenario.eventsMax?.(params) ?? 5_000_000, request.eventsMax ?? Number.POSITIVE_INFINITY);
   try {
     sim.run({ untilMs: endMs, eventsMax });
     for (const check of endChecks) check();
@@ -207,7 +209,7 @@ export function runScenario(scenario: AnyScenario, request: RunRequest): RunResu
     ok: invariants.every((i) => i.ok),
     metrics,
     invariants,
-    goals: scenario.goals.map((g) => ({ name: g.name, reached: goalsReached.has(g.name) })),
+    goals: goalsFor(scenario, strategy).map((g) => ({ name: g.name, reached: goalsReached.has(g.name) })),
     messages: { ...sim.messageStats },
     firstViolation: first,
     trace: sink instanceof MemoryTrace ? sink : null,

@@ -35,6 +35,8 @@ export interface InvariantSpec {
 export interface GoalSpec {
   name: string;
   description: string;
+  /** Strategy ids for which the goal can happen at all; all when absent. */
+  appliesTo?: readonly string[];
 }
 
 export interface MetricSpec {
@@ -212,6 +214,11 @@ export function defineScenario<S extends z.ZodObject>(definition: ScenarioDefini
   const metricNames = new Set(d.metrics.map((m) => m.name));
   assert(metricNames.size === d.metrics.length, `${d.id}: metric names are unique`);
   return Object.freeze({ ...d });
+}
+
+/** The goals a strategy can reach. */
+export function goalsFor(scenario: AnyScenario, strategy: string): GoalSpec[] {
+  return scenario.goals.filter((g) => g.appliesTo === undefined || g.appliesTo.includes(strategy));
 }
 
 /** The invariants checked for a strategy. */

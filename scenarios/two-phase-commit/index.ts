@@ -127,7 +127,11 @@ export const twoPhaseCommit = defineScenario({
     },
   ],
   goals: [
-    { name: 'participant-in-doubt', description: 'A participant voted YES and waited past its inquiry timeout for the decision.' },
+    {
+      name: 'participant-in-doubt',
+      description: 'A participant voted YES and waited past its inquiry timeout for the decision.',
+      appliesTo: ['in-memory', 'durable-log', 'cooperative', 'unilateral-abort'],
+    },
     { name: 'transfer-committed', description: 'At least one transfer committed.' },
     { name: 'transfer-aborted', description: 'At least one transfer aborted.' },
   ],
