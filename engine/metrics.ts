@@ -107,8 +107,10 @@ export class TimeSeries {
     return this.points.length === 0 ? 0 : this.points[this.points.length - 1]!.value;
   }
 
+  /** The largest value recorded; 0 when empty. */
   get max(): number {
-    let m = 0;
+    if (this.points.length === 0) return 0;
+    let m = Number.NEGATIVE_INFINITY;
     for (const p of this.points) if (p.value > m) m = p.value;
     return m;
   }
