@@ -1,0 +1,178 @@
+/**
+ * `faultline run <scenario>`: one run of one strategy under one fault plan. Prints the run's
+ * verdicts, metrics and trace hash, and the `replay` command that reproduces it (the same
+ * trace hash, in any process). `--trace FILE` writes the trace as it happens (NDJSON, or a
+ * ShiViz log). In the human mode the key moments of the narration stream to stderr.
+ */
+import { type Command, Option } from 'commander';
+import { type FaultPlan, InputError, type TraceEvent, TraceHasher } from '../../engine/index.ts';
+import { type AnyScenario, encodeRunLink, findScenario, fmtMs, RUN_BOUNDED, resolvePreset, resolveStrategy, runScenario } from '../../scenarios/index.ts';
+import { describePlan } from '../check/report.ts';
+import { EXIT, type ExitCode } from '../exit-codes.ts';
+import { collectParam, parseParamFlags, parseSeedOption, resolveFaultFlags, seedOrPick } from '../options.ts';
+import { printJson, printResult, say } from '../output.ts';
+import { replayCommand, replayParams } from '../replay.ts';
+import { formatNumber, formatTable } from '../table.ts';
+import { TRACE_FORMATS, TraceFile, type TraceFormat } from '../trace-file.ts';
+
+interface RunOptions {
+  strategy?: string;
+  seed?: number;
+  param: string[];
+  preset?: string;
+  faults?: string;
+  trace?: string;
+  traceFormat?: TraceFormat;
+  baseUrl: string;
+  json?: boolean;
+}
+
+export function registerRun(program: Command, run: (action: () => Promise<ExitCode>) => Promise<void>): void {
+  program
+    .command('run')
+    .description('run a scenario once and print its verdicts, metrics, trace hash and replay command')
+    .argument('<scenario>', "a scenario id (see 'faultline list')")
+    .option('--strategy <id>', "the strategy (default: the scenario's default)")
+    .option('--seed <n>', 'the seed (default: picked at random and printed)', parseSeedOption)
+    .option('--param <key=value>', 'a scenario parameter (repeatable)', collectParam, [])
+    .option('--preset <id>', "a fault preset of the scenario (default: the scenario's default preset)")
+    .option('--faults <file|json>', 'a fault plan: JSON text, or a file holding one')
+    .option('--trace <file>', 'write the trace to this file as the run goes')
+    .addOption(new Option('--trace-format <format>', 'format of --trace: ndjson (one event per line) or shiviz (a ShiViz log)').choices(TRACE_FORMATS))
+    .option('--base-url <url>', 'base of the web UI link', 'http://127.0.0.1:8080')
+    .option('--json', 'print one JSON object on stdout')
+    .action((id: string, opts: RunOptions) => run(async () => runCommand(id, opts)));
+}
+
+function runCommand(id: string, opts: RunOptions): ExitCode {
+  const scenario = findScenario(id);
+  const strategy = resolveStrategy(scenario, opts.strategy);
+  const params = parseParamFlags(scenario, opts.param);
+  const faults = resolveFaultFlags(scenario, opts, params) ?? defaultFaults(scenario, params);
+  if (opts.traceFormat !== undefined && opts.trace === undefined) throw new InputError(`--trace-format ${opts.traceFormat} needs --trace FILE`);
+  const seed = seedOrPick(opts.seed, false);
+
+  const traceFile = opts.trace === undefined ? null : openTrace(opts.trace, opts.traceFormat ?? 'ndjson');
+  const hasher = new TraceHasher();
+  let traceEvents = 0;
+  const narrate = !opts.json;
+  const onEvent = (event: TraceEvent): void => {
+    traceEvents++;
+    hasher.add(event);
+    traceFile?.write(event);
+    if (narrate && event.type === 'note' && event.level !== 'info') say(`  ${fmtMs(event.t).padStart(11)}  ${(event.node ?? '').padEnd(12)} ${event.text}`);
+  };
+  if (narrate) say(`${scenario.id} / ${strategy}, seed ${seed}: key moments`);
+  let result: ReturnType<typeof runScenario>;
+  try {
+    result = runScenario(scenario, { strategy, seed, parsedParams: params, faults, trace: onEvent });
+  } finally {
+    traceFile?.close();
+  }
+
+  const traceHash = hasher.digest();
+  const report = {
+    scenario: scenario.id,
+    strategy,
+    seed,
+    params,
+    faults: result.faults,
+    simTimeMs: result.simTimeMs,
+    events: result.events,
+    traceEvents,
+    traceHash,
+    ok: result.ok,
+    metrics: result.metrics,
+    invariants: result.invariants,
+    goals: result.goals,
+    messages: result.messages,
+    firstViolation: result.firstViolation,
+    nodes: result.nodes,
+    workloadMs: result.workloadMs,
+    healAtMs: result.healAtMs,
+    trace: traceFile === null ? null : { file: traceFile.path, format: traceFile.format, lines: traceFile.lines },
+    replay: replayCommand({ scenario, strategy, seed, params, faults: result.faults }),
+    url: encodeRunLink({ scenario: scenario.id, strategy, seed, params: replayParams(scenario, params), faults: result.faults }, opts.baseUrl),
+  };
+
+  const bounded = result.invariants.find((i) => i.name === RUN_BOUNDED && !i.ok);
+  if (opts.json) printJson(report);
+  else printResult(runTable(scenario, report, result.invariants));
+  if (bounded !== undefined) {
+    say(`faultline: ${bounded.violations[0]?.message ?? 'the run hit a bound'}`);
+    return EXIT.badInput;
+  }
+  return result.ok ? EXIT.held : EXIT.violated;
+}
+
+function defaultFaults(scenario: AnyScenario, params: Record<string, unknown>): FaultPlan {
+  return scenario.defaultPreset === undefined ? [] : resolvePreset(scenario, scenario.defaultPreset, params);
+}
+
+function openTrace(path: string, format: TraceFormat): TraceFile {
+  try {
+    return new TraceFile(path, format);
+  } catch (e) {
+    throw new InputError(`cannot write the trace to '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+interface RunReport {
+  scenario: string;
+  strategy: string;
+  seed: number;
+  faults: FaultPlan;
+  simTimeMs: number;
+  events: number;
+  traceEvents: number;
+  traceHash: string;
+  ok: boolean;
+  metrics: Record<string, number>;
+  goals: { name: string; reached: boolean }[];
+  trace: { file: string; format: string; lines: number } | null;
+  replay: string;
+  url: string;
+}
+
+function runTable(scenario: AnyScenario, r: RunReport, invariants: ReturnType<typeof runScenario>['invariants']): string {
+  const units = new Map(scenario.metrics.map((m) => [m.name, m.unit]));
+  const lines = [
+    `${r.scenario} / ${r.strategy}, seed ${r.seed}: ${r.ok ? 'every invariant held' : 'INVARIANT VIOLATED'}`,
+    `simulated ${fmtMs(r.simTimeMs)}, ${formatNumber(r.events)} kernel events, ${formatNumber(r.traceEvents)} trace events, trace hash ${r.traceHash}`,
+    '',
+    'faults:',
+    ...describePlan(r.faults).map((d) => `  - ${d}`),
+    '',
+    formatTable(
+      invariants.map((i) => ({
+        invariant: i.name,
+        kind: i.kind,
+        verdict: i.ok ? 'held' : 'VIOLATED',
+        violations: i.count,
+        'first violation':
+          i.violations[0] === undefined
+            ? ''
+            : `${fmtMs(i.violations[0].time)}${i.violations[0].node ? ` ${i.violations[0].node}` : ''}: ${i.violations[0].message}`,
+      })),
+    ),
+    '',
+    formatTable(Object.entries(r.metrics).map(([name, value]) => ({ metric: name, value, unit: units.get(name) ?? '' }))),
+    '',
+    `goals reached: ${
+      r.goals
+        .filter((g) => g.reached)
+        .map((g) => g.name)
+        .join(', ') || 'none'
+    }${
+      r.goals.some((g) => !g.reached)
+        ? `; not reached: ${r.goals
+            .filter((g) => !g.reached)
+            .map((g) => g.name)
+            .join(', ')}`
+        : ''
+    }`,
+  ];
+  if (r.trace !== null) lines.push(`trace: ${r.trace.lines.toLocaleString('en-US')} lines of ${r.trace.format} in ${r.trace.file}`);
+  lines.push(`replay: ${r.replay}`, `open:   ${r.url}`);
+  return lines.join('\n');
+}

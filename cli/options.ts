@@ -1,0 +1,131 @@
+/**
+ * The options several commands share, parsed and validated where they enter: seeds, counts,
+ * `--param key=value`, and the fault plan (`--preset` or `--faults FILE|JSON`). Every
+ * rejection names the value and what is allowed, and exits with code 2.
+ *
+ * Entropy enters here and only here: a command given no --seed picks one, and says which.
+ */
+import { randomInt } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { InvalidArgumentError } from 'commander';
+import { type FaultPlan, InputError, parseFaultPlan } from '../engine/index.ts';
+import { type AnyScenario, coerceParamText, paramsJsonSchema, parseParams, resolvePreset } from '../scenarios/index.ts';
+import { say } from './output.ts';
+
+/** A commander parser for an integer option in [min, max]. */
+export function integerOption(name: string, min: number, max: number): (text: string) => number {
+  return (text: string) => {
+    const value = Number(text);
+    if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
+      throw new InvalidArgumentError(`${name} must be an integer from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}, got '${text}'.`);
+    }
+    return value;
+  };
+}
+
+export const SEED_MAX = Number.MAX_SAFE_INTEGER;
+export const parseSeedOption = integerOption('--seed', 0, SEED_MAX);
+
+/** The seed given, or a fresh one from the OS's entropy, announced on stderr so the run can be repeated. */
+export function seedOrPick(seed: number | undefined, quiet: boolean): number {
+  if (seed !== undefined) return seed;
+  const picked = randomInt(0, 0x1_0000_0000);
+  if (!quiet) say(`seed ${picked} (picked at random; pass --seed ${picked} to repeat)`);
+  return picked;
+}
+
+/** Commander's collector for repeated `--param key=value`. */
+export function collectParam(text: string, previous: string[] = []): string[] {
+  return [...previous, text];
+}
+
+/**
+ * Turns `--param key=value` texts into the scenario's parameters, typed by its schema and
+ * validated by it (defaults fill the rest). Object and array parameters take JSON values.
+ */
+export function parseParamFlags(scenario: AnyScenario, flags: readonly string[]): Record<string, unknown> {
+  const input: Record<string, unknown> = {};
+  const schema = paramsJsonSchema(scenario) as { properties?: Record<string, { type?: string }> };
+  for (const flag of flags) {
+    const eq = flag.indexOf('=');
+    if (eq <= 0) throw new InputError(`bad --param '${flag}': expected key=value, e.g. --param ${Object.keys(schema.properties ?? {})[0] ?? 'key'}=3`);
+    const key = flag.slice(0, eq).trim();
+    const text = flag.slice(eq + 1);
+    if (Object.hasOwn(input, key)) throw new InputError(`--param '${key}' is given twice; give each parameter once`);
+    input[key] = coerceParam(scenario, schema.properties?.[key]?.type, key, text);
+  }
+  return parseParams(scenario, input);
+}
+
+function coerceParam(scenario: AnyScenario, type: string | undefined, key: string, text: string): unknown {
+  if (type === 'object' || type === 'array') {
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new InputError(`parameter '${key}' of ${scenario.id} takes a JSON ${type}, got '${text}'`);
+    }
+  }
+  return coerceParamText(scenario, key, text);
+}
+
+export interface FaultFlags {
+  preset?: string;
+  faults?: string;
+}
+
+/**
+ * The fault plan a command runs under: the named preset, the plan in --faults (JSON text or a
+ * file holding a plan, or any JSON object with a `faults` plan, such as a run's or a
+ * counterexample's JSON), or undefined for the scenario's default.
+ */
+export function resolveFaultFlags(scenario: AnyScenario, flags: FaultFlags, params: Record<string, unknown>): FaultPlan | undefined {
+  if (flags.preset !== undefined && flags.faults !== undefined) {
+    throw new InputError(`--preset '${flags.preset}' and --faults are alternatives: give one of them`);
+  }
+  if (flags.preset !== undefined) return resolvePreset(scenario, flags.preset, params);
+  if (flags.faults === undefined) return undefined;
+  return readFaultPlan(flags.faults);
+}
+
+/** Reads a fault plan from JSON text or from a file; errors name the text or file. */
+export function readFaultPlan(text: string): FaultPlan {
+  const trimmed = text.trim();
+  if (trimmed.startsWith('[') || trimmed.startsWith('{')) return planFromJsonText(trimmed, '--faults');
+  if (existsSync(text) && statSync(text).isFile()) return planFromJsonText(readFileSync(text, 'utf8'), `--faults file ${text}`);
+  throw new InputError(
+    `--faults '${text}' is neither a file nor a JSON fault plan; expected a file path or JSON such as '[{"at":300,"kind":"crash","node":"coordinator"}]'`,
+  );
+}
+
+function planFromJsonText(text: string, where: string): FaultPlan {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new InputError(`${where}: not valid JSON (${(e as Error).message}); expected a JSON array of faults such as [{"at":300,"kind":"crash","node":"p1"}]`);
+  }
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const faults = (value as { faults?: unknown }).faults;
+    if (!Array.isArray(faults))
+      throw new InputError(`${where}: a JSON object must carry a "faults" array; expected a fault plan such as [{"at":300,"kind":"crash","node":"p1"}]`);
+    value = faults;
+  }
+  try {
+    return parseFaultPlan(value);
+  } catch (e) {
+    if (e instanceof InputError) throw new InputError(`${where}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** Splits `A,B,C`, rejecting empty names and repeats. */
+export function parseList(flag: string, text: string): string[] {
+  const items = text.split(',').map((s) => s.trim());
+  if (items.some((s) => s === '')) throw new InputError(`bad ${flag} '${text}': expected names separated by commas, e.g. ${flag} a,b`);
+  const seen = new Set<string>();
+  for (const s of items) {
+    if (seen.has(s)) throw new InputError(`bad ${flag} '${text}': '${s}' appears twice`);
+    seen.add(s);
+  }
+  return items;
+}
