@@ -40,9 +40,18 @@ export class LinkModel {
   }
 }
 
+/** Compiled link models by spec: a model is immutable, so runs with the same spec share one. */
+const compiled = new Map<string, LinkModel>();
+
+/** Validates and compiles a link spec (defaults filled in). */
 export function linkModel(spec: LinkSpec = {}): LinkModel {
-  const parsed = LinkSpecSchema.parse(spec);
-  return new LinkModel(parsed);
+  const key = JSON.stringify(spec);
+  let model = compiled.get(key);
+  if (model === undefined) {
+    model = new LinkModel(LinkSpecSchema.parse(spec));
+    if (compiled.size < 1000) compiled.set(key, model);
+  }
+  return model;
 }
 
 export interface LinkPatch {
