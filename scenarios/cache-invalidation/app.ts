@@ -1,0 +1,103 @@
+/**
+ * The app server of cache-invalidation: cache-aside reads, and one of five ways to keep
+ * the cache from serving what the database no longer holds.
+ *
+ * Reads: GET; on a miss, read the database, answer, and fill the cache. A fill sets an
+ * absolute expiry (PXAT) counted from when the read began, so however late a slow fill lands
+ * the value never lives past its TTL from the moment it was read. Under `versioned-keys` the
+ * app first looks up the key's current version (a cheap index-only query) and reads the
+ * immutable entry `<key>@<version>`, which no write ever needs to invalidate.
+ *
+ * Writes: write the database and acknowledge; then `delete-on-write` deletes the key (on the
+ * side), and the others do nothing: TTLs expire entries, versioned keys move on to a new
+ * entry, and under `event-invalidation` the invalidator follows the database's change stream.
+ */
+import type { NodeContext, NodeId, Spawn } from '../../engine/index.ts';
+import { Backend } from '../parts/backend.ts';
+import type { CacheMessage } from '../parts/cache-node.ts';
+import type { DbMessage, DbQuery, DbReply } from '../parts/database.ts';
+import { type AppMessage, type AppRequest, respond } from '../parts/open-loop-clients.ts';
+import { Stall } from '../parts/stall.ts';
+import { jitteredTtlMs } from '../parts/ttl-jitter.ts';
+
+export type InvalidationStrategy = 'ttl' | 'ttl-jitter' | 'delete-on-write' | 'versioned-keys' | 'event-invalidation';
+
+export interface InvalidationAppConfig {
+  strategy: InvalidationStrategy;
+  cache: NodeId;
+  db: NodeId;
+  ttlMs: number;
+  jitter: number;
+  cacheTimeoutMs: number;
+  dbTimeoutMs: number;
+}
+
+type Message = AppMessage | CacheMessage | DbMessage;
+
+export const versionedKey = (key: string, version: number): string => `${key}@${version}`;
+
+export function invalidationApp(config: InvalidationAppConfig): Spawn<Message> {
+  return (ctx: NodeContext<Message>) => {
+    const backend = new Backend(ctx, { cache: config.cache, db: config.db, cacheTimeoutMs: config.cacheTimeoutMs, dbTimeoutMs: config.dbTimeoutMs });
+    const stall = new Stall(ctx);
+    const { strategy } = config;
+    const db = (query: DbQuery & { key: string }, done: (reply: DbReply | null) => void): void =>
+      backend.db(query, (reply) => stall.after(query.op, query.key, () => done(reply)));
+
+    /** The absolute expiry of a value read at `readAt`. */
+    const expiryOf = (readAt: number): number => readAt + (strategy === 'ttl-jitter' ? jitteredTtlMs(config.ttlMs, config.jitter, ctx.rng) : config.ttlMs);
+
+    /** Reads the database and fills `cacheKey(row)` (null: do not fill). */
+    const readThrough = (to: NodeId, req: AppRequest, readAt: number, fill: boolean): void => {
+      db({ op: 'read', key: req.key }, (reply) => {
+        if (reply === null || !reply.ok) return respond(ctx, to, req, false, undefined, reply?.reason ?? 'db-timeout');
+        const row = reply.rows![0]!;
+        respond(ctx, to, req, true, row.value, 'db');
+        if (!fill) return;
+        const key = strategy === 'versioned-keys' ? versionedKey(req.key, row.version) : req.key;
+        backend.cacheAsync([{ op: 'set', key, value: row.value, pxat: expiryOf(readAt) }]);
+      });
+    };
+
+    const lookup = (to: NodeId, req: AppRequest, cacheKey: string, readAt: number): void => {
+      backend.cache([{ op: 'get', key: cacheKey }], (results) => {
+        if (results === null) return readThrough(to, req, readAt, false);
+        const value = results[0]!.value;
+        if (value !== null) return respond(ctx, to, req, true, value, 'cache');
+        readThrough(to, req, readAt, true);
+      });
+    };
+
+    const onRead = (to: NodeId, req: AppRequest): void => {
+      const readAt = ctx.now;
+      if (strategy !== 'versioned-keys') return lookup(to, req, req.key, readAt);
+      backend.db({ op: 'version', key: req.key }, (reply) => {
+        if (reply === null || !reply.ok) return respond(ctx, to, req, false, undefined, reply?.reason ?? 'db-timeout');
+        lookup(to, req, versionedKey(req.key, reply.rows![0]!.version), readAt);
+      });
+    };
+
+    const onWrite = (to: NodeId, req: AppRequest): void => {
+      db({ op: 'write', key: req.key, value: req.value }, (reply) => {
+        if (reply === null || !reply.ok) return respond(ctx, to, req, false, undefined, reply?.reason ?? 'db-timeout');
+        respond(ctx, to, req, true);
+        if (strategy === 'delete-on-write') backend.cacheAsync([{ op: 'del', key: req.key }]);
+      });
+    };
+
+    return {
+      onMessage(from, msg) {
+        if (backend.onMessage(msg)) return;
+        if (msg.type !== 'req') return;
+        if (msg.kind === 'read') onRead(from, msg);
+        else onWrite(from, msg);
+      },
+      onTimer(tag) {
+        if (!backend.onTimer(tag)) stall.onTimer(tag);
+      },
+      onInject(fault) {
+        stall.arm(fault);
+      },
+    };
+  };
+}

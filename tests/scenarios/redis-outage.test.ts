@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import type { FaultPlan, TraceEvent } from '../../engine/index.ts';
+import { checkScenario } from '../../scenarios/framework/check.ts';
+import { parseParams } from '../../scenarios/framework/params.ts';
+import { resolvePreset, runScenario } from '../../scenarios/framework/run.ts';
+import { redisOutage as scenario } from '../../scenarios/redis-outage/index.ts';
+
+const defaults = parseParams<{ dbConnections: number; dbQueueLimit: number; cacheTimeoutMs: number; breakerWindowMs: number; workloadMs: number }>(
+  scenario,
+  {},
+);
+const preset = (id: string): FaultPlan => resolvePreset(scenario, id, defaults);
+const outage = preset('redis-down');
+const crashAt = outage[0]!.at;
+const backAt = outage[1]!.at;
+const SEEDS = [1, 2, 3, 4, 5, 6];
+const total = (strategy: string, metric: string): number =>
+  SEEDS.reduce((sum, seed) => sum + runScenario(scenario, { strategy, seed, faults: outage, trace: 'off' }).metrics[metric]!, 0);
+const notes = (events: TraceEvent[]): { t: number; text: string }[] => events.flatMap((e) => (e.type === 'note' ? [{ t: e.t, text: e.text }] : []));
+
+describe('redis-outage: naive fallback', () => {
+  const run = () => runScenario(scenario, { strategy: 'naive-fallback', seed: 1, faults: outage, trace: 'memory' });
+
+  it('hands the database the whole read load: its queue fills, queries outlive their callers, and it is pushed past its capacity', () => {
+    const r = run();
+
+    expect(r.firstViolation?.invariant).toBe('db-within-capacity');
+    expect(r.metrics.dbLoadPeak!).toBeGreaterThan(2);
+    expect(r.metrics.dbInFlightMax!).toBeGreaterThanOrEqual(defaults.dbConnections + defaults.dbQueueLimit);
+    expect(r.metrics.abandonedQueries!).toBeGreaterThan(50);
+    expect(r.metrics.amplificationPeak!).toBeGreaterThan(2);
+  });
+
+  it('does not recover when Redis comes back: the cold cache cannot refill while every database read times out', () => {
+    const r = run();
+
+    expect(r.metrics.recoveryMs).toBe(defaults.workloadMs - backAt);
+    expect(r.metrics.errorRatePeak).toBe(1);
+  });
+
+  it('narrates the cascade in the order it happens', () => {
+    const told = notes(run().trace!.events()).map((n) => n.text);
+    const steps = [
+      'Redis stops answering',
+      'the database is asked for',
+      'longer than the apps wait',
+      'Redis answers again',
+      'queue is full',
+      'users retry',
+      'had not recovered',
+    ];
+
+    const at = steps.map((s) => told.findIndex((text) => text.includes(s)));
+
+    expect(at.every((i) => i >= 0)).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+  });
+});
+
+describe('redis-outage: circuit breaker and rate limiter', () => {
+  it('the Redis breaker opens within its threshold window after Redis stops answering', () => {
+    const r = runScenario(scenario, { strategy: 'breaker-cold', seed: 1, faults: outage, trace: 'memory' });
+    const opened = r.trace!.events().find((e) => e.type === 'state' && e.state === 'Redis breaker open');
+
+    expect(opened).toBeDefined();
+    expect(opened!.t - crashAt).toBeLessThanOrEqual(defaults.cacheTimeoutMs + defaults.breakerWindowMs);
+  });
+
+  it.each(['breaker-cold', 'breaker-warmup'])('%s keeps the database within its capacity and fails the excess fast', (strategy) => {
+    const guarded = runScenario(scenario, { strategy, seed: 1, faults: outage });
+    const naive = runScenario(scenario, { strategy: 'naive-fallback', seed: 1, faults: outage });
+
+    expect(guarded.ok).toBe(true);
+    expect(guarded.metrics.dbInFlightMax!).toBeLessThan(defaults.dbQueueLimit / 2);
+    expect(guarded.metrics.shed!).toBeGreaterThan(0);
+    expect(guarded.metrics.abandonedQueries).toBe(0);
+    expect(guarded.metrics.errorRate!).toBeLessThan(naive.metrics.errorRate! / 2);
+  });
+
+  it('a warm-up recovers faster than a cold cache once Redis is back', () => {
+    expect(total('breaker-warmup', 'recoveryMs')).toBeLessThan(total('breaker-cold', 'recoveryMs') * 0.7);
+  });
+
+  it('a Redis that stalls and resumes keeps its data: no warm-up is needed, and both recover alike and soon', () => {
+    const warm = runScenario(scenario, { strategy: 'breaker-warmup', seed: 1, faults: preset('redis-stall'), trace: 'memory' });
+    const cold = runScenario(scenario, { strategy: 'breaker-cold', seed: 1, faults: preset('redis-stall') });
+    const told = notes(warm.trace!.events()).map((n) => n.text);
+
+    expect(warm.ok).toBe(true);
+    expect(told.some((t) => t.includes('it stalled, it did not lose its memory'))).toBe(true);
+    expect(told.some((t) => t.includes('loads its share'))).toBe(false);
+    expect(warm.metrics).toEqual(cold.metrics);
+    expect(warm.metrics.recoveryMs!).toBeLessThan(200);
+  });
+});
+
+describe('redis-outage: charts and determinism', () => {
+  it('samples every series its charts declare', () => {
+    const r = runScenario(scenario, { strategy: 'breaker-warmup', seed: 1, faults: outage, trace: 'memory' });
+    const sampled = new Set(r.trace!.events().flatMap((e) => (e.type === 'metric' ? [e.name] : [])));
+    const charts = scenario.charts!(defaults as never);
+
+    for (const series of charts.flatMap((c) => c.series)) {
+      const found = series.endsWith('*') ? [...sampled].some((n) => n.startsWith(series.slice(0, -1))) : sampled.has(series);
+      expect(found, series).toBe(true);
+    }
+  });
+
+  it('is deterministic: the same seed and plan give the same trace hash', () => {
+    const a = runScenario(scenario, { strategy: 'naive-fallback', seed: 4, faults: outage });
+    const b = runScenario(scenario, { strategy: 'naive-fallback', seed: 4, faults: outage });
+
+    expect(a.traceHash).toBe(b.traceHash);
+  });
+});
+
+describe('redis-outage under the property checker', () => {
+  it('naive-fallback: 1,000 generated runs find the overload from scratch and shrink it to at most 2 faults', () => {
+    const r = checkScenario(scenario, { strategy: 'naive-fallback', runs: 1000, seed: 1 });
+
+    expect(r.ok).toBe(false);
+    expect(r.asExpected).toBe(true);
+    expect(r.counterexample!.faults.length).toBeLessThanOrEqual(2);
+  });
+
+  it.each(['breaker-cold', 'breaker-warmup'])('%s: passes 200 generated fault plans', (strategy) => {
+    const r = checkScenario(scenario, { strategy, runs: 200, seed: 7 });
+
+    expect(r.ok).toBe(true);
+  });
+});
