@@ -1,0 +1,88 @@
+/**
+ * The event source: publishes each key's events to the `account-events` topic, numbering
+ * them per key in the order it publishes them (the order the downstream must see). The strategy is how a record's partition is chosen: by the key's
+ * hash, round robin, or by the key's hash after salting the hot key — appending one of
+ * `salts` suffixes in turn, so the hot key's events spread over several partitions. Its
+ * producer lingers and sends each tick's events in one request.
+ */
+import type { NodeContext, Spawn } from '../../engine/index.ts';
+import type { ClusterLayout } from '../parts/cluster-layout.ts';
+import type { LogMessage } from '../parts/log-protocol.ts';
+import { Metadata } from '../parts/metadata.ts';
+import type { Partitioner } from '../parts/partitioner.ts';
+import { PRODUCER_DEFAULTS, Producer } from '../parts/producer.ts';
+import type { KeyedEvent } from './order-audit.ts';
+
+/** An event of the workload: its key and when it happens (numbered when published). */
+export interface Arrival {
+  key: string;
+  atMs: number;
+}
+
+export interface SourceConfig {
+  layout: ClusterLayout;
+  topic: string;
+  arrivals: readonly Arrival[];
+  hotKey: string;
+  partitioner: Partitioner;
+  /** Salt the hot key over this many sub-keys (null: no salting). */
+  salting: { hotKey: string; salts: number } | null;
+  tickMs: number;
+}
+
+type Timer = { app: 'tick' };
+
+export function eventSource(config: SourceConfig): Spawn<LogMessage> {
+  return (ctx: NodeContext<LogMessage>) => {
+    const metadata = new Metadata(ctx, config.layout);
+    const producer = new Producer(ctx, metadata, {
+      ...PRODUCER_DEFAULTS,
+      clientId: 'events',
+      acks: 1,
+      partitioner: config.partitioner,
+      lingerMs: config.tickMs,
+    });
+    let next = 0;
+    let extra: Arrival[] = [];
+    let salt = 0;
+    const seqs = new Map<string, number>();
+
+    const publish = (a: Arrival): void => {
+      const seq = (seqs.get(a.key) ?? 0) + 1;
+      seqs.set(a.key, seq);
+      const salted = config.salting !== null && a.key === config.salting.hotKey ? `${a.key}#${salt++ % config.salting.salts}` : a.key;
+      producer.send(config.topic, salted, { key: a.key, seq, atMs: ctx.now } satisfies KeyedEvent);
+    };
+    const tick = (): void => {
+      const arrivals = config.arrivals;
+      while (next < arrivals.length && arrivals[next]!.atMs <= ctx.now) publish(arrivals[next++]!);
+      while (extra.length > 0 && extra[0]!.atMs <= ctx.now) publish(extra.shift()!);
+      producer.sendNow();
+      if (next < arrivals.length || extra.length > 0) ctx.setTimer(config.tickMs, { app: 'tick' } satisfies Timer);
+    };
+    ctx.setTimer(0, { app: 'tick' } satisfies Timer);
+
+    return {
+      onMessage(from, m) {
+        if (!metadata.onMessage(from, m)) producer.onMessage(from, m);
+      },
+      onTimer(tag) {
+        if (metadata.onTimer(tag) || producer.onTimer(tag)) return;
+        tick();
+      },
+      onInject(fault) {
+        if (fault.name !== 'hot-key-burst') return;
+        const extraPerSec = Number(fault.args?.extraPerSec ?? 200);
+        const durationMs = Number(fault.args?.durationMs ?? 300);
+        const added: Arrival[] = [];
+        for (let t = ctx.now + ctx.rng.exponential(1000 / extraPerSec); t < ctx.now + durationMs; t += ctx.rng.exponential(1000 / extraPerSec)) {
+          added.push({ key: config.hotKey, atMs: t });
+        }
+        const idle = next >= config.arrivals.length && extra.length === 0;
+        extra = [...extra, ...added].sort((a, b) => a.atMs - b.atMs);
+        ctx.note(() => `key ${config.hotKey} gets ${added.length} extra events over ${Math.round(durationMs)} ms`, 'key');
+        if (idle && added.length > 0) ctx.setTimer(config.tickMs, { app: 'tick' } satisfies Timer);
+      },
+    };
+  };
+}

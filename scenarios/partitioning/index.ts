@@ -1,0 +1,257 @@
+/**
+ * Partitioning: how the producer picks a record's partition, and what that does to load and
+ * to per-key order.
+ *
+ * An event source publishes account events; one account is hot (a large share of all
+ * events). Each partition is consumed by one member of a consumer group, in order. Kafka
+ * orders records only within a partition, so an account's events are applied in order only
+ * if they all land on one partition — which is what hashing the key does, at the price of a
+ * hot partition. Round robin evens the load and scatters every key; salting the hot key
+ * spreads just that key, evening the load and giving up that key's order.
+ */
+import { z } from 'zod';
+import type { Stream } from '../../engine/index.ts';
+import { defineScenario, type FaultSpace } from '../framework/scenario.ts';
+import { broker } from '../parts/broker.ts';
+import { defineLayout } from '../parts/cluster-layout.ts';
+import { GroupCoordinator } from '../parts/group-coordinator.ts';
+import { PartitionLog, tpOf } from '../parts/partition-log.ts';
+import { keyHashPartitioner, roundRobinPartitioner } from '../parts/partitioner.ts';
+import { eventConsumer } from './event-consumer.ts';
+import { type Arrival, eventSource } from './event-source.ts';
+import { OrderAudit } from './order-audit.ts';
+
+const params = z.object({
+  eventsPerSec: z.number().min(1).max(20_000).default(120).describe('events published per second during the workload (Poisson)'),
+  keys: z.number().int().min(2).max(100_000).default(200).describe('accounts (keys) besides the hot one'),
+  hotShare: z.number().min(0).max(0.95).default(0.4).describe('share of all events that belong to the hot account'),
+  partitions: z.number().int().min(1).max(64).default(4).describe('partitions of the topic'),
+  consumers: z.number().int().min(1).max(64).default(4).describe('consumers in the group'),
+  serviceMs: z.number().min(0.1).max(10_000).default(20).describe('mean time a consumer takes to apply one event, in ms'),
+  salts: z.number().int().min(2).max(256).default(8).describe('(hot-key-salted) sub-keys the hot account is spread over'),
+  latencyMeanMs: z.number().min(0).max(100).default(1).describe('mean one-way network latency above a 0.5 ms floor, in ms'),
+  sessionTimeoutMs: z.number().min(50).max(60_000).default(300).describe('the group drops a consumer silent for this long, in ms'),
+  workloadMs: z.number().min(100).max(600_000).default(1000).describe('events are published over this window, in ms'),
+  settleMs: z.number().min(100).max(600_000).default(1500).describe('after the last fault heals, time for consumers to catch up, in ms'),
+  sampleMs: z.number().min(5).max(10_000).default(50).describe('load and lag are sampled this often, in ms'),
+});
+type Params = z.infer<typeof params>;
+
+const TOPIC = 'account-events';
+const GROUP = 'ledger-appliers';
+const HOT = 'acct-hot';
+const BROKER = 1;
+const consumerName = (i: number): string => `c-${i + 1}`;
+
+export const partitioning = defineScenario({
+  id: 'partitioning',
+  title: 'Partitioning: key hash, round robin, and the hot key',
+  family: 'broker',
+  question: 'Which partitioner keeps each account’s events in order, and what happens to the partition a hot account lands on?',
+  summary:
+    'An event source publishes account events, 40% of them for one hot account; four consumers each own one partition and apply events in the order they read them. Hashing the key keeps every account on one partition, so its events are applied in order — and the hot account’s partition gets far more than its share and falls behind. Round robin evens the load but sends an account’s consecutive events to different consumers, which apply them out of order. Salting the hot key spreads only that account: even load, broken order for exactly the key that matters most.',
+  params,
+  topology: (p: Params) => ({
+    nodes: [
+      { name: 'event-source', role: 'producer' },
+      { name: 'broker-1', role: 'broker' },
+      ...Array.from({ length: p.consumers }, (_, i) => ({ name: consumerName(i), role: 'consumer' })),
+    ],
+  }),
+  timing: (p: Params) => ({ workloadMs: p.workloadMs, settleMs: p.settleMs }),
+  network: (p: Params) => ({ latency: { kind: 'exponential', meanMs: p.latencyMeanMs, minMs: 0.5 }, fifo: true }),
+  strategies: [
+    {
+      id: 'key-hash',
+      title: 'Key hash',
+      explanation:
+        'Kafka’s default for keyed records: murmur2 of the key modulo the partition count. Every event of an account goes to the same partition and is applied in order, by one consumer — even across crashes and rebalances. The hot account makes its partition a hotspot: that partition’s consumer gets more than it can process and its lag grows while the others idle.',
+      expectedViolations: [],
+    },
+    {
+      id: 'round-robin',
+      title: 'Round robin',
+      explanation:
+        'Partitions in turn, whatever the key. Load is perfectly even, but an account’s consecutive events land on different partitions, read by different consumers at different speeds: a later event is often applied before an earlier one.',
+      expectedViolations: ['per-key-order'],
+    },
+    {
+      id: 'hot-key-salted',
+      title: 'Key hash, hot key salted',
+      explanation:
+        'Keys are hashed, but the hot account gets one of several suffixes in turn (acct-hot#0, #1, ...), so its events spread over several partitions. The hotspot is gone and every other account keeps its order — the hot account’s events, spread over several consumers, are applied out of order. Salting trades ordering for load; the consumer side must reassemble order if it matters.',
+      expectedViolations: ['per-key-order'],
+    },
+  ],
+  defaultStrategy: 'key-hash',
+  invariants: [
+    {
+      name: 'per-key-order',
+      kind: 'safety',
+      description: 'Each account’s events are applied in the order they were published (a redelivered event applied again does not count as disorder).',
+    },
+  ],
+  goals: [
+    { name: 'partition-behind', description: 'Some partition fell more than 20 records behind.' },
+    { name: 'redelivered', description: 'A consumer applied an event that had already been applied (after a crash or a rebalance).' },
+  ],
+  metrics: [
+    { name: 'outOfOrder', unit: 'events', description: 'events applied after a later event of the same account', better: 'lower' },
+    { name: 'keysOutOfOrder', unit: 'keys', description: 'accounts with at least one event applied out of order', better: 'lower' },
+    { name: 'hottestPartitionShare', unit: 'ratio', description: 'share of all records on the busiest partition', better: 'lower' },
+    { name: 'loadImbalance', unit: 'ratio', description: 'records on the busiest partition over the average per partition', better: 'lower' },
+    { name: 'lagMaxRecords', unit: 'records', description: 'largest lag of any one partition', better: 'lower' },
+    { name: 'duplicates', unit: 'events', description: 'events applied again after a redelivery', better: 'lower' },
+  ],
+  charts: () => [
+    { id: 'load', title: 'Records appended per partition', unit: 'records/s', series: ['load.*'] },
+    { id: 'lag', title: 'Lag per partition', unit: 'records', series: ['lag.*'] },
+    { id: 'order', title: 'Events applied out of order', unit: 'events', series: ['out-of-order'] },
+  ],
+  presets: [
+    {
+      id: 'slow-consumer',
+      title: 'A slow consumer',
+      description: 'c-2 becomes 5 times slower at 20% of the window until the faults heal.',
+      faults: (p: Params) => [{ at: Math.round(p.workloadMs * 0.2), kind: 'inject', name: 'slow-consumer', node: 'c-2', args: { factor: 5 } }],
+    },
+    {
+      id: 'hot-key-burst',
+      title: 'A burst on the hot account',
+      description: 'The hot account gets 300 extra events/s for 300 ms at 30% of the window.',
+      faults: (p: Params) => [
+        { at: Math.round(p.workloadMs * 0.3), kind: 'inject', name: 'hot-key-burst', node: 'event-source', args: { extraPerSec: 300, durationMs: 300 } },
+      ],
+    },
+    {
+      id: 'consumer-crash',
+      title: 'A consumer crashes',
+      description: 'c-1 crashes at 40% of the window and restarts 400 ms later; its partition moves to another consumer and back.',
+      faults: (p: Params) => [
+        { at: Math.round(p.workloadMs * 0.4), kind: 'crash', node: 'c-1' },
+        { at: Math.round(p.workloadMs * 0.4) + 400, kind: 'restart', node: 'c-1' },
+      ],
+    },
+  ],
+  defaultPreset: 'slow-consumer',
+  faultSpace: (p: Params): FaultSpace => {
+    const consumers = Array.from({ length: p.consumers }, (_, i) => consumerName(i));
+    return {
+      windowMs: p.workloadMs,
+      crashable: consumers,
+      partitionable: [],
+      kinds: ['crash', 'restart', 'pause', 'resume'],
+      injects: [
+        {
+          name: 'slow-consumer',
+          description: 'a consumer applies events several times slower until the faults heal',
+          nodes: consumers,
+          args: { factor: { min: 2, max: 10, integer: true } },
+        },
+        {
+          name: 'hot-key-burst',
+          description: 'extra events for the hot account',
+          nodes: ['event-source'],
+          args: { extraPerSec: { min: 50, max: 400, integer: true }, durationMs: { min: 100, max: 400, integer: true } },
+        },
+      ],
+      faultsMax: 3,
+    };
+  },
+  build(world) {
+    const { sim, params: p, strategy } = world;
+    const layout = defineLayout({ brokers: [BROKER], controller: null, coordinator: BROKER, topics: [{ topic: TOPIC, partitions: p.partitions }] });
+    const audit = new OrderAudit(world);
+    const arrivals = drawArrivals(world.stream('workload'), p);
+
+    sim.addNode(
+      'event-source',
+      eventSource({
+        layout,
+        topic: TOPIC,
+        arrivals,
+        hotKey: HOT,
+        partitioner: strategy === 'round-robin' ? roundRobinPartitioner() : keyHashPartitioner(),
+        salting: strategy === 'hot-key-salted' ? { hotKey: HOT, salts: p.salts } : null,
+        tickMs: 5,
+      }),
+    );
+    sim.addNode('broker-1', broker(layout));
+    for (let i = 0; i < p.consumers; i++) {
+      sim.addNode(
+        consumerName(i),
+        eventConsumer({
+          layout,
+          group: GROUP,
+          topic: TOPIC,
+          serviceMs: p.serviceMs,
+          audit,
+          healAtMs: world.healAtMs,
+          consumer: {
+            maxPollRecords: 5,
+            fetchMaxRecords: 50,
+            fetchMinRecords: 1,
+            fetchMaxWaitMs: 200,
+            heartbeatMs: p.sessionTimeoutMs / 3,
+            sessionTimeoutMs: p.sessionTimeoutMs,
+            rebalanceTimeoutMs: 2 * p.sessionTimeoutMs,
+            requestTimeoutMs: 100,
+            retryBackoffMs: 20,
+            autoCommitIntervalMs: 200,
+          },
+        }),
+      );
+    }
+
+    const disk = sim.durable(BROKER);
+    const tps = Array.from({ length: p.partitions }, (_, i) => tpOf(TOPIC, i));
+    const appended = tps.map(() => 0);
+    let lagMax = 0;
+    sim.every(p.sampleMs, () => {
+      tps.forEach((tp, i) => {
+        const end = PartitionLog.endOffset(disk, tp);
+        const lag = Math.max(0, end - (GroupCoordinator.committed(disk, GROUP, tp) ?? 0));
+        lagMax = Math.max(lagMax, lag);
+        if (sim.tracing) {
+          sim.metrics.sample(`load.p${i}`, ((end - appended[i]!) * 1000) / p.sampleMs);
+          sim.metrics.sample(`lag.p${i}`, lag);
+        }
+        appended[i] = end;
+      });
+      if (sim.tracing) sim.metrics.sample('out-of-order', audit.outOfOrder);
+      return undefined;
+    });
+
+    const load = (): number[] => tps.map((tp) => PartitionLog.endOffset(disk, tp));
+    world.atEnd(() => {
+      if (lagMax > 20) world.reach('partition-behind');
+      if (audit.duplicates > 0) world.reach('redelivered');
+    });
+
+    return {
+      metrics() {
+        const records = load();
+        const total = records.reduce((a, b) => a + b, 0);
+        const hottest = records.reduce((a, b) => Math.max(a, b), 0);
+        return {
+          outOfOrder: audit.outOfOrder,
+          keysOutOfOrder: audit.outOfOrderKeys.size,
+          hottestPartitionShare: total === 0 ? 0 : hottest / total,
+          loadImbalance: total === 0 ? 0 : hottest / (total / records.length),
+          lagMaxRecords: lagMax,
+          duplicates: audit.duplicates,
+        };
+      },
+    };
+  },
+});
+
+/** The workload's events, drawn up front: a Poisson stream, each event for the hot account with probability hotShare. */
+function drawArrivals(rng: Stream, p: Params): Arrival[] {
+  const out: Arrival[] = [];
+  const meanGapMs = 1000 / p.eventsPerSec;
+  for (let t = rng.exponential(meanGapMs); t < p.workloadMs; t += rng.exponential(meanGapMs)) {
+    out.push({ key: rng.next() < p.hotShare ? HOT : `acct-${rng.int(p.keys)}`, atMs: t });
+  }
+  return out;
+}
