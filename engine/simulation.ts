@@ -30,6 +30,9 @@ const UP = 0;
 const DOWN = 1;
 const PAUSED = 2;
 
+/** Initial capacity of the event queue and the event records. */
+const INITIAL_EVENTS = 128;
+
 /** Slots per generation in a timer handle: handle = generation * SLOT_SPACE + slot. */
 const SLOT_SPACE = 2 ** 24;
 
@@ -121,7 +124,8 @@ export class Simulation implements NodeHost {
   /** True when a trace sink listens. */
   readonly tracing: boolean;
 
-  private readonly queue = new EventQueue(1024);
+  // Small to start (a property check builds thousands of simulations); both grow by doubling.
+  private readonly queue = new EventQueue(INITIAL_EVENTS);
   private readonly nodes: SimNode[] = [];
   private readonly names: string[] = [];
   private readonly ids = new Map<string, NodeId>();
@@ -132,14 +136,14 @@ export class Simulation implements NodeHost {
   private readonly stats: MessageStats = { sent: 0, duplicated: 0, delivered: 0, dropped: 0, inFlight: 0 };
 
   // Event records, indexed by slot.
-  private kind = new Uint8Array(1024);
-  private target = new Int32Array(1024);
-  private source = new Int32Array(1024);
-  private incarnation = new Int32Array(1024);
-  private ident = new Float64Array(1024);
-  private generation = new Uint32Array(1024);
-  private payload: unknown[] = new Array(1024).fill(undefined);
-  private free = new Int32Array(1024);
+  private kind = new Uint8Array(INITIAL_EVENTS);
+  private target = new Int32Array(INITIAL_EVENTS);
+  private source = new Int32Array(INITIAL_EVENTS);
+  private incarnation = new Int32Array(INITIAL_EVENTS);
+  private ident = new Float64Array(INITIAL_EVENTS);
+  private generation = new Uint32Array(INITIAL_EVENTS);
+  private payload: unknown[] = new Array(INITIAL_EVENTS).fill(undefined);
+  private free = new Int32Array(INITIAL_EVENTS);
   private freeCount = 0;
   private slotCount = 0;
 

@@ -120,7 +120,12 @@ export function coordinator(config: CoordinatorConfig): Spawn<TwoPcMessage> {
       }
       const record = decided.get(tx);
       if (record !== undefined) return ctx.send(from, { type: 'decision', tx, commit: record.commit });
-      // No record at all: presume ABORT.
+      // No record at all: presume ABORT, and remember the presumption, so that a retried
+      // `begin` for the same transaction is told it aborted instead of starting it afresh
+      // while this ABORT is still on its way.
+      const presumed: DecisionRecord = { tx, commit: false, participants: [from] };
+      decided.set(tx, presumed);
+      if (config.durableLog) log.push(presumed);
       ctx.send(from, { type: 'decision', tx, commit: false });
       ctx.note(
         () =>

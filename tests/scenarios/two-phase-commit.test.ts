@@ -138,6 +138,23 @@ describe('two-phase-commit blocking', () => {
   });
 });
 
+describe('two-phase-commit regressions found by the checker', () => {
+  it('a retried begin after a presumed ABORT is told the transfer aborted instead of restarting it', () => {
+    // Found at run 12,236 of a 20,000-run check: the coordinator crashed after PREPARE, p3
+    // crashed after voting; after the restart the coordinator presumed ABORT for p3, then
+    // the client's retry started a new round whose PREPARE overtook that ABORT, and the
+    // transfer committed on p2 while p3 aborted it.
+    const faults: FaultPlan = [
+      { at: 479, kind: 'crash', node: 'coordinator', when: 'prepare-sent' },
+      { at: 616, kind: 'crash', node: 'p3' },
+    ];
+
+    const r = runScenario(scenario, { strategy: 'durable-log', seed: 3920906983, faults });
+
+    expect(r.ok).toBe(true);
+  });
+});
+
 describe('two-phase-commit under the checker', () => {
   it.each(['in-memory', 'unilateral-abort'])('%s: the checker finds the atomicity flaw from scratch and shrinks it to at most 2 faults', (strategy) => {
     const r = checkScenario(scenario, { strategy, runs: 1000, seed: 1 });
