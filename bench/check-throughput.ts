@@ -50,8 +50,8 @@ export async function measureCheckThroughput(options: CheckThroughputOptions = {
   const declared = scenario.strategies.find((s) => s.id === strategy);
   if (declared === undefined || declared.expectedViolations.length > 0)
     throw new Error(`check throughput is measured on a sound strategy; ${strategy} is not one`);
-  const runs = options.runs ?? 4000;
-  const warmupRuns = options.warmupRuns ?? Math.min(1500, Math.ceil(runs / 4));
+  const runs = options.runs ?? 16000;
+  const warmupRuns = options.warmupRuns ?? Math.min(2000, Math.ceil(runs / 4));
   const repetitions = options.repetitions ?? 3;
   const counts = options.workerCounts ?? [1, 2];
   const log = options.onProgress ?? (() => {});

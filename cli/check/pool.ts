@@ -20,6 +20,7 @@ export class CheckPool {
       maxThreads: workers,
       concurrentTasksPerWorker: 1,
       idleTimeout: 60_000,
+      atomics: 'disabled',
     });
   }
 
