@@ -20,7 +20,6 @@ export class CheckPool {
       maxThreads: workers,
       concurrentTasksPerWorker: 1,
       idleTimeout: 60_000,
-      atomics: 'disabled',
     });
   }
 
