@@ -2,7 +2,7 @@
  * The users: everyone who views and likes posts, as one load generator. Their requests are
  * spread over the application servers in turn (a load balancer in front of them). The
  * everyday traffic is known before the run; a celebrity surge, when it strikes, adds a storm
- * of views and likes on the celebrity's post for a while.
+ * of views and likes on the celebrity's post for a while (a newer surge replaces it).
  */
 import type { InjectFault, NodeContext, NodeId, Spawn } from '../../engine/index.ts';
 import type { HotspotMessage } from './messages.ts';
@@ -16,12 +16,15 @@ export interface UsersConfig {
   onSurge: (viewsPerSec: number, likesPerSec: number, untilMs: number) => void;
 }
 
-type Timer = { kind: 'everyday'; index: number } | { kind: 'surge'; index: number };
+type Timer = { kind: 'everyday'; index: number } | { kind: 'surge'; index: number; surge: number };
 
 export function users(config: UsersConfig): Spawn<HotspotMessage> {
   return (ctx: NodeContext<HotspotMessage>) => {
     let turn = 0;
     const surges: Visit[] = [];
+    // Surges do not add up: the celebrity's newest post is what everyone piles onto, so a new
+    // surge replaces the one in progress (the fault space bounds one surge, not a sum).
+    let currentSurge = 0;
     for (let i = 0; i < config.everyday.length; i++)
       ctx.setTimer(Math.max(0, config.everyday[i]!.atMs - ctx.now), { kind: 'everyday', index: i } satisfies Timer);
 
@@ -33,7 +36,8 @@ export function users(config: UsersConfig): Spawn<HotspotMessage> {
     return {
       onTimer(tag) {
         const t = tag as Timer;
-        send(t.kind === 'everyday' ? config.everyday[t.index]! : surges[t.index]!);
+        if (t.kind === 'everyday') send(config.everyday[t.index]!);
+        else if (t.surge === currentSurge) send(surges[t.index]!);
       },
       onInject(fault: InjectFault) {
         if (fault.name !== 'celebrity-surge') return;
@@ -44,9 +48,10 @@ export function users(config: UsersConfig): Spawn<HotspotMessage> {
           drawVisits(ctx.rng, 'view', views, ctx.now, untilMs, () => CELEBRITY),
           drawVisits(ctx.rng, 'like', likes, ctx.now, untilMs, () => CELEBRITY),
         );
+        currentSurge++;
         for (const v of storm) {
           surges.push(v);
-          ctx.setTimer(v.atMs - ctx.now, { kind: 'surge', index: surges.length - 1 } satisfies Timer);
+          ctx.setTimer(v.atMs - ctx.now, { kind: 'surge', index: surges.length - 1, surge: currentSurge } satisfies Timer);
         }
         config.onSurge(views, likes, untilMs);
         ctx.state('surge', `${views} views/s, ${likes} likes/s`);

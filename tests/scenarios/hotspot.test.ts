@@ -90,3 +90,18 @@ describe('hotspot', () => {
     expect(a.traceHash).toBe(b.traceHash);
   });
 });
+
+describe('hotspot regressions found by the checker', () => {
+  it('a second celebrity surge replaces the first instead of adding to it', () => {
+    // Found by a 5,000-run check at seed 2: two overlapping surges added up to twice what the
+    // fault space allows one surge to be, and overloaded even the sound strategy.
+    const faults = [
+      { at: 110, kind: 'inject' as const, name: 'celebrity-surge', node: 'users', args: { viewsPerSec: 140, likesPerSec: 59, durationMs: 1345 } },
+      { at: 956, kind: 'inject' as const, name: 'celebrity-surge', node: 'users', args: { viewsPerSec: 169, likesPerSec: 54, durationMs: 1489 } },
+    ];
+
+    const r = runScenario(hotspot, { strategy: 'salted-cache', seed: 2012339587, faults });
+
+    expect(r.ok).toBe(true);
+  });
+});
