@@ -9,8 +9,8 @@
  * with `{ count }` loses the next `count` events (an at-most-once pipe, a skipped offset).
  */
 import type { InjectFault, NodeContext, NodeId, Spawn } from '../../engine/index.ts';
-import type { CacheMessage } from '../parts/cache-node.ts';
-import type { ChangeEvent, DbMessage } from '../parts/database.ts';
+import type { CacheMessage } from '../parts/cache/cache-node.ts';
+import type { ChangeEvent, DbMessage } from '../parts/storage/database.ts';
 
 export interface InvalidatorConfig {
   cache: NodeId;

@@ -16,15 +16,15 @@
  *    (XFetch), in the background, while it answers from the cache; a miss still queries.
  */
 import type { NodeContext, NodeId, Spawn } from '../../engine/index.ts';
-import { Backend } from '../parts/backend.ts';
-import { lockCommand, unlockCommand } from '../parts/cache-mutex.ts';
-import type { CacheMessage } from '../parts/cache-node.ts';
-import type { CacheCommand, CacheResult } from '../parts/cache-store.ts';
-import type { DbMessage } from '../parts/database.ts';
-import { shouldRefreshEarly } from '../parts/early-expiration.ts';
-import { type AppMessage, type AppRequest, respond } from '../parts/open-loop-clients.ts';
-import { SingleFlight } from '../parts/single-flight.ts';
-import { jitteredTtlMs } from '../parts/ttl-jitter.ts';
+import { Backend } from '../parts/cache/backend.ts';
+import { lockCommand, unlockCommand } from '../parts/cache/cache-mutex.ts';
+import type { CacheMessage } from '../parts/cache/cache-node.ts';
+import type { CacheCommand, CacheResult } from '../parts/cache/cache-store.ts';
+import type { DbMessage } from '../parts/storage/database.ts';
+import { shouldRefreshEarly } from '../parts/cache/early-expiration.ts';
+import { type AppMessage, type AppRequest, respond } from '../parts/workload/open-loop-clients.ts';
+import { SingleFlight } from '../parts/cache/single-flight.ts';
+import { jitteredTtlMs } from '../parts/cache/ttl-jitter.ts';
 
 export type StampedeStrategy = 'none' | 'ttl-jitter' | 'mutex' | 'coalescing' | 'early-refresh';
 

@@ -13,12 +13,12 @@
  */
 import { z } from 'zod';
 import { defineScenario, type FaultSpace } from '../framework/scenario.ts';
-import { CacheNodeStats, cacheNode, type PreloadEntry } from '../parts/cache-node.ts';
-import { DatabaseLoad, databaseNode } from '../parts/database.ts';
-import { openLoopClients } from '../parts/open-loop-clients.ts';
-import { percentile, TrafficMonitor } from '../parts/traffic-monitor.ts';
-import { jitteredTtlMs } from '../parts/ttl-jitter.ts';
-import { drawRequests, keyName } from '../parts/workload.ts';
+import { CacheNodeStats, cacheNode, type PreloadEntry } from '../parts/cache/cache-node.ts';
+import { DatabaseLoad, databaseNode } from '../parts/storage/database.ts';
+import { openLoopClients } from '../parts/workload/open-loop-clients.ts';
+import { percentile, TrafficMonitor } from '../parts/workload/traffic-monitor.ts';
+import { jitteredTtlMs } from '../parts/cache/ttl-jitter.ts';
+import { drawRequests, keyName } from '../parts/workload/workload.ts';
 import { type HotValue, StampedeAppStats, type StampedeStrategy, stampedeApp } from './app.ts';
 
 const params = z.object({

@@ -21,12 +21,12 @@
  * Fault of its own: `stall` (see parts/stall.ts), the slow reader or writer of the races.
  */
 import type { NodeContext, NodeId, Spawn } from '../../engine/index.ts';
-import { Backend } from '../parts/backend.ts';
-import type { CacheMessage } from '../parts/cache-node.ts';
-import type { CacheCommand } from '../parts/cache-store.ts';
-import type { DbMessage, DbQuery, DbReply } from '../parts/database.ts';
-import { type AppMessage, type AppRequest, respond } from '../parts/open-loop-clients.ts';
-import { Stall } from '../parts/stall.ts';
+import { Backend } from '../parts/cache/backend.ts';
+import type { CacheMessage } from '../parts/cache/cache-node.ts';
+import type { CacheCommand } from '../parts/cache/cache-store.ts';
+import type { DbMessage, DbQuery, DbReply } from '../parts/storage/database.ts';
+import { type AppMessage, type AppRequest, respond } from '../parts/workload/open-loop-clients.ts';
+import { Stall } from '../parts/cache/stall.ts';
 
 export type CacheStrategy = 'cache-aside-delete' | 'cache-aside-update' | 'write-through' | 'write-behind' | 'lease';
 

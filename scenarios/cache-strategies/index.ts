@@ -15,12 +15,12 @@
  */
 import { z } from 'zod';
 import { defineScenario, type FaultSpace } from '../framework/scenario.ts';
-import { CacheNodeStats, cacheNode } from '../parts/cache-node.ts';
-import { DatabaseLoad, databaseNode } from '../parts/database.ts';
-import { openLoopClients } from '../parts/open-loop-clients.ts';
-import { StalenessAuditor } from '../parts/staleness-auditor.ts';
-import { percentile, TrafficMonitor } from '../parts/traffic-monitor.ts';
-import { drawRequests } from '../parts/workload.ts';
+import { CacheNodeStats, cacheNode } from '../parts/cache/cache-node.ts';
+import { DatabaseLoad, databaseNode } from '../parts/storage/database.ts';
+import { openLoopClients } from '../parts/workload/open-loop-clients.ts';
+import { StalenessAuditor } from '../parts/cache/staleness-auditor.ts';
+import { percentile, TrafficMonitor } from '../parts/workload/traffic-monitor.ts';
+import { drawRequests } from '../parts/workload/workload.ts';
 import { type CacheStrategy, strategyApp } from './app.ts';
 
 const params = z.object({

@@ -6,10 +6,10 @@
  *    partitions to take (the group rebalances to spread them).
  */
 import type { NodeContext, NodeId, Spawn } from '../../engine/index.ts';
-import { AdminClient } from '../parts/admin-client.ts';
-import type { ClusterLayout } from '../parts/cluster-layout.ts';
-import type { LogMessage } from '../parts/log-protocol.ts';
-import { Metadata } from '../parts/metadata.ts';
+import { AdminClient } from '../parts/log/admin-client.ts';
+import type { ClusterLayout } from '../parts/log/cluster-layout.ts';
+import type { LogMessage } from '../parts/log/log-protocol.ts';
+import { Metadata } from '../parts/log/metadata.ts';
 import type { Deployment } from './deployment.ts';
 import type { ScaleMessage } from './messages.ts';
 

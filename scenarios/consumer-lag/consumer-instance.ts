@@ -7,10 +7,10 @@
  * `slow-consumer` fault multiplies its processing time until the faults heal.
  */
 import type { NodeContext, Spawn } from '../../engine/index.ts';
-import type { ClusterLayout } from '../parts/cluster-layout.ts';
-import { Consumer, type ConsumerConfig } from '../parts/consumer.ts';
-import type { LogMessage } from '../parts/log-protocol.ts';
-import { Metadata } from '../parts/metadata.ts';
+import type { ClusterLayout } from '../parts/log/cluster-layout.ts';
+import { Consumer, type ConsumerConfig } from '../parts/log/consumer.ts';
+import type { LogMessage } from '../parts/log/log-protocol.ts';
+import { Metadata } from '../parts/log/metadata.ts';
 import type { Deployment } from './deployment.ts';
 import type { LagBoard } from './lag-board.ts';
 import type { ScaleMessage } from './messages.ts';

@@ -13,8 +13,8 @@
 import { z } from 'zod';
 import type { Stream } from '../../engine/index.ts';
 import { defineScenario, type FaultSpace } from '../framework/scenario.ts';
-import { broker } from '../parts/broker.ts';
-import { defineLayout } from '../parts/cluster-layout.ts';
+import { broker } from '../parts/log/broker.ts';
+import { defineLayout } from '../parts/log/cluster-layout.ts';
 import { autoscaler } from './autoscaler.ts';
 import { consumerInstance } from './consumer-instance.ts';
 import { Deployment } from './deployment.ts';

@@ -7,9 +7,9 @@
  * judged on.
  */
 import type { Simulation } from '../../engine/index.ts';
-import type { ConsumerState } from '../parts/consumer.ts';
-import { GroupCoordinator } from '../parts/group-coordinator.ts';
-import { PartitionLog, tpOf } from '../parts/partition-log.ts';
+import type { ConsumerState } from '../parts/log/consumer.ts';
+import { GroupCoordinator } from '../parts/log/group-coordinator.ts';
+import { PartitionLog, tpOf } from '../parts/log/partition-log.ts';
 
 export type InstanceState = ConsumerState | 'standby';
 

@@ -12,12 +12,12 @@
  * the waiting moves upstream.
  */
 import type { NodeContext, Spawn } from '../../engine/index.ts';
-import { AdminClient } from '../parts/admin-client.ts';
-import type { ClusterLayout } from '../parts/cluster-layout.ts';
-import type { LogMessage } from '../parts/log-protocol.ts';
-import { Metadata } from '../parts/metadata.ts';
-import { keyHashPartitioner } from '../parts/partitioner.ts';
-import { PRODUCER_DEFAULTS, Producer } from '../parts/producer.ts';
+import { AdminClient } from '../parts/log/admin-client.ts';
+import type { ClusterLayout } from '../parts/log/cluster-layout.ts';
+import type { LogMessage } from '../parts/log/log-protocol.ts';
+import { Metadata } from '../parts/log/metadata.ts';
+import { keyHashPartitioner } from '../parts/log/partitioner.ts';
+import { PRODUCER_DEFAULTS, Producer } from '../parts/log/producer.ts';
 import type { LagBoard } from './lag-board.ts';
 
 export interface Arrival {

@@ -7,9 +7,9 @@
  * a duplicated effect.
  */
 import type { Simulation } from '../../engine/index.ts';
-import type { ClusterLayout } from '../parts/cluster-layout.ts';
-import { Controller } from '../parts/controller.ts';
-import { PartitionLog, type Tp } from '../parts/partition-log.ts';
+import type { ClusterLayout } from '../parts/log/cluster-layout.ts';
+import { Controller } from '../parts/log/controller.ts';
+import { PartitionLog, type Tp } from '../parts/log/partition-log.ts';
 
 export interface LedgerEntry {
   payment: string;

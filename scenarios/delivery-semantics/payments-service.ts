@@ -5,11 +5,11 @@
  * fault loses the broker's next acknowledgement on its way back.
  */
 import type { NodeContext, Spawn } from '../../engine/index.ts';
-import type { ClusterLayout } from '../parts/cluster-layout.ts';
-import type { LogMessage } from '../parts/log-protocol.ts';
-import { Metadata } from '../parts/metadata.ts';
-import { keyHashPartitioner } from '../parts/partitioner.ts';
-import { Producer, type ProducerConfig } from '../parts/producer.ts';
+import type { ClusterLayout } from '../parts/log/cluster-layout.ts';
+import type { LogMessage } from '../parts/log/log-protocol.ts';
+import { Metadata } from '../parts/log/metadata.ts';
+import { keyHashPartitioner } from '../parts/log/partitioner.ts';
+import { Producer, type ProducerConfig } from '../parts/log/producer.ts';
 import type { EffectsAudit } from './effects-audit.ts';
 
 export interface Payment {

@@ -15,12 +15,12 @@
  * before processing).
  */
 import type { NodeContext, Spawn } from '../../engine/index.ts';
-import type { ClusterLayout } from '../parts/cluster-layout.ts';
-import { type ConsumedRecord, Consumer, type ConsumerConfig } from '../parts/consumer.ts';
-import type { LogMessage } from '../parts/log-protocol.ts';
-import { Metadata } from '../parts/metadata.ts';
-import { keyHashPartitioner } from '../parts/partitioner.ts';
-import { Producer, type ProducerConfig } from '../parts/producer.ts';
+import type { ClusterLayout } from '../parts/log/cluster-layout.ts';
+import { type ConsumedRecord, Consumer, type ConsumerConfig } from '../parts/log/consumer.ts';
+import type { LogMessage } from '../parts/log/log-protocol.ts';
+import { Metadata } from '../parts/log/metadata.ts';
+import { keyHashPartitioner } from '../parts/log/partitioner.ts';
+import { Producer, type ProducerConfig } from '../parts/log/producer.ts';
 import type { EffectsAudit, LedgerEntry } from './effects-audit.ts';
 import type { Payment } from './payments-service.ts';
 

@@ -6,11 +6,11 @@
  * relay does after it restarts without knowing what it had already sent.
  */
 import type { NodeContext, Spawn } from '../../engine/index.ts';
-import type { ClusterLayout } from '../parts/cluster-layout.ts';
-import type { LogMessage } from '../parts/log-protocol.ts';
-import { Metadata } from '../parts/metadata.ts';
-import { keyHashPartitioner } from '../parts/partitioner.ts';
-import { PRODUCER_DEFAULTS, Producer } from '../parts/producer.ts';
+import type { ClusterLayout } from '../parts/log/cluster-layout.ts';
+import type { LogMessage } from '../parts/log/log-protocol.ts';
+import { Metadata } from '../parts/log/metadata.ts';
+import { keyHashPartitioner } from '../parts/log/partitioner.ts';
+import { PRODUCER_DEFAULTS, Producer } from '../parts/log/producer.ts';
 import type { OrderEvent } from './messages.ts';
 
 export interface Publication {

@@ -10,10 +10,10 @@
  * applied — and, with the dedup store, marked — offsets not committed), `after-commit`.
  */
 import type { NodeContext, NodeId, Spawn } from '../../engine/index.ts';
-import type { ClusterLayout } from '../parts/cluster-layout.ts';
-import { type ConsumedRecord, Consumer, type ConsumerConfig } from '../parts/consumer.ts';
-import type { LogMessage } from '../parts/log-protocol.ts';
-import { Metadata } from '../parts/metadata.ts';
+import type { ClusterLayout } from '../parts/log/cluster-layout.ts';
+import { type ConsumedRecord, Consumer, type ConsumerConfig } from '../parts/log/consumer.ts';
+import type { LogMessage } from '../parts/log/log-protocol.ts';
+import { Metadata } from '../parts/log/metadata.ts';
 import type { DuplicateAudit } from './duplicate-audit.ts';
 import type { ApplyMode, AppMessage, OrderEvent } from './messages.ts';
 

@@ -5,8 +5,8 @@
  * reached the projection (lost), and where the projection disagrees with the source.
  * Each returns the violation's message, or null when the invariant holds.
  */
-import type { DurableQueue } from '../parts/durable-queue.ts';
-import type { TransactionalStore } from '../parts/transactional-store.ts';
+import type { DurableQueue } from '../parts/messaging/durable-queue.ts';
+import type { TransactionalStore } from '../parts/storage/transactional-store.ts';
 import type { PointsAudit } from './audit.ts';
 import { balanceKey, type PointsEvent } from './messages.ts';
 

@@ -16,9 +16,9 @@
 import { z } from 'zod';
 import type { Stream } from '../../engine/index.ts';
 import { defineScenario } from '../framework/scenario.ts';
-import type { Backoff } from '../parts/backoff.ts';
-import { QUEUE_BROKER_COUNTERS, type QueueSpec, queueBroker, queueDepthGauge, queueOnDisk } from '../parts/queue-broker.ts';
-import { TransactionalStore } from '../parts/transactional-store.ts';
+import type { Backoff } from '../parts/resilience/backoff.ts';
+import { QUEUE_BROKER_COUNTERS, type QueueSpec, queueBroker, queueDepthGauge, queueOnDisk } from '../parts/messaging/queue-broker.ts';
+import { TransactionalStore } from '../parts/storage/transactional-store.ts';
 import { PointsAudit } from './audit.ts';
 import { consumer } from './consumer.ts';
 import { balanceDrift, lostEvents, settledBy, stuckInQueue } from './end-checks.ts';

@@ -16,10 +16,10 @@
  * can read (a serializer bug); the source row itself is fine.
  */
 import type { InjectFault, NodeContext, NodeId, Spawn } from '../../engine/index.ts';
-import { OutboxRelay } from '../parts/outbox-relay.ts';
-import type { Publish, Published } from '../parts/queue-broker.ts';
-import { isRequest, type Request, RequestClient, type RetryPolicy, reply } from '../parts/request-client.ts';
-import { type TableAppend, TransactionalStore } from '../parts/transactional-store.ts';
+import { OutboxRelay } from '../parts/messaging/outbox-relay.ts';
+import type { Publish, Published } from '../parts/messaging/queue-broker.ts';
+import { isRequest, type Request, RequestClient, type RetryPolicy, reply } from '../parts/resilience/request-client.ts';
+import { type TableAppend, TransactionalStore } from '../parts/storage/transactional-store.ts';
 import type { PointsAudit } from './audit.ts';
 import { EVENTS_TABLE, POINTS_TOPIC, type PointsEvent, type PointsPayload, type SourceAnswer, type SourceQuery, sourcePointsKey } from './messages.ts';
 

@@ -11,9 +11,9 @@
  */
 import { z } from 'zod';
 import { defineScenario } from '../framework/scenario.ts';
-import { hashKey } from '../parts/key-hash.ts';
-import { ReplicationLag } from '../parts/replication-lag.ts';
-import type { ServiceQueue } from '../parts/service-queue.ts';
+import { hashKey } from '../parts/sharding/key-hash.ts';
+import { ReplicationLag } from '../parts/replication/replication-lag.ts';
+import type { ServiceQueue } from '../parts/storage/service-queue.ts';
 import { appServer, type HotKeyStrategy, type ShardNodes } from './app-server.ts';
 import { HotKeyAuditor } from './hot-key-auditor.ts';
 import { shardPrimary, shardReplica } from './store-node.ts';

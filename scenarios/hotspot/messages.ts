@@ -1,5 +1,5 @@
 /** Messages between the users, the application servers and the shard nodes, plus replication. */
-import type { ReplicationMessage } from '../parts/replication-messages.ts';
+import type { ReplicationMessage } from '../parts/replication/replication-messages.ts';
 
 /** A counter increment, as it sits in a shard's log. */
 export interface Increment {

@@ -12,8 +12,8 @@
  */
 import { z } from 'zod';
 import { defineScenario } from '../framework/scenario.ts';
-import { ReplicationLag } from '../parts/replication-lag.ts';
-import { ReplicationLog } from '../parts/replication-log.ts';
+import { ReplicationLag } from '../parts/replication/replication-lag.ts';
+import { ReplicationLog } from '../parts/replication/replication-log.ts';
 import { activeDatabase, activeHas, streamLog } from './active-database.ts';
 import { PASSIVE_LOG, passiveDatabase } from './passive-database.ts';
 import { trafficDirector } from './traffic-director.ts';

@@ -1,8 +1,8 @@
 /** Messages between users, the global load balancer and the regional databases. */
-import type { GlbMessage } from '../parts/global-load-balancer.ts';
-import type { LwwRegister } from '../parts/lww-register.ts';
-import type { OrSetOp } from '../parts/or-set.ts';
-import type { ReplicationMessage } from '../parts/replication-messages.ts';
+import type { GlbMessage } from '../parts/replication/global-load-balancer.ts';
+import type { LwwRegister } from '../parts/replication/lww-register.ts';
+import type { OrSetOp } from '../parts/replication/or-set.ts';
+import type { ReplicationMessage } from '../parts/replication/replication-messages.ts';
 
 /** A user adds `item` to the shared list `key`. */
 export interface AddItem {

@@ -6,7 +6,7 @@
  * idempotent), so a lost message only delays them.
  */
 import type { NodeContext, Spawn } from '../../engine/index.ts';
-import { type GlbClient, type GlbRegion, GlobalLoadBalancer } from '../parts/global-load-balancer.ts';
+import { type GlbClient, type GlbRegion, GlobalLoadBalancer } from '../parts/replication/global-load-balancer.ts';
 import type { MultiRegionMessage } from './messages.ts';
 import type { WriteLedger } from './write-ledger.ts';
 

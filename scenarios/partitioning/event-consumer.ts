@@ -5,10 +5,10 @@
  * heal: its partitions fall behind the others.
  */
 import type { NodeContext, Spawn } from '../../engine/index.ts';
-import type { ClusterLayout } from '../parts/cluster-layout.ts';
-import { type ConsumedRecord, Consumer, type ConsumerConfig } from '../parts/consumer.ts';
-import type { LogMessage } from '../parts/log-protocol.ts';
-import { Metadata } from '../parts/metadata.ts';
+import type { ClusterLayout } from '../parts/log/cluster-layout.ts';
+import { type ConsumedRecord, Consumer, type ConsumerConfig } from '../parts/log/consumer.ts';
+import type { LogMessage } from '../parts/log/log-protocol.ts';
+import { Metadata } from '../parts/log/metadata.ts';
 import type { KeyedEvent, OrderAudit } from './order-audit.ts';
 
 export interface EventConsumerConfig {

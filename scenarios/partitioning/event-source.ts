@@ -6,11 +6,11 @@
  * producer lingers and sends each tick's events in one request.
  */
 import type { NodeContext, Spawn } from '../../engine/index.ts';
-import type { ClusterLayout } from '../parts/cluster-layout.ts';
-import type { LogMessage } from '../parts/log-protocol.ts';
-import { Metadata } from '../parts/metadata.ts';
-import type { Partitioner } from '../parts/partitioner.ts';
-import { PRODUCER_DEFAULTS, Producer } from '../parts/producer.ts';
+import type { ClusterLayout } from '../parts/log/cluster-layout.ts';
+import type { LogMessage } from '../parts/log/log-protocol.ts';
+import { Metadata } from '../parts/log/metadata.ts';
+import type { Partitioner } from '../parts/log/partitioner.ts';
+import { PRODUCER_DEFAULTS, Producer } from '../parts/log/producer.ts';
 import type { KeyedEvent } from './order-audit.ts';
 
 /** An event of the workload: its key and when it happens (numbered when published). */

@@ -12,11 +12,11 @@
 import { z } from 'zod';
 import type { Stream } from '../../engine/index.ts';
 import { defineScenario, type FaultSpace } from '../framework/scenario.ts';
-import { broker } from '../parts/broker.ts';
-import { defineLayout } from '../parts/cluster-layout.ts';
-import { GroupCoordinator } from '../parts/group-coordinator.ts';
-import { PartitionLog, tpOf } from '../parts/partition-log.ts';
-import { keyHashPartitioner, roundRobinPartitioner } from '../parts/partitioner.ts';
+import { broker } from '../parts/log/broker.ts';
+import { defineLayout } from '../parts/log/cluster-layout.ts';
+import { GroupCoordinator } from '../parts/log/group-coordinator.ts';
+import { PartitionLog, tpOf } from '../parts/log/partition-log.ts';
+import { keyHashPartitioner, roundRobinPartitioner } from '../parts/log/partitioner.ts';
 import { eventConsumer } from './event-consumer.ts';
 import { type Arrival, eventSource } from './event-source.ts';
 import { OrderAudit } from './order-audit.ts';

@@ -13,8 +13,8 @@
  */
 import { z } from 'zod';
 import { defineScenario } from '../framework/scenario.ts';
-import { ReplicationLag } from '../parts/replication-lag.ts';
-import { ReplicationLog } from '../parts/replication-log.ts';
+import { ReplicationLag } from '../parts/replication/replication-lag.ts';
+import { ReplicationLog } from '../parts/replication/replication-log.ts';
 import { LOG, lagMsOf, primaryNode, replicaNode } from './database.ts';
 import type { WriteOp } from './messages.ts';
 import { type ReadStrategy, type SessionStats, session } from './session.ts';

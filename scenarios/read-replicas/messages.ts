@@ -1,5 +1,5 @@
 /** Messages between sessions, the primary and the replicas, plus the replication protocol. */
-import type { ReplicationMessage } from '../parts/replication-messages.ts';
+import type { ReplicationMessage } from '../parts/replication/replication-messages.ts';
 
 /** A write as it sits in the log: `key` takes the value `id` (unique per write). */
 export interface WriteOp {

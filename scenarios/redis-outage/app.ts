@@ -15,13 +15,13 @@
  *    within its rate limit, instead of waiting for misses to refill it one key at a time.
  */
 import type { NodeContext, NodeId, Spawn } from '../../engine/index.ts';
-import { Backend } from '../parts/backend.ts';
-import type { CacheMessage } from '../parts/cache-node.ts';
-import { HotKeys, warmerOf, warmupBatches } from '../parts/cache-warmup.ts';
-import { type BreakerTransition, CircuitBreaker, type CircuitBreakerConfig } from '../parts/circuit-breaker.ts';
-import type { DbMessage, DbQuery, DbReply } from '../parts/database.ts';
-import { type AppMessage, type AppRequest, respond } from '../parts/open-loop-clients.ts';
-import { TokenBucket } from '../parts/token-bucket.ts';
+import { Backend } from '../parts/cache/backend.ts';
+import type { CacheMessage } from '../parts/cache/cache-node.ts';
+import { HotKeys, warmerOf, warmupBatches } from '../parts/cache/cache-warmup.ts';
+import { type BreakerTransition, CircuitBreaker, type CircuitBreakerConfig } from '../parts/resilience/circuit-breaker.ts';
+import type { DbMessage, DbQuery, DbReply } from '../parts/storage/database.ts';
+import { type AppMessage, type AppRequest, respond } from '../parts/workload/open-loop-clients.ts';
+import { TokenBucket } from '../parts/resilience/token-bucket.ts';
 
 export type OutageStrategy = 'naive-fallback' | 'breaker-cold' | 'breaker-warmup';
 

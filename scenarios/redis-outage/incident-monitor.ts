@@ -14,9 +14,9 @@
  */
 import type { NodeId, Simulation } from '../../engine/index.ts';
 import type { World } from '../framework/scenario.ts';
-import type { CacheNodeStats } from '../parts/cache-node.ts';
-import type { DatabaseLoad } from '../parts/database.ts';
-import type { TrafficMonitor } from '../parts/traffic-monitor.ts';
+import type { CacheNodeStats } from '../parts/cache/cache-node.ts';
+import type { DatabaseLoad } from '../parts/storage/database.ts';
+import type { TrafficMonitor } from '../parts/workload/traffic-monitor.ts';
 import type { OutageAppStats } from './app.ts';
 
 export interface MonitorConfig {

@@ -18,12 +18,12 @@
  */
 import { z } from 'zod';
 import { defineScenario, type FaultSpace } from '../framework/scenario.ts';
-import { CacheNodeStats, cacheNode, type PreloadEntry } from '../parts/cache-node.ts';
-import type { CircuitBreakerConfig } from '../parts/circuit-breaker.ts';
-import { DatabaseLoad, databaseNode } from '../parts/database.ts';
-import { openLoopClients } from '../parts/open-loop-clients.ts';
-import { percentile, TrafficMonitor } from '../parts/traffic-monitor.ts';
-import { drawRequests, keyName } from '../parts/workload.ts';
+import { CacheNodeStats, cacheNode, type PreloadEntry } from '../parts/cache/cache-node.ts';
+import type { CircuitBreakerConfig } from '../parts/resilience/circuit-breaker.ts';
+import { DatabaseLoad, databaseNode } from '../parts/storage/database.ts';
+import { openLoopClients } from '../parts/workload/open-loop-clients.ts';
+import { percentile, TrafficMonitor } from '../parts/workload/traffic-monitor.ts';
+import { drawRequests, keyName } from '../parts/workload/workload.ts';
 import { OutageAppStats, type OutageStrategy, outageApp } from './app.ts';
 import { IncidentMonitor } from './incident-monitor.ts';
 

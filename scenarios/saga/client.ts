@@ -7,7 +7,7 @@
  * so every strategy sees the same ones at the same moments.
  */
 import type { NodeContext, NodeId, Spawn } from '../../engine/index.ts';
-import { RequestClient, type RetryPolicy } from '../parts/request-client.ts';
+import { RequestClient, type RetryPolicy } from '../parts/resilience/request-client.ts';
 import type { SagaAudit } from './audit.ts';
 import type { Order, StepReply, StepRequest } from './messages.ts';
 

@@ -4,7 +4,7 @@
  * once, its stock reserved, its shipment scheduled) or fully compensated (order cancelled,
  * nothing charged, no stock held, nothing shipped). Anything else is a saga left half done.
  */
-import type { TransactionalStore } from '../parts/transactional-store.ts';
+import type { TransactionalStore } from '../parts/storage/transactional-store.ts';
 import { ORDER_APPROVED, ORDER_CANCELLED, ORDER_PENDING, type Order, rows, type ServiceName } from './messages.ts';
 
 /** What the four databases say about one order. */

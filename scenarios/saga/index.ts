@@ -18,10 +18,10 @@
 import { z } from 'zod';
 import type { NodeContext, NodeHandlers, Stream } from '../../engine/index.ts';
 import { defineScenario } from '../framework/scenario.ts';
-import type { Backoff } from '../parts/backoff.ts';
-import { QUEUE_BROKER_COUNTERS, type QueueSpec, queueBroker } from '../parts/queue-broker.ts';
-import { REQUEST_COUNTERS } from '../parts/request-client.ts';
-import { TransactionalStore } from '../parts/transactional-store.ts';
+import type { Backoff } from '../parts/resilience/backoff.ts';
+import { QUEUE_BROKER_COUNTERS, type QueueSpec, queueBroker } from '../parts/messaging/queue-broker.ts';
+import { REQUEST_COUNTERS } from '../parts/resilience/request-client.ts';
+import { TransactionalStore } from '../parts/storage/transactional-store.ts';
 import { SagaAudit } from './audit.ts';
 import { routes } from './choreography.ts';
 import { type Arrival, client } from './client.ts';

@@ -19,7 +19,7 @@
  * `step-logged` (a step's outcome logged, the next step not yet asked).
  */
 import type { NodeContext, NodeId, Spawn } from '../../engine/index.ts';
-import { isRequest, type Request, RequestClient, type RetryPolicy, reply } from '../parts/request-client.ts';
+import { isRequest, type Request, RequestClient, type RetryPolicy, reply } from '../parts/resilience/request-client.ts';
 import type { SagaAudit } from './audit.ts';
 import type { Order, ServiceName, StepName, StepReply, StepRequest } from './messages.ts';
 import { COMPENSATION, FORWARD, STEPS } from './steps.ts';

@@ -10,7 +10,7 @@
  * happens twice. Running each at most once per saga is the job of the idempotency key or the
  * processed-id store in front of it (service.ts) — or, in the flawed strategy, nobody's.
  */
-import type { RowWrite, TransactionalStore } from '../parts/transactional-store.ts';
+import type { RowWrite, TransactionalStore } from '../parts/storage/transactional-store.ts';
 import { ORDER_APPROVED, ORDER_CANCELLED, ORDER_PENDING, type Order, rows, type ServiceName, type StepName } from './messages.ts';
 
 /** What the audit is told when a step commits. */

@@ -14,8 +14,8 @@
  */
 import { z } from 'zod';
 import { defineScenario } from '../framework/scenario.ts';
-import { type PlacementKind, type PlacementSpec, placementFromSpec, placementOf } from '../parts/placement.ts';
-import type { ServiceQueue } from '../parts/service-queue.ts';
+import { type PlacementKind, type PlacementSpec, placementFromSpec, placementOf } from '../parts/sharding/placement.ts';
+import type { ServiceQueue } from '../parts/storage/service-queue.ts';
 import { KeyAuditor } from './key-auditor.ts';
 import type { Row } from './messages.ts';
 import { type RouterStats, router } from './router.ts';

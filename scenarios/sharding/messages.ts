@@ -1,5 +1,5 @@
 /** Messages between the router and the shards. */
-import type { PlacementSpec } from '../parts/placement.ts';
+import type { PlacementSpec } from '../parts/sharding/placement.ts';
 
 /** A stored row: its value and the router's write number (later writes have larger ones). */
 export interface Row {

@@ -9,8 +9,8 @@
  * its directory of row ids and the migration in progress live in its memory.
  */
 import type { InjectFault, NodeContext, NodeId, Spawn } from '../../engine/index.ts';
-import { keysToMove, type Placement } from '../parts/placement.ts';
-import { ShardRouter } from '../parts/shard-router.ts';
+import { keysToMove, type Placement } from '../parts/sharding/placement.ts';
+import { ShardRouter } from '../parts/sharding/shard-router.ts';
 import type { KeyAuditor } from './key-auditor.ts';
 import type { ShardingMessage } from './messages.ts';
 import type { KeyPattern, Request } from './workload.ts';

@@ -16,8 +16,8 @@
  * Rows and the resharding plan are on disk; the queue and the batches in flight are not.
  */
 import type { NodeContext, NodeId, Spawn } from '../../engine/index.ts';
-import { type Placement, placementFromSpec } from '../parts/placement.ts';
-import { ServiceQueue } from '../parts/service-queue.ts';
+import { type Placement, placementFromSpec } from '../parts/sharding/placement.ts';
+import { ServiceQueue } from '../parts/storage/service-queue.ts';
 import type { KeyAuditor } from './key-auditor.ts';
 import type { Row, ShardingMessage } from './messages.ts';
 

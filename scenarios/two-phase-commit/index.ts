@@ -13,7 +13,7 @@
 import { z } from 'zod';
 import type { Stream } from '../../engine/index.ts';
 import { defineScenario } from '../framework/scenario.ts';
-import { TransactionalStore } from '../parts/transactional-store.ts';
+import { TransactionalStore } from '../parts/storage/transactional-store.ts';
 import { type Arrival, client } from './client.ts';
 import { coordinator } from './coordinator.ts';
 import { Ledger } from './ledger.ts';

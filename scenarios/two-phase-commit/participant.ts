@@ -11,7 +11,7 @@
  * Under the saga contrast it runs each step as a local transaction, idempotent per (tx, step).
  */
 import type { DurableStore, NodeContext, NodeId, Spawn } from '../../engine/index.ts';
-import { TransactionalStore } from '../parts/transactional-store.ts';
+import { TransactionalStore } from '../parts/storage/transactional-store.ts';
 import type { Ledger } from './ledger.ts';
 import type { AccountDelta, TwoPcMessage } from './messages.ts';
 

@@ -1,0 +1,71 @@
+/**
+ * Backend: an app server's connections to its cache and its database, as typed calls with
+ * timeouts (a Redis client and a database driver). Each call is answered once: with the
+ * reply, or with null when its timeout passes first (the server may still do the work).
+ *
+ * The owner forwards its messages and timers: `onMessage` / `onTimer` return true when they
+ * were a backend call's.
+ */
+import type { NodeContext, NodeId } from '../../../engine/index.ts';
+import type { CacheReply, CacheRequest } from './cache-node.ts';
+import type { CacheCommand, CacheResult } from './cache-store.ts';
+import type { DbQuery, DbReply, DbRequest } from '../storage/database.ts';
+import { PendingCalls } from '../resilience/pending-calls.ts';
+
+export interface BackendConfig {
+  cache: NodeId;
+  db: NodeId;
+  cacheTimeoutMs: number;
+  dbTimeoutMs: number;
+}
+
+export class Backend {
+  private readonly calls: PendingCalls;
+  /** Calls made, by kind. */
+  cacheCalls = 0;
+  dbCalls = 0;
+
+  constructor(
+    // biome-ignore lint/suspicious/noExplicitAny: any message type; the backend only sends and sets timers.
+    ctx: NodeContext<any>,
+    readonly config: BackendConfig,
+  ) {
+    this.calls = new PendingCalls(ctx);
+  }
+
+  /** Runs a pipeline of commands on the cache; `done(null)` on timeout. */
+  cache(cmds: CacheCommand[], done: (results: CacheResult[] | null, runId: number, elapsedMs: number) => void, timeoutMs = this.config.cacheTimeoutMs): void {
+    this.cacheCalls++;
+    const msg: CacheRequest = { type: 'cache', id: 0, cmds };
+    this.calls.call<CacheReply>(this.config.cache, msg, timeoutMs, (reply, elapsedMs) =>
+      done(reply === null ? null : reply.results, reply?.runId ?? -1, elapsedMs),
+    );
+  }
+
+  /** Sends commands to the cache without waiting for (or getting) an answer. */
+  cacheAsync(cmds: CacheCommand[]): void {
+    this.cacheCalls++;
+    const msg: CacheRequest = { type: 'cache', id: 0, cmds, noReply: true };
+    this.calls.send(this.config.cache, msg);
+  }
+
+  /** Runs a query on the database; `done(null)` when the driver gave up waiting. */
+  db(query: DbQuery, done: (reply: DbReply | null, elapsedMs: number) => void, timeoutMs = this.config.dbTimeoutMs): void {
+    this.dbCalls++;
+    const msg: DbRequest = { type: 'db', id: 0, query };
+    this.calls.call<DbReply>(this.config.db, msg, timeoutMs, done);
+  }
+
+  onMessage(msg: { type: string }): boolean {
+    if (msg.type !== 'cache-reply' && msg.type !== 'db-reply') return false;
+    return this.calls.onReply(msg as { id?: unknown });
+  }
+
+  onTimer(tag: unknown): boolean {
+    return this.calls.onTimer(tag);
+  }
+
+  get timeouts(): number {
+    return this.calls.timeouts;
+  }
+}

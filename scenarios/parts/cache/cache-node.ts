@@ -1,0 +1,150 @@
+/**
+ * A Redis-like cache node: a `CacheStore` served by one thread.
+ *
+ * - Single-threaded, like Redis: requests are served one at a time in arrival order, each
+ *   command taking `serviceMs`. Offered load past 1 / serviceMs makes the queue, and every
+ *   caller's wait, grow without bound: a hot cache node saturates.
+ * - A request carries a pipeline of commands, run back to back with nothing in between
+ *   (MULTI/EXEC); the reply lists their results and the server's run id, which changes at
+ *   every restart (Redis's `run_id`), so a client can tell it is talking to an empty cache.
+ * - Volatile: the keyspace lives in memory, so a crash loses every key, lease and queued
+ *   request, and a restarted node starts empty (no persistence, as most caches run).
+ * - Faults of its own (inject): `flush` empties the keyspace at once (a FLUSHALL, a failover
+ *   to an empty replica); `expire` with `{ key }` removes one key now (a hot key's TTL ends).
+ */
+import type { InjectFault, NodeContext, NodeId, Spawn } from '../../../engine/index.ts';
+import { type CacheCommand, type CacheResult, CacheStore } from './cache-store.ts';
+
+export interface CacheRequest {
+  type: 'cache';
+  id: number;
+  cmds: CacheCommand[];
+  /** Fire and forget (Redis's CLIENT REPLY OFF): no reply is sent. */
+  noReply?: boolean;
+}
+
+export type CacheMessage = CacheRequest | CacheReply;
+
+export interface CacheReply {
+  type: 'cache-reply';
+  id: number;
+  results: CacheResult[];
+  /** The incarnation of the cache process that answered; a new one means the cache restarted empty. */
+  runId: number;
+}
+
+/** A key and value loaded before the first start (a cache that was warm when the story begins). */
+export interface PreloadEntry {
+  key: string;
+  value: unknown;
+  pxat?: number;
+  bytes?: number;
+}
+
+/** Live numbers about the cache node, read by monitors and metrics (updated by the node). */
+export class CacheNodeStats {
+  /** Requests waiting or in service now. */
+  queued = 0;
+  queueMax = 0;
+  commands = 0;
+  restarts = 0;
+  /** When the running incarnation started. */
+  startedAt = 0;
+  /** The store of the running incarnation (a new, empty one after every restart). */
+  store: CacheStore | null = null;
+}
+
+export interface CacheNodeConfig {
+  serviceMs: number;
+  memoryBytesMax: number;
+  stats: CacheNodeStats;
+  /** Loaded into the first incarnation only: a restart is always cold. */
+  preload?: readonly PreloadEntry[];
+  /**
+   * Keyspace notifications for checkers: called after each command runs, with its result.
+   * Nodes never see this; it is the all-seeing auditor's window on the cache.
+   */
+  observe?: (cmd: CacheCommand, result: CacheResult, nowMs: number) => void;
+}
+
+interface Queued {
+  from: NodeId;
+  req: CacheRequest;
+}
+
+const SERVED = 'cache:served';
+
+export function cacheNode(config: CacheNodeConfig): Spawn<CacheMessage> {
+  return (ctx: NodeContext<CacheMessage>) => {
+    const store = new CacheStore(config.memoryBytesMax);
+    const stats = config.stats;
+    stats.store = store;
+    stats.queued = 0;
+    stats.startedAt = ctx.now;
+    if (ctx.incarnation === 0) {
+      for (const p of config.preload ?? []) {
+        store.execute(
+          p.pxat === undefined
+            ? { op: 'set', key: p.key, value: p.value, bytes: p.bytes }
+            : { op: 'set', key: p.key, value: p.value, pxat: p.pxat, bytes: p.bytes },
+          ctx.now,
+        );
+      }
+    } else {
+      stats.restarts++;
+      ctx.note(() => `${ctx.name} restarts empty: every key it held is gone, so every read misses until the cache fills again`, 'key');
+    }
+    ctx.state('up', `${store.size} keys`);
+
+    let queue: Queued[] = [];
+    let head = 0;
+
+    const startNext = (): void => {
+      if (head < queue.length) ctx.setTimer(config.serviceMs * queue[head]!.req.cmds.length, SERVED);
+    };
+
+    const serve = (): void => {
+      const { from, req } = queue[head++]!;
+      if (head > 1024 && head * 2 > queue.length) {
+        queue = queue.slice(head);
+        head = 0;
+      }
+      stats.queued--;
+      const results: CacheResult[] = [];
+      for (const cmd of req.cmds) {
+        const result = store.execute(cmd, ctx.now);
+        stats.commands++;
+        config.observe?.(cmd, result, ctx.now);
+        results.push(result);
+      }
+      if (req.noReply !== true) ctx.send(from, { type: 'cache-reply', id: req.id, results, runId: ctx.incarnation });
+      startNext();
+    };
+
+    const onInject = (fault: InjectFault): void => {
+      if (fault.name === 'flush') {
+        const lost = store.size;
+        store.execute({ op: 'flushall' }, ctx.now);
+        ctx.note(() => `${ctx.name} loses all ${lost} keys at once (FLUSHALL): every read is a miss now`, 'key');
+      } else if (fault.name === 'expire') {
+        const key = String(fault.args?.key ?? '');
+        store.execute({ op: 'del', key }, ctx.now);
+        ctx.note(() => `${key} expires on ${ctx.name} now`, 'key');
+      }
+    };
+
+    return {
+      onMessage(from, req) {
+        if (req.type !== 'cache') return;
+        queue.push({ from, req });
+        stats.queued++;
+        if (stats.queued > stats.queueMax) stats.queueMax = stats.queued;
+        if (stats.queued === 1) startNext();
+      },
+      onTimer(tag) {
+        if (tag === SERVED) serve();
+      },
+      onInject,
+    };
+  };
+}

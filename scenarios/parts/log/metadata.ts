@@ -1,0 +1,84 @@
+/**
+ * Metadata: a client's view of the cluster — which broker leads each partition and how many
+ * partitions each topic has. It starts from the layout and is refreshed by asking the
+ * metadata source (the controller, or the broker of a static cluster) when a request fails
+ * with "not leader" or times out, and every `maxAgeMs` if set (how a producer learns that a
+ * topic gained partitions). One refresh is in flight at a time.
+ */
+import type { NodeContext, NodeId } from '../../../engine/index.ts';
+import { type ClusterLayout, metadataSource, partitionsOf } from './cluster-layout.ts';
+import type { LogMessage, RequestIds } from './log-protocol.ts';
+import { type Tp, tpOf } from './partition-log.ts';
+import { requestIds } from './rpc.ts';
+
+type Timer = { owner: 'metadata'; kind: 'refresh' | 'timeout'; id: number };
+
+export class Metadata {
+  private readonly leaders = new Map<Tp, NodeId>();
+  private readonly counts = new Map<string, number>();
+  private readonly ids: RequestIds;
+  private inFlight = -1;
+  private timeout = -1;
+  private readonly listeners: (() => void)[] = [];
+
+  constructor(
+    private readonly ctx: NodeContext<LogMessage>,
+    readonly layout: ClusterLayout,
+    private readonly maxAgeMs: number | null = null,
+  ) {
+    this.ids = requestIds(ctx);
+    for (const p of partitionsOf(layout)) this.leaders.set(p.tp, p.replicas[0]!);
+    for (const t of layout.topics) this.counts.set(t.topic, t.partitions);
+    if (maxAgeMs !== null) ctx.setTimer(maxAgeMs, { owner: 'metadata', kind: 'refresh', id: -1 } satisfies Timer);
+  }
+
+  /** The leader of `tp` as last known; -1 when it has none (offline). */
+  leaderOf(tp: Tp): NodeId {
+    return this.leaders.get(tp) ?? -1;
+  }
+
+  partitionCount(topic: string): number {
+    return this.counts.get(topic) ?? 0;
+  }
+
+  partitions(topic: string): Tp[] {
+    return Array.from({ length: this.partitionCount(topic) }, (_, p) => tpOf(topic, p));
+  }
+
+  /** Called after every refresh that arrives. */
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Asks the metadata source for fresh leaders, unless a request is already out. */
+  refresh(): void {
+    if (this.inFlight >= 0) return;
+    const id = this.ids.take();
+    this.inFlight = id;
+    this.ctx.send(metadataSource(this.layout), { type: 'metadata', id });
+    this.timeout = this.ctx.setTimer(200, { owner: 'metadata', kind: 'timeout', id } satisfies Timer);
+  }
+
+  onMessage(_from: NodeId, m: LogMessage): boolean {
+    if (m.type !== 'metadata-response') return false;
+    if (m.id !== this.inFlight) return true;
+    this.inFlight = -1;
+    this.ctx.cancelTimer(this.timeout);
+    for (const l of m.leaders) this.leaders.set(l.tp, l.leader);
+    for (const t of m.topics) this.counts.set(t.topic, t.partitions);
+    for (const listener of this.listeners) listener();
+    return true;
+  }
+
+  onTimer(tag: unknown): boolean {
+    const t = tag as Timer;
+    if (t?.owner !== 'metadata') return false;
+    if (t.kind === 'timeout') {
+      if (t.id === this.inFlight) this.inFlight = -1;
+      return true;
+    }
+    this.refresh();
+    this.ctx.setTimer(this.maxAgeMs!, t);
+    return true;
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Partitioners: how a producer picks the partition of a record.
+ *  - key hash: murmur2 of the key's bytes modulo the partition count, exactly Kafka's
+ *    default for keyed records, so every record of a key lands on one partition and is read
+ *    in order — and a hot key makes a hot partition;
+ *  - round robin: partitions in turn whatever the key (even load, no per-key order);
+ *  - sticky: keyless records stick to one partition until its batch is sent, then move on
+ *    (Kafka's default for keyless records: fuller batches, order only within a batch);
+ *  - custom: any function of (key, partition count).
+ */
+import type { Stream } from '../../../engine/index.ts';
+
+export interface Partitioner {
+  readonly name: string;
+  partition(topic: string, key: string | null, partitions: number): number;
+  /** The producer sent a batch to this partition (the sticky partitioner moves on). */
+  onBatchSent?(topic: string, partition: number, partitions: number): void;
+}
+
+const utf8 = new TextEncoder();
+
+/** Kafka's murmur2 (org.apache.kafka.common.utils.Utils.murmur2), as a signed 32-bit integer. */
+export function murmur2(data: Uint8Array): number {
+  const length = data.length;
+  const m = 0x5bd1e995;
+  let h = 0x9747b28c ^ length;
+  const length4 = length >>> 2;
+  for (let i = 0; i < length4; i++) {
+    const i4 = i * 4;
+    let k = data[i4]! | (data[i4 + 1]! << 8) | (data[i4 + 2]! << 16) | (data[i4 + 3]! << 24);
+    k = Math.imul(k, m);
+    k ^= k >>> 24;
+    k = Math.imul(k, m);
+    h = Math.imul(h, m);
+    h ^= k;
+  }
+  const tail = length & ~3;
+  switch (length % 4) {
+    // biome-ignore lint/suspicious/noFallthroughSwitchClause: murmur2 folds the tail bytes in by falling through.
+    case 3:
+      h ^= data[tail + 2]! << 16;
+    // biome-ignore lint/suspicious/noFallthroughSwitchClause: see above.
+    case 2:
+      h ^= data[tail + 1]! << 8;
+    case 1:
+      h ^= data[tail]!;
+      h = Math.imul(h, m);
+  }
+  h ^= h >>> 13;
+  h = Math.imul(h, m);
+  h ^= h >>> 15;
+  return h | 0;
+}
+
+/** murmur2 of recent keys (a pure function, so caching it cannot change a run). */
+const hashes = new Map<string, number>();
+
+/** The partition Kafka's default partitioner gives a key. */
+export function partitionForKey(key: string, partitions: number): number {
+  let h = hashes.get(key);
+  if (h === undefined) {
+    if (hashes.size >= 100_000) hashes.clear();
+    h = murmur2(utf8.encode(key)) & 0x7fffffff;
+    hashes.set(key, h);
+  }
+  return h % partitions;
+}
+
+/** Keyed records by murmur2 hash of the key; keyless ones sticky. */
+export function keyHashPartitioner(rng?: Stream): Partitioner {
+  const fallback = stickyPartitioner(rng);
+  return {
+    name: 'key-hash',
+    partition: (topic, key, partitions) => (key === null ? fallback.partition(topic, null, partitions) : partitionForKey(key, partitions)),
+    onBatchSent: (topic, partition, partitions) => fallback.onBatchSent!(topic, partition, partitions),
+  };
+}
+
+/** Every record to the next partition in turn, ignoring the key. */
+export function roundRobinPartitioner(): Partitioner {
+  const next = new Map<string, number>();
+  return {
+    name: 'round-robin',
+    partition(topic, _key, partitions) {
+      const n = next.get(topic) ?? 0;
+      next.set(topic, n + 1);
+      return n % partitions;
+    },
+  };
+}
+
+/** Keyless records stay on one partition until a batch is sent there, then move to another (random with `rng`, else the next). */
+export function stickyPartitioner(rng?: Stream): Partitioner {
+  const current = new Map<string, number>();
+  return {
+    name: 'sticky',
+    partition(topic, _key, partitions) {
+      let p = current.get(topic);
+      if (p === undefined || p >= partitions) {
+        p = rng === undefined ? 0 : rng.int(partitions);
+        current.set(topic, p);
+      }
+      return p;
+    },
+    onBatchSent(topic, partition, partitions) {
+      if (current.get(topic) !== partition || partitions < 2) return;
+      const step = rng === undefined ? 1 : 1 + rng.int(partitions - 1);
+      current.set(topic, (partition + step) % partitions);
+    },
+  };
+}
+
+/** A partitioner from any function of the key and the partition count. */
+export function customPartitioner(name: string, choose: (key: string | null, partitions: number) => number): Partitioner {
+  return { name, partition: (_topic, key, partitions) => choose(key, partitions) };
+}

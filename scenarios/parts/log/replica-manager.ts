@@ -1,0 +1,611 @@
+/**
+ * ReplicaManager: a broker's data plane — the partition replicas it holds, as leader or as
+ * follower.
+ *
+ * As leader it appends producers' batches (idempotence and fencing in the log), answers
+ * consumers' fetches below the high watermark (or the last stable offset for read-committed)
+ * with a long poll, and serves followers' replica fetches. A follower's fetch offset tells the
+ * leader how far it has copied; the HW is the lowest log end among the in-sync replicas (ISR),
+ * and an acks=all write is answered only once the HW has passed it — so every acknowledged
+ * acks=all record is on every in-sync replica, and a clean failover keeps it. An acks=1
+ * write is answered at once: if the leader dies before a follower copied it, the new leader
+ * never had it and the old one truncates it away when it comes back (KIP-101/320: the
+ * follower's fetch names its last epoch, the leader answers where that epoch ended).
+ *
+ * ISR changes are proposed to the controller and take effect once it confirms; until then
+ * the HW counts the larger of the two sets (KIP-497), so a shrink never lets the HW run
+ * ahead of a replica the controller may still elect.
+ */
+import { assert, type NodeContext, type NodeId, type TimerId } from '../../../engine/index.ts';
+import { type ClusterLayout, partitionsOf, replicasOf } from './cluster-layout.ts';
+import { type LogMessage, type Msg, type PartitionState, type ProduceError, type ProduceResult, RequestIds } from './log-protocol.ts';
+import { type Isolation, PartitionLog, parseTp, type Tp, tpOf } from './partition-log.ts';
+
+type Role = 'leader' | 'follower' | 'offline';
+
+interface Follower {
+  leo: number;
+  caughtUpMs: number;
+  lastFetchMs: number;
+  leoAtLastFetch: number;
+}
+
+interface PendingProduce {
+  from: NodeId;
+  id: number;
+  results: ProduceResult[];
+  /** Partitions whose HW has not yet passed the write: tp -> last offset written. */
+  waiting: Map<Tp, number>;
+}
+
+/** A transaction marker waiting for the HW to pass it. */
+interface ParkedWrite {
+  from: NodeId;
+  id: number;
+  lastOffset: number;
+  reply: LogMessage;
+}
+
+interface ParkedFetch {
+  from: NodeId;
+  id: number;
+  offset: number;
+  /** Answer once this many records are visible past `offset` (or the wait ends). */
+  minRecords: number;
+  maxRecords: number;
+  /** null: a follower's replica fetch. */
+  isolation: Isolation | null;
+  timer: TimerId;
+}
+
+interface Replica {
+  tp: Tp;
+  log: PartitionLog;
+  replicas: NodeId[];
+  role: Role;
+  leader: NodeId;
+  leaderEpoch: number;
+  partitionEpoch: number;
+  isr: NodeId[];
+  /** An ISR change sent to the controller and not yet confirmed. */
+  proposedIsr: NodeId[] | null;
+  proposedAtMs: number;
+  followers: Map<NodeId, Follower>;
+  parkedWrites: ParkedWrite[];
+  parkedFetches: ParkedFetch[];
+  /** The follower's replica fetch in flight, -1 for none, and its timeout. */
+  fetchId: number;
+  fetchTimer: TimerId;
+}
+
+type Timer =
+  | { owner: 'replicas'; kind: 'fetch-wait'; tp: Tp; id: number }
+  | { owner: 'replicas'; kind: 'replica-fetch-timeout'; tp: Tp; id: number }
+  | { owner: 'replicas'; kind: 'replica-fetch-retry'; tp: Tp }
+  | { owner: 'replicas'; kind: 'isr-check' };
+
+const REPLICA_FETCH_MAX_RECORDS = 500;
+
+export interface ReplicaManagerEvents {
+  /** A topic gained partitions (static clusters only): the group coordinator rebalances. */
+  onPartitionsCreated?(topic: string, count: number): void;
+}
+
+export class ReplicaManager {
+  private readonly replicas = new Map<Tp, Replica>();
+  private pendingProduces: PendingProduce[] = [];
+  private readonly ids: RequestIds;
+  /** Partition counts, on disk: a topic may grow (create-partitions). */
+  private readonly topicCounts: Map<string, number>;
+
+  constructor(
+    private readonly ctx: NodeContext<LogMessage>,
+    private readonly layout: ClusterLayout,
+    private readonly events: ReplicaManagerEvents = {},
+  ) {
+    this.ids = new RequestIds(ctx.incarnation);
+    const counts = ctx.durable.get<Map<string, number>>('topic-partitions');
+    this.topicCounts = counts ?? new Map(layout.topics.map((t) => [t.topic, t.partitions]));
+    if (counts === undefined) ctx.durable.set('topic-partitions', this.topicCounts);
+    const dynamic = layout.controller !== null;
+    for (const [topic, count] of this.topicCounts) {
+      for (let p = 0; p < count; p++) {
+        const replicas = replicasOf(layout, topic, p);
+        if (!replicas.includes(ctx.self)) continue;
+        assert(dynamic || replicas.length === 1, 'a cluster without a controller has one replica per partition');
+        // Leadership at first start is the layout's; after a restart the controller says who leads.
+        const known = !dynamic || ctx.incarnation === 0;
+        this.add(tpOf(topic, p), replicas, known ? replicas[0]! : -1, replicas);
+      }
+    }
+    if (dynamic) ctx.setTimer(layout.timings.replicaLagMaxMs / 2, { owner: 'replicas', kind: 'isr-check' } satisfies Timer);
+  }
+
+  /** The partitions this broker leads (for metadata from a static broker). */
+  leaders(): { tp: Tp; leader: NodeId }[] {
+    return [...this.replicas.values()].filter((r) => r.role === 'leader').map((r) => ({ tp: r.tp, leader: this.ctx.self }));
+  }
+
+  topics(): { topic: string; partitions: number }[] {
+    return [...this.topicCounts].map(([topic, partitions]) => ({ topic, partitions }));
+  }
+
+  partitionCount(topic: string): number {
+    return this.topicCounts.get(topic) ?? 0;
+  }
+
+  onMessage(from: NodeId, m: LogMessage): boolean {
+    switch (m.type) {
+      case 'produce':
+        this.onProduce(from, m);
+        return true;
+      case 'fetch':
+        this.onFetch(from, m);
+        return true;
+      case 'replica-fetch':
+        this.onReplicaFetch(from, m);
+        return true;
+      case 'replica-fetch-response':
+        this.onReplicaFetchResponse(m);
+        return true;
+      case 'write-marker':
+        this.onWriteMarker(from, m);
+        return true;
+      case 'leader-and-isr':
+        for (const s of m.partitions) this.applyState(s);
+        return true;
+      case 'alter-isr-response':
+        this.applyState(m.state);
+        return true;
+      case 'create-partitions':
+        this.onCreatePartitions(m.topic, m.count);
+        return true;
+      case 'list-offsets':
+        this.ctx.send(from, {
+          type: 'list-offsets-response',
+          id: m.id,
+          offsets: m.tps.map((tp) => {
+            const r = this.replicas.get(tp);
+            return { tp, logEndOffset: r !== undefined && r.role === 'leader' ? r.log.highWatermark : -1 };
+          }),
+        });
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  onTimer(tag: unknown): boolean {
+    const t = tag as Timer;
+    if (t?.owner !== 'replicas') return false;
+    if (t.kind === 'isr-check') {
+      for (const r of this.replicas.values()) if (r.role === 'leader') this.checkIsr(r);
+      this.ctx.setTimer(this.layout.timings.replicaLagMaxMs / 2, t);
+      return true;
+    }
+    const r = this.replicas.get(t.tp);
+    if (r === undefined) return true;
+    if (t.kind === 'fetch-wait') this.expireFetch(r, t.id);
+    else if (t.kind === 'replica-fetch-timeout') {
+      if (t.id === r.fetchId) this.sendReplicaFetch(r);
+    } else if (r.role === 'follower' && r.fetchId < 0) this.sendReplicaFetch(r);
+    return true;
+  }
+
+  // ------------------------------------------------------------------ leader: writes
+
+  private onProduce(from: NodeId, m: Msg<'produce'>): void {
+    const results: ProduceResult[] = [];
+    const waiting = new Map<Tp, number>();
+    for (const b of m.batches) {
+      const r = this.replicas.get(b.tp);
+      const fail = (error: ProduceError): void => {
+        results.push({ tp: b.tp, baseOffset: -1, error });
+      };
+      if (r === undefined || r.role !== 'leader') {
+        fail('not-leader');
+        continue;
+      }
+      if (m.acks === 'all' && r.isr.length < this.layout.minInsyncReplicas) {
+        fail('not-enough-replicas');
+        continue;
+      }
+      const res = r.log.appendAsLeader(b.records, m.producerId, m.producerEpoch, b.baseSeq, b.txnNo, r.leaderEpoch, this.ctx.now);
+      if (!res.ok) {
+        fail(res.error);
+        continue;
+      }
+      if (res.duplicate)
+        this.ctx.note(
+          () => `${this.ctx.name} recognises a retried batch on ${b.tp} (producer ${m.producerId}, sequence ${b.baseSeq}) and does not write it again`,
+        );
+      results.push({ tp: b.tp, baseOffset: res.baseOffset, error: null });
+      if (m.acks === 'all' && r.log.highWatermark <= res.lastOffset) waiting.set(b.tp, res.lastOffset);
+    }
+    if (m.acks === 0) {
+      for (const b of m.batches) this.appendedTo(b.tp);
+      return;
+    }
+    const pending: PendingProduce = { from, id: m.id, results, waiting };
+    if (waiting.size > 0) this.pendingProduces.push(pending);
+    else this.ctx.send(from, { type: 'produce-response', id: m.id, results });
+    for (const b of m.batches) this.appendedTo(b.tp);
+  }
+
+  private appendedTo(tp: Tp): void {
+    const r = this.replicas.get(tp);
+    if (r !== undefined && r.role === 'leader') this.appended(r);
+  }
+
+  /** Answers acks=all produce requests once every partition they wrote to has its HW past the write (or lost its leadership). */
+  private settleProduces(r: Replica, lostLeadership: boolean): void {
+    if (this.pendingProduces.length === 0) return;
+    const done: PendingProduce[] = [];
+    for (const p of this.pendingProduces) {
+      const last = p.waiting.get(r.tp);
+      if (last === undefined) continue;
+      if (lostLeadership) {
+        const result = p.results.find((x) => x.tp === r.tp)!;
+        result.baseOffset = -1;
+        result.error = 'not-leader';
+      } else if (last >= r.log.highWatermark) continue;
+      p.waiting.delete(r.tp);
+      if (p.waiting.size === 0) done.push(p);
+    }
+    if (done.length === 0) return;
+    this.pendingProduces = this.pendingProduces.filter((p) => !done.includes(p));
+    for (const p of done) this.ctx.send(p.from, { type: 'produce-response', id: p.id, results: p.results });
+  }
+
+  private onWriteMarker(from: NodeId, m: Msg<'write-marker'>): void {
+    const r = this.replicas.get(m.tp);
+    const reply: LogMessage = { type: 'write-marker-response', id: m.id, tp: m.tp, error: null };
+    if (r === undefined || r.role !== 'leader') {
+      this.ctx.send(from, { ...reply, error: 'not-leader' });
+      return;
+    }
+    const marker = r.log.appendMarker(m.producerId, m.producerEpoch, m.txnNo, m.commit, r.leaderEpoch, this.ctx.now);
+    if (marker === null || marker === 'fenced') {
+      this.ctx.send(from, reply);
+      return;
+    }
+    if (marker.appended) this.appended(r);
+    // Done once committed — also for a retried marker whose first copy is not yet replicated.
+    if (r.log.highWatermark > marker.offset) this.ctx.send(from, reply);
+    else r.parkedWrites.push({ from, id: m.id, lastOffset: marker.offset, reply });
+  }
+
+  /** New records on a leader: followers waiting for them hear at once; the HW may move. */
+  private appended(r: Replica): void {
+    const waiting = r.parkedFetches.filter((f) => f.isolation === null);
+    if (waiting.length > 0) {
+      r.parkedFetches = r.parkedFetches.filter((f) => f.isolation !== null);
+      for (const f of waiting) {
+        this.ctx.cancelTimer(f.timer);
+        this.answerReplicaFetch(r, f.from, f.id, f.offset);
+      }
+    }
+    this.advanceHw(r);
+  }
+
+  /** HW = the lowest log end among the in-sync replicas (the larger set while a change is pending). */
+  private advanceHw(r: Replica): void {
+    if (r.role !== 'leader') return;
+    let hw = r.log.logEndOffset;
+    for (const b of this.maximalIsr(r)) if (b !== this.ctx.self) hw = Math.min(hw, r.followers.get(b)?.leo ?? 0);
+    if (!r.log.advanceHighWatermark(hw)) return;
+    this.settleProduces(r, false);
+    const done = r.parkedWrites.filter((w) => w.lastOffset < r.log.highWatermark);
+    if (done.length > 0) {
+      r.parkedWrites = r.parkedWrites.filter((w) => w.lastOffset >= r.log.highWatermark);
+      for (const w of done) this.ctx.send(w.from, w.reply);
+    }
+    const ready = r.parkedFetches.filter((f) => f.isolation !== null && this.visibleEnd(r, f.isolation) - f.offset >= f.minRecords);
+    if (ready.length > 0) {
+      r.parkedFetches = r.parkedFetches.filter((f) => !ready.includes(f));
+      for (const f of ready) {
+        this.ctx.cancelTimer(f.timer);
+        this.answerFetch(r, f.from, f.id, f.offset, f.maxRecords, f.isolation!);
+      }
+    }
+  }
+
+  private maximalIsr(r: Replica): NodeId[] {
+    if (r.proposedIsr === null) return r.isr;
+    return [...r.isr, ...r.proposedIsr.filter((b) => !r.isr.includes(b))];
+  }
+
+  // ------------------------------------------------------------------ leader: reads
+
+  private visibleEnd(r: Replica, isolation: Isolation): number {
+    return isolation === 'read-committed' ? r.log.lastStableOffset : r.log.highWatermark;
+  }
+
+  private onFetch(from: NodeId, m: Msg<'fetch'>): void {
+    const r = this.replicas.get(m.tp);
+    const base = { type: 'fetch-response' as const, id: m.id, tp: m.tp, offset: m.offset, records: [], nextOffset: m.offset };
+    if (r === undefined || r.role !== 'leader') {
+      this.ctx.send(from, { ...base, logEndOffset: -1, error: 'not-leader' });
+      return;
+    }
+    if (m.offset > r.log.logEndOffset) {
+      this.ctx.send(from, { ...base, logEndOffset: r.log.logEndOffset, error: 'offset-out-of-range' });
+      return;
+    }
+    if (this.visibleEnd(r, m.isolation) - m.offset >= Math.max(1, m.minRecords) || m.maxWaitMs <= 0) {
+      this.answerFetch(r, from, m.id, m.offset, m.maxRecords, m.isolation);
+      return;
+    }
+    this.park(r, from, m.id, m.offset, Math.max(1, m.minRecords), m.maxRecords, m.isolation, m.maxWaitMs);
+  }
+
+  private answerFetch(r: Replica, to: NodeId, id: number, offset: number, maxRecords: number, isolation: Isolation): void {
+    const { records, nextOffset } = r.log.read(offset, this.visibleEnd(r, isolation), maxRecords, isolation);
+    this.ctx.send(to, { type: 'fetch-response', id, tp: r.tp, offset, records, nextOffset, logEndOffset: r.log.logEndOffset, error: null });
+  }
+
+  private park(
+    r: Replica,
+    from: NodeId,
+    id: number,
+    offset: number,
+    minRecords: number,
+    maxRecords: number,
+    isolation: Isolation | null,
+    waitMs: number,
+  ): void {
+    const timer = this.ctx.setTimer(waitMs, { owner: 'replicas', kind: 'fetch-wait', tp: r.tp, id } satisfies Timer);
+    r.parkedFetches.push({ from, id, offset, minRecords, maxRecords, isolation, timer });
+  }
+
+  private expireFetch(r: Replica, id: number): void {
+    const f = r.parkedFetches.find((x) => x.id === id);
+    if (f === undefined) return;
+    r.parkedFetches = r.parkedFetches.filter((x) => x !== f);
+    if (f.isolation === null) {
+      // It waited at the log end all along: caught up until now.
+      const follower = r.followers.get(f.from);
+      if (follower !== undefined && f.offset >= r.log.logEndOffset) follower.caughtUpMs = this.ctx.now;
+      this.answerReplicaFetch(r, f.from, f.id, f.offset);
+    } else this.answerFetch(r, f.from, f.id, f.offset, f.maxRecords, f.isolation);
+  }
+
+  // ------------------------------------------------------------------ leader: replication
+
+  private onReplicaFetch(from: NodeId, m: Msg<'replica-fetch'>): void {
+    const r = this.replicas.get(m.tp);
+    const reply = (records: Msg<'replica-fetch-response'>['records'], truncateTo: number | null, error: 'not-leader' | null): void =>
+      this.ctx.send(from, { type: 'replica-fetch-response', id: m.id, tp: m.tp, records, hw: r?.log.highWatermark ?? 0, truncateTo, error });
+    if (r === undefined || r.role !== 'leader' || m.leaderEpoch !== r.leaderEpoch) return reply([], null, 'not-leader');
+    // Where the follower's last epoch ended here; past that its log diverged from ours.
+    const end = m.lastEpoch < 0 ? 0 : r.log.endOffsetForEpoch(m.lastEpoch);
+    if (m.offset > end) return reply([], end, null);
+    const now = this.ctx.now;
+    let f = r.followers.get(from);
+    if (f === undefined) {
+      f = { leo: 0, caughtUpMs: now, lastFetchMs: now, leoAtLastFetch: 0 };
+      r.followers.set(from, f);
+    }
+    // Kafka's rule: a follower that has fetched up to the leader's log end as of its previous
+    // fetch was caught up at that time.
+    if (m.offset >= f.leoAtLastFetch) f.caughtUpMs = Math.max(f.caughtUpMs, f.lastFetchMs);
+    if (m.offset >= r.log.logEndOffset) f.caughtUpMs = now;
+    f.leo = m.offset;
+    f.lastFetchMs = now;
+    f.leoAtLastFetch = r.log.logEndOffset;
+    if (!r.isr.includes(from) && m.offset >= r.log.highWatermark) this.proposeIsr(r, [...r.isr, from]);
+    this.advanceHw(r);
+    if (m.offset < r.log.logEndOffset) this.answerReplicaFetch(r, from, m.id, m.offset);
+    else this.park(r, from, m.id, m.offset, 1, 0, null, this.layout.timings.replicaFetchWaitMs);
+  }
+
+  private answerReplicaFetch(r: Replica, to: NodeId, id: number, offset: number): void {
+    this.ctx.send(to, {
+      type: 'replica-fetch-response',
+      id,
+      tp: r.tp,
+      records: r.log.slice(offset, REPLICA_FETCH_MAX_RECORDS),
+      hw: r.log.highWatermark,
+      truncateTo: null,
+      error: null,
+    });
+  }
+
+  /** Followers that have not caught up within replicaLagMaxMs leave the ISR. */
+  private checkIsr(r: Replica): void {
+    const now = this.ctx.now;
+    if (r.proposedIsr !== null) {
+      if (now - r.proposedAtMs > 4 * this.layout.timings.brokerHeartbeatMs) this.sendProposal(r);
+      return;
+    }
+    const lagMs = this.layout.timings.replicaLagMaxMs;
+    // A follower whose fetch waits here at the log end is caught up right now.
+    const waitingAtEnd = (b: NodeId): boolean => r.parkedFetches.some((f) => f.isolation === null && f.from === b && f.offset >= r.log.logEndOffset);
+    const lagging = r.isr.filter((b) => b !== this.ctx.self && !waitingAtEnd(b) && now - (r.followers.get(b)?.caughtUpMs ?? 0) > lagMs);
+    if (lagging.length === 0) return;
+    this.ctx.note(
+      () => `${this.ctx.name} drops ${lagging.map((b) => this.ctx.nameOf(b)).join(', ')} from the in-sync replicas of ${r.tp}: no catch-up for ${lagMs} ms`,
+    );
+    this.proposeIsr(
+      r,
+      r.isr.filter((b) => !lagging.includes(b)),
+    );
+  }
+
+  private proposeIsr(r: Replica, isr: NodeId[]): void {
+    if (this.layout.controller === null || r.proposedIsr !== null) return;
+    r.proposedIsr = isr;
+    this.sendProposal(r);
+  }
+
+  private sendProposal(r: Replica): void {
+    r.proposedAtMs = this.ctx.now;
+    this.ctx.send(this.layout.controller!, { type: 'alter-isr', tp: r.tp, leaderEpoch: r.leaderEpoch, partitionEpoch: r.partitionEpoch, isr: r.proposedIsr! });
+  }
+
+  // ------------------------------------------------------------------ follower
+
+  private sendReplicaFetch(r: Replica): void {
+    const id = this.ids.take();
+    r.fetchId = id;
+    this.ctx.send(r.leader, { type: 'replica-fetch', id, tp: r.tp, offset: r.log.logEndOffset, lastEpoch: r.log.latestEpoch, leaderEpoch: r.leaderEpoch });
+    r.fetchTimer = this.ctx.setTimer(this.layout.timings.replicaFetchWaitMs + 100, {
+      owner: 'replicas',
+      kind: 'replica-fetch-timeout',
+      tp: r.tp,
+      id,
+    } satisfies Timer);
+  }
+
+  private onReplicaFetchResponse(m: Msg<'replica-fetch-response'>): void {
+    const r = this.replicas.get(m.tp);
+    if (r === undefined || r.role !== 'follower' || m.id !== r.fetchId) return;
+    r.fetchId = -1;
+    this.ctx.cancelTimer(r.fetchTimer);
+    if (m.error !== null) {
+      this.ctx.setTimer(20, { owner: 'replicas', kind: 'replica-fetch-retry', tp: r.tp } satisfies Timer);
+      return;
+    }
+    if (m.truncateTo !== null) {
+      const from = r.log.logEndOffset;
+      const dropped = r.log.truncateTo(Math.min(m.truncateTo, from));
+      if (dropped > 0) {
+        this.ctx.note(
+          () =>
+            `${this.ctx.name} finds its log of ${r.tp} diverged from the new leader ${this.ctx.nameOf(r.leader)}: it truncates ${dropped} record(s) at offsets ${m.truncateTo}-${from - 1} that the new leader never had`,
+          'key',
+        );
+      }
+    } else if (m.records.length > 0 && m.records[0]!.offset === r.log.logEndOffset) {
+      r.log.appendReplicated(m.records);
+    }
+    r.log.advanceHighWatermark(m.hw);
+    this.sendReplicaFetch(r);
+  }
+
+  // ------------------------------------------------------------------ roles
+
+  private add(tp: Tp, replicas: NodeId[], leader: NodeId, isr: NodeId[]): Replica {
+    const r: Replica = {
+      tp,
+      log: PartitionLog.open(this.ctx.durable, tp),
+      replicas,
+      role: 'offline',
+      leader: -1,
+      leaderEpoch: -1,
+      partitionEpoch: -1,
+      isr,
+      proposedIsr: null,
+      proposedAtMs: 0,
+      followers: new Map(),
+      parkedWrites: [],
+      parkedFetches: [],
+      fetchId: -1,
+      fetchTimer: -1,
+    };
+    this.replicas.set(tp, r);
+    if (leader === this.ctx.self) this.becomeLeader(r, 0);
+    else if (leader >= 0) this.becomeFollower(r, leader, 0);
+    if (leader >= 0) r.partitionEpoch = 0;
+    return r;
+  }
+
+  /** A partition state from the controller (a failover, or an ISR change). Older states are ignored. */
+  private applyState(s: PartitionState): void {
+    const r = this.replicas.get(s.tp);
+    if (r === undefined || s.partitionEpoch <= r.partitionEpoch) {
+      if (r !== undefined && r.proposedIsr !== null && s.partitionEpoch === r.partitionEpoch) r.proposedIsr = null;
+      return;
+    }
+    r.partitionEpoch = s.partitionEpoch;
+    r.isr = s.isr;
+    r.proposedIsr = null;
+    if (s.leader === this.ctx.self) {
+      if (r.role !== 'leader' || r.leaderEpoch !== s.leaderEpoch) this.becomeLeader(r, s.leaderEpoch);
+      else this.advanceHw(r);
+    } else if (s.leader >= 0) {
+      if (r.role !== 'follower' || r.leader !== s.leader || r.leaderEpoch !== s.leaderEpoch) this.becomeFollower(r, s.leader, s.leaderEpoch);
+    } else this.becomeOffline(r);
+  }
+
+  private becomeLeader(r: Replica, epoch: number): void {
+    const was = r.role;
+    this.dropParked(r);
+    r.role = 'leader';
+    r.leader = this.ctx.self;
+    r.leaderEpoch = epoch;
+    r.fetchId = -1;
+    r.log.beginEpoch(epoch);
+    r.followers = new Map();
+    const now = this.ctx.now;
+    for (const b of r.replicas) if (b !== this.ctx.self) r.followers.set(b, { leo: 0, caughtUpMs: now, lastFetchMs: now, leoAtLastFetch: 0 });
+    if (epoch > 0 || was !== 'offline') {
+      this.ctx.state('leader', r.tp);
+      this.ctx.note(
+        () =>
+          `${this.ctx.name} becomes leader of ${r.tp} in epoch ${epoch} with ${r.log.logEndOffset} record(s); in sync: ${r.isr.map((b) => this.ctx.nameOf(b)).join(', ')}`,
+        'key',
+      );
+    }
+    this.advanceHw(r);
+  }
+
+  private becomeFollower(r: Replica, leader: NodeId, epoch: number): void {
+    this.dropParked(r);
+    r.role = 'follower';
+    r.leader = leader;
+    r.leaderEpoch = epoch;
+    if (epoch > 0) this.ctx.state('follower', r.tp);
+    this.sendReplicaFetch(r);
+  }
+
+  private becomeOffline(r: Replica): void {
+    this.dropParked(r);
+    r.role = 'offline';
+    r.leader = -1;
+    r.fetchId = -1;
+  }
+
+  /** A replica that stops leading answers everyone waiting on it: "not leader, ask again". */
+  private dropParked(r: Replica): void {
+    this.settleProduces(r, true);
+    for (const w of r.parkedWrites) {
+      if (w.reply.type === 'write-marker-response') this.ctx.send(w.from, { ...w.reply, error: 'not-leader' });
+    }
+    for (const f of r.parkedFetches) {
+      this.ctx.cancelTimer(f.timer);
+      if (f.isolation === null) continue;
+      this.ctx.send(f.from, {
+        type: 'fetch-response',
+        id: f.id,
+        tp: r.tp,
+        offset: f.offset,
+        records: [],
+        nextOffset: f.offset,
+        logEndOffset: -1,
+        error: 'not-leader',
+      });
+    }
+    r.parkedWrites = [];
+    r.parkedFetches = [];
+  }
+
+  private onCreatePartitions(topic: string, count: number): void {
+    assert(this.layout.controller === null, 'partitions are added only to a static cluster');
+    const before = this.topicCounts.get(topic) ?? 0;
+    if (count <= before) return;
+    this.topicCounts.set(topic, count);
+    for (let p = before; p < count; p++) this.add(tpOf(topic, p), [this.ctx.self], this.ctx.self, [this.ctx.self]);
+    this.ctx.note(() => `${this.ctx.name} grows topic ${topic} from ${before} to ${count} partitions`, 'key');
+    this.events.onPartitionsCreated?.(topic, count);
+  }
+}
+
+/** Every partition replica a broker of `layout` holds. */
+export function replicaTps(layout: ClusterLayout, broker: NodeId): Tp[] {
+  return partitionsOf(layout)
+    .filter((p) => p.replicas.includes(broker))
+    .map((p) => p.tp);
+}
+
+export { parseTp };

@@ -1,0 +1,74 @@
+/**
+ * Rpc: a client's requests awaiting their responses. Each request gets an id unique within
+ * the node across its restarts (one id sequence per node incarnation, shared by every
+ * client on it), and a timeout: when no response arrives in time the caller hears `null`
+ * and decides whether to retry — the request may or may not have been carried out.
+ */
+import type { NodeContext, NodeId, TimerId } from '../../../engine/index.ts';
+import { type LogMessage, RequestIds } from './log-protocol.ts';
+
+const idsByNode = new WeakMap<object, RequestIds>();
+
+/** The request-id sequence of one node incarnation. */
+export function requestIds(ctx: NodeContext<LogMessage>): RequestIds {
+  let ids = idsByNode.get(ctx);
+  if (ids === undefined) {
+    ids = new RequestIds(ctx.incarnation);
+    idsByNode.set(ctx, ids);
+  }
+  return ids;
+}
+
+type Timer = { owner: 'rpc'; client: string; id: number };
+
+export class Rpc {
+  private readonly pending = new Map<number, { onReply: (m: LogMessage | null) => void; timer: TimerId }>();
+
+  constructor(
+    private readonly ctx: NodeContext<LogMessage>,
+    private readonly client: string,
+  ) {}
+
+  /** Sends the request `make(id)` to `to`; `onReply` gets its response, or null after `timeoutMs`. */
+  call(to: NodeId, timeoutMs: number, make: (id: number) => LogMessage, onReply: (m: LogMessage | null) => void): number {
+    const id = requestIds(this.ctx).take();
+    const timer = this.ctx.setTimer(timeoutMs, { owner: 'rpc', client: this.client, id } satisfies Timer);
+    this.pending.set(id, { onReply, timer });
+    this.ctx.send(to, make(id));
+    return id;
+  }
+
+  /** True while request `id` awaits its response. */
+  has(id: number): boolean {
+    return this.pending.has(id);
+  }
+
+  /** Forgets a request: its response, if one comes, is ignored. */
+  cancel(id: number): void {
+    const p = this.pending.get(id);
+    if (p === undefined) return;
+    this.ctx.cancelTimer(p.timer);
+    this.pending.delete(id);
+  }
+
+  /** Handles the response to one of this client's requests; false for anything else. */
+  onMessage(m: LogMessage): boolean {
+    if (!('id' in m)) return false;
+    const p = this.pending.get(m.id);
+    if (p === undefined) return false;
+    this.pending.delete(m.id);
+    this.ctx.cancelTimer(p.timer);
+    p.onReply(m);
+    return true;
+  }
+
+  onTimer(tag: unknown): boolean {
+    const t = tag as Timer;
+    if (t?.owner !== 'rpc' || t.client !== this.client) return false;
+    const p = this.pending.get(t.id);
+    if (p === undefined) return true;
+    this.pending.delete(t.id);
+    p.onReply(null);
+    return true;
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * GlobalLoadBalancer: the traffic director in front of several regions (DNS-based or anycast
+ * in real life). It health-checks every region on a fixed period, marks a region down after
+ * `failAfter` checks in a row go unanswered and up again after `recoverAfter` answered
+ * ones, and tells each client which region to use:
+ *
+ *  - active-passive: everyone goes to the one active region; when it is marked down and
+ *    another region is up, the balancer fails over to that one (the caller promotes it).
+ *    No automatic failback: a recovered region is told to follow the active one.
+ *  - active-active: each client goes to its home region (the nearest), or to another region
+ *    that is up while its home is down.
+ *
+ * It only knows what its health checks tell it. A region cut off from the balancer but
+ * still reachable by some clients is "down" to the balancer and "up" to those clients:
+ * the seed of split brain. Clients keep the last route they heard until told another.
+ */
+import { assert, type NodeContext, type NodeId } from '../../../engine/index.ts';
+
+export type GlbMessage =
+  | { type: 'glb-ping'; round: number }
+  | { type: 'glb-pong'; round: number }
+  | { type: 'glb-route'; region: string; node: NodeId }
+  | { type: 'glb-where' };
+
+export interface GlbRegion {
+  name: string;
+  /** The node that answers health checks and takes the region's traffic. */
+  node: NodeId;
+}
+
+export interface GlbClient {
+  node: NodeId;
+  /** The client's nearest region. */
+  home: string;
+}
+
+export interface GlobalLoadBalancerConfig {
+  policy: 'active-passive' | 'active-active';
+  regions: readonly GlbRegion[];
+  clients: readonly GlbClient[];
+  healthCheckMs: number;
+  failAfter: number;
+  recoverAfter: number;
+  /** Active-passive: the active region now. */
+  onFailover?: (from: GlbRegion, to: GlbRegion) => void;
+  /** A region marked down is up again. */
+  onRecovered?: (region: GlbRegion) => void;
+  /** A region is marked down. */
+  onDown?: (region: GlbRegion) => void;
+  /** Every this many rounds each client is told its route again, changed or not (a DNS TTL). */
+  refreshRounds: number;
+}
+
+interface Health {
+  region: GlbRegion;
+  up: boolean;
+  misses: number;
+  hits: number;
+  answered: boolean;
+}
+
+export class GlobalLoadBalancer {
+  private readonly health: Health[];
+  private round = 0;
+  private readonly tag = { kind: 'glb:check' };
+  /** The client's current route (region name), as last told to it. */
+  private readonly told = new Map<NodeId, string>();
+
+  constructor(
+    // biome-ignore lint/suspicious/noExplicitAny: any message type that includes GlbMessage.
+    private readonly ctx: NodeContext<any>,
+    private readonly config: GlobalLoadBalancerConfig,
+  ) {
+    assert(config.regions.length >= 2, 'a global load balancer fronts at least two regions');
+    this.health = config.regions.map((region) => ({ region, up: this.durableUp(region.name), misses: 0, hits: 0, answered: true }));
+    if (this.active === undefined) this.active = config.regions[0]!.name;
+    this.check();
+  }
+
+  /** Active-passive: the region taking all traffic (on disk: the balancer's config store). */
+  get active(): string {
+    return this.ctx.durable.get<string>('glb:active')!;
+  }
+
+  private set active(name: string) {
+    this.ctx.durable.set('glb:active', name);
+  }
+
+  isUp(region: string): boolean {
+    return this.health.find((h) => h.region.name === region)!.up;
+  }
+
+  /** The region a client should use now. */
+  routeFor(client: GlbClient): GlbRegion {
+    const up = (name: string): boolean => this.isUp(name);
+    const byName = (name: string): GlbRegion => this.config.regions.find((r) => r.name === name)!;
+    if (this.config.policy === 'active-passive') return byName(this.active);
+    if (up(client.home)) return byName(client.home);
+    return this.config.regions.find((r) => up(r.name)) ?? byName(client.home);
+  }
+
+  onMessage(from: NodeId, msg: GlbMessage): boolean {
+    if (msg.type === 'glb-pong') {
+      const h = this.health.find((x) => x.region.node === from);
+      if (h !== undefined && msg.round === this.round) h.answered = true;
+      return true;
+    }
+    if (msg.type === 'glb-where') {
+      const client = this.config.clients.find((c) => c.node === from);
+      if (client !== undefined) this.tell(client, true);
+      return true;
+    }
+    return false;
+  }
+
+  onTimer(tag: unknown): boolean {
+    if (tag !== this.tag) return false;
+    this.check();
+    return true;
+  }
+
+  /** Scores the last round of checks, acts on changes, and sends the next round. */
+  private check(): void {
+    for (const h of this.health) {
+      if (h.answered) {
+        h.hits++;
+        h.misses = 0;
+      } else {
+        h.misses++;
+        h.hits = 0;
+      }
+    }
+    // Every region is scored before any acts, so a failover never picks a region this very
+    // round finds dead.
+    const down = this.health.filter((h) => h.up && h.misses >= this.config.failAfter);
+    const up = this.health.filter((h) => !h.up && h.hits >= this.config.recoverAfter);
+    for (const h of down) h.up = false;
+    for (const h of down) this.markDown(h);
+    for (const h of up) this.markUp(h);
+    const refresh = this.round % this.config.refreshRounds === 0;
+    for (const c of this.config.clients) this.tell(c, refresh);
+    this.round++;
+    for (const h of this.health) {
+      h.answered = false;
+      this.ctx.send(h.region.node, { type: 'glb-ping', round: this.round });
+    }
+    this.ctx.setTimer(this.config.healthCheckMs, this.tag);
+  }
+
+  private markDown(h: Health): void {
+    this.ctx.durable.set(`glb:up:${h.region.name}`, false);
+    this.ctx.state('region-down', h.region.name);
+    this.config.onDown?.(h.region);
+    if (this.config.policy !== 'active-passive' || this.active !== h.region.name) return;
+    const standby = this.health.find((x) => x.up);
+    if (standby === undefined) return;
+    this.active = standby.region.name;
+    this.config.onFailover?.(h.region, standby.region);
+  }
+
+  private markUp(h: Health): void {
+    h.up = true;
+    this.ctx.durable.set(`glb:up:${h.region.name}`, true);
+    this.ctx.state('region-up', h.region.name);
+    this.config.onRecovered?.(h.region);
+    // Active-passive with no region up had nowhere to fail over to: the first one back takes over.
+    if (this.config.policy === 'active-passive' && !this.isUp(this.active)) {
+      const from = this.config.regions.find((r) => r.name === this.active)!;
+      this.active = h.region.name;
+      this.config.onFailover?.(from, h.region);
+    }
+  }
+
+  private tell(client: GlbClient, always: boolean): void {
+    const route = this.routeFor(client);
+    if (!always && this.told.get(client.node) === route.name) return;
+    this.told.set(client.node, route.name);
+    this.ctx.send(client.node, { type: 'glb-route', region: route.name, node: route.node });
+  }
+
+  private durableUp(region: string): boolean {
+    return this.ctx.durable.get<boolean>(`glb:up:${region}`) ?? true;
+  }
+}

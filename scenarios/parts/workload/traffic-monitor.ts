@@ -1,0 +1,81 @@
+/**
+ * TrafficMonitor: what a dashboard shows about user traffic, kept by the side of the system.
+ * It listens to the clients' outcomes (it is a `RequestLog`) and keeps totals, the latency
+ * of every answered request, and sliding windows of recent attempts (error rate, p99) and
+ * recent reads (hit ratio: the share answered from the cache).
+ */
+import type { AttemptOutcome, RequestOutcome } from './open-loop-clients.ts';
+import { SlidingWindow } from '../resilience/sliding-window.ts';
+
+export class TrafficMonitor {
+  readonly attemptsWindow: SlidingWindow;
+  readonly readsWindow: SlidingWindow;
+  readonly readLatencyMs: number[] = [];
+  readonly writeLatencyMs: number[] = [];
+  requests = 0;
+  reads = 0;
+  writes = 0;
+  failed = 0;
+  readsFromCache = 0;
+  readsOk = 0;
+  attempts = 0;
+  attemptsFailed = 0;
+
+  constructor(windowMs: number) {
+    this.attemptsWindow = new SlidingWindow(windowMs);
+    this.readsWindow = new SlidingWindow(windowMs);
+  }
+
+  attemptDone(o: AttemptOutcome, nowMs: number): void {
+    this.attempts++;
+    if (!o.ok) this.attemptsFailed++;
+    this.attemptsWindow.add(nowMs, o.latencyMs, !o.ok);
+  }
+
+  finished(o: RequestOutcome, nowMs: number): void {
+    this.requests++;
+    if (o.request.kind === 'read') this.reads++;
+    else this.writes++;
+    if (!o.ok) {
+      this.failed++;
+      return;
+    }
+    if (o.request.kind === 'write') {
+      this.writeLatencyMs.push(o.latencyMs);
+      return;
+    }
+    this.readsOk++;
+    this.readLatencyMs.push(o.latencyMs);
+    const fromCache = o.response?.detail === 'cache';
+    if (fromCache) this.readsFromCache++;
+    // The window's "failures" are misses: its failure rate is the miss ratio.
+    this.readsWindow.add(nowMs, o.latencyMs, !fromCache);
+  }
+
+  /** Share of answered reads served from the cache, over the run. */
+  get hitRatio(): number {
+    return this.readsOk === 0 ? 0 : this.readsFromCache / this.readsOk;
+  }
+
+  get errorRate(): number {
+    return this.requests === 0 ? 0 : this.failed / this.requests;
+  }
+
+  /** Over the recent window: hit ratio (null when no read finished), error rate of attempts, p99 of attempts. */
+  recent(nowMs: number): { hitRatio: number | null; errorRate: number; latencyP99Ms: number; attempts: number } {
+    const reads = this.readsWindow.count(nowMs);
+    return {
+      hitRatio: reads === 0 ? null : 1 - this.readsWindow.failureRate(nowMs),
+      errorRate: this.attemptsWindow.failureRate(nowMs),
+      latencyP99Ms: this.attemptsWindow.percentile(nowMs, 99),
+      attempts: this.attemptsWindow.count(nowMs),
+    };
+  }
+}
+
+/** Nearest-rank percentile of `values` (p in 0..100); 0 for none. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
