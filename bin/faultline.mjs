@@ -9,7 +9,7 @@
 // worker uses exactly one core, and K workers scale to K cores.
 import { spawn } from 'node:child_process';
 
-const POOL_FLAGS = ['--no-concurrent-recompilation', '--single-threaded-gc'];
+const POOL_FLAGS = ['--no-concurrent-recompilation', '--single-threaded-gc', '--max-semi-space-size=64'];
 const command = process.argv[2];
 
 if ((command === 'check' || command === 'bench') && process.env.FAULTLINE_POOL_PROCESS !== '1') {

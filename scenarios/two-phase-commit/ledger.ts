@@ -126,17 +126,25 @@ export class Ledger {
   /** Every participant that applied an outcome agrees, and agrees with what the client heard. */
   private judge(r: TxRecord, by: NodeId): void {
     if (r.violated) return;
-    const commits: NodeId[] = [];
-    const aborts: NodeId[] = [];
-    for (const [node, commit] of r.applied) (commit ? commits : aborts).push(node);
-    const split = commits.length > 0 && aborts.length > 0;
-    const lied = r.reported !== null && (r.reported ? aborts.length > 0 : commits.length > 0);
+    // Counted without building lists: this runs on every outcome of every run of a check.
+    let commitCount = 0;
+    let abortCount = 0;
+    for (const commit of r.applied.values()) {
+      if (commit) commitCount++;
+      else abortCount++;
+    }
+    const split = commitCount > 0 && abortCount > 0;
+    const lied = r.reported !== null && (r.reported ? abortCount > 0 : commitCount > 0);
     if (!split && !lied) return;
     r.violated = true;
-    const names = (ids: NodeId[]): string => ids.map((i) => this.sim.nodeName(i)).join(', ');
+    const names = (commit: boolean): string => {
+      const ids: string[] = [];
+      for (const [node, c] of r.applied) if (c === commit) ids.push(this.sim.nodeName(node));
+      return ids.join(', ');
+    };
     const message = split
-      ? `${r.tx} committed on ${names(commits)} but aborted on ${names(aborts)}`
-      : `the client was told ${r.tx} ${r.reported ? 'committed' : 'aborted'}, but ${names(r.reported ? aborts : commits)} ${r.reported ? 'aborted' : 'committed'} it`;
+      ? `${r.tx} committed on ${names(true)} but aborted on ${names(false)}`
+      : `the client was told ${r.tx} ${r.reported ? 'committed' : 'aborted'}, but ${names(!r.reported)} ${r.reported ? 'aborted' : 'committed'} it`;
     this.world.violate('atomicity', message, by >= 0 ? by : undefined);
   }
 
