@@ -297,7 +297,12 @@ export class Simulation implements NodeHost {
     const id = this.nextMessageId++;
     this.stats.sent++;
     const trace = this.trace;
-    if (trace !== null) trace.record(this.now, Row.Send, from, to, id, msg);
+    if (trace !== null) {
+      // The trace keeps the message by reference: freezing it makes a sender that mutates a
+      // message after sending it fail loudly instead of silently rewriting the trace.
+      if (typeof msg === 'object' && msg !== null) Object.freeze(msg);
+      trace.record(this.now, Row.Send, from, to, id, msg);
+    }
     if (net.cut[index] === 1) {
       this.stats.dropped++;
       if (trace !== null) trace.record(this.now, Row.Drop, from, to, DROP_PARTITION, { id, msg });
