@@ -22,9 +22,9 @@ export { Counter, Gauge, Histogram, type HistogramSummary, Metrics, type SeriesP
 export { type LinkPatch, type LinkSpec, LinkSpecSchema, Network } from './network.ts';
 export { DurableStore, type InjectFault, NodeContext, type NodeHandlers, type NodeId, type Spawn, type TimerId } from './node.ts';
 export { RandomStreams, Stream, Zipf } from './random.ts';
+export type { NodeStatus } from './sim-node.ts';
 export {
   type MessageStats,
-  type NodeStatus,
   type RunOptions,
   type RunOutcome,
   Simulation,

@@ -10,11 +10,12 @@
 import { assert } from './assert.ts';
 import { BoundExceededError, CrashSignal, HandlerError, InputError } from './errors.ts';
 import { EventQueue } from './event-queue.ts';
-import { describeFault, FAULT_KINDS, type Fault, type FaultPlan, nodesOfFault, parseFaultPlan } from './faults.ts';
+import { checkPlanShape, describeFault, type Fault, type FaultPlan, nodesOfFault, parseFaultPlan } from './faults.ts';
 import { Metrics } from './metrics.ts';
 import { type LinkPatch, type LinkSpec, linkModel, Network } from './network.ts';
-import { DurableStore, type InjectFault, NodeContext, type NodeHandlers, type NodeHost, type NodeId, type Spawn, type TimerId } from './node.ts';
+import { DurableStore, type InjectFault, NodeContext, type NodeHost, type NodeId, type Spawn, type TimerId } from './node.ts';
 import { RandomStreams, type Stream } from './random.ts';
+import { DOWN, type NodeStatus, PAUSED, SimNode, STATUS_NAMES, UP } from './sim-node.ts';
 import { DROP_LOSS, DROP_NODE_DOWN, DROP_PARTITION, Row, type TraceSink } from './trace.ts';
 import type { NoteLevel } from './trace-event.ts';
 
@@ -25,19 +26,11 @@ const FAULT = 2;
 const CALL = 3;
 const CANCELLED = 4;
 
-// Node status.
-const UP = 0;
-const DOWN = 1;
-const PAUSED = 2;
-
 /** Initial capacity of the event queue and the event records. */
 const INITIAL_EVENTS = 128;
 
 /** Slots per generation in a timer handle: handle = generation * SLOT_SPACE + slot. */
 const SLOT_SPACE = 2 ** 24;
-
-export type NodeStatus = 'up' | 'down' | 'paused';
-const STATUS_NAMES: readonly NodeStatus[] = ['up', 'down', 'paused'];
 
 export interface SimulationOptions {
   /** The run's seed; every random stream derives from it. */
@@ -80,50 +73,6 @@ export interface MessageStats {
   delivered: number;
   dropped: number;
   inFlight: number;
-}
-
-const KNOWN_KINDS = new Set<string>(FAULT_KINDS);
-
-/** The checks an untraced run needs: known kinds at finite, non-negative times. */
-function checkedPlan(plan: FaultPlan): FaultPlan {
-  if (!Array.isArray(plan)) throw new InputError('a fault plan is an array of faults');
-  plan.forEach((fault, index) => {
-    if (fault === null || typeof fault !== 'object' || !KNOWN_KINDS.has(fault.kind)) {
-      throw new InputError(`faults[${index}].kind must be one of ${FAULT_KINDS.join(', ')}`);
-    }
-    if (!(Number.isFinite(fault.at) && fault.at >= 0)) throw new InputError(`faults[${index}].at must be a finite, non-negative time in ms`);
-  });
-  return plan;
-}
-
-class SimNode {
-  status = UP;
-  incarnation = 0;
-  handlers: NodeHandlers<unknown> | null = null;
-  slowFactor = 1;
-  /** Slots held while the node is paused, in arrival order. */
-  deferred: number[] = [];
-  /** Crash points armed by `crash` faults with `when`, in arming order. */
-  armed: string[] = [];
-  private rngStream: Stream | null = null;
-  private netStream: Stream | null = null;
-  constructor(
-    readonly id: NodeId,
-    readonly name: string,
-    readonly spawn: Spawn<unknown>,
-    private readonly random: RandomStreams,
-    readonly durable: DurableStore,
-  ) {}
-
-  /** The node's own stream, `node/<name>` (created on first use: seeding costs a little). */
-  get rng(): Stream {
-    return (this.rngStream ??= this.random.stream(`node/${this.name}`));
-  }
-
-  /** The stream its outgoing links draw latency, loss and duplication from, `network/<name>`. */
-  get netRng(): Stream {
-    return (this.netStream ??= this.random.stream(`network/${this.name}`));
-  }
 }
 
 export class Simulation implements NodeHost {
@@ -271,7 +220,7 @@ export class Simulation implements NodeHost {
     // keys in one canonical order whatever order the caller wrote them in: the hash must not
     // depend on it. An untraced run (a property check's hot loop) only checks what could make
     // the kernel misbehave; every plan that enters from outside was parsed at the boundary.
-    const faults = this.tracing ? parseFaultPlan(plan) : checkedPlan(plan);
+    const faults = this.tracing ? parseFaultPlan(plan) : checkPlanShape(plan);
     faults.forEach((fault, index) => {
       for (const name of nodesOfFault(fault)) {
         if (!this.ids.has(name)) {
