@@ -26,7 +26,8 @@ export interface CheckThroughputOptions {
 export interface CheckThroughputReport {
   scenario: string;
   strategy: string;
-  runs: number;
+  /** Runs per worker in each measurement. */
+  runsPerWorker: number;
   warmupRunsPerWorker: number;
   repetitions: number;
   /** Best runs/s per worker count, keyed "1", "2". */
@@ -72,7 +73,10 @@ export async function measureCheckThroughput(options: CheckThroughputOptions = {
         await scanInPool(pool, { scenario: scenario.id, strategy, params, seed: 0x5eed }, warmupRuns * workers, null, () => {});
         const key: PlanKey = { scenario: scenario.id, strategy, params, seed: 1 };
         const cpu0 = process.cpuUsage();
-        const scan = await scanInPool(pool, key, runs, null, () => {});
+        // The same number of runs per worker at every worker count: each measurement window covers
+        // the same amount of steady-state work per thread, and the end-of-scan tail (the last
+        // chunks, when one worker may wait for the other) weighs the same.
+        const scan = await scanInPool(pool, key, runs * workers, null, () => {});
         const cpu = process.cpuUsage(cpu0);
         const cpuSeconds = (cpu.user + cpu.system) / 1e6;
         if (scan.failure !== null) throw new Error(`${scenario.id}/${strategy} failed run ${scan.failure.index} during the benchmark: ${scan.failure.message}`);
@@ -97,7 +101,7 @@ export async function measureCheckThroughput(options: CheckThroughputOptions = {
   return {
     scenario: scenario.id,
     strategy,
-    runs,
+    runsPerWorker: runs,
     warmupRunsPerWorker: warmupRuns,
     repetitions,
     runsPerSec,

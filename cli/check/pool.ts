@@ -1,41 +1,50 @@
 /**
- * The worker pool of a check: piscina with a fixed number of threads, each running
- * worker.ts under tsx. The main thread only dispatches and awaits, so it sleeps while the
- * workers run.
+ * The worker pool of a check: piscina with a fixed number of threads, each running the
+ * check worker (worker.ts, bundled once per process by worker-bundle.ts). The main thread
+ * only dispatches and awaits, so it sleeps while the workers run.
  */
-import { fileURLToPath } from 'node:url';
+import { rmSync } from 'node:fs';
 import { Piscina } from 'piscina';
 import type { WorkerTask } from './tasks.ts';
+import { bundleWorker } from './worker-bundle.ts';
 
-const WORKER_FILE = fileURLToPath(new URL('./worker-entry.mjs', import.meta.url));
+/** One bundle per process, removed when the process exits. */
+let bundle: Promise<string> | null = null;
+function workerFile(): Promise<string> {
+  bundle ??= bundleWorker().then((file) => {
+    process.once('exit', () => rmSync(file, { force: true }));
+    return file;
+  });
+  return bundle;
+}
 
 export class CheckPool {
-  private readonly piscina: Piscina<WorkerTask, unknown>;
+  private readonly piscina: Promise<Piscina<WorkerTask, unknown>>;
 
   constructor(readonly workers: number) {
     if (!Number.isInteger(workers) || workers < 1) throw new Error(`a check pool needs at least one worker, got ${workers}`);
-    this.piscina = new Piscina({
-      filename: WORKER_FILE,
-      minThreads: workers,
-      maxThreads: workers,
-      concurrentTasksPerWorker: 1,
-      idleTimeout: 60_000,
-    });
+    this.piscina = workerFile().then(
+      (filename) =>
+        new Piscina({
+          filename,
+          minThreads: workers,
+          maxThreads: workers,
+          concurrentTasksPerWorker: 1,
+          idleTimeout: 60_000,
+        }),
+    );
   }
 
-  run<R>(task: WorkerTask): Promise<R> {
-    return this.piscina.run(task) as Promise<R>;
+  async run<R>(task: WorkerTask): Promise<R> {
+    return (await this.piscina).run(task) as Promise<R>;
   }
 
-  /**
-   * Starts every thread and loads the scenarios in it (tsx compiles them on first load), so
-   * a measured check does not count the pool's start-up.
-   */
+  /** Starts every thread and loads the scenarios in it, so a measured check does not count the pool's start-up. */
   async warm(): Promise<void> {
     await Promise.all(Array.from({ length: this.workers }, () => this.run({ kind: 'warm' })));
   }
 
   async close(): Promise<void> {
-    await this.piscina.destroy();
+    await (await this.piscina).destroy();
   }
 }

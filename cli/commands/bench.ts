@@ -24,7 +24,7 @@ export function registerBench(program: Command, run: (action: () => Promise<Exit
     .description('measure the kernel (hold, hold-large, pingpong; trace off and on) beside a bare heap loop and SimPy, and check throughput on 1 and 2 workers')
     .option('--json', 'print one JSON object on stdout')
     .option('--repetitions <n>', 'interleaved repetitions; the best is kept', integerOption('--repetitions', 1, 100), 3)
-    .option('--check-runs <n>', 'runs per check-throughput measurement', integerOption('--check-runs', 100, 1_000_000), 16000)
+    .option('--check-runs <n>', 'runs per worker in each check-throughput measurement', integerOption('--check-runs', 100, 1_000_000), 16000)
     .addOption(new Option('--only <part>', 'run only one part').choices(['kernel', 'check']))
     .action((opts: BenchOptions) => run(async () => bench(opts)));
 }
@@ -55,7 +55,7 @@ async function bench(opts: BenchOptions): Promise<ExitCode> {
   }
   if (check !== null) {
     parts.push(
-      `check ${check.scenario}/${check.strategy}, ${check.runs.toLocaleString('en-US')} runs, best of ${check.repetitions}:`,
+      `check ${check.scenario}/${check.strategy}, ${check.runsPerWorker.toLocaleString('en-US')} runs per worker, best of ${check.repetitions}:`,
       formatTable(
         Object.entries(check.runsPerSec).map(([workers, rate]) => ({
           workers: Number(workers),
