@@ -359,7 +359,12 @@ export class Simulation implements NodeHost {
     const queue = this.queue;
     for (;;) {
       if (this.processed >= stopAfter) return { reason: 'events', timeMs: this.now, events: this.processed };
-      const t = queue.peekTime();
+      let t = queue.peekTime();
+      if (t > untilMs || t > timeMaxMs || this.processed >= eventsMax) {
+        // Dead timers at the head are not events: they must not trip a bound or decide why the run stopped.
+        while (queue.size > 0 && this.isDeadTimer(queue.peekSlot())) this.release(queue.pop());
+        t = queue.peekTime();
+      }
       if (t > untilMs) {
         if (Number.isFinite(untilMs)) this.now = untilMs;
         return { reason: t === Number.POSITIVE_INFINITY ? 'idle' : 'until', timeMs: this.now, events: this.processed };
@@ -371,13 +376,18 @@ export class Simulation implements NodeHost {
     }
   }
 
-  /** Runs exactly one pending event (cancelled timers are discarded without counting), starting the run first if needed. Returns false when idle. */
+  /** Runs exactly one pending event, starting the run first if needed; a timer that was cancelled or outlived its node is discarded without counting and without moving the clock. Returns false when idle. */
   step(): boolean {
     this.start();
     const queue = this.queue;
     if (queue.size === 0) return false;
     const t = queue.peekTime();
     const slot = queue.pop();
+    // A cancelled timer, or one whose node crashed since, never happened: the clock does not move to it.
+    if (this.isDeadTimer(slot)) {
+      this.release(slot);
+      return true;
+    }
     assert(t >= this.now, 'time never goes backwards');
     this.now = t;
     const kind = this.kind[slot]!;
@@ -387,10 +397,6 @@ export class Simulation implements NodeHost {
       switch (kind) {
         case TIMER: {
           const node = this.nodes[target]!;
-          if (node.incarnation !== this.incarnation[slot] || node.status === DOWN) {
-            this.release(slot);
-            return true;
-          }
           if (node.status === PAUSED) {
             node.deferred.push(slot);
             return true;
@@ -439,14 +445,21 @@ export class Simulation implements NodeHost {
           (body as () => void)();
           return true;
         default:
-          this.release(slot);
-          return true;
+          throw new Error(`unknown event kind ${kind}`);
       }
     } catch (error) {
       if (error instanceof CrashSignal) return true;
       if (error instanceof HandlerError || error instanceof BoundExceededError) throw error;
       throw new HandlerError(t, target >= 0 ? this.names[target]! : null, this.describeEvent(kind, body), error);
     }
+  }
+
+  private isDeadTimer(slot: number): boolean {
+    const kind = this.kind[slot]!;
+    if (kind === CANCELLED) return true;
+    if (kind !== TIMER) return false;
+    const node = this.nodes[this.target[slot]!]!;
+    return node.incarnation !== this.incarnation[slot] || node.status === DOWN;
   }
 
   private describeEvent(kind: number, body: unknown): string {

@@ -99,6 +99,25 @@ describe('Simulation.step', () => {
 
     expect([sim.events, sim.pending]).toEqual([0, 0]);
   });
+
+  it('does not move the clock to a timer that never fires, nor trip a bound on it', () => {
+    const sim = new Simulation({ seed: 1 });
+    sim.addNode('client', (ctx) => {
+      // A request timeout far past the bound, cancelled when the reply comes at 10 ms.
+      const timeout = ctx.setTimer(60_000);
+      ctx.setTimer(10, 'reply');
+      return { onTimer: (tag) => tag === 'reply' && ctx.cancelTimer(timeout) };
+    });
+    sim.addNode('crashes', (ctx) => {
+      ctx.setTimer(90_000);
+      return {};
+    });
+    sim.schedulePlan([{ at: 5, kind: 'crash', node: 'crashes' }]);
+
+    const outcome = sim.run({ timeMaxMs: 30_000 });
+
+    expect(outcome).toEqual({ reason: 'idle', timeMs: 10, events: 2 });
+  });
 });
 
 describe('Simulation scheduling', () => {
