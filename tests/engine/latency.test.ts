@@ -45,15 +45,18 @@ describe('LatencyModel', () => {
   it('samples a normal latency with the mean it reports when clipping at minMs is negligible', () => {
     const { mean, min, model } = sampleOf({ kind: 'normal', meanMs: 50, sdMs: 5, minMs: 0 }, 4);
 
-    expect(model.mean()).toBe(50);
+    expect(model.mean()).toBeCloseTo(50, 6);
     expect(min).toBeGreaterThanOrEqual(0);
     expectRelative(mean, model.mean(), 0.01, 'normal sample mean');
   });
 
-  it('never samples a normal latency below minMs', () => {
-    const { min } = sampleOf({ kind: 'normal', meanMs: 5, sdMs: 5, minMs: 2 }, 5);
+  it('never samples a normal latency below minMs, and reports the mean of the clipped distribution', () => {
+    const { mean, min, model } = sampleOf({ kind: 'normal', meanMs: 5, sdMs: 5, minMs: 2 }, 5);
 
     expect(min).toBe(2);
+    // A quarter of the draws sit at the floor, which lifts the mean well above 5 (≈ 5.84).
+    expect(model.mean()).toBeGreaterThan(5.7);
+    expectRelative(mean, model.mean(), 0.01, 'clipped normal sample mean');
   });
 
   it('samples a lognormal latency with the mean it reports', () => {
