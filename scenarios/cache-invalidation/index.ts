@@ -14,10 +14,10 @@
 import { z } from 'zod';
 import { defineScenario, type FaultSpace } from '../framework/scenario.ts';
 import { CacheNodeStats, cacheNode } from '../parts/cache/cache-node.ts';
+import { StalenessAuditor } from '../parts/cache/staleness-auditor.ts';
+import { SlidingWindow } from '../parts/resilience/sliding-window.ts';
 import { DatabaseLoad, databaseNode } from '../parts/storage/database.ts';
 import { openLoopClients } from '../parts/workload/open-loop-clients.ts';
-import { SlidingWindow } from '../parts/resilience/sliding-window.ts';
-import { StalenessAuditor } from '../parts/cache/staleness-auditor.ts';
 import { percentile, TrafficMonitor } from '../parts/workload/traffic-monitor.ts';
 import { drawRequests } from '../parts/workload/workload.ts';
 import { type InvalidationStrategy, invalidationApp } from './app.ts';
@@ -187,6 +187,7 @@ export const cacheInvalidation = defineScenario({
     },
   ],
   defaultPreset: 'lost-invalidation',
+  alarmStates: [],
   faultSpace: (p: Params): FaultSpace => {
     const apps = Array.from({ length: p.apps }, (_, i) => appName(i));
     return {

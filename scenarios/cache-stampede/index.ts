@@ -14,10 +14,10 @@
 import { z } from 'zod';
 import { defineScenario, type FaultSpace } from '../framework/scenario.ts';
 import { CacheNodeStats, cacheNode, type PreloadEntry } from '../parts/cache/cache-node.ts';
+import { jitteredTtlMs } from '../parts/cache/ttl-jitter.ts';
 import { DatabaseLoad, databaseNode } from '../parts/storage/database.ts';
 import { openLoopClients } from '../parts/workload/open-loop-clients.ts';
 import { percentile, TrafficMonitor } from '../parts/workload/traffic-monitor.ts';
-import { jitteredTtlMs } from '../parts/cache/ttl-jitter.ts';
 import { drawRequests, keyName } from '../parts/workload/workload.ts';
 import { type HotValue, StampedeAppStats, type StampedeStrategy, stampedeApp } from './app.ts';
 
@@ -164,6 +164,7 @@ export const cacheStampede = defineScenario({
     },
   ],
   defaultPreset: 'expiry',
+  alarmStates: [],
   faultSpace: (p: Params): FaultSpace => ({
     windowMs: p.workloadMs,
     crashable: [],

@@ -16,9 +16,9 @@
 import { z } from 'zod';
 import { defineScenario, type FaultSpace } from '../framework/scenario.ts';
 import { CacheNodeStats, cacheNode } from '../parts/cache/cache-node.ts';
+import { StalenessAuditor } from '../parts/cache/staleness-auditor.ts';
 import { DatabaseLoad, databaseNode } from '../parts/storage/database.ts';
 import { openLoopClients } from '../parts/workload/open-loop-clients.ts';
-import { StalenessAuditor } from '../parts/cache/staleness-auditor.ts';
 import { percentile, TrafficMonitor } from '../parts/workload/traffic-monitor.ts';
 import { drawRequests } from '../parts/workload/workload.ts';
 import { type CacheStrategy, strategyApp } from './app.ts';
@@ -191,6 +191,7 @@ export const cacheStrategies = defineScenario({
     { id: 'no-faults', title: 'No faults', description: 'Normal operation: only the network’s own jitter.', faults: () => [] },
   ],
   defaultPreset: 'slow-reader',
+  alarmStates: [],
   faultSpace: (p: Params): FaultSpace => {
     const apps = Array.from({ length: p.apps }, (_, i) => appName(i));
     return {

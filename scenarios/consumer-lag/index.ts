@@ -188,6 +188,7 @@ export const consumerLag = defineScenario({
     },
   ],
   defaultPreset: 'consumer-crash',
+  alarmStates: ['rebalancing', 'throttled', 'idle'],
   faultSpace: (p: Params): FaultSpace => {
     const consumers = Array.from({ length: Math.max(p.consumersMax, p.consumers) }, (_, i) => consumerName(i));
     return {

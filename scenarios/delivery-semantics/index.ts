@@ -164,6 +164,7 @@ export const deliverySemantics = defineScenario({
     },
   ],
   defaultPreset: 'crash-after-process',
+  alarmStates: ['rebalancing'],
   faultSpace: (p: Params) => ({
     windowMs: p.workloadMs,
     crashable: ['broker-1', 'broker-2', 'processor'],

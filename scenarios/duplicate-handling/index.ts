@@ -169,6 +169,7 @@ export const duplicateHandling = defineScenario({
     },
   ],
   defaultPreset: 'late-redelivery',
+  alarmStates: ['emptied', 'rebalancing'],
   faultSpace: (p: Params) => ({
     windowMs: p.workloadMs,
     crashable: ['worker', 'broker-1', 'dedup-store'],

@@ -16,8 +16,8 @@
 import { z } from 'zod';
 import type { Stream } from '../../engine/index.ts';
 import { defineScenario } from '../framework/scenario.ts';
-import type { Backoff } from '../parts/resilience/backoff.ts';
 import { QUEUE_BROKER_COUNTERS, type QueueSpec, queueBroker, queueDepthGauge, queueOnDisk } from '../parts/messaging/queue-broker.ts';
+import type { Backoff } from '../parts/resilience/backoff.ts';
 import { TransactionalStore } from '../parts/storage/transactional-store.ts';
 import { PointsAudit } from './audit.ts';
 import { consumer } from './consumer.ts';
@@ -220,6 +220,7 @@ export const eventConsistency = defineScenario({
     },
   ],
   defaultPreset: 'consumer-crash-after-apply',
+  alarmStates: ['failing', 'parked', 'repaired'],
   faultSpace: (p: Params) => ({
     windowMs: p.workloadMs,
     crashable: ['producer', 'broker', 'consumer'],

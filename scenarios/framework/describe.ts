@@ -19,6 +19,8 @@ export interface ScenarioInfo {
   goals: GoalSpec[];
   metrics: MetricSpec[];
   charts: ChartSpec[];
+  /** Node states that mean trouble, worst first (null: not declared). */
+  alarmStates: string[] | null;
   /** JSON Schema of the parameters (input form: defaults, bounds, descriptions). */
   params: unknown;
   defaults: Record<string, unknown>;
@@ -44,6 +46,7 @@ export function describeScenario(scenario: AnyScenario): ScenarioInfo {
     goals: [...scenario.goals],
     metrics: [...scenario.metrics],
     charts: [...(scenario.charts?.(defaults) ?? [])],
+    alarmStates: scenario.alarmStates ? [...scenario.alarmStates] : null,
     params: paramsJsonSchema(scenario),
     defaults,
     presets: scenario.presets.map((p) => ({ id: p.id, title: p.title, description: p.description, faults: p.faults(defaults) })),

@@ -166,6 +166,13 @@ export interface ScenarioDefinition<S extends z.ZodObject> {
   metrics: readonly MetricSpec[];
   /** Time-series charts for the UI (optional but expected where load, lag or latency evolve). */
   charts?: (params: z.infer<S>) => readonly ChartSpec[];
+  /**
+   * The node states (labels given to `ctx.state`) that mean trouble, worst first: the UI gives
+   * them its alarming colours and every other state a calm one. At most three. Absent: the UI
+   * guesses from the trace (a state entered with a key note), which can colour a healthy
+   * state red.
+   */
+  alarmStates?: readonly string[];
   presets: readonly Preset<z.infer<S>>[];
   /** The preset a run uses when given no faults (absent: no faults). */
   defaultPreset?: string;
@@ -198,6 +205,7 @@ export function defineScenario<S extends z.ZodObject>(definition: ScenarioDefini
     strategyIds.add(s.id);
     for (const v of s.expectedViolations) assert(invariantNames.has(v), `${d.id}/${s.id}: expected violation '${v}' is a declared invariant`);
   }
+  assert((d.alarmStates?.length ?? 0) <= 3, `${d.id}: at most three alarm states (the palette has three alarming colours)`);
   assert(strategyIds.has(d.defaultStrategy), `${d.id}: default strategy '${d.defaultStrategy}' exists`);
   for (const inv of d.invariants) {
     for (const s of inv.appliesTo ?? []) assert(strategyIds.has(s), `${d.id}: invariant ${inv.name} applies to a known strategy '${s}'`);

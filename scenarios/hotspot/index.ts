@@ -11,8 +11,8 @@
  */
 import { z } from 'zod';
 import { defineScenario } from '../framework/scenario.ts';
-import { hashKey } from '../parts/sharding/key-hash.ts';
 import { ReplicationLag } from '../parts/replication/replication-lag.ts';
+import { hashKey } from '../parts/sharding/key-hash.ts';
 import type { ServiceQueue } from '../parts/storage/service-queue.ts';
 import { appServer, type HotKeyStrategy, type ShardNodes } from './app-server.ts';
 import { HotKeyAuditor } from './hot-key-auditor.ts';
@@ -166,6 +166,7 @@ export const hotspot = defineScenario({
     { id: 'no-surge', title: 'No surge', description: 'Everyday traffic only.', faults: () => [] },
   ],
   defaultPreset: 'viral-post',
+  alarmStates: ['overloaded', 'surge'],
   faultSpace: (p: Params) => ({
     windowMs: p.workloadMs,
     crashable: [],

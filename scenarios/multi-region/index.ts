@@ -181,6 +181,7 @@ export const multiRegion = defineScenario({
     { id: 'no-faults', title: 'No faults', description: 'Both regions up and connected the whole time.', faults: () => [] },
   ],
   defaultPreset: 'region-outage',
+  alarmStates: ['region-down', 'failover'],
   faultSpace: (p: Params) => ({
     windowMs: p.workloadMs,
     crashable: ['db-us', 'db-eu'],

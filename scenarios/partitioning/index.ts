@@ -134,6 +134,7 @@ export const partitioning = defineScenario({
     },
   ],
   defaultPreset: 'slow-consumer',
+  alarmStates: ['rebalancing'],
   faultSpace: (p: Params): FaultSpace => {
     const consumers = Array.from({ length: p.consumers }, (_, i) => consumerName(i));
     return {

@@ -187,6 +187,7 @@ export const readReplicas = defineScenario({
     { id: 'no-faults', title: 'No faults', description: 'Only the replicas’ ordinary lag and its natural spikes.', faults: () => [] },
   ],
   defaultPreset: 'lag-spike',
+  alarmStates: ['replay-stalled'],
   faultSpace: (p: Params) => ({
     windowMs: p.workloadMs,
     crashable: replicaNames(p),

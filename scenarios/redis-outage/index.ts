@@ -192,6 +192,7 @@ export const redisOutage = defineScenario({
     },
   ],
   defaultPreset: 'redis-down',
+  alarmStates: ['overloaded', 'saturated', 'Redis breaker open'],
   faultSpace: (p: Params): FaultSpace => ({
     windowMs: p.workloadMs,
     crashable: ['redis'],

@@ -18,8 +18,8 @@
 import { z } from 'zod';
 import type { NodeContext, NodeHandlers, Stream } from '../../engine/index.ts';
 import { defineScenario } from '../framework/scenario.ts';
-import type { Backoff } from '../parts/resilience/backoff.ts';
 import { QUEUE_BROKER_COUNTERS, type QueueSpec, queueBroker } from '../parts/messaging/queue-broker.ts';
+import type { Backoff } from '../parts/resilience/backoff.ts';
 import { REQUEST_COUNTERS } from '../parts/resilience/request-client.ts';
 import { TransactionalStore } from '../parts/storage/transactional-store.ts';
 import { SagaAudit } from './audit.ts';
@@ -228,6 +228,7 @@ export const saga = defineScenario({
     },
   ],
   defaultPreset: 'orchestrator-crash',
+  alarmStates: ['charge refused', 'reserve refused', 'schedule refused'],
   faultSpace: (p: Params) => ({
     windowMs: p.workloadMs,
     crashable: ['orchestrator', 'broker', ...SERVICES],

@@ -146,6 +146,7 @@ export const sharding = defineScenario({
     { id: 'no-faults', title: 'No resharding', description: 'The shards stay as they are.', faults: () => [] },
   ],
   defaultPreset: 'add-shard',
+  alarmStates: ['overloaded', 'migrating'],
   faultSpace: (p: Params) => ({
     windowMs: p.workloadMs,
     crashable: [],

@@ -204,6 +204,7 @@ export const twoPhaseCommit = defineScenario({
     },
   ],
   defaultPreset: 'coordinator-crash-after-prepare',
+  alarmStates: ['in-doubt', 'aborting', 'aborted'],
   faultSpace: (p: Params) => {
     const participants = Array.from({ length: p.participants }, (_, i) => participantName(i));
     return {

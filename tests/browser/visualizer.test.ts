@@ -3,7 +3,7 @@
  * click. Every case saves a screenshot in test-artifacts/ to be looked at.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeScenario, encodeRunLink, findScenario, runScenario } from '../../scenarios/index.ts';
+import { describeScenario, encodeRunLink, findScenario, runScenario, scenarios } from '../../scenarios/index.ts';
 import { type Harness, lineAround, openPage, playToEnd, run, shoot, startHarness, state, waitComplete } from './browser-fixtures.ts';
 
 let h: Harness;
@@ -175,6 +175,51 @@ describe('the visualizer', () => {
     const line = await lineAround(page, chart, series, faultMs);
     expect(line.after).toBeGreaterThan(line.before);
     await shoot(page, `browser-chart-${scenario}-${chart}`);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+// Every scenario must be usable in the page, not only the ones the cases above drive.
+describe('every scenario in the visualizer', () => {
+  it.each(scenarios.map((s) => s.id))('%s runs, plays to the end and shows its charts, verdicts and narration', async (id) => {
+    const scenario = findScenario(id);
+    const info = describeScenario(scenario);
+    // The most telling run: a flawed strategy where there is one, under the default preset.
+    const strategy = info.strategies.find((s) => s.expectedViolations.length > 0)?.id ?? info.defaultStrategy;
+    const preset = info.presets.find((p) => p.id === info.defaultPreset) ?? info.presets[0]!;
+    const { page, errors } = await openPage(h.browser, `${h.server.url}/`);
+    await page.selectOption('#scenario-select', id);
+    await page.check(`label[data-strategy="${strategy}"] input`);
+    await page.selectOption('#preset-select', preset.id);
+    await page.fill('#seed-input', '1');
+    await run(page);
+    // Jump to the end as a user would (End), rather than watch it play for ~20 s.
+    await page.click('#panel-spacetime .panel-header');
+    await page.keyboard.press('End');
+    await page.waitForFunction(() => window.__faultline.state().done);
+    await waitComplete(page);
+
+    const cli = runScenario(scenario, { strategy, seed: 1, faults: preset.faults, trace: 'hash' });
+    const shown = await state(page);
+    expect(shown.error).toBe('');
+    expect(shown.hashes).toEqual([cli.traceHash]);
+    // Each chart the scenario declares is drawn with a line of more than one point.
+    const drawn = await page.$$eval('[data-chart]', (charts) =>
+      charts.map((c) => ({
+        chart: (c as HTMLElement).dataset.chart,
+        points: Math.max(0, ...[...c.querySelectorAll('path[data-series]')].map((p) => (p.getAttribute('d') ?? '').split(/[ML]/).length - 1)),
+      })),
+    );
+    const points = Object.fromEntries(drawn.map((d) => [d.chart, d.points]));
+    for (const chart of info.charts) expect(points[chart.id], `chart ${chart.id}`).toBeGreaterThan(1);
+    // The verdicts agree with the CLI's, invariant by invariant.
+    const verdicts = await page.$$eval('li[data-invariant]', (items) =>
+      items.map((li) => [(li as HTMLElement).dataset.invariant, (li as HTMLElement).dataset.ok]),
+    );
+    expect(Object.fromEntries(verdicts)).toEqual(Object.fromEntries(cli.invariants.map((i) => [i.name, String(i.ok)])));
+    expect(await page.locator('.narration-list .note').count()).toBeGreaterThan(0);
+    await shoot(page, `browser-scenario-${id}`);
     expect(errors).toEqual([]);
     await page.close();
   });

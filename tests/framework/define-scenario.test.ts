@@ -25,4 +25,8 @@ describe('defineScenario', () => {
   it('rejects an id that is not kebab-case', () => {
     expect(() => defineScenario({ ...base, id: 'Toy Counter' })).toThrow(/lower-case kebab-case/);
   });
+
+  it('rejects more alarm states than the palette has alarming colours', () => {
+    expect(() => defineScenario({ ...base, alarmStates: ['a', 'b', 'c', 'd'] })).toThrow(/at most three alarm states/);
+  });
 });

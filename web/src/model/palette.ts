@@ -37,16 +37,18 @@ export const FAULT_COLORS: Record<string, string> = {
   inject: O.blue,
 };
 
-/** Colours for a run's state labels: key states first get the alarming colours. */
-export function stateColors(states: readonly { label: string; key: boolean }[]): Map<string, string> {
+/**
+ * Colours for a run's state labels. The scenario's declared alarm states (worst first) get the
+ * alarming colours, always the same one for the same place in the list, whether or not they
+ * occur in this run; every other state a calm one. A scenario that declares none falls back
+ * on the trace: a state entered together with a key note counts as alarming.
+ */
+export function stateColors(states: readonly { label: string; key: boolean }[], alarmStates: readonly string[] | null): Map<string, string> {
   const out = new Map<string, string>();
-  let k = 0;
+  const alarming = alarmStates ?? [...new Set(states.filter((s) => s.key).map((s) => s.label))];
+  for (const [i, label] of alarming.slice(0, KEY_STATE_COLORS.length).entries()) out.set(label, KEY_STATE_COLORS[i]!);
   let c = 0;
-  for (const s of states) {
-    if (out.has(s.label)) continue;
-    if (s.key && k < KEY_STATE_COLORS.length) out.set(s.label, KEY_STATE_COLORS[k++]!);
-    else out.set(s.label, CALM_STATE_COLORS[c++ % CALM_STATE_COLORS.length]!);
-  }
+  for (const s of states) if (!out.has(s.label)) out.set(s.label, CALM_STATE_COLORS[c++ % CALM_STATE_COLORS.length]!);
   return out;
 }
 

@@ -23,9 +23,10 @@ export class RunSet {
     this.stores = summaries.map((s) => new TraceStore(s));
     this.labels = summaries.length === 1 ? [''] : summaries.map((s, i) => `${i === 0 ? 'A' : 'B'}: ${runName(s, summaries)}`);
     this.endMs = summaries.reduce((m, s) => Math.max(m, s.endMs), 0);
-    const states = summaries.flatMap((s) => s.stats.states);
-    // Key states first so they get the alarming colours wherever they appear.
-    this.stateColor = stateColors([...states.filter((s) => s.key), ...states.filter((s) => !s.key)]);
+    this.stateColor = stateColors(
+      summaries.flatMap((s) => s.stats.states),
+      scenario.alarmStates,
+    );
     this.typeColor = categorical(summaries.flatMap((s) => s.stats.messageTypes.map((m) => m.type)));
   }
 
