@@ -15,10 +15,10 @@
 import type { NodeContext, NodeId, Spawn } from '../../engine/index.ts';
 import { Backend } from '../parts/cache/backend.ts';
 import type { CacheMessage } from '../parts/cache/cache-node.ts';
-import type { DbMessage, DbQuery, DbReply } from '../parts/storage/database.ts';
-import { type AppMessage, type AppRequest, respond } from '../parts/workload/open-loop-clients.ts';
 import { Stall } from '../parts/cache/stall.ts';
 import { jitteredTtlMs } from '../parts/cache/ttl-jitter.ts';
+import type { DbMessage, DbQuery, DbReply } from '../parts/storage/database.ts';
+import { type AppMessage, type AppRequest, respond } from '../parts/workload/open-loop-clients.ts';
 
 export type InvalidationStrategy = 'ttl' | 'ttl-jitter' | 'delete-on-write' | 'versioned-keys' | 'event-invalidation';
 

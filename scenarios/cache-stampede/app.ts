@@ -20,11 +20,11 @@ import { Backend } from '../parts/cache/backend.ts';
 import { lockCommand, unlockCommand } from '../parts/cache/cache-mutex.ts';
 import type { CacheMessage } from '../parts/cache/cache-node.ts';
 import type { CacheCommand, CacheResult } from '../parts/cache/cache-store.ts';
-import type { DbMessage } from '../parts/storage/database.ts';
 import { shouldRefreshEarly } from '../parts/cache/early-expiration.ts';
-import { type AppMessage, type AppRequest, respond } from '../parts/workload/open-loop-clients.ts';
 import { SingleFlight } from '../parts/cache/single-flight.ts';
 import { jitteredTtlMs } from '../parts/cache/ttl-jitter.ts';
+import type { DbMessage } from '../parts/storage/database.ts';
+import { type AppMessage, type AppRequest, respond } from '../parts/workload/open-loop-clients.ts';
 
 export type StampedeStrategy = 'none' | 'ttl-jitter' | 'mutex' | 'coalescing' | 'early-refresh';
 

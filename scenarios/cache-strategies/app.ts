@@ -24,9 +24,9 @@ import type { NodeContext, NodeId, Spawn } from '../../engine/index.ts';
 import { Backend } from '../parts/cache/backend.ts';
 import type { CacheMessage } from '../parts/cache/cache-node.ts';
 import type { CacheCommand } from '../parts/cache/cache-store.ts';
+import { Stall } from '../parts/cache/stall.ts';
 import type { DbMessage, DbQuery, DbReply } from '../parts/storage/database.ts';
 import { type AppMessage, type AppRequest, respond } from '../parts/workload/open-loop-clients.ts';
-import { Stall } from '../parts/cache/stall.ts';
 
 export type CacheStrategy = 'cache-aside-delete' | 'cache-aside-update' | 'write-through' | 'write-behind' | 'lease';
 

@@ -17,9 +17,9 @@
  * Crash point: `applied` (the balance changed on disk, the ack not sent).
  */
 import type { NodeContext, NodeId, Spawn } from '../../engine/index.ts';
-import { applyEffect, IdempotencyStore, type LocalEffect } from '../parts/storage/idempotency-store.ts';
 import { ack, type Delivery, isDelivery, nack } from '../parts/messaging/queue-broker.ts';
 import { RequestClient, type RetryPolicy } from '../parts/resilience/request-client.ts';
+import { applyEffect, IdempotencyStore, type LocalEffect } from '../parts/storage/idempotency-store.ts';
 import { TransactionalStore } from '../parts/storage/transactional-store.ts';
 import type { PointsAudit } from './audit.ts';
 import { balanceKey, type PointsPayload, type SourceAnswer, type SourceQuery } from './messages.ts';

@@ -6,12 +6,12 @@
  * than it can serve.
  */
 import type { NodeContext, NodeId, Spawn } from '../../engine/index.ts';
-import { durableMap } from '../parts/storage/durable-map.ts';
 import { Primary } from '../parts/replication/primary.ts';
 import { Replica } from '../parts/replication/replica.ts';
 import type { ReplicationLag } from '../parts/replication/replication-lag.ts';
 import { type LogEntry, ReplicationLog } from '../parts/replication/replication-log.ts';
 import type { ReplicationMessage } from '../parts/replication/replication-messages.ts';
+import { durableMap } from '../parts/storage/durable-map.ts';
 import { ServiceQueue } from '../parts/storage/service-queue.ts';
 import type { HotKeyAuditor } from './hot-key-auditor.ts';
 import type { HotspotMessage, Increment } from './messages.ts';

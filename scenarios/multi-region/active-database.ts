@@ -13,7 +13,6 @@
  * Crash point `write-acked`: right after a write was acknowledged, before it was shipped.
  */
 import type { NodeContext, NodeId, Spawn } from '../../engine/index.ts';
-import { durableMap } from '../parts/storage/durable-map.ts';
 import { isLater, type LwwRegister, mergeLww } from '../parts/replication/lww-register.ts';
 import { applyOrSet, emptyOrSet, hasElement, type OrSetState } from '../parts/replication/or-set.ts';
 import { Primary } from '../parts/replication/primary.ts';
@@ -21,6 +20,7 @@ import { Replica } from '../parts/replication/replica.ts';
 import type { ReplicationLag } from '../parts/replication/replication-lag.ts';
 import { type LogEntry, ReplicationLog } from '../parts/replication/replication-log.ts';
 import type { ReplicationMessage } from '../parts/replication/replication-messages.ts';
+import { durableMap } from '../parts/storage/durable-map.ts';
 import type { ActiveOp, MultiRegionMessage } from './messages.ts';
 import type { WriteLedger } from './write-ledger.ts';
 

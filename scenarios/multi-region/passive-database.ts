@@ -13,12 +13,12 @@
  * the primary shipped it (asynchronous mode ships after acknowledging).
  */
 import type { NodeContext, NodeId, Spawn } from '../../engine/index.ts';
-import { durableMap } from '../parts/storage/durable-map.ts';
 import { Primary } from '../parts/replication/primary.ts';
 import { Replica } from '../parts/replication/replica.ts';
 import type { ReplicationLag } from '../parts/replication/replication-lag.ts';
 import { type LogEntry, ReplicationLog } from '../parts/replication/replication-log.ts';
 import type { ReplicationMessage } from '../parts/replication/replication-messages.ts';
+import { durableMap } from '../parts/storage/durable-map.ts';
 import type { MultiRegionMessage, PassiveOp } from './messages.ts';
 import type { WriteLedger } from './write-ledger.ts';
 

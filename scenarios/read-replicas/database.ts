@@ -9,11 +9,11 @@
  * WAIT_FOR_EXECUTED_GTID_SET, PostgreSQL's replay LSN, MongoDB's afterClusterTime).
  */
 import type { NodeContext, NodeId, Spawn } from '../../engine/index.ts';
-import { durableMap } from '../parts/storage/durable-map.ts';
 import { Primary } from '../parts/replication/primary.ts';
 import { Replica } from '../parts/replication/replica.ts';
 import type { ReplicationLag } from '../parts/replication/replication-lag.ts';
 import { ReplicationLog } from '../parts/replication/replication-log.ts';
+import { durableMap } from '../parts/storage/durable-map.ts';
 import { ServiceQueue } from '../parts/storage/service-queue.ts';
 import type { ReadReplicasMessage, Row, WriteOp } from './messages.ts';
 import type { SessionAuditor } from './session-auditor.ts';

@@ -19,9 +19,9 @@ import { Backend } from '../parts/cache/backend.ts';
 import type { CacheMessage } from '../parts/cache/cache-node.ts';
 import { HotKeys, warmerOf, warmupBatches } from '../parts/cache/cache-warmup.ts';
 import { type BreakerTransition, CircuitBreaker, type CircuitBreakerConfig } from '../parts/resilience/circuit-breaker.ts';
+import { TokenBucket } from '../parts/resilience/token-bucket.ts';
 import type { DbMessage, DbQuery, DbReply } from '../parts/storage/database.ts';
 import { type AppMessage, type AppRequest, respond } from '../parts/workload/open-loop-clients.ts';
-import { TokenBucket } from '../parts/resilience/token-bucket.ts';
 
 export type OutageStrategy = 'naive-fallback' | 'breaker-cold' | 'breaker-warmup';
 

@@ -20,10 +20,10 @@
  * Inject `refuse-next`: the next forward step this service runs is refused (a step failure).
  */
 import type { InjectFault, NodeContext, NodeId, Spawn } from '../../engine/index.ts';
-import { applyEffect, IdempotencyStore } from '../parts/storage/idempotency-store.ts';
 import { OutboxRelay } from '../parts/messaging/outbox-relay.ts';
 import { ack, type Delivery, isDelivery, type Publish, type Published } from '../parts/messaging/queue-broker.ts';
 import { isRequest, type Request, RequestClient, type RetryPolicy, reply } from '../parts/resilience/request-client.ts';
+import { applyEffect, IdempotencyStore } from '../parts/storage/idempotency-store.ts';
 import { type RowWrite, type TableAppend, TransactionalStore } from '../parts/storage/transactional-store.ts';
 import type { SagaAudit } from './audit.ts';
 import { REACTIONS, type Reaction, SAGA_START } from './choreography.ts';

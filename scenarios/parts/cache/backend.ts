@@ -7,10 +7,10 @@
  * were a backend call's.
  */
 import type { NodeContext, NodeId } from '../../../engine/index.ts';
+import { PendingCalls } from '../resilience/pending-calls.ts';
+import type { DbQuery, DbReply, DbRequest } from '../storage/database.ts';
 import type { CacheReply, CacheRequest } from './cache-node.ts';
 import type { CacheCommand, CacheResult } from './cache-store.ts';
-import type { DbQuery, DbReply, DbRequest } from '../storage/database.ts';
-import { PendingCalls } from '../resilience/pending-calls.ts';
 
 export interface BackendConfig {
   cache: NodeId;

@@ -18,9 +18,9 @@
  * Crash point: `outbox-published` (the broker confirmed an entry; the cursor has not moved).
  */
 import { assert, type NodeContext, type NodeId } from '../../../engine/index.ts';
-import type { Publish, Published } from './queue-broker.ts';
 import type { RequestClient } from '../resilience/request-client.ts';
 import type { TableAppend, TransactionalStore } from '../storage/transactional-store.ts';
+import type { Publish, Published } from './queue-broker.ts';
 
 export interface OutboxEntry<B = unknown> {
   topic: string;

@@ -15,8 +15,8 @@
  */
 import { assert, type DurableStore, type NodeContext, type NodeId, type Spawn, type TimerId } from '../../../engine/index.ts';
 import { type Backoff, backoffDelayMs } from '../resilience/backoff.ts';
-import { DurableQueue, type QueuedMessage } from './durable-queue.ts';
 import { isRequest, type Reply, type Request, reply } from '../resilience/request-client.ts';
+import { DurableQueue, type QueuedMessage } from './durable-queue.ts';
 
 /** The body of a publish request. */
 export interface Publish<B = unknown> {

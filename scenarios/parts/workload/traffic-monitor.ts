@@ -4,8 +4,9 @@
  * of every answered request, and sliding windows of recent attempts (error rate, p99) and
  * recent reads (hit ratio: the share answered from the cache).
  */
-import type { AttemptOutcome, RequestOutcome } from './open-loop-clients.ts';
+
 import { SlidingWindow } from '../resilience/sliding-window.ts';
+import type { AttemptOutcome, RequestOutcome } from './open-loop-clients.ts';
 
 export class TrafficMonitor {
   readonly attemptsWindow: SlidingWindow;
