@@ -61,10 +61,10 @@ export const multiRegion = defineScenario({
   topology: () => ({
     nodes: [
       { name: 'glb', role: 'global load balancer' },
-      { name: 'users-us', role: 'users (us)' },
-      { name: 'users-eu', role: 'users (eu)' },
-      { name: 'db-us', role: 'database (us)' },
-      { name: 'db-eu', role: 'database (eu)' },
+      { name: 'users-us', role: 'users' },
+      { name: 'users-eu', role: 'users' },
+      { name: 'db-us', role: 'regional database' },
+      { name: 'db-eu', role: 'regional database' },
     ],
   }),
   timing: (p: Params) => ({ workloadMs: p.workloadMs, settleMs: p.settleMs }),
