@@ -12,6 +12,7 @@ import type { ReplicationLag } from '../parts/replication/replication-lag.ts';
 import { type LogEntry, ReplicationLog } from '../parts/replication/replication-log.ts';
 import type { ReplicationMessage } from '../parts/replication/replication-messages.ts';
 import { durableMap } from '../parts/storage/durable-map.ts';
+import { OverloadWatch } from '../parts/storage/overload-watch.ts';
 import { ServiceQueue } from '../parts/storage/service-queue.ts';
 import type { HotKeyAuditor } from './hot-key-auditor.ts';
 import type { HotspotMessage, Increment } from './messages.ts';
@@ -34,20 +35,22 @@ function requestQueue(
   config: StoreConfig,
   serve: (job: Job) => void,
 ): { offer: (job: Job) => void; queue: ServiceQueue<Job> } {
-  const queue = new ServiceQueue<Job>(ctx, serve);
+  const watch = new OverloadWatch(config.backlogMax, {
+    enter: (backlog) => {
+      ctx.state('overloaded', `${backlog} queued`);
+      config.auditor.overloaded(ctx.self, backlog, config.backlogMax, config.serviceMs);
+    },
+    leave: () => ctx.state('serving'),
+  });
+  const queue = new ServiceQueue<Job>(ctx, (job) => {
+    serve(job);
+    watch.update(queue.backlog);
+  });
   config.expose(ctx.name, queue as ServiceQueue<unknown>);
-  let overloaded = false;
   const offer = (job: Job): void => {
     config.offered.set(ctx.name, (config.offered.get(ctx.name) ?? 0) + 1);
     queue.enqueue(job, config.serviceMs);
-    if (!overloaded && queue.backlog > config.backlogMax) {
-      overloaded = true;
-      ctx.state('overloaded', `${queue.backlog} queued`);
-      config.auditor.overloaded(ctx.self, queue.backlog, config.backlogMax, config.serviceMs);
-    } else if (overloaded && queue.backlog <= config.backlogMax / 2) {
-      overloaded = false;
-      ctx.state('serving');
-    }
+    watch.update(queue.backlog);
   };
   return { offer, queue };
 }

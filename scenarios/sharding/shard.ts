@@ -17,6 +17,7 @@
  */
 import type { NodeContext, NodeId, Spawn } from '../../engine/index.ts';
 import { type Placement, placementFromSpec } from '../parts/sharding/placement.ts';
+import { OverloadWatch } from '../parts/storage/overload-watch.ts';
 import { ServiceQueue } from '../parts/storage/service-queue.ts';
 import type { KeyAuditor } from './key-auditor.ts';
 import type { Row, ShardingMessage } from './messages.ts';
@@ -76,7 +77,13 @@ export function shard(config: ShardConfig): Spawn<ShardingMessage> {
     let batchArmed = false;
     const deferredPulls: { from: NodeId; msg: Msg<'pull'> }[] = [];
     const pullWaiters = new Map<number, { from: NodeId; rid: number }[]>();
-    let overloaded = false;
+    const watch = new OverloadWatch(config.backlogMax, {
+      enter: (backlog) => {
+        ctx.state('overloaded', `${backlog} queued`);
+        config.auditor.overloaded(ctx.self, backlog, config.backlogMax, config.serviceMs);
+      },
+      leave: () => ctx.state('serving'),
+    });
 
     const merge = (key: number, row: Row | null): void => {
       if (row === null) return;
@@ -85,7 +92,7 @@ export function shard(config: ShardConfig): Spawn<ShardingMessage> {
     };
     const owns = (key: number): boolean => current === null || current.ownerOf(key) === ctx.name;
 
-    const queue = new ServiceQueue<Job>(ctx, (job) => {
+    const serve = (job: Job): void => {
       switch (job.kind) {
         case 'get': {
           const row = store.get(job.msg.key) ?? null;
@@ -126,19 +133,16 @@ export function shard(config: ShardConfig): Spawn<ShardingMessage> {
           return beginMigration(p);
         }
       }
+    };
+    const queue = new ServiceQueue<Job>(ctx, (job) => {
+      serve(job);
+      watch.update(queue.backlog);
     });
     config.expose(queue as ServiceQueue<unknown>);
 
     const enqueue = (job: Job, serviceMs: number): void => {
       queue.enqueue(job, serviceMs);
-      if (!overloaded && queue.backlog > config.backlogMax) {
-        overloaded = true;
-        ctx.state('overloaded', `${queue.backlog} queued`);
-        config.auditor.overloaded(ctx.self, queue.backlog, config.backlogMax, config.serviceMs);
-      } else if (overloaded && queue.backlog <= config.backlogMax / 2) {
-        overloaded = false;
-        ctx.state('serving');
-      }
+      watch.update(queue.backlog);
     };
 
     const reportIfDone = (): void => {
@@ -238,7 +242,7 @@ export function shard(config: ShardConfig): Spawn<ShardingMessage> {
           case 'migration-done': {
             const p = plan();
             if (p !== undefined && p.version === m.version) ctx.durable.set('plan', { ...p, done: true } satisfies Plan);
-            ctx.state(overloaded ? 'overloaded' : 'serving', `${store.size} rows`);
+            ctx.state(watch.overloaded ? 'overloaded' : 'serving', `${store.size} rows`);
             return;
           }
           default:

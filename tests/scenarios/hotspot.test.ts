@@ -24,6 +24,16 @@ describe('hotspot', () => {
     expect(r.metrics.viewLatencyP99Ms).toBeGreaterThan(500);
   });
 
+  it('shows the overloaded shard serving again once the storm has drained, even with no new requests for it', () => {
+    const faults = resolvePreset(hotspot, 'viral-post', hotspot.params.parse({}));
+    const r = runScenario(hotspot, { strategy: 'plain', seed: 1, faults, trace: 'memory' });
+    const states = r.trace!.events().filter((e) => e.type === 'state' && (e.state === 'overloaded' || e.state === 'serving'));
+    const last = new Map(states.map((e) => [e.type === 'state' ? e.node : '', e.type === 'state' ? e.state : '']));
+
+    expect(states.some((e) => e.type === 'state' && e.state === 'overloaded')).toBe(true);
+    expect([...last.values()].every((state) => state === 'serving')).toBe(true);
+  });
+
   it('makes every view of a split key cost one request per shard', () => {
     const r = run('salted', 'viral-post');
 
