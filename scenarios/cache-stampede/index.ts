@@ -164,7 +164,7 @@ export const cacheStampede = defineScenario({
     },
   ],
   defaultPreset: 'expiry',
-  alarmStates: [],
+  alarmStates: ['overloaded', 'saturated'],
   faultSpace: (p: Params): FaultSpace => ({
     windowMs: p.workloadMs,
     crashable: [],
@@ -248,7 +248,14 @@ export const cacheStampede = defineScenario({
     });
     sim.addNode('cache', cacheNode({ serviceMs: p.cacheServiceMs, memoryBytesMax: 1e9, stats: cacheStats, preload }));
     let refusalsNarrated = 0;
-    sim.addNode(
+    // The database's state on the topology: saturated (every connection busy), overloaded (refusing queries), ok.
+    let dbState = 'ok';
+    const showDb = (state: 'ok' | 'saturated' | 'overloaded'): void => {
+      if (state === dbState) return;
+      dbState = state;
+      sim.state(db, state, state === 'ok' ? undefined : `${dbLoad.busy} busy, ${dbLoad.queued} waiting`);
+    };
+    const db = sim.addNode(
       'db',
       databaseNode({
         connections: p.dbConnections,
@@ -267,6 +274,7 @@ export const cacheStampede = defineScenario({
                 ? `the database refused a query for ${key}: all ${p.dbConnections} connections were busy and ${p.dbQueueLimit} queries were already waiting`
                 : `a query for ${key} waited ${p.dbAcquireTimeoutMs} ms for a connection and failed`,
             );
+            showDb('overloaded');
             if (refusalsNarrated++ === 0) {
               world.note(
                 () =>
@@ -313,6 +321,7 @@ export const cacheStampede = defineScenario({
         }
         if (!saturated && dbLoad.busy === p.dbConnections) {
           saturated = true;
+          if (dbState === 'ok') showDb('saturated');
           world.note(
             () =>
               `the database is saturated: all ${p.dbConnections} connections busy and ${dbLoad.queued} queries waiting (room for ${p.dbQueueLimit}); a new query waits about ${Math.round((dbLoad.queued * p.recomputeMs) / p.dbConnections)} ms for a connection`,
@@ -330,6 +339,7 @@ export const cacheStampede = defineScenario({
           herd = false;
           saturated = false;
           inFlightPeak = 0;
+          showDb('ok');
         }
         return undefined;
       },
