@@ -14,6 +14,7 @@
 import { z } from 'zod';
 import { defineScenario, type FaultSpace } from '../framework/scenario.ts';
 import { CacheNodeStats, cacheNode } from '../parts/cache/cache-node.ts';
+import { appName, appNames, cacheTierNetwork, cacheTierTopology } from '../parts/cache/cache-tier.ts';
 import { StalenessAuditor } from '../parts/cache/staleness-auditor.ts';
 import { SlidingWindow } from '../parts/resilience/sliding-window.ts';
 import { DatabaseLoad, databaseNode } from '../parts/storage/database.ts';
@@ -52,7 +53,6 @@ const params = z.object({
 });
 type Params = z.infer<typeof params>;
 
-const appName = (i: number): string => `app${i + 1}`;
 const SAMPLE_MS = 20;
 
 /** The staleness each strategy promises. */
@@ -70,17 +70,9 @@ export const cacheInvalidation = defineScenario({
   summary:
     'Cache-aside app servers answer reads and writes of Zipf-popular keys. Compare expiring entries after a TTL (with and without jitter), deleting on write, versioned keys, and deleting what the database’s change stream reports. Watch the stale-read rate and how long stale values live; lose or delay a change event and watch the old value stay until its TTL.',
   params,
-  topology: (p: Params) => ({
-    nodes: [
-      { name: 'clients', role: 'users' },
-      ...Array.from({ length: p.apps }, (_, i) => ({ name: appName(i), role: 'app server' })),
-      { name: 'cache', role: 'cache' },
-      { name: 'db', role: 'database' },
-      { name: 'invalidator', role: 'change-stream consumer' },
-    ],
-  }),
+  topology: (p: Params) => cacheTierTopology(p.apps, { extra: [{ name: 'invalidator', role: 'change-stream consumer' }] }),
   timing: (p: Params) => ({ workloadMs: p.workloadMs, settleMs: p.settleMs }),
-  network: (p: Params) => ({ latency: { kind: 'exponential', meanMs: p.latencyMeanMs, minMs: 0.2 } }),
+  network: (p: Params) => cacheTierNetwork(p.latencyMeanMs),
   strategies: [
     {
       id: 'ttl',
@@ -189,7 +181,7 @@ export const cacheInvalidation = defineScenario({
   defaultPreset: 'lost-invalidation',
   alarmStates: [],
   faultSpace: (p: Params): FaultSpace => {
-    const apps = Array.from({ length: p.apps }, (_, i) => appName(i));
+    const apps = appNames(p.apps);
     return {
       windowMs: p.workloadMs,
       crashable: [...apps, 'cache'],

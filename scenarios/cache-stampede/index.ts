@@ -14,6 +14,7 @@
 import { z } from 'zod';
 import { defineScenario, type FaultSpace } from '../framework/scenario.ts';
 import { CacheNodeStats, cacheNode, type PreloadEntry } from '../parts/cache/cache-node.ts';
+import { appName, cacheTierNetwork, cacheTierTopology } from '../parts/cache/cache-tier.ts';
 import { jitteredTtlMs } from '../parts/cache/ttl-jitter.ts';
 import { DatabaseLoad, databaseNode } from '../parts/storage/database.ts';
 import { openLoopClients } from '../parts/workload/open-loop-clients.ts';
@@ -46,7 +47,6 @@ const params = z.object({
 });
 type Params = z.infer<typeof params>;
 
-const appName = (i: number): string => `app${i + 1}`;
 const SAMPLE_MS = 10;
 
 export const cacheStampede = defineScenario({
@@ -57,16 +57,9 @@ export const cacheStampede = defineScenario({
   summary:
     'A few hot keys, expensive to compute, are read a thousand times a second and expire together. With no protection every reader that misses runs the same slow query and the database’s pool and queue fill up. Compare TTL jitter, a mutex on the cache, request coalescing and probabilistic early refresh, and watch the database’s queries in flight and the tail latency at the moment of expiry.',
   params,
-  topology: (p: Params) => ({
-    nodes: [
-      { name: 'clients', role: 'users' },
-      ...Array.from({ length: p.apps }, (_, i) => ({ name: appName(i), role: 'app server' })),
-      { name: 'cache', role: 'cache' },
-      { name: 'db', role: 'database' },
-    ],
-  }),
+  topology: (p: Params) => cacheTierTopology(p.apps),
   timing: (p: Params) => ({ workloadMs: p.workloadMs, settleMs: p.settleMs }),
-  network: (p: Params) => ({ latency: { kind: 'exponential', meanMs: p.latencyMeanMs, minMs: 0.2 } }),
+  network: (p: Params) => cacheTierNetwork(p.latencyMeanMs),
   strategies: [
     {
       id: 'none',

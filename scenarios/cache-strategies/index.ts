@@ -16,6 +16,7 @@
 import { z } from 'zod';
 import { defineScenario, type FaultSpace } from '../framework/scenario.ts';
 import { CacheNodeStats, cacheNode } from '../parts/cache/cache-node.ts';
+import { appName, appNames, cacheTierNetwork, cacheTierTopology } from '../parts/cache/cache-tier.ts';
 import { StalenessAuditor } from '../parts/cache/staleness-auditor.ts';
 import { DatabaseLoad, databaseNode } from '../parts/storage/database.ts';
 import { openLoopClients } from '../parts/workload/open-loop-clients.ts';
@@ -52,7 +53,6 @@ const params = z.object({
 });
 type Params = z.infer<typeof params>;
 
-const appName = (i: number): string => `app${i + 1}`;
 const SAMPLE_MS = 20;
 
 export const cacheStrategies = defineScenario({
@@ -63,16 +63,9 @@ export const cacheStrategies = defineScenario({
   summary:
     'Two app servers answer reads and writes of Zipf-popular keys through a Redis-like cache in front of a database. Compare filling on a miss and deleting on write, filling and updating on write, writing through, writing behind, and deleting with leases. Pause an app server at the wrong moment and watch a slow reader put an old value back after a writer deleted it: the stale-set race.',
   params,
-  topology: (p: Params) => ({
-    nodes: [
-      { name: 'clients', role: 'users' },
-      ...Array.from({ length: p.apps }, (_, i) => ({ name: appName(i), role: 'app server' })),
-      { name: 'cache', role: 'cache' },
-      { name: 'db', role: 'database' },
-    ],
-  }),
+  topology: (p: Params) => cacheTierTopology(p.apps),
   timing: (p: Params) => ({ workloadMs: p.workloadMs, settleMs: p.settleMs }),
-  network: (p: Params) => ({ latency: { kind: 'exponential', meanMs: p.latencyMeanMs, minMs: 0.2 } }),
+  network: (p: Params) => cacheTierNetwork(p.latencyMeanMs),
   strategies: [
     {
       id: 'cache-aside-delete',
@@ -193,7 +186,7 @@ export const cacheStrategies = defineScenario({
   defaultPreset: 'slow-reader',
   alarmStates: [],
   faultSpace: (p: Params): FaultSpace => {
-    const apps = Array.from({ length: p.apps }, (_, i) => appName(i));
+    const apps = appNames(p.apps);
     return {
       windowMs: p.workloadMs,
       crashable: [...apps, 'cache'],

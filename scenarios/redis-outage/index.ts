@@ -19,6 +19,7 @@
 import { z } from 'zod';
 import { defineScenario, type FaultSpace } from '../framework/scenario.ts';
 import { CacheNodeStats, cacheNode, type PreloadEntry } from '../parts/cache/cache-node.ts';
+import { appName, cacheTierNetwork, cacheTierTopology } from '../parts/cache/cache-tier.ts';
 import type { CircuitBreakerConfig } from '../parts/resilience/circuit-breaker.ts';
 import { DatabaseLoad, databaseNode } from '../parts/storage/database.ts';
 import { openLoopClients } from '../parts/workload/open-loop-clients.ts';
@@ -58,7 +59,6 @@ const params = z.object({
 });
 type Params = z.infer<typeof params>;
 
-const appName = (i: number): string => `app${i + 1}`;
 const SAMPLE_MS = 10;
 /** A batched read of n keys costs the database (1 + n / 10) single reads. */
 const batchCost = (keys: number): number => 1 + keys / 10;
@@ -71,16 +71,9 @@ export const redisOutage = defineScenario({
   summary:
     'Redis answers nearly every read until it stops. Naive fallback hands the whole read load to a database sized for the misses: its queue fills, queries outlive their callers, retries pile on, and the service fails as a whole, possibly long after Redis is back. A circuit breaker with a rate limiter turns the outage into a controlled degradation; a warm-up shortens the cold-cache recovery. Watch the database’s queue, the error rate, p99 latency and the hit ratio over time.',
   params,
-  topology: (p: Params) => ({
-    nodes: [
-      { name: 'clients', role: 'users' },
-      ...Array.from({ length: p.apps }, (_, i) => ({ name: appName(i), role: 'app server' })),
-      { name: 'redis', role: 'cache' },
-      { name: 'db', role: 'database' },
-    ],
-  }),
+  topology: (p: Params) => cacheTierTopology(p.apps, { cache: 'redis' }),
   timing: (p: Params) => ({ workloadMs: p.workloadMs, settleMs: p.settleMs }),
-  network: (p: Params) => ({ latency: { kind: 'exponential', meanMs: p.latencyMeanMs, minMs: 0.2 } }),
+  network: (p: Params) => cacheTierNetwork(p.latencyMeanMs),
   strategies: [
     {
       id: 'naive-fallback',
