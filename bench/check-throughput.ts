@@ -53,7 +53,7 @@ export async function measureCheckThroughput(options: CheckThroughputOptions = {
     throw new Error(`check throughput is measured on a sound strategy; ${strategy} is not one`);
   const runs = options.runs ?? 16000;
   const warmupRuns = options.warmupRuns ?? Math.min(2000, Math.ceil(runs / 4));
-  const repetitions = options.repetitions ?? 3;
+  const repetitions = options.repetitions ?? 5;
   const counts = options.workerCounts ?? [1, 2];
   const log = options.onProgress ?? (() => {});
   const params = parseParams<Record<string, unknown>>(scenario, {});

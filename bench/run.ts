@@ -60,7 +60,7 @@ export function findSimpyPython(): string | null {
 export function runKernelBench(options: BenchOptions = {}): KernelBenchReport {
   const events = options.events ?? 2_000_000;
   const simpyEvents = options.simpyEvents ?? 200_000;
-  const reps = options.repetitions ?? 3;
+  const reps = options.repetitions ?? 5;
   const log = options.onProgress ?? (() => {});
   const python = findSimpyPython();
   const best = new Map<string, number>();

@@ -23,7 +23,7 @@ export function registerBench(program: Command, run: (action: () => Promise<Exit
     .command('bench')
     .description('measure the kernel (hold, hold-large, pingpong; trace off and on) beside a bare heap loop and SimPy, and check throughput on 1 and 2 workers')
     .option('--json', 'print one JSON object on stdout')
-    .option('--repetitions <n>', 'interleaved repetitions; the best is kept', integerOption('--repetitions', 1, 100), 3)
+    .option('--repetitions <n>', 'interleaved repetitions; the best is kept', integerOption('--repetitions', 1, 100), 5)
     .option('--check-runs <n>', 'runs per worker in each check-throughput measurement', integerOption('--check-runs', 100, 1_000_000), 16000)
     .addOption(new Option('--only <part>', 'run only one part').choices(['kernel', 'check']))
     .action((opts: BenchOptions) => run(async () => bench(opts)));
