@@ -14,7 +14,17 @@
 import { z } from 'zod';
 import { defineScenario, type FaultSpace } from '../framework/scenario.ts';
 import { CacheNodeStats, cacheNode } from '../parts/cache/cache-node.ts';
-import { appName, appNames, cacheTierNetwork, cacheTierTopology } from '../parts/cache/cache-tier.ts';
+import {
+  appCacheTimeoutMs,
+  appDbTimeoutMs,
+  appName,
+  appNames,
+  cacheTierNetwork,
+  cacheTierTopology,
+  DB_LOAD_CHART,
+  HIT_RATIO_CHART,
+  lanLatencyMeanMs,
+} from '../parts/cache/cache-tier.ts';
 import { StalenessAuditor } from '../parts/cache/staleness-auditor.ts';
 import { SlidingWindow } from '../parts/resilience/sliding-window.ts';
 import { DatabaseLoad, databaseNode } from '../parts/storage/database.ts';
@@ -46,9 +56,9 @@ const params = z.object({
   dbReadMs: z.number().min(0.01).max(10_000).default(4).describe('mean database read time, in ms'),
   dbWriteMs: z.number().min(0.01).max(10_000).default(6).describe('mean database write time, in ms'),
   dbVersionMs: z.number().min(0.01).max(10_000).default(0.5).describe('(versioned-keys) mean time of an index-only version lookup, in ms'),
-  cacheTimeoutMs: z.number().min(1).max(60_000).default(20).describe('an app gives up on the cache after this long, in ms'),
-  dbTimeoutMs: z.number().min(1).max(60_000).default(500).describe('an app gives up on the database after this long, in ms'),
-  latencyMeanMs: z.number().min(0).max(1000).default(0.3).describe('mean one-way network latency above a 0.2 ms floor, in ms'),
+  cacheTimeoutMs: appCacheTimeoutMs,
+  dbTimeoutMs: appDbTimeoutMs,
+  latencyMeanMs: lanLatencyMeanMs,
   settleMs: z.number().min(0).max(600_000).default(300).describe('after the faults heal, time to finish answering, in ms'),
 });
 type Params = z.infer<typeof params>;
@@ -144,8 +154,8 @@ export const cacheInvalidation = defineScenario({
       series: ['reads.stalenessMaxMs'],
       limit: { value: p.invalidationBoundMs, label: 'invalidation bound' },
     },
-    { id: 'hit-ratio', title: 'Cache hit ratio (last 100 ms)', unit: 'ratio', series: ['cache.hitRatio'] },
-    { id: 'db-load', title: 'Database queries per second', unit: '1/s', series: ['db.queriesPerSec'] },
+    HIT_RATIO_CHART,
+    DB_LOAD_CHART,
   ],
   presets: [
     {

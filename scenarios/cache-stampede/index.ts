@@ -14,7 +14,7 @@
 import { z } from 'zod';
 import { defineScenario, type FaultSpace } from '../framework/scenario.ts';
 import { CacheNodeStats, cacheNode, type PreloadEntry } from '../parts/cache/cache-node.ts';
-import { appName, cacheTierNetwork, cacheTierTopology } from '../parts/cache/cache-tier.ts';
+import { appCacheTimeoutMs, appDbTimeoutMs, appName, cacheTierNetwork, cacheTierTopology, lanLatencyMeanMs } from '../parts/cache/cache-tier.ts';
 import { jitteredTtlMs } from '../parts/cache/ttl-jitter.ts';
 import { DatabaseLoad, databaseNode } from '../parts/storage/database.ts';
 import { openLoopClients } from '../parts/workload/open-loop-clients.ts';
@@ -39,10 +39,10 @@ const params = z.object({
   lockWaitMs: z.number().min(1).max(60_000).default(300).describe('(mutex) a reader gives up waiting for the value after this long, in ms'),
   beta: z.number().min(0.1).max(10).default(1).describe('(early-refresh) XFetch beta: above 1 refreshes earlier'),
   cacheServiceMs: z.number().min(0.001).max(100).default(0.02).describe('time the single-threaded cache takes per command, in ms'),
-  cacheTimeoutMs: z.number().min(1).max(60_000).default(20).describe('an app gives up on the cache after this long, in ms'),
-  dbTimeoutMs: z.number().min(1).max(60_000).default(500).describe('an app gives up on the database after this long, in ms'),
+  cacheTimeoutMs: appCacheTimeoutMs,
+  dbTimeoutMs: appDbTimeoutMs,
   clientTimeoutMs: z.number().min(1).max(60_000).default(1000).describe('a user gives up after this long, in ms'),
-  latencyMeanMs: z.number().min(0).max(1000).default(0.3).describe('mean one-way network latency above a 0.2 ms floor, in ms'),
+  latencyMeanMs: lanLatencyMeanMs,
   settleMs: z.number().min(0).max(600_000).default(300).describe('after the faults heal, time to finish answering, in ms'),
 });
 type Params = z.infer<typeof params>;

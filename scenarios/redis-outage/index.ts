@@ -19,7 +19,7 @@
 import { z } from 'zod';
 import { defineScenario, type FaultSpace } from '../framework/scenario.ts';
 import { CacheNodeStats, cacheNode, type PreloadEntry } from '../parts/cache/cache-node.ts';
-import { appName, cacheTierNetwork, cacheTierTopology } from '../parts/cache/cache-tier.ts';
+import { appName, cacheTierNetwork, cacheTierTopology, lanLatencyMeanMs } from '../parts/cache/cache-tier.ts';
 import type { CircuitBreakerConfig } from '../parts/resilience/circuit-breaker.ts';
 import { DatabaseLoad, databaseNode } from '../parts/storage/database.ts';
 import { openLoopClients } from '../parts/workload/open-loop-clients.ts';
@@ -54,7 +54,7 @@ const params = z.object({
   breakerOpenMs: z.number().min(1).max(60_000).default(100).describe('(breaker) stays open this long before probing, in ms'),
   warmupKeys: z.number().int().min(0).max(100_000).default(50).describe('(breaker-warmup) hottest keys loaded into Redis when it returns empty'),
   warmupBatch: z.number().int().min(1).max(1000).default(20).describe('(breaker-warmup) keys per batched database read'),
-  latencyMeanMs: z.number().min(0).max(1000).default(0.3).describe('mean one-way network latency above a 0.2 ms floor, in ms'),
+  latencyMeanMs: lanLatencyMeanMs,
   settleMs: z.number().min(0).max(600_000).default(300).describe('after the faults heal, time to finish answering, in ms'),
 });
 type Params = z.infer<typeof params>;
