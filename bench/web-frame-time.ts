@@ -19,8 +19,9 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { encodeRunLink, findScenario, parseParams } from '../scenarios/index.ts';
+import { findScenario, parseParams } from '../scenarios/index.ts';
 import { startServer } from '../server/index.ts';
+import { encodeRunLink } from '../wire/index.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const arg = (name: string): string | undefined => {

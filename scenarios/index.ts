@@ -33,7 +33,6 @@ export {
   type TraceMode,
   type ViolationRecord,
 } from './framework/run.ts';
-export { decodeRunLink, encodeRunLink, nonDefaultParams, type RunLink } from './framework/run-link.ts';
 export {
   type AnyScenario,
   type ChartSpec,

@@ -17,10 +17,9 @@ import { join } from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { describeScenario, type ScenarioInfo, scenarios } from '../scenarios/index.ts';
-import { type ApiError, describeIssues, RunRequestSchema } from './protocol.ts';
+import { type ApiError, describeIssues, FieldError, RunRequestSchema, validateRun } from '../wire/index.ts';
 import { RunError, type RunPool } from './run-pool.ts';
 import type { RunStore } from './run-store.ts';
-import { FieldError, validateRun } from './run-task.ts';
 
 export interface AppLimits {
   /** Largest request body (default 256 KiB). */

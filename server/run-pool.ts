@@ -7,7 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { RunOutput, RunTask } from './run-task.ts';
+import type { RunOutput, RunTask } from '../wire/index.ts';
 
 const WORKER = fileURLToPath(new URL('./run-worker.mjs', import.meta.url));
 

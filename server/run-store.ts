@@ -3,8 +3,7 @@
  * bytes: the least recently used run is dropped first. A run's events are one string (see
  * run-task.ts), so its cost is that string plus two number arrays.
  */
-import type { RunSummary } from './protocol.ts';
-import type { RunOutput } from './run-task.ts';
+import type { RunOutput, RunSummary } from '../wire/index.ts';
 
 export interface StoredRun {
   readonly id: string;

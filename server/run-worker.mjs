@@ -8,7 +8,7 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { executeRun } = await import('./run-task.ts');
+const { executeRun } = await import('../wire/run-task.ts');
 
 export default function run(task) {
   try {

@@ -9,9 +9,9 @@
  * plus one batch per session in memory. The session never throws: bad input is the
  * endpoint's business, and a vanished run becomes an error frame.
  */
-import type { ClientFrame, CursorFrame, Divergence, ReadyFrame } from './protocol.ts';
+import type { ClientFrame, CursorFrame, Divergence, ReadyFrame } from '../wire/index.ts';
+import { firstDivergence } from '../wire/index.ts';
 import type { StoredRun } from './run-store.ts';
-import { firstDivergence } from './run-task.ts';
 
 /** What the session writes to: a ws WebSocket satisfies it. */
 export interface Channel {
@@ -115,7 +115,7 @@ export class StreamSession {
     }
     this.runs = runs;
     this.sent = runs.map(() => 0);
-    this.endMs = runs.reduce((m, r) => Math.max(m, r.summary.endMs), 0);
+    this.endMs = runs.reduce((m, r) => Math.max(m, r.summary.simTimeMs), 0);
     this.playheadMs = 0;
     this.playing = false;
     this.simMsPerSec = Math.max(1, this.endMs / DEFAULT_PLAY_SECONDS);

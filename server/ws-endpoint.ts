@@ -9,9 +9,8 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { CLIENT_FRAME_TYPES, ClientFrameSchema, type Divergence, describeIssues, type ErrorFrame } from './protocol.ts';
+import { CLIENT_FRAME_TYPES, ClientFrameSchema, type Divergence, describeIssues, type ErrorFrame, firstDivergence } from '../wire/index.ts';
 import type { RunStore, StoredRun } from './run-store.ts';
-import { firstDivergence } from './run-task.ts';
 import { StreamSession } from './stream-session.ts';
 
 export interface StreamEndpointOptions {

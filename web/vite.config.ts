@@ -1,6 +1,6 @@
 /**
  * Builds the visualizer into web/dist (`npm run build:web`). The page imports the engine,
- * the scenario registry (inside its Web Worker) and the server's wire protocol straight from
+ * the scenario registry (inside its Web Worker) and the wire protocol (wire/) straight from
  * their TypeScript sources. No inline script is emitted, so the server's CSP can allow only
  * its own scripts.
  */

@@ -4,9 +4,9 @@
  * the web UI), the human table, and the exit code.
  */
 import { describeFault, type FaultPlan } from '../../engine/index.ts';
-import { type AnyScenario, type CheckResult, type Counterexample, encodeRunLink, fmtMs, RUN_BOUNDED } from '../../scenarios/index.ts';
+import { type AnyScenario, type CheckResult, type Counterexample, fmtMs, RUN_BOUNDED } from '../../scenarios/index.ts';
+import { encodeRunLink, replayCommand, replayParams } from '../../wire/index.ts';
 import { EXIT, type ExitCode, worstExit } from '../exit-codes.ts';
-import { replayCommand, replayParams } from '../replay.ts';
 import { formatNumber, formatTable } from '../table.ts';
 
 export interface CounterexampleReport extends Counterexample {

@@ -1,11 +1,11 @@
 /**
  * `faultline bench`: the kernel benchmark (bench/run.ts: hold, hold-large and pingpong with
  * the trace off and on, beside a bare heap loop and SimPy) and the check throughput on one
- * and two workers (bench/check-throughput.ts).
+ * and two workers (cli/check/throughput.ts).
  */
 import { type Command, Option } from 'commander';
-import { measureCheckThroughput } from '../../bench/check-throughput.ts';
 import { runKernelBench } from '../../bench/run.ts';
+import { measureCheckThroughput } from '../check/throughput.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
 import { integerOption } from '../options.ts';
 import { printJson, printResult, say } from '../output.ts';

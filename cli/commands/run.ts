@@ -6,12 +6,12 @@
  */
 import { type Command, Option } from 'commander';
 import { type FaultPlan, InputError, type TraceEvent, TraceHasher } from '../../engine/index.ts';
-import { type AnyScenario, encodeRunLink, findScenario, fmtMs, RUN_BOUNDED, resolvePreset, resolveStrategy, runScenario } from '../../scenarios/index.ts';
+import { type AnyScenario, findScenario, fmtMs, RUN_BOUNDED, resolvePreset, resolveStrategy, runScenario } from '../../scenarios/index.ts';
+import { encodeRunLink, replayCommand, replayParams, summarizeRun } from '../../wire/index.ts';
 import { describePlan } from '../check/report.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
 import { collectParam, parseParamFlags, parseSeedOption, resolveFaultFlags, seedOrPick } from '../options.ts';
 import { printJson, printResult, say } from '../output.ts';
-import { replayCommand, replayParams } from '../replay.ts';
 import { formatNumber, formatTable } from '../table.ts';
 import { TRACE_FORMATS, TraceFile, type TraceFormat } from '../trace-file.ts';
 
@@ -70,26 +70,9 @@ function runCommand(id: string, opts: RunOptions): ExitCode {
     traceFile?.close();
   }
 
-  const traceHash = hasher.digest();
   const report = {
-    scenario: scenario.id,
-    strategy,
-    seed,
-    params,
-    faults: result.faults,
-    simTimeMs: result.simTimeMs,
-    events: result.events,
-    traceEvents,
-    traceHash,
-    ok: result.ok,
-    metrics: result.metrics,
-    invariants: result.invariants,
-    goals: result.goals,
-    messages: result.messages,
-    firstViolation: result.firstViolation,
+    ...summarizeRun(result, { hash: hasher.digest(), events: traceEvents }),
     nodes: result.nodes,
-    workloadMs: result.workloadMs,
-    healAtMs: result.healAtMs,
     trace: traceFile === null ? null : { file: traceFile.path, format: traceFile.format, lines: traceFile.lines },
     replay: replayCommand({ scenario, strategy, seed, params, faults: result.faults }),
     url: encodeRunLink({ scenario: scenario.id, strategy, seed, params: replayParams(scenario, params), faults: result.faults }, opts.baseUrl),

@@ -3,7 +3,8 @@
  * click. Every case saves a screenshot in test-artifacts/ to be looked at.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeScenario, encodeRunLink, findScenario, runScenario, scenarios } from '../../scenarios/index.ts';
+import { describeScenario, findScenario, runScenario, scenarios } from '../../scenarios/index.ts';
+import { encodeRunLink } from '../../wire/index.ts';
 import { type Harness, lineAround, openPage, playToEnd, run, shoot, startHarness, state, waitComplete } from './browser-fixtures.ts';
 
 let h: Harness;

@@ -1,11 +1,11 @@
 /** The CLI's pure parts, in-process: statistics, shell quoting, the ShiViz log, exit codes. */
 import { describe, expect, it } from 'vitest';
 import { checkExit } from '../../cli/check/report.ts';
-import { replayCommand, shellQuote } from '../../cli/replay.ts';
 import { SHIVIZ_REGEX, ShivizLog } from '../../cli/shiviz.ts';
 import { estimate, excludesZero, pairedDifference, tQuantile975 } from '../../cli/stats.ts';
 import type { TraceEvent } from '../../engine/index.ts';
 import { findScenario, parseParams } from '../../scenarios/index.ts';
+import { replayCommand, shellQuote } from '../../wire/index.ts';
 import { shellWords } from './cli.ts';
 
 describe('stats', () => {

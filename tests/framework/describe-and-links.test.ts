@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeRunLink, describeScenario, encodeRunLink, nonDefaultParams, scenarios } from '../../scenarios/index.ts';
+import { describeScenario, scenarios } from '../../scenarios/index.ts';
+import { decodeRunLink, encodeRunLink, nonDefaultParams } from '../../wire/index.ts';
 import { toy } from './toy-scenario.ts';
 
 describe('scenario descriptions', () => {

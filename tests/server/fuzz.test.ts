@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAULT_KINDS, hashEvents, type TraceEvent } from '../../engine/index.ts';
-import type { EventsFrame, RunSummary } from '../../server/protocol.ts';
+import type { EventsFrame, RunSummary } from '../../wire/index.ts';
 import { type ChildServer, FrameClient, health, postRun, startChildServer } from './server-fixtures.ts';
 
 const API_INPUTS = 2_000;
@@ -191,7 +191,7 @@ describe('fuzzing the server with hostile input', () => {
   it('still streams a whole run correctly afterwards, with memory back near where it started', async () => {
     const client = await FrameClient.open(server.url);
     client.send({ type: 'open', runs: [run.id] });
-    client.send({ type: 'seek', t: run.endMs });
+    client.send({ type: 'seek', t: run.simTimeMs });
     await client.until((f) => f.some((x) => x.type === 'cursor' && x.done));
     const events = client.frames.filter((f): f is EventsFrame => f.type === 'events').flatMap((f) => f.events as TraceEvent[]);
     client.close();

@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import type { ServerFrame } from '../../server/protocol.ts';
+import type { ServerFrame } from '../../wire/index.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 

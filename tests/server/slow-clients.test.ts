@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { TraceHasher } from '../../engine/index.ts';
-import type { RunSummary, ServerFrame } from '../../server/protocol.ts';
+import type { RunSummary, ServerFrame } from '../../wire/index.ts';
 import { type ChildServer, health, postRun, startChildServer } from './server-fixtures.ts';
 
 const SLOW_CLIENTS = 50;
@@ -79,7 +79,7 @@ describe('slow stream clients', () => {
     const slow = await Promise.all(Array.from({ length: SLOW_CLIENTS }, (_, i) => StreamReader.open(server.url, i < 2)));
     for (const c of slow) {
       c.socket.pause();
-      c.requestAll(run.id!, run.endMs);
+      c.requestAll(run.id!, run.simTimeMs);
     }
     await new Promise((r) => setTimeout(r, 1500));
 
@@ -87,7 +87,7 @@ describe('slow stream clients', () => {
     const grown = (await used()) - before;
     const fastStart = performance.now();
     const fast = await StreamReader.open(server.url, true);
-    fast.requestAll(run.id!, run.endMs);
+    fast.requestAll(run.id!, run.simTimeMs);
     await fast.finishedReading;
     const fastMs = performance.now() - fastStart;
 

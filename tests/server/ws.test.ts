@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { hashEvents, type TraceEvent } from '../../engine/index.ts';
 import { type RunningServer, startServer } from '../../server/index.ts';
-import type { CursorFrame, EventsFrame, ReadyFrame, RunSummary, ServerFrame } from '../../server/protocol.ts';
+import type { CursorFrame, EventsFrame, ReadyFrame, RunSummary, ServerFrame } from '../../wire/index.ts';
 import { FrameClient, postRun } from './server-fixtures.ts';
 
 let server: RunningServer;
@@ -30,7 +30,7 @@ describe('the /ws stream', () => {
     const client = await FrameClient.open(server.url);
 
     client.send({ type: 'open', runs: [inMemory.id] });
-    client.send({ type: 'seek', t: inMemory.endMs });
+    client.send({ type: 'seek', t: inMemory.simTimeMs });
     await client.until((f) => lastCursor(f)?.done === true);
 
     const ready = client.frames[0] as ReadyFrame;
@@ -96,7 +96,7 @@ describe('the /ws stream', () => {
     const client = await FrameClient.open(server.url);
 
     client.send({ type: 'open', runs: [inMemory.id, durable.id] });
-    client.send({ type: 'seek', t: Math.max(inMemory.endMs, durable.endMs) });
+    client.send({ type: 'seek', t: Math.max(inMemory.simTimeMs, durable.simTimeMs) });
     await client.until((f) => lastCursor(f)?.done === true);
 
     const ready = client.frames[0] as ReadyFrame;

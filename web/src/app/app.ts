@@ -6,7 +6,7 @@
  */
 import { type FaultPlan, TraceHasher } from '../../../engine/index.ts';
 import type { ScenarioInfo } from '../../../scenarios/index.ts';
-import type { RunRequestBody } from '../../../server/protocol.ts';
+import type { RunRequestBody } from '../../../wire/index.ts';
 import { RunSet } from '../model/run-set.ts';
 import { SetupPanel } from '../setup/setup-panel.ts';
 import { defaultSetup, type SetupState, setupFromLink, setupToLink } from '../setup/setup-state.ts';

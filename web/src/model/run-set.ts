@@ -4,7 +4,7 @@
  */
 
 import type { ScenarioInfo } from '../../../scenarios/index.ts';
-import type { Divergence, RunSummary } from '../../../server/protocol.ts';
+import type { Divergence, RunSummary } from '../../../wire/index.ts';
 import { categorical, stateColors } from './palette.ts';
 import { lowerBound, TraceStore, upperBound } from './trace-store.ts';
 
@@ -22,7 +22,7 @@ export class RunSet {
   ) {
     this.stores = summaries.map((s) => new TraceStore(s));
     this.labels = summaries.length === 1 ? [''] : summaries.map((s, i) => `${i === 0 ? 'A' : 'B'}: ${runName(s, summaries)}`);
-    this.endMs = summaries.reduce((m, s) => Math.max(m, s.endMs), 0);
+    this.endMs = summaries.reduce((m, s) => Math.max(m, s.simTimeMs), 0);
     this.stateColor = stateColors(
       summaries.flatMap((s) => s.stats.states),
       scenario.alarmStates,

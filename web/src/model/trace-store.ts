@@ -10,7 +10,7 @@
  * fault events, never from re-running protocol logic.
  */
 import type { Fault, TraceEvent } from '../../../engine/index.ts';
-import type { RunSummary } from '../../../server/protocol.ts';
+import type { RunSummary } from '../../../wire/index.ts';
 import { lowerBound, upperBound } from './bounds.ts';
 import { Column, Steps } from './columns.ts';
 import { applyPartition, partitionLabel } from './partition-cuts.ts';

@@ -1,11 +1,11 @@
 /**
  * What the user has chosen: scenario, strategy, seed, parameters, fault plan, what to
  * compare against and where the engine runs. It converts to and from a run link (the URL
- * fragment `#/run?...` that scenarios/framework/run-link.ts defines, shared with the CLI).
+ * fragment `#/run?...` that wire/run-link.ts defines, shared with the CLI).
  */
 import type { FaultPlan } from '../../../engine/index.ts';
-import { decodeRunLink, encodeRunLink, nonDefaultParams } from '../../../scenarios/framework/run-link.ts';
 import type { ScenarioInfo } from '../../../scenarios/index.ts';
+import { decodeRunLink, encodeRunLink, nonDefaultParams } from '../../../wire/index.ts';
 
 export type CompareMode = 'off' | 'strategy' | 'seed';
 export type EngineMode = 'server' | 'page';

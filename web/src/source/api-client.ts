@@ -1,7 +1,7 @@
 /** The server's JSON API as the page calls it. */
 
 import type { ScenarioInfo } from '../../../scenarios/index.ts';
-import type { ApiError, RunRequestBody, RunSummary } from '../../../server/protocol.ts';
+import type { ApiError, RunRequestBody, RunSummary } from '../../../wire/index.ts';
 
 /** A request the server refused, with its message (which names the field). */
 export class ApiFailure extends Error {

@@ -1,8 +1,7 @@
 /** Messages between the page and its engine Web Worker. */
 import type { FaultPlan } from '../../../engine/index.ts';
 import type { ScenarioInfo } from '../../../scenarios/index.ts';
-import type { Divergence } from '../../../server/protocol.ts';
-import type { RunOutput } from '../../../server/run-task.ts';
+import type { Divergence, RunOutput } from '../../../wire/index.ts';
 
 export interface PageRunRequest {
   scenario: string;

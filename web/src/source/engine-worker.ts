@@ -1,12 +1,12 @@
 /**
  * The engine in the page: a Web Worker that holds the scenario registry and runs scenarios
- * with the same run task the server's worker threads use (server/run-task.ts), so a run made
+ * with the same run task the server's worker threads use (wire/run-task.ts), so a run made
  * here has the trace hash `faultline run --json` prints. The page asks it for scenario
  * descriptions, preset fault plans at given parameters, and runs (one, or two to compare).
  */
 /// <reference lib="webworker" />
 import { describeScenario, findScenario, parseParams, resolvePreset, scenarios } from '../../../scenarios/index.ts';
-import { executeRun, firstDivergence, type RunOutput, validateRun } from '../../../server/run-task.ts';
+import { executeRun, firstDivergence, type RunOutput, validateRun } from '../../../wire/index.ts';
 import type { WorkerReply, WorkerRequest } from './engine-messages.ts';
 
 /** The page keeps whole traces in memory; above this a run is refused. */

@@ -4,7 +4,7 @@
  */
 import type { FaultPlan, TraceEvent } from '../../../engine/index.ts';
 import type { ScenarioInfo } from '../../../scenarios/index.ts';
-import type { Divergence, RunSummary } from '../../../server/protocol.ts';
+import type { Divergence, RunSummary } from '../../../wire/index.ts';
 import type { PageRunRequest, WorkerReply, WorkerRequest } from './engine-messages.ts';
 
 export interface PageRun {

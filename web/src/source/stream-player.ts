@@ -1,13 +1,13 @@
 /**
  * StreamPlayer: the server plays the runs and streams their events over /ws (see
- * server/protocol.ts). The page sends play, pause, step, speed and seek frames and follows
+ * wire/protocol.ts). The page sends play, pause, step, speed and seek frames and follows
  * the server's cursor frames; events arrive in batches and are appended to the run's
  * TraceStore. A seek inside what has already arrived moves the cursor at once and the
  * server's cursor frame confirms it.
  */
 import type { TraceEvent } from '../../../engine/index.ts';
 import type { ScenarioInfo } from '../../../scenarios/index.ts';
-import type { ClientFrame, CursorFrame, ReadyFrame, ServerFrame } from '../../../server/protocol.ts';
+import type { ClientFrame, CursorFrame, ReadyFrame, ServerFrame } from '../../../wire/index.ts';
 import { RunSet } from '../model/run-set.ts';
 import { defaultSpeed, type PlaybackState, type Player } from './player.ts';
 

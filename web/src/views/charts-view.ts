@@ -129,7 +129,7 @@ export class ChartsView implements View {
             ['sent', store.sentPerBucket],
             ['dropped', store.droppedPerBucket],
           ] as const) {
-            const n = Math.ceil(store.summary.endMs / bucketMs) + 1;
+            const n = Math.ceil(store.summary.simTimeMs / bucketMs) + 1;
             const t = new Float64Array(n);
             const v = new Float64Array(n);
             for (let i = 0; i < n; i++) {

@@ -5,7 +5,8 @@
  * from the defaults, so it keeps working if a default changes its preset.
  */
 import type { FaultPlan } from '../engine/index.ts';
-import { type AnyScenario, nonDefaultParams, parseParams } from '../scenarios/index.ts';
+import { type AnyScenario, parseParams } from '../scenarios/index.ts';
+import { nonDefaultParams } from './run-link.ts';
 
 export interface ReplaySpec {
   scenario: AnyScenario;

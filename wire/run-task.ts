@@ -11,7 +11,9 @@
  */
 import { type FaultPlan, HandlerError, InputError, nodesOfFault, parseFaultPlan, type TraceEvent, TraceHasher } from '../engine/index.ts';
 import { findScenario, parseParams, resolvePreset, resolveStrategy, runScenario } from '../scenarios/index.ts';
-import type { Divergence, RunSummary, TraceStats } from './protocol.ts';
+import type { RunSummary } from './protocol.ts';
+import { summarizeRun } from './run-summary.ts';
+import { StatsCollector } from './trace-stats.ts';
 
 /** A run request whose every field has been validated (see validateRun). */
 export interface RunTask {
@@ -135,25 +137,9 @@ export function executeRun(task: RunTask): RunOutput {
   }
   offsets[count] = length;
   const summary: RunSummary = {
-    scenario: result.scenario,
-    strategy: result.strategy,
-    seed: result.seed,
-    params: result.params,
-    faults: result.faults,
+    ...summarizeRun(result, { hash: hasher.digest(), events: count }),
     topology: [...scenario.topology(result.params).nodes],
     charts: [...(scenario.charts?.(result.params) ?? [])],
-    workloadMs: result.workloadMs,
-    healAtMs: result.healAtMs,
-    endMs: result.simTimeMs,
-    events: result.events,
-    traceEvents: count,
-    traceHash: hasher.digest(),
-    ok: result.ok,
-    metrics: result.metrics,
-    invariants: result.invariants,
-    goals: result.goals,
-    messages: result.messages,
-    firstViolation: result.firstViolation,
     stats: stats.finish(result.simTimeMs),
   };
   return { summary, json: parts.join(','), offsets: offsets.slice(0, count + 1), times: times.slice(0, count) };
@@ -163,130 +149,4 @@ function grow(a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
   const b = new Float64Array(a.length * 2);
   b.set(a);
   return b;
-}
-
-/** Width of a traffic bucket for a run of this length: about 200 buckets, on a 1-2-5 grid. */
-export function bucketMsFor(endMs: number): number {
-  const raw = Math.max(endMs, 1) / 200;
-  const pow = 10 ** Math.floor(Math.log10(raw));
-  for (const m of [1, 2, 5, 10]) if (m * pow >= raw) return m * pow;
-  return 10 * pow;
-}
-
-/** Gathers TraceStats in one pass over the events as they are recorded. */
-class StatsCollector {
-  private readonly states = new Map<string, { label: string; count: number; key: boolean }>();
-  private readonly messageTypes = new Map<string, { type: string; count: number }>();
-  private readonly series = new Map<string, { name: string; points: number; min: number; max: number }>();
-  private readonly sendTimes: number[] = [];
-  private readonly dropTimes: number[] = [];
-  private readonly sentAt = new Map<number, number>();
-  private flightMsMax = 0;
-  private lastState: { node: string; t: number; label: string } | null = null;
-  private lastKeyNote: { node: string; t: number } | null = null;
-
-  add(event: TraceEvent): void {
-    switch (event.type) {
-      case 'send': {
-        this.sendTimes.push(event.t);
-        this.sentAt.set(event.id, event.t);
-        const type = messageType(event.msg);
-        const entry = this.messageTypes.get(type);
-        if (entry === undefined) this.messageTypes.set(type, { type, count: 1 });
-        else entry.count++;
-        return;
-      }
-      case 'deliver':
-      case 'drop': {
-        if (event.type === 'drop') this.dropTimes.push(event.t);
-        const sent = this.sentAt.get(event.id);
-        if (sent !== undefined) this.flightMsMax = Math.max(this.flightMsMax, event.t - sent);
-        return;
-      }
-      case 'state': {
-        let entry = this.states.get(event.state);
-        if (entry === undefined) this.states.set(event.state, (entry = { label: event.state, count: 0, key: false }));
-        entry.count++;
-        const k = this.lastKeyNote;
-        if (k !== null && k.node === event.node && k.t === event.t) entry.key = true;
-        this.lastState = { node: event.node, t: event.t, label: event.state };
-        return;
-      }
-      case 'note': {
-        if (event.level !== 'key' || event.node === undefined) return;
-        this.lastKeyNote = { node: event.node, t: event.t };
-        const s = this.lastState;
-        if (s !== null && s.node === event.node && s.t === event.t) this.states.get(s.label)!.key = true;
-        return;
-      }
-      case 'metric': {
-        const entry = this.series.get(event.name);
-        if (entry === undefined) this.series.set(event.name, { name: event.name, points: 1, min: event.value, max: event.value });
-        else {
-          entry.points++;
-          if (event.value < entry.min) entry.min = event.value;
-          if (event.value > entry.max) entry.max = event.value;
-        }
-        return;
-      }
-      default:
-        return;
-    }
-  }
-
-  finish(endMs: number): TraceStats {
-    const bucketMs = bucketMsFor(endMs);
-    return {
-      states: [...this.states.values()],
-      messageTypes: [...this.messageTypes.values()],
-      series: [...this.series.values()],
-      bucketMs,
-      sentPerBucketMax: busiest(this.sendTimes, bucketMs),
-      droppedPerBucketMax: busiest(this.dropTimes, bucketMs),
-      flightMsMax: this.flightMsMax,
-    };
-  }
-}
-
-function busiest(times: readonly number[], bucketMs: number): number {
-  let max = 0;
-  let bucket = -1;
-  let n = 0;
-  for (const t of times) {
-    const b = Math.floor(t / bucketMs);
-    if (b !== bucket) {
-      bucket = b;
-      n = 0;
-    }
-    n++;
-    if (n > max) max = n;
-  }
-  return max;
-}
-
-/** A message's kind for legends: its `type` field when it has one. */
-export function messageType(msg: unknown): string {
-  if (msg !== null && typeof msg === 'object' && typeof (msg as { type?: unknown }).type === 'string') return (msg as { type: string }).type;
-  if (typeof msg === 'string') return msg.length <= 24 ? msg : 'text';
-  return msg === null || msg === undefined ? 'empty' : typeof msg;
-}
-
-/** The first event where two traces differ, comparing their canonical encodings. */
-export function firstDivergence(
-  a: { json: string; offsets: ArrayLike<number>; times: ArrayLike<number> },
-  b: { json: string; offsets: ArrayLike<number>; times: ArrayLike<number> },
-): Divergence | null {
-  const na = a.times.length;
-  const nb = b.times.length;
-  const n = Math.min(na, nb);
-  const text = (r: typeof a, i: number): string => r.json.slice(r.offsets[i]!, r.offsets[i + 1]! - 1);
-  for (let i = 0; i < n; i++) {
-    if (a.times[i] !== b.times[i] || text(a, i) !== text(b, i)) {
-      return { index: i, t: Math.min(a.times[i]!, b.times[i]!), a: JSON.parse(text(a, i)), b: JSON.parse(text(b, i)) };
-    }
-  }
-  if (na === nb) return null;
-  const longer = na > nb ? a : b;
-  const event = JSON.parse(text(longer, n));
-  return { index: n, t: longer.times[n]!, a: na > nb ? event : null, b: na > nb ? null : event };
 }

@@ -7,7 +7,7 @@
  * Format: `<base>/#/run?scenario=ID&strategy=ID&seed=N&params=<json>&faults=<json>`, with the
  * JSON values URI-encoded. A comparison adds `&compare=STRATEGY`.
  */
-import type { FaultPlan } from '../../engine/index.ts';
+import type { FaultPlan } from '../engine/index.ts';
 
 export interface RunLink {
   scenario: string;

@@ -7,10 +7,10 @@
  * worker counts so that machine noise hits both alike; the best of each is kept.
  */
 import { performance } from 'node:perf_hooks';
-import { CheckPool } from '../cli/check/pool.ts';
-import { scanInPool } from '../cli/check/runner.ts';
-import type { PlanKey } from '../cli/check/tasks.ts';
-import { findScenario, parseParams } from '../scenarios/index.ts';
+import { findScenario, parseParams } from '../../scenarios/index.ts';
+import { CheckPool } from './pool.ts';
+import { scanInPool } from './runner.ts';
+import type { PlanKey } from './tasks.ts';
 
 export interface CheckThroughputOptions {
   scenario?: string;

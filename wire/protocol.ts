@@ -10,8 +10,9 @@
  * page that reads slowly holds its own playhead back and costs the server nothing more.
  */
 import { z } from 'zod';
-import type { FaultPlan, MessageStats, TraceEvent } from '../engine/index.ts';
-import type { ChartSpec, InvariantResult, TopologyNode } from '../scenarios/index.ts';
+import type { TraceEvent } from '../engine/index.ts';
+import type { ChartSpec, TopologyNode } from '../scenarios/index.ts';
+import type { RunOutcome } from './run-summary.ts';
 
 // ------------------------------------------------------------------ HTTP: POST /api/runs
 
@@ -54,32 +55,12 @@ export interface TraceStats {
 }
 
 /** Everything about one finished run except its events. */
-export interface RunSummary {
+export interface RunSummary extends RunOutcome {
   /** Server-assigned id (absent for a run made in the page). */
   id?: string;
-  scenario: string;
-  strategy: string;
-  seed: number;
-  params: Record<string, unknown>;
-  faults: FaultPlan;
   /** The nodes with their roles, at this run's parameters. */
   topology: TopologyNode[];
   charts: ChartSpec[];
-  workloadMs: number;
-  healAtMs: number;
-  endMs: number;
-  /** Simulation events processed (what the CLI reports as `events`). */
-  events: number;
-  /** Trace events recorded (what the page receives). */
-  traceEvents: number;
-  /** Equal to `faultline run ... --json`'s traceHash for the same run. */
-  traceHash: string;
-  ok: boolean;
-  metrics: Record<string, number>;
-  invariants: InvariantResult[];
-  goals: { name: string; reached: boolean }[];
-  messages: MessageStats;
-  firstViolation: { invariant: string; time: number; node: string | null; message: string } | null;
   stats: TraceStats;
 }
 
