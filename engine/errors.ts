@@ -1,8 +1,9 @@
 /**
  * The errors a run can end with. Simulated failures (a dropped message, a crashed node) are
- * trace events, not exceptions; these are the three outcomes that are not: a bound was hit,
- * a handler threw, or the input (a fault plan, an option) was invalid.
+ * trace events, not exceptions; these are the outcomes that are not: a bound was hit, a
+ * handler threw, the input (a fault plan, an option) was invalid, or the kernel was misused.
  */
+import { AssertionError } from './assert.ts';
 
 /** Which bound a runaway run hit. */
 export type BoundName = 'eventsMax' | 'timeMaxMs';
@@ -58,5 +59,22 @@ export class CrashSignal {
 
   get message(): string {
     return `${this.node} crashed at its '${this.point}' point`;
+  }
+}
+
+/**
+ * The kernel's API was used in a way that cannot mean anything (a send to a node that does not
+ * exist, a timer in the past, a call after the simulation ended): a bug in the scenario, never
+ * a simulated failure. The message names the call, the node and the simulated time.
+ */
+export class MisuseError extends AssertionError {
+  override name = 'MisuseError';
+  constructor(
+    readonly call: string,
+    readonly node: string | null,
+    readonly timeMs: number,
+    why: string,
+  ) {
+    super(`${call}${node === null ? '' : ` on ${node}`} at t=${timeMs} ms: ${why}`);
   }
 }

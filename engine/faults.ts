@@ -161,20 +161,3 @@ export function describeFault(fault: Fault): string {
       return `${fault.name}${fault.node ? ` on ${fault.node}` : ''}${fault.args ? ` ${JSON.stringify(fault.args)}` : ''} ${t}`;
   }
 }
-
-const KNOWN_KINDS = new Set<string>(FAULT_KINDS);
-
-/**
- * The cheap checks of a plan that has already been validated at the boundary (or generated):
- * known kinds at finite, non-negative times. What a kernel needs to never misbehave.
- */
-export function checkPlanShape(plan: FaultPlan): FaultPlan {
-  if (!Array.isArray(plan)) throw new InputError('a fault plan is an array of faults');
-  plan.forEach((fault, index) => {
-    if (fault === null || typeof fault !== 'object' || !KNOWN_KINDS.has(fault.kind)) {
-      throw new InputError(`faults[${index}].kind must be one of ${FAULT_KINDS.join(', ')}`);
-    }
-    if (!(Number.isFinite(fault.at) && fault.at >= 0)) throw new InputError(`faults[${index}].at must be a finite, non-negative time in ms`);
-  });
-  return plan;
-}

@@ -3,7 +3,7 @@
  * tests import from here and nowhere deeper.
  */
 export { AssertionError, assert } from './assert.ts';
-export { BoundExceededError, type BoundName, CrashSignal, HandlerError, InputError } from './errors.ts';
+export { BoundExceededError, type BoundName, CrashSignal, HandlerError, InputError, MisuseError } from './errors.ts';
 export { EventQueue } from './event-queue.ts';
 export {
   describeFault,

@@ -8,6 +8,7 @@
  * it returns (as if fsync'd). A restarted node reads it back to recover.
  */
 
+import { MisuseError } from './errors.ts';
 import type { Fault } from './faults.ts';
 import type { Metrics } from './metrics.ts';
 import type { Stream } from './random.ts';
@@ -23,8 +24,8 @@ export type InjectFault = Extract<Fault, { kind: 'inject' }>;
 export interface NodeHandlers<M = unknown> {
   /** A message from another node (or from itself) arrived. */
   onMessage?(from: NodeId, msg: M): void;
-  /** A timer this incarnation set has fired. */
-  onTimer?(tag: unknown, id: TimerId): void;
+  /** A timer this incarnation set has fired, with the tag it was set with. */
+  onTimer?(tag: unknown): void;
   /** A scenario-defined fault aimed at this node (an `inject` fault with `node`). */
   onInject?(fault: InjectFault): void;
 }
@@ -75,6 +76,8 @@ export class DurableStore {
 export interface NodeHost {
   readonly now: number;
   readonly tracing: boolean;
+  /** True once the simulation was sealed: nothing may act or read the clock any more. */
+  readonly hasEnded: boolean;
   readonly metrics: Metrics;
   isCurrent(node: NodeId, incarnation: number): boolean;
   rngOf(node: NodeId): Stream;
@@ -112,7 +115,9 @@ export class NodeContext<M = unknown> {
 
   /** Current simulated time in ms. */
   get now(): number {
-    return this.host.now;
+    const host = this.host;
+    if (host.hasEnded) throw new MisuseError('now', this.name, host.now, 'the simulation has ended (a callback outlived its run?)');
+    return host.now;
   }
 
   /** True when a trace sink listens: build narration strings only then. */

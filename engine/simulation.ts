@@ -8,9 +8,9 @@
  * synchronous and deterministic: the same seed, nodes and fault plan give the same trace.
  */
 import { assert } from './assert.ts';
-import { BoundExceededError, CrashSignal, HandlerError, InputError } from './errors.ts';
+import { BoundExceededError, CrashSignal, HandlerError, InputError, MisuseError } from './errors.ts';
 import { EventQueue } from './event-queue.ts';
-import { checkPlanShape, describeFault, type Fault, type FaultPlan, nodesOfFault, parseFaultPlan } from './faults.ts';
+import { describeFault, type Fault, type FaultPlan, nodesOfFault, parseFaultPlan } from './faults.ts';
 import { Metrics } from './metrics.ts';
 import { type LinkPatch, type LinkSpec, linkModel, Network } from './network.ts';
 import { DurableStore, type InjectFault, NodeContext, type NodeHost, type NodeId, type Spawn, type TimerId } from './node.ts';
@@ -76,8 +76,7 @@ export interface MessageStats {
 }
 
 export class Simulation implements NodeHost {
-  /** Current simulated time in ms. */
-  now = 0;
+  private clockMs = 0;
   readonly seed: number;
   readonly random: RandomStreams;
   readonly network: Network;
@@ -94,8 +93,11 @@ export class Simulation implements NodeHost {
   private readonly ids = new Map<string, NodeId>();
   private readonly injectors = new Map<string, (fault: InjectFault) => void>();
   private started = false;
+  private ended = false;
   private processed = 0;
   private nextMessageId = 0;
+  /** Timers are numbered in the order they are set; the trace shows this number, never a slot. */
+  private nextTimerNumber = 0;
   private readonly stats: MessageStats = { sent: 0, duplicated: 0, delivered: 0, dropped: 0, inFlight: 0 };
 
   // Event records, indexed by slot.
@@ -118,17 +120,36 @@ export class Simulation implements NodeHost {
     this.tracing = this.trace !== null;
     if (this.trace !== null) this.trace.names = this.names;
     this.metrics = new Metrics(
-      () => this.now,
+      () => this.clockMs,
       (name, value) => {
-        if (this.trace !== null) this.trace.record(this.now, Row.Metric, -1, -1, value, name);
+        if (this.trace !== null) this.trace.record(this.clockMs, Row.Metric, -1, -1, value, name);
       },
     );
+  }
+
+  /** Current simulated time in ms (only the kernel moves it). */
+  get now(): number {
+    return this.clockMs;
+  }
+
+  /** True once `end()` sealed the simulation: nothing may be scheduled or sent any more. */
+  get hasEnded(): boolean {
+    return this.ended;
+  }
+
+  /**
+   * Seals the simulation: from now on every call that would schedule, send or run throws a
+   * MisuseError (a stale callback acting after the run was judged is a bug, not an event).
+   */
+  end(): void {
+    this.ended = true;
   }
 
   // ---------------------------------------------------------------- topology
 
   /** Adds a node. Its spawn function runs when the run starts (or at once if it has). */
   addNode<M>(name: string, spawn: Spawn<M>): NodeId {
+    this.assertOpen('addNode', null);
     if (this.ids.has(name)) throw new InputError(`node '${name}' already exists`);
     if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(name)) throw new InputError(`node name '${name}' must be 1-64 letters, digits or _ . : -`);
     const id = this.nodes.length;
@@ -187,40 +208,42 @@ export class Simulation implements NodeHost {
 
   // ---------------------------------------------------------------- scheduling
 
-  /** Calls `fn` at simulated time `timeMs` (not a node event: it survives any crash). */
+  /** Calls `fn` at simulated time `timeMs`, now or later (not a node event: it survives any crash). */
   at(timeMs: number, fn: () => void): void {
-    assert(Number.isFinite(timeMs), 'timeMs is finite');
+    this.assertOpen(`at(${timeMs})`, null);
+    if (!Number.isFinite(timeMs)) throw new MisuseError(`at(${timeMs})`, null, this.clockMs, 'the time must be a finite number of ms');
+    if (timeMs < this.clockMs) throw new MisuseError(`at(${timeMs})`, null, this.clockMs, 'the time is in the past: the simulation cannot go back');
     const slot = this.allocate(CALL, -1, -1, 0, 0, fn);
-    this.queue.push(Math.max(timeMs, this.now), slot);
+    this.queue.push(timeMs, slot);
   }
 
   after(delayMs: number, fn: () => void): void {
-    assert(delayMs >= 0, 'delayMs is not negative');
-    this.at(this.now + delayMs, fn);
+    if (!(delayMs >= 0)) throw new MisuseError(`after(${delayMs})`, null, this.clockMs, 'the delay must be a non-negative number of ms');
+    this.at(this.clockMs + delayMs, fn);
   }
 
   /** Calls `fn` every `periodMs`, first at `startMs`, while `fn` returns anything but false and the time is below `untilMs`. */
-  every(periodMs: number, fn: () => boolean | undefined, startMs = this.now, untilMs = Number.POSITIVE_INFINITY): void {
-    assert(periodMs > 0, 'periodMs is positive');
+  every(periodMs: number, fn: () => boolean | undefined, startMs = this.clockMs, untilMs = Number.POSITIVE_INFINITY): void {
+    if (!(periodMs > 0 && Number.isFinite(periodMs)))
+      throw new MisuseError(`every(${periodMs})`, null, this.clockMs, 'the period must be a positive, finite number of ms');
     const tick = (): void => {
       if (fn() === false) return;
-      const next = this.now + periodMs;
+      const next = this.clockMs + periodMs;
       if (next <= untilMs) this.at(next, tick);
     };
     if (startMs <= untilMs) this.at(startMs, tick);
   }
 
   /**
-   * Schedules every fault of a plan. The plan is validated and put in canonical form (schema
-   * key order, defaults filled in), so the trace and its hash depend on the plan's value, not
-   * on how its objects were built. Node names are checked here, with a clear error.
+   * Schedules every fault of a plan and returns the plan as scheduled. The plan is validated
+   * by the one fault schema (traced or not, the same plans are accepted) and put in canonical
+   * form (schema key order, defaults filled in), so the trace and its hash depend on the
+   * plan's value, not on how its objects were built. Node names are checked here, with a
+   * clear error. Validation costs about a microsecond for a generated plan.
    */
-  schedulePlan(plan: FaultPlan): void {
-    // A traced run re-parses the plan so that its faults (which the trace carries) have their
-    // keys in one canonical order whatever order the caller wrote them in: the hash must not
-    // depend on it. An untraced run (a property check's hot loop) only checks what could make
-    // the kernel misbehave; every plan that enters from outside was parsed at the boundary.
-    const faults = this.tracing ? parseFaultPlan(plan) : checkPlanShape(plan);
+  schedulePlan(plan: FaultPlan): FaultPlan {
+    this.assertOpen('schedulePlan', null);
+    const faults = parseFaultPlan(plan);
     faults.forEach((fault, index) => {
       for (const name of nodesOfFault(fault)) {
         if (!this.ids.has(name)) {
@@ -233,15 +256,22 @@ export class Simulation implements NodeHost {
           `faults[${index}] injects '${fault.name}', which this simulation does not define; it defines: ${known.length ? known.join(', ') : 'none'}`,
         );
       }
-      const slot = this.allocate(FAULT, -1, -1, 0, index, fault);
-      this.queue.push(Math.max(fault.at, this.now), slot);
+      if (fault.at < this.clockMs)
+        throw new InputError(`faults[${index}] (${fault.kind}) is at ${fault.at} ms, before the simulation's clock (${this.clockMs} ms)`);
     });
+    faults.forEach((fault, index) => {
+      const slot = this.allocate(FAULT, -1, -1, 0, index, fault);
+      this.queue.push(fault.at, slot);
+    });
+    return faults;
   }
 
   // ---------------------------------------------------------------- node operations (NodeHost)
 
   send(from: NodeId, to: NodeId, msg: unknown): void {
     const net = this.network;
+    if (to >>> 0 !== to || to >= net.size) this.misuseSend(from, to);
+    if (this.ended) this.assertOpen('send', from);
     const index = from * net.size + to;
     const id = this.nextMessageId++;
     this.stats.sent++;
@@ -250,30 +280,30 @@ export class Simulation implements NodeHost {
       // The trace keeps the message by reference: freezing it makes a sender that mutates a
       // message after sending it fail loudly instead of silently rewriting the trace.
       if (typeof msg === 'object' && msg !== null) Object.freeze(msg);
-      trace.record(this.now, Row.Send, from, to, id, msg);
+      trace.record(this.clockMs, Row.Send, from, to, id, msg);
     }
     if (net.cut[index] === 1) {
       this.stats.dropped++;
-      if (trace !== null) trace.record(this.now, Row.Drop, from, to, DROP_PARTITION, { id, msg });
+      if (trace !== null) trace.record(this.clockMs, Row.Drop, from, to, DROP_PARTITION, { id, msg });
       return;
     }
     const link = net.models[net.modelOf[index]!]!;
     const rng = this.nodes[from]!.netRng;
     if (link.lossRate > 0 && rng.next() < link.lossRate) {
       this.stats.dropped++;
-      if (trace !== null) trace.record(this.now, Row.Drop, from, to, DROP_LOSS, { id, msg });
+      if (trace !== null) trace.record(this.clockMs, Row.Drop, from, to, DROP_LOSS, { id, msg });
       return;
     }
     this.scheduleDelivery(from, to, id, msg, index, link.latency.sample(rng), link.reorderRate > 0 && rng.next() < link.reorderRate, link.fifo);
     if (link.duplicateRate > 0 && rng.next() < link.duplicateRate) {
       this.stats.duplicated++;
-      if (trace !== null) trace.record(this.now, Row.Duplicate, from, to, id, null);
+      if (trace !== null) trace.record(this.clockMs, Row.Duplicate, from, to, id, null);
       this.scheduleDelivery(from, to, id, msg, index, link.latency.sample(rng), false, false);
     }
   }
 
   private scheduleDelivery(from: NodeId, to: NodeId, id: number, msg: unknown, index: number, delayMs: number, held: boolean, fifo: boolean): void {
-    let at = this.now + delayMs;
+    let at = this.clockMs + delayMs;
     if (held) at += 2 * this.network.models[this.network.modelOf[index]!]!.latency.sample(this.nodes[from]!.netRng);
     if (fifo) {
       const last = this.network.lastDeliveryMs;
@@ -286,13 +316,14 @@ export class Simulation implements NodeHost {
   }
 
   setTimer(node: NodeId, incarnation: number, delayMs: number, tag: unknown): TimerId {
-    assert(delayMs >= 0, 'timer delayMs is not negative');
+    if (!(delayMs >= 0 && delayMs < Number.POSITIVE_INFINITY)) {
+      throw new MisuseError(`setTimer(${delayMs})`, this.names[node]!, this.clockMs, 'the delay must be a non-negative, finite number of ms');
+    }
+    if (this.ended) this.assertOpen('setTimer', node);
     const n = this.nodes[node]!;
-    const slot = this.allocate(TIMER, node, -1, incarnation, 0, tag);
-    const handle = this.generation[slot]! * SLOT_SPACE + slot;
-    this.ident[slot] = handle;
-    this.queue.push(this.now + delayMs * n.slowFactor, slot);
-    return handle;
+    const slot = this.allocate(TIMER, node, -1, incarnation, this.nextTimerNumber++, tag);
+    this.queue.push(this.clockMs + delayMs * n.slowFactor, slot);
+    return this.generation[slot]! * SLOT_SPACE + slot;
   }
 
   cancelTimer(handle: TimerId): void {
@@ -312,19 +343,33 @@ export class Simulation implements NodeHost {
   }
 
   note(text: string | (() => string), level: NoteLevel = 'info', node: NodeId = -1): void {
-    if (this.trace !== null) this.trace.record(this.now, Row.Note, node, -1, 0, { text: typeof text === 'function' ? text() : text, level });
+    if (this.trace !== null) this.trace.record(this.clockMs, Row.Note, node, -1, 0, { text: typeof text === 'function' ? text() : text, level });
   }
 
   state(node: NodeId, state: string, detail?: string): void {
-    if (this.trace !== null) this.trace.record(this.now, Row.State, node, -1, 0, detail === undefined ? { state } : { state, detail });
+    if (this.trace !== null) this.trace.record(this.clockMs, Row.State, node, -1, 0, detail === undefined ? { state } : { state, detail });
   }
 
   /** Records an invariant violation at the current time. */
   violate(invariant: string, message: string, node: NodeId = -1): void {
-    const v: Violation = { t: this.now, invariant, message };
+    const v: Violation = { t: this.clockMs, invariant, message };
     if (node >= 0) v.node = this.names[node]!;
     this.violations.push(v);
-    if (this.trace !== null) this.trace.record(this.now, Row.Violation, node, -1, 0, { invariant, message });
+    if (this.trace !== null) this.trace.record(this.clockMs, Row.Violation, node, -1, 0, { invariant, message });
+  }
+
+  private misuseSend(from: NodeId, to: unknown): never {
+    throw new MisuseError(
+      `send(to=${String(to)})`,
+      this.names[from] ?? null,
+      this.clockMs,
+      `there is no node ${String(to)}; nodes are ${this.names.map((n, i) => `${i}=${n}`).join(', ')}`,
+    );
+  }
+
+  private assertOpen(call: string, node: NodeId | null): void {
+    if (this.ended)
+      throw new MisuseError(call, node === null ? null : this.names[node]!, this.clockMs, 'the simulation has ended (a callback outlived its run?)');
   }
 
   // ---------------------------------------------------------------- running
@@ -350,15 +395,16 @@ export class Simulation implements NodeHost {
   }
 
   run(options: RunOptions = {}): RunOutcome {
+    this.assertOpen('run', null);
     const untilMs = options.untilMs ?? Number.POSITIVE_INFINITY;
     const eventsMax = options.eventsMax ?? 50_000_000;
     const timeMaxMs = options.timeMaxMs ?? (Number.isFinite(untilMs) ? untilMs : 1e12);
     const stopAfter = options.stopAfterEvents ?? Number.POSITIVE_INFINITY;
-    assert(!(untilMs < this.now), 'untilMs is not in the past');
+    assert(!(untilMs < this.clockMs), 'untilMs is not in the past');
     this.start();
     const queue = this.queue;
     for (;;) {
-      if (this.processed >= stopAfter) return { reason: 'events', timeMs: this.now, events: this.processed };
+      if (this.processed >= stopAfter) return { reason: 'events', timeMs: this.clockMs, events: this.processed };
       let t = queue.peekTime();
       if (t > untilMs || t > timeMaxMs || this.processed >= eventsMax) {
         // Dead timers at the head are not events: they must not trip a bound or decide why the run stopped.
@@ -366,11 +412,11 @@ export class Simulation implements NodeHost {
         t = queue.peekTime();
       }
       if (t > untilMs) {
-        if (Number.isFinite(untilMs)) this.now = untilMs;
-        return { reason: t === Number.POSITIVE_INFINITY ? 'idle' : 'until', timeMs: this.now, events: this.processed };
+        if (Number.isFinite(untilMs)) this.clockMs = untilMs;
+        return { reason: t === Number.POSITIVE_INFINITY ? 'idle' : 'until', timeMs: this.clockMs, events: this.processed };
       }
-      if (t === Number.POSITIVE_INFINITY) return { reason: 'idle', timeMs: this.now, events: this.processed };
-      if (this.processed >= eventsMax) throw new BoundExceededError('eventsMax', eventsMax, this.now, this.processed);
+      if (t === Number.POSITIVE_INFINITY) return { reason: 'idle', timeMs: this.clockMs, events: this.processed };
+      if (this.processed >= eventsMax) throw new BoundExceededError('eventsMax', eventsMax, this.clockMs, this.processed);
       if (t > timeMaxMs) throw new BoundExceededError('timeMaxMs', timeMaxMs, t, this.processed);
       this.step();
     }
@@ -378,6 +424,7 @@ export class Simulation implements NodeHost {
 
   /** Runs exactly one pending event, starting the run first if needed; a timer that was cancelled or outlived its node is discarded without counting and without moving the clock. Returns false when idle. */
   step(): boolean {
+    this.assertOpen('step', null);
     this.start();
     const queue = this.queue;
     if (queue.size === 0) return false;
@@ -388,8 +435,8 @@ export class Simulation implements NodeHost {
       this.release(slot);
       return true;
     }
-    assert(t >= this.now, 'time never goes backwards');
-    this.now = t;
+    assert(t >= this.clockMs, 'time never goes backwards');
+    this.clockMs = t;
     const kind = this.kind[slot]!;
     const target = this.target[slot]!;
     const body = this.payload[slot];
@@ -406,7 +453,7 @@ export class Simulation implements NodeHost {
           this.processed++;
           if (this.trace !== null) this.trace.record(t, Row.Timer, target, -1, id, body);
           const handlers = node.handlers!;
-          if (handlers.onTimer !== undefined) handlers.onTimer(body, id);
+          if (handlers.onTimer !== undefined) handlers.onTimer(body);
           return true;
         }
         case DELIVER: {
@@ -485,7 +532,7 @@ export class Simulation implements NodeHost {
 
   private dropArrival(from: NodeId, to: NodeId, id: number, msg: unknown, reason: number): void {
     this.stats.dropped++;
-    if (this.trace !== null) this.trace.record(this.now, Row.Drop, from, to, reason, { id, msg });
+    if (this.trace !== null) this.trace.record(this.clockMs, Row.Drop, from, to, reason, { id, msg });
   }
 
   // ---------------------------------------------------------------- faults
@@ -508,7 +555,7 @@ export class Simulation implements NodeHost {
         const node = this.nodes[this.nodeId(fault.node)]!;
         if (node.status !== UP) return this.note(`${node.name} is not running, so it cannot pause`, 'info', node.id);
         node.status = PAUSED;
-        if (trace !== null) trace.record(this.now, Row.Pause, node.id, -1, 0, null);
+        if (trace !== null) trace.record(this.clockMs, Row.Pause, node.id, -1, 0, null);
         return;
       }
       case 'resume':
@@ -516,7 +563,7 @@ export class Simulation implements NodeHost {
       case 'slow': {
         const node = this.nodes[this.nodeId(fault.node)]!;
         node.slowFactor = fault.factor;
-        if (trace !== null) trace.record(this.now, Row.Slow, node.id, -1, fault.factor, null);
+        if (trace !== null) trace.record(this.clockMs, Row.Slow, node.id, -1, fault.factor, null);
         return;
       }
       case 'partition':
@@ -524,7 +571,7 @@ export class Simulation implements NodeHost {
           fault.groups.map((g) => g.map((n) => this.nodeId(n))),
           fault.oneWay ?? false,
         );
-        if (trace !== null) trace.record(this.now, Row.Partition, -1, -1, 0, fault);
+        if (trace !== null) trace.record(this.clockMs, Row.Partition, -1, -1, 0, fault);
         return;
       case 'bridge':
         this.network.bridge(
@@ -532,11 +579,11 @@ export class Simulation implements NodeHost {
           fault.groups[1].map((n) => this.nodeId(n)),
           this.nodeId(fault.via),
         );
-        if (trace !== null) trace.record(this.now, Row.Partition, -1, -1, 0, fault);
+        if (trace !== null) trace.record(this.clockMs, Row.Partition, -1, -1, 0, fault);
         return;
       case 'heal':
         this.network.heal();
-        if (trace !== null) trace.record(this.now, Row.Heal, -1, -1, 0, null);
+        if (trace !== null) trace.record(this.clockMs, Row.Heal, -1, -1, 0, null);
         return;
       case 'degrade':
         this.network.degrade(fault.from === undefined ? null : this.nodeId(fault.from), fault.to === undefined ? null : this.nodeId(fault.to), {
@@ -545,14 +592,14 @@ export class Simulation implements NodeHost {
           duplicateRate: fault.duplicateRate,
           reorderRate: fault.reorderRate,
         });
-        if (trace !== null) trace.record(this.now, Row.Degrade, -1, -1, 0, fault);
+        if (trace !== null) trace.record(this.clockMs, Row.Degrade, -1, -1, 0, fault);
         return;
       case 'restore':
         this.network.restore();
-        if (trace !== null) trace.record(this.now, Row.Restore, -1, -1, 0, null);
+        if (trace !== null) trace.record(this.clockMs, Row.Restore, -1, -1, 0, null);
         return;
       case 'inject': {
-        if (trace !== null) trace.record(this.now, Row.Inject, fault.node === undefined ? -1 : this.nodeId(fault.node), -1, 0, fault);
+        if (trace !== null) trace.record(this.clockMs, Row.Inject, fault.node === undefined ? -1 : this.nodeId(fault.node), -1, 0, fault);
         if (fault.node === undefined) {
           this.injectors.get(fault.name)!(fault);
           return;
@@ -582,14 +629,14 @@ export class Simulation implements NodeHost {
       this.release(slot);
     }
     node.deferred = [];
-    if (this.trace !== null) this.trace.record(this.now, Row.Crash, id, -1, 0, null);
+    if (this.trace !== null) this.trace.record(this.clockMs, Row.Crash, id, -1, 0, null);
   }
 
   private restart(id: NodeId): void {
     const node = this.nodes[id]!;
     if (node.status !== DOWN) return this.note(`${node.name} is running, so there is nothing to restart`, 'info', id);
     node.status = UP;
-    if (this.trace !== null) this.trace.record(this.now, Row.Restart, id, -1, 0, null);
+    if (this.trace !== null) this.trace.record(this.clockMs, Row.Restart, id, -1, 0, null);
     this.spawn(node);
   }
 
@@ -597,9 +644,9 @@ export class Simulation implements NodeHost {
     const node = this.nodes[id]!;
     if (node.status !== PAUSED) return this.note(`${node.name} is not paused`, 'info', id);
     node.status = UP;
-    if (this.trace !== null) this.trace.record(this.now, Row.Resume, id, -1, 0, null);
+    if (this.trace !== null) this.trace.record(this.clockMs, Row.Resume, id, -1, 0, null);
     // What arrived during the stall is handled now, in arrival order.
-    for (const slot of node.deferred) this.queue.push(this.now, slot);
+    for (const slot of node.deferred) this.queue.push(this.clockMs, slot);
     node.deferred = [];
   }
 
@@ -615,14 +662,14 @@ export class Simulation implements NodeHost {
       else if (node.status === PAUSED) this.resume(node.id);
       if (node.slowFactor !== 1) {
         node.slowFactor = 1;
-        if (trace !== null) trace.record(this.now, Row.Slow, node.id, -1, 1, null);
+        if (trace !== null) trace.record(this.clockMs, Row.Slow, node.id, -1, 1, null);
       }
     }
     this.network.heal();
     this.network.restore();
     if (trace !== null) {
-      trace.record(this.now, Row.Heal, -1, -1, 0, null);
-      trace.record(this.now, Row.Restore, -1, -1, 0, null);
+      trace.record(this.clockMs, Row.Heal, -1, -1, 0, null);
+      trace.record(this.clockMs, Row.Restore, -1, -1, 0, null);
     }
   }
 

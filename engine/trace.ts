@@ -156,7 +156,7 @@ export class MemoryTrace implements TraceSink {
   /** The trace hash of everything recorded so far. */
   hash(): string {
     const h = new TraceHasher();
-    for (let i = 0; i < this.count; i++) h.add(this.at(i));
+    for (let i = 0; i < this.count; i++) h.addRow(this.names, this.t[i]!, this.kind[i]! as Row, this.a[i]!, this.b[i]!, this.n[i]!, this.o[i]);
     return h.digest();
   }
 
@@ -198,7 +198,7 @@ export class HashTrace implements TraceSink {
 
   record(t: number, kind: Row, a: number, b: number, n: number, o: unknown): void {
     this.count++;
-    this.hasher.add(materialize(this.names, t, kind, a, b, n, o));
+    this.hasher.addRow(this.names, t, kind, a, b, n, o);
   }
 
   hash(): string {
@@ -206,7 +206,7 @@ export class HashTrace implements TraceSink {
   }
 }
 
-/** Sends every row to several sinks (e.g. memory for the UI and a hash for the CLI). */
+/** Sends every row to several sinks (e.g. a trace file and a hash for the CLI). */
 export class TeeTrace implements TraceSink {
   private _names: readonly string[] = [];
   constructor(private readonly sinks: readonly (TraceSink & { names: readonly string[] })[]) {}

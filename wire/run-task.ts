@@ -2,8 +2,8 @@
  * One run, executed where it is cheap to wait for: a server worker thread, or the page's Web
  * Worker (the same code, so a run made in the page has the same trace hash as one made by
  * the server or by `faultline run`). The scenario runs with a callback trace; each event is
- * serialized once, and that one string both feeds the trace hash (exactly what HashTrace
- * folds in) and becomes the event's wire form. Pure: no Node or DOM API.
+ * folded into the trace hash (the same canonical encoding HashTrace folds in) and serialized
+ * once into its wire form. Pure: no Node or DOM API.
  *
  * Output: the run's summary, its events as one string of comma-separated JSON objects with
  * the start offset of each (so a batch of events is one slice, never re-serialized), and
@@ -114,8 +114,8 @@ export function executeRun(task: RunTask): RunOutput {
         `the run records more than ${task.traceEventsMax.toLocaleString('en-US')} trace events, the limit of this server; lower the workload parameters`,
       );
     }
+    hasher.add(event);
     const text = JSON.stringify(event);
-    hasher.addText(text);
     if (count + 1 >= times.length) {
       times = grow(times);
       offsets = grow(offsets);

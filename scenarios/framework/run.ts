@@ -17,6 +17,7 @@ import {
   type MessageStats,
   type NodeId,
   type NoteLevel,
+  parseFaultPlan,
   Simulation,
   type TraceEvent,
   type TraceSink,
@@ -103,7 +104,8 @@ export function runScenario(scenario: AnyScenario, request: RunRequest): RunResu
   const strategy = resolveStrategy(scenario, request.strategy);
   if (!Number.isSafeInteger(request.seed)) throw new InputError(`seed must be an integer, got ${request.seed}`);
   const params = (request.parsedParams ?? parseParams(scenario, request.params)) as Record<string, unknown>;
-  const faults = request.faults ?? (scenario.defaultPreset === undefined ? [] : resolvePreset(scenario, scenario.defaultPreset, params));
+  // The one validation of the plan: canonical form (schema key order, defaults), traced or not.
+  const faults = parseFaultPlan(request.faults ?? (scenario.defaultPreset === undefined ? [] : resolvePreset(scenario, scenario.defaultPreset, params)));
   const timing = scenario.timing(params);
   const lastFaultMs = faults.reduce((m, f) => Math.max(m, f.at), 0);
   const healAtMs = Math.max(timing.workloadMs, lastFaultMs);
@@ -187,6 +189,8 @@ export function runScenario(scenario: AnyScenario, request: RunRequest): RunResu
   }
 
   const metrics = model.metrics();
+  // Judged: a callback that outlives the run and tries to act is a bug, and says so.
+  sim.end();
   for (const m of scenario.metrics) {
     if (typeof metrics[m.name] !== 'number' || !Number.isFinite(metrics[m.name])) {
       throw new Error(`${scenario.id} did not report metric '${m.name}' as a finite number (got ${metrics[m.name]})`);

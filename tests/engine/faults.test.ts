@@ -158,7 +158,7 @@ describe('Simulation.schedulePlan', () => {
     const sim = new Simulation({ seed: 1 });
     sim.addNode('p1', () => ({}));
 
-    const schedule = (): void => sim.schedulePlan([{ at: 1, kind: 'crash', node: 'p9' }]);
+    const schedule = (): unknown => sim.schedulePlan([{ at: 1, kind: 'crash', node: 'p9' }]);
 
     expect(schedule).toThrow(InputError);
     expect(schedule).toThrow(/faults\[0\] \(crash\) names node 'p9', which does not exist; nodes are: p1/);
@@ -168,7 +168,7 @@ describe('Simulation.schedulePlan', () => {
     const sim = new Simulation({ seed: 1 });
     sim.addNode('p1', () => ({}));
 
-    const schedule = (): void => sim.schedulePlan([{ at: Number.NaN, kind: 'crash', node: 'p1' }]);
+    const schedule = (): unknown => sim.schedulePlan([{ at: Number.NaN, kind: 'crash', node: 'p1' }]);
 
     expect(schedule).toThrow(InputError);
     expect(schedule).toThrow(/faults\[0\]\.at/);
@@ -178,7 +178,7 @@ describe('Simulation.schedulePlan', () => {
     const sim = new Simulation({ seed: 1 });
     sim.onInject('burst', () => {});
 
-    const schedule = (): void => sim.schedulePlan([{ at: 1, kind: 'inject', name: 'flood' }]);
+    const schedule = (): unknown => sim.schedulePlan([{ at: 1, kind: 'inject', name: 'flood' }]);
 
     expect(schedule).toThrow(/injects 'flood', which this simulation does not define; it defines: burst/);
   });

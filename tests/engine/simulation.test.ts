@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AssertionError, Simulation } from '../../engine/index.ts';
+import { AssertionError, HandlerError, MisuseError, type NodeContext, Simulation } from '../../engine/index.ts';
 import { probeWorld } from './fixtures/probes.ts';
 
 describe('Simulation.run', () => {
@@ -121,20 +121,20 @@ describe('Simulation.step', () => {
 });
 
 describe('Simulation scheduling', () => {
-  it('calls back at a time, after a delay, and at a time already past as now', () => {
+  it('calls back at a time and after a delay', () => {
     const sim = new Simulation({ seed: 1 });
     const calls: [string, number][] = [];
     sim.at(10, () => {
       calls.push(['at', sim.now]);
       sim.after(5, () => calls.push(['after', sim.now]));
-      sim.at(2, () => calls.push(['past', sim.now]));
+      sim.at(10, () => calls.push(['now', sim.now]));
     });
 
     sim.run();
 
     expect(calls).toEqual([
       ['at', 10],
-      ['past', 10],
+      ['now', 10],
       ['after', 15],
     ]);
   });
@@ -252,5 +252,93 @@ describe('Simulation.healAll', () => {
       { type: 'heal', t: 5 },
       { type: 'restore', t: 5 },
     ]);
+  });
+});
+
+describe('Simulation misuse', () => {
+  it('refuses a callback scheduled in the past, naming the call and the time', () => {
+    const sim = new Simulation({ seed: 1 });
+    let caught: unknown = null;
+    sim.at(50, () => {
+      try {
+        sim.at(10, () => {});
+      } catch (error) {
+        caught = error;
+      }
+    });
+
+    sim.run();
+
+    expect(caught).toBeInstanceOf(MisuseError);
+    expect((caught as Error).message).toBe('at(10) at t=50 ms: the time is in the past: the simulation cannot go back');
+  });
+
+  it('refuses a negative or non-finite delay on a node timer, naming the node', () => {
+    const sim = new Simulation({ seed: 1 });
+    const errors: string[] = [];
+    sim.addNode('p1', (ctx) => {
+      for (const delay of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
+        try {
+          ctx.setTimer(delay, 'x');
+        } catch (error) {
+          errors.push((error as Error).message);
+        }
+      }
+      return {};
+    });
+
+    sim.start();
+
+    expect(errors).toEqual([
+      'setTimer(-1) on p1 at t=0 ms: the delay must be a non-negative, finite number of ms',
+      'setTimer(NaN) on p1 at t=0 ms: the delay must be a non-negative, finite number of ms',
+      'setTimer(Infinity) on p1 at t=0 ms: the delay must be a non-negative, finite number of ms',
+    ]);
+  });
+
+  it('refuses a send to a node that does not exist, naming the sender, the time and the nodes there are', () => {
+    const sim = new Simulation({ seed: 1 });
+    sim.addNode('a', (ctx) => {
+      ctx.setTimer(3, 'go');
+      return { onTimer: () => ctx.send(7, 'hello') };
+    });
+    sim.addNode('b', () => ({}));
+
+    let caught: unknown = null;
+    try {
+      sim.run();
+    } catch (error) {
+      caught = error;
+    }
+
+    expect(caught).toBeInstanceOf(HandlerError);
+    expect((caught as HandlerError).cause).toBeInstanceOf(MisuseError);
+    expect((caught as Error).message).toMatch(/send\(to=7\) on a at t=3 ms: there is no node 7; nodes are 0=a, 1=b/);
+  });
+
+  it('refuses to schedule, send or run after the simulation ended', () => {
+    const sim = new Simulation({ seed: 1 });
+    let stale: NodeContext | null = null;
+    sim.addNode('a', (ctx) => {
+      stale = ctx;
+      return {};
+    });
+    sim.run({ untilMs: 10 });
+    sim.end();
+
+    expect(() => sim.at(20, () => {})).toThrow(/at\(20\) at t=10 ms: the simulation has ended/);
+    expect(() => stale!.setTimer(1, 'late')).toThrow(/setTimer on a at t=10 ms: the simulation has ended/);
+    expect(() => stale!.send(0, 'late')).toThrow(/send on a at t=10 ms: the simulation has ended/);
+    expect(() => sim.run()).toThrow(/run at t=10 ms: the simulation has ended/);
+    expect(() => stale!.now).toThrow(/now on a at t=10 ms: the simulation has ended/);
+  });
+
+  it('keeps its clock to itself', () => {
+    const sim = new Simulation({ seed: 1 });
+
+    expect(() => {
+      (sim as unknown as { now: number }).now = 99;
+    }).toThrow(TypeError);
+    expect(sim.now).toBe(0);
   });
 });
