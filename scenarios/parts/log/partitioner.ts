@@ -17,7 +17,30 @@ export interface Partitioner {
   onBatchSent?(topic: string, partition: number, partitions: number): void;
 }
 
-const utf8 = new TextEncoder();
+/**
+ * A string's UTF-8 bytes (what Kafka's serializer hands murmur2), written out here rather than
+ * taken from TextEncoder, which is a platform API outside the language: simulated code runs
+ * on the language alone. Lone surrogates become U+FFFD, as TextEncoder does.
+ */
+export function utf8Bytes(text: string): Uint8Array {
+  const out: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    let c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        i++;
+      }
+    }
+    if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd;
+    if (c < 0x80) out.push(c);
+    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 0x3f));
+    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f));
+    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 0x3f), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f));
+  }
+  return Uint8Array.from(out);
+}
 
 /** Kafka's murmur2 (org.apache.kafka.common.utils.Utils.murmur2), as a signed 32-bit integer. */
 export function murmur2(data: Uint8Array): number {
@@ -60,7 +83,7 @@ export function partitionForKey(key: string, partitions: number): number {
   let h = hashes.get(key);
   if (h === undefined) {
     if (hashes.size >= 100_000) hashes.clear();
-    h = murmur2(utf8.encode(key)) & 0x7fffffff;
+    h = murmur2(utf8Bytes(key)) & 0x7fffffff;
     hashes.set(key, h);
   }
   return h % partitions;

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RandomStreams } from '../../../../engine/index.ts';
 import {
@@ -7,11 +8,21 @@ import {
   partitionForKey,
   roundRobinPartitioner,
   stickyPartitioner,
+  utf8Bytes,
 } from '../../../../scenarios/parts/log/partitioner.ts';
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 describe('partitioners', () => {
+  it("encodes keys to UTF-8 exactly as the platform's TextEncoder does, surrogates included", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (text) => {
+        expect([...utf8Bytes(text)]).toEqual([...new TextEncoder().encode(text)]);
+      }),
+      { seed: 3, numRuns: 2000 },
+    );
+  });
+
   it('computes murmur2 exactly as Kafka does (its own test vectors)', () => {
     expect(murmur2(bytes('21'))).toBe(-973932308);
     expect(murmur2(bytes('foobar'))).toBe(-790332482);
