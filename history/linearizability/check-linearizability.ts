@@ -1,0 +1,76 @@
+/**
+ * Checks a history for linearizability against a model: pairs the operations, drops what
+ * cannot matter (failed operations did not take effect; an indeterminate read constrains
+ * nothing), splits the rest into independent parts where the model allows
+ * (P-compositionality), and runs the Wing–Gong–Lowe search on each part under one shared
+ * time bound. Any part that cannot be linearized makes the history not linearizable, with a
+ * witness; a part that hit a bound, with none failing, makes the verdict unknown.
+ */
+import type { Anomaly, CheckOptions, CheckResult } from '../check-result.ts';
+import { stopwatch } from '../check-result.ts';
+import type { History, PairedOperation } from '../history.ts';
+import { pairOperations } from '../pair-operations.ts';
+import { HistoryParseError } from '../parse/history-parse-error.ts';
+import type { LinearizabilityModel, ModelOperation, Partition } from './model.ts';
+import { searchLinearization } from './search.ts';
+import { describeWitness } from './witness.ts';
+
+/** Options of the linearizability checker. */
+export interface LinearizabilityOptions extends CheckOptions {
+  /** Give up with `unknown` once a part's search has memoized this many states (default 5,000,000). */
+  statesMax?: number;
+}
+
+/** Checks `history` against `model`. Throws HistoryParseError when an operation is not one of the model's. */
+export function checkLinearizability<S>(history: History, model: LinearizabilityModel<S>, options: LinearizabilityOptions = {}): CheckResult {
+  const watch = stopwatch(options);
+  const paired = pairOperations(history);
+  const partitions = partitionsOf(model, prepareAll(model, paired));
+  const anomalies: Anomaly[] = [];
+  let unknown: CheckResult['unknown'];
+  const budget = { deadlineMs: watch.deadlineMs, statesMax: options.statesMax ?? 5_000_000, ...(options.clock ? { clock: options.clock } : {}) };
+  for (const part of partitions) {
+    const result = searchLinearization(model, part.operations, budget);
+    if (result.verdict === 'not-linearizable') anomalies.push(describeWitness(model, part, result));
+    if (result.verdict === 'unknown' && unknown === undefined) {
+      unknown = {
+        bound: result.bound,
+        explanation:
+          result.bound === 'time'
+            ? `the search${part.label ? ` of ${part.label}` : ''} ran out of its time limit (${options.timeLimitMs} ms) after ${result.statesExplored.toLocaleString('en-US')} states, having linearized ${result.prefix.length} of ${part.operations.length} operations`
+            : `the search${part.label ? ` of ${part.label}` : ''} memoized its limit of ${budget.statesMax.toLocaleString('en-US')} states without deciding`,
+      };
+      if (result.bound === 'time') break;
+    }
+  }
+  const verdict = anomalies.length > 0 ? 'violated' : unknown !== undefined ? 'unknown' : 'ok';
+  const result: CheckResult = {
+    ok: verdict === 'ok' ? true : verdict === 'violated' ? false : null,
+    verdict,
+    model: model.name,
+    operations: paired.length,
+    elapsedMs: watch.elapsedMs(),
+    anomalies,
+  };
+  if (unknown !== undefined && verdict === 'unknown') result.unknown = unknown;
+  return result;
+}
+
+/** The model's reading of each operation that can matter; refuses operations it does not know. */
+function prepareAll<S>(model: LinearizabilityModel<S>, paired: readonly PairedOperation[]): ModelOperation[] {
+  const prepared: ModelOperation[] = [];
+  for (const op of paired) {
+    if (op.type === 'fail') continue;
+    const result = model.prepare(op);
+    if (typeof result === 'string') {
+      throw new HistoryParseError(`for model ${model.name}, ${result}`, op.line ?? op.invokePosition + 1, 1, `:${op.f} by process ${String(op.process)}`);
+    }
+    if (!result.known && model.readOnly(result)) continue;
+    prepared.push(result);
+  }
+  return prepared;
+}
+
+function partitionsOf<S>(model: LinearizabilityModel<S>, operations: ModelOperation[]): Partition[] {
+  return model.partition === undefined ? [{ label: '', operations }] : model.partition(operations);
+}
