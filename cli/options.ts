@@ -8,8 +8,9 @@
 import { randomInt } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
-import { type FaultPlan, InputError, parseFaultPlan } from '../engine/index.ts';
-import { type AnyScenario, coerceParamText, paramsJsonSchema, parseParams, resolvePreset } from '../scenarios/index.ts';
+import { type FaultPlan, InputError } from '../engine/index.ts';
+import { type AnyScenario, resolvePreset } from '../scenarios/index.ts';
+import { checkParams, faultsFromJson, paramsFromFlags, parseSeedText } from '../wire/run-input.ts';
 import { say } from './output.ts';
 
 /** A commander parser for an integer option in [min, max]. */
@@ -24,7 +25,14 @@ export function integerOption(name: string, min: number, max: number): (text: st
 }
 
 export const SEED_MAX = Number.MAX_SAFE_INTEGER;
-export const parseSeedOption = integerOption('--seed', 0, SEED_MAX);
+/** --seed, checked by the same code (and in the same words) as a link's seed. */
+export function parseSeedOption(text: string): number {
+  try {
+    return parseSeedText(text, '--seed');
+  } catch (e) {
+    throw new InvalidArgumentError(`${(e as Error).message}.`);
+  }
+}
 
 /** The seed given, or a fresh one from the OS's entropy, announced on stderr so the run can be repeated. */
 export function seedOrPick(seed: number | undefined, quiet: boolean): number {
@@ -41,31 +49,11 @@ export function collectParam(text: string, previous: string[] = []): string[] {
 
 /**
  * Turns `--param key=value` texts into the scenario's parameters, typed by its schema and
- * validated by it (defaults fill the rest). Object and array parameters take JSON values.
+ * validated by it (defaults fill the rest), with the checks a link's parameters get
+ * (wire/run-input.ts). Object and array parameters take JSON values.
  */
 export function parseParamFlags(scenario: AnyScenario, flags: readonly string[]): Record<string, unknown> {
-  const input: Record<string, unknown> = {};
-  const schema = paramsJsonSchema(scenario) as { properties?: Record<string, { type?: string }> };
-  for (const flag of flags) {
-    const eq = flag.indexOf('=');
-    if (eq <= 0) throw new InputError(`bad --param '${flag}': expected key=value, e.g. --param ${Object.keys(schema.properties ?? {})[0] ?? 'key'}=3`);
-    const key = flag.slice(0, eq).trim();
-    const text = flag.slice(eq + 1);
-    if (Object.hasOwn(input, key)) throw new InputError(`--param '${key}' is given twice; give each parameter once`);
-    input[key] = coerceParam(scenario, schema.properties?.[key]?.type, key, text);
-  }
-  return parseParams(scenario, input);
-}
-
-function coerceParam(scenario: AnyScenario, type: string | undefined, key: string, text: string): unknown {
-  if (type === 'object' || type === 'array') {
-    try {
-      return JSON.parse(text);
-    } catch {
-      throw new InputError(`parameter '${key}' of ${scenario.id} takes a JSON ${type}, got '${text}'`);
-    }
-  }
-  return coerceParamText(scenario, key, text);
+  return checkParams(scenario, paramsFromFlags(scenario, flags));
 }
 
 export interface FaultFlags {
@@ -98,24 +86,7 @@ export function readFaultPlan(text: string): FaultPlan {
 }
 
 function planFromJsonText(text: string, where: string): FaultPlan {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw new InputError(`${where}: not valid JSON (${(e as Error).message}); expected a JSON array of faults such as [{"at":300,"kind":"crash","node":"p1"}]`);
-  }
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    const faults = (value as { faults?: unknown }).faults;
-    if (!Array.isArray(faults))
-      throw new InputError(`${where}: a JSON object must carry a "faults" array; expected a fault plan such as [{"at":300,"kind":"crash","node":"p1"}]`);
-    value = faults;
-  }
-  try {
-    return parseFaultPlan(value);
-  } catch (e) {
-    if (e instanceof InputError) throw new InputError(`${where}: ${e.message}`);
-    throw e;
-  }
+  return faultsFromJson(text, where);
 }
 
 /** Splits `A,B,C`, rejecting empty names and repeats. */

@@ -53,7 +53,14 @@ export function checkReport(scenario: AnyScenario, result: CheckResult, params: 
             ...ce,
             replay: replayCommand({ scenario, strategy: result.strategy, seed: ce.seed, params, faults: ce.faults }),
             url: encodeRunLink(
-              { scenario: scenario.id, strategy: result.strategy, seed: ce.seed, params: replayParams(scenario, params), faults: ce.faults },
+              {
+                scenario: scenario.id,
+                strategy: result.strategy,
+                seed: ce.seed,
+                params: replayParams(scenario, params),
+                faults: ce.faults,
+                hash: ce.traceHash,
+              },
               baseUrl,
             ),
           },

@@ -75,7 +75,10 @@ function runCommand(id: string, opts: RunOptions): ExitCode {
     nodes: result.nodes,
     trace: traceFile === null ? null : { file: traceFile.path, format: traceFile.format, lines: traceFile.lines },
     replay: replayCommand({ scenario, strategy, seed, params, faults: result.faults }),
-    url: encodeRunLink({ scenario: scenario.id, strategy, seed, params: replayParams(scenario, params), faults: result.faults }, opts.baseUrl),
+    url: encodeRunLink(
+      { scenario: scenario.id, strategy, seed, params: replayParams(scenario, params), faults: result.faults, hash: hasher.digest() },
+      opts.baseUrl,
+    ),
   };
 
   const bounded = result.invariants.find((i) => i.name === RUN_BOUNDED && !i.ok);
