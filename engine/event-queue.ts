@@ -98,6 +98,42 @@ export class EventQueue {
     return top;
   }
 
+  /**
+   * Moves some pending events to new times: `retime(slot, time)` returns each event's new time
+   * (or its old one to leave it). Then restores the heap order, ties still broken by seq.
+   * O(n): for rare changes (a node's timers stretched or shrunk when its speed changes).
+   */
+  retime(retime: (slot: number, time: number) => number): void {
+    const times = this.times;
+    for (let i = 0; i < this.count; i++) times[i] = retime(this.slots[i]!, times[i]!);
+    for (let i = (this.count >> 1) - 1; i >= 0; i--) this.siftDown(i);
+  }
+
+  private siftDown(start: number): void {
+    const times = this.times;
+    const seqs = this.seqs;
+    const slots = this.slots;
+    const n = this.count;
+    const t = times[start]!;
+    const s = seqs[start]!;
+    const k = slots[start]!;
+    let i = start;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      const r = c + 1;
+      if (r < n && (times[r]! < times[c]! || (times[r] === times[c] && seqs[r]! < seqs[c]!))) c = r;
+      if (t < times[c]! || (t === times[c] && s < seqs[c]!)) break;
+      times[i] = times[c]!;
+      seqs[i] = seqs[c]!;
+      slots[i] = slots[c]!;
+      i = c;
+    }
+    times[i] = t;
+    seqs[i] = s;
+    slots[i] = k;
+  }
+
   private grow(): void {
     const capacity = this.times.length * 2;
     const times = new Float64Array(capacity);

@@ -7,9 +7,14 @@
  * name its code reaches after `at` (e.g. right after the coordinator sent its decision to
  * the first participant), so a plan can hit a protocol step exactly, still as plain data.
  *
+ * A crash loses what the node had not forced to its disk; `torn` keeps the first few of those
+ * writes (the power failed while the disk was writing back). Nodes read their own clocks:
+ * `skew` makes one jump, `drift` makes it run fast or slow, `resync` puts it right.
+ *
  * Verbs come in pairs: crash/restart, pause/resume, slow (factor 1 restores), partition or
- * bridge/heal, degrade/restore. `inject` carries a fault a scenario defines itself (a traffic
- * burst, a poison message, a lost dedup store), delivered to the scenario's handler.
+ * bridge/heal, degrade/restore, skew or drift/resync. `inject` carries a fault a scenario
+ * defines itself (a traffic burst, a poison message, a lost dedup store), delivered to the
+ * scenario's handler.
  */
 import { z } from 'zod';
 import { InputError } from './errors.ts';
@@ -31,6 +36,13 @@ export const FaultSchema = z.discriminatedUnion('kind', [
         .regex(/^[a-z0-9:-]{1,64}$/)
         .optional()
         .describe('a crash point: crash at the first point of this name the node reaches at or after `at`'),
+      torn: z
+        .number()
+        .int()
+        .min(0)
+        .max(1_000_000)
+        .optional()
+        .describe('of the writes not yet forced to disk, this many (the first ones) survive the crash; the rest are lost (default 0)'),
     })
     .strict(),
   z.object({ at, kind: z.literal('restart'), node }).strict(),
@@ -53,6 +65,13 @@ export const FaultSchema = z.discriminatedUnion('kind', [
     })
     .strict(),
   z.object({ at, kind: z.literal('restore') }).strict(),
+  z
+    .object({ at, kind: z.literal('skew'), node, byMs: z.number().finite().min(-1e9).max(1e9).describe("how far the node's clock jumps (negative: back)") })
+    .strict(),
+  z
+    .object({ at, kind: z.literal('drift'), node, rate: z.number().min(0.1).max(10).describe("the node's clock runs this many times as fast as real time") })
+    .strict(),
+  z.object({ at, kind: z.literal('resync'), node }).strict(),
   z
     .object({
       at,
@@ -113,6 +132,9 @@ export function nodesOfFault(fault: Fault): string[] {
     case 'pause':
     case 'resume':
     case 'slow':
+    case 'skew':
+    case 'drift':
+    case 'resync':
       return [fault.node];
     case 'partition':
       return fault.groups.flat();
@@ -131,8 +153,12 @@ export function nodesOfFault(fault: Fault): string[] {
 export function describeFault(fault: Fault): string {
   const t = `at ${fault.at.toLocaleString('en-US', { maximumFractionDigits: 1 })} ms`;
   switch (fault.kind) {
-    case 'crash':
-      return fault.when === undefined ? `${fault.node} crashes ${t}` : `${fault.node} crashes at its first '${fault.when}' point ${t.replace('at ', 'after ')}`;
+    case 'crash': {
+      const torn = fault.torn ? ` (the first ${fault.torn} unforced write${fault.torn === 1 ? '' : 's'} survive)` : '';
+      return fault.when === undefined
+        ? `${fault.node} crashes ${t}${torn}`
+        : `${fault.node} crashes at its first '${fault.when}' point ${t.replace('at ', 'after ')}${torn}`;
+    }
     case 'restart':
       return `${fault.node} restarts ${t}`;
     case 'pause':
@@ -157,6 +183,12 @@ export function describeFault(fault: Fault): string {
     }
     case 'restore':
       return `links restore to normal ${t}`;
+    case 'skew':
+      return `${fault.node}'s clock jumps ${fault.byMs >= 0 ? 'ahead' : 'back'} ${Math.abs(fault.byMs).toLocaleString('en-US', { maximumFractionDigits: 1 })} ms ${t}`;
+    case 'drift':
+      return `${fault.node}'s clock runs at ${fault.rate}x real time ${t}`;
+    case 'resync':
+      return `${fault.node}'s clock is set right again ${t}`;
     case 'inject':
       return `${fault.name}${fault.node ? ` on ${fault.node}` : ''}${fault.args ? ` ${JSON.stringify(fault.args)}` : ''} ${t}`;
   }

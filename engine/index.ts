@@ -3,6 +3,7 @@
  * tests import from here and nowhere deeper.
  */
 export { AssertionError, assert } from './assert.ts';
+export { type DiskProbe, DurableLog, DurableMap, DurableStore } from './disk.ts';
 export { BoundExceededError, type BoundName, CrashSignal, HandlerError, InputError, MisuseError } from './errors.ts';
 export { EventQueue } from './event-queue.ts';
 export {
@@ -18,9 +19,9 @@ export {
   parseFaultPlan,
 } from './faults.ts';
 export { type Latency, LatencyModel, LatencySchema } from './latency.ts';
-export { Counter, Gauge, Histogram, type HistogramSummary, Metrics, type SeriesPoint, TimeSeries } from './metrics.ts';
+export { Counter, Gauge, Histogram, type HistogramSummary, Metrics, percentile, type SeriesPoint, TimeSeries } from './metrics.ts';
 export { type LinkPatch, type LinkSpec, LinkSpecSchema, Network } from './network.ts';
-export { DurableStore, type InjectFault, NodeContext, type NodeHandlers, type NodeId, type Spawn, type TimerId } from './node.ts';
+export { type AnySpawn, type InjectFault, NodeContext, type NodeHandlers, type NodeHost, type NodeId, type Spawn, type TimerId } from './node.ts';
 export { RandomStreams, Stream, Zipf } from './random.ts';
 export type { NodeStatus } from './sim-node.ts';
 export {

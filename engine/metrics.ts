@@ -33,6 +33,24 @@ export interface HistogramSummary {
   max: number;
 }
 
+/**
+ * The p-th percentile (0..100) of some values by the nearest-rank method (the smallest value
+ * with at least p% of the values at or below it); 0 for no values. The one definition every
+ * scenario metric and every histogram uses.
+ */
+export function percentile(values: ArrayLike<number>, p: number): number {
+  assert(p >= 0 && p <= 100, 'percentile is within 0..100');
+  const n = values.length;
+  if (n === 0) return 0;
+  const sorted = Float64Array.from(values).sort();
+  return sorted[Math.max(1, Math.ceil((p / 100) * n)) - 1]!;
+}
+
+/** Nearest-rank percentile of values already sorted ascending. */
+function percentileOfSorted(sorted: ArrayLike<number>, p: number): number {
+  return sorted[Math.max(1, Math.ceil((p / 100) * sorted.length)) - 1]!;
+}
+
 /** Keeps every value (runs are bounded), so percentiles are exact, not approximated. */
 export class Histogram {
   private values = new Float64Array(64);
@@ -63,8 +81,7 @@ export class Histogram {
     assert(p >= 0 && p <= 100, 'percentile is within 0..100');
     if (this.count === 0) return 0;
     if (this.sorted === null) this.sorted = this.values.slice(0, this.count).sort();
-    const rank = Math.max(1, Math.ceil((p / 100) * this.count));
-    return this.sorted[rank - 1]!;
+    return percentileOfSorted(this.sorted, p);
   }
 
   summary(): HistogramSummary {

@@ -4,13 +4,16 @@
  * A node is written as a `Spawn` function: it receives a `NodeContext` and returns its
  * handlers. The spawn function runs when the simulation starts and again on every restart,
  * so everything it keeps in local variables is volatile state that a crash wipes. What must
- * survive a crash goes in `ctx.durable`, the node's disk: a write there is durable the moment
- * it returns (as if fsync'd). A restarted node reads it back to recover.
+ * survive a crash goes on `ctx.disk`, and is durable once forced (`ctx.disk.force()`, the
+ * fsync); a restarted node reads it back to recover.
+ *
+ * A node's context is typed by what the node handles: `M` the messages it sends and receives,
+ * `T` the tags of its timers, so a handler needs no casts. A node reads its own clock
+ * (`ctx.now`), which clock faults can skew or make drift; timers measure time on that clock.
  */
-
+import type { DurableStore } from './disk.ts';
 import { MisuseError } from './errors.ts';
 import type { Fault } from './faults.ts';
-import type { Metrics } from './metrics.ts';
 import type { Stream } from './random.ts';
 import type { NoteLevel } from './trace-event.ts';
 
@@ -21,66 +24,33 @@ export type TimerId = number;
 
 export type InjectFault = Extract<Fault, { kind: 'inject' }>;
 
-export interface NodeHandlers<M = unknown> {
+/** What a node does when something happens to it. */
+export interface NodeHandlers<M = unknown, T = unknown> {
   /** A message from another node (or from itself) arrived. */
   onMessage?(from: NodeId, msg: M): void;
   /** A timer this incarnation set has fired, with the tag it was set with. */
-  onTimer?(tag: unknown): void;
+  onTimer?(tag: T): void;
   /** A scenario-defined fault aimed at this node (an `inject` fault with `node`). */
   onInject?(fault: InjectFault): void;
 }
 
 /** What a node is: a function from its context to its handlers. */
-export type Spawn<M = unknown> = (ctx: NodeContext<M>) => NodeHandlers<M>;
+export type Spawn<M = unknown, T = unknown> = (ctx: NodeContext<M, T>) => NodeHandlers<M, T>;
 
-/** A node's disk: a key-value store that survives crashes. Iteration is in insertion order. */
-export class DurableStore {
-  private readonly map = new Map<string, unknown>();
-  writes = 0;
-
-  get<T = unknown>(key: string): T | undefined {
-    return this.map.get(key) as T | undefined;
-  }
-  has(key: string): boolean {
-    return this.map.has(key);
-  }
-  set(key: string, value: unknown): void {
-    this.writes++;
-    this.map.set(key, value);
-  }
-  delete(key: string): void {
-    this.writes++;
-    this.map.delete(key);
-  }
-  keys(): string[] {
-    return [...this.map.keys()];
-  }
-  /**
-   * An append-only log on disk under `name`, created empty on first use. Entries pushed to
-   * it are durable at once (a forced log write); the array survives crashes.
-   */
-  log<T>(name: string): T[] {
-    let log = this.map.get(name) as T[] | undefined;
-    if (log === undefined) {
-      log = [];
-      this.map.set(name, log);
-    }
-    return log;
-  }
-  get size(): number {
-    return this.map.size;
-  }
-}
+/** A node's behaviour of any message and timer types (the simulation holds every kind). */
+// biome-ignore lint/suspicious/noExplicitAny: a registry of nodes of every protocol; each Spawn is typed where it is written.
+export type AnySpawn = Spawn<any, any>;
 
 /** The kernel operations a node context needs; implemented by Simulation. */
 export interface NodeHost {
+  /** True simulated time, in ms. */
   readonly now: number;
   readonly tracing: boolean;
   /** True once the simulation was sealed: nothing may act or read the clock any more. */
   readonly hasEnded: boolean;
-  readonly metrics: Metrics;
   isCurrent(node: NodeId, incarnation: number): boolean;
   rngOf(node: NodeId): Stream;
+  clockOf(node: NodeId): number;
   send(from: NodeId, to: NodeId, msg: unknown): void;
   setTimer(node: NodeId, incarnation: number, delayMs: number, tag: unknown): TimerId;
   cancelTimer(id: TimerId): void;
@@ -95,7 +65,7 @@ export interface NodeHost {
  * The node's view of the world. One context per incarnation: after a crash, calls through an
  * old context do nothing (a stale callback cannot act for the restarted node).
  */
-export class NodeContext<M = unknown> {
+export class NodeContext<M = unknown, T = unknown> {
   constructor(
     private readonly host: NodeHost,
     /** This node's id. */
@@ -104,8 +74,8 @@ export class NodeContext<M = unknown> {
     readonly name: string,
     /** 0 on first start, n after the n-th restart. */
     readonly incarnation: number,
-    /** This node's disk. */
-    readonly durable: DurableStore,
+    /** This node's disk: writes survive a crash once forced. */
+    readonly disk: DurableStore,
   ) {}
 
   /** This node's own random stream (`node/<name>`), independent of every other. */
@@ -113,11 +83,15 @@ export class NodeContext<M = unknown> {
     return this.host.rngOf(this.self);
   }
 
-  /** Current simulated time in ms. */
+  /**
+   * What this node's clock reads, in ms: simulated time, unless a clock fault skewed it or
+   * made it drift. Use it for everything the node computes from "now" (leases, TTLs,
+   * timestamps); observers that judge the run use the simulation's true time instead.
+   */
   get now(): number {
     const host = this.host;
     if (host.hasEnded) throw new MisuseError('now', this.name, host.now, 'the simulation has ended (a callback outlived its run?)');
-    return host.now;
+    return host.clockOf(this.self);
   }
 
   /** True when a trace sink listens: build narration strings only then. */
@@ -125,21 +99,28 @@ export class NodeContext<M = unknown> {
     return this.host.tracing;
   }
 
-  get metrics(): Metrics {
-    return this.host.metrics;
-  }
-
   /** True while this incarnation is the node's current one (it has not crashed since). */
   get alive(): boolean {
     return this.host.isCurrent(this.self, this.incarnation);
   }
 
-  send(to: NodeId, msg: M): void {
-    if (this.host.isCurrent(this.self, this.incarnation)) this.host.send(this.self, to, msg);
+  /**
+   * Sends `msg` to a node, by id or by name. Crash points `io:send` and `io:sent` lie just
+   * before and just after it.
+   */
+  send(to: NodeId | string, msg: M): void {
+    const host = this.host;
+    if (!host.isCurrent(this.self, this.incarnation)) return;
+    host.send(this.self, typeof to === 'number' ? to : host.nodeId(to), msg);
   }
 
-  /** Fires `onTimer(tag)` after `delayMs` (stretched while the node is slowed). */
-  setTimer(delayMs: number, tag?: unknown): TimerId {
+  /** The id of the node named `name` (throws, naming the nodes there are, when none). */
+  lookup(name: string): NodeId {
+    return this.host.nodeId(name);
+  }
+
+  /** Fires `onTimer(tag)` after `delayMs` on this node's clock (stretched while the node is slowed). */
+  setTimer(delayMs: number, tag: T): TimerId {
     return this.host.setTimer(this.self, this.incarnation, delayMs, tag);
   }
 
@@ -167,9 +148,5 @@ export class NodeContext<M = unknown> {
 
   nameOf(node: NodeId): string {
     return this.host.nodeName(node);
-  }
-
-  idOf(name: string): NodeId {
-    return this.host.nodeId(name);
   }
 }

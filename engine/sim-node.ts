@@ -1,9 +1,15 @@
 /**
  * SimNode: the kernel's record of one node — its status, incarnation, current handlers,
- * speed, the events it holds while paused, its armed crash points, its disk and its random
- * streams. Internal to the kernel: scenarios see a node only through its NodeContext.
+ * speed, its clock, the events it holds while paused, its armed crash points, its disk and
+ * its random streams. Internal to the kernel: scenarios see a node only through its
+ * NodeContext.
+ *
+ * The node's clock is what the node reads as "now": true simulated time until a clock fault
+ * moves it. It is kept as a line through (anchorMs, baseMs) with slope `rate`, so a jump moves
+ * the line and a drift bends it from the current moment on.
  */
-import type { DurableStore, NodeHandlers, NodeId, Spawn } from './node.ts';
+import type { DurableStore } from './disk.ts';
+import type { NodeHandlers, NodeId, Spawn } from './node.ts';
 import type { RandomStreams, Stream } from './random.ts';
 
 export type NodeStatus = 'up' | 'down' | 'paused';
@@ -22,6 +28,14 @@ export class SimNode {
   deferred: number[] = [];
   /** Crash points armed by `crash` faults with `when`, in arming order. */
   armed: string[] = [];
+  /** For each armed point, how many unforced writes the crash keeps (parallel to `armed`). */
+  armedTorn: number[] = [];
+  /** The clock reads `clockBaseMs + clockRate * (t - clockAnchorMs)` at true time t. */
+  clockBaseMs = 0;
+  clockAnchorMs = 0;
+  clockRate = 1;
+  /** True while the clock reads true time (the fast path). */
+  clockTrue = true;
   private rngStream: Stream | null = null;
   private netStream: Stream | null = null;
   constructor(
@@ -31,6 +45,34 @@ export class SimNode {
     private readonly random: RandomStreams,
     readonly durable: DurableStore,
   ) {}
+
+  /** What the node's clock reads at true time `t`. */
+  clockAt(t: number): number {
+    return this.clockTrue ? t : this.clockBaseMs + this.clockRate * (t - this.clockAnchorMs);
+  }
+
+  /** The clock jumps by `byMs` at true time `t`. */
+  skewClock(t: number, byMs: number): void {
+    this.clockBaseMs = this.clockAt(t) + byMs;
+    this.clockAnchorMs = t;
+    this.clockTrue = false;
+  }
+
+  /** From true time `t` on, the clock runs `rate` times as fast as real time. */
+  driftClock(t: number, rate: number): void {
+    this.clockBaseMs = this.clockAt(t);
+    this.clockAnchorMs = t;
+    this.clockRate = rate;
+    this.clockTrue = false;
+  }
+
+  /** The clock reads true time again (an NTP step). */
+  resyncClock(): void {
+    this.clockBaseMs = 0;
+    this.clockAnchorMs = 0;
+    this.clockRate = 1;
+    this.clockTrue = true;
+  }
 
   /** The node's own stream, `node/<name>` (created on first use: seeding costs a little). */
   get rng(): Stream {

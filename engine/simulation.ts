@@ -8,12 +8,13 @@
  * synchronous and deterministic: the same seed, nodes and fault plan give the same trace.
  */
 import { assert } from './assert.ts';
+import { type DiskProbe, DurableStore } from './disk.ts';
 import { BoundExceededError, CrashSignal, HandlerError, InputError, MisuseError } from './errors.ts';
 import { EventQueue } from './event-queue.ts';
 import { describeFault, type Fault, type FaultPlan, nodesOfFault, parseFaultPlan } from './faults.ts';
 import { Metrics } from './metrics.ts';
 import { type LinkPatch, type LinkSpec, linkModel, Network } from './network.ts';
-import { DurableStore, type InjectFault, NodeContext, type NodeHost, type NodeId, type Spawn, type TimerId } from './node.ts';
+import { type AnySpawn, type InjectFault, NodeContext, type NodeHost, type NodeId, type Spawn, type TimerId } from './node.ts';
 import { RandomStreams, type Stream } from './random.ts';
 import { DOWN, type NodeStatus, PAUSED, SimNode, STATUS_NAMES, UP } from './sim-node.ts';
 import { DROP_LOSS, DROP_NODE_DOWN, DROP_PARTITION, Row, type TraceSink } from './trace.ts';
@@ -148,12 +149,12 @@ export class Simulation implements NodeHost {
   // ---------------------------------------------------------------- topology
 
   /** Adds a node. Its spawn function runs when the run starts (or at once if it has). */
-  addNode<M>(name: string, spawn: Spawn<M>): NodeId {
+  addNode(name: string, spawn: AnySpawn): NodeId {
     this.assertOpen('addNode', null);
     if (this.ids.has(name)) throw new InputError(`node '${name}' already exists`);
     if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(name)) throw new InputError(`node name '${name}' must be 1-64 letters, digits or _ . : -`);
     const id = this.nodes.length;
-    const node = new SimNode(id, name, spawn as Spawn<unknown>, this.random, new DurableStore());
+    const node = new SimNode(id, name, spawn as Spawn<unknown>, this.random, new DurableStore(this.diskProbe(id)));
     this.nodes.push(node);
     this.names.push(name);
     this.ids.set(name, id);
@@ -180,8 +181,14 @@ export class Simulation implements NodeHost {
     return STATUS_NAMES[this.nodes[node]!.status]!;
   }
 
-  durable(node: NodeId): DurableStore {
+  /** A node's disk (for recovery code and for checkers that read what survived). */
+  disk(node: NodeId): DurableStore {
     return this.nodes[node]!.durable;
+  }
+
+  /** What a node's clock reads now (true time unless a clock fault moved it). */
+  clockOf(node: NodeId): number {
+    return this.nodes[node]!.clockAt(this.clockMs);
   }
 
   rngOf(node: NodeId): Stream {
@@ -272,6 +279,14 @@ export class Simulation implements NodeHost {
     const net = this.network;
     if (to >>> 0 !== to || to >= net.size) this.misuseSend(from, to);
     if (this.ended) this.assertOpen('send', from);
+    const sender = this.nodes[from]!;
+    if (sender.armed.length !== 0) this.ioPoint(sender, 'io:send');
+    this.transmit(from, to, msg);
+    if (sender.armed.length !== 0) this.ioPoint(sender, 'io:sent');
+  }
+
+  private transmit(from: NodeId, to: NodeId, msg: unknown): void {
+    const net = this.network;
     const index = from * net.size + to;
     const id = this.nextMessageId++;
     this.stats.sent++;
@@ -322,7 +337,8 @@ export class Simulation implements NodeHost {
     if (this.ended) this.assertOpen('setTimer', node);
     const n = this.nodes[node]!;
     const slot = this.allocate(TIMER, node, -1, incarnation, this.nextTimerNumber++, tag);
-    this.queue.push(this.clockMs + delayMs * n.slowFactor, slot);
+    // A timer measures time on the node's own clock: a fast clock fires it early in real time.
+    this.queue.push(this.clockMs + (delayMs * n.slowFactor) / n.clockRate, slot);
     return this.generation[slot]! * SLOT_SPACE + slot;
   }
 
@@ -335,11 +351,34 @@ export class Simulation implements NodeHost {
   crashPoint(node: NodeId, incarnation: number, point: string): void {
     const n = this.nodes[node]!;
     if (n.armed.length === 0 || n.incarnation !== incarnation) return;
+    this.ioPoint(n, point);
+  }
+
+  /** Crashes the node here if a crash is armed at `point` (the handler stops on this line). */
+  private ioPoint(n: SimNode, point: string): void {
     const i = n.armed.indexOf(point);
-    if (i < 0) return;
-    this.crash(node);
+    if (i < 0 || n.status !== UP) return;
+    this.crash(n.id, n.armedTorn[i]!);
     // The handler stops here, as the process would: nothing after this point happens.
     throw new CrashSignal(n.name, point);
+  }
+
+  /** The crash points a node's disk offers: before every write, before and after every force. */
+  private diskProbe(id: NodeId): DiskProbe {
+    return {
+      beforeWrite: () => {
+        const n = this.nodes[id]!;
+        if (n.armed.length !== 0) this.ioPoint(n, 'io:write');
+      },
+      beforeForce: () => {
+        const n = this.nodes[id]!;
+        if (n.armed.length !== 0) this.ioPoint(n, 'io:force');
+      },
+      afterForce: () => {
+        const n = this.nodes[id]!;
+        if (n.armed.length !== 0) this.ioPoint(n, 'io:forced');
+      },
+    };
   }
 
   note(text: string | (() => string), level: NoteLevel = 'info', node: NodeId = -1): void {
@@ -543,10 +582,11 @@ export class Simulation implements NodeHost {
     switch (fault.kind) {
       case 'crash': {
         const id = this.nodeId(fault.node);
-        if (fault.when === undefined) return this.crash(id);
+        if (fault.when === undefined) return this.crash(id, fault.torn ?? 0);
         const node = this.nodes[id]!;
         if (node.status === DOWN) return this.note(`${node.name} is already down`, 'info', id);
         node.armed.push(fault.when);
+        node.armedTorn.push(fault.torn ?? 0);
         return this.note(() => `${node.name} will crash at its next '${fault.when}' point`, 'info', id);
       }
       case 'restart':
@@ -562,7 +602,9 @@ export class Simulation implements NodeHost {
         return this.resume(this.nodeId(fault.node));
       case 'slow': {
         const node = this.nodes[this.nodeId(fault.node)]!;
-        node.slowFactor = fault.factor;
+        this.changePace(node, () => {
+          node.slowFactor = fault.factor;
+        });
         if (trace !== null) trace.record(this.clockMs, Row.Slow, node.id, -1, fault.factor, null);
         return;
       }
@@ -598,6 +640,18 @@ export class Simulation implements NodeHost {
         this.network.restore();
         if (trace !== null) trace.record(this.clockMs, Row.Restore, -1, -1, 0, null);
         return;
+      case 'skew':
+      case 'drift':
+      case 'resync': {
+        const node = this.nodes[this.nodeId(fault.node)]!;
+        this.changePace(node, () => {
+          if (fault.kind === 'skew') node.skewClock(this.clockMs, fault.byMs);
+          else if (fault.kind === 'drift') node.driftClock(this.clockMs, fault.rate);
+          else node.resyncClock();
+        });
+        if (trace !== null) trace.record(this.clockMs, Row.Clock, node.id, -1, 0, fault);
+        return;
+      }
       case 'inject': {
         if (trace !== null) trace.record(this.clockMs, Row.Inject, fault.node === undefined ? -1 : this.nodeId(fault.node), -1, 0, fault);
         if (fault.node === undefined) {
@@ -612,7 +666,23 @@ export class Simulation implements NodeHost {
     }
   }
 
-  private crash(id: NodeId): void {
+  /**
+   * Changes how fast a node's time passes (its slowdown, its clock's rate) and moves its
+   * pending timers to match: what was left of each one is stretched or shrunk by the change,
+   * so a timer set while the node was slowed fires on time once the slowdown ends.
+   */
+  private changePace(node: SimNode, change: () => void): void {
+    const before = node.slowFactor / node.clockRate;
+    change();
+    const after = node.slowFactor / node.clockRate;
+    if (after === before) return;
+    const now = this.clockMs;
+    const id = node.id;
+    this.queue.retime((slot, time) => (this.kind[slot] === TIMER && this.target[slot] === id && time > now ? now + ((time - now) * after) / before : time));
+  }
+
+  /** Crashes a node: its volatile state is gone, and so is every write it had not forced but the first `kept`. */
+  private crash(id: NodeId, kept = 0): void {
     const node = this.nodes[id]!;
     if (node.status === DOWN) return this.note(`${node.name} is already down`, 'info', id);
     node.status = DOWN;
@@ -620,6 +690,8 @@ export class Simulation implements NodeHost {
     node.handlers = null;
     node.slowFactor = 1;
     node.armed = [];
+    node.armedTorn = [];
+    const lost = node.durable.crash(kept);
     // What waited for a paused node dies with it: timers vanish, arrivals are dropped.
     for (const slot of node.deferred) {
       if (this.kind[slot] === DELIVER) {
@@ -629,7 +701,7 @@ export class Simulation implements NodeHost {
       this.release(slot);
     }
     node.deferred = [];
-    if (this.trace !== null) this.trace.record(this.clockMs, Row.Crash, id, -1, 0, null);
+    if (this.trace !== null) this.trace.record(this.clockMs, Row.Crash, id, -1, lost, null);
   }
 
   private restart(id: NodeId): void {
@@ -652,17 +724,25 @@ export class Simulation implements NodeHost {
 
   /**
    * Ends every fault at once: disarms pending crash points, restarts crashed nodes, resumes
-   * paused ones, restores speed, heals partitions and restores links. Liveness is judged only after this.
+   * paused ones, restores speed, sets clocks right, heals partitions and restores links.
+   * Liveness is judged only after this.
    */
   healAll(): void {
     const trace = this.trace;
     for (const node of this.nodes) {
       node.armed = [];
+      node.armedTorn = [];
       if (node.status === DOWN) this.restart(node.id);
       else if (node.status === PAUSED) this.resume(node.id);
       if (node.slowFactor !== 1) {
-        node.slowFactor = 1;
+        this.changePace(node, () => {
+          node.slowFactor = 1;
+        });
         if (trace !== null) trace.record(this.clockMs, Row.Slow, node.id, -1, 1, null);
+      }
+      if (!node.clockTrue) {
+        this.changePace(node, () => node.resyncClock());
+        if (trace !== null) trace.record(this.clockMs, Row.Clock, node.id, -1, 0, { at: this.clockMs, kind: 'resync', node: node.name });
       }
     }
     this.network.heal();
@@ -676,7 +756,7 @@ export class Simulation implements NodeHost {
   // ---------------------------------------------------------------- internals
 
   private spawn(node: SimNode): void {
-    const ctx = new NodeContext<unknown>(this, node.id, node.name, node.incarnation, node.durable);
+    const ctx = new NodeContext<unknown, unknown>(this, node.id, node.name, node.incarnation, node.durable);
     node.handlers = node.spawn(ctx);
   }
 

@@ -17,7 +17,7 @@ export type TraceEvent =
   | { type: 'drop'; t: number; id: number; from: string; to: string; reason: DropReason; msg: unknown }
   | { type: 'duplicate'; t: number; id: number; from: string; to: string }
   | { type: 'timer'; t: number; node: string; id: number; tag: unknown }
-  | { type: 'crash'; t: number; node: string }
+  | { type: 'crash'; t: number; node: string; lostWrites: number }
   | { type: 'restart'; t: number; node: string }
   | { type: 'pause'; t: number; node: string }
   | { type: 'resume'; t: number; node: string }
@@ -30,7 +30,8 @@ export type TraceEvent =
   | { type: 'state'; t: number; node: string; state: string; detail?: string }
   | { type: 'metric'; t: number; name: string; value: number; node?: string }
   | { type: 'violation'; t: number; invariant: string; message: string; node?: string }
-  | { type: 'note'; t: number; text: string; level: NoteLevel; node?: string };
+  | { type: 'note'; t: number; text: string; level: NoteLevel; node?: string }
+  | { type: 'clock'; t: number; node: string; fault: Extract<Fault, { kind: 'skew' | 'drift' | 'resync' }> };
 
 export type TraceEventType = TraceEvent['type'];
 
@@ -54,4 +55,5 @@ export const TRACE_EVENT_TYPES: readonly TraceEventType[] = [
   'metric',
   'violation',
   'note',
+  'clock',
 ];

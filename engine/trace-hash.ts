@@ -203,6 +203,9 @@ export class TraceHasher {
         lanes.value(event.tag);
         break;
       case 'crash':
+        this.name(event.node);
+        lanes.number(event.lostWrites);
+        break;
       case 'restart':
       case 'pause':
       case 'resume':
@@ -239,6 +242,10 @@ export class TraceHasher {
         lanes.chars(event.text);
         lanes.word(NOTE_LEVEL_CODES[event.level]!);
         this.optionalName(event.node);
+        break;
+      case 'clock':
+        this.name(event.node);
+        lanes.value(event.fault);
         break;
     }
     this.count++;
@@ -280,7 +287,10 @@ export class TraceHasher {
         lanes.number(n);
         lanes.value(o);
         break;
-      case 5: // crash
+      case 5: // crash: n is the count of writes it lost
+        this.node(names, a);
+        lanes.number(n);
+        break;
       case 6: // restart
       case 7: // pause
       case 8: // resume
@@ -336,6 +346,10 @@ export class TraceHasher {
         } else lanes.word(TAG_ABSENT);
         break;
       }
+      case 19: // clock
+        this.node(names, a);
+        lanes.value(o);
+        break;
     }
     this.count++;
   }

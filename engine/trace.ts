@@ -31,6 +31,7 @@ export const Row = {
   Metric: 16,
   Violation: 17,
   Note: 18,
+  Clock: 19,
 } as const;
 export type Row = (typeof Row)[keyof typeof Row];
 
@@ -65,7 +66,7 @@ export function materialize(names: readonly string[], t: number, kind: Row, a: n
     case Row.Timer:
       return { type: 'timer', t, node: node!, id: n, tag: o };
     case Row.Crash:
-      return { type: 'crash', t, node: node! };
+      return { type: 'crash', t, node: node!, lostWrites: n };
     case Row.Restart:
       return { type: 'restart', t, node: node! };
     case Row.Pause:
@@ -100,6 +101,8 @@ export function materialize(names: readonly string[], t: number, kind: Row, a: n
       const note = o as { text: string; level: NoteLevel };
       return node === undefined ? { type: 'note', t, text: note.text, level: note.level } : { type: 'note', t, text: note.text, level: note.level, node };
     }
+    case Row.Clock:
+      return { type: 'clock', t, node: node!, fault: o as never };
   }
 }
 

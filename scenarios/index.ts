@@ -3,6 +3,7 @@
  * ways to run and check one.
  */
 export {
+  type CheckCoverage,
   CheckPlan,
   type CheckRequest,
   type CheckResult,
@@ -19,7 +20,18 @@ export {
   summarizeCheck,
 } from './framework/check.ts';
 export { describeScenario, type ScenarioInfo } from './framework/describe.ts';
-export { faultPlanArbitrary } from './framework/fault-arbitrary.ts';
+export {
+  classesOf,
+  coverageCatalogue,
+  coverageItems,
+  FAULT_CLASSES,
+  type FaultClass,
+  faultPlanArbitrary,
+  fullSwarm,
+  IO_CRASH_POINTS,
+  type Swarm,
+  swarmFor,
+} from './framework/fault-arbitrary.ts';
 export { coerceParamText, describeAllowed, paramsJsonSchema, parseParams } from './framework/params.ts';
 export {
   fmtMs,
@@ -35,24 +47,37 @@ export {
 } from './framework/run.ts';
 export {
   type AnyScenario,
+  type ChartDeclaration,
   type ChartSpec,
+  type DeclaredNode,
   defineScenario,
   type FaultSpace,
+  type FaultSpaceOptions,
+  type FaultTarget,
   type GoalSpec,
   goalsFor,
+  type InjectArgSpec,
   type InjectSpec,
   type InvariantKind,
   type InvariantSpec,
   invariantsFor,
+  KINDS_OF_CLASS,
   type MetricSpec,
   type Model,
+  NODE_FAULT_CLASSES,
+  type NodeFaultClass,
+  type NodeSpec,
   type Preset,
   type Scenario,
   type ScenarioDefinition,
+  type SeriesReader,
   type Strategy,
   type Timing,
   type Topology,
   type TopologyNode,
+  type ViolationDetail,
+  type Witness,
   type World,
 } from './framework/scenario.ts';
+export { type DeclaredSystem, DRAWN_KINDS, declaredSystem } from './framework/system.ts';
 export { findScenario, scenarios } from './registry.ts';

@@ -13,10 +13,11 @@ import type fc from 'fast-check';
 import { Random } from 'fast-check';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { type FaultPlan, InputError } from '../../engine/index.ts';
-import { faultPlanArbitrary } from './fault-arbitrary.ts';
+import { coverageCatalogue, coverageItems, faultPlanArbitrary, type Swarm, swarmFor } from './fault-arbitrary.ts';
 import { parseParams } from './params.ts';
 import { resolveStrategy, runScenario } from './run.ts';
-import { type AnyScenario, goalsFor } from './scenario.ts';
+import { type AnyScenario, type FaultSpace, goalsFor } from './scenario.ts';
+import { declaredSystem } from './system.ts';
 
 export interface RunFailure {
   invariant: string;
@@ -60,7 +61,17 @@ export interface ScanResult {
   indices: number[];
   /** Bit i set: goal i was reached in that run (parallel to `indices`). */
   goalMasks: number[];
+  /** The coverage items (indices into the check's catalogue) each run's plan exercised (parallel to `indices`). */
+  coverage: number[][];
   failure: (RunFailure & { index: number }) | null;
+}
+
+/** What the runs of a check exercised, for an honest verdict. */
+export interface CheckCoverage {
+  /** Each fault class, crash point and inject the space allows, with the runs whose plan included it. */
+  items: { item: string; runs: number }[];
+  /** What no generated plan can contain, and why (fault kinds the scenario excludes, nodes it spares). */
+  excluded: { kind: string; node?: string; reason: string }[];
 }
 
 export interface CheckResult {
@@ -81,6 +92,8 @@ export interface CheckResult {
   goals: { name: string; runsReached: number }[];
   /** Goals no run reached: the check never exercised them. */
   goalsNeverReached: string[];
+  /** What the runs exercised (up to and including the first failure). */
+  coverage: CheckCoverage;
   shard: ShardSpec | null;
 }
 
@@ -88,7 +101,10 @@ export interface CheckResult {
 export class CheckPlan {
   readonly strategy: string;
   readonly params: Record<string, unknown>;
-  readonly arbitrary: fc.Arbitrary<FaultPlan>;
+  readonly space: FaultSpace;
+  /** The coverage items this check counts, in order. */
+  readonly catalogue: readonly string[];
+  private readonly itemIndex: Map<string, number>;
 
   constructor(
     readonly scenario: AnyScenario,
@@ -99,15 +115,43 @@ export class CheckPlan {
     if (!Number.isSafeInteger(seed)) throw new InputError(`check seed must be an integer, got ${seed}`);
     this.strategy = resolveStrategy(scenario, strategy);
     this.params = parseParams(scenario, params);
-    this.arbitrary = faultPlanArbitrary(scenario.faultSpace(this.params));
+    this.space = declaredSystem(scenario, this.params).faultSpace;
+    this.catalogue = coverageCatalogue(this.space);
+    this.itemIndex = new Map(this.catalogue.map((item, i) => [item, i]));
   }
 
-  /** The generated input of run `index`: its simulation seed and fault plan (with fast-check's shrink context). */
-  input(index: number): { seed: number; plan: fc.Value<FaultPlan> } {
+  /** The swarm of run `index`: which fault classes and nodes its plan may use. */
+  swarm(index: number): Swarm {
+    let state = mix(this.seed ^ 0x27d4eb2f, index);
+    let k = 0;
+    return swarmFor(this.space, () => {
+      state = mix(state, k++);
+      return state / 4294967296;
+    });
+  }
+
+  /**
+   * The generated input of run `index`: its simulation seed and fault plan (with fast-check's
+   * shrink context), and the arbitrary that made it, which shrinking must use.
+   */
+  input(index: number): { seed: number; plan: fc.Value<FaultPlan>; arbitrary: fc.Arbitrary<FaultPlan> } {
     const seed = mix(this.seed, index);
+    const arbitrary = faultPlanArbitrary(this.space, this.swarm(index));
     const random = new Random(xoroshiro128plus(mix(this.seed ^ 0x5bd1e995, index)));
-    const bias = 2 + Math.floor(Math.log10(index + 1));
-    return { seed, plan: this.arbitrary.generate(random, bias) };
+    // fast-check's bias: small values first, larger as the index grows (1 + the digits of index + 1).
+    const bias = 1 + String(index + 1).length;
+    return { seed, plan: arbitrary.generate(random, bias), arbitrary };
+  }
+
+  /** The coverage items a plan exercises, as indices into the catalogue. */
+  coverageOf(plan: FaultPlan): number[] {
+    const out = new Set<number>();
+    for (const fault of plan)
+      for (const item of coverageItems(fault)) {
+        const i = this.itemIndex.get(item);
+        if (i !== undefined) out.add(i);
+      }
+    return [...out].sort((a, b) => a - b);
   }
 
   /** Runs once without a trace; returns the first violation, if any, and the goals reached. */
@@ -124,12 +168,13 @@ export class CheckPlan {
 
 /** Runs the given indices in order, stopping at the first failure. */
 export function scanRuns(plan: CheckPlan, indices: Iterable<number>, onRun?: () => void): ScanResult {
-  const out: ScanResult = { indices: [], goalMasks: [], failure: null };
+  const out: ScanResult = { indices: [], goalMasks: [], coverage: [], failure: null };
   for (const index of indices) {
     const { seed, plan: value } = plan.input(index);
     const { failure, goalMask } = plan.run(seed, value.value);
     out.indices.push(index);
     out.goalMasks.push(goalMask);
+    out.coverage.push(plan.coverageOf(value.value));
     onRun?.();
     if (failure !== null) {
       out.failure = { ...failure, index };
@@ -144,7 +189,7 @@ export function scanRuns(plan: CheckPlan, indices: Iterable<number>, onRun?: () 
  * invariant, then replays it twice and requires the same trace hash.
  */
 export function shrinkFailure(plan: CheckPlan, index: number, budget = 2_000): Counterexample {
-  const { seed, plan: original } = plan.input(index);
+  const { seed, plan: original, arbitrary } = plan.input(index);
   const first = plan.run(seed, original.value).failure;
   if (first === null)
     throw new Error(`determinism self-check failed: run ${index} of ${plan.scenario.id}/${plan.strategy} failed once and passed when run again`);
@@ -153,7 +198,7 @@ export function shrinkFailure(plan: CheckPlan, index: number, budget = 2_000): C
   let steps = 0;
   let tried = 0;
   outer: while (tried < budget) {
-    for (const candidate of plan.arbitrary.shrink(current.value, current.context)) {
+    for (const candidate of arbitrary.shrink(current.value, current.context)) {
       if (++tried > budget) break outer;
       const f = plan.run(seed, candidate.value).failure;
       if (f !== null && f.invariant === first.invariant) {
@@ -204,6 +249,7 @@ export function summarizeCheck(
   const failIndex = counterexample?.index ?? Number.POSITIVE_INFINITY;
   const goalSpecs = goalsFor(plan.scenario, plan.strategy);
   const counts = goalSpecs.map(() => 0);
+  const itemRuns = plan.catalogue.map(() => 0);
   let runs = 0;
   for (const scan of scans) {
     scan.indices.forEach((index, k) => {
@@ -213,6 +259,7 @@ export function summarizeCheck(
       counts.forEach((_, g) => {
         if (mask & (1 << g)) counts[g]!++;
       });
+      for (const item of scan.coverage[k] ?? []) if (item >= 0 && item < itemRuns.length) itemRuns[item]!++;
     });
   }
   const expected = plan.scenario.strategies.find((s) => s.id === plan.strategy)!.expectedViolations;
@@ -230,6 +277,10 @@ export function summarizeCheck(
     counterexample,
     goals,
     goalsNeverReached: goals.filter((g) => g.runsReached === 0).map((g) => g.name),
+    coverage: {
+      items: plan.catalogue.map((item, i) => ({ item, runs: itemRuns[i]! })),
+      excluded: plan.space.excluded.map((e) => ({ ...e })),
+    },
     shard,
   };
 }

@@ -6,6 +6,7 @@
 import type { FaultPlan } from '../../engine/index.ts';
 import { paramsJsonSchema, parseParams } from './params.ts';
 import type { AnyScenario, ChartSpec, FaultSpace, GoalSpec, InvariantSpec, MetricSpec, TopologyNode } from './scenario.ts';
+import { declaredSystem } from './system.ts';
 
 export interface ScenarioInfo {
   id: string;
@@ -34,6 +35,7 @@ export interface ScenarioInfo {
 
 export function describeScenario(scenario: AnyScenario): ScenarioInfo {
   const defaults = parseParams(scenario, {});
+  const system = declaredSystem(scenario, defaults);
   return {
     id: scenario.id,
     title: scenario.title,
@@ -45,14 +47,14 @@ export function describeScenario(scenario: AnyScenario): ScenarioInfo {
     invariants: scenario.invariants.map((i) => ({ ...i, ...(i.appliesTo ? { appliesTo: [...i.appliesTo] } : {}) })),
     goals: [...scenario.goals],
     metrics: [...scenario.metrics],
-    charts: [...(scenario.charts?.(defaults) ?? [])],
+    charts: [...system.charts],
     alarmStates: scenario.alarmStates ? [...scenario.alarmStates] : null,
     params: paramsJsonSchema(scenario),
     defaults,
     presets: scenario.presets.map((p) => ({ id: p.id, title: p.title, description: p.description, faults: p.faults(defaults) })),
     defaultPreset: scenario.defaultPreset ?? null,
-    topology: [...scenario.topology(defaults).nodes],
+    topology: [...system.topology.nodes],
     timing: scenario.timing(defaults),
-    faultSpace: scenario.faultSpace(defaults),
+    faultSpace: system.faultSpace,
   };
 }

@@ -1,64 +1,220 @@
 /**
- * The fast-check arbitrary of a scenario's fault plans, built from its fault space (nodes,
- * kinds, time window). Shrinking goes toward fewer faults (array elements removed), simpler
- * faults (earlier kinds in the list: a crash before a partition), smaller groups and
- * earlier times. Generated plans are plain `FaultPlan` values, sorted by time, exactly what
- * a user writes by hand or draws in the UI.
+ * The fast-check arbitrary of a scenario's fault plans, built from its fault space: crashes
+ * (plain, at named protocol points, at the implicit points around every disk write, force and
+ * send, tearing unforced writes), restarts, pauses and slowdowns, partitions, link
+ * degradation (latency spikes, loss, duplication and reordering, in one direction or all),
+ * clock skew and drift, and the scenario's own injects.
+ *
+ * Swarm testing (Groce et al., ISSTA 2012): each run enables only a random subset of those
+ * fault classes and of the nodes, so runs differ in kind and not only in timing — a plan full
+ * of partitions never drowns the one slow link that matters. `swarmFor(space, random)` draws
+ * the subset; `faultPlanArbitrary(space, swarm)` generates within it.
+ *
+ * Shrinking goes toward fewer faults (array elements removed), simpler faults (earlier classes
+ * in the list: a crash before a partition), fewer nodes and earlier times and smaller sizes.
+ * Generated plans are plain `FaultPlan` values, sorted by time, exactly what a user writes by
+ * hand or draws in the UI. `coverageItems` names what a plan exercises, for honest reports.
  */
 import fc from 'fast-check';
-import type { Fault, FaultKind, FaultPlan } from '../../engine/index.ts';
-import type { FaultSpace, InjectArgSpec, InjectSpec } from './scenario.ts';
+import type { Fault, FaultPlan } from '../../engine/index.ts';
+import type { FaultSpace, FaultTarget, InjectArgSpec, InjectSpec } from './scenario.ts';
 
-const DEFAULT_KINDS: readonly FaultKind[] = ['crash', 'restart', 'partition', 'heal'];
+/** Crash points every node has: before a disk write, before and after a force, before and after a send. */
+export const IO_CRASH_POINTS: readonly string[] = ['io:write', 'io:force', 'io:forced', 'io:send', 'io:sent'];
 
-export function faultPlanArbitrary(space: FaultSpace): fc.Arbitrary<FaultPlan> {
-  const at = fc.integer({ min: 0, max: Math.max(0, Math.floor(space.windowMs)) });
-  const kinds = space.kinds ?? DEFAULT_KINDS;
-  const options: fc.Arbitrary<Fault>[] = [];
-  const crashable = space.crashable;
-  const nodeOf = crashable.length > 0 ? fc.constantFrom(...crashable) : null;
-  for (const kind of kinds) {
-    switch (kind) {
+/** A class of faults the swarm can switch on or off as one. */
+export type FaultClass =
+  | 'crash'
+  | 'crash-point'
+  | 'io-crash-point'
+  | 'restart'
+  | 'pause'
+  | 'slow'
+  | 'partition'
+  | 'latency-spike'
+  | 'loss'
+  | 'duplication'
+  | 'reordering'
+  | 'restore'
+  | 'skew'
+  | 'drift'
+  | 'inject';
+
+/** Every class, simplest first (shrinking prefers earlier ones). */
+export const FAULT_CLASSES: readonly FaultClass[] = [
+  'crash',
+  'restart',
+  'crash-point',
+  'io-crash-point',
+  'pause',
+  'slow',
+  'partition',
+  'latency-spike',
+  'loss',
+  'duplication',
+  'reordering',
+  'restore',
+  'skew',
+  'drift',
+  'inject',
+];
+
+/** What one run enables: some fault classes, some nodes. */
+export interface Swarm {
+  classes: readonly FaultClass[];
+  nodes: readonly string[];
+}
+
+/** The classes a fault space allows at all. */
+export function classesOf(space: FaultSpace): FaultClass[] {
+  const kinds = new Set(space.kinds);
+  const has = (pred: (t: FaultTarget) => boolean): boolean => space.nodes.some(pred);
+  return FAULT_CLASSES.filter((c) => {
+    switch (c) {
       case 'crash':
+        return kinds.has('crash') && has((t) => t.crash);
       case 'restart':
+        return kinds.has('restart') && has((t) => t.crash);
+      case 'crash-point':
+        return kinds.has('crash') && has((t) => t.crash && t.crashPoints.length > 0);
+      case 'io-crash-point':
+        return kinds.has('crash') && has((t) => t.crash);
       case 'pause':
-      case 'resume':
-        if (nodeOf !== null) options.push(fc.record({ at, kind: fc.constant(kind), node: nodeOf }) as fc.Arbitrary<Fault>);
+        return kinds.has('pause') && has((t) => t.pause);
+      case 'slow':
+        return kinds.has('slow') && has((t) => t.pause);
+      case 'partition':
+        return kinds.has('partition') && space.nodes.filter((t) => t.network).length >= 2;
+      case 'latency-spike':
+      case 'loss':
+      case 'duplication':
+      case 'reordering':
+        return kinds.has('degrade') && has((t) => t.network);
+      case 'restore':
+        return kinds.has('restore') && kinds.has('degrade');
+      case 'skew':
+        return kinds.has('skew') && has((t) => t.clock);
+      case 'drift':
+        return kinds.has('drift') && has((t) => t.clock);
+      case 'inject':
+        return kinds.has('inject') && space.injects.length > 0;
+    }
+    return false;
+  });
+}
+
+/**
+ * The swarm of one run: each allowed class and each node kept with probability 1/2 (at least
+ * one class and, when there are nodes, at least one node), drawn from `next` (uniform in [0, 1)).
+ */
+export function swarmFor(space: FaultSpace, next: () => number): Swarm {
+  const all = classesOf(space);
+  const names = space.nodes.map((n) => n.name);
+  const pickSome = <T>(items: readonly T[]): T[] => {
+    if (items.length === 0) return [];
+    const kept = items.filter(() => next() < 0.5);
+    return kept.length > 0 ? kept : [items[Math.floor(next() * items.length)]!];
+  };
+  return { classes: pickSome(all), nodes: pickSome(names) };
+}
+
+/** Every class and node: no swarm restriction (the UI's generator, tests). */
+export function fullSwarm(space: FaultSpace): Swarm {
+  return { classes: classesOf(space), nodes: space.nodes.map((n) => n.name) };
+}
+
+export function faultPlanArbitrary(space: FaultSpace, swarm: Swarm = fullSwarm(space)): fc.Arbitrary<FaultPlan> {
+  const at = fc.integer({ min: 0, max: Math.max(0, Math.floor(space.windowMs)) });
+  const enabled = new Set(swarm.nodes);
+  const targets = space.nodes.filter((t) => enabled.has(t.name));
+  const names = (pred: (t: FaultTarget) => boolean): string[] => targets.filter(pred).map((t) => t.name);
+  const crashable = names((t) => t.crash);
+  const pausable = names((t) => t.pause);
+  const linked = names((t) => t.network);
+  const clocked = names((t) => t.clock);
+  const options: fc.Arbitrary<Fault>[] = [];
+  const torn = fc.option(fc.integer({ min: 1, max: 4 }), { nil: undefined, freq: 2 });
+  const crash = (where: fc.Arbitrary<readonly [string, string | undefined]>): fc.Arbitrary<Fault> =>
+    fc.record({ at, where, torn }).map(({ at, where: [node, when], torn }) => {
+      const fault: Fault = { at, kind: 'crash', node };
+      if (when !== undefined) fault.when = when;
+      if (torn !== undefined) fault.torn = torn;
+      return fault;
+    });
+  const pairs = (nodes: readonly string[], points: readonly (string | undefined)[]): (readonly [string, string | undefined])[] =>
+    nodes.flatMap((n) => points.map((p) => [n, p] as const));
+  for (const c of swarm.classes) {
+    switch (c) {
+      case 'crash':
+        if (crashable.length > 0) options.push(crash(fc.constantFrom(...pairs(crashable, [undefined]))));
+        break;
+      case 'restart':
+        if (crashable.length > 0) options.push(fc.record({ at, kind: fc.constant('restart' as const), node: fc.constantFrom(...crashable) }));
+        break;
+      case 'crash-point': {
+        const named = targets.filter((t) => t.crash).flatMap((t) => pairs([t.name], t.crashPoints));
+        if (named.length > 0) options.push(crash(fc.constantFrom(...named)));
+        break;
+      }
+      case 'io-crash-point':
+        if (crashable.length > 0) options.push(crash(fc.constantFrom(...pairs(crashable, IO_CRASH_POINTS))));
+        break;
+      case 'pause':
+        if (pausable.length > 0) {
+          options.push(fc.record({ at, kind: fc.constant('pause' as const), node: fc.constantFrom(...pausable) }));
+          options.push(fc.record({ at, kind: fc.constant('resume' as const), node: fc.constantFrom(...pausable) }));
+        }
         break;
       case 'slow':
-        if (nodeOf !== null) options.push(fc.record({ at, kind: fc.constant('slow' as const), node: nodeOf, factor: fc.integer({ min: 2, max: 20 }) }));
+        if (pausable.length > 0)
+          options.push(fc.record({ at, kind: fc.constant('slow' as const), node: fc.constantFrom(...pausable), factor: fc.integer({ min: 2, max: 20 }) }));
         break;
       case 'partition':
-        if (space.partitionable.length >= 2) options.push(partitionArbitrary(space.partitionable, at));
+        if (linked.length >= 2) {
+          options.push(partitionArbitrary(linked, at));
+          options.push(fc.record({ at, kind: fc.constant('heal' as const) }));
+        }
         break;
-      case 'heal':
+      case 'latency-spike':
+        if (linked.length > 0) options.push(degradeArbitrary(linked, at, 'latency', space.latencySpikeMsMax));
+        break;
+      case 'loss':
+        if (linked.length > 0) options.push(degradeArbitrary(linked, at, 'lossRate', 0));
+        break;
+      case 'duplication':
+        if (linked.length > 0) options.push(degradeArbitrary(linked, at, 'duplicateRate', 0));
+        break;
+      case 'reordering':
+        if (linked.length > 0) options.push(degradeArbitrary(linked, at, 'reorderRate', 0));
+        break;
       case 'restore':
-        options.push(fc.record({ at, kind: fc.constant(kind) }) as fc.Arbitrary<Fault>);
+        options.push(fc.record({ at, kind: fc.constant('restore' as const) }));
         break;
-      case 'degrade':
-        options.push(
-          fc.record(
-            {
-              at,
-              kind: fc.constant('degrade' as const),
-              lossRate: fc.integer({ min: 0, max: 50 }).map((p) => p / 100),
-              duplicateRate: fc.integer({ min: 0, max: 50 }).map((p) => p / 100),
-            },
-            { requiredKeys: ['at', 'kind'] },
-          ),
-        );
+      case 'skew':
+        if (clocked.length > 0) {
+          const byMs = fc.integer({ min: 1, max: Math.max(1, space.clockSkewMsMax) }).chain((m) => fc.constantFrom(m, -m));
+          options.push(fc.record({ at, kind: fc.constant('skew' as const), node: fc.constantFrom(...clocked), byMs }));
+        }
         break;
-      case 'bridge':
+      case 'drift':
+        if (clocked.length > 0) {
+          options.push(
+            fc.record({ at, kind: fc.constant('drift' as const), node: fc.constantFrom(...clocked), rate: fc.constantFrom(1.5, 0.5, 2, 0.8, 1.25) }),
+          );
+          options.push(fc.record({ at, kind: fc.constant('resync' as const), node: fc.constantFrom(...clocked) }));
+        }
+        break;
       case 'inject':
+        for (const spec of space.injects) {
+          const nodes = spec.nodes?.filter((n) => enabled.has(n));
+          if (spec.nodes !== undefined && nodes!.length === 0) continue;
+          options.push(injectArbitrary({ ...spec, ...(nodes ? { nodes } : {}) }, at));
+        }
         break;
     }
   }
-  for (const [node, points] of Object.entries(space.crashPoints ?? {})) {
-    if (points.length > 0) options.push(fc.record({ at, kind: fc.constant('crash' as const), node: fc.constant(node), when: fc.constantFrom(...points) }));
-  }
-  for (const spec of space.injects ?? []) options.push(injectArbitrary(spec, at));
   if (options.length === 0) return fc.constant([]);
-  return fc.array(fc.oneof(...options), { maxLength: space.faultsMax ?? 4 }).map(sortByTime);
+  return fc.array(fc.oneof(...options), { maxLength: space.faultsMax }).map(sortByTime);
 }
 
 function sortByTime(plan: Fault[]): FaultPlan {
@@ -79,6 +235,33 @@ function partitionArbitrary(nodes: readonly string[], at: fc.Arbitrary<number>):
     .map(({ at, side, oneWay }): Fault => (oneWay ? { at, kind: 'partition', groups: [side], oneWay: true } : { at, kind: 'partition', groups: [side] }));
 }
 
+/**
+ * A degraded link: out of one node, into one node, between two, or everywhere; with a latency
+ * spike (constant, so order is kept, or spread, so messages overtake each other), or a rate
+ * of loss, duplication or reordering.
+ */
+function degradeArbitrary(
+  nodes: readonly string[],
+  at: fc.Arbitrary<number>,
+  what: 'latency' | 'lossRate' | 'duplicateRate' | 'reorderRate',
+  spikeMsMax: number,
+): fc.Arbitrary<Fault> {
+  const end = fc.option(fc.constantFrom(...nodes), { nil: undefined, freq: 2 });
+  const value =
+    what === 'latency'
+      ? fc
+          .record({ ms: fc.integer({ min: 1, max: Math.max(1, Math.round(spikeMsMax)) }), spread: fc.boolean() })
+          .map(({ ms, spread }) => (spread ? { kind: 'uniform' as const, minMs: Math.floor(ms / 4), maxMs: ms } : { kind: 'constant' as const, ms }))
+      : fc.integer({ min: 5, max: 50 }).map((p) => p / 100);
+  return fc.record({ at, from: end, to: end, value }).map(({ at, from, to, value }) => {
+    const fault: Fault = { at, kind: 'degrade' };
+    if (from !== undefined) fault.from = from;
+    if (to !== undefined) fault.to = to;
+    (fault as Record<string, unknown>)[what] = value;
+    return fault;
+  });
+}
+
 function injectArbitrary(spec: InjectSpec, at: fc.Arbitrary<number>): fc.Arbitrary<Fault> {
   const argEntries = Object.entries(spec.args ?? {});
   const args = fc.record(Object.fromEntries(argEntries.map(([k, a]) => [k, argArbitrary(a)]))) as fc.Arbitrary<Record<string, string | number | boolean>>;
@@ -95,4 +278,60 @@ function argArbitrary(spec: InjectArgSpec): fc.Arbitrary<string | number | boole
   if ('oneOf' in spec) return fc.constantFrom(...spec.oneOf);
   if (spec.integer) return fc.integer({ min: spec.min, max: spec.max });
   return fc.integer({ min: 0, max: 1000 }).map((k) => spec.min + ((spec.max - spec.min) * k) / 1000);
+}
+
+/**
+ * The coverage items a fault space can exercise, in a fixed order: each fault class, each
+ * named crash point and each implicit one per node, torn writes, each inject. A check counts
+ * the runs whose plan included each item.
+ */
+export function coverageCatalogue(space: FaultSpace): string[] {
+  const items: string[] = [];
+  for (const c of classesOf(space)) {
+    if (c === 'inject') items.push(...space.injects.map((i) => `inject:${i.name}`));
+    else if (c === 'crash-point') items.push(...space.nodes.flatMap((t) => t.crashPoints.map((p) => `crash-point:${t.name}:${p}`)));
+    else if (c === 'io-crash-point') items.push(...IO_CRASH_POINTS.map((p) => `crash-point:*:${p}`));
+    else items.push(c);
+  }
+  if (classesOf(space).some((c) => c === 'crash' || c === 'crash-point' || c === 'io-crash-point')) items.push('torn-write');
+  return items;
+}
+
+/** The coverage items one fault exercises (names as in `coverageCatalogue`). */
+export function coverageItems(fault: Fault): string[] {
+  switch (fault.kind) {
+    case 'crash': {
+      const out = [
+        fault.when === undefined ? 'crash' : fault.when.startsWith('io:') ? `crash-point:*:${fault.when}` : `crash-point:${fault.node}:${fault.when}`,
+      ];
+      if (fault.torn !== undefined && fault.torn > 0) out.push('torn-write');
+      return out;
+    }
+    case 'restart':
+    case 'pause':
+    case 'slow':
+    case 'partition':
+    case 'restore':
+    case 'skew':
+    case 'drift':
+      return [fault.kind];
+    case 'resume':
+      return ['pause'];
+    case 'heal':
+      return ['partition'];
+    case 'resync':
+      return ['drift'];
+    case 'degrade': {
+      const out: string[] = [];
+      if (fault.latency !== undefined) out.push('latency-spike');
+      if (fault.lossRate !== undefined) out.push('loss');
+      if (fault.duplicateRate !== undefined) out.push('duplication');
+      if (fault.reorderRate !== undefined) out.push('reordering');
+      return out;
+    }
+    case 'inject':
+      return [`inject:${fault.name}`];
+    default:
+      return [];
+  }
 }

@@ -15,15 +15,14 @@ import {
   InputError,
   MemoryTrace,
   type MessageStats,
-  type NodeId,
-  type NoteLevel,
   parseFaultPlan,
   Simulation,
   type TraceEvent,
   type TraceSink,
 } from '../../engine/index.ts';
 import { parseParams } from './params.ts';
-import { type AnyScenario, goalsFor, type InvariantKind, invariantsFor, type World } from './scenario.ts';
+import { type AnyScenario, goalsFor, type InvariantKind, invariantsFor, type Witness } from './scenario.ts';
+import { ScenarioWorld } from './world.ts';
 
 export type TraceMode = 'off' | 'memory' | 'hash' | ((event: TraceEvent) => void);
 
@@ -46,6 +45,8 @@ export interface ViolationRecord {
   time: number;
   node: string | null;
   message: string;
+  /** The moments that explain it, when the scenario named them (an end check names its causes). */
+  witnesses?: Witness[];
 }
 
 export interface InvariantResult {
@@ -120,71 +121,60 @@ export function runScenario(scenario: AnyScenario, request: RunRequest): RunResu
   const records = new Map<string, InvariantResult>(
     checked.map((i) => [i.name, { name: i.name, kind: i.kind, ok: true, count: 0, violations: [] as ViolationRecord[] }]),
   );
-  const declared = new Set(scenario.invariants.map((i) => i.name));
   const goalsReached = new Set<string>();
-  const endChecks: (() => void)[] = [];
   let first: RunResult['firstViolation'] = null;
 
-  const record = (invariant: string, message: string, node: string | null): void => {
+  const record = (invariant: string, message: string, node: string | null, witnesses: readonly Witness[]): boolean => {
     const r = records.get(invariant);
-    if (r === undefined) return;
+    if (r === undefined) return false;
     r.ok = false;
     r.count++;
-    if (r.violations.length < VIOLATIONS_KEPT) r.violations.push({ time: sim.now, node, message });
+    if (r.violations.length < VIOLATIONS_KEPT) {
+      r.violations.push(witnesses.length > 0 ? { time: sim.now, node, message, witnesses: [...witnesses] } : { time: sim.now, node, message });
+    }
     if (first === null) first = { invariant, time: sim.now, node, message };
+    return true;
   };
 
-  const world: World<Record<string, unknown>> = {
+  const world = new ScenarioWorld(
     sim,
+    scenario.id,
     params,
     strategy,
-    workloadMs: timing.workloadMs,
-    healAtMs,
-    endMs,
-    stream: (name) => sim.random.stream(`scenario/${name}`),
-    violate: (invariant: string, message: string, node?: NodeId) => {
-      if (!declared.has(invariant)) throw new Error(`${scenario.id} reports a violation of '${invariant}', which it does not declare`);
-      if (!records.has(invariant)) return;
-      record(invariant, message, node === undefined ? null : sim.nodeName(node));
-      sim.violate(invariant, message, node);
+    { workloadMs: timing.workloadMs, healAtMs, endMs },
+    new Set(scenario.invariants.map((i) => i.name)),
+    {
+      violate: (invariant, message, node, witnesses) => {
+        if (record(invariant, message, node, witnesses)) sim.violate(invariant, message, node === null ? -1 : sim.nodeId(node));
+      },
+      reach: (goal) => {
+        goalsReached.add(goal);
+      },
     },
-    reach: (goal) => {
-      goalsReached.add(goal);
-    },
-    note: (text: string | (() => string), level: NoteLevel = 'info') => sim.note(text, level),
-    atEnd: (check) => {
-      endChecks.push(check);
-    },
-    sampleEvery: (periodMs, sample) => {
-      if (!sim.tracing) return;
-      sim.every(
-        periodMs,
-        () => {
-          sample();
-          return undefined;
-        },
-        0,
-        endMs,
-      );
-    },
-  };
+  );
 
   const model = scenario.build(world);
-  checkTopology(scenario, params, sim.nodeNames);
+  if (world.nodes.length === 0) throw new InputError(`${scenario.id}: build declared no node (declare each with world.node(name, spec, behaviour))`);
   sim.schedulePlan(faults);
   sim.at(healAtMs, () => {
     sim.healAll();
-    sim.note(() => `All faults healed at ${fmtMs(healAtMs)}; the system has ${fmtMs(timing.settleMs)} to settle before liveness is judged.`, 'info');
+    sim.note(
+      () =>
+        faults.length === 0
+          ? `The workload ended at ${fmtMs(healAtMs)}; the system has ${fmtMs(timing.settleMs)} to settle before liveness is judged.`
+          : `All faults healed at ${fmtMs(healAtMs)}; the system has ${fmtMs(timing.settleMs)} to settle before liveness is judged.`,
+      'info',
+    );
   });
 
   const eventsMax = Math.min(scenario.eventsMax?.(params) ?? 5_000_000, request.eventsMax ?? Number.POSITIVE_INFINITY);
   try {
     sim.run({ untilMs: endMs, eventsMax });
-    for (const check of endChecks) check();
+    for (const check of world.endChecks) check();
   } catch (error) {
     if (!(error instanceof BoundExceededError)) throw error;
     records.set(RUN_BOUNDED, { name: RUN_BOUNDED, kind: 'bound', ok: false, count: 0, violations: [] });
-    record(RUN_BOUNDED, error.message, null);
+    record(RUN_BOUNDED, error.message, null, []);
     sim.violate(RUN_BOUNDED, error.message);
   }
 
@@ -218,12 +208,6 @@ export function runScenario(scenario: AnyScenario, request: RunRequest): RunResu
     firstViolation: first,
     trace: sink instanceof MemoryTrace ? sink : null,
   };
-}
-
-function checkTopology(scenario: AnyScenario, params: unknown, built: readonly string[]): void {
-  const declared = scenario.topology(params).nodes.map((n) => n.name);
-  const same = declared.length === built.length && declared.every((n, i) => n === built[i]);
-  if (!same) throw new Error(`${scenario.id}: build created nodes [${built.join(', ')}] but topology declares [${declared.join(', ')}]`);
 }
 
 export function fmtMs(ms: number): string {

@@ -3,7 +3,7 @@
  * re-submits each one (same transaction id) until it hears the outcome. The workload is drawn before the run from the `workload` stream, so
  * every strategy sees exactly the same transfers at the same moments.
  */
-import type { NodeContext, NodeId, Spawn } from '../../engine/index.ts';
+import type { Spawn } from '../../engine/index.ts';
 import type { Ledger } from './ledger.ts';
 import type { Transfer, TwoPcMessage } from './messages.ts';
 
@@ -13,28 +13,27 @@ export interface Arrival {
   transfer: Transfer;
 }
 
-export function client(arrivals: readonly Arrival[], coordinator: NodeId, ledger: Ledger, retryMs: number): Spawn<TwoPcMessage> {
-  return (ctx: NodeContext<TwoPcMessage>) => {
-    const sentAt = new Map<string, number>();
+/** The client; its timers are indices into `arrivals`. */
+export function client(arrivals: readonly Arrival[], coordinator: string, ledger: Ledger, retryMs: number): Spawn<TwoPcMessage, number> {
+  return (ctx) => {
     const answered = new Set<string>();
+    const submitted = new Set<string>();
     for (let i = 0; i < arrivals.length; i++) ctx.setTimer(Math.max(0, arrivals[i]!.atMs - ctx.now), i);
     return {
-      onTimer(tag) {
-        const a = arrivals[tag as number]!;
+      onTimer(i) {
+        const a = arrivals[i]!;
         if (answered.has(a.tx)) return;
-        if (!sentAt.has(a.tx)) {
-          sentAt.set(a.tx, ctx.now);
+        if (!submitted.has(a.tx)) {
+          submitted.add(a.tx);
           ledger.begin(a.tx);
         }
         ctx.send(coordinator, { type: 'begin', tx: a.tx, transfer: a.transfer });
-        ctx.setTimer(retryMs, tag);
+        ctx.setTimer(retryMs, i);
       },
       onMessage(_from, m) {
-        if (m.type !== 'outcome' || answered.has(m.tx)) return;
-        const t0 = sentAt.get(m.tx);
-        if (t0 === undefined) return;
+        if (m.type !== 'outcome' || answered.has(m.tx) || !submitted.has(m.tx)) return;
         answered.add(m.tx);
-        ledger.reported(m.tx, m.committed, ctx.now - t0);
+        ledger.reported(m.tx, m.committed);
       },
     };
   };

@@ -9,18 +9,20 @@
  *    when it had decided COMMIT and a participant already committed. That is the flaw.
  *  - a durable decision log: the decision is forced to disk before anyone hears it, and a
  *    restarted coordinator re-reads it and finishes sending. Presumed abort is then safe: no
- *    record means nobody was ever told COMMIT.
+ *    record means nobody was ever told COMMIT. A presumed ABORT is logged and forced too
+ *    before it is sent, so a retried `begin` can never restart a transaction already aborted.
  *
  * Crash points: `begin` (a transfer arrived, no PREPARE sent), `prepare-sent` (every PREPARE
  * sent, no vote counted), `commit-sent` (a COMMIT reached the first participant only).
  */
-import type { NodeContext, NodeId, Spawn, TimerId } from '../../engine/index.ts';
+import type { NodeId, Spawn, TimerId } from '../../engine/index.ts';
 import type { Transfer, TwoPcMessage } from './messages.ts';
 
 export interface CoordinatorConfig {
   durableLog: boolean;
-  client: NodeId;
-  participants: readonly NodeId[];
+  client: string;
+  /** Participant names, indexed as transfers name them. */
+  participants: readonly string[];
   logForceMs: number;
   voteTimeoutMs: number;
   decisionRetryMs: number;
@@ -45,10 +47,17 @@ interface DecisionRecord {
 
 type Timer = { kind: 'vote-timeout'; tx: string } | { kind: 'forced'; tx: string } | { kind: 'retry'; tx: string };
 
-export function coordinator(config: CoordinatorConfig): Spawn<TwoPcMessage> {
-  return (ctx: NodeContext<TwoPcMessage>) => {
-    const log = config.durableLog ? ctx.durable.log<DecisionRecord>('decisions') : [];
-    const finished = config.durableLog ? ctx.durable.log<string>('finished') : [];
+/** Where decisions are kept: an append-only log (on disk, or in memory for the flawed strategy). */
+interface DecisionLog<T> extends Iterable<T> {
+  append(record: T): number;
+}
+
+export function coordinator(config: CoordinatorConfig): Spawn<TwoPcMessage, Timer> {
+  return (ctx) => {
+    const log: DecisionLog<DecisionRecord> = config.durableLog ? ctx.disk.log<DecisionRecord>('decisions') : inMemoryLog();
+    const finished: DecisionLog<string> = config.durableLog ? ctx.disk.log<string>('finished') : inMemoryLog();
+    const client = ctx.lookup(config.client);
+    const participants = config.participants.map((name) => ctx.lookup(name));
     const active = new Map<string, Txn>();
     const decided = new Map<string, DecisionRecord>();
     for (const r of log) decided.set(r.tx, r);
@@ -60,10 +69,10 @@ export function coordinator(config: CoordinatorConfig): Spawn<TwoPcMessage> {
         ctx.send(p, { type: 'decision', tx: t.tx, commit: t.decision! });
         if (t.decision) ctx.crashPoint('commit-sent');
       }
-      ctx.send(config.client, { type: 'outcome', tx: t.tx, committed: t.decision! });
+      ctx.send(client, { type: 'outcome', tx: t.tx, committed: t.decision! });
       ctx.state(t.decision ? 'committing' : 'aborting', t.tx);
       ctx.note(() => `coordinator decides ${verdict} for ${t.tx} and tells ${t.participants.map((p) => ctx.nameOf(p)).join(', ')}`);
-      ctx.setTimer(config.decisionRetryMs, { kind: 'retry', tx: t.tx } satisfies Timer);
+      ctx.setTimer(config.decisionRetryMs, { kind: 'retry', tx: t.tx });
     };
 
     const decide = (t: Txn, commit: boolean): void => {
@@ -73,23 +82,24 @@ export function coordinator(config: CoordinatorConfig): Spawn<TwoPcMessage> {
       // Both keep every decision to answer late questions; only the log survives a crash.
       decided.set(t.tx, record);
       if (!config.durableLog) return announce(t);
-      log.push(record);
-      ctx.setTimer(config.logForceMs, { kind: 'forced', tx: t.tx } satisfies Timer);
+      log.append(record);
+      // The force takes logForceMs; only once it completes is the decision durable and told.
+      ctx.setTimer(config.logForceMs, { kind: 'forced', tx: t.tx });
     };
 
     const onBegin = (tx: string, transfer: Transfer): void => {
       if (active.has(tx)) return; // a client retry while the protocol runs: the outcome will come
       const record = decided.get(tx);
-      if (record !== undefined) return ctx.send(config.client, { type: 'outcome', tx, committed: record.commit });
+      if (record !== undefined) return ctx.send(client, { type: 'outcome', tx, committed: record.commit });
       ctx.crashPoint('begin');
-      const a = config.participants[transfer.from.participant]!;
-      const b = config.participants[transfer.to.participant]!;
+      const a = participants[transfer.from.participant]!;
+      const b = participants[transfer.to.participant]!;
       const t: Txn = { tx, participants: [a, b], votes: new Map(), decision: null, announced: false, acked: new Set(), voteTimer: null };
       active.set(tx, t);
-      ctx.send(a, { type: 'prepare', tx, deltas: [{ account: transfer.from.account, delta: -transfer.amount }], peers: [b] });
-      ctx.send(b, { type: 'prepare', tx, deltas: [{ account: transfer.to.account, delta: transfer.amount }], peers: [a] });
+      ctx.send(a, { type: 'prepare', tx, deltas: [{ account: transfer.from.account, delta: -transfer.amount }], peers: [ctx.nameOf(b)] });
+      ctx.send(b, { type: 'prepare', tx, deltas: [{ account: transfer.to.account, delta: transfer.amount }], peers: [ctx.nameOf(a)] });
       ctx.crashPoint('prepare-sent');
-      t.voteTimer = ctx.setTimer(config.voteTimeoutMs, { kind: 'vote-timeout', tx } satisfies Timer);
+      t.voteTimer = ctx.setTimer(config.voteTimeoutMs, { kind: 'vote-timeout', tx });
       ctx.state('collecting-votes', tx);
     };
 
@@ -107,7 +117,8 @@ export function coordinator(config: CoordinatorConfig): Spawn<TwoPcMessage> {
       t.acked.add(from);
       if (t.participants.every((p) => t.acked.has(p))) {
         active.delete(tx);
-        finished.push(tx);
+        // Not forced: losing it only means announcing the decision once more after a crash.
+        finished.append(tx);
         ctx.state('idle', tx);
       }
     };
@@ -125,7 +136,10 @@ export function coordinator(config: CoordinatorConfig): Spawn<TwoPcMessage> {
       // while this ABORT is still on its way.
       const presumed: DecisionRecord = { tx, commit: false, participants: [from] };
       decided.set(tx, presumed);
-      if (config.durableLog) log.push(presumed);
+      if (config.durableLog) {
+        log.append(presumed);
+        ctx.disk.force();
+      }
       ctx.send(from, { type: 'decision', tx, commit: false });
       ctx.note(
         () =>
@@ -169,8 +183,7 @@ export function coordinator(config: CoordinatorConfig): Spawn<TwoPcMessage> {
             return;
         }
       },
-      onTimer(tag) {
-        const timer = tag as Timer;
+      onTimer(timer) {
         const t = active.get(timer.tx);
         if (t === undefined) return;
         if (timer.kind === 'vote-timeout') {
@@ -178,12 +191,20 @@ export function coordinator(config: CoordinatorConfig): Spawn<TwoPcMessage> {
             ctx.note(() => `coordinator gives up waiting for votes on ${t.tx} after ${config.voteTimeoutMs} ms`);
             decide(t, false);
           }
-        } else if (timer.kind === 'forced') announce(t);
-        else {
+        } else if (timer.kind === 'forced') {
+          ctx.disk.force();
+          announce(t);
+        } else {
           for (const p of t.participants) if (!t.acked.has(p)) ctx.send(p, { type: 'decision', tx: t.tx, commit: t.decision! });
           ctx.setTimer(config.decisionRetryMs, timer);
         }
       },
     };
   };
+}
+
+/** A log kept in memory only: what the flawed strategy has instead of a disk. */
+function inMemoryLog<T>(): DecisionLog<T> {
+  const records: T[] = [];
+  return { append: (record) => records.push(record), [Symbol.iterator]: () => records.values() };
 }

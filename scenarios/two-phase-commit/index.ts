@@ -11,9 +11,10 @@
  * The strategies differ in what survives the crash and in what an in-doubt participant does.
  */
 import { z } from 'zod';
-import type { Stream } from '../../engine/index.ts';
+import { percentile, type Stream } from '../../engine/index.ts';
 import { defineScenario } from '../framework/scenario.ts';
 import { TransactionalStore } from '../parts/storage/transactional-store.ts';
+import { uniformArrivals } from '../parts/workload/arrivals.ts';
 import { type Arrival, client } from './client.ts';
 import { coordinator } from './coordinator.ts';
 import { Ledger } from './ledger.ts';
@@ -59,13 +60,6 @@ export const twoPhaseCommit = defineScenario({
   summary:
     'A client moves money between accounts on different participants; each transfer is a 2PC transaction. Crash the coordinator before PREPARE, after PREPARE or after the decision reached one participant, and watch participants sit in doubt holding locks, later transfers abort on those locks, and atomicity survive or break depending on where the decision lives.',
   params,
-  topology: (p: Params) => ({
-    nodes: [
-      { name: 'client', role: 'client' },
-      { name: 'coordinator', role: 'coordinator' },
-      ...Array.from({ length: p.participants }, (_, i) => ({ name: participantName(i), role: 'participant' })),
-    ],
-  }),
   timing: (p: Params) => ({ workloadMs: p.workloadMs, settleMs: p.settleMs }),
   network: (p: Params) => ({ latency: { kind: 'exponential', meanMs: p.latencyMeanMs, minMs: 1 } }),
   strategies: [
@@ -149,11 +143,6 @@ export const twoPhaseCommit = defineScenario({
     { name: 'unresolved', unit: 'transfers', description: 'transfers whose outcome the client never heard', better: 'lower' },
     { name: 'messagesPerTransfer', unit: 'messages', description: 'messages sent per transfer', better: 'lower' },
   ],
-  charts: (p: Params) => [
-    { id: 'in-doubt', title: 'Participants in doubt', unit: 'waits', series: ['in-doubt'] },
-    { id: 'locks', title: 'Row locks held', unit: 'locks', series: ['locks.*'], limit: { value: p.accounts, label: 'accounts per participant' } },
-    { id: 'outcomes', title: 'Transfers decided (cumulative)', unit: 'transfers', series: ['committed', 'aborted'] },
-  ],
   presets: [
     {
       id: 'coordinator-crash-before-prepare',
@@ -205,45 +194,42 @@ export const twoPhaseCommit = defineScenario({
   ],
   defaultPreset: 'coordinator-crash-after-prepare',
   alarmStates: ['in-doubt', 'aborting', 'aborted'],
-  faultSpace: (p: Params) => {
-    const participants = Array.from({ length: p.participants }, (_, i) => participantName(i));
-    return {
-      windowMs: p.workloadMs,
-      crashable: ['coordinator', ...participants],
-      partitionable: ['coordinator', ...participants],
-      crashPoints: { coordinator: ['begin', 'prepare-sent', 'commit-sent', 'debit-done'], ...Object.fromEntries(participants.map((n) => [n, ['vote-sent']])) },
-      kinds: ['crash', 'restart', 'pause', 'resume', 'partition', 'heal'],
-      faultsMax: 3,
-    };
-  },
+  faultSpace: (p: Params) => ({ windowMs: p.workloadMs, faultsMax: 3 }),
   build(world) {
-    const { sim, params: p, strategy } = world;
-    const ledger = new Ledger(world, sim);
+    const { params: p, strategy } = world;
+    const ledger = new Ledger(world);
     const arrivals = drawArrivals(world.stream('workload'), p);
-    const CLIENT = 0;
-    const COORDINATOR = 1;
-    const participants = Array.from({ length: p.participants }, (_, i) => 2 + i);
+    const participants = Array.from({ length: p.participants }, (_, i) => participantName(i));
 
-    sim.addNode('client', client(arrivals, COORDINATOR, ledger, p.clientRetryMs));
-    sim.addNode(
+    world.node(
+      'client',
+      {
+        role: 'client',
+        spare: { crash: 'the client stands for the users: the transfers they submit are the workload, and what the servers do with them is the question' },
+      },
+      client(arrivals, 'coordinator', ledger, p.clientRetryMs),
+    );
+    world.node(
       'coordinator',
+      { role: 'coordinator', crashPoints: ['begin', 'prepare-sent', 'commit-sent', 'debit-done'] },
       strategy === 'saga'
-        ? sagaOrchestrator({ client: CLIENT, participants, stepRetryMs: p.decisionRetryMs })
+        ? sagaOrchestrator({ client: 'client', participants, stepRetryMs: p.decisionRetryMs })
         : coordinator({
             durableLog: strategy !== 'in-memory',
-            client: CLIENT,
+            client: 'client',
             participants,
             logForceMs: p.logForceMs,
             voteTimeoutMs: p.voteTimeoutMs,
             decisionRetryMs: p.decisionRetryMs,
           }),
     );
-    participants.forEach((_, i) => {
-      sim.addNode(
-        participantName(i),
+    for (const name of participants) {
+      world.node(
+        name,
+        { role: 'participant', crashPoints: ['vote-sent'] },
         participant({
           strategy,
-          coordinator: COORDINATOR,
+          coordinator: 'coordinator',
           ledger,
           accounts: p.accounts,
           closedAccounts: p.closedAccounts,
@@ -253,18 +239,28 @@ export const twoPhaseCommit = defineScenario({
           unilateralTimeoutMs: p.unilateralTimeoutMs,
         }),
       );
-    });
+    }
 
-    world.sampleEvery(10, () => {
-      sim.metrics.sample('in-doubt', ledger.inDoubtNow);
-      for (const id of participants) sim.metrics.sample(`locks.${sim.nodeName(id)}`, sim.status(id) === 'down' ? 0 : (ledger.locksHeld.get(id) ?? 0));
-      sim.metrics.sample('committed', ledger.committed);
-      sim.metrics.sample('aborted', ledger.aborted);
+    world.chart({ id: 'in-doubt', title: 'Participants in doubt', unit: 'waits', everyMs: 10, series: { 'in-doubt': () => ledger.inDoubtNow } });
+    world.chart({
+      id: 'locks',
+      title: 'Row locks held',
+      unit: 'locks',
+      everyMs: 10,
+      series: Object.fromEntries(participants.map((name) => [`locks.${name}`, () => (world.status(name) === 'down' ? 0 : (ledger.locksHeld.get(name) ?? 0))])),
+      limit: { value: p.accounts, label: 'accounts per participant' },
+    });
+    world.chart({
+      id: 'outcomes',
+      title: 'Transfers decided (cumulative)',
+      unit: 'transfers',
+      everyMs: 10,
+      series: { committed: () => ledger.committed, aborted: () => ledger.aborted },
     });
 
     world.atEnd(() => {
       // Read each participant's disk as recovery would, after the settle time.
-      const stores = participants.map((id) => new TransactionalStore(sim.durable(id)));
+      const stores = participants.map((name) => new TransactionalStore(world.disk(name)));
       const expected = p.participants * p.accounts * p.initialBalance;
       const total = stores.reduce((sum, s) => sum + s.entries().reduce((a, [, v]) => a + v, 0), 0);
       if (total !== expected) {
@@ -274,8 +270,8 @@ export const twoPhaseCommit = defineScenario({
           `the accounts hold ${total.toLocaleString('en-US')} in all, not ${expected.toLocaleString('en-US')}: ${Math.abs(diff).toLocaleString('en-US')} ${diff > 0 ? 'appeared from nowhere' : 'vanished'}`,
         );
       }
-      const stuck = participants.flatMap((id, i) => stores[i]!.inDoubt().map((tx) => `${sim.nodeName(id)} in doubt on ${tx}`));
-      stuck.push(...unfinishedSagas(sim.durable(COORDINATOR)).map((s) => `saga ${s} unfinished`));
+      const stuck = participants.flatMap((name, i) => stores[i]!.inDoubt().map((tx) => `${name} in doubt on ${tx}`));
+      stuck.push(...unfinishedSagas(world.disk('coordinator')).map((s) => `saga ${s} unfinished`));
       if (stuck.length > 0) world.violate('in-doubt-resolved', `${world.endMs - world.healAtMs} ms after every fault healed: ${stuck.join('; ')}`);
       if (ledger.committed > 0) world.reach('transfer-committed');
       if (ledger.aborted > 0) world.reach('transfer-aborted');
@@ -283,7 +279,7 @@ export const twoPhaseCommit = defineScenario({
 
     return {
       metrics() {
-        const inDoubt = [...ledger.inDoubtMs, ...ledger.stillInDoubt().map((w) => sim.now - w.sinceMs)];
+        const inDoubt = [...ledger.inDoubtMs, ...ledger.stillInDoubt().map((w) => world.now - w.sinceMs)];
         const decided = ledger.committed + ledger.aborted;
         return {
           commitLatencyP50Ms: percentile(ledger.commitLatencyMs, 50),
@@ -297,7 +293,7 @@ export const twoPhaseCommit = defineScenario({
           committed: ledger.committed,
           aborted: ledger.aborted,
           unresolved: arrivals.length - decided,
-          messagesPerTransfer: sim.messageStats.sent / arrivals.length,
+          messagesPerTransfer: world.messages.sent / arrivals.length,
         };
       },
     };
@@ -309,28 +305,18 @@ export const twoPhaseCommit = defineScenario({
  * times are a Poisson process conditioned on its count: sorted uniform points in the window.
  */
 function drawArrivals(rng: Stream, p: Params): Arrival[] {
-  const arrivals: Arrival[] = [];
-  const times = Array.from({ length: p.transfers }, () => rng.uniform(0, p.workloadMs)).sort((a, b) => a - b);
-  for (let i = 0; i < p.transfers; i++) {
-    const t = times[i]!;
+  const times = uniformArrivals(rng, p.transfers, 0, p.workloadMs);
+  return times.map((atMs, i) => {
     const from = rng.int(p.participants);
     const to = (from + 1 + rng.int(p.participants - 1)) % p.participants;
-    arrivals.push({
+    return {
       tx: `t${i + 1}`,
-      atMs: t,
+      atMs,
       transfer: {
         from: { participant: from, account: rng.int(p.accounts) },
         to: { participant: to, account: rng.int(p.accounts) },
         amount: 1 + rng.int(p.maxAmount),
       },
-    });
-  }
-  return arrivals;
-}
-
-/** Nearest-rank percentile; 0 for no values. */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
+    };
+  });
 }

@@ -2,15 +2,15 @@
  * The ledger: what an all-seeing auditor records about every transaction, kept apart from
  * the protocol's nodes. Nodes report facts (a participant applied COMMIT, the client heard
  * ABORT); the ledger judges them against the invariants the moment they happen, and
- * accumulates the timings the metrics are made of.
+ * accumulates the timings the metrics are made of. It keeps the simulation's true time (the
+ * nodes' own clocks may be skewed): it is the observer, not a participant.
  */
-import type { NodeId, Simulation } from '../../engine/index.ts';
 import type { World } from '../framework/scenario.ts';
 
 interface TxRecord {
   tx: string;
-  /** Outcomes applied by participants: node -> commit? */
-  applied: Map<NodeId, boolean>;
+  /** Outcomes applied by participants: node name -> commit? */
+  applied: Map<string, boolean>;
   /** What the client was told, if anything. */
   reported: boolean | null;
   violated: boolean;
@@ -30,50 +30,57 @@ export class Ledger {
   committed = 0;
   aborted = 0;
   /** Row locks each participant reports holding (for the chart). */
-  readonly locksHeld = new Map<NodeId, number>();
+  readonly locksHeld = new Map<string, number>();
 
-  constructor(
-    private readonly world: World<unknown>,
-    private readonly sim: Simulation,
-  ) {}
+  constructor(private readonly world: World<unknown>) {}
+
+  /** True simulated time. */
+  get now(): number {
+    return this.world.now;
+  }
 
   begin(tx: string): void {
-    this.txs.set(tx, { tx, applied: new Map(), reported: null, violated: false, startedAt: this.sim.now });
+    this.txs.set(tx, { tx, applied: new Map(), reported: null, violated: false, startedAt: this.world.now });
   }
 
   /** A participant voted YES: from now until it learns the outcome it is in doubt. */
-  votedYes(tx: string, participant: NodeId): void {
-    this.waitingSince.set(`${tx}@${participant}`, this.sim.now);
+  votedYes(tx: string, participant: string): void {
+    this.waitingSince.set(`${tx}@${participant}`, this.world.now);
   }
 
   /** A participant applied an outcome. Judges atomicity and no-double-outcome. */
-  applied(tx: string, participant: NodeId, commit: boolean): void {
+  applied(tx: string, participant: string, commit: boolean): void {
     const r = this.txs.get(tx);
     if (r === undefined) return;
     const key = `${tx}@${participant}`;
     const since = this.waitingSince.get(key);
     if (since !== undefined) {
-      this.inDoubtMs.push(this.sim.now - since);
+      this.inDoubtMs.push(this.world.now - since);
       this.waitingSince.delete(key);
     }
     const before = r.applied.get(participant);
     if (before !== undefined && before !== commit) {
-      this.world.violate('no-double-outcome', `${this.sim.nodeName(participant)} applied both COMMIT and ABORT to ${tx}`, participant);
+      this.world.violate('no-double-outcome', `${participant} applied both COMMIT and ABORT to ${tx}`, {
+        node: participant,
+        witnesses: [
+          { t: this.world.now, node: participant, key: tx, what: `${participant} applied ${commit ? 'COMMIT' : 'ABORT'} after ${before ? 'COMMIT' : 'ABORT'}` },
+        ],
+      });
     }
     r.applied.set(participant, commit);
     this.judge(r, participant);
   }
 
   /** The client heard the outcome. */
-  reported(tx: string, commit: boolean, latencyMs: number): void {
+  reported(tx: string, commit: boolean): void {
     const r = this.txs.get(tx);
     if (r === undefined || r.reported !== null) return;
     r.reported = commit;
     if (commit) {
       this.committed++;
-      this.commitLatencyMs.push(latencyMs);
+      this.commitLatencyMs.push(this.world.now - r.startedAt);
     } else this.aborted++;
-    this.judge(r, -1);
+    this.judge(r, null);
   }
 
   /** A participant has waited past its inquiry timeout: the "in doubt" goal is reached. */
@@ -86,7 +93,7 @@ export class Ledger {
    * credit or its refund: that window is when the books do not balance.
    */
   sagaStepApplied(tx: string, step: 'debit' | 'credit' | 'refund'): void {
-    if (step === 'debit') this.halfSince.set(tx, this.sim.now);
+    if (step === 'debit') this.halfSince.set(tx, this.world.now);
     else this.balanced(tx);
   }
 
@@ -94,14 +101,14 @@ export class Ledger {
   sideCommitted(tx: string, sides: number): void {
     const n = (this.sidesCommitted.get(tx) ?? 0) + 1;
     this.sidesCommitted.set(tx, n);
-    if (n === 1) this.halfSince.set(tx, this.sim.now);
+    if (n === 1) this.halfSince.set(tx, this.world.now);
     if (n === sides) this.balanced(tx);
   }
 
   private balanced(tx: string): void {
     const since = this.halfSince.get(tx);
     if (since === undefined) return;
-    this.halfAppliedMs.push(this.sim.now - since);
+    this.halfAppliedMs.push(this.world.now - since);
     this.halfSince.delete(tx);
   }
 
@@ -115,16 +122,17 @@ export class Ledger {
     return this.waitingSince.size;
   }
 
-  reportLocks(participant: NodeId, count: number): void {
+  reportLocks(participant: string, count: number): void {
     this.locksHeld.set(participant, count);
   }
 
-  lockReleased(heldMs: number): void {
-    this.lockHoldMs.push(heldMs);
+  /** A transaction released the locks it took at `sinceMs` (true time). */
+  lockReleased(sinceMs: number): void {
+    this.lockHoldMs.push(this.world.now - sinceMs);
   }
 
   /** Every participant that applied an outcome agrees, and agrees with what the client heard. */
-  private judge(r: TxRecord, by: NodeId): void {
+  private judge(r: TxRecord, by: string | null): void {
     if (r.violated) return;
     // Counted without building lists: this runs on every outcome of every run of a check.
     let commitCount = 0;
@@ -139,20 +147,23 @@ export class Ledger {
     r.violated = true;
     const names = (commit: boolean): string => {
       const ids: string[] = [];
-      for (const [node, c] of r.applied) if (c === commit) ids.push(this.sim.nodeName(node));
+      for (const [node, c] of r.applied) if (c === commit) ids.push(node);
       return ids.join(', ');
     };
     const message = split
       ? `${r.tx} committed on ${names(true)} but aborted on ${names(false)}`
       : `the client was told ${r.tx} ${r.reported ? 'committed' : 'aborted'}, but ${names(!r.reported)} ${r.reported ? 'aborted' : 'committed'} it`;
-    this.world.violate('atomicity', message, by >= 0 ? by : undefined);
+    this.world.violate('atomicity', message, {
+      ...(by === null ? {} : { node: by }),
+      witnesses: [{ t: this.world.now, ...(by === null ? {} : { node: by }), key: r.tx, what: message }],
+    });
   }
 
   /** Participants still waiting for an outcome at the end: their wait counts up to now. */
-  stillInDoubt(): { tx: string; participant: NodeId; sinceMs: number }[] {
+  stillInDoubt(): { tx: string; participant: string; sinceMs: number }[] {
     return [...this.waitingSince.entries()].map(([key, since]) => {
       const at = key.lastIndexOf('@');
-      return { tx: key.slice(0, at), participant: Number(key.slice(at + 1)), sinceMs: since };
+      return { tx: key.slice(0, at), participant: key.slice(at + 1), sinceMs: since };
     });
   }
 

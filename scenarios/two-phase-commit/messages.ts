@@ -27,7 +27,7 @@ export type TwoPcMessage =
   | { type: 'begin'; tx: string; transfer: Transfer }
   | { type: 'outcome'; tx: string; committed: boolean }
   // phase 1
-  | { type: 'prepare'; tx: string; deltas: AccountDelta[]; peers: number[] }
+  | { type: 'prepare'; tx: string; deltas: AccountDelta[]; peers: string[] }
   | { type: 'vote'; tx: string; yes: boolean; reason?: string }
   // phase 2
   | { type: 'decision'; tx: string; commit: boolean }

@@ -9,15 +9,19 @@
  *    outcome tells it, and a peer that has not voted yet aborts and says so;
  *  - give up and abort alone after a timeout (unilateral-abort: the flaw).
  * Under the saga contrast it runs each step as a local transaction, idempotent per (tx, step).
+ *
+ * Like a real database it forces its log before it says anything that depends on it: the
+ * PREPARE record before the YES vote, the outcome before the acknowledgement, a step before
+ * its result.
  */
-import type { DurableStore, NodeContext, NodeId, Spawn } from '../../engine/index.ts';
+import type { NodeId, Spawn } from '../../engine/index.ts';
 import { TransactionalStore } from '../parts/storage/transactional-store.ts';
 import type { Ledger } from './ledger.ts';
 import type { AccountDelta, TwoPcMessage } from './messages.ts';
 
 export interface ParticipantConfig {
   strategy: string;
-  coordinator: NodeId;
+  coordinator: string;
   ledger: Ledger;
   accounts: number;
   closedAccounts: number;
@@ -31,29 +35,35 @@ type Timer = { kind: 'voted'; tx: string } | { kind: 'in-doubt'; tx: string };
 
 export const accountKey = (account: number): string => `acct${account}`;
 
-export function participant(config: ParticipantConfig): Spawn<TwoPcMessage> {
-  return (ctx: NodeContext<TwoPcMessage>) => {
-    const { ledger, strategy, coordinator } = config;
-    const store = new TransactionalStore(ctx.durable);
-    if (ctx.incarnation === 0) for (let a = 0; a < config.accounts; a++) store.load(accountKey(a), config.initialBalance);
-    // Peers and vote times are written with the PREPARE record, so they survive a crash.
-    const peers = durableMap<number[]>(ctx.durable, 'peers');
-    const votedAt = durableMap<number>(ctx.durable, 'voted-at');
+export function participant(config: ParticipantConfig): Spawn<TwoPcMessage, Timer> {
+  return (ctx) => {
+    const { ledger, strategy } = config;
+    const coordinator = ctx.lookup(config.coordinator);
+    const store = new TransactionalStore(ctx.disk);
+    if (ctx.incarnation === 0) {
+      for (let a = 0; a < config.accounts; a++) store.load(accountKey(a), config.initialBalance);
+      ctx.disk.force();
+    }
+    // Peers and vote times are written with the PREPARE record, so they survive a crash with it.
+    const peers = ctx.disk.map<string[]>('peers');
+    const votedAt = ctx.disk.map<number>('voted-at');
     const lockedAt = new Map<string, number>();
     const closed = (account: number): boolean => account >= config.accounts - config.closedAccounts;
 
     const release = (tx: string): void => {
       const since = lockedAt.get(tx);
-      if (since !== undefined) ledger.lockReleased(ctx.now - since);
+      if (since !== undefined) ledger.lockReleased(since);
       lockedAt.delete(tx);
-      ledger.reportLocks(ctx.self, store.lockCount);
+      ledger.reportLocks(ctx.name, store.lockCount);
     };
 
+    /** Applies an outcome and forces it: after this, no crash can undo it. */
     const apply = (tx: string, commit: boolean, why: string): void => {
       if (commit) store.commit(tx);
       else store.abort(tx);
+      ctx.disk.force();
       release(tx);
-      ledger.applied(tx, ctx.self, commit);
+      ledger.applied(tx, ctx.name, commit);
       if (commit) ledger.sideCommitted(tx, (peers.get(tx)?.length ?? 0) + 1);
       ctx.state(commit ? 'committed' : 'aborted', tx);
       ctx.note(() => `${ctx.name} ${commit ? 'commits' : 'aborts'} ${tx} (${why})`);
@@ -66,7 +76,7 @@ export function participant(config: ParticipantConfig): Spawn<TwoPcMessage> {
       ctx.note(() => `${ctx.name} votes NO on ${tx}: ${reason}`);
     };
 
-    const onPrepare = (from: NodeId, tx: string, deltas: AccountDelta[], txPeers: number[]): void => {
+    const onPrepare = (from: NodeId, tx: string, deltas: AccountDelta[], txPeers: string[]): void => {
       const status = store.statusOf(tx);
       if (status === 'aborted') return voteNo(tx, 'it already promised to abort this transaction');
       if (status === 'prepared') return ctx.send(from, { type: 'vote', tx, yes: true });
@@ -76,8 +86,8 @@ export function participant(config: ParticipantConfig): Spawn<TwoPcMessage> {
         const holder = keys.map((k) => store.lockHolder(k)).find((h) => h !== undefined && h !== tx);
         return voteNo(tx, `a row it needs is locked by ${holder}`);
       }
-      lockedAt.set(tx, ctx.now);
-      ledger.reportLocks(ctx.self, store.lockCount);
+      lockedAt.set(tx, ledger.now);
+      ledger.reportLocks(ctx.name, store.lockCount);
       const writes = [];
       for (const d of deltas) {
         const value = (store.read(accountKey(d.account)) ?? 0) + d.delta;
@@ -88,17 +98,18 @@ export function participant(config: ParticipantConfig): Spawn<TwoPcMessage> {
       store.prepare(tx, writes);
       peers.set(tx, txPeers);
       ctx.state('prepared', tx);
-      // The vote goes out only once the PREPARE record is forced to disk.
-      ctx.setTimer(config.logForceMs, { kind: 'voted', tx } satisfies Timer);
+      // The vote goes out only once the PREPARE record is forced to disk (the force takes logForceMs).
+      ctx.setTimer(config.logForceMs, { kind: 'voted', tx });
     };
 
     const onVoted = (tx: string): void => {
       if (store.statusOf(tx) !== 'prepared') return;
       votedAt.set(tx, ctx.now);
-      ledger.votedYes(tx, ctx.self);
+      ctx.disk.force();
+      ledger.votedYes(tx, ctx.name);
       ctx.send(coordinator, { type: 'vote', tx, yes: true });
       ctx.crashPoint('vote-sent');
-      ctx.setTimer(config.inquiryTimeoutMs, { kind: 'in-doubt', tx } satisfies Timer);
+      ctx.setTimer(config.inquiryTimeoutMs, { kind: 'in-doubt', tx });
     };
 
     const onDecision = (from: NodeId, tx: string, commit: boolean): void => {
@@ -128,7 +139,7 @@ export function participant(config: ParticipantConfig): Spawn<TwoPcMessage> {
       }
       ctx.send(coordinator, { type: 'inquire', tx });
       if (strategy === 'cooperative') for (const p of peers.get(tx) ?? []) ctx.send(p, { type: 'peer-inquire', tx });
-      ctx.setTimer(config.inquiryTimeoutMs, { kind: 'in-doubt', tx } satisfies Timer);
+      ctx.setTimer(config.inquiryTimeoutMs, { kind: 'in-doubt', tx });
     };
 
     const onPeerInquire = (from: NodeId, tx: string): void => {
@@ -160,6 +171,7 @@ export function participant(config: ParticipantConfig): Spawn<TwoPcMessage> {
       if (value < 0) reason = `account ${m.account} holds ${value - m.delta}, less than ${-m.delta}`;
       else if (m.delta > 0 && m.step === 'credit' && closed(m.account)) reason = `account ${m.account} is closed`;
       if (reason === null && store.commitLocal(key, [{ key: row, value }])) {
+        ctx.disk.force();
         ledger.sagaStepApplied(m.tx, m.step);
         ctx.note(
           () =>
@@ -168,17 +180,18 @@ export function participant(config: ParticipantConfig): Spawn<TwoPcMessage> {
         ctx.send(from, { type: 'step-result', tx: m.tx, step: m.step, ok: true });
       } else {
         store.abort(key);
+        ctx.disk.force();
         ctx.send(from, { type: 'step-result', tx: m.tx, step: m.step, ok: false, reason: reason ?? 'row locked' });
       }
     };
 
-    ledger.reportLocks(ctx.self, store.lockCount);
+    ledger.reportLocks(ctx.name, store.lockCount);
     // Recovery: every prepared transaction without an outcome is in doubt, locks re-taken.
     if (ctx.incarnation > 0) {
       const inDoubt = store.inDoubt();
       for (const tx of inDoubt) {
-        lockedAt.set(tx, ctx.now);
-        ctx.setTimer(0, { kind: 'in-doubt', tx } satisfies Timer);
+        lockedAt.set(tx, ledger.now);
+        ctx.setTimer(0, { kind: 'in-doubt', tx });
       }
       ctx.note(
         () =>
@@ -203,8 +216,7 @@ export function participant(config: ParticipantConfig): Spawn<TwoPcMessage> {
             return;
         }
       },
-      onTimer(tag) {
-        const t = tag as Timer;
+      onTimer(t) {
         if (t.kind === 'voted') onVoted(t.tx);
         else onInDoubt(t.tx);
       },
@@ -216,14 +228,4 @@ function lockedRows(store: TransactionalStore, tx: string): string[] {
   const rows: string[] = [];
   for (const [key] of store.entries()) if (store.lockHolder(key) === tx) rows.push(key);
   return rows;
-}
-
-/** A small key-value map on the node's disk. */
-export function durableMap<T>(disk: DurableStore, name: string): Map<string, T> {
-  let map = disk.get<Map<string, T>>(name);
-  if (map === undefined) {
-    map = new Map();
-    disk.set(name, map);
-  }
-  return map;
 }

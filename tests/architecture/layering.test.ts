@@ -23,6 +23,7 @@ const allowed: Record<string, readonly string[]> = {
   bench: ['engine', 'history', 'scenarios', 'wire', 'server'],
   fidelity: ['engine', 'scenarios'],
   bin: ['cli'],
+  mutants: ['engine', 'history', 'scenarios'],
 };
 
 const skipped = new Set(['node_modules', 'dist', 'tests', 'docs', 'test-artifacts', 'coverage', 'scratch']);

@@ -7,17 +7,23 @@
  *   Locks live in memory; a crash loses them, and recovery re-acquires the locks of every
  *   prepared transaction from the write-ahead log, because a prepared transaction has
  *   promised it can still commit.
- * - The write-ahead log records PREPARE (with the writes), COMMIT and ABORT. A record is on
- *   disk the moment it is appended (the node models the force's latency with a timer before
- *   it acts on it). Recovery replays the log: committed writes are already in the rows;
- *   prepared transactions with no outcome are in doubt.
+ * - The write-ahead log records PREPARE (with the writes), COMMIT, ABORT, and a one-phase
+ *   local commit as a single record. Write-ahead: a transaction's log record is written
+ *   before its rows, so a crash that tears the write-back keeps a prefix in which the record
+ *   comes first, and recovery redoes the writes of every committed transaction. Like every
+ *   write to a node's disk, a record is durable only once the node forces the disk
+ *   (`ctx.disk.force()`, the WAL flush) — a real database forces at PREPARE and at COMMIT
+ *   before it answers, and so must the node that uses this store: a crash loses what was
+ *   not forced. Recovery replays the log: committed writes are redone; prepared transactions
+ *   with no outcome are in doubt.
  * - Append-only tables (an outbox, a processed-id table, an idempotency table) hold records
  *   of any JSON shape. A local transaction may append to them together with its row writes
  *   (`commitLocalWith`): the records become visible exactly when the rows do, and not at all
- *   if the transaction never commits. That atomicity is what the outbox pattern and an
- *   idempotent consumer rely on.
+ *   if the transaction never commits (the records are part of the transaction's log record,
+ *   and the tables are rebuilt from the log). That atomicity is what the outbox pattern and
+ *   an idempotent consumer rely on.
  */
-import { assert, type DurableStore } from '../../../engine/index.ts';
+import { assert, type DurableLog, type DurableMap, type DurableStore } from '../../../engine/index.ts';
 
 export type TxStatus = 'none' | 'locked' | 'prepared' | 'committed' | 'aborted';
 
@@ -32,11 +38,15 @@ export interface TableAppend {
   record: unknown;
 }
 
-type LogRecord = { type: 'prepare'; tx: string; writes: RowWrite[]; appends?: TableAppend[] } | { type: 'commit'; tx: string } | { type: 'abort'; tx: string };
+type LogRecord =
+  | { type: 'prepare'; tx: string; writes: RowWrite[]; appends?: TableAppend[] }
+  | { type: 'commit'; tx: string }
+  | { type: 'abort'; tx: string }
+  | { type: 'local'; tx: string; writes: RowWrite[]; appends?: TableAppend[] };
 
 export class TransactionalStore {
-  private readonly rows: Map<string, number>;
-  private readonly wal: LogRecord[];
+  private readonly rows: DurableMap<number>;
+  private readonly wal: DurableLog<LogRecord>;
   /** key -> transaction holding its lock (memory only). */
   private readonly locks = new Map<string, string>();
   /** tx -> keys it locked (memory only). */
@@ -46,30 +56,35 @@ export class TransactionalStore {
   private readonly prepared = new Map<string, RowWrite[]>();
   /** tx -> table records it will append on commit (only transactions that append any). */
   private readonly preparedAppends = new Map<string, TableAppend[]>();
+  /** The committed records of each table, rebuilt from the log (a table is a view of it). */
+  private readonly tables = new Map<string, unknown[]>();
 
   constructor(
-    private readonly durable: DurableStore,
+    private readonly disk: DurableStore,
     private readonly name = 'db',
   ) {
-    let rows = durable.get<Map<string, number>>(`${name}:rows`);
-    if (rows === undefined) {
-      rows = new Map();
-      durable.set(`${name}:rows`, rows);
-    }
-    this.rows = rows;
-    this.wal = durable.log<LogRecord>(`${name}:wal`);
+    this.rows = disk.map<number>(`${name}:rows`);
+    this.wal = disk.log<LogRecord>(`${name}:wal`);
     this.recover();
   }
 
-  /** Rebuilds the volatile state from the log; re-locks the rows of in-doubt transactions. */
+  /** Rebuilds the volatile state from the log, redoes committed writes, re-locks the rows of in-doubt transactions. */
   private recover(): void {
     for (const r of this.wal) {
       if (r.type === 'prepare') {
         this.status.set(r.tx, 'prepared');
         this.prepared.set(r.tx, r.writes);
         if (r.appends !== undefined) this.preparedAppends.set(r.tx, r.appends);
+      } else if (r.type === 'commit') {
+        this.redo(this.prepared.get(r.tx) ?? [], this.preparedAppends.get(r.tx) ?? []);
+        this.status.set(r.tx, 'committed');
+        this.prepared.delete(r.tx);
+        this.preparedAppends.delete(r.tx);
+      } else if (r.type === 'local') {
+        this.redo(r.writes, r.appends ?? []);
+        this.status.set(r.tx, 'committed');
       } else {
-        this.status.set(r.tx, r.type === 'commit' ? 'committed' : 'aborted');
+        this.status.set(r.tx, 'aborted');
         this.prepared.delete(r.tx);
         this.preparedAppends.delete(r.tx);
       }
@@ -79,6 +94,18 @@ export class TransactionalStore {
       for (const k of keys) this.locks.set(k, tx);
       this.held.set(tx, keys);
     }
+  }
+
+  /** Applies a committed transaction's effects (again, when recovering: rows only where they differ). */
+  private redo(writes: readonly RowWrite[], appends: readonly TableAppend[]): void {
+    for (const w of writes) if (this.rows.get(w.key) !== w.value) this.rows.set(w.key, w.value);
+    for (const a of appends) this.tableOf(a.table).push(a.record);
+  }
+
+  private tableOf(name: string): unknown[] {
+    let table = this.tables.get(name);
+    if (table === undefined) this.tables.set(name, (table = []));
+    return table;
   }
 
   /** Seeds a row outside any transaction (initial data). */
@@ -132,22 +159,21 @@ export class TransactionalStore {
   prepare(tx: string, writes: RowWrite[], appends: readonly TableAppend[] = []): void {
     assert(this.statusOf(tx) === 'locked', `prepare ${tx} holds its locks and is not decided`);
     for (const w of writes) assert(this.locks.get(w.key) === tx, `prepare ${tx} writes only rows it locked (${w.key})`);
-    if (appends.length === 0) this.wal.push({ type: 'prepare', tx, writes });
+    if (appends.length === 0) this.wal.append({ type: 'prepare', tx, writes });
     else {
-      this.wal.push({ type: 'prepare', tx, writes, appends: [...appends] });
+      this.wal.append({ type: 'prepare', tx, writes, appends: [...appends] });
       this.preparedAppends.set(tx, [...appends]);
     }
     this.prepared.set(tx, writes);
     this.status.set(tx, 'prepared');
   }
 
-  /** Applies a prepared transaction's writes, forces COMMIT and releases its locks. */
+  /** Writes COMMIT, then the prepared transaction's rows, and releases its locks (durable once forced). */
   commit(tx: string): void {
     const writes = this.prepared.get(tx);
     assert(writes !== undefined, `commit ${tx} was prepared`);
-    for (const w of writes) this.rows.set(w.key, w.value);
-    for (const a of this.preparedAppends.get(tx) ?? []) this.tableOf(a.table).push(a.record);
-    this.wal.push({ type: 'commit', tx });
+    this.wal.append({ type: 'commit', tx });
+    this.redo(writes, this.preparedAppends.get(tx) ?? []);
     this.prepared.delete(tx);
     this.preparedAppends.delete(tx);
     this.status.set(tx, 'committed');
@@ -162,7 +188,7 @@ export class TransactionalStore {
     const s = this.statusOf(tx);
     assert(s !== 'committed', `abort ${tx} was not committed`);
     if (s === 'aborted') return;
-    this.wal.push({ type: 'abort', tx });
+    this.wal.append({ type: 'abort', tx });
     this.prepared.delete(tx);
     this.preparedAppends.delete(tx);
     this.status.set(tx, 'aborted');
@@ -171,23 +197,16 @@ export class TransactionalStore {
 
   /** A one-phase local transaction: lock, write, commit; false if a row is locked. */
   commitLocal(tx: string, writes: RowWrite[]): boolean {
-    if (
-      !this.lockAll(
-        tx,
-        writes.map((w) => w.key),
-      )
-    )
-      return false;
-    this.prepare(tx, writes);
-    this.commit(tx);
-    return true;
+    return this.commitLocalWith(tx, writes, []);
   }
 
   /**
    * A one-phase local transaction that also appends records to tables: the row writes and the
-   * records commit together or not at all. False (and nothing written) if a row is locked.
+   * records commit together or not at all (one log record). False (and nothing written) if a
+   * row is locked.
    */
   commitLocalWith(tx: string, writes: RowWrite[], appends: readonly TableAppend[]): boolean {
+    assert(this.statusOf(tx) === 'none' || this.statusOf(tx) === 'locked', `local transaction ${tx} is new`);
     if (
       !this.lockAll(
         tx,
@@ -195,45 +214,28 @@ export class TransactionalStore {
       )
     )
       return false;
-    this.prepare(tx, writes, appends);
-    this.commit(tx);
+    this.wal.append(appends.length === 0 ? { type: 'local', tx, writes } : { type: 'local', tx, writes, appends: [...appends] });
+    this.redo(writes, appends);
+    this.status.set(tx, 'committed');
+    this.release(tx);
     return true;
   }
 
   /** The committed records of an append-only table, in commit order (empty if none yet). */
   table<T>(name: string): readonly T[] {
-    return (this.tables()?.get(name) ?? []) as T[];
+    return (this.tables.get(name) ?? []) as T[];
   }
 
   /** A fresh transaction id for a local transaction (`local-1`, `local-2`...); the counter is on disk, so ids never repeat across crashes. */
   nextTxId(prefix = 'local'): string {
     const key = `${this.name}:tx-seq`;
-    const next = (this.durable.get<number>(key) ?? 0) + 1;
-    this.durable.set(key, next);
+    const next = (this.disk.get<number>(key) ?? 0) + 1;
+    this.disk.set(key, next);
     return `${prefix}-${next}`;
   }
 
   get lockCount(): number {
     return this.locks.size;
-  }
-
-  /** The tables on disk; created on the first append, so a store that never appends leaves its disk as it was. */
-  private tables(): Map<string, unknown[]> | undefined {
-    return this.durable.get<Map<string, unknown[]>>(`${this.name}:tables`);
-  }
-
-  private tableOf(name: string): unknown[] {
-    let tables = this.tables();
-    if (tables === undefined) {
-      tables = new Map();
-      this.durable.set(`${this.name}:tables`, tables);
-    }
-    let table = tables.get(name);
-    if (table === undefined) {
-      table = [];
-      tables.set(name, table);
-    }
-    return table;
   }
 
   private release(tx: string): void {

@@ -13,6 +13,7 @@
  * very same requests at the very same moments.
  */
 import { assert, type Stream, Zipf } from '../../../engine/index.ts';
+import { poissonArrivals } from './arrivals.ts';
 
 export interface Burst {
   atMs: number;
@@ -50,11 +51,11 @@ export function drawRequests(rng: Stream, spec: WorkloadSpec, firstId = 1): Requ
   assert(spec.toMs >= spec.fromMs, 'the workload window is not reversed');
   assert(spec.writeFraction >= 0 && spec.writeFraction <= 1, 'writeFraction is in [0, 1]');
   assert(Number.isInteger(spec.apps) && spec.apps >= 1, 'there is at least one app server');
-  const times = poissonTimes(rng, spec.ratePerMs, spec.fromMs, spec.toMs);
+  const times = poissonArrivals(rng, spec.ratePerMs, spec.fromMs, spec.toMs);
   for (const b of spec.bursts ?? []) {
     assert(b.factor >= 1, 'a burst multiplies the rate by at least 1');
     if (b.factor > 1)
-      times.push(...poissonTimes(rng, spec.ratePerMs * (b.factor - 1), Math.max(spec.fromMs, b.atMs), Math.min(spec.toMs, b.atMs + b.durationMs)));
+      times.push(...poissonArrivals(rng, spec.ratePerMs * (b.factor - 1), Math.max(spec.fromMs, b.atMs), Math.min(spec.toMs, b.atMs + b.durationMs)));
   }
   times.sort((a, b) => a - b);
   const zipf = new Zipf(spec.keys, spec.zipfS);
@@ -69,14 +70,4 @@ export function drawRequests(rng: Stream, spec: WorkloadSpec, firstId = 1): Requ
       kind: rng.next() < spec.writeFraction ? 'write' : 'read',
     };
   });
-}
-
-/** Arrival times of a Poisson process of `ratePerMs` over [fromMs, toMs). */
-function poissonTimes(rng: Stream, ratePerMs: number, fromMs: number, toMs: number): number[] {
-  const out: number[] = [];
-  const meanGapMs = 1 / ratePerMs;
-  // Bounded: the expected count is (toMs - fromMs) * ratePerMs; ten times that plus a margin never happens.
-  const max = Math.ceil((toMs - fromMs) * ratePerMs * 10) + 100;
-  for (let t = fromMs + rng.exponential(meanGapMs); t < toMs && out.length < max; t += rng.exponential(meanGapMs)) out.push(t);
-  return out;
 }
