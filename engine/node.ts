@@ -119,9 +119,12 @@ export class NodeContext<M = unknown, T = unknown> {
     return this.host.nodeId(name);
   }
 
-  /** Fires `onTimer(tag)` after `delayMs` on this node's clock (stretched while the node is slowed). */
-  setTimer(delayMs: number, tag: T): TimerId {
-    return this.host.setTimer(this.self, this.incarnation, delayMs, tag);
+  /**
+   * Fires `onTimer(tag)` after `delayMs` on this node's clock (stretched while the node is
+   * slowed). The tag may be left out only when the node's timer type allows undefined.
+   */
+  setTimer(delayMs: number, ...tag: undefined extends T ? [tag?: T] : [tag: T]): TimerId {
+    return this.host.setTimer(this.self, this.incarnation, delayMs, tag[0]);
   }
 
   cancelTimer(id: TimerId): void {

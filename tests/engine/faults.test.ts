@@ -13,6 +13,9 @@ const EVERY_KIND: FaultPlan = [
   { at: 70, kind: 'heal' },
   { at: 80, kind: 'degrade', from: 'p1', to: 'p2', latency: { kind: 'constant', ms: 9 }, lossRate: 0.1, duplicateRate: 0.2, reorderRate: 0.3 },
   { at: 90, kind: 'restore' },
+  { at: 95, kind: 'skew', node: 'p1', byMs: -250 },
+  { at: 96, kind: 'drift', node: 'p2', rate: 1.5 },
+  { at: 97, kind: 'resync', node: 'p1' },
   { at: 100, kind: 'inject', name: 'burst', node: 'p3', args: { rps: 500, label: 'x', on: true } },
 ];
 
@@ -54,7 +57,7 @@ describe('parseFaultPlan', () => {
     const message = rejection([{ at: 1, kind: 'explode', node: 'p1' }]);
 
     expect(message).toMatch(/faults\[0\]\.kind/);
-    expect(message).toMatch(/crash, restart, pause, resume, slow, partition, bridge, heal, degrade, restore, inject/);
+    expect(message).toMatch(/crash, restart, pause, resume, slow, partition, bridge, heal, degrade, restore, skew, drift, resync, inject/);
   });
 
   it('rejects a missing node, naming the fault and the field', () => {
@@ -113,7 +116,22 @@ describe('nodesOfFault', () => {
   it('names every node a fault mentions', () => {
     const names = EVERY_KIND.map((f) => nodesOfFault(f));
 
-    expect(names).toEqual([['p1'], ['p1'], ['p2'], ['p2'], ['p3'], ['p1', 'p2', 'p3'], ['p1', 'p3', 'p2'], [], ['p1', 'p2'], [], ['p3']]);
+    expect(names).toEqual([
+      ['p1'],
+      ['p1'],
+      ['p2'],
+      ['p2'],
+      ['p3'],
+      ['p1', 'p2', 'p3'],
+      ['p1', 'p3', 'p2'],
+      [],
+      ['p1', 'p2'],
+      [],
+      ['p1'],
+      ['p2'],
+      ['p1'],
+      ['p3'],
+    ]);
   });
 });
 
@@ -132,6 +150,9 @@ describe('describeFault', () => {
       'network partitions heal at 70 ms',
       'links p1 -> p2 degrade (10% loss, 20% duplication, 30% reordering, latency constant) at 80 ms',
       'links restore to normal at 90 ms',
+      "p1's clock jumps back 250 ms at 95 ms",
+      "p2's clock runs at 1.5x real time at 96 ms",
+      "p1's clock is set right again at 97 ms",
       'burst on p3 {"rps":500,"label":"x","on":true} at 100 ms',
     ]);
   });

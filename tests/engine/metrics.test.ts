@@ -103,7 +103,7 @@ describe('Metrics', () => {
     sim.addNode('p1', (ctx) => {
       ctx.setTimer(5, 3);
       ctx.setTimer(9, 7);
-      return { onTimer: (tag) => ctx.metrics.sample('queueLength', tag as number) };
+      return { onTimer: (tag) => sim.metrics.sample('queueLength', tag as number) };
     });
 
     sim.run();

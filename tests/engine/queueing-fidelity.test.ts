@@ -9,7 +9,7 @@
  * seeds), which makes the 3% tolerance a bound of about four standard errors.
  */
 import { describe, it } from 'vitest';
-import { Simulation } from '../../engine/index.ts';
+import { type NodeContext, Simulation } from '../../engine/index.ts';
 import { expectRelative } from './fixtures/stats.ts';
 
 const UTILISATION = 0.9;
@@ -32,8 +32,8 @@ function runQueue(seed: number, servers: number): QueueRun {
   let measured = 0;
   let waited = 0;
 
-  const server = sim.addNode<number>('server', (ctx) => {
-    const client = ctx.idOf('client');
+  const server = sim.addNode('server', (ctx: NodeContext<number, number>) => {
+    const client = ctx.lookup('client');
     let busy = 0;
     let waiting: number[] = [];
     let head = 0;
@@ -65,7 +65,7 @@ function runQueue(seed: number, servers: number): QueueRun {
     };
   });
 
-  sim.addNode<number>('client', (ctx) => {
+  sim.addNode('client', (ctx: NodeContext<number, undefined>) => {
     let next = 0;
     ctx.setTimer(ctx.rng.exponential(1 / arrivalRatePerMs));
     return {

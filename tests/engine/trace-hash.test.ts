@@ -30,7 +30,7 @@ describe('the canonical trace encoding', () => {
   });
 
   it('depends on the order of events and on every field', () => {
-    const a: TraceEvent = { type: 'crash', t: 5, node: 'p1' };
+    const a: TraceEvent = { type: 'crash', t: 5, node: 'p1', lostWrites: 0 };
     const b: TraceEvent = { type: 'restart', t: 5, node: 'p1' };
 
     expect(hashEvents([a, b])).not.toBe(hashEvents([b, a]));

@@ -77,7 +77,7 @@ describe('MemoryTrace', () => {
     sim.run();
 
     expect(trace.events()).toEqual([
-      { type: 'crash', t: 1, node: 'p1' },
+      { type: 'crash', t: 1, node: 'p1', lostWrites: 0 },
       { type: 'restart', t: 2, node: 'p1' },
       { type: 'pause', t: 3, node: 'p2' },
       { type: 'resume', t: 4, node: 'p2' },

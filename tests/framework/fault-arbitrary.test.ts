@@ -1,20 +1,34 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FaultPlanSchema } from '../../engine/index.ts';
-import { faultPlanArbitrary } from '../../scenarios/index.ts';
+import { classesOf, coverageCatalogue, coverageItems, type FaultSpace, faultPlanArbitrary, swarmFor } from '../../scenarios/index.ts';
 
-const space = {
+const target = (name: string, can: { crash?: boolean; pause?: boolean; network?: boolean; clock?: boolean; crashPoints?: string[] }) => ({
+  name,
+  role: 'server',
+  crash: can.crash ?? true,
+  pause: can.pause ?? true,
+  network: can.network ?? true,
+  clock: can.clock ?? true,
+  crashPoints: can.crashPoints ?? [],
+});
+
+const space: FaultSpace = {
   windowMs: 500,
+  faultsMax: 5,
+  nodes: [target('a', { crashPoints: ['step-one'] }), target('b', { clock: false }), target('c', { crash: false, pause: false })],
+  kinds: ['crash', 'restart', 'pause', 'resume', 'slow', 'partition', 'heal', 'degrade', 'restore', 'skew', 'drift', 'resync', 'inject'],
+  excluded: [],
+  injects: [{ name: 'burst', description: 'a burst', args: { factor: { min: 2, max: 5, integer: true } } }],
+  latencySpikeMsMax: 50,
+  clockSkewMsMax: 100,
   crashable: ['a', 'b'],
   partitionable: ['a', 'b', 'c'],
-  kinds: ['crash', 'restart', 'pause', 'resume', 'slow', 'partition', 'heal', 'degrade', 'restore'] as const,
   crashPoints: { a: ['step-one'] },
-  injects: [{ name: 'burst', description: 'a burst', args: { factor: { min: 2, max: 5, integer: true } } }],
-  faultsMax: 5,
 };
 
 describe('the fault-plan arbitrary', () => {
-  it('generates valid plans, sorted by time, inside the window, naming only allowed nodes', () => {
+  it('generates valid plans, sorted by time, inside the window, each fault on a node its class allows', () => {
     fc.assert(
       fc.property(faultPlanArbitrary(space), (plan) => {
         expect(FaultPlanSchema.safeParse(plan).success).toBe(true);
@@ -23,13 +37,51 @@ describe('the fault-plan arbitrary', () => {
         for (const f of plan) {
           expect(f.at).toBeGreaterThanOrEqual(0);
           expect(f.at).toBeLessThanOrEqual(500);
-          if ('node' in f && f.kind !== 'inject') expect(['a', 'b']).toContain(f.node);
-          if (f.kind === 'crash' && f.when !== undefined) expect(f).toMatchObject({ node: 'a', when: 'step-one' });
+          if (f.kind === 'crash' || f.kind === 'restart' || f.kind === 'pause' || f.kind === 'resume' || f.kind === 'slow')
+            expect(['a', 'b']).toContain(f.node);
+          if (f.kind === 'skew' || f.kind === 'drift' || f.kind === 'resync') expect(['a', 'c']).toContain(f.node);
+          if (f.kind === 'crash' && f.when !== undefined && !f.when.startsWith('io:')) expect(f).toMatchObject({ node: 'a', when: 'step-one' });
+          if (f.kind === 'degrade')
+            expect(f.latency !== undefined || f.lossRate !== undefined || f.duplicateRate !== undefined || f.reorderRate !== undefined).toBe(true);
+          if (f.kind === 'degrade' && f.latency?.kind === 'constant') expect(f.latency.ms).toBeLessThanOrEqual(50);
+          if (f.kind === 'skew') expect(Math.abs(f.byMs)).toBeLessThanOrEqual(100);
           if (f.kind === 'inject') expect(f.args?.factor).toBeGreaterThanOrEqual(2);
         }
       }),
-      { seed: 4, numRuns: 300 },
+      { seed: 4, numRuns: 500 },
     );
+  });
+
+  it('draws every class the space allows, and only those', () => {
+    const seen = new Set<string>();
+    fc.assert(
+      fc.property(faultPlanArbitrary(space), (plan) => {
+        for (const f of plan) for (const item of coverageItems(f)) seen.add(item);
+      }),
+      { seed: 5, numRuns: 2000 },
+    );
+
+    expect([...seen].sort()).toEqual(coverageCatalogue(space).sort());
+  });
+
+  it('keeps a swarm run to the classes and nodes the swarm enabled', () => {
+    let k = 0;
+    const uniform = () => (k = (k * 1103515245 + 12345) % 2147483648) / 2147483648;
+    for (let run = 0; run < 50; run++) {
+      const swarm = swarmFor(space, uniform);
+      expect(swarm.classes.length).toBeGreaterThan(0);
+      expect(swarm.nodes.length).toBeGreaterThan(0);
+      for (const c of swarm.classes) expect(classesOf(space)).toContain(c);
+      fc.assert(
+        fc.property(faultPlanArbitrary(space, swarm), (plan) => {
+          for (const f of plan) {
+            if ('node' in f && typeof f.node === 'string') expect(swarm.nodes).toContain(f.node);
+            if (f.kind === 'partition') for (const n of f.groups.flat()) expect(swarm.nodes).toContain(n);
+          }
+        }),
+        { seed: run, numRuns: 20 },
+      );
+    }
   });
 
   it('shrinks a failing plan toward fewer and earlier faults', () => {

@@ -37,7 +37,7 @@ function faultsByKind(options: PlanArbitraryOptions): Record<Exclude<FaultKind, 
   const node = fc.constantFrom(...options.nodes);
   const group = fc.uniqueArray(node, { minLength: 1, maxLength: Math.max(1, options.nodes.length - 1) });
   return {
-    crash: fc.record({ at, kind: fc.constant('crash' as const), node }),
+    crash: fc.record({ at, kind: fc.constant('crash' as const), node, torn: fc.integer({ min: 0, max: 3 }) }, { requiredKeys: ['at', 'kind', 'node'] }),
     restart: fc.record({ at, kind: fc.constant('restart' as const), node }),
     pause: fc.record({ at, kind: fc.constant('pause' as const), node }),
     resume: fc.record({ at, kind: fc.constant('resume' as const), node }),
@@ -53,6 +53,9 @@ function faultsByKind(options: PlanArbitraryOptions): Record<Exclude<FaultKind, 
       { requiredKeys: ['at', 'kind'] },
     ),
     restore: fc.record({ at, kind: fc.constant('restore' as const) }),
+    skew: fc.record({ at, kind: fc.constant('skew' as const), node, byMs: fc.double({ min: -1000, max: 1000, noNaN: true }).map((x) => x + 0) }),
+    drift: fc.record({ at, kind: fc.constant('drift' as const), node, rate: fc.double({ min: 0.5, max: 2, noNaN: true }) }),
+    resync: fc.record({ at, kind: fc.constant('resync' as const), node }),
   };
 }
 
