@@ -6,14 +6,16 @@
  * time bound. Any part that cannot be linearized makes the history not linearizable, with a
  * witness; a part that hit a bound, with none failing, makes the verdict unknown.
  */
+
+import { assert } from '../assert.ts';
 import type { Anomaly, CheckOptions, CheckResult } from '../check-result.ts';
 import { stopwatch } from '../check-result.ts';
 import type { History, PairedOperation } from '../history.ts';
 import { pairOperations } from '../pair-operations.ts';
 import { HistoryParseError } from '../parse/history-parse-error.ts';
-import type { LinearizabilityModel, ModelOperation, Partition } from './model.ts';
-import { searchLinearization } from './search.ts';
-import { describeWitness } from './witness.ts';
+import type { LinearizabilityModel, ModelOperation, Partition, Refutation } from './model.ts';
+import { type SearchBudget, searchLinearization } from './search.ts';
+import { describeRefutation, describeWitness } from './witness.ts';
 
 /** Options of the linearizability checker. */
 export interface LinearizabilityOptions extends CheckOptions {
@@ -28,8 +30,13 @@ export function checkLinearizability<S>(history: History, model: Linearizability
   const partitions = partitionsOf(model, prepareAll(model, paired));
   const anomalies: Anomaly[] = [];
   let unknown: CheckResult['unknown'];
-  const budget = { deadlineMs: watch.deadlineMs, statesMax: options.statesMax ?? 5_000_000, ...(options.clock ? { clock: options.clock } : {}) };
+  const budget: SearchBudget = { deadlineMs: watch.deadlineMs, statesMax: options.statesMax ?? 5_000_000, ...(options.clock ? { clock: options.clock } : {}) };
   for (const part of partitions) {
+    const refutation = model.refute?.(part.operations) ?? null;
+    if (refutation !== null) {
+      anomalies.push(witnessOfRefuted(model, part, refutation, budget, options.clock));
+      continue;
+    }
     const result = searchLinearization(model, part.operations, budget);
     if (result.verdict === 'not-linearizable') anomalies.push(describeWitness(model, part, result));
     if (result.verdict === 'unknown' && unknown === undefined) {
@@ -54,6 +61,22 @@ export function checkLinearizability<S>(history: History, model: Linearizability
   };
   if (unknown !== undefined && verdict === 'unknown') result.unknown = unknown;
   return result;
+}
+
+/** How long the search may look for the longest prefix of a history already refuted. */
+const REFUTED_SEARCH_MS = 200;
+const REFUTED_SEARCH_STATES = 100_000;
+
+/**
+ * A refuted part's witness: the search's, with the longest linearizable prefix, when a short
+ * search finishes; else the refutation's own.
+ */
+function witnessOfRefuted<S>(model: LinearizabilityModel<S>, part: Partition, refutation: Refutation, budget: SearchBudget, clock?: () => number): Anomaly {
+  const deadlineMs = clock === undefined ? undefined : Math.min(budget.deadlineMs ?? Number.POSITIVE_INFINITY, clock() + REFUTED_SEARCH_MS);
+  const short = searchLinearization(model, part.operations, { ...budget, deadlineMs, statesMax: Math.min(budget.statesMax, REFUTED_SEARCH_STATES) });
+  assert(short.verdict !== 'linearizable', `the search linearized a history the ${refutation.rule} refutation rejects`);
+  if (short.verdict === 'not-linearizable') return describeWitness(model, part, short);
+  return describeRefutation(model, part, refutation, short.prefix);
 }
 
 /** The model's reading of each operation that can matter; refuses operations it does not know. */

@@ -28,6 +28,16 @@ export interface ModelOperation {
   source: PairedOperation;
 }
 
+/** An operation that provably cannot take effect, and the operations that prove it. */
+export interface Refutation {
+  stuck: ModelOperation;
+  because: ModelOperation[];
+  /** Which necessary condition failed. */
+  rule: 'stale-read' | 'double-consumption' | 'never-written';
+  /** The value the stuck operation needed, as the model's state key. */
+  value: string;
+}
+
 /** A part of a history that can be checked on its own (P-compositionality). */
 export interface Partition {
   /** What this part is, e.g. `key 3`; empty when the history is not split. */
@@ -57,6 +67,11 @@ export interface LinearizabilityModel<State = unknown> {
   key(state: State): string;
   /** Splits a history into independent parts; without it, the history is one part. */
   partition?(operations: ModelOperation[]): Partition[];
+  /**
+   * A quick, sound refutation of one part (a necessary condition of linearizability that fails),
+   * tried before the search: null when it finds none. Optional; the search decides regardless.
+   */
+  refute?(operations: readonly ModelOperation[]): Refutation | null;
   /** The operation in words, e.g. `cas(1, 2)`, `read() → 3`. */
   describe(op: ModelOperation): string;
   /** The state in words, e.g. `3`, `nil`, `#{1 2}`. */

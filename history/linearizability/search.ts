@@ -13,6 +13,12 @@
  * - An indeterminate (`info`) operation returns at +infinity: it may be taken at any point
  *   after its invocation, or never (taking it last, after every other operation, is the same
  *   as never, since nothing observes the state after the end).
+ * - Symmetry: indeterminate operations of the same kind (function and argument) are
+ *   interchangeable, so they are only ever taken in the order they were invoked. Any
+ *   linearization can be rearranged so (swap the earlier-invoked one into the later one's
+ *   place: it was invoked earlier, so it may be taken there). Without this, k timed-out writes
+ *   of a handful of values make 2^k sets of taken operations; with it, a product of small
+ *   counts. Jepsen histories are full of such timeouts.
  *
  * The search is bounded: by a deadline on an injected clock and by the number of memoized
  * states. Reaching a bound is the honest verdict `unknown`, never a guess. When no
@@ -64,6 +70,8 @@ export function searchLinearization<S>(model: LinearizabilityModel<S>, ops: read
   const memo = new Map<number, { bits: Uint32Array; state: string }[]>();
   let memoSize = 0;
 
+  const previousOfKind = sameKindChains(ops);
+
   const stackOp = new Int32Array(n);
   const stackState: S[] = new Array(n);
   let depth = 0;
@@ -84,6 +92,11 @@ export function searchLinearization<S>(model: LinearizabilityModel<S>, ops: read
     }
     if (isCall(entry)) {
       const op = entry;
+      const earlier = previousOfKind[op]!;
+      if (earlier !== NONE && (taken[earlier >>> 5]! & (1 << (earlier & 31))) === 0) {
+        entry = next[entry]!;
+        continue;
+      }
       const after = model.step(state, ops[op]!);
       if (after !== undefined) {
         const bit = 1 << (op & 31);
@@ -135,6 +148,25 @@ export function searchLinearization<S>(model: LinearizabilityModel<S>, ops: read
     entry = next[op]!;
   }
   return { verdict: 'linearizable', order: Array.from(stackOp.subarray(0, depth)), statesExplored: memoSize };
+}
+
+/**
+ * For each indeterminate operation, the previous indeterminate operation of the same kind
+ * (function and argument) in order of invocation; NONE for the first of a kind and for every
+ * determinate operation.
+ */
+function sameKindChains(ops: readonly ModelOperation[]): Int32Array {
+  const previous = new Int32Array(ops.length).fill(NONE);
+  const order = ops.map((_, i) => i).sort((a, b) => ops[a]!.source.invokePosition - ops[b]!.source.invokePosition);
+  const last = new Map<string, number>();
+  for (const i of order) {
+    const op = ops[i]!;
+    if (op.known) continue;
+    const kind = `${op.f}\u0000${typeof op.input === 'string' ? op.input : JSON.stringify(op.input)}`;
+    previous[i] = last.get(kind) ?? NONE;
+    last.set(kind, i);
+  }
+  return previous;
 }
 
 /** The entry list: call of op i is entry i, its return entry n + i; `head` is a sentinel. */

@@ -6,7 +6,7 @@
  */
 import type { Anomaly } from '../check-result.ts';
 import type { PairedOperation } from '../history.ts';
-import type { LinearizabilityModel, ModelOperation, Partition } from './model.ts';
+import type { LinearizabilityModel, ModelOperation, Partition, Refutation } from './model.ts';
 import type { SearchResult } from './search.ts';
 
 /** An operation as it appears in a witness. */
@@ -102,4 +102,37 @@ const who = (op: ModelOperation): string => `process ${String(op.source.process)
 function span(op: PairedOperation): string {
   const where = op.line !== undefined ? `line ${op.line}` : `position ${op.invokePosition}`;
   return ` (${where}, ${op.type === 'ok' ? 'ok' : 'indeterminate'})`;
+}
+
+/**
+ * The `not-linearizable` anomaly proven by a quick refutation, when the search did not reach
+ * the end in its short budget: the operation that cannot take effect and the operations that
+ * prove it, with the prefix the search had linearized when it stopped (not necessarily the
+ * longest).
+ */
+export function describeRefutation<S>(model: LinearizabilityModel<S>, part: Partition, refutation: Refutation, searched: number[]): Anomaly {
+  const ops = part.operations;
+  const { stuck, because } = refutation;
+  const needed = model.describeState(JSON.parse(refutation.value) === null ? model.init() : (refutation.value as S));
+  const where = part.label ? ` on ${part.label}` : '';
+  const other = because[0];
+  const rule =
+    refutation.rule === 'never-written'
+      ? `it needs ${needed}, which no operation${where} ever sets`
+      : refutation.rule === 'stale-read'
+        ? `it needs ${needed}, but ${who(other!)} ${model.describe(other!)}${span(other!.source)} set another value after every operation that can set ${needed} had completed, and completed before this one began`
+        : `it needs ${needed} and so did ${who(other!)} ${model.describe(other!)}${span(other!.source)}, which changed it; both began after every operation that can set ${needed} had completed, so only one of them can have seen it (a lost update)`;
+  const prefix = searched.map((i) => ops[i]!);
+  const anomaly: Anomaly = {
+    type: 'not-linearizable',
+    explanation: `${who(stuck)} ${model.describe(stuck)}${span(stuck.source)}${where} cannot take effect: ${rule}. The search found a linearizable prefix of ${prefix.length} of ${ops.length} operations before its budget for a refuted history ran out.`,
+    rule: refutation.rule,
+    operation: witnessOperation(model, stuck),
+    because: because.map((op) => witnessOperation(model, op)),
+    prefixLength: prefix.length,
+    prefixComplete: false,
+    prefix: prefix.map((op) => witnessOperation(model, op)),
+  };
+  if (part.label) anomaly.partition = part.label;
+  return anomaly;
 }

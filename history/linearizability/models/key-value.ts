@@ -9,6 +9,7 @@
 import { showValue, valueKey } from '../../values.ts';
 import { type LinearizabilityModel, partitionByKey } from '../model.ts';
 import { describeRegisterOperation, prepareRegisterOperation, stepRegister } from './register.ts';
+import { refuteRegister } from './register-refutation.ts';
 
 const NIL = valueKey(null);
 
@@ -32,6 +33,7 @@ export const keyValue: LinearizabilityModel<string> = {
   readOnly: (op) => op.f === 'read',
   step: stepRegister,
   key: (state) => state,
+  refute: (ops) => refuteRegister(ops, NIL),
   partition: (operations) => partitionByKey(operations, (op) => `key ${showValue((op.source.invokeValue as unknown[])[0])}`),
   describe(op) {
     const input = op.source.invokeValue as unknown[];

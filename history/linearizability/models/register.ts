@@ -10,6 +10,7 @@
 import type { PairedOperation } from '../../history.ts';
 import { showValue, valueKey } from '../../values.ts';
 import type { LinearizabilityModel, ModelOperation } from '../model.ts';
+import { refuteRegister } from './register-refutation.ts';
 
 const NIL = valueKey(null);
 
@@ -55,6 +56,7 @@ function registerModel(name: string, allowCas: boolean): LinearizabilityModel<st
     readOnly: (op) => op.f === 'read',
     step: stepRegister,
     key: (state) => state,
+    refute: (ops) => refuteRegister(ops, NIL),
     describe: (op) => describeRegisterOperation(op.f, op.source.invokeValue, op.source.completeValue, op.known),
     describeState: (state) => showValue(JSON.parse(state)),
   };
