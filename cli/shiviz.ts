@@ -56,6 +56,8 @@ export class ShivizLog {
         return this.local(event.node, event.t, event.type);
       case 'slow':
         return this.local(event.node, event.t, `runs ${event.factor}x slower`);
+      case 'clock':
+        return this.local(event.node, event.t, `clock ${text(event.fault)}`);
       case 'state':
         return this.local(event.node, event.t, `state ${event.state}${event.detail === undefined ? '' : ` (${event.detail})`}`);
       case 'violation':

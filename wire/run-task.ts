@@ -10,7 +10,7 @@
  * each event's time (so a playhead finds its position by binary search).
  */
 import { type FaultPlan, HandlerError, InputError, nodesOfFault, parseFaultPlan, type TraceEvent, TraceHasher } from '../engine/index.ts';
-import { findScenario, parseParams, resolvePreset, resolveStrategy, runScenario } from '../scenarios/index.ts';
+import { declaredSystem, findScenario, parseParams, resolvePreset, resolveStrategy, runScenario } from '../scenarios/index.ts';
 import type { RunSummary } from './protocol.ts';
 import { summarizeRun } from './run-summary.ts';
 import { StatsCollector } from './trace-stats.ts';
@@ -60,7 +60,7 @@ export function validateRun(request: {
   if (request.faults !== undefined) faults = withField('faults', () => parseFaultPlan(request.faults));
   else if (request.preset !== undefined) faults = withField('preset', () => resolvePreset(scenario, request.preset!, params));
   else faults = scenario.defaultPreset === undefined ? [] : resolvePreset(scenario, scenario.defaultPreset, params);
-  const known = new Set(scenario.topology(params).nodes.map((n) => n.name));
+  const known = new Set(declaredSystem(scenario, params).nodes.map((n) => n.name));
   faults.forEach((fault, i) => {
     for (const node of nodesOfFault(fault)) {
       if (!known.has(node))
@@ -136,10 +136,11 @@ export function executeRun(task: RunTask): RunOutput {
     throw error;
   }
   offsets[count] = length;
+  const system = declaredSystem(scenario, result.params);
   const summary: RunSummary = {
     ...summarizeRun(result, { hash: hasher.digest(), events: count }),
-    topology: [...scenario.topology(result.params).nodes],
-    charts: [...(scenario.charts?.(result.params) ?? [])],
+    topology: [...system.topology.nodes],
+    charts: [...system.charts],
     stats: stats.finish(result.simTimeMs),
   };
   return { summary, json: parts.join(','), offsets: offsets.slice(0, count + 1), times: times.slice(0, count) };

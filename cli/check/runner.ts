@@ -37,6 +37,8 @@ function chunkSize(remaining: number, workers: number): number {
 export interface ScanOutcome {
   /** Goal masks of positions 0..failure (or of every position when nothing failed). */
   goalMasks: number[];
+  /** Coverage items of the same positions. */
+  coverage: number[][];
   failure: (RunFailure & { index: number }) | null;
   /** Runs the workers executed, including those past the failure in chunks already sent. */
   executedRuns: number;
@@ -95,22 +97,33 @@ export async function scanInPool(pool: CheckPool, key: PlanKey, runs: number, sh
   // Chunks were cut in order; each one up to the failure ran to its end (or to the failure).
   const elapsedMs = performance.now() - startMs;
   const goalMasks: number[] = [];
+  const coverage: number[][] = [];
   let failure: ScanOutcome['failure'] = null;
   for (const chunk of chunks) {
     if (failure !== null) break;
     if (chunk.reply === undefined)
       throw new Error(`check runner: chunk [${chunk.from}, ${chunk.to}) before the failure at position ${failurePosition} was not run`);
     goalMasks.push(...chunk.reply.goalMasks);
+    coverage.push(...chunk.reply.coverage);
     failure = chunk.reply.failure;
   }
   if (failure === null && goalMasks.length !== positions) throw new Error(`check runner: scanned ${goalMasks.length} of ${positions} positions`);
-  return { goalMasks, failure, executedRuns, elapsedMs };
+  return { goalMasks, coverage, failure, executedRuns, elapsedMs };
 }
 
-/** The scan as `summarizeCheck` reads it: run indices with their goal masks. */
-export function toScanResult(goalMasks: readonly number[], failure: ScanOutcome['failure'], runs: number, shard: ShardSpec | null): ScanResult {
+/** The scan as `summarizeCheck` reads it: run indices with their goal masks and coverage. */
+export function toScanResult(
+  scan: { goalMasks: readonly number[]; coverage: readonly (readonly number[])[]; failure: ScanOutcome['failure'] },
+  runs: number,
+  shard: ShardSpec | null,
+): ScanResult {
   const { offset, stride } = sliceOf(runs, shard);
-  return { indices: goalMasks.map((_, p) => indexAt(offset, stride, p)), goalMasks: [...goalMasks], failure };
+  return {
+    indices: scan.goalMasks.map((_, p) => indexAt(offset, stride, p)),
+    goalMasks: [...scan.goalMasks],
+    coverage: scan.coverage.map((items) => [...items]),
+    failure: scan.failure,
+  };
 }
 
 export interface PoolCheckRequest {
@@ -149,7 +162,7 @@ export async function checkInPool(pool: CheckPool, request: PoolCheckRequest): P
         ? Promise.resolve(null)
         : pool.run<Counterexample>({ kind: 'shrink', ...key, index: scan.failure.index, budget: request.shrinkBudget });
     const entry = shrunk.then((counterexample) => ({
-      result: summarizeCheck(plan, request.runs, [toScanResult(scan.goalMasks, scan.failure, request.runs, request.shard)], counterexample, request.shard),
+      result: summarizeCheck(plan, request.runs, [toScanResult(scan, request.runs, request.shard)], counterexample, request.shard),
       scan,
       runsPerSec: scan.elapsedMs > 0 ? (scan.executedRuns * 1000) / scan.elapsedMs : 0,
     }));

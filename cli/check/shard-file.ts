@@ -12,7 +12,7 @@ import type { Counterexample, ShardSpec } from '../../scenarios/index.ts';
 import type { ScanOutcome } from './runner.ts';
 
 export const SHARD_FORMAT = 'faultline-check-shard';
-export const SHARD_VERSION = 1;
+export const SHARD_VERSION = 2;
 
 const FailureSchema = z.object({
   invariant: z.string(),
@@ -47,6 +47,7 @@ export const ShardFileSchema = z.object({
       z.object({
         strategy: z.string(),
         goalMasks: z.array(z.number().int()),
+        coverage: z.array(z.array(z.number().int().min(0).max(100_000)).max(1000)),
         failure: FailureSchema.nullable(),
         counterexample: CounterexampleSchema.nullable(),
         executedRuns: z.number().int().min(0),
@@ -84,6 +85,7 @@ export function writeShardFile(path: string, input: ShardFileInput): void {
     results: input.results.map((r) => ({
       strategy: r.strategy,
       goalMasks: r.scan.goalMasks,
+      coverage: r.scan.coverage,
       failure: r.scan.failure,
       counterexample: r.counterexample as ShardFile['results'][number]['counterexample'],
       executedRuns: r.scan.executedRuns,

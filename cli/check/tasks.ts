@@ -43,6 +43,8 @@ export type WorkerTask = ScanTask | ShrinkTask | WarmTask;
 export interface ScanReply {
   /** Goal masks of the positions run, from `from` on (stops at the first failure). */
   goalMasks: number[];
+  /** The coverage items each of those runs exercised (parallel to goalMasks). */
+  coverage: number[][];
   failure: (RunFailure & { index: number }) | null;
 }
 

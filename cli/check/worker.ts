@@ -26,7 +26,7 @@ export default function handle(task: WorkerTask): ScanReply | ShrinkReply | null
       const indices: number[] = [];
       for (let p = task.from; p < task.to; p++) indices.push(indexAt(task.offset, task.stride, p));
       const scan = scanRuns(planFor(task), indices);
-      return { goalMasks: scan.goalMasks, failure: scan.failure };
+      return { goalMasks: scan.goalMasks, coverage: scan.coverage, failure: scan.failure };
     }
     case 'shrink':
       return shrinkFailure(planFor(task), task.index, task.budget);

@@ -42,7 +42,7 @@ function merge(paths: readonly string[], opts: MergeOptions): ExitCode {
   const reports = first.strategies.map((strategy) => {
     const plan = new CheckPlan(scenario, strategy, first.params, first.seed);
     const parts = files.map(({ file }) => ({ file, result: file.results.find((r) => r.strategy === strategy)! }));
-    const scans = parts.map(({ file, result }) => toScanResult(result.goalMasks, result.failure, file.runs, file.shard));
+    const scans = parts.map(({ file, result }) => toScanResult(result, file.runs, file.shard));
     const failing = parts.filter((p) => p.result.failure !== null).sort((x, y) => x.result.failure!.index - y.result.failure!.index)[0];
     let counterexample: Counterexample | null = null;
     if (failing !== undefined) {
