@@ -3,13 +3,20 @@
  * server answers), turns a setup into runs (streamed by the server, or made in the page's
  * Web Worker), and keeps every view on one simulated-time cursor. Rendering happens at most
  * once per animation frame, whatever moved: the cursor, new events or the layout.
+ *
+ * The URL is the state: each run is its own history entry (pushState), the cursor is kept
+ * in it while paused (replaceState), and a link — typed, reloaded, or reached by Back — goes
+ * through one path: checked as the CLI checks its flags, refused with the reasons when wrong
+ * (nothing runs), run when right, or only moved to its cursor when it shows the same run.
  */
 import { type FaultPlan, TraceHasher } from '../../../engine/index.ts';
 import type { ScenarioInfo } from '../../../scenarios/index.ts';
 import type { RunRequestBody } from '../../../wire/index.ts';
+import type { Focus } from '../model/focus.ts';
 import { RunSet } from '../model/run-set.ts';
+import { describeProblems, readLink } from '../setup/link-reading.ts';
 import { SetupPanel } from '../setup/setup-panel.ts';
-import { defaultSetup, type SetupState, setupFromLink, setupToLink } from '../setup/setup-state.ts';
+import { defaultSetup, type LinkExtras, type SetupState, sameRun, setupToLink } from '../setup/setup-state.ts';
 import { fetchScenarios, startRun, streamUrl } from '../source/api-client.ts';
 import { LocalPlayer } from '../source/local-player.ts';
 import { PageEngine } from '../source/page-engine.ts';
@@ -19,11 +26,14 @@ import { ChartsView } from '../views/charts-view.ts';
 import { EventLogView } from '../views/event-log-view.ts';
 import { NarrationView } from '../views/narration-view.ts';
 import { PlaybackBar } from '../views/playback-bar.ts';
+import { RunProgress } from '../views/run-progress.ts';
 import { SpacetimeView } from '../views/spacetime-view.ts';
 import { Topbar } from '../views/topbar.ts';
 import { TopologyView } from '../views/topology-view.ts';
 import { VerdictsView } from '../views/verdicts-view.ts';
 import type { View } from '../views/view.ts';
+
+type HistoryMode = 'push' | 'replace';
 
 export class App {
   private readonly engine = new PageEngine();
@@ -33,12 +43,20 @@ export class App {
   private readonly topbar: Topbar;
   private readonly views: View[];
   private readonly playback: PlaybackBar;
+  private readonly progress: RunProgress;
+  private readonly alert: HTMLElement;
   readonly spacetime: SpacetimeView;
   runs: RunSet | null = null;
   player: Player | null = null;
+  /** The setup on screen and the hashes its link expects. */
+  private shown: { setup: SetupState; info: ScenarioInfo; hashes: readonly (string | null)[] } | null = null;
   private frame = 0;
   private runToken = 0;
+  private abort: AbortController | null = null;
   private verifiedFor: RunSet | null = null;
+  private lastHref = '';
+  private urlTimer = 0;
+  private urlT = Number.NaN;
   /** The last run's problem, for tests and the status line. */
   lastError = '';
   /** Milliseconds each view took in the last renderAll, in view order. */
@@ -49,8 +67,14 @@ export class App {
   constructor(private readonly doc: Document) {
     const $ = (id: string): HTMLElement => doc.getElementById(id)!;
     const seek = (t: number): void => this.player?.seek(t);
-    this.topbar = new Topbar($('topbar'));
-    this.spacetime = new SpacetimeView($('panel-spacetime'), seek);
+    const focus = (f: Focus): void => this.focus(f);
+    this.alert = $('stage-alert');
+    this.topbar = new Topbar(
+      $('topbar'),
+      () => this.shareLink(),
+      () => this.toggleSetup(),
+    );
+    this.spacetime = new SpacetimeView($('panel-spacetime'), seek, focus);
     this.playback = new PlaybackBar($('playback'), {
       toggle: () => this.toggle(),
       step: () => this.player?.step(),
@@ -58,13 +82,14 @@ export class App {
       seek,
       speed: (v) => this.player?.setSpeed(v),
     });
+    this.progress = new RunProgress($('run-progress'), () => this.stop('Stopped.'));
     this.views = [
       new TopologyView($('panel-topology')),
-      new ChartsView($('panel-charts')),
+      new ChartsView($('panel-charts'), () => this.requestRender()),
       this.spacetime,
-      new NarrationView($('panel-narration'), seek),
-      new VerdictsView($('panel-verdicts'), seek),
-      new EventLogView($('panel-log'), seek),
+      new NarrationView($('panel-narration'), focus),
+      new VerdictsView($('panel-verdicts'), focus),
+      new EventLogView($('panel-log'), focus),
       this.playback,
     ];
   }
@@ -77,39 +102,58 @@ export class App {
       this.doc.getElementById('setup')!,
       this.scenarios,
       {
-        run: (setup) => void this.run(setup),
+        run: (setup) => void this.run(setup, 'push', {}),
         resolvePreset: (scenario, preset, params) => this.engine.preset(scenario, preset, params),
       },
       this.serverAvailable,
     );
     this.bindKeys();
     window.addEventListener('hashchange', () => void this.openLink());
+    window.addEventListener('popstate', () => void this.openLink());
     window.addEventListener('resize', () => this.requestRender());
     await this.openLink();
   }
 
-  /** Runs the setup in the URL, or the first scenario's defaults. */
+  /** Opens the link in the address bar: checked, then run (or refused with the reasons), or the first scenario's defaults. */
   private async openLink(): Promise<void> {
+    if (location.href === this.lastHref) return;
+    this.lastHref = location.href;
     const engine = this.serverAvailable ? 'server' : 'page';
-    let setup: SetupState | null = null;
-    try {
-      setup = setupFromLink(location.href, this.scenarios, engine);
-    } catch (e) {
-      this.setupPanel.show(defaultSetup(this.scenarios[0]!, engine));
-      this.setupPanel.fail(`This link cannot be opened: ${(e as Error).message}`);
+    const reading = readLink(location.href, this.scenarios, engine);
+    if (reading.kind === 'none') {
+      const setup = defaultSetup(this.scenarios[0]!, engine);
+      this.setupPanel.show(setup);
+      await this.run(setup, 'replace', {});
       return;
     }
-    setup ??= defaultSetup(this.scenarios[0]!, engine);
+    if (reading.kind === 'bad') {
+      this.stop('');
+      this.unload();
+      this.setupPanel.showAsked(reading.asked, reading.problems);
+      this.fail(describeProblems(reading.problems));
+      return;
+    }
+    const { setup, extras } = reading;
+    if (this.shown !== null && this.runs !== null && sameRun(setup, this.shown.setup)) {
+      // The same run (Back to the same entry, a changed cursor): only move the cursor.
+      if (extras.t !== null) this.pauseAt(extras.t);
+      return;
+    }
     this.setupPanel.show(setup);
-    await this.run(setup);
+    await this.run(setup, 'replace', extras);
   }
 
-  async run(setup: SetupState): Promise<void> {
+  /** Runs a setup; the previous run stops at once, and progress shows until the new one is on screen. */
+  async run(setup: SetupState, history: HistoryMode, extras: LinkExtras): Promise<void> {
     const token = ++this.runToken;
+    this.stop('');
+    const info = this.scenarios.find((s) => s.id === setup.scenario)!;
     this.setupPanel.busy(true);
     this.lastError = '';
+    this.showAlert('');
+    const label = `${info.title} · ${setup.strategy}${setup.compare.mode === 'strategy' ? ` vs ${setup.compare.strategy}` : ''}, seed ${setup.seed}`;
+    this.progress.show(label);
     try {
-      const info = this.scenarios.find((s) => s.id === setup.scenario)!;
       const requests: RunRequestBody[] = [{ scenario: setup.scenario, strategy: setup.strategy, seed: setup.seed, params: setup.params, faults: setup.faults }];
       if (setup.compare.mode === 'strategy') requests.push({ ...requests[0]!, strategy: setup.compare.strategy });
       if (setup.compare.mode === 'seed') requests.push({ ...requests[0]!, seed: setup.compare.seed });
@@ -117,7 +161,9 @@ export class App {
       let runs: RunSet;
       let source: string;
       if (setup.engine === 'server') {
-        const summaries = await Promise.all(requests.map((r) => startRun(r)));
+        const abort = new AbortController();
+        this.abort = abort;
+        const summaries = await Promise.all(requests.map((r) => startRun(r, abort.signal)));
         const stream = await StreamPlayer.connect(
           streamUrl(),
           summaries.map((s) => s.id!),
@@ -147,29 +193,90 @@ export class App {
         player.close();
         return;
       }
-      this.player?.close();
+      this.progress.hide();
       this.player = player;
       this.runs = runs;
       this.loads++;
       this.verifiedFor = null;
+      const hashes = extras.hashes ?? [null, null];
+      this.shown = { setup: structuredClone(setup), info, hashes };
       this.doc.getElementById('stage')!.classList.toggle('compare', runs.compare);
-      for (const v of this.views) v.load(runs);
+      for (const v of this.views) {
+        v.load(runs);
+        v.focus?.(null);
+      }
       this.playback.bind(player.state);
-      const link = setupToLink(setup, info, `${location.origin}${location.pathname}`);
-      history.replaceState(null, '', link.slice(link.indexOf('#')));
-      this.topbar.show(runs, link, source);
-      player.play();
+      const link = setupToLink(setup, info, this.base(), { hashes, t: extras.t ?? null });
+      const fragment = link.slice(link.indexOf('#'));
+      if (history === 'push') history_.push(fragment);
+      else history_.replace(fragment);
+      this.lastHref = location.href;
+      this.urlT = extras.t ?? 0;
+      this.topbar.show(runs, source, hashes);
+      if (extras.t !== undefined && extras.t !== null) player.seek(extras.t);
+      else player.play();
       this.requestRender();
     } catch (e) {
-      if (token === this.runToken) this.fail((e as Error).message);
+      if (token === this.runToken) {
+        this.progress.hide();
+        if ((e as Error).name !== 'AbortError') this.fail((e as Error).message);
+      }
     } finally {
       if (token === this.runToken) this.setupPanel.busy(false);
     }
   }
 
+  /** Stops what plays and what computes (the run being made, the stream being played). */
+  private stop(message: string): void {
+    this.player?.close();
+    this.abort?.abort();
+    this.abort = null;
+    this.engine.cancel();
+    if (this.progress.visible) {
+      this.progress.hide();
+      this.runToken++;
+      this.setupPanel.busy(false);
+    }
+    if (this.player !== null) this.requestRender();
+    if (message !== '') this.showAlert(message);
+  }
+
+  /** Takes the runs off screen (a refused link shows its problems, not an older run). */
+  private unload(): void {
+    this.player?.close();
+    this.player = null;
+    this.runs = null;
+    this.shown = null;
+    for (const v of this.views) v.load(null);
+    this.playback.bind(null);
+    this.topbar.show(null, '', []);
+    this.requestRender();
+  }
+
   private fail(message: string): void {
     this.lastError = message;
     this.setupPanel.fail(message);
+    this.showAlert(message);
+  }
+
+  private showAlert(message: string): void {
+    this.alert.textContent = message;
+    this.alert.classList.toggle('visible', message !== '');
+  }
+
+  /** Pauses exactly at `t` (where a violation, a divergence or a row is). */
+  private pauseAt(t: number): void {
+    const p = this.player;
+    if (p === null) return;
+    if (p.state.playing) p.pause();
+    p.seek(t);
+  }
+
+  /** Pauses at what the user clicked and lets every view highlight it. */
+  focus(focus: Focus): void {
+    this.pauseAt(focus.t);
+    for (const v of this.views) v.focus?.(focus);
+    this.requestRender();
   }
 
   toggle(): void {
@@ -177,6 +284,12 @@ export class App {
     if (p === null) return;
     if (p.state.playing) p.pause();
     else p.play();
+  }
+
+  private toggleSetup(): void {
+    const app = this.doc.getElementById('app')!;
+    app.classList.toggle('setup-collapsed');
+    this.requestRender();
   }
 
   requestRender(): void {
@@ -200,7 +313,37 @@ export class App {
     }
     const elapsed = last - start;
     if (this.runs?.complete && this.verifiedFor !== this.runs) this.verify(this.runs);
+    this.keepCursorInUrl();
     return elapsed;
+  }
+
+  /** While paused, the URL carries the cursor, so a reload or a copied address comes back to it. */
+  private keepCursorInUrl(): void {
+    const p = this.player;
+    const shown = this.shown;
+    if (p === null || shown === null || p.state.playing || p.state.t === this.urlT) return;
+    clearTimeout(this.urlTimer);
+    this.urlTimer = window.setTimeout(() => {
+      if (this.player !== p || p.state.playing) return;
+      this.urlT = p.state.t;
+      const link = setupToLink(shown.setup, shown.info, this.base(), { hashes: shown.hashes, t: p.state.t });
+      history_.replace(link.slice(link.indexOf('#')));
+      this.lastHref = location.href;
+    }, 200);
+  }
+
+  /** The link that reproduces what is on screen: the runs, their hashes (as computed here) and the cursor. */
+  private shareLink(): string {
+    const shown = this.shown;
+    if (shown === null || this.runs === null) return location.href;
+    return setupToLink(shown.setup, shown.info, this.base(), {
+      hashes: this.runs.stores.map((s) => s.summary.traceHash),
+      t: this.player?.state.t ?? null,
+    });
+  }
+
+  private base(): string {
+    return `${location.origin}${location.pathname}`;
   }
 
   /** Re-computes each run's trace hash from the events the page holds. */
@@ -225,6 +368,8 @@ export class App {
         return;
       }
       if (target.closest('input, select, textarea, [contenteditable]') !== null) return;
+      // A focused button acts on its own keys (a violation pressed with the keyboard, the play button).
+      if (target.closest('button, [role="button"]') !== null && (e.key === ' ' || e.key === 'Enter')) return;
       const p = this.player;
       if (p === null) return;
       const nudge = (this.runs?.endMs ?? 0) / 100;
@@ -261,3 +406,14 @@ export class App {
     });
   }
 }
+
+/** The browser's history, with our own entries. */
+const history_ = {
+  push(fragment: string): void {
+    if (location.hash === fragment) return;
+    history.pushState(null, '', fragment);
+  },
+  replace(fragment: string): void {
+    history.replaceState(null, '', fragment);
+  },
+};

@@ -14,6 +14,7 @@ import type { RunSummary } from '../../../wire/index.ts';
 import { lowerBound, upperBound } from './bounds.ts';
 import { Column, Steps } from './columns.ts';
 import { applyPartition, partitionLabel } from './partition-cuts.ts';
+import { correlationKeys } from './witnesses.ts';
 
 export { lowerBound, upperBound };
 
@@ -85,6 +86,12 @@ export class TraceStore {
   readonly violations: number[] = [];
 
   readonly series = new Map<string, { t: number[]; v: number[] }>();
+
+  /** Message records by correlation key (a transaction, a key, an item: see witnesses.ts), in send order. */
+  readonly keyIndex = new Map<string, number[]>();
+  /** Event indices of `state` events by their detail when it names a key (t5, list1), in order. */
+  readonly statesOfKey = new Map<string, number[]>();
+  private readonly keysScratch: string[] = [];
 
   /** Messages sent and dropped per bucket of summary.stats.bucketMs. */
   readonly sentPerBucket: number[] = [];
@@ -169,6 +176,11 @@ export class TraceStore {
   /** First message record sent at or after t. */
   messagesSentFrom(t: number): number {
     return lowerBound(this.mSend.data, t, this.messageCount);
+  }
+  /** The correlation keys of a message record (read from its send event). */
+  messageKeys(m: number): string[] {
+    const e = this.events[this.mEvent.data[m]!]!;
+    return 'msg' in e ? correlationKeys(e.msg) : [];
   }
   /** Dropped message records, in drop order. */
   get drops(): readonly number[] {
@@ -305,8 +317,13 @@ export class TraceStore {
     switch (e.type) {
       case 'send': {
         const type = this.typeId(messageTypeOf(e.msg));
-        this.addMessage(e, type, index);
+        const m = this.addMessage(e, type, index);
         this.bucket(this.sentPerBucket, e.t);
+        for (const key of correlationKeys(e.msg, this.keysScratch)) {
+          const list = this.keyIndex.get(key);
+          if (list === undefined) this.keyIndex.set(key, [m]);
+          else if (list[list.length - 1] !== m) list.push(m);
+        }
         return;
       }
       case 'duplicate': {
@@ -389,6 +406,11 @@ export class TraceStore {
       case 'state': {
         const n = this.nodeOf(e.node);
         if (n >= 0) this.labels[n]!.push(e.t, this.labelId(e.state), e.detail);
+        if (e.detail !== undefined && e.detail.length <= 40 && !/\s/.test(e.detail)) {
+          const list = this.statesOfKey.get(e.detail);
+          if (list === undefined) this.statesOfKey.set(e.detail, [index]);
+          else list.push(index);
+        }
         return;
       }
       case 'metric': {

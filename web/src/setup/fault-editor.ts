@@ -93,6 +93,14 @@ export class FaultEditor {
     if (!this.jsonBox.hidden) this.json.value = JSON.stringify(plan, null, 1);
   }
 
+  /** Shows a plan as the text it arrived in (a refused link), with what is wrong with it. */
+  showText(text: string, problem: string): void {
+    this.jsonBox.hidden = false;
+    this.json.value = text;
+    this.jsonError.textContent = problem;
+    this.json.toggleAttribute('aria-invalid', problem !== '');
+  }
+
   private drawList(): void {
     this.list.replaceChildren();
     this.plan.forEach((fault, i) => {

@@ -88,6 +88,19 @@ export class ParamForm {
     }
   }
 
+  /** Marks the fields a refused link got wrong, from the problems' messages (which name the parameter). */
+  markInvalid(messages: readonly string[]): void {
+    for (const message of messages) {
+      for (const [, key] of message.matchAll(/parameter '([^']+)'/g)) {
+        const input = this.root.querySelector<HTMLElement>(`[data-param="${CSS.escape(key!)}"]`);
+        if (input === null) continue;
+        input.setAttribute('aria-invalid', 'true');
+        const error = input.closest('.param-field')?.querySelector('.param-error');
+        if (error) error.textContent = message.replace(/^params: /, '');
+      }
+    }
+  }
+
   private changed(key: string, problem: string | null, error: HTMLElement, values: Record<string, unknown>): void {
     if (problem === null) this.errors.delete(key);
     else this.errors.set(key, problem);

@@ -6,8 +6,10 @@
  */
 import type { FaultPlan } from '../../../engine/index.ts';
 import type { ScenarioInfo } from '../../../scenarios/index.ts';
+import { type InputProblem, parseSeedText } from '../../../wire/index.ts';
 import { el } from '../views/view.ts';
 import { FaultEditor } from './fault-editor.ts';
+import type { AskedFields } from './link-reading.ts';
 import { ParamForm } from './param-form.ts';
 import { type CompareMode, defaultSetup, type EngineMode, type SetupState } from './setup-state.ts';
 
@@ -80,14 +82,19 @@ export class SetupPanel {
     this.compareSeed.oninput = syncCompare;
     // Seed and engine.
     this.seed = el('input', 'seed-input');
-    this.seed.type = 'number';
+    this.seed.type = 'text';
+    this.seed.inputMode = 'numeric';
     this.seed.id = 'seed-input';
-    this.seed.min = '0';
-    this.seed.step = '1';
     this.seed.setAttribute('aria-label', 'Seed');
     this.seed.oninput = () => {
-      const v = Number(this.seed.value);
-      if (Number.isSafeInteger(v) && v >= 0) this.setup!.seed = v;
+      try {
+        this.setup!.seed = parseSeedText(this.seed.value);
+        this.seed.removeAttribute('aria-invalid');
+        this.seed.title = '';
+      } catch (e) {
+        this.seed.setAttribute('aria-invalid', 'true');
+        this.seed.title = (e as Error).message;
+      }
     };
     const dice = el('button', 'small-button', 'random');
     dice.title = 'A random seed';
@@ -106,8 +113,21 @@ export class SetupPanel {
     };
     // Parameters and faults.
     this.params = new ParamForm((params, valid) => {
-      this.setup!.params = params;
+      const s = this.setup!;
+      s.params = params;
       this.paramsValid = valid;
+      // A preset's plan depends on the parameters (fault times scale with the workload): resolve it again.
+      if (valid && s.preset !== null) {
+        const preset = s.preset;
+        this.events.resolvePreset(s.scenario, preset, params).then(
+          (plan) => {
+            if (this.setup !== s || s.preset !== preset) return;
+            s.faults = plan;
+            this.drawFaults();
+          },
+          () => {},
+        );
+      }
     });
     this.faults = new FaultEditor({
       preset: (id) => {
@@ -169,12 +189,43 @@ export class SetupPanel {
     this.compareStrategy.hidden = setup.compare.mode !== 'strategy';
     this.compareSeed.hidden = setup.compare.mode !== 'seed';
     this.seed.value = String(setup.seed);
+    this.seed.removeAttribute('aria-invalid');
+    this.seed.title = '';
     this.engine.value = setup.engine === 'server' && this.serverAvailable ? 'server' : 'page';
     setup.engine = this.engine.value as EngineMode;
     this.params.show(info, setup.params);
     this.paramsValid = true;
     this.drawFaults();
+    this.scenarioSelect.removeAttribute('aria-invalid');
     this.fail('');
+  }
+
+  /**
+   * Shows what a refused link asked for: the scenario and strategy it named when they exist,
+   * its seed, parameters and fault plan as it wrote them, each refused field marked.
+   */
+  showAsked(asked: AskedFields, problems: readonly InputProblem[]): void {
+    const info = this.scenarios.find((s) => s.id === asked.scenario) ?? this.scenarios[0]!;
+    const setup = defaultSetup(info, this.setup?.engine ?? 'server');
+    if (asked.strategy !== undefined && info.strategies.some((s) => s.id === asked.strategy)) setup.strategy = asked.strategy;
+    let params: unknown = null;
+    try {
+      params = asked.params === undefined ? null : JSON.parse(asked.params);
+    } catch {
+      params = null;
+    }
+    if (params !== null && typeof params === 'object' && !Array.isArray(params)) {
+      for (const [k, v] of Object.entries(params)) if (Object.hasOwn(info.defaults, k)) setup.params[k] = v;
+    }
+    this.show(setup);
+    const bad = new Set(problems.map((p) => p.field.replace(/\[.*$/, '')));
+    if (asked.seed !== undefined) this.seed.value = asked.seed;
+    if (bad.has('seed')) this.seed.setAttribute('aria-invalid', 'true');
+    if (bad.has('scenario')) this.scenarioSelect.setAttribute('aria-invalid', 'true');
+    if (asked.faults !== undefined)
+      this.faults.showText(asked.faults, bad.has('faults') ? (problems.find((p) => p.field.startsWith('faults'))?.message ?? '') : '');
+    this.params.markInvalid(problems.filter((p) => p.field === 'params').map((p) => p.message));
+    this.strategies.toggleAttribute('aria-invalid', bad.has('strategy'));
   }
 
   get current(): SetupState | null {
@@ -195,6 +246,7 @@ export class SetupPanel {
   submit(): void {
     if (this.setup === null) return;
     if (!this.paramsValid) return this.fail('Some parameters are out of bounds: see the fields marked in the Parameters section.');
+    if (this.seed.getAttribute('aria-invalid') === 'true') return this.fail(this.seed.title || 'seed: must be an integer from 0 to 9,007,199,254,740,991');
     this.fail('');
     this.events.run(structuredClone(this.setup));
   }

@@ -1,11 +1,12 @@
 /**
  * What the user has chosen: scenario, strategy, seed, parameters, fault plan, what to
- * compare against and where the engine runs. It converts to and from a run link (the URL
- * fragment `#/run?...` that wire/run-link.ts defines, shared with the CLI).
+ * compare against and where the engine runs. It converts to a run link (the URL fragment
+ * `#/run?...` that wire/run-link.ts defines, shared with the CLI); reading a link back is
+ * link-reading.ts, through the one validation the CLI uses.
  */
 import type { FaultPlan } from '../../../engine/index.ts';
 import type { ScenarioInfo } from '../../../scenarios/index.ts';
-import { decodeRunLink, encodeRunLink, nonDefaultParams } from '../../../wire/index.ts';
+import { encodeRunLink, nonDefaultParams } from '../../../wire/index.ts';
 
 export type CompareMode = 'off' | 'strategy' | 'seed';
 export type EngineMode = 'server' | 'page';
@@ -17,10 +18,18 @@ export interface SetupState {
   /** Every parameter (defaults filled in). */
   params: Record<string, unknown>;
   faults: FaultPlan;
-  /** The preset the faults came from, untouched; null once edited. */
+  /** The preset the faults came from (named, or equal to its plan at these parameters); null for a plan of one's own. */
   preset: string | null;
   compare: { mode: CompareMode; strategy: string; seed: number };
   engine: EngineMode;
+}
+
+/** What a link adds to a setup: the hashes the runs are expected to have and where the cursor stands. */
+export interface LinkExtras {
+  /** Expected trace hash per run (null: the link carries none, so nothing is compared). */
+  hashes?: readonly (string | null)[];
+  /** The cursor, in simulated ms. */
+  t?: number | null;
 }
 
 /** The default setup for a scenario: its default strategy, parameters and preset. */
@@ -39,9 +48,10 @@ export function defaultSetup(info: ScenarioInfo, engine: EngineMode, seed = 1): 
   };
 }
 
-/** The link that reproduces this setup (a comparison of seeds adds `compareSeed`, an in-page run `engine=page`). */
-export function setupToLink(setup: SetupState, info: ScenarioInfo, base: string): string {
-  let link = encodeRunLink(
+/** The link that reproduces this setup, with the expected hashes and the cursor when given. */
+export function setupToLink(setup: SetupState, info: ScenarioInfo, base: string, extras: LinkExtras = {}): string {
+  const [hash, compareHash] = extras.hashes ?? [];
+  return encodeRunLink(
     {
       scenario: setup.scenario,
       strategy: setup.strategy,
@@ -49,35 +59,17 @@ export function setupToLink(setup: SetupState, info: ScenarioInfo, base: string)
       params: nonDefaultParams(setup.params, info.defaults),
       faults: setup.faults,
       ...(setup.compare.mode === 'strategy' ? { compare: setup.compare.strategy } : {}),
+      ...(setup.compare.mode === 'seed' ? { compareSeed: setup.compare.seed } : {}),
+      ...(hash ? { hash } : {}),
+      ...(compareHash && setup.compare.mode !== 'off' ? { compareHash } : {}),
+      ...(extras.t !== undefined && extras.t !== null && extras.t > 0 ? { t: extras.t } : {}),
+      ...(setup.engine === 'page' ? { engine: 'page' as const } : {}),
     },
     base,
   );
-  if (setup.compare.mode === 'seed') link += `&compareSeed=${setup.compare.seed}`;
-  if (setup.engine === 'page') link += '&engine=page';
-  return link;
 }
 
-/** Reads a setup from a link; throws with a message naming what is wrong. */
-export function setupFromLink(url: string, scenarios: readonly ScenarioInfo[], engine: EngineMode): SetupState | null {
-  if (!url.includes('#/run')) return null;
-  let link: ReturnType<typeof decodeRunLink>;
-  try {
-    link = decodeRunLink(url);
-  } catch (e) {
-    throw new Error(`the link's params or faults are not valid JSON (${(e as Error).message})`);
-  }
-  const info = scenarios.find((s) => s.id === link.scenario);
-  if (info === undefined) throw new Error(`the link names scenario '${link.scenario ?? ''}'; scenarios are: ${scenarios.map((s) => s.id).join(', ')}`);
-  const setup = defaultSetup(info, link.raw.engine === 'page' ? 'page' : engine);
-  if (link.strategy !== undefined) setup.strategy = link.strategy;
-  if (link.seed !== undefined && Number.isSafeInteger(link.seed)) setup.seed = link.seed;
-  if (link.params !== undefined && typeof link.params === 'object' && link.params !== null) setup.params = { ...info.defaults, ...link.params };
-  if (Array.isArray(link.faults)) {
-    setup.faults = link.faults;
-    setup.preset = null;
-  }
-  if (link.compare !== undefined) setup.compare = { mode: 'strategy', strategy: link.compare, seed: setup.seed + 1 };
-  const compareSeed = Number(link.raw.compareSeed);
-  if (link.raw.compareSeed !== undefined && Number.isSafeInteger(compareSeed)) setup.compare = { ...setup.compare, mode: 'seed', seed: compareSeed };
-  return setup;
+/** The same run (everything but the cursor and the expected hashes). */
+export function sameRun(a: SetupState, b: SetupState): boolean {
+  return JSON.stringify({ ...a, preset: null }) === JSON.stringify({ ...b, preset: null });
 }

@@ -25,8 +25,8 @@ export async function fetchScenarios(): Promise<ScenarioInfo[] | null> {
   }
 }
 
-export async function startRun(request: RunRequestBody): Promise<RunSummary> {
-  const res = await fetch('api/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
+export async function startRun(request: RunRequestBody, signal?: AbortSignal): Promise<RunSummary> {
+  const res = await fetch('api/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request), signal });
   const body = (await res.json().catch(() => ({ error: 'bad-response', message: `the server answered ${res.status} without JSON` }))) as
     | { run: RunSummary }
     | ApiError;

@@ -1,6 +1,6 @@
 /**
  * The page's handle on its engine Web Worker (engine-worker.ts), started on first use.
- * Requests are answered in order; each returns a promise.
+ * Requests are answered in order; each returns a promise. A run in progress can be stopped.
  */
 import type { FaultPlan, TraceEvent } from '../../../engine/index.ts';
 import type { ScenarioInfo } from '../../../scenarios/index.ts';
@@ -52,6 +52,18 @@ export class PageEngine {
       this.pending.set(id, (reply) => (reply.type === 'error' ? reject(new EngineFailure(reply.message, reply.field)) : resolve(reply)));
       worker.postMessage({ ...request, id } as WorkerRequest);
     });
+  }
+
+  /**
+   * Stops a run in progress: the worker is ended (a run is one synchronous computation, so
+   * nothing short of that stops it) and the next request starts a fresh one.
+   */
+  cancel(): void {
+    if (this.worker === null || this.pending.size === 0) return;
+    this.worker.terminate();
+    this.worker = null;
+    for (const done of this.pending.values()) done({ id: 0, type: 'error', message: 'the run was stopped' });
+    this.pending.clear();
   }
 
   async describe(): Promise<ScenarioInfo[]> {

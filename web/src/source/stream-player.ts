@@ -14,6 +14,11 @@ import { defaultSpeed, type PlaybackState, type Player } from './player.ts';
 export class StreamPlayer implements Player {
   readonly state: PlaybackState;
   private closed = false;
+  /**
+   * Where the page last moved the cursor itself (a seek, a pause): cursor frames the server
+   * sent before it heard of that move are stale and must not drag the cursor back or restart it.
+   */
+  private expected: { t: number | null; playing: boolean } | null = null;
 
   private constructor(
     private readonly socket: WebSocket,
@@ -54,16 +59,20 @@ export class StreamPlayer implements Player {
 
   play(): void {
     this.state.playing = true;
+    this.expected = null;
     this.send({ type: 'play' });
   }
 
   pause(): void {
     this.state.playing = false;
+    this.expected = { t: this.expected?.t ?? null, playing: false };
     this.send({ type: 'pause' });
+    this.onChange();
   }
 
   step(): void {
     this.state.playing = false;
+    this.expected = null;
     this.send({ type: 'step' });
   }
 
@@ -79,6 +88,7 @@ export class StreamPlayer implements Player {
       this.state.t = target;
       this.onChange();
     }
+    this.expected = { t: target, playing: this.state.playing };
     this.send({ type: 'seek', t: target });
   }
 
@@ -125,6 +135,13 @@ export class StreamPlayer implements Player {
   }
 
   private follow(frame: CursorFrame): void {
+    const want = this.expected;
+    if (want !== null) {
+      // A frame from before the page's own move: wait for the one that confirms it.
+      const atTarget = want.t === null || Math.abs(frame.t - want.t) < 1e-9;
+      if (!atTarget || frame.playing !== want.playing) return;
+      this.expected = null;
+    }
     this.state.t = frame.t;
     this.state.playing = frame.playing;
     this.state.simMsPerSec = frame.simMsPerSec;

@@ -3,8 +3,10 @@
  * against the metric names the run recorded, `prefix.*` giving one line per match), then
  * the network's traffic (messages sent and dropped per second) and the latency histogram.
  * Axes are fixed from the run summary before any event arrives, so lines grow, never jump.
+ * Lines always reach the cursor: the rate-limited rebuild while events stream in catches up.
  */
 import type { ChartSpec } from '../../../scenarios/index.ts';
+import { naturalOrder } from '../model/palette.ts';
 import type { RunSet } from '../model/run-set.ts';
 import { LatencyHistogram } from './histogram-chart.ts';
 import { LineChart, type LineSeries } from './line-chart.ts';
@@ -28,7 +30,15 @@ export class ChartsView implements View {
   private readonly hidden = new Set<Element>();
   private readonly visibility: IntersectionObserver;
 
-  constructor(section: HTMLElement) {
+  /** A catch-up rebuild is due at this timer (data arrived during the rate limit). */
+  private catchUp = 0;
+  /** Every run's last event time when the lines were last built: a cursor past it needs a rebuild at once. */
+  private builtUpTo = 0;
+
+  constructor(
+    section: HTMLElement,
+    private readonly invalidate: () => void,
+  ) {
     const chrome = panelChrome(section, 'Metrics over time', "The scenario's time series, network traffic and latency");
     this.body = chrome.body;
     this.body.classList.add('charts-body');
@@ -58,15 +68,19 @@ export class ChartsView implements View {
     this.charts = [];
     this.histogram = null;
     this.builtVersion = '';
+    this.builtUpTo = 0;
     if (runs === null) return;
     const first = runs.stores[0]!.summary;
     const names = [...new Set(runs.stores.flatMap((s) => s.summary.stats.series.map((x) => x.name)))];
     for (const spec of first.charts) {
       const matched = resolveSeries(spec, names);
+      matched.sort(naturalOrder);
       const stats = runs.stores.flatMap((s) => s.summary.stats.series.filter((x) => matched.includes(x.name)));
       const yMin = Math.min(0, ...stats.map((s) => s.min));
       const yMax = Math.max(1, ...stats.map((s) => s.max));
-      this.charts.push(new LineChart({ id: spec.id, title: spec.title, unit: spec.unit, names: matched, yMin, yMax, limit: spec.limit }, runs));
+      const peak = new Map<string, number>();
+      for (const x of stats) peak.set(x.name, Math.max(peak.get(x.name) ?? Number.NEGATIVE_INFINITY, x.max));
+      this.charts.push(new LineChart({ id: spec.id, title: spec.title, unit: spec.unit, names: matched, yMin, yMax, limit: spec.limit, peak }, runs));
     }
     const traffic = runs.stores.map((s) => s.summary.stats);
     const perSec = (count: number, bucketMs: number): number => (count * 1000) / bucketMs;
@@ -109,10 +123,26 @@ export class ChartsView implements View {
     if (runs === null) return;
     const version = runs.stores.map((s) => s.version).join(',');
     const now = performance.now();
-    if (version !== this.builtVersion && (runs.complete || now - this.builtAt > REBUILD_MS)) {
-      this.builtVersion = version;
-      this.builtAt = now;
-      this.rebuild(runs);
+    if (version !== this.builtVersion) {
+      // Rebuilding every line costs more than a frame on a big run, so it is rate-limited while
+      // events stream in; but never at the cost of a line that stops short of the cursor: a
+      // cursor past what was built rebuilds now, and a skipped rebuild is caught up later.
+      if (runs.complete || now - this.builtAt > REBUILD_MS || t > this.builtUpTo) {
+        clearTimeout(this.catchUp);
+        this.catchUp = 0;
+        this.builtVersion = version;
+        this.builtAt = now;
+        this.builtUpTo = Math.min(...runs.stores.map((s) => (s.complete ? Number.POSITIVE_INFINITY : s.lastTime)));
+        this.rebuild(runs);
+      } else if (this.catchUp === 0) {
+        this.catchUp = window.setTimeout(
+          () => {
+            this.catchUp = 0;
+            this.invalidate();
+          },
+          REBUILD_MS - (now - this.builtAt) + 1,
+        );
+      }
     }
     for (const c of this.charts) if (!this.hidden.has(c.root)) c.render(t);
     if (this.histogram !== null && !this.hidden.has(this.histogram.root)) this.histogram.render(t);

@@ -5,11 +5,12 @@
  * cursor are greyed. A click on a row moves the cursor to that event.
  */
 import { describeFault, type TraceEvent } from '../../../engine/index.ts';
+import type { Focus } from '../model/focus.ts';
 import { fixed, fmtNumber, fmtTimePrecise, preview } from '../model/format.ts';
 import { DROP_COLORS, OKABE_ITO, VERDICT_COLORS } from '../model/palette.ts';
 import type { RunSet } from '../model/run-set.ts';
 import { messageTypeOf, type TraceStore } from '../model/trace-store.ts';
-import { el, onResize, panelChrome, sizeCanvas, type View } from './view.ts';
+import { el, type FocusRequest, onResize, panelChrome, sizeCanvas, type View } from './view.ts';
 
 const ROW_H = 18;
 
@@ -82,15 +83,24 @@ export class EventLogView implements View {
   /** Row text by event index (formatting is the costly part of drawing a row). */
   private texts: (string | undefined)[] = [];
 
+  /** The event the user clicked (an index into the run's events), drawn as selected. */
+  private selected = -1;
+  /** The rows in sight as text: the canvas's text alternative for screen readers. */
+  private readonly textRows: HTMLElement;
+  private textKey = '';
+
   constructor(
     section: HTMLElement,
-    private readonly seek: (t: number) => void,
+    private readonly request: FocusRequest,
   ) {
     const chrome = panelChrome(section, 'Event log');
     this.runPick = el('select', 'tool-select');
+    this.runPick.setAttribute('aria-label', 'Run whose events are listed');
     this.kind = el('select', 'tool-select');
+    this.kind.setAttribute('aria-label', 'Kinds of events listed');
     for (const k of Object.keys(KINDS)) this.kind.append(new Option(k, k));
     this.node = el('select', 'tool-select');
+    this.node.setAttribute('aria-label', 'Node whose events are listed');
     this.text = el('input', 'tool-input');
     this.text.type = 'search';
     this.text.placeholder = 'filter text';
@@ -116,9 +126,11 @@ export class EventLogView implements View {
     };
     chrome.tools.append(this.followButton);
     this.canvas = el('canvas', 'log-canvas');
-    this.canvas.setAttribute('aria-label', 'Event log');
+    this.canvas.setAttribute('aria-hidden', 'true');
+    this.textRows = el('ol', 'sr-only log-text');
+    this.textRows.setAttribute('aria-label', 'Events in sight, the one at the cursor marked');
     this.position = el('div', 'list-position');
-    chrome.body.append(this.canvas, this.position);
+    chrome.body.append(this.canvas, this.textRows, this.position);
     chrome.body.classList.add('log-body');
     this.ctx = this.canvas.getContext('2d')!;
     onResize(chrome.body, (w, h) => {
@@ -147,7 +159,19 @@ export class EventLogView implements View {
       const row = this.topRow() + Math.floor((e.clientY - rect.top) / ROW_H);
       const store = this.store();
       if (store === null || row < 0 || row >= this.filteredLength) return;
-      this.seek(store.events[this.filtered[row]!]!.t);
+      const index = this.filtered[row]!;
+      const event = store.events[index]!;
+      this.selected = index;
+      this.request({
+        kind: 'log',
+        t: event.t,
+        key: null,
+        nodes: nodesOf(event),
+        witnesses: [],
+        run: this.run,
+        id: `log:${this.run}:${index}`,
+        label: describeEvent(event),
+      });
     });
   }
 
@@ -166,6 +190,11 @@ export class EventLogView implements View {
     this.t = t;
     this.scan();
     this.draw();
+  }
+
+  focus(focus: Focus | null): void {
+    if (focus === null || focus.kind !== 'log') this.selected = -1;
+    this.follow = true;
   }
 
   private store(): TraceStore | null {
@@ -249,14 +278,19 @@ export class EventLogView implements View {
       const index = this.filtered[row]!;
       const e = store.events[index]!;
       const y = k * ROW_H;
-      if (row === current) {
+      if (index === this.selected) {
+        ctx.fillStyle = '#ffe08a';
+        ctx.fillRect(0, y, this.width, ROW_H);
+        ctx.fillStyle = '#1d2733';
+        ctx.fillRect(0, y, 3, ROW_H);
+      } else if (row === current) {
         ctx.fillStyle = '#fff3c4';
         ctx.fillRect(0, y, this.width, ROW_H);
       } else if (row % 2 === 1) {
         ctx.fillStyle = '#f7f8fa';
         ctx.fillRect(0, y, this.width, ROW_H);
       }
-      ctx.globalAlpha = e.t > this.t ? 0.4 : 1;
+      ctx.globalAlpha = e.t > this.t ? 0.55 : 1;
       const mid = y + ROW_H / 2;
       ctx.fillStyle = '#5b6573';
       ctx.fillText(fmtTimePrecise(e.t).padStart(14), 4, mid);
@@ -272,7 +306,31 @@ export class EventLogView implements View {
       ctx.globalAlpha = 1;
     }
     ctx.textBaseline = 'alphabetic';
+    this.describeRows(store, first, rows, current);
   }
+
+  /** The rows in sight as a list for screen readers (rebuilt only when they change). */
+  private describeRows(store: TraceStore, first: number, rows: number, current: number): void {
+    const last = Math.min(this.filteredLength, first + rows);
+    const key = `${this.run}:${first}:${last}:${current}`;
+    if (key === this.textKey) return;
+    this.textKey = key;
+    const items: HTMLElement[] = [];
+    for (let row = first; row < last; row++) {
+      const e = store.events[this.filtered[row]!]!;
+      const item = el('li', undefined, `${fmtTimePrecise(e.t)} ${e.type}: ${this.texts[this.filtered[row]!] ?? describeEvent(e)}`);
+      if (row === current) item.setAttribute('aria-current', 'true');
+      items.push(item);
+    }
+    this.textRows.replaceChildren(...items);
+  }
+}
+
+/** The nodes an event concerns. */
+function nodesOf(e: TraceEvent): string[] {
+  if ('from' in e) return [e.from, e.to];
+  if ('node' in e && typeof e.node === 'string') return [e.node];
+  return [];
 }
 
 function involves(e: TraceEvent, node: string): boolean {
@@ -320,5 +378,8 @@ export function describeEvent(e: TraceEvent): string {
       return `${e.invariant} violated${e.node ? ` on ${e.node}` : ''}: ${e.message}`;
     case 'note':
       return `${e.level === 'key' ? '★ ' : e.level === 'warn' ? '⚠ ' : ''}${e.node ? `${e.node}: ` : ''}${e.text}`;
+    default:
+      // Kinds the kernel learns later (a clock skew) still get a line.
+      return preview(e, 160);
   }
 }

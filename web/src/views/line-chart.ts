@@ -7,7 +7,7 @@
  */
 import * as d3 from 'd3';
 import { fmtNumber, timeAxisUnit } from '../model/format.ts';
-import { FAULT_COLORS, OKABE_ITO, SERIES_COLORS } from '../model/palette.ts';
+import { FAULT_COLORS, OKABE_ITO, seriesColors } from '../model/palette.ts';
 import type { RunSet } from '../model/run-set.ts';
 import { type FaultSpan, upperBound } from '../model/trace-store.ts';
 import { el } from './view.ts';
@@ -31,7 +31,13 @@ export interface LineChartSpec {
   limit?: { value: number; label: string };
   /** Step lines for gauges sampled at intervals; linear otherwise. */
   step?: boolean;
+  /** Each series' largest value (the busiest are shown first when there are many). */
+  peak?: ReadonlyMap<string, number>;
 }
+
+/** Beyond this many series a chart starts with the busiest few shown and the rest one click away. */
+const SERIES_SHOWN_MAX = 8;
+const SERIES_SHOWN_FIRST = 6;
 
 const M = { left: 46, right: 10, top: 8, bottom: 30 };
 let clipIds = 0;
@@ -47,7 +53,11 @@ export class LineChart {
   private y = d3.scaleLinear();
   private width = 300;
   private series: LineSeries[] = [];
+  private spans: readonly FaultSpan[] = [];
   private readonly colors: Map<string, string>;
+  /** Series the legend has switched off. */
+  private readonly hiddenNames = new Set<string>();
+  private readonly legendItems = new Map<string, HTMLElement>();
 
   constructor(
     readonly spec: LineChartSpec,
@@ -58,17 +68,38 @@ export class LineChart {
     const head = el('div', 'chart-head');
     head.append(el('span', 'chart-title', spec.title), el('span', 'chart-unit', spec.unit));
     this.legend = el('div', 'chart-legend');
-    this.colors = new Map(spec.names.map((n, i) => [n, SERIES_COLORS[i % SERIES_COLORS.length]!]));
+    this.colors = seriesColors(spec.names);
+    if (spec.names.length > SERIES_SHOWN_MAX) {
+      const busiest = [...spec.names].sort((a, b) => (spec.peak?.get(b) ?? 0) - (spec.peak?.get(a) ?? 0));
+      for (const name of busiest.slice(SERIES_SHOWN_FIRST)) this.hiddenNames.add(name);
+      const all = el('button', 'legend-all', 'all');
+      all.title = 'Show every series';
+      all.onclick = () => this.showOnly(null);
+      const top = el('button', 'legend-all', `busiest ${SERIES_SHOWN_FIRST}`);
+      top.title = `Show the ${SERIES_SHOWN_FIRST} series that reach the highest values`;
+      top.onclick = () => this.showOnly(busiest.slice(0, SERIES_SHOWN_FIRST));
+      this.legend.append(all, top);
+    }
     for (const name of spec.names) {
+      const item = el('button', 'legend-item legend-toggle');
+      item.dataset.series = name;
+      item.title = `Show or hide ${name}`;
+      item.setAttribute('aria-pressed', String(!this.hiddenNames.has(name)));
+      item.onclick = () => {
+        if (this.hiddenNames.has(name)) this.hiddenNames.delete(name);
+        else this.hiddenNames.add(name);
+        this.syncLegend();
+        this.draw(this.series, this.spans);
+      };
       for (let r = 0; r < runs.stores.length; r++) {
-        const item = el('span', 'legend-item');
         const sw = el('span', `swatch line${r === 1 ? ' dashed' : ''}`);
         sw.style.borderColor = this.colors.get(name)!;
         const value = el('span', 'legend-value', '');
         item.append(sw, document.createTextNode(runs.compare ? `${runs.labels[r]!.slice(0, 1)} ${name}` : name), value);
         this.values.set(`${r}:${name}`, value);
-        this.legend.append(item);
       }
+      this.legendItems.set(name, item);
+      this.legend.append(item);
     }
     if (spec.limit !== undefined) {
       const item = el('span', 'legend-item');
@@ -161,12 +192,26 @@ export class LineChart {
       .text(limit?.label ?? '');
     this.clipRect.attr('x', 0).attr('y', 0).attr('height', h).attr('width', M.left);
     this.cursor.attr('y1', M.top).attr('y2', h - M.bottom);
-    this.draw(this.series, []);
+    this.draw(this.series, this.spans);
+  }
+
+  /** Shows only these series (null: all of them). */
+  private showOnly(names: readonly string[] | null): void {
+    this.hiddenNames.clear();
+    if (names !== null) for (const n of this.spec.names) if (!names.includes(n)) this.hiddenNames.add(n);
+    this.syncLegend();
+    this.draw(this.series, this.spans);
+  }
+
+  private syncLegend(): void {
+    for (const [name, item] of this.legendItems) item.setAttribute('aria-pressed', String(!this.hiddenNames.has(name)));
   }
 
   /** Redraws every line (after data arrived) and the fault bands. */
-  draw(series: LineSeries[], spans: readonly FaultSpan[]): void {
-    this.series = series;
+  draw(allSeries: LineSeries[], spans: readonly FaultSpan[]): void {
+    this.series = allSeries;
+    this.spans = spans;
+    const series = allSeries.filter((s) => !this.hiddenNames.has(s.name));
     const line = d3
       .line<[number, number]>()
       .x((d) => d[0])
@@ -181,6 +226,7 @@ export class LineChart {
       .attr('class', (p) => `series${p.s.run === 1 ? ' dashed' : ''}`)
       .attr('data-series', (p) => p.s.name)
       .attr('data-run', (p) => p.s.run)
+      .attr('data-last-t', (p) => (p.s.length > 0 ? p.s.t[p.s.length - 1]! : -1))
       .attr('stroke', (p) => this.colors.get(p.s.name) ?? OKABE_ITO.grey)
       .attr('d', (p) => p.d);
     const bands = spans.filter((s) => s.kind !== 'inject');
@@ -195,13 +241,17 @@ export class LineChart {
       .attr('height', Math.max(0, Number(this.svg.attr('height')) - M.bottom - M.top))
       .attr('fill', (s) => FAULT_COLORS[s.kind] ?? OKABE_ITO.grey)
       .attr('opacity', 0.14)
-      .append('title')
-      .text((s) => s.label);
+      .each(function (s) {
+        // One tooltip per band, however often the bands are redrawn.
+        const title = d3.select(this).selectAll('title').data([s.label]).join('title');
+        title.text((d) => d);
+      });
   }
 
   /** Moves the cursor: clip the lines at t and show each series' value there. */
   render(t: number): void {
     const px = this.x(t);
+    this.svg.attr('data-cursor', t);
     this.clipRect.attr('width', Math.max(0, px));
     this.cursor.attr('x1', px).attr('x2', px);
     for (const s of this.series) {

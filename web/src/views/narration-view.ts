@@ -7,10 +7,12 @@
  * the user scrolls back; a click on a note moves the cursor there.
  */
 import type { TraceEvent } from '../../../engine/index.ts';
+import type { Focus } from '../model/focus.ts';
 import { fixed, fmtTime } from '../model/format.ts';
 import type { RunSet } from '../model/run-set.ts';
 import type { TraceStore } from '../model/trace-store.ts';
-import { el, onResize, panelChrome, type View } from './view.ts';
+import { wordPattern } from '../model/witnesses.ts';
+import { el, type FocusRequest, onResize, panelChrome, type View } from './view.ts';
 
 const ROW_H = 40;
 
@@ -29,13 +31,17 @@ export class NarrationView implements View {
   private height = 200;
   private lastKey = '';
   private t = 0;
-  /** Per run: indices into store.notes of key notes (grown as notes arrive). */
+  /** Per run: indices into store.notes of the notes the filter keeps (grown as notes arrive). */
   private keyIdx: number[][] = [];
   private keyScanned: number[] = [];
+  /** The story being told: the notes naming this key (null: every note). */
+  private story: { key: string; pattern: RegExp } | null = null;
+  private readonly storyBar: HTMLElement;
+  private readonly storyLabel: HTMLElement;
 
   constructor(
     section: HTMLElement,
-    private readonly seek: (t: number) => void,
+    private readonly request: FocusRequest,
   ) {
     const chrome = panelChrome(section, 'Narration', 'What happened, in plain words');
     this.runPick = el('select', 'tool-select');
@@ -50,6 +56,7 @@ export class NarrationView implements View {
     this.keyOnly.type = 'checkbox';
     this.keyOnly.onchange = () => {
       this.follow = true;
+      this.resetFilter();
       this.draw();
     };
     label.append(this.keyOnly, document.createTextNode('key moments only'));
@@ -62,7 +69,14 @@ export class NarrationView implements View {
     chrome.tools.append(this.runPick, label, this.followButton);
     this.list = el('div', 'narration-list');
     this.position = el('div', 'list-position');
-    chrome.body.append(this.list, this.position);
+    this.storyBar = el('div', 'story-bar');
+    this.storyLabel = el('span', 'story-label');
+    const clear = el('button', 'tool-button', 'all notes');
+    clear.title = 'Show every note again';
+    clear.onclick = () => this.tell(null);
+    this.storyBar.append(this.storyLabel, clear);
+    this.storyBar.hidden = true;
+    chrome.body.append(this.storyBar, this.list, this.position);
     chrome.body.classList.add('narration-body');
     onResize(this.list, (_w, h) => {
       this.height = h;
@@ -103,6 +117,31 @@ export class NarrationView implements View {
     this.draw();
   }
 
+  /** A focus with a key tells that key's story: only the notes naming it. */
+  focus(focus: Focus | null): void {
+    this.tell(focus?.key ?? null);
+  }
+
+  private tell(key: string | null): void {
+    this.story = key === null ? null : { key, pattern: wordPattern(key) };
+    this.storyBar.hidden = key === null;
+    this.storyLabel.textContent = key === null ? '' : `The story of ${key}`;
+    this.follow = true;
+    this.resetFilter();
+    this.lastKey = '';
+    this.draw();
+  }
+
+  private filtering(): boolean {
+    return this.keyOnly.checked || this.story !== null;
+  }
+
+  private resetFilter(): void {
+    this.keyIdx = (this.runs?.stores ?? []).map(() => []);
+    this.keyScanned = (this.runs?.stores ?? []).map(() => 0);
+    this.lastKey = '';
+  }
+
   private visible(): number {
     return Math.max(1, Math.floor(this.height / ROW_H));
   }
@@ -113,7 +152,7 @@ export class NarrationView implements View {
     if (store === undefined) return { count: 0, top: 0 };
     this.scanKeys(store);
     const upTo = store.noteAt(this.t) + 1;
-    const count = this.keyOnly.checked ? lowerBound(this.keyIdx[this.run]!, upTo) : upTo;
+    const count = this.filtering() ? lowerBound(this.keyIdx[this.run]!, upTo) : upTo;
     const top = this.follow ? Math.max(0, count - this.visible()) : Math.min(this.first, Math.max(0, count - 1));
     if (this.follow) this.first = top;
     return { count, top };
@@ -128,7 +167,7 @@ export class NarrationView implements View {
     const store = runs.stores[this.run]!;
     const { count, top } = this.window();
     const visible = this.visible() + 1;
-    const key = `${this.run}:${count}:${top}:${this.keyOnly.checked}:${visible}`;
+    const key = `${this.run}:${count}:${top}:${this.keyOnly.checked}:${this.story?.key ?? ''}:${visible}`;
     if (key === this.lastKey) return;
     this.lastKey = key;
     this.followButton.hidden = this.follow;
@@ -138,7 +177,17 @@ export class NarrationView implements View {
       const row = el('div', 'note');
       row.onclick = () => {
         const time = Number(row.dataset.time);
-        if (Number.isFinite(time)) this.seek(time);
+        if (!Number.isFinite(time)) return;
+        this.request({
+          kind: 'note',
+          t: time,
+          key: this.story?.key ?? null,
+          nodes: row.dataset.node ? [row.dataset.node] : [],
+          witnesses: [],
+          run: this.run,
+          id: `note:${this.run}:${row.dataset.event}`,
+          label: row.title,
+        });
       };
       this.rows.push(row);
       this.list.append(row);
@@ -150,7 +199,7 @@ export class NarrationView implements View {
         row.hidden = true;
         return;
       }
-      const noteIndex = this.keyOnly.checked ? keys[i]! : i;
+      const noteIndex = this.filtering() ? keys[i]! : i;
       const event = store.events[store.notes[noteIndex]!] as Extract<TraceEvent, { type: 'note' }>;
       row.hidden = false;
       row.style.transform = `translateY(${k * ROW_H}px)`;
@@ -158,9 +207,14 @@ export class NarrationView implements View {
       if (row.dataset.event === String(store.notes[noteIndex])) return;
       row.dataset.event = String(store.notes[noteIndex]);
       row.dataset.time = String(event.t);
+      row.dataset.node = event.node ?? '';
       row.title = event.text;
       const text = el('span', 'note-text');
-      text.append(el('b', 'note-node', event.node ?? 'scenario'), document.createTextNode(` ${event.text}`));
+      // Notes usually open with their node's name ("p3 aborts t5"): bold it there rather than say it twice.
+      const who = event.node ?? 'scenario';
+      if (event.node !== undefined && event.text.startsWith(`${event.node} `)) {
+        text.append(el('b', 'note-node', event.node), document.createTextNode(event.text.slice(event.node.length)));
+      } else text.append(el('b', 'note-node', who), document.createTextNode(` ${event.text}`));
       row.replaceChildren(el('span', 'note-time', fmtTime(event.t)), text);
     });
   }
@@ -169,7 +223,10 @@ export class NarrationView implements View {
     const keys = this.keyIdx[this.run]!;
     for (let i = this.keyScanned[this.run]!; i < store.notes.length; i++) {
       const e = store.events[store.notes[i]!]!;
-      if (e.type === 'note' && e.level !== 'info') keys.push(i);
+      if (e.type !== 'note') continue;
+      if (this.keyOnly.checked && e.level === 'info') continue;
+      if (this.story !== null && !this.story.pattern.test(e.text)) continue;
+      keys.push(i);
     }
     this.keyScanned[this.run] = store.notes.length;
   }

@@ -27,6 +27,7 @@ export class PlaybackBar implements View {
   private readonly speed: HTMLSelectElement;
   private readonly readout: HTMLElement;
   private readonly svg: d3.Selection<SVGSVGElement, unknown, null, undefined>;
+  private readonly holder: HTMLElement;
   private runs: RunSet | null = null;
   private width = 600;
   private x = d3.scaleLinear();
@@ -50,12 +51,31 @@ export class PlaybackBar implements View {
     this.speed = el('select', 'speed-select');
     this.speed.id = 'speed-select';
     this.speed.title = 'Playback speed: simulated time per second (+/- keys)';
+    this.speed.setAttribute('aria-label', 'Playback speed');
     for (const s of SPEEDS) this.speed.append(new Option(fmtSpeed(s), String(s)));
     this.speed.onchange = () => actions.speed(Number(this.speed.value));
     this.readout = el('div', 'time-readout');
     this.readout.id = 'time-readout';
     const holder = el('div', 'scrubber');
-    this.svg = d3.select(holder).append('svg').attr('class', 'scrubber-svg').attr('role', 'slider').attr('aria-label', 'Simulated time');
+    this.holder = holder;
+    // A slider a keyboard can reach: arrows step between events (the app's keys), Page Up/Down
+    // move a tenth of the run, Home/End go to either end; its value is read out as a time.
+    holder.id = 'scrubber';
+    holder.tabIndex = 0;
+    holder.setAttribute('role', 'slider');
+    holder.setAttribute('aria-label', 'Simulated time');
+    holder.setAttribute('aria-valuemin', '0');
+    holder.setAttribute('aria-valuemax', '0');
+    holder.setAttribute('aria-valuenow', '0');
+    holder.addEventListener('keydown', (e) => {
+      const end = this.runs?.endMs ?? 0;
+      const t = this.state?.t ?? 0;
+      if (e.key === 'PageUp' || e.key === 'PageDown') {
+        this.actions.seek(Math.max(0, Math.min(end, t + (e.key === 'PageUp' ? 1 : -1) * (end / 10))));
+        e.preventDefault();
+      }
+    });
+    this.svg = d3.select(holder).append('svg').attr('class', 'scrubber-svg').attr('aria-hidden', 'true');
     this.svg.append('rect').attr('class', 'track');
     this.svg.append('rect').attr('class', 'buffered');
     this.svg.append('g').attr('class', 'spans');
@@ -121,8 +141,13 @@ export class PlaybackBar implements View {
       .join('path')
       .attr('d', (f) => `M${this.x(f.at)},4 l4,6 l-8,0 z`)
       .attr('fill', (f) => FAULT_COLORS[f.kind] ?? (f.kind === 'restart' || f.kind === 'heal' || f.kind === 'resume' ? OKABE_ITO.bluishGreen : OKABE_ITO.grey))
-      .append('title')
-      .text((f) => `${f.kind} at ${fmtTime(f.at)}`);
+      .each(function (f) {
+        d3.select(this)
+          .selectAll('title')
+          .data([`${f.kind} at ${fmtTime(f.at)}`])
+          .join('title')
+          .text((d) => d);
+      });
     const marks: { t: number; color: string; label: string }[] = [];
     runs.stores.forEach((s, r) => {
       for (const inv of s.summary.invariants) {
@@ -142,8 +167,13 @@ export class PlaybackBar implements View {
       .attr('width', 3)
       .attr('height', 14)
       .attr('fill', (m) => m.color)
-      .append('title')
-      .text((m) => m.label);
+      .each(function (m) {
+        d3.select(this)
+          .selectAll('title')
+          .data([m.label])
+          .join('title')
+          .text((d) => d);
+      });
   }
 
   render(t: number): void {
@@ -151,6 +181,8 @@ export class PlaybackBar implements View {
     const runs = this.runs;
     if (state === null || runs === null) {
       this.readout.textContent = '';
+      this.holder.setAttribute('aria-valuenow', '0');
+      this.holder.setAttribute('aria-valuetext', 'no run');
       return;
     }
     const want = state.playing ? 'pause' : 'play';
@@ -181,7 +213,9 @@ export class PlaybackBar implements View {
       .attr('rx', 3)
       .attr('width', Math.max(0, this.x(t) - PAD));
     this.svg.select('.handle').attr('cx', this.x(t)).attr('cy', 19);
-    this.svg.attr('aria-valuenow', t).attr('aria-valuemax', runs.endMs);
+    this.holder.setAttribute('aria-valuenow', String(t));
+    this.holder.setAttribute('aria-valuemax', String(runs.endMs));
+    this.holder.setAttribute('aria-valuetext', `${fmtTime(t)} of ${fmtTime(runs.endMs)}${state.playing ? ', playing' : ''}`);
     const spans = runs.stores[0]!.spans;
     if (spans.length !== this.spansDrawn || runs.stores[0]!.version % 8 === 0) {
       this.spansDrawn = spans.length;

@@ -7,13 +7,16 @@
 import { FAULT_COLORS, OKABE_ITO } from '../model/palette.ts';
 import type { RunSet } from '../model/run-set.ts';
 import type { TraceStore } from '../model/trace-store.ts';
-import { GUTTER, hatch } from './canvas-marks.ts';
+import { hatch } from './canvas-marks.ts';
 
-/** A run's lanes: the top of its block, each node's lane centre, and the lane height. */
+/** A run's lanes: the top of its block, each node's lane centre (folded nodes share one), the lane height, and the lanes' extent. */
 export interface Lane {
   top: number;
   y: number[];
   h: number;
+  /** Top of the first lane and bottom of the last. */
+  first: number;
+  last: number;
 }
 
 export interface LayerFrame {
@@ -25,6 +28,8 @@ export interface LayerFrame {
   width: number;
   height: number;
   mode: 'arrows' | 'density';
+  /** Width of the lane labels left of the plot. */
+  gutter: number;
 }
 
 export class SpacetimeLayer {
@@ -75,8 +80,8 @@ export class SpacetimeLayer {
   private drawBands(f: LayerFrame, ctx: CanvasRenderingContext2D, store: TraceStore, lane: Lane, x: (t: number) => number): void {
     const h = lane.h;
     const until = Math.min(f.v1, store.complete ? f.v1 : store.lastTime);
-    const laneTop = lane.y[0]! - h / 2;
-    const laneBottom = lane.y[lane.y.length - 1]! + h / 2;
+    const laneTop = lane.first;
+    const laneBottom = lane.last;
     for (const span of store.spans) {
       if (span.start > until) continue;
       const end = Number.isNaN(span.end) ? until : Math.min(span.end, until);
@@ -103,7 +108,7 @@ export class SpacetimeLayer {
     const from = store.messagesSentFrom(f.v0);
     const until = f.v1;
     const to = store.messagesSentBy(until);
-    const cols = Math.max(1, Math.ceil(f.width - GUTTER));
+    const cols = Math.max(1, Math.ceil(f.width - f.gutter));
     const n = store.nodes.length;
     if (this.density.length < cols * n) this.density = new Float32Array(cols * n);
     const counts = this.density;
@@ -113,7 +118,7 @@ export class SpacetimeLayer {
       const a = store.messageFrom(m);
       const s = store.messageSend(m);
       if (a < 0 || s < f.v0 || s > until) continue;
-      const c = Math.floor(x(s) - GUTTER);
+      const c = Math.floor(x(s) - f.gutter);
       if (c < 0 || c >= cols) continue;
       const v = ++counts[a * cols + c]!;
       if (v > max) max = v;
@@ -126,7 +131,7 @@ export class SpacetimeLayer {
         const v = counts[a * cols + c]!;
         if (v === 0) continue;
         ctx.globalAlpha = 0.15 + 0.75 * Math.sqrt(v / max);
-        ctx.fillRect(GUTTER + c, y - bar / 2, 1, bar);
+        ctx.fillRect(f.gutter + c, y - bar / 2, 1, bar);
       }
     }
     ctx.globalAlpha = 1;

@@ -1,13 +1,18 @@
 /**
  * Verdicts: the invariants (each green or red, its violations listed; a click on one jumps
- * to its moment, and a violation still ahead of the cursor is shown as such), the
+ * to its moment and shows what explains it — its key and witnesses, also for invariants
+ * judged at the end; a violation still ahead of the cursor is shown as such), the
  * "sometimes" goals, and the run's final metrics — in compare mode a table of A, B and the
- * difference, with the better side marked, and the first event where the runs diverge.
+ * difference, with the better side marked, the first outcome that differs (a transaction's
+ * result, a write kept or lost) and the first event where the runs diverge.
  */
 import type { MetricSpec } from '../../../scenarios/index.ts';
+import type { Focus, WitnessMark } from '../model/focus.ts';
 import { fmtNumber, fmtTime } from '../model/format.ts';
+import { firstOutcomeDifference } from '../model/outcomes.ts';
 import type { RunSet } from '../model/run-set.ts';
-import { el, panelChrome, type View } from './view.ts';
+import { describeWitness, witnessesOf } from '../model/witnesses.ts';
+import { el, type FocusRequest, panelChrome, type View } from './view.ts';
 
 type Tab = 'invariants' | 'metrics';
 
@@ -16,18 +21,24 @@ export class VerdictsView implements View {
   private readonly tabs: Record<Tab, HTMLButtonElement>;
   private tab: Tab = 'invariants';
   private runs: RunSet | null = null;
-  private rows: { el: HTMLElement; t: number }[] = [];
+  private rows: { el: HTMLElement; t: number; id: string }[] = [];
   private lastT = -1;
+  private focused: Focus | null = null;
+  /** Whether the lists were drawn with every event at hand (witnesses are read from the trace). */
+  private drawnComplete = false;
 
   constructor(
     section: HTMLElement,
-    private readonly seek: (t: number) => void,
+    private readonly request: FocusRequest,
   ) {
     const chrome = panelChrome(section, 'Verdicts');
     this.body = chrome.body;
     this.body.classList.add('verdicts-body');
+    chrome.tools.setAttribute('role', 'tablist');
+    chrome.tools.setAttribute('aria-label', 'Verdicts');
     const make = (tab: Tab, label: string): HTMLButtonElement => {
       const b = el('button', 'tab', label);
+      b.setAttribute('role', 'tab');
       b.onclick = () => this.show(tab);
       chrome.tools.append(b);
       return b;
@@ -38,8 +49,16 @@ export class VerdictsView implements View {
 
   show(tab: Tab): void {
     this.tab = tab;
-    for (const [k, b] of Object.entries(this.tabs)) b.classList.toggle('active', k === tab);
+    for (const [k, b] of Object.entries(this.tabs)) {
+      b.classList.toggle('active', k === tab);
+      b.setAttribute('aria-selected', String(k === tab));
+    }
     this.draw();
+  }
+
+  focus(focus: Focus | null): void {
+    this.focused = focus;
+    for (const row of this.rows) row.el.classList.toggle('selected', focus !== null && row.id === focus.id);
   }
 
   load(runs: RunSet | null): void {
@@ -49,9 +68,11 @@ export class VerdictsView implements View {
   }
 
   render(t: number): void {
+    if (this.runs?.complete && !this.drawnComplete) this.draw();
     if (t === this.lastT) return;
     this.lastT = t;
     for (const row of this.rows) row.el.classList.toggle('ahead', row.t > t);
+    if (this.focused !== null) this.focus(this.focused);
   }
 
   private draw(): void {
@@ -60,8 +81,10 @@ export class VerdictsView implements View {
     this.lastT = -1;
     const runs = this.runs;
     if (runs === null) return;
+    this.drawnComplete = runs.complete;
     if (this.tab === 'invariants') this.drawInvariants(runs);
     else this.drawMetrics(runs);
+    this.focus(this.focused);
   }
 
   private drawInvariants(runs: RunSet): void {
@@ -86,15 +109,48 @@ export class VerdictsView implements View {
         li.append(head);
         if (spec !== undefined) li.title = spec.description;
         if (spec !== undefined && !runs.compare) li.append(el('div', 'invariant-desc', spec.description));
-        for (const v of inv.violations.slice(0, runs.compare ? 2 : 4)) {
+        inv.violations.slice(0, runs.compare ? 2 : 4).forEach((v, k) => {
+          const id = `violation:${r}:${inv.name}:${k}`;
+          const why = witnessesOf(store, v as typeof v & { witnesses?: WitnessMark[] });
+          const focus: Focus = {
+            kind: 'violation',
+            t: v.time,
+            key: why.key,
+            nodes: [...new Set([...(v.node ? [v.node] : []), ...why.witnesses.flatMap((w) => (w.node ? [w.node] : []))])],
+            witnesses: why.witnesses,
+            run: r,
+            id,
+            label: `${inv.name}${why.key ? ` · ${why.key}` : ''}`,
+          };
           const b = el('button', 'violation');
           b.dataset.time = String(v.time);
+          b.dataset.violation = inv.name;
+          if (why.key !== null) b.dataset.key = why.key;
           b.append(el('span', 'violation-time', fmtTime(v.time)), document.createTextNode(` ${v.node ? `${v.node}: ` : ''}${v.message}`));
-          b.title = 'Jump to this moment';
-          b.onclick = () => this.seek(v.time);
+          b.title = 'Pause here and show what explains it';
+          b.onclick = () => {
+            // Read again at the click: a streamed run may have received the key's messages since.
+            const now = witnessesOf(store, v as typeof v & { witnesses?: WitnessMark[] });
+            this.request({ ...focus, key: now.key, witnesses: now.witnesses, label: `${inv.name}${now.key ? ` · ${now.key}` : ''}` });
+          };
           li.append(b);
-          this.rows.push({ el: b, t: v.time });
-        }
+          this.rows.push({ el: b, t: v.time, id });
+          // The moments that explain it (an end-judged invariant's causes), each a click away.
+          const causes = why.witnesses.filter((w) => w.t !== v.time || w.what !== 'judged violated');
+          if (causes.length > 0 && !runs.compare) {
+            const trail = el('div', 'witnesses');
+            trail.append(el('span', 'witness-caption', why.key ? `${why.key}:` : 'why:'));
+            causes.forEach((w, j) => {
+              const wb = el('button', 'witness', describeWitness(w));
+              wb.dataset.time = String(w.t);
+              const wid = `${id}:w${j}`;
+              wb.onclick = () => this.request({ ...focus, t: w.t, id: wid });
+              trail.append(wb);
+              this.rows.push({ el: wb, t: w.t, id: wid });
+            });
+            li.append(trail);
+          }
+        });
         list.append(li);
       }
       col.append(list);
@@ -118,14 +174,53 @@ export class VerdictsView implements View {
     const d = runs.divergence;
     if (runs.compare) {
       const box = el('div', 'divergence');
-      if (d === null) box.textContent = 'The two traces are identical, event for event.';
+      // What came out differently first: a transaction's result, a write kept or lost, a verdict.
+      const outcome = firstOutcomeDifference(runs);
+      if (outcome !== null) {
+        const id = 'outcome';
+        const b = el('button', 'violation outcome-link');
+        b.dataset.time = String(outcome.t);
+        b.append(
+          el('span', 'violation-time', fmtTime(outcome.t)),
+          document.createTextNode(
+            ` first different outcome: ${outcome.subject} — A: ${outcome.a}${Number.isNaN(outcome.ta) ? '' : ` (${fmtTime(outcome.ta)})`}; B: ${outcome.b}${Number.isNaN(outcome.tb) ? '' : ` (${fmtTime(outcome.tb)})`}`,
+          ),
+        );
+        b.title = 'Pause here; both diagrams keep this key in front';
+        b.onclick = () =>
+          this.request({
+            kind: 'outcome',
+            t: outcome.t,
+            key: outcome.key,
+            nodes: outcome.node ? [outcome.node] : [],
+            witnesses: [],
+            run: null,
+            id,
+            label: outcome.subject,
+          });
+        box.append(b);
+        this.rows.push({ el: b, t: outcome.t, id });
+      } else box.append(el('div', 'divergence-none', 'No outcome differs: every key ends in the same state and every verdict is the same.'));
+      if (d === null) box.append(el('div', 'divergence-none', 'The two traces are identical, event for event.'));
       else {
+        const id = 'divergence';
         const b = el('button', 'violation divergence-link');
+        b.dataset.time = String(d.t);
         b.append(el('span', 'violation-time', fmtTime(d.t)), document.createTextNode(` runs diverge at event #${d.index.toLocaleString('en-US')}`));
-        b.onclick = () => this.seek(d.t);
+        b.onclick = () =>
+          this.request({
+            kind: 'divergence',
+            t: d.t,
+            key: null,
+            nodes: [d.a, d.b].flatMap((e) => (e && 'node' in e && typeof e.node === 'string' ? [e.node] : e && 'from' in e ? [e.from] : [])),
+            witnesses: [],
+            run: null,
+            id,
+            label: `event #${d.index}`,
+          });
         b.title = `A: ${JSON.stringify(d.a)}\nB: ${JSON.stringify(d.b)}`;
         box.append(b);
-        this.rows.push({ el: b, t: d.t });
+        this.rows.push({ el: b, t: d.t, id });
       }
       this.body.append(box);
     }

@@ -1,13 +1,20 @@
 /**
  * What every view is: it is given the runs on screen (or none) and draws them at a
- * simulated time. `render` must be cheap: it runs for every cursor move.
+ * simulated time. `render` must be cheap: it runs for every cursor move. A view may also
+ * follow the focus (what the user clicked) and ask for one.
  */
+import type { Focus } from '../model/focus.ts';
 import type { RunSet } from '../model/run-set.ts';
 
 export interface View {
   load(runs: RunSet | null): void;
   render(t: number): void;
+  /** What the user asked to look at (null: nothing in particular). */
+  focus?(focus: Focus | null): void;
 }
+
+/** How a view asks the app to pause at a moment and highlight what is there. */
+export type FocusRequest = (focus: Focus) => void;
 
 /** The chrome of a panel: a header with a title and tools, and a body. */
 export function panelChrome(section: HTMLElement, title: string, hint?: string): { header: HTMLElement; tools: HTMLElement; body: HTMLElement } {
