@@ -255,7 +255,11 @@ export class CacheStore {
     this.leases.delete(key);
     const e = this.live(key, nowMs);
     if (e === undefined) return { ok: true, n: 0 };
-    if ('ifValue' in cmd && (e.type !== 'string' || !sameValue(e.value, cmd.ifValue))) return { ok: false, n: 0 };
+    if ('ifValue' in cmd) {
+      // The unlock script GETs the key first: on a list that fails, as it does in Redis.
+      if (e.type !== 'string') return wrongType();
+      if (!sameValue(e.value, cmd.ifValue)) return { ok: false, n: 0 };
+    }
     this.remove(key);
     return { ok: true, n: 1 };
   }

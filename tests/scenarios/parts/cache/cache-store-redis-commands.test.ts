@@ -191,3 +191,12 @@ describe('types and the unlock script', () => {
     expect(store.execute({ op: 'del', key: 'lock', ifValue: '7' }, 0).n).toBe(1);
   });
 });
+
+describe('the unlock script on a list', () => {
+  it('fails with WRONGTYPE, as its GET does in Redis', () => {
+    const store = new CacheStore();
+    store.execute({ op: 'rpush', key: 'lock', value: 'job' }, 0);
+
+    expect(store.execute({ op: 'del', key: 'lock', ifValue: 'job' }, 0).error).toBe(WRONGTYPE);
+  });
+});
