@@ -8,13 +8,16 @@
  *    bounds, a malformed fault plan or shard spec...) or a run hit a bound; the message on
  *    stderr names the value and what is allowed;
  *  - 3 `internal`: faultline itself failed (a crash, with its stack, or a missing part such as
- *    the server). Kept apart from 1 and 2 so a script never mistakes a bug for a verdict.
+ *    the server). Kept apart from 1 and 2 so a script never mistakes a bug for a verdict;
+ *  - 4 `unknown`: `history check` could not decide a history within its bounds (time or
+ *    states) and found no violation: neither a pass nor a failure, so a code of its own.
  */
 export const EXIT = {
   held: 0,
   violated: 1,
   badInput: 2,
   internal: 3,
+  unknown: 4,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
