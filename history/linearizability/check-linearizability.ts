@@ -86,7 +86,7 @@ function prepareAll<S>(model: LinearizabilityModel<S>, paired: readonly PairedOp
     if (op.type === 'fail') continue;
     const result = model.prepare(op);
     if (typeof result === 'string') {
-      throw new HistoryParseError(`for model ${model.name}, ${result}`, op.line ?? op.invokePosition + 1, 1, `:${op.f} by process ${String(op.process)}`);
+      throw new HistoryParseError(`${result} (model ${model.name})`, op.line ?? op.invokePosition + 1, 1, `:${op.f} by process ${String(op.process)}`);
     }
     if (!result.known && model.readOnly(result)) continue;
     prepared.push(result);

@@ -20,8 +20,8 @@ export const HISTORY_FORMATS: readonly HistoryFormat[] = ['jepsen', 'edn', 'json
  * @throws HistoryParseError with the file, line, column and what was expected
  */
 export function parseHistory(text: string, options: { format?: HistoryFormat | 'auto'; file?: string } = {}): History {
-  const format = options.format === undefined || options.format === 'auto' ? detectFormat(text) : options.format;
   try {
+    const format = options.format === undefined || options.format === 'auto' ? detectFormat(text) : options.format;
     if (format === 'jepsen') return parseJepsenLog(text);
     if (format === 'edn') return parseEdnHistory(text);
     return parseJsonHistory(text);
