@@ -67,7 +67,7 @@ export function searchLinearization<S>(model: LinearizabilityModel<S>, ops: read
   const words = (n + 31) >>> 5;
   const taken = new Uint32Array(words);
   let takenHash = 0;
-  const memo = new Map<number, { bits: Uint32Array; state: string }[]>();
+  const memo = new Memo(words);
   let memoSize = 0;
 
   const previousOfKind = sameKindChains(ops);
@@ -104,7 +104,7 @@ export function searchLinearization<S>(model: LinearizabilityModel<S>, ops: read
         taken[word]! |= bit;
         const hash = (takenHash ^ zobrist[op]!) >>> 0;
         const stateKey = model.key(after);
-        const fresh = remember(memo, (hash ^ stringHash(stateKey)) >>> 0, taken, stateKey);
+        const fresh = memo.remember((hash ^ stringHash(stateKey)) >>> 0, taken, stateKey);
         if (fresh) {
           if (++memoSize > budget.statesMax) {
             return { verdict: 'unknown', bound: 'states', statesExplored: memoSize, prefix: Array.from(deepest.subarray(0, deepestLength)) };
@@ -232,21 +232,49 @@ function pendingCalls(list: EntryList, n: number, returnEntry: number): number[]
   return pending;
 }
 
-/** Records (taken, state) in the memo; false when it was there already. */
-function remember(memo: Map<number, { bits: Uint32Array; state: string }[]>, hash: number, taken: Uint32Array, state: string): boolean {
-  const bucket = memo.get(hash);
-  if (bucket === undefined) {
-    memo.set(hash, [{ bits: taken.slice(), state }]);
+/**
+ * The set of (taken operations, state) pairs reached: a chained hash table whose bitsets live
+ * in one growing arena, so that remembering a state allocates nothing per state (a typed array
+ * per state made the garbage collector the search's main cost).
+ */
+class Memo {
+  private arena: Uint32Array;
+  private readonly heads = new Map<number, number>();
+  private readonly nextEntry: number[] = [];
+  private readonly states: string[] = [];
+
+  constructor(private readonly words: number) {
+    this.arena = new Uint32Array(Math.max(1024, words * 1024));
+  }
+
+  /** Records (taken, state); false when it was there already. */
+  remember(hash: number, taken: Uint32Array, state: string): boolean {
+    const words = this.words;
+    const head = this.heads.get(hash);
+    for (let e = head ?? NONE; e !== NONE; e = this.nextEntry[e]!) {
+      if (this.states[e] !== state) continue;
+      const offset = e * words;
+      let same = true;
+      for (let i = 0; i < words; i++) {
+        if (this.arena[offset + i] !== taken[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return false;
+    }
+    const entry = this.states.length;
+    if ((entry + 1) * words > this.arena.length) {
+      const grown = new Uint32Array(this.arena.length * 2);
+      grown.set(this.arena);
+      this.arena = grown;
+    }
+    this.arena.set(taken, entry * words);
+    this.states.push(state);
+    this.nextEntry.push(head ?? NONE);
+    this.heads.set(hash, entry);
     return true;
   }
-  for (const seen of bucket) if (seen.state === state && sameBits(seen.bits, taken)) return false;
-  bucket.push({ bits: taken.slice(), state });
-  return true;
-}
-
-function sameBits(a: Uint32Array, b: Uint32Array): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** Fixed pseudo-random 32-bit keys per operation (Zobrist hashing of the taken set). */
