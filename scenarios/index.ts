@@ -1,7 +1,9 @@
 /**
  * The scenario library's public API: the registry, the way to define a scenario, and the
- * ways to run and check one.
+ * ways to run and check one. `z` is zod, re-exported so that a scenario's parameters need no
+ * second install.
  */
+export { z } from 'zod';
 export {
   type CheckCoverage,
   CheckPlan,

@@ -24,6 +24,7 @@ const allowed: Record<string, readonly string[]> = {
   fidelity: ['engine', 'scenarios'],
   bin: ['cli'],
   mutants: ['engine', 'history', 'scenarios'],
+  examples: [],
 };
 
 const skipped = new Set(['node_modules', 'dist', 'tests', 'docs', 'test-artifacts', 'coverage', 'scratch']);
