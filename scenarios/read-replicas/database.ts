@@ -3,18 +3,22 @@
  * and replicas that apply the log after a lag. Each node serves requests one at a time
  * (a ServiceQueue), so the read load a strategy puts on a node shows as its latency.
  *
+ * The primary forces each write to its log before it acknowledges it (a commit's WAL flush)
+ * and ships only what is forced; replicas force what they receive before acknowledging it,
+ * and apply it later. Rows keep the LSN that last wrote them, so replaying an entry twice
+ * (after a crash lost the apply position but kept the row) changes nothing.
+ *
  * A read may carry a log position (`minLsn`): a replica that has not applied that far yet
  * holds the read until it has, or answers "behind" after `lsnWaitMs` so the session can go
  * to the primary instead. That is how a read-your-writes token works (MySQL's
  * WAIT_FOR_EXECUTED_GTID_SET, PostgreSQL's replay LSN, MongoDB's afterClusterTime).
  */
-import type { NodeContext, NodeId, Spawn } from '../../engine/index.ts';
-import { Primary } from '../parts/replication/primary.ts';
-import { Replica } from '../parts/replication/replica.ts';
+import type { DurableMap, NodeId, Spawn } from '../../engine/index.ts';
+import { Primary, type PrimaryTimer } from '../parts/replication/primary.ts';
+import { Replica, type ReplicaTimer } from '../parts/replication/replica.ts';
 import type { ReplicationLag } from '../parts/replication/replication-lag.ts';
-import { ReplicationLog } from '../parts/replication/replication-log.ts';
-import { durableMap } from '../parts/storage/durable-map.ts';
-import { ServiceQueue } from '../parts/storage/service-queue.ts';
+import { type LogEntry, ReplicationLog } from '../parts/replication/replication-log.ts';
+import { ServiceQueue, type ServiceQueueTimer } from '../parts/storage/service-queue.ts';
 import type { ReadReplicasMessage, Row, WriteOp } from './messages.ts';
 import type { SessionAuditor } from './session-auditor.ts';
 
@@ -22,31 +26,42 @@ export interface DatabaseConfig {
   readServiceMs: number;
   writeServiceMs: number;
   resendMs: number;
+  auditor: SessionAuditor;
 }
 
 type Job = { from: NodeId; msg: Extract<ReadReplicasMessage, { type: 'read' | 'write' }> };
 
 /** The log's name on disk, shared by primary and replicas. */
 export const LOG = 'repl';
+/** The rows' table on disk. */
+export const ROWS = 'rows';
 
-export function primaryNode(config: DatabaseConfig, replicas: readonly NodeId[], auditor: SessionAuditor): Spawn<ReadReplicasMessage> {
-  return (ctx: NodeContext<ReadReplicasMessage>) => {
-    const rows = durableMap<Row>(ctx.durable, 'rows');
-    const log = new ReplicationLog<WriteOp>(ctx.durable, LOG);
+/** Applies a logged write to the rows, unless the row already holds it or a later one (replay is idempotent). */
+export function applyWrite(rows: DurableMap<Row>, e: LogEntry<WriteOp>): void {
+  const row = rows.get(e.op.key);
+  if (row !== undefined && row.lsn >= e.lsn) return;
+  rows.set(e.op.key, e.op.deleted ? { lsn: e.lsn, id: e.op.id, deleted: true } : { lsn: e.lsn, id: e.op.id });
+}
+
+export function primaryNode(config: DatabaseConfig & { replicas: readonly string[] }): Spawn<ReadReplicasMessage, ServiceQueueTimer | PrimaryTimer> {
+  return (ctx) => {
+    const rows = ctx.disk.map<Row>(ROWS);
+    const log = new ReplicationLog<WriteOp>(ctx.disk, LOG);
     const primary = new Primary<WriteOp>(ctx, {
       log,
       epoch: 1,
-      replicas,
+      replicas: config.replicas.map((name) => ctx.lookup(name)),
       mode: 'async',
       syncAcks: 0,
       resendMs: config.resendMs,
       batchMax: 64,
-      apply: (e) => rows.set(e.op.key, { lsn: e.lsn, id: e.op.id }),
+      apply: (e) => applyWrite(rows, e),
     });
     const queue = new ServiceQueue<Job>(ctx, ({ from, msg }) => {
       if (msg.type === 'write') {
-        primary.write({ key: msg.key, id: msg.id }, (entry) => {
-          auditor.committed(msg.key, entry.lsn, ctx.now);
+        const op: WriteOp = msg.deleted ? { key: msg.key, id: msg.id, deleted: true } : { key: msg.key, id: msg.id };
+        primary.write(op, (entry) => {
+          config.auditor.committed(msg.key, entry.lsn);
           ctx.send(from, { type: 'written', rid: msg.rid, lsn: entry.lsn });
         });
         return;
@@ -55,7 +70,7 @@ export function primaryNode(config: DatabaseConfig, replicas: readonly NodeId[],
     });
     return {
       onMessage(from, m) {
-        if (primary.onMessage(from, m as never)) return;
+        if (primary.onMessage(from, m)) return;
         if (m.type === 'read') queue.enqueue({ from, msg: m }, config.readServiceMs);
         else if (m.type === 'write') queue.enqueue({ from, msg: m }, config.writeServiceMs);
       },
@@ -73,10 +88,19 @@ interface Waiter {
   minLsn: number;
 }
 
-export function replicaNode(config: DatabaseConfig & { lsnWaitMs: number; healAtMs: number }, lag: ReplicationLag): Spawn<ReadReplicasMessage> {
-  return (ctx: NodeContext<ReadReplicasMessage>) => {
-    const rows = durableMap<Row>(ctx.durable, 'rows');
-    const log = new ReplicationLog<WriteOp>(ctx.durable, LOG);
+type ReplicaNodeTimer = ServiceQueueTimer | ReplicaTimer | { kind: 'lsn-wait'; from: NodeId; rid: number } | { kind: 'stall-over' };
+
+export interface ReplicaNodeConfig extends DatabaseConfig {
+  lsnWaitMs: number;
+  lag: ReplicationLag;
+  /** How long an injected replay stall of `requestedMs` lasts: like every fault, it is over once all faults heal. */
+  stallMs: (requestedMs: number) => number;
+}
+
+export function replicaNode(config: ReplicaNodeConfig): Spawn<ReadReplicasMessage, ReplicaNodeTimer> {
+  return (ctx) => {
+    const rows = ctx.disk.map<Row>(ROWS);
+    const log = new ReplicationLog<WriteOp>(ctx.disk, LOG);
     /** Reads held until this replica reaches their LSN, by `<session>:<rid>`. */
     const waiters = new Map<string, Waiter>();
     const answer = (w: Waiter): void => {
@@ -85,10 +109,14 @@ export function replicaNode(config: DatabaseConfig & { lsnWaitMs: number; healAt
     };
     const replica = new Replica<WriteOp>(ctx, {
       log,
-      lag,
-      apply: (e) => rows.set(e.op.key, { lsn: e.lsn, id: e.op.id }),
-      reset: () => rows.clear(),
+      lag: config.lag,
+      apply: (e) => applyWrite(rows, e),
+      reset: () => {
+        for (const key of [...rows.keys()]) rows.delete(key);
+      },
       onApplied: (e) => {
+        config.auditor.applied(e.lsn);
+        if (waiters.size === 0) return;
         for (const w of waiters.values()) if (w.minLsn <= e.lsn) answer(w);
       },
     });
@@ -102,24 +130,22 @@ export function replicaNode(config: DatabaseConfig & { lsnWaitMs: number; healAt
     });
     return {
       onMessage(from, m) {
-        if (replica.onMessage(from, m as never)) return;
+        if (replica.onMessage(from, m)) return;
         if (m.type === 'read') queue.enqueue({ from, msg: m }, config.readServiceMs);
       },
       onTimer(tag) {
-        if (queue.onTimer(tag) || replica.onTimer(tag)) return;
-        const t = tag as { kind: string; from: NodeId; rid: number };
-        if (t.kind === 'stall-over') {
+        if (queue.onTimer(tag) || replica.onTimer(tag) || typeof tag !== 'object') return;
+        if (tag.kind === 'stall-over') {
           ctx.state('replaying');
           return ctx.note(() => `${ctx.name} replays the log again, ${log.lastLsn - replica.appliedLsn} entries behind`);
         }
-        if (t.kind !== 'lsn-wait' || !waiters.delete(`${t.from}:${t.rid}`)) return;
-        ctx.send(t.from, { type: 'behind', rid: t.rid, appliedLsn: replica.appliedLsn });
+        if (tag.kind !== 'lsn-wait' || !waiters.delete(`${tag.from}:${tag.rid}`)) return;
+        ctx.send(tag.from, { type: 'behind', rid: tag.rid, appliedLsn: replica.appliedLsn });
       },
       onInject(fault) {
         if (fault.name !== 'lag-spike') return;
-        // Like every fault, a stall is over once all faults heal.
-        const durationMs = Math.min(Number(fault.args?.durationMs ?? 1000), Math.max(0, config.healAtMs - ctx.now));
-        replica.stall(ctx.now + durationMs);
+        const durationMs = config.stallMs(Number(fault.args?.durationMs ?? 1000));
+        replica.stall(durationMs);
         ctx.setTimer(durationMs, { kind: 'stall-over' });
         ctx.state('replay-stalled', `${durationMs} ms`);
         ctx.note(
@@ -130,10 +156,4 @@ export function replicaNode(config: DatabaseConfig & { lsnWaitMs: number; healAt
       },
     };
   };
-}
-
-/** How far a replica is behind the primary, in ms: the age of the oldest entry it has not applied (0 when caught up). */
-export function lagMsOf(primaryLog: ReplicationLog<WriteOp>, appliedLsn: number, nowMs: number): number {
-  const next = primaryLog.entry(appliedLsn + 1);
-  return next === undefined ? 0 : nowMs - next.atMs;
 }

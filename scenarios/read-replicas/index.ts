@@ -12,13 +12,14 @@
  * the session's log position.
  */
 import { z } from 'zod';
+import { percentile } from '../../engine/index.ts';
 import { defineScenario } from '../framework/scenario.ts';
 import { ReplicationLag } from '../parts/replication/replication-lag.ts';
 import { ReplicationLog } from '../parts/replication/replication-log.ts';
-import { LOG, lagMsOf, primaryNode, replicaNode } from './database.ts';
-import type { WriteOp } from './messages.ts';
+import { LOG, primaryNode, ROWS, replicaNode } from './database.ts';
+import type { Row, WriteOp } from './messages.ts';
 import { type ReadStrategy, type SessionStats, session } from './session.ts';
-import { SessionAuditor } from './session-auditor.ts';
+import { rowsThatDiffer, SessionAuditor } from './session-auditor.ts';
 import { drawSessions } from './workload.ts';
 
 const params = z.object({
@@ -26,7 +27,8 @@ const params = z.object({
   sessions: z.number().int().min(1).max(16).default(3).describe('user sessions issuing reads and writes'),
   rows: z.number().int().min(1).max(1000).default(8).describe('rows the sessions read and write'),
   opsPerSec: z.number().min(0.5).max(200).default(8).describe('operations per second per session (Poisson), in 1/s'),
-  writeShare: z.number().min(0).max(1).default(0.2).describe('share of operations that are writes'),
+  writeShare: z.number().min(0).max(1).default(0.2).describe('share of operations that change a row (writes and deletes)'),
+  deleteShare: z.number().min(0).max(1).default(0.15).describe('share of those changes that delete the row instead of writing it'),
   readBackMeanMs: z
     .number()
     .min(1)
@@ -59,7 +61,6 @@ const params = z.object({
 });
 type Params = z.infer<typeof params>;
 
-const SAMPLE_MS = 50;
 const userName = (i: number): string => `user${i + 1}`;
 const replicaName = (i: number): string => `r${i + 1}`;
 const replicaNames = (p: Params): string[] => Array.from({ length: p.replicas }, (_, i) => replicaName(i));
@@ -73,13 +74,6 @@ export const readReplicas = defineScenario({
   summary:
     'Sessions write to a primary that replicates asynchronously to replicas, and read either from the primary or from a replica. Replica lag has its own distribution and spikes; inject a replay stall or crash a replica and watch reads from replicas return rows older than the session’s own write, or older than what it saw a moment ago. Read load spread, stale reads and session-guarantee violations are counted per strategy.',
   params,
-  topology: (p: Params) => ({
-    nodes: [
-      ...Array.from({ length: p.sessions }, (_, i) => ({ name: userName(i), role: 'session' })),
-      { name: 'primary', role: 'primary' },
-      ...replicaNames(p).map((name) => ({ name, role: 'replica' })),
-    ],
-  }),
   timing: (p: Params) => ({ workloadMs: p.workloadMs, settleMs: p.settleMs }),
   network: (p: Params) => ({ latency: { kind: 'exponential', meanMs: p.latencyMeanMs, minMs: 0.5 } }),
   strategies: [
@@ -126,9 +120,15 @@ export const readReplicas = defineScenario({
       appliesTo: ['primary-only', 'replica-reads', 'lsn-wait'],
     },
     {
+      name: 'no-acknowledged-write-lost',
+      kind: 'safety',
+      description:
+        'Every write the primary acknowledged is still in its log, at the position it was acknowledged with, once the run ends: a crash of the primary loses nothing it had confirmed.',
+    },
+    {
       name: 'replicas-catch-up',
       kind: 'liveness',
-      description: 'Once the faults heal, every replica applies the primary’s whole log within the settle time.',
+      description: 'Once the faults heal, every replica applies the primary’s whole log within the settle time and holds exactly the primary’s rows.',
     },
   ],
   goals: [
@@ -152,11 +152,6 @@ export const readReplicas = defineScenario({
     { name: 'fallbackReads', unit: 'reads', description: 'reads retried on the primary (a replica timed out or was behind)', better: 'lower' },
     { name: 'failedReads', unit: 'reads', description: 'reads that got no answer at all', better: 'lower' },
     { name: 'replicaLagMaxMs', unit: 'ms', description: 'worst replica lag seen (age of the oldest entry a replica had not applied)', better: 'lower' },
-  ],
-  charts: (p: Params) => [
-    { id: 'lag', title: 'Replica lag', unit: 'ms', series: ['lag.*'], limit: { value: p.stickyMs, label: 'primary-after-write window' } },
-    { id: 'reads', title: 'Reads served per node', unit: '1/s', series: ['reads.*'] },
-    { id: 'stale', title: 'Stale reads and guarantee violations (cumulative)', unit: 'reads', series: ['stale-reads', 'violations'] },
   ],
   presets: [
     {
@@ -184,15 +179,23 @@ export const readReplicas = defineScenario({
         { at: Math.round(p.workloadMs / 3) + 1500, kind: 'heal' },
       ],
     },
+    {
+      id: 'primary-crash',
+      title: 'The primary crashes and restarts',
+      description:
+        'The primary crashes a third of the way in, right after acknowledging a write, and restarts 800 ms later: every write it acknowledged was forced to its log first, so none is lost.',
+      faults: (p: Params) => [
+        { at: Math.round(p.workloadMs / 3), kind: 'crash', node: 'primary', when: 'io:sent' },
+        { at: Math.round(p.workloadMs / 3) + 800, kind: 'restart', node: 'primary' },
+      ],
+    },
     { id: 'no-faults', title: 'No faults', description: 'Only the replicas’ ordinary lag and its natural spikes.', faults: () => [] },
   ],
   defaultPreset: 'lag-spike',
   alarmStates: ['replay-stalled'],
   faultSpace: (p: Params) => ({
     windowMs: p.workloadMs,
-    crashable: replicaNames(p),
-    partitionable: ['primary', ...replicaNames(p)],
-    kinds: ['crash', 'restart', 'partition', 'heal'],
+    faultsMax: 3,
     injects: [
       {
         name: 'lag-spike',
@@ -201,83 +204,113 @@ export const readReplicas = defineScenario({
         args: { durationMs: { min: 200, max: 3000, integer: true } },
       },
     ],
-    faultsMax: 3,
   }),
   build(world) {
-    const { sim, params: p } = world;
+    const { params: p } = world;
     const strategy = world.strategy as ReadStrategy;
-    const auditor = new SessionAuditor(world, sim);
+    const auditor = new SessionAuditor(world);
     const ops = drawSessions(world.stream('workload'), p);
-    const primary = p.sessions;
-    const replicas = Array.from({ length: p.replicas }, (_, i) => primary + 1 + i);
+    const replicas = replicaNames(p);
     const stats: SessionStats = { readLatencyMs: [], writeLatencyMs: [], fallbacks: 0, failedReads: 0, failedWrites: 0 };
     const lag = new ReplicationLag({
       delay: { kind: 'lognormal', medianMs: p.lagMedianMs, sigma: p.lagSigma },
       spikeRate: p.lagSpikeRate,
       spike: { kind: 'exponential', meanMs: p.lagSpikeMeanMs },
     });
-    const db = { readServiceMs: p.readServiceMs, writeServiceMs: p.writeServiceMs, resendMs: 200 };
+    const db = { readServiceMs: p.readServiceMs, writeServiceMs: p.writeServiceMs, resendMs: 200, auditor };
+    const sessionConfig = {
+      strategy,
+      primary: 'primary',
+      replicas,
+      stickyMs: p.stickyMs,
+      readTimeoutMs: p.readTimeoutMs,
+      writeTimeoutMs: p.writeTimeoutMs,
+      workloadOpen: () => world.now < world.workloadMs,
+    };
 
     ops.forEach((sessionOps, i) => {
-      sim.addNode(
+      world.node(
         userName(i),
-        session(
-          sessionOps,
-          { strategy, primary, replicas, stickyMs: p.stickyMs, readTimeoutMs: p.readTimeoutMs, writeTimeoutMs: p.writeTimeoutMs },
-          auditor,
-          stats,
-        ),
+        {
+          role: 'session',
+          spare: {
+            crash: 'a session stands for a user at a browser: the requests it makes are the workload, and what the databases do with them is the question',
+          },
+        },
+        session(sessionOps, sessionConfig, auditor, stats),
       );
     });
-    sim.addNode('primary', primaryNode(db, replicas, auditor));
-    for (let i = 0; i < replicas.length; i++) sim.addNode(replicaName(i), replicaNode({ ...db, lsnWaitMs: p.lsnWaitMs, healAtMs: world.healAtMs }, lag));
+    world.node('primary', { role: 'primary' }, primaryNode({ ...db, replicas }));
+    for (const name of replicas) {
+      world.node(
+        name,
+        { role: 'replica' },
+        replicaNode({ ...db, lsnWaitMs: p.lsnWaitMs, lag, stallMs: (requestedMs) => Math.max(0, Math.min(requestedMs, world.healAtMs - world.now)) }),
+      );
+    }
 
-    // Charts: lag per replica, reads served per node, stale reads so far.
-    const primaryLog = new ReplicationLog<WriteOp>(sim.durable(primary), LOG);
-    const appliedOf = (node: number): number => ReplicationLog.appliedLsnOn(sim.durable(node), LOG);
-    let lagMaxMs = 0;
-    const behind = replicas.map(() => false);
-    const servedBefore = new Map<string, number>();
-    sim.every(
-      SAMPLE_MS,
-      () => {
-        replicas.forEach((r, i) => {
-          const lagMs = lagMsOf(primaryLog, appliedOf(r), sim.now);
-          lagMaxMs = Math.max(lagMaxMs, lagMs);
-          sim.metrics.sample(`lag.${replicaName(i)}`, lagMs);
-          if (lagMs > 500 && !behind[i]) {
-            behind[i] = true;
-            world.reach('replica-lag-spike');
-            world.note(
-              () =>
-                `${replicaName(i)} is ${Math.round(lagMs).toLocaleString('en-US')} ms behind the primary (applied LSN ${appliedOf(r)} of ${primaryLog.lastLsn})`,
-              'warn',
-            );
-          } else if (lagMs === 0 && behind[i]) {
-            behind[i] = false;
-            world.note(() => `${replicaName(i)} has caught up with the primary at LSN ${primaryLog.lastLsn}`);
-          }
-        });
-        for (const name of ['primary', ...replicaNames(p)]) {
-          const served = auditor.servedBy.get(name) ?? 0;
-          sim.metrics.sample(`reads.${name}`, ((served - (servedBefore.get(name) ?? 0)) * 1000) / SAMPLE_MS);
-          servedBefore.set(name, served);
-        }
-        sim.metrics.sample('stale-reads', auditor.staleReads);
-        sim.metrics.sample('violations', auditor.readYourWritesBroken + auditor.monotonicBroken);
-        return undefined;
-      },
-      0,
-      world.endMs,
-    );
+    const logOf = (name: string): ReplicationLog<WriteOp> => new ReplicationLog<WriteOp>(world.disk(name), LOG);
+    /** How far a replica is behind, in ms: how long ago the oldest entry it has not applied committed (0 when caught up). */
+    const lagMsOf = (name: string): number => {
+      const at = auditor.commitTimeOf(logOf(name).appliedLsn + 1);
+      return at === undefined ? 0 : world.now - at;
+    };
+    world.chart({
+      id: 'lag',
+      title: 'Replica lag',
+      unit: 'ms',
+      everyMs: 50,
+      series: Object.fromEntries(replicas.map((name) => [`lag.${name}`, () => lagMsOf(name)])),
+      limit: { value: p.stickyMs, label: 'primary-after-write window' },
+    });
+    world.chart({
+      id: 'reads',
+      title: 'Reads served per node',
+      unit: '1/s',
+      everyMs: 50,
+      series: Object.fromEntries(['primary', ...replicas].map((name) => [`reads.${name}`, { perSecond: () => auditor.servedBy.get(name) ?? 0 }])),
+    });
+    world.chart({
+      id: 'stale',
+      title: 'Stale reads and guarantee violations (cumulative)',
+      unit: 'reads',
+      everyMs: 50,
+      series: { 'stale-reads': () => auditor.staleReads, violations: () => auditor.readYourWritesBroken + auditor.monotonicBroken },
+    });
 
     world.atEnd(() => {
+      const primaryLog = logOf('primary');
+      const lost = auditor.writesMissingFrom(primaryLog);
+      if (lost.length > 0) {
+        world.violate(
+          'no-acknowledged-write-lost',
+          `${lost.length} acknowledged write${lost.length === 1 ? ' is' : 's are'} no longer in the primary’s log: ${lost
+            .slice(0, 3)
+            .map((w) => `${w.key} (${w.id}, LSN ${w.lsn})`)
+            .join(', ')}${lost.length > 3 ? ', ...' : ''}`,
+          {
+            node: 'primary',
+            witnesses: lost.slice(0, 3).map((w) => ({ t: w.atMs, node: w.session, key: w.key, what: `write ${w.id} acknowledged at LSN ${w.lsn}` })),
+          },
+        );
+      }
       const last = primaryLog.lastLsn;
-      const lagging = replicas.filter((r) => appliedOf(r) < last).map((r) => `${sim.nodeName(r)} at LSN ${appliedOf(r)}`);
-      if (lagging.length > 0) {
+      const primaryRows = world.disk('primary').map<Row>(ROWS);
+      const behind: string[] = [];
+      for (const name of replicas) {
+        const applied = logOf(name).appliedLsn;
+        auditor.lagged(lagMsOf(name));
+        if (applied < last) {
+          behind.push(`${name} at LSN ${applied}`);
+          continue;
+        }
+        const differ = rowsThatDiffer(primaryRows, world.disk(name).map<Row>(ROWS));
+        if (differ.length > 0) behind.push(`${name} holds other versions of ${differ.slice(0, 3).join(', ')}`);
+      }
+      if (behind.length > 0) {
         world.violate(
           'replicas-catch-up',
-          `${world.endMs - world.healAtMs} ms after every fault healed the primary is at LSN ${last}, but ${lagging.join(', ')}`,
+          `${world.endMs - world.healAtMs} ms after every fault healed the primary is at LSN ${last}, but ${behind.join('; ')}`,
         );
       }
     });
@@ -285,23 +318,18 @@ export const readReplicas = defineScenario({
     return {
       metrics() {
         const reads = auditor.reads;
-        const pct = (values: number[], q: number): number => {
-          if (values.length === 0) return 0;
-          const sorted = [...values].sort((a, b) => a - b);
-          return sorted[Math.max(0, Math.ceil((q / 100) * sorted.length) - 1)]!;
-        };
         return {
           primaryReadShare: reads === 0 ? 0 : (auditor.servedBy.get('primary') ?? 0) / reads,
           staleReadRate: reads === 0 ? 0 : auditor.staleReads / reads,
-          stalenessP99Ms: auditor.stalenessMs.percentile(99),
+          stalenessP99Ms: percentile(auditor.stalenessMs, 99),
           readYourWritesViolations: auditor.readYourWritesBroken,
           monotonicReadViolations: auditor.monotonicBroken,
-          readLatencyP50Ms: pct(stats.readLatencyMs, 50),
-          readLatencyP99Ms: pct(stats.readLatencyMs, 99),
-          writeLatencyP50Ms: pct(stats.writeLatencyMs, 50),
+          readLatencyP50Ms: percentile(stats.readLatencyMs, 50),
+          readLatencyP99Ms: percentile(stats.readLatencyMs, 99),
+          writeLatencyP50Ms: percentile(stats.writeLatencyMs, 50),
           fallbackReads: stats.fallbacks,
           failedReads: stats.failedReads,
-          replicaLagMaxMs: lagMaxMs,
+          replicaLagMaxMs: auditor.lagMaxMs,
         };
       },
     };

@@ -1,26 +1,23 @@
 /**
  * SessionAuditor: the all-seeing checker of session guarantees, kept apart from the nodes.
- * The primary reports each commit; sessions report the writes acknowledged to them, the
- * reads they issue and what each read returned. The auditor judges:
+ * The primary reports each commit; replicas each entry they apply; sessions the writes
+ * acknowledged to them, the reads they issue and what each read returned. It judges, as they
+ * happen:
  *
  *  - read your writes: a read issued after a session's write to a row was acknowledged
  *    returns that write or a later one;
  *  - monotonic reads: a read never returns an older version of a row than one the session
  *    had already been shown;
  *
- * and measures staleness: a read is stale when a newer write to the row had committed before
- * the read was issued; its staleness is how long that newer write had existed by then.
+ * keeps the acknowledged writes for the end checks (each must still be in the primary's
+ * log), and measures staleness (a read is stale when a newer write to the row had committed
+ * before the read was issued; its staleness is how long that newer write had existed by then)
+ * and replica lag (how long after its commit each entry was applied on a replica). Times are
+ * true simulated time: the observer's clock, never a node's.
  */
-import type { Histogram, NodeId, Simulation } from '../../engine/index.ts';
 import type { World } from '../framework/scenario.ts';
 
-interface Commit {
-  lsn: number;
-  atMs: number;
-}
-
 interface Expectation {
-  session: string;
   key: string;
   issuedAt: number;
   /** LSN of the session's latest acknowledged write to the row (0: none). */
@@ -31,73 +28,123 @@ interface Expectation {
   committedLsn: number;
 }
 
+/** A write the primary acknowledged to a session. */
+export interface AckedWrite {
+  session: string;
+  key: string;
+  lsn: number;
+  id: string;
+  atMs: number;
+}
+
+/** The rows on which two copies of a table disagree (a missing row, or another version of it), in the first copy's order. */
+interface RowTable {
+  get(key: string): { lsn: number } | undefined;
+  keys(): Iterable<string>;
+  entries(): Iterable<[string, { lsn: number }]>;
+}
+
+export function rowsThatDiffer(a: RowTable, b: RowTable): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const [key, row] of a.entries()) {
+    seen.add(key);
+    if (b.get(key)?.lsn !== row.lsn) out.push(key);
+  }
+  for (const key of b.keys()) if (!seen.has(key)) out.push(key);
+  return out;
+}
+
+/** Apply lag past which a replica counts as far behind (the lag-spike goal). */
+const FAR_BEHIND_MS = 500;
+
 export class SessionAuditor {
-  private readonly commits = new Map<string, Commit[]>();
+  /** Per row: LSNs of its commits, in order, and when each committed. */
+  private readonly commitLsns = new Map<string, number[]>();
+  private readonly commitAtMs: number[] = [];
   private readonly acked = new Map<string, number>();
   private readonly seen = new Map<string, number>();
   private readonly open = new Map<string, Expectation>();
-  readonly stalenessMs: Histogram;
+  readonly ackedWrites: AckedWrite[] = [];
+  readonly stalenessMs: number[] = [];
   reads = 0;
   staleReads = 0;
   readYourWritesBroken = 0;
   monotonicBroken = 0;
   readBacks = 0;
+  /** Worst apply lag seen on any replica, in ms. */
+  lagMaxMs = 0;
   readonly servedBy = new Map<string, number>();
 
-  constructor(
-    private readonly world: World<unknown>,
-    private readonly sim: Simulation,
-  ) {
-    this.stalenessMs = sim.metrics.histogram('read-replicas:staleness');
+  constructor(private readonly world: World<unknown>) {}
+
+  committed(key: string, lsn: number): void {
+    let list = this.commitLsns.get(key);
+    if (list === undefined) this.commitLsns.set(key, (list = []));
+    list.push(lsn);
+    this.commitAtMs[lsn] = this.world.now;
   }
 
-  committed(key: string, lsn: number, atMs: number): void {
-    let list = this.commits.get(key);
-    if (list === undefined) this.commits.set(key, (list = []));
-    list.push({ lsn, atMs });
+  /** A replica applied the entry at `lsn`. */
+  applied(lsn: number): void {
+    const at = this.commitAtMs[lsn];
+    if (at === undefined) return;
+    this.lagged(this.world.now - at);
   }
 
-  writeAcked(session: string, key: string, lsn: number): void {
+  /** A replica is `lagMs` behind (at an apply, or still at the end). */
+  lagged(lagMs: number): void {
+    if (lagMs <= this.lagMaxMs) return;
+    this.lagMaxMs = lagMs;
+    if (lagMs > FAR_BEHIND_MS) this.world.reach('replica-lag-spike');
+  }
+
+  /** When the entry at `lsn` committed (true time), if it did. */
+  commitTimeOf(lsn: number): number | undefined {
+    return this.commitAtMs[lsn];
+  }
+
+  writeAcked(session: string, key: string, lsn: number, id: string): void {
     const k = `${session}/${key}`;
     this.acked.set(k, Math.max(this.acked.get(k) ?? 0, lsn));
+    this.ackedWrites.push({ session, key, lsn, id, atMs: this.world.now });
   }
 
   readIssued(session: string, rid: number, key: string, readBack: boolean): void {
     const k = `${session}/${key}`;
-    const list = this.commits.get(key);
+    const list = this.commitLsns.get(key);
+    const ownLsn = this.acked.get(k) ?? 0;
     this.open.set(`${session}#${rid}`, {
-      session,
       key,
-      issuedAt: this.sim.now,
-      ownLsn: this.acked.get(k) ?? 0,
+      issuedAt: this.world.now,
+      ownLsn,
       seenLsn: this.seen.get(k) ?? 0,
-      committedLsn: list === undefined ? 0 : list[list.length - 1]!.lsn,
+      committedLsn: list === undefined ? 0 : list[list.length - 1]!,
     });
-    if (readBack && (this.acked.get(k) ?? 0) > 0) {
+    if (readBack && ownLsn > 0) {
       this.readBacks++;
       this.world.reach('read-back');
     }
   }
 
-  /** A read returned the row at `lsn` (0: the row did not exist there), served by `node`. */
-  readReturned(session: string, rid: number, lsn: number, node: NodeId, sessionNode: NodeId): void {
+  /** A read returned the row at `lsn` (0: the row did not exist there), served by `server`. */
+  readReturned(session: string, rid: number, lsn: number, server: string, sessionNode: string): void {
     const e = this.open.get(`${session}#${rid}`);
     if (e === undefined) return;
     this.open.delete(`${session}#${rid}`);
     this.reads++;
-    const server = this.sim.nodeName(node);
     this.servedBy.set(server, (this.servedBy.get(server) ?? 0) + 1);
     if (lsn < e.committedLsn) {
       this.staleReads++;
-      const newer = this.commits.get(e.key)!.find((c) => c.lsn > lsn)!;
-      this.stalenessMs.record(e.issuedAt - newer.atMs);
+      const newer = this.commitLsns.get(e.key)!.find((c) => c > lsn)!;
+      this.stalenessMs.push(e.issuedAt - this.commitAtMs[newer]!);
     }
     if (lsn < e.ownLsn) {
       this.readYourWritesBroken++;
       this.world.violate(
         'read-your-writes',
         `${session} wrote ${e.key} (LSN ${e.ownLsn}) and was told it was saved, then read it from ${server} and got ${lsn === 0 ? 'no row at all' : `the older LSN ${lsn}`}`,
-        sessionNode,
+        { node: sessionNode, witnesses: [{ t: e.issuedAt, node: sessionNode, key: e.key, what: 'the read was issued' }] },
       );
     }
     if (lsn < e.seenLsn) {
@@ -105,11 +152,16 @@ export class SessionAuditor {
       this.world.violate(
         'monotonic-reads',
         `${session} had already seen ${e.key} at LSN ${e.seenLsn}, then read it from ${server} and got the older LSN ${lsn}: time went backwards`,
-        sessionNode,
+        { node: sessionNode, witnesses: [{ t: e.issuedAt, node: sessionNode, key: e.key, what: 'the read was issued' }] },
       );
     }
     const k = `${session}/${e.key}`;
-    this.seen.set(k, Math.max(this.seen.get(k) ?? 0, lsn));
+    if (lsn > (this.seen.get(k) ?? 0)) this.seen.set(k, lsn);
+  }
+
+  /** The acknowledged writes that are not in `log` at the position they were acknowledged with (lost by the primary). */
+  writesMissingFrom(log: { entry(lsn: number): { op: { id: string } } | undefined }): AckedWrite[] {
+    return this.ackedWrites.filter((w) => log.entry(w.lsn)?.op.id !== w.id);
   }
 
   /** The read will not return (timed out everywhere). */

@@ -1,19 +1,21 @@
 /**
- * A session: one user's connection, issuing the workload's reads and writes. Writes always
- * go to the primary. Where a read goes is the strategy:
+ * A session: one user's connection, issuing the workload's reads, writes and deletes.
+ * Writes always go to the primary. Where a read goes is the strategy:
  *
  *  - primary-only: the primary, always.
  *  - replica-reads: a replica picked at random, always.
  *  - primary-after-write: the primary for `stickyMs` after the session's last acknowledged
- *    write (a cookie with an expiry), a random replica otherwise.
+ *    write (a cookie with an expiry, judged by the session's own clock), a random replica
+ *    otherwise.
  *  - lsn-wait: a random replica, carrying the session's token: the highest log position the
  *    session has seen (from its own writes' acknowledgements and from earlier reads). The
  *    replica serves it only once it has applied that far; if it says "behind", the primary.
  *
  * A read that gets no answer within `readTimeoutMs` (a crashed or cut-off replica) is
- * retried once on the primary.
+ * retried once on the primary. After each acknowledged write the session reads the row back
+ * (post, then look): the read-your-writes sequence where replica lag shows.
  */
-import type { NodeContext, NodeId, Spawn } from '../../engine/index.ts';
+import type { NodeId, Spawn } from '../../engine/index.ts';
 import type { ReadReplicasMessage } from './messages.ts';
 import type { SessionAuditor } from './session-auditor.ts';
 import type { SessionOp } from './workload.ts';
@@ -22,11 +24,13 @@ export type ReadStrategy = 'primary-only' | 'replica-reads' | 'primary-after-wri
 
 export interface SessionConfig {
   strategy: ReadStrategy;
-  primary: NodeId;
-  replicas: readonly NodeId[];
+  primary: string;
+  replicas: readonly string[];
   stickyMs: number;
   readTimeoutMs: number;
   writeTimeoutMs: number;
+  /** True while the workload window is open (true time): a user slowed past it does not come back to act later. */
+  workloadOpen: () => boolean;
 }
 
 interface Pending {
@@ -49,32 +53,35 @@ export interface SessionStats {
   failedWrites: number;
 }
 
-export function session(ops: readonly SessionOp[], config: SessionConfig, auditor: SessionAuditor, stats: SessionStats): Spawn<ReadReplicasMessage> {
-  return (ctx: NodeContext<ReadReplicasMessage>) => {
+export function session(ops: readonly SessionOp[], config: SessionConfig, auditor: SessionAuditor, stats: SessionStats): Spawn<ReadReplicasMessage, Timer> {
+  return (ctx) => {
+    const primary = ctx.lookup(config.primary);
+    const replicas = config.replicas.map((name) => ctx.lookup(name));
     const pending = new Map<number, Pending>();
     let nextRid = 1;
     let lastWriteAckAt = Number.NEGATIVE_INFINITY;
     let token = 0;
-    for (let i = 0; i < ops.length; i++) ctx.setTimer(Math.max(0, ops[i]!.atMs - ctx.now), { kind: 'op', index: i } satisfies Timer);
+    // One timer for the next operation at a time: each waits the gap since the one before.
+    if (ops.length > 0) ctx.setTimer(ops[0]!.atMs, { kind: 'op', index: 0 });
 
-    const replicaAt = (pick: number): NodeId => config.replicas[Math.min(config.replicas.length - 1, Math.floor(pick * config.replicas.length))]!;
+    const replicaAt = (pick: number): NodeId => replicas[Math.min(replicas.length - 1, Math.floor(pick * replicas.length))]!;
 
     const readTarget = (pick: number): NodeId => {
       switch (config.strategy) {
         case 'primary-only':
-          return config.primary;
+          return primary;
         case 'replica-reads':
         case 'lsn-wait':
           return replicaAt(pick);
         case 'primary-after-write':
-          return ctx.now - lastWriteAckAt < config.stickyMs ? config.primary : replicaAt(pick);
+          return ctx.now - lastWriteAckAt < config.stickyMs ? primary : replicaAt(pick);
       }
     };
 
     const send = (rid: number, p: Pending): void => {
-      const minLsn = config.strategy === 'lsn-wait' && p.target !== config.primary ? token : 0;
+      const minLsn = config.strategy === 'lsn-wait' && p.target !== primary ? token : 0;
       ctx.send(p.target, { type: 'read', rid, key: p.key, minLsn });
-      ctx.setTimer(config.readTimeoutMs, { kind: 'timeout', rid, attempt: p.attempt } satisfies Timer);
+      ctx.setTimer(config.readTimeoutMs, { kind: 'timeout', rid, attempt: p.attempt });
     };
 
     const read = (index: number, key: string, pick: number, readBack: boolean): void => {
@@ -85,37 +92,45 @@ export function session(ops: readonly SessionOp[], config: SessionConfig, audito
       send(rid, p);
     };
 
+    const write = (index: number): void => {
+      const op = ops[index]!;
+      const rid = nextRid++;
+      pending.set(rid, { kind: 'write', index, key: op.key, startedAt: ctx.now, target: primary, attempt: 1 });
+      const id = `${ctx.name}.${index}`;
+      ctx.send(primary, op.kind === 'delete' ? { type: 'write', rid, key: op.key, id, deleted: true } : { type: 'write', rid, key: op.key, id });
+      ctx.setTimer(config.writeTimeoutMs, { kind: 'timeout', rid, attempt: 1 });
+    };
+
     const fallBack = (rid: number, p: Pending, why: string): void => {
       stats.fallbacks++;
       ctx.note(() => `${ctx.name} reads ${p.key} from the primary instead: ${why}`);
-      p.target = config.primary;
+      p.target = primary;
       p.attempt++;
       send(rid, p);
     };
 
+    const onTimeout = (rid: number, attempt: number): void => {
+      const p = pending.get(rid);
+      if (p === undefined || p.attempt !== attempt) return;
+      if (p.kind === 'read' && p.target !== primary) return fallBack(rid, p, `${ctx.nameOf(p.target)} did not answer within ${config.readTimeoutMs} ms`);
+      pending.delete(rid);
+      if (p.kind === 'read') {
+        stats.failedReads++;
+        auditor.readFailed(ctx.name, rid);
+      } else stats.failedWrites++;
+      ctx.note(() => `${ctx.name} gives up on its ${p.kind} of ${p.key}: no answer`, 'warn');
+    };
+
     return {
-      onTimer(tag) {
-        const t = tag as Timer;
-        if (t.kind === 'op' || t.kind === 'read-back') {
-          const op = ops[t.index]!;
-          if (t.kind === 'read-back') return read(t.index, op.key, op.readBackPick, true);
-          if (op.kind === 'read') return read(t.index, op.key, op.pick, false);
-          const rid = nextRid++;
-          pending.set(rid, { kind: 'write', index: t.index, key: op.key, startedAt: ctx.now, target: config.primary, attempt: 1 });
-          ctx.send(config.primary, { type: 'write', rid, key: op.key, id: `${ctx.name}.${t.index}` });
-          ctx.setTimer(config.writeTimeoutMs, { kind: 'timeout', rid, attempt: 1 } satisfies Timer);
-          return;
-        }
-        const p = pending.get(t.rid);
-        if (p === undefined || p.attempt !== t.attempt) return;
-        if (p.kind === 'read' && p.target !== config.primary)
-          return fallBack(t.rid, p, `${ctx.nameOf(p.target)} did not answer within ${config.readTimeoutMs} ms`);
-        pending.delete(t.rid);
-        if (p.kind === 'read') {
-          stats.failedReads++;
-          auditor.readFailed(ctx.name, t.rid);
-        } else stats.failedWrites++;
-        ctx.note(() => `${ctx.name} gives up on its ${p.kind} of ${p.key}: no answer`, 'warn');
+      onTimer(t) {
+        if (t.kind === 'timeout') return onTimeout(t.rid, t.attempt);
+        if (!config.workloadOpen()) return;
+        const op = ops[t.index]!;
+        if (t.kind === 'read-back') return read(t.index, op.key, op.readBackPick, true);
+        const next = ops[t.index + 1];
+        if (next !== undefined) ctx.setTimer(next.atMs - op.atMs, { kind: 'op', index: t.index + 1 });
+        if (op.kind === 'read') read(t.index, op.key, op.pick, false);
+        else write(t.index);
       },
       onMessage(from, m) {
         if (m.type === 'written') {
@@ -125,9 +140,9 @@ export function session(ops: readonly SessionOp[], config: SessionConfig, audito
           stats.writeLatencyMs.push(ctx.now - p.startedAt);
           lastWriteAckAt = ctx.now;
           token = Math.max(token, m.lsn);
-          auditor.writeAcked(ctx.name, p.key, m.lsn);
+          auditor.writeAcked(ctx.name, p.key, m.lsn, `${ctx.name}.${p.index}`);
           // Post, then look: the session reads the row back shortly after.
-          ctx.setTimer(ops[p.index]!.readBackMs, { kind: 'read-back', index: p.index } satisfies Timer);
+          ctx.setTimer(ops[p.index]!.readBackMs, { kind: 'read-back', index: p.index });
           return;
         }
         if (m.type !== 'value' && m.type !== 'behind') return;
@@ -137,7 +152,7 @@ export function session(ops: readonly SessionOp[], config: SessionConfig, audito
         pending.delete(m.rid);
         stats.readLatencyMs.push(ctx.now - p.startedAt);
         if (config.strategy === 'lsn-wait') token = Math.max(token, m.appliedLsn);
-        auditor.readReturned(ctx.name, m.rid, m.lsn, from, ctx.self);
+        auditor.readReturned(ctx.name, m.rid, m.lsn, ctx.nameOf(from), ctx.name);
       },
     };
   };

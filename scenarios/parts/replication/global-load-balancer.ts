@@ -79,11 +79,13 @@ export class GlobalLoadBalancer {
 
   /** Active-passive: the region taking all traffic (on disk: the balancer's config store). */
   get active(): string {
-    return this.ctx.durable.get<string>('glb:active')!;
+    return this.ctx.disk.get<string>('glb:active')!;
   }
 
+  /** Forced before anyone hears of it: a balancer that restarts must not send users back to a region it gave up on. */
   private set active(name: string) {
-    this.ctx.durable.set('glb:active', name);
+    this.ctx.disk.set('glb:active', name);
+    this.ctx.disk.force();
   }
 
   isUp(region: string): boolean {
@@ -148,7 +150,7 @@ export class GlobalLoadBalancer {
   }
 
   private markDown(h: Health): void {
-    this.ctx.durable.set(`glb:up:${h.region.name}`, false);
+    this.ctx.disk.set(`glb:up:${h.region.name}`, false);
     this.ctx.state('region-down', h.region.name);
     this.config.onDown?.(h.region);
     if (this.config.policy !== 'active-passive' || this.active !== h.region.name) return;
@@ -160,7 +162,7 @@ export class GlobalLoadBalancer {
 
   private markUp(h: Health): void {
     h.up = true;
-    this.ctx.durable.set(`glb:up:${h.region.name}`, true);
+    this.ctx.disk.set(`glb:up:${h.region.name}`, true);
     this.ctx.state('region-up', h.region.name);
     this.config.onRecovered?.(h.region);
     // Active-passive with no region up had nowhere to fail over to: the first one back takes over.
@@ -179,6 +181,6 @@ export class GlobalLoadBalancer {
   }
 
   private durableUp(region: string): boolean {
-    return this.ctx.durable.get<boolean>(`glb:up:${region}`) ?? true;
+    return this.ctx.disk.get<boolean>(`glb:up:${region}`) ?? true;
   }
 }

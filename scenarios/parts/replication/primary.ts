@@ -1,7 +1,8 @@
 /**
  * Primary: the replication role that takes writes. A write is appended to the log (its LSN),
- * applied to the primary's own data and shipped to every replica. When the write counts as
- * committed, and may be acknowledged to the client, is the replication mode:
+ * applied to the primary's own data, forced to its disk (the commit's WAL flush) and shipped
+ * to every replica. When the write counts as committed, and may be acknowledged to the
+ * client, is the replication mode:
  *
  *  - async: as soon as it is on the primary's disk. Fast, but the newest writes exist on one
  *    machine only until they are shipped; lose that machine and they are gone.
@@ -9,15 +10,18 @@
  *    the replica per write, and blocks while no replica answers; no acknowledged write is
  *    ever on the primary alone.
  *
+ * Nothing leaves the primary before it is forced, as a database's WAL sender ships only
+ * flushed WAL: a replica never holds an entry that the primary could lose in a crash.
+ *
  * The primary tracks each replica's log position (matched and applied LSN), retransmits to
- * replicas that fell behind (lost messages, a partition, a restart), and walks back to where
- * a diverged replica's log agrees with its own. A replica that answers with a newer epoch,
- * or a primary of a newer epoch shipping to this one, means another primary was elected:
- * this one is fenced and must step down.
+ * replicas that fell behind (lost messages, a partition, a restart) once per `resendMs` of its
+ * timer, and walks back to where a diverged replica's log agrees with its own. A replica that
+ * answers with a newer epoch, or a primary of a newer epoch shipping to this one, means
+ * another primary was elected: this one is fenced and must step down.
  */
 import type { NodeContext, NodeId } from '../../../engine/index.ts';
 import type { LogEntry, ReplicationLog } from './replication-log.ts';
-import type { ReplicationMessage } from './replication-messages.ts';
+import { isReplicationMessage, type ReplicationMessage } from './replication-messages.ts';
 
 export interface PrimaryConfig<Op> {
   log: ReplicationLog<Op>;
@@ -33,7 +37,7 @@ export interface PrimaryConfig<Op> {
   resendMs: number;
   /** Most entries in one message. */
   batchMax: number;
-  /** Applies an entry to the node's data (the primary applies its own writes at once). */
+  /** Applies an entry to the node's data (the primary applies its own writes at once); must be idempotent. */
   apply: (entry: LogEntry<Op>) => void;
   /** A replica follows a newer epoch: another primary exists and this one must step down. */
   onFenced?: (epoch: number, by: NodeId) => void;
@@ -48,9 +52,14 @@ export interface ReplicaPosition {
   appliedLsn: number;
   /** Next LSN to send. */
   nextLsn: number;
-  lastSentAt: number;
-  lastAckAt: number;
+  /** Something was shipped to it since the last retransmission tick. */
+  sentSinceTick: boolean;
+  /** It answered since the last retransmission tick. */
+  heardSinceTick: boolean;
 }
+
+/** The tag of the primary's retransmission timer. */
+export type PrimaryTimer = { kind: 'primary:resend' };
 
 interface PendingCommit<Op> {
   entry: LogEntry<Op>;
@@ -61,23 +70,26 @@ export class Primary<Op> {
   readonly positions: ReplicaPosition[];
   private readonly pending: PendingCommit<Op>[] = [];
   /** This role's own timer tag: a node that was primary before in the same life ignores the old one's timers. */
-  private readonly tag = { kind: 'primary:resend' };
+  private readonly tag: PrimaryTimer = { kind: 'primary:resend' };
   fenced = false;
 
   constructor(
     private readonly ctx: NodeContext<ReplicationMessage<Op>>,
     private readonly config: PrimaryConfig<Op>,
   ) {
-    // A primary's data reflects its whole log: finish any replay left over from being a replica.
-    for (let lsn = config.log.appliedLsn + 1; lsn <= config.log.lastLsn; lsn++) {
-      config.apply(config.log.entry(lsn)!);
-      config.log.appliedLsn = lsn;
+    // A primary's data reflects its whole log: finish any replay left over from a crash or from being a replica.
+    const log = config.log;
+    for (let lsn = log.appliedLsn + 1; lsn <= log.lastLsn; lsn++) {
+      config.apply(log.entry(lsn)!);
+      log.appliedLsn = lsn;
     }
-    const last = config.log.lastLsn;
+    // What it ships from now on must be durable first, including a log it found half forced.
+    log.flush();
+    const last = log.lastLsn;
     // Until a replica answers, assume it has everything and probe with an empty append:
     // its answer says where it really is.
-    this.positions = config.replicas.map((node) => ({ node, matchLsn: 0, appliedLsn: 0, nextLsn: last + 1, lastSentAt: -Infinity, lastAckAt: -Infinity }));
-    for (const p of this.positions) this.send(p);
+    this.positions = config.replicas.map((node) => ({ node, matchLsn: 0, appliedLsn: 0, nextLsn: last + 1, sentSinceTick: false, heardSinceTick: false }));
+    for (const p of this.positions) this.send(p, true);
     ctx.setTimer(config.resendMs, this.tag);
   }
 
@@ -95,17 +107,18 @@ export class Primary<Op> {
   }
 
   /**
-   * Appends `op`, applies it and ships it. `onCommitted` runs when the write may be
-   * acknowledged: at once in async mode (before the entry is shipped: a crash right then
-   * loses it), after enough replica acks in sync mode.
+   * Appends `op`, applies it, forces it and ships it. `onCommitted` runs when the write may
+   * be acknowledged: at once in async mode (before the entry is shipped: a crash right then
+   * leaves it on this disk only), after enough replica acks in sync mode.
    */
   write(op: Op, onCommitted: (entry: LogEntry<Op>) => void): LogEntry<Op> {
-    const entry = this.config.log.append(this.config.epoch, this.ctx.now, op);
+    const log = this.config.log;
+    const entry = log.append(this.config.epoch, this.ctx.now, op);
     this.config.apply(entry);
-    this.config.log.appliedLsn = entry.lsn;
-    if (this.config.mode === 'async' || this.config.syncAcks === 0) {
-      onCommitted(entry);
-    } else this.pending.push({ entry, onCommitted });
+    log.appliedLsn = entry.lsn;
+    log.flush();
+    if (this.config.mode === 'async' || this.config.syncAcks === 0) onCommitted(entry);
+    else this.pending.push({ entry, onCommitted });
     for (const p of this.positions) this.send(p);
     return entry;
   }
@@ -114,8 +127,10 @@ export class Primary<Op> {
     return this.positions.find((p) => p.node === node);
   }
 
-  /** Handles a replication message; false if it was not one for the primary. */
-  onMessage(from: NodeId, msg: ReplicationMessage<Op>): boolean {
+  /** Handles a replication message; false if it was not one for the primary (any other message of the node). */
+  onMessage(from: NodeId, message: { readonly type: string }): boolean {
+    if (!isReplicationMessage(message)) return false;
+    const msg = message as ReplicationMessage<Op>;
     if (msg.stream !== this.config.stream) return false;
     if (msg.type === 'repl-append') {
       // Another primary is shipping to this one: an older one is told about the newer epoch;
@@ -137,10 +152,10 @@ export class Primary<Op> {
     if (msg.epoch < this.config.epoch) return true;
     const p = this.position(from);
     if (p === undefined || this.fenced) return true;
-    p.lastAckAt = this.ctx.now;
+    p.heardSinceTick = true;
     p.appliedLsn = msg.appliedLsn;
     if (msg.ok) {
-      p.matchLsn = Math.max(p.matchLsn, msg.lsn);
+      p.matchLsn = Math.max(p.matchLsn, Math.min(msg.lsn, this.lastLsn));
       p.nextLsn = Math.max(p.nextLsn, p.matchLsn + 1);
       this.resolve();
       if (p.nextLsn <= this.lastLsn && msg.lsn >= p.nextLsn - 1) this.send(p);
@@ -162,9 +177,12 @@ export class Primary<Op> {
     if (tag !== this.tag) return false;
     if (this.fenced) return true;
     for (const p of this.positions) {
-      if (this.ctx.now - p.lastSentAt < this.config.resendMs) continue;
-      if (p.matchLsn < this.lastLsn || this.ctx.now - p.lastAckAt >= this.config.resendMs) {
-        // Nothing heard for a while, or behind: resend from the last matched point.
+      const quiet = !p.sentSinceTick;
+      const behindOrSilent = p.matchLsn < this.lastLsn || !p.heardSinceTick;
+      p.sentSinceTick = false;
+      p.heardSinceTick = false;
+      // Nothing shipped for a whole period while behind or unheard from: resend from the last matched point.
+      if (quiet && behindOrSilent) {
         p.nextLsn = p.matchLsn + 1;
         this.send(p, true);
       }
@@ -181,13 +199,13 @@ export class Primary<Op> {
   private send(p: ReplicaPosition, evenIfEmpty = false): void {
     const log = this.config.log;
     const entries = log.after(p.nextLsn - 1, this.config.batchMax);
-    if (entries.length === 0 && !evenIfEmpty && p.lastSentAt > -Infinity) return;
+    if (entries.length === 0 && !evenIfEmpty) return;
     const prevLsn = p.nextLsn - 1;
     const append: ReplicationMessage<Op> = { type: 'repl-append', epoch: this.config.epoch, prevLsn, prevEpoch: log.epochAt(prevLsn), entries };
     if (this.config.stream !== undefined) append.stream = this.config.stream;
     this.ctx.send(p.node, append);
     p.nextLsn += entries.length;
-    p.lastSentAt = this.ctx.now;
+    p.sentSinceTick = true;
   }
 
   /** Commits every pending write that enough replicas now hold. */

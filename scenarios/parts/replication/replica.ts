@@ -1,14 +1,18 @@
 /**
  * Replica: the replication role that follows a primary. Entries that arrive are written to
- * the replica's own log at once (that is what it acknowledges: they are on its disk) and
- * applied to its data later, in LSN order, after a replay delay drawn from its
+ * the replica's own log and forced (that is what it acknowledges: they are on its disk), and
+ * applied to its data later, in LSN order, each after a replay delay drawn from its
  * ReplicationLag: that delay is the replica lag readers see. A stall (a lag spike) holds
  * replay back; entries keep arriving and are applied in a burst when it ends.
  *
- * The replica follows the newest epoch it has heard of and rejects an older primary. When
- * its log disagrees with the primary's (it was a primary itself and wrote entries nobody
- * else has), it drops the diverged tail and, if it had applied any of it, rebuilds its data
- * from the log: those writes are gone.
+ * Replay delays run on the replica's timers, never on timestamps compared with its clock, so
+ * a clock that jumps neither stalls replay nor rushes it (as a real replica's replay does not
+ * look at the wall clock at all).
+ *
+ * The replica follows the newest epoch it has heard of (on disk, forced before it answers)
+ * and rejects an older primary. When its log disagrees with the primary's (it was a primary
+ * itself and wrote entries nobody else has), it drops the diverged tail and, if it had
+ * applied any of it, rebuilds its data from the log: those writes are gone.
  */
 import type { NodeContext, NodeId } from '../../../engine/index.ts';
 import type { ReplicationLag } from './replication-lag.ts';
@@ -20,7 +24,7 @@ export interface ReplicaConfig<Op> {
   /** The stream's name in messages, when a node replicates more than one log. */
   stream?: string;
   lag: ReplicationLag;
-  /** Applies one entry to the node's data (on disk). */
+  /** Applies one entry to the node's data (on disk); must be idempotent (replay after a crash repeats some). */
   apply: (entry: LogEntry<Op>) => void;
   /** Wipes the node's data, before it is rebuilt from the log after a rollback. */
   reset: () => void;
@@ -30,12 +34,17 @@ export interface ReplicaConfig<Op> {
   onRollback?: (dropped: LogEntry<Op>[]) => void;
 }
 
+/** The tags of a replica's timers (replay delays and stalls), owned by the replica that set them. */
+export type ReplicaTimer = { kind: 'replica:apply'; owner: object; generation: number; lsn: number } | { kind: 'replica:stall-over'; owner: object };
+
 export class Replica<Op> {
-  /** Apply times of the entries flushed but not applied yet, for LSNs appliedLsn+1, appliedLsn+2, ... */
-  private readonly applyAt: number[] = [];
-  private timerAt = Number.POSITIVE_INFINITY;
-  private stallUntilMs = 0;
-  private readonly tag = { kind: 'replica:apply' };
+  /** LSNs whose replay delay has passed, waiting for every earlier one (replay is in log order). */
+  private readonly ready = new Set<number>();
+  /** Bumped by a rollback: replay timers of dropped entries are ignored. */
+  private generation = 0;
+  private stalls = 0;
+  /** Identifies this role's timers: a node that switches roles ignores its old role's timers. */
+  private readonly owner = {};
   /** The primary it last heard from. */
   primary: NodeId | null = null;
 
@@ -44,47 +53,50 @@ export class Replica<Op> {
     private readonly config: ReplicaConfig<Op>,
   ) {
     // Entries on disk but not applied before a crash are replayed after fresh delays.
-    for (let lsn = this.appliedLsn + 1; lsn <= config.log.lastLsn; lsn++) this.schedule();
+    for (let lsn = this.appliedLsn + 1; lsn <= config.log.lastLsn; lsn++) this.schedule(lsn);
   }
 
   /** Highest epoch this node has followed (on disk, next to the log). */
   get epoch(): number {
-    return this.ctx.durable.get<number>(`${this.config.log.name}:epoch`) ?? 0;
+    return this.ctx.disk.get<number>(`${this.config.log.name}:epoch`) ?? 0;
   }
 
+  /** Follows `value` from now on, durably: it will reject every older primary even after a crash. */
   set epoch(value: number) {
-    this.ctx.durable.set(`${this.config.log.name}:epoch`, value);
+    this.ctx.disk.set(`${this.config.log.name}:epoch`, value);
+    this.ctx.disk.force();
   }
 
   get appliedLsn(): number {
     return this.config.log.appliedLsn;
   }
 
-  private set appliedLsn(value: number) {
-    this.config.log.appliedLsn = value;
-  }
-
   get flushedLsn(): number {
     return this.config.log.lastLsn;
   }
 
-  /** A lag spike: replay stops until `untilMs`. */
-  stall(untilMs: number): void {
-    this.stallUntilMs = Math.max(this.stallUntilMs, untilMs);
-    this.arm();
+  get stalled(): boolean {
+    return this.stalls > 0;
   }
 
-  get stalledUntil(): number {
-    return this.stallUntilMs;
+  /** A lag spike: replay stops for `durationMs` (overlapping stalls last until the last one ends). */
+  stall(durationMs: number): void {
+    this.stalls++;
+    this.ctx.setTimer(durationMs, { kind: 'replica:stall-over', owner: this.owner } satisfies ReplicaTimer);
   }
 
   /** Applies everything flushed at once (a replica being promoted finishes replay first). */
   catchUp(): void {
-    while (this.applyAt.length > 0) this.applyNext();
+    const last = this.config.log.lastLsn;
+    for (let lsn = this.appliedLsn + 1; lsn <= last; lsn++) this.applyOne(lsn);
+    this.ready.clear();
   }
 
-  onMessage(from: NodeId, msg: ReplicationMessage<Op>): boolean {
-    if (msg.type !== 'repl-append' || msg.stream !== this.config.stream) return false;
+  /** Handles an append from a primary; false for any other message of the node. */
+  onMessage(from: NodeId, message: { readonly type: string }): boolean {
+    if (message.type !== 'repl-append') return false;
+    const msg = message as Extract<ReplicationMessage<Op>, { type: 'repl-append' }>;
+    if (msg.stream !== this.config.stream) return false;
     if (msg.epoch < this.epoch) {
       this.reply(from, { type: 'repl-reject', epoch: this.epoch });
       return true;
@@ -97,13 +109,17 @@ export class Replica<Op> {
       this.reply(from, { type: 'repl-ack', epoch: this.epoch, ok: false, lsn, lsnEpoch: log.epochAt(lsn), appliedLsn: this.appliedLsn });
       return true;
     }
+    let accepted = 0;
     for (const entry of msg.entries) {
       const local = log.entry(entry.lsn);
       if (local !== undefined && local.epoch === entry.epoch) continue;
       if (local !== undefined) this.rollback(entry.lsn - 1);
       log.accept(entry);
-      this.schedule();
+      this.schedule(entry.lsn);
+      accepted++;
     }
+    // What it acknowledges is on its disk.
+    if (accepted > 0) log.flush();
     const lsn = msg.prevLsn + msg.entries.length;
     this.reply(from, { type: 'repl-ack', epoch: this.epoch, ok: true, lsn, appliedLsn: this.appliedLsn });
     return true;
@@ -115,48 +131,47 @@ export class Replica<Op> {
   }
 
   onTimer(tag: unknown): boolean {
-    if (tag !== this.tag) return false;
-    this.timerAt = Number.POSITIVE_INFINITY;
-    while (this.applyAt.length > 0 && this.applyAt[0]! <= this.ctx.now && this.ctx.now >= this.stallUntilMs) this.applyNext();
-    this.arm();
+    const t = tag as ReplicaTimer;
+    if (typeof t !== 'object' || t === null || t.owner !== this.owner) return false;
+    if (t.kind === 'replica:stall-over') this.stalls--;
+    else if (t.generation === this.generation) this.ready.add(t.lsn);
+    this.drain();
     return true;
   }
 
-  private schedule(): void {
-    const previous = this.applyAt.length > 0 ? this.applyAt[this.applyAt.length - 1]! : this.ctx.now;
-    this.applyAt.push(Math.max(previous, this.ctx.now + this.config.lag.sample(this.ctx.rng)));
-    this.arm();
+  private schedule(lsn: number): void {
+    const tag: ReplicaTimer = { kind: 'replica:apply', owner: this.owner, generation: this.generation, lsn };
+    this.ctx.setTimer(this.config.lag.sample(this.ctx.rng), tag);
   }
 
-  private arm(): void {
-    if (this.applyAt.length === 0) return;
-    const due = Math.max(this.applyAt[0]!, this.stallUntilMs);
-    if (due >= this.timerAt) return;
-    this.timerAt = due;
-    this.ctx.setTimer(due - this.ctx.now, this.tag);
+  /** Applies, in log order, every entry whose delay has passed and whose predecessors are applied. */
+  private drain(): void {
+    if (this.stalls > 0) return;
+    for (let next = this.appliedLsn + 1; this.ready.delete(next); next++) this.applyOne(next);
   }
 
-  private applyNext(): void {
-    this.applyAt.shift();
-    const entry = this.config.log.entry(this.appliedLsn + 1)!;
+  private applyOne(lsn: number): void {
+    const entry = this.config.log.entry(lsn)!;
     this.config.apply(entry);
-    this.appliedLsn = entry.lsn;
+    this.config.log.appliedLsn = lsn;
     this.config.onApplied?.(entry);
   }
 
-  /** Drops the log after `lsn`; if applied entries went with it, rebuilds the data from the log. */
+  /**
+   * Drops the log after `lsn` and rebuilds the data from what is left, up to where it was
+   * applied: the data may hold writes of the dropped entries (applied, or half applied by a
+   * crash that kept the row but not the apply position), and none of them may survive.
+   */
   private rollback(lsn: number): void {
-    const applied = this.appliedLsn;
+    const applied = Math.min(this.appliedLsn, lsn);
+    this.generation++;
+    this.ready.clear();
     const dropped = this.config.log.truncateAfter(lsn);
-    if (applied > lsn) {
-      this.config.reset();
-      this.appliedLsn = 0;
-      for (let i = 1; i <= lsn; i++) {
-        this.config.apply(this.config.log.entry(i)!);
-        this.appliedLsn = i;
-      }
-      this.applyAt.length = 0;
-    } else this.applyAt.length = lsn - applied;
+    this.config.reset();
+    this.config.log.appliedLsn = 0;
+    for (let i = 1; i <= applied; i++) this.applyOne(i);
+    // Entries kept but not applied yet get their replay scheduled again (their old timers are void).
+    for (let i = applied + 1; i <= lsn; i++) this.schedule(i);
     this.config.onRollback?.(dropped);
   }
 }

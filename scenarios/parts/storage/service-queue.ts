@@ -11,6 +11,9 @@ import { assert, type NodeContext } from '../../../engine/index.ts';
 
 const TAG = 'service-queue:done';
 
+/** The tag of the queue's own timer: a node that owns a queue lists it among its timer tags. */
+export type ServiceQueueTimer = typeof TAG;
+
 interface Job<J> {
   job: J;
   serviceMs: number;

@@ -10,7 +10,7 @@ function world(policy: 'active-passive' | 'active-active', plan: FaultPlan) {
   const R1 = 1;
   const R2 = 2;
   const CLIENT = 3;
-  sim.addNode<GlbMessage>('glb', (ctx) => {
+  sim.addNode('glb', (ctx) => {
     const glb = new GlobalLoadBalancer(ctx, {
       policy,
       regions: [
@@ -35,7 +35,7 @@ function world(policy: 'active-passive' | 'active-active', plan: FaultPlan) {
   });
   sim.addNode('r1', region);
   sim.addNode('r2', region);
-  sim.addNode<GlbMessage>('client', (ctx) => ({
+  sim.addNode('client', (ctx) => ({
     onMessage(_from, m) {
       if (m.type === 'glb-route') routes.push({ at: ctx.now, region: m.region });
     },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type NodeContext, type NodeId, Simulation } from '../../../../engine/index.ts';
+import { type DurableMap, type NodeContext, type NodeId, Simulation, type Spawn } from '../../../../engine/index.ts';
 import { Primary } from '../../../../scenarios/parts/replication/primary.ts';
 import { Replica } from '../../../../scenarios/parts/replication/replica.ts';
 import { ReplicationLag, type ReplicationLagSpec } from '../../../../scenarios/parts/replication/replication-lag.ts';
@@ -9,24 +9,27 @@ import type { ReplicationMessage } from '../../../../scenarios/parts/replication
 type Msg = ReplicationMessage<string>;
 const constantLag = (ms: number): ReplicationLagSpec => ({ delay: { kind: 'constant', ms }, spikeRate: 0, spike: { kind: 'constant', ms: 0 } });
 
-/** A node that can be primary or replica; its data is the list of applied ops. */
+/** A node that can be primary or replica; its data is the list of applied ops, by LSN, on its disk. */
 interface Member {
   ctx: NodeContext<Msg>;
   log: ReplicationLog<string>;
   primary: Primary<string> | null;
   replica: Replica<string> | null;
-  data: string[];
+  table: DurableMap<string>;
+  readonly data: string[];
   fencedBy: number | null;
   dropped: string[];
 }
 
-/** A cluster of nodes n0..n(k-1); `roles` says which starts as primary (epoch 1). */
+/** A cluster of nodes n0..n(k-1); n0 starts as primary (epoch 1). */
 function cluster(k: number, options: { mode?: 'async' | 'sync'; lagMs?: number; latencyMs?: number } = {}) {
   const sim = new Simulation({ seed: 3, network: { latency: { kind: 'constant', ms: options.latencyMs ?? 1 } } });
   const members = new Map<string, Member>();
   const lag = new ReplicationLag(constantLag(options.lagMs ?? 10));
   const ids: NodeId[] = [];
   const others = (self: NodeId): NodeId[] => ids.filter((i) => i !== self);
+  // Applying an entry twice (a replay after a crash) changes nothing: the data is keyed by LSN.
+  const apply = (m: Member) => (e: LogEntry<string>) => void m.table.set(String(e.lsn).padStart(6, '0'), e.op);
   const makePrimary = (m: Member, epoch: number): void => {
     m.replica?.catchUp();
     m.replica = null;
@@ -38,7 +41,7 @@ function cluster(k: number, options: { mode?: 'async' | 'sync'; lagMs?: number; 
       syncAcks: options.mode === 'sync' ? 1 : 0,
       resendMs: 50,
       batchMax: 16,
-      apply: (e: LogEntry<string>) => void m.data.push(e.op),
+      apply: apply(m),
       onFenced: (_epoch, by) => {
         m.fencedBy = by;
       },
@@ -49,36 +52,45 @@ function cluster(k: number, options: { mode?: 'async' | 'sync'; lagMs?: number; 
     m.replica = new Replica<string>(m.ctx, {
       log: m.log,
       lag,
-      apply: (e) => void m.data.push(e.op),
+      apply: apply(m),
       reset: () => {
-        m.data.length = 0;
+        for (const key of [...m.table.keys()]) m.table.delete(key);
       },
       onRollback: (dropped) => m.dropped.push(...dropped.map((e) => e.op)),
     });
   };
   for (let i = 0; i < k; i++) {
     const name = `n${i}`;
-    ids.push(
-      sim.addNode<Msg>(name, (ctx) => {
-        const disk = ctx.durable.get<string[]>('data') ?? [];
-        ctx.durable.set('data', disk);
-        const m: Member = { ctx, log: new ReplicationLog<string>(ctx.durable), primary: null, replica: null, data: disk, fencedBy: null, dropped: [] };
-        members.set(name, m);
-        const role = ctx.durable.get<{ primary: boolean; epoch: number }>('role') ?? { primary: i === 0, epoch: 1 };
-        if (role.primary) makePrimary(m, role.epoch);
-        else makeReplica(m);
-        return {
-          onMessage(from, msg) {
-            if (m.primary !== null) m.primary.onMessage(from, msg);
-            else m.replica?.onMessage(from, msg);
-          },
-          onTimer(tag) {
-            if (m.primary !== null) m.primary.onTimer(tag);
-            else m.replica?.onTimer(tag);
-          },
-        };
-      }),
-    );
+    const spawn: Spawn<Msg> = (ctx) => {
+      const table = ctx.disk.map<string>('data');
+      const m: Member = {
+        ctx,
+        log: new ReplicationLog<string>(ctx.disk),
+        primary: null,
+        replica: null,
+        table,
+        get data() {
+          return [...table.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, op]) => op);
+        },
+        fencedBy: null,
+        dropped: [],
+      };
+      members.set(name, m);
+      const role = ctx.disk.get<{ primary: boolean; epoch: number }>('role') ?? { primary: i === 0, epoch: 1 };
+      if (role.primary) makePrimary(m, role.epoch);
+      else makeReplica(m);
+      return {
+        onMessage(from, msg) {
+          if (m.primary !== null) m.primary.onMessage(from, msg);
+          else m.replica?.onMessage(from, msg);
+        },
+        onTimer(tag) {
+          if (m.primary !== null) m.primary.onTimer(tag);
+          else m.replica?.onTimer(tag);
+        },
+      };
+    };
+    ids.push(sim.addNode(name, spawn));
   }
   const member = (name: string): Member => members.get(name)!;
   const committed: { op: string; lsn: number; at: number }[] = [];
@@ -88,12 +100,12 @@ function cluster(k: number, options: { mode?: 'async' | 'sync'; lagMs?: number; 
     });
   const promote = (at: number, name: string, epoch: number): void =>
     sim.at(at, () => {
-      member(name).ctx.durable.set('role', { primary: true, epoch });
+      member(name).ctx.disk.set('role', { primary: true, epoch });
       makePrimary(member(name), epoch);
     });
   const demote = (at: number, name: string): void =>
     sim.at(at, () => {
-      member(name).ctx.durable.set('role', { primary: false, epoch: 0 });
+      member(name).ctx.disk.set('role', { primary: false, epoch: 0 });
       makeReplica(member(name));
     });
   return { sim, member, committed, write, promote, demote };
@@ -152,7 +164,7 @@ describe('Primary and Replica', () => {
 
   it('holds replay during a stall and applies the backlog when it ends', () => {
     const c = cluster(2, { lagMs: 5 });
-    c.sim.at(90, () => c.member('n1').replica!.stall(600));
+    c.sim.at(90, () => c.member('n1').replica!.stall(510));
     c.write(100, 'n0', 'a');
     c.write(200, 'n0', 'b');
 
@@ -223,5 +235,46 @@ describe('Primary and Replica', () => {
     expect(c.member('n0').data).toEqual(['a', 'b']);
     expect(c.member('n1').data).toEqual(['a', 'b']);
     expect(c.member('n0').log.lastLsn).toBe(2);
+  });
+
+  it('keeps a write through a crash right after the primary acknowledged it: the log was forced first', () => {
+    const c = cluster(2, { latencyMs: 20 });
+    c.write(100, 'n0', 'a');
+    c.sim.schedulePlan([
+      { at: 100.5, kind: 'crash', node: 'n0' },
+      { at: 200, kind: 'restart', node: 'n0' },
+    ]);
+
+    c.sim.run({ untilMs: 1000 });
+
+    expect(c.committed.map((x) => x.op)).toEqual(['a']);
+    expect(c.member('n0').log.lastLsn).toBe(1);
+    expect(c.member('n0').data).toEqual(['a']);
+  });
+
+  it('acknowledges a synchronous write only once the replica forced it: the replica keeps it through a crash', () => {
+    const c = cluster(2, { mode: 'sync', latencyMs: 5, lagMs: 500 });
+    c.write(100, 'n0', 'a');
+    c.sim.schedulePlan([
+      { at: 111, kind: 'crash', node: 'n1' },
+      { at: 150, kind: 'restart', node: 'n1' },
+    ]);
+
+    c.sim.run({ untilMs: 120 });
+    expect(c.committed.map((x) => x.op)).toEqual(['a']);
+
+    c.sim.run({ untilMs: 1000 });
+    expect(c.member('n1').log.lastLsn).toBe(1);
+    expect(c.member('n1').data).toEqual(['a']);
+  });
+
+  it('replays at the pace of its own timers, whatever its clock jumps to', () => {
+    const c = cluster(2, { lagMs: 30, latencyMs: 1 });
+    c.sim.schedulePlan([{ at: 50, kind: 'skew', node: 'n1', byMs: -10_000 }]);
+    c.write(100, 'n0', 'a');
+
+    c.sim.run({ untilMs: 132 });
+
+    expect(c.member('n1').data).toEqual(['a']);
   });
 });
