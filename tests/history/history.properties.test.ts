@@ -7,7 +7,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RandomStreams } from '../../engine/index.ts';
-import { checkHistory, generateListAppendHistory, generateRegisterHistory, type History, plantLostUpdate, plantStaleRead } from '../../history/index.ts';
+import {
+  checkHistory,
+  formatHistoryEdn,
+  formatHistoryJson,
+  generateListAppendHistory,
+  generateRegisterHistory,
+  type History,
+  parseHistory,
+  plantLostUpdate,
+  plantStaleRead,
+} from '../../history/index.ts';
 
 const clock = () => performance.now();
 const PARAMS = { seed: 20_161, numRuns: 40 };
@@ -87,6 +97,107 @@ describe('transactional properties', () => {
           expect(result.anomalies).toEqual([]);
           expect(result.allowed).toBeUndefined();
         }
+      }),
+      PARAMS,
+    );
+  });
+});
+
+/** Adds a write skew on two fresh keys at a random time: two transactions each read what the other appends to. */
+function plantWriteSkew(history: History, random: () => number): History {
+  const times = history.operations.map((op) => op.timeMs ?? 0);
+  const t = Math.max(0, ...times) * random();
+  const op = (process: string, type: 'invoke' | 'ok', value: unknown, timeMs: number) => ({ process, type, f: 'txn', value, timeMs });
+  const planted = [
+    op(
+      'skew-a',
+      'invoke',
+      [
+        ['r', 'px', null],
+        ['append', 'py', 1],
+      ],
+      t,
+    ),
+    op(
+      'skew-b',
+      'invoke',
+      [
+        ['r', 'py', null],
+        ['append', 'px', 1],
+      ],
+      t + 0.001,
+    ),
+    op(
+      'skew-a',
+      'ok',
+      [
+        ['r', 'px', []],
+        ['append', 'py', 1],
+      ],
+      t + 0.002,
+    ),
+    op(
+      'skew-b',
+      'ok',
+      [
+        ['r', 'py', []],
+        ['append', 'px', 1],
+      ],
+      t + 0.003,
+    ),
+    op(
+      'skew-reader',
+      'invoke',
+      [
+        ['r', 'px', null],
+        ['r', 'py', null],
+      ],
+      t + 0.004,
+    ),
+    op(
+      'skew-reader',
+      'ok',
+      [
+        ['r', 'px', [1]],
+        ['r', 'py', [1]],
+      ],
+      t + 0.005,
+    ),
+  ];
+  const all = [...history.operations, ...planted].map((o, i) => ({ o, i }));
+  all.sort((a, b) => (a.o.timeMs ?? 0) - (b.o.timeMs ?? 0) || a.i - b.i);
+  return { operations: all.map((e) => e.o) };
+}
+
+describe('planted transactional anomalies', () => {
+  it('finds a planted write skew under serializability, and snapshot isolation allows it', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 1, max: 300 }), (seed, transactions) => {
+        const stream = new RandomStreams(seed).stream('skew');
+        const random = () => stream.next();
+        const history = plantWriteSkew(generateListAppendHistory({ random, transactions, keysActive: 3, appendsPerKeyMax: 8 }), random);
+        const serializable = checkHistory(history, { model: 'list-append', consistency: 'serializable' });
+        expect(serializable.anomalies.map((a) => a.type)).toEqual(['G2-item']);
+        const si = checkHistory(history, { model: 'list-append', consistency: 'snapshot-isolation' });
+        expect(si.ok).toBe(true);
+        expect(si.allowed?.map((a) => a.type)).toEqual(['G2-item']);
+      }),
+      PARAMS,
+    );
+  });
+});
+
+describe('format properties', () => {
+  it('a history written as JSON or EDN reads back as the same history', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.boolean(), (seed, transactional) => {
+        const stream = new RandomStreams(seed).stream('format');
+        const random = () => stream.next();
+        const history = transactional ? generateListAppendHistory({ random, transactions: 50 }) : generateRegisterHistory({ random, operations: 50 });
+        const fromJson = parseHistory(formatHistoryJson(history));
+        expect(fromJson).toEqual(history);
+        const fromEdn = parseHistory(formatHistoryEdn(history)).operations.map(({ line, index, timeMs, ...op }) => op);
+        expect(fromEdn).toEqual(history.operations.map(({ timeMs, ...op }) => op));
       }),
       PARAMS,
     );
