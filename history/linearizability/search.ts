@@ -54,6 +54,8 @@ export type SearchResult =
   | { verdict: 'unknown'; bound: 'time' | 'states'; statesExplored: number; prefix: number[] };
 
 const NONE = -1;
+/** The memo's bitsets may take at most this many 32-bit words (256 MB): a memory bound, reported like the state bound. */
+const MEMO_WORDS_MAX = 64 * 1024 * 1024;
 
 /** Searches for a linearization of `ops` (in any order; positions come from their sources). */
 export function searchLinearization<S>(model: LinearizabilityModel<S>, ops: readonly ModelOperation[], budget: SearchBudget): SearchResult {
@@ -106,7 +108,7 @@ export function searchLinearization<S>(model: LinearizabilityModel<S>, ops: read
         const stateKey = model.key(after);
         const fresh = memo.remember((hash ^ stringHash(stateKey)) >>> 0, taken, stateKey);
         if (fresh) {
-          if (++memoSize > budget.statesMax) {
+          if (++memoSize > budget.statesMax || memoSize * words > MEMO_WORDS_MAX) {
             return { verdict: 'unknown', bound: 'states', statesExplored: memoSize, prefix: Array.from(deepest.subarray(0, deepestLength)) };
           }
           stackOp[depth] = op;
