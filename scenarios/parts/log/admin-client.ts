@@ -4,7 +4,8 @@
  * ListOffsets and OffsetFetch exactly as monitoring tools and lag-based autoscalers (KEDA's
  * Kafka scaler, Burrow) read it; and a topic can be given more partitions.
  */
-import type { NodeContext, NodeId } from '../../../engine/index.ts';
+import type { NodeId } from '../../../engine/index.ts';
+import type { LogContext, LogTimer } from './log-node.ts';
 import type { LogMessage } from './log-protocol.ts';
 import type { Metadata } from './metadata.ts';
 import type { Tp } from './partition-log.ts';
@@ -14,7 +15,7 @@ export class AdminClient {
   private readonly rpc: Rpc;
 
   constructor(
-    private readonly ctx: NodeContext<LogMessage>,
+    private readonly ctx: LogContext,
     private readonly metadata: Metadata,
     clientId: string,
   ) {
@@ -52,7 +53,7 @@ export class AdminClient {
       );
     }
     this.rpc.call(
-      this.metadata.layout.coordinator,
+      this.metadata.cluster.coordinator,
       100,
       (id) => ({ type: 'offset-fetch', id, group, tps }),
       (m) => {
@@ -65,14 +66,14 @@ export class AdminClient {
 
   /** Grows `topic` to `count` partitions (a static cluster's broker creates them). */
   createPartitions(topic: string, count: number): void {
-    for (const b of this.metadata.layout.brokers) this.ctx.send(b, { type: 'create-partitions', topic, count });
+    for (const b of this.metadata.cluster.brokers) this.ctx.send(b, { type: 'create-partitions', topic, count });
   }
 
   onMessage(_from: NodeId, m: LogMessage): boolean {
     return this.rpc.onMessage(m);
   }
 
-  onTimer(tag: unknown): boolean {
-    return this.rpc.onTimer(tag);
+  onTimer(t: LogTimer): boolean {
+    return this.rpc.onTimer(t);
   }
 }

@@ -20,7 +20,8 @@
  * past its session timeout) learns it from its next heartbeat or commit, which fails: what
  * it processed meanwhile is processed again by the partition's new owner.
  */
-import type { NodeContext, NodeId } from '../../../engine/index.ts';
+import type { NodeId } from '../../../engine/index.ts';
+import type { LogContext, LogTimer } from './log-node.ts';
 import type { LogMessage, OffsetEntry } from './log-protocol.ts';
 import type { Metadata } from './metadata.ts';
 import type { Isolation, Tp } from './partition-log.ts';
@@ -86,7 +87,9 @@ interface Assigned {
 
 type MemberState = 'unjoined' | 'joining' | 'stable';
 
-type Timer = { owner: 'consumer'; client: string; kind: 'heartbeat'; generation: number } | { owner: 'consumer'; client: string; kind: 'again'; what: number };
+export type ConsumerTimer =
+  | { owner: 'consumer'; client: string; kind: 'heartbeat'; generation: number }
+  | { owner: 'consumer'; client: string; kind: 'again'; what: number };
 
 export class Consumer {
   private readonly rpc: Rpc;
@@ -107,7 +110,7 @@ export class Consumer {
   rebalances = 0;
 
   constructor(
-    private readonly ctx: NodeContext<LogMessage>,
+    private readonly ctx: LogContext,
     private readonly metadata: Metadata,
     readonly config: ConsumerConfig,
     /** Called when records (or a rejoin to do) arrive while the application waits in poll. */
@@ -181,7 +184,7 @@ export class Consumer {
     const generation = this._generation;
     const attempt = (): void => {
       this.rpc.call(
-        this.metadata.layout.coordinator,
+        this.metadata.cluster.coordinator,
         this.config.requestTimeoutMs,
         (id) => ({ type: 'commit', id, group: this.config.group, memberId, generation, offsets: entries }),
         (m) => {
@@ -214,9 +217,8 @@ export class Consumer {
     return this.rpc.onMessage(m);
   }
 
-  onTimer(tag: unknown): boolean {
-    const t = tag as Timer;
-    if (t?.owner !== 'consumer' || t.client !== this.config.clientId) return this.rpc.onTimer(tag);
+  onTimer(t: LogTimer): boolean {
+    if (t.owner !== 'consumer' || t.client !== this.config.clientId) return this.rpc.onTimer(t);
     if (t.kind === 'again') {
       const run = this.later.get(t.what);
       this.later.delete(t.what);
@@ -232,7 +234,7 @@ export class Consumer {
     if (this.rebalanceSinceMs < 0) this.rebalanceSinceMs = this.ctx.now;
     this.setState(this._generation < 0 ? 'joining' : 'rebalancing', this.config.group);
     this.rpc.call(
-      this.metadata.layout.coordinator,
+      this.metadata.cluster.coordinator,
       this.config.rebalanceTimeoutMs + this.config.requestTimeoutMs,
       (id) => ({
         type: 'join',
@@ -276,7 +278,7 @@ export class Consumer {
     if (this.waiting) this.wake();
   }
 
-  private heartbeatTimer(): Timer {
+  private heartbeatTimer(): ConsumerTimer {
     return { owner: 'consumer', client: this.config.clientId, kind: 'heartbeat', generation: this._generation };
   }
 
@@ -284,7 +286,7 @@ export class Consumer {
     const memberId = this._memberId!;
     const generation = this._generation;
     this.rpc.call(
-      this.metadata.layout.coordinator,
+      this.metadata.cluster.coordinator,
       this.config.requestTimeoutMs,
       (id) => ({ type: 'heartbeat', id, group: this.config.group, memberId, generation }),
       (m) => {
@@ -322,7 +324,7 @@ export class Consumer {
   private fetchCommitted(tps: Tp[], generation: number): void {
     if (tps.length === 0) return;
     this.rpc.call(
-      this.metadata.layout.coordinator,
+      this.metadata.cluster.coordinator,
       this.config.requestTimeoutMs,
       (id) => ({ type: 'offset-fetch', id, group: this.config.group, tps }),
       (m) => {
@@ -403,7 +405,7 @@ export class Consumer {
     if (offsets.length === 0) return;
     const memberId = this._memberId;
     this.rpc.call(
-      this.metadata.layout.coordinator,
+      this.metadata.cluster.coordinator,
       this.config.requestTimeoutMs,
       (id) => ({ type: 'commit', id, group: this.config.group, memberId, generation: this._generation, offsets }),
       () => undefined,
@@ -423,6 +425,6 @@ export class Consumer {
   private again(run: () => void): void {
     const what = this.nextLater++;
     this.later.set(what, run);
-    this.ctx.setTimer(this.config.retryBackoffMs, { owner: 'consumer', client: this.config.clientId, kind: 'again', what } satisfies Timer);
+    this.ctx.setTimer(this.config.retryBackoffMs, { owner: 'consumer', client: this.config.clientId, kind: 'again', what });
   }
 }

@@ -11,11 +11,14 @@
  * back into the ISR once it has caught up. Leaders propose ISR changes; the controller
  * accepts a proposal only if it is based on the current partition state.
  *
- * The partition table is on the controller's disk; broker liveness is volatile (after a
- * restart every broker is presumed alive until its session runs out).
+ * The partition table is on the controller's disk, and every change is forced before anyone
+ * hears of it (KRaft commits a metadata record to its quorum before acting on it); broker
+ * liveness is volatile (after a restart every broker is presumed alive until its session
+ * runs out, and one that restarted meanwhile is fenced and let back in at its first heartbeat).
  */
-import type { NodeContext, NodeId } from '../../../engine/index.ts';
-import { type ClusterLayout, partitionsOf } from './cluster-layout.ts';
+import type { DurableMap, DurableStore, NodeId } from '../../../engine/index.ts';
+import type { Cluster } from './cluster-layout.ts';
+import type { LogContext, LogTimer } from './log-node.ts';
 import type { LogMessage, Msg, PartitionState } from './log-protocol.ts';
 import type { Tp } from './partition-log.ts';
 
@@ -25,31 +28,32 @@ interface BrokerLiveness {
   fenced: boolean;
 }
 
-type Timer = { owner: 'controller'; kind: 'check' };
+export type ControllerTimer = { owner: 'controller'; kind: 'check' };
+
+const TABLE = 'controller:partitions';
 
 export class Controller {
-  private readonly table: Map<Tp, PartitionState>;
+  private readonly table: DurableMap<PartitionState>;
   private readonly brokers = new Map<NodeId, BrokerLiveness>();
 
   constructor(
-    private readonly ctx: NodeContext<LogMessage>,
-    private readonly layout: ClusterLayout,
+    private readonly ctx: LogContext,
+    private readonly cluster: Cluster,
   ) {
-    let table = ctx.durable.get<Map<Tp, PartitionState>>('controller:partitions');
-    if (table === undefined) {
-      table = new Map(
-        partitionsOf(layout).map((p) => [p.tp, { tp: p.tp, replicas: p.replicas, leader: p.replicas[0]!, leaderEpoch: 0, partitionEpoch: 0, isr: p.replicas }]),
-      );
-      ctx.durable.set('controller:partitions', table);
+    this.table = ctx.disk.map<PartitionState>(TABLE);
+    if (this.table.size === 0) {
+      for (const p of cluster.partitions())
+        this.table.set(p.tp, { tp: p.tp, replicas: p.replicas, leader: p.replicas[0]!, leaderEpoch: 0, partitionEpoch: 0, isr: p.replicas });
+      ctx.disk.force();
     }
-    this.table = table;
-    for (const b of layout.brokers) this.brokers.set(b, { incarnation: 0, lastSeenMs: ctx.now, fenced: false });
-    ctx.setTimer(layout.timings.brokerSessionMs / 3, { owner: 'controller', kind: 'check' } satisfies Timer);
+    for (const b of cluster.brokers) this.brokers.set(b, { incarnation: 0, lastSeenMs: ctx.now, fenced: false });
+    ctx.setTimer(cluster.layout.timings.brokerSessionMs / 3, { owner: 'controller', kind: 'check' });
   }
 
-  /** The current state of every partition (for auditors: who leads now). */
-  static partitionTable(durable: { get<T>(key: string): T | undefined }): ReadonlyMap<Tp, PartitionState> | undefined {
-    return durable.get<Map<Tp, PartitionState>>('controller:partitions');
+  /** The current state of every partition, from a controller's disk (for auditors: who leads now). */
+  static partitionTable(disk: DurableStore): ReadonlyMap<Tp, PartitionState> | undefined {
+    if (!disk.holds(TABLE)) return undefined;
+    return new Map(disk.map<PartitionState>(TABLE).entries());
   }
 
   leaderOf(tp: Tp): NodeId {
@@ -59,7 +63,7 @@ export class Controller {
   onMessage(from: NodeId, m: LogMessage): boolean {
     switch (m.type) {
       case 'broker-heartbeat':
-        this.onBrokerHeartbeat(from, m.incarnation);
+        this.onBrokerHeartbeat(from, m.incarnation, m.known);
         return true;
       case 'alter-isr':
         this.onAlterIsr(from, m);
@@ -69,7 +73,7 @@ export class Controller {
           type: 'metadata-response',
           id: m.id,
           leaders: [...this.table.values()].map((s) => ({ tp: s.tp, leader: s.leader })),
-          topics: this.layout.topics.map((t) => ({ topic: t.topic, partitions: t.partitions })),
+          topics: this.cluster.layout.topics.map((t) => ({ topic: t.topic, partitions: t.partitions })),
         });
         return true;
       default:
@@ -77,21 +81,20 @@ export class Controller {
     }
   }
 
-  onTimer(tag: unknown): boolean {
-    const t = tag as Timer;
-    if (t?.owner !== 'controller') return false;
+  onTimer(t: LogTimer): boolean {
+    if (t.owner !== 'controller') return false;
     const now = this.ctx.now;
     for (const [b, l] of this.brokers) {
-      if (!l.fenced && now - l.lastSeenMs > this.layout.timings.brokerSessionMs) {
+      if (!l.fenced && now - l.lastSeenMs > this.cluster.layout.timings.brokerSessionMs) {
         this.ctx.note(() => `controller has not heard from ${this.ctx.nameOf(b)} for ${Math.round(now - l.lastSeenMs)} ms and fences it`, 'key');
         this.fence(b);
       }
     }
-    this.ctx.setTimer(this.layout.timings.brokerSessionMs / 3, t);
+    this.ctx.setTimer(this.cluster.layout.timings.brokerSessionMs / 3, t);
     return true;
   }
 
-  private onBrokerHeartbeat(from: NodeId, incarnation: number): void {
+  private onBrokerHeartbeat(from: NodeId, incarnation: number, known: number): void {
     const l = this.brokers.get(from);
     if (l === undefined) return;
     l.lastSeenMs = this.ctx.now;
@@ -100,7 +103,16 @@ export class Controller {
       if (!l.fenced) this.fence(from);
       l.incarnation = incarnation;
     }
-    if (l.fenced) this.unfence(from);
+    if (l.fenced) return this.unfence(from);
+    // A state it never received (a lost message) is sent again: brokers catch up on every change, as KRaft brokers do by fetching the metadata log.
+    let current = 0;
+    const mine: PartitionState[] = [];
+    for (const s of this.table.values()) {
+      if (!s.replicas.includes(from)) continue;
+      current += s.partitionEpoch;
+      mine.push(s);
+    }
+    if (current !== known) this.ctx.send(from, { type: 'leader-and-isr', partitions: mine });
   }
 
   private fence(broker: NodeId): void {
@@ -141,10 +153,11 @@ export class Controller {
     this.ctx.send(from, { type: 'alter-isr-response', tp: m.tp, state: this.table.get(m.tp)! });
   }
 
-  /** Writes a new state for a partition and tells its live replicas (unless only the proposer needs the answer). */
+  /** Writes a new state for a partition, forces it, and tells its live replicas (unless only the proposer needs the answer). */
   private update(s: PartitionState, change: Pick<PartitionState, 'leader' | 'leaderEpoch' | 'isr'>, broadcast = true): void {
     const next: PartitionState = { ...s, ...change, partitionEpoch: s.partitionEpoch + 1 };
     this.table.set(s.tp, next);
+    this.ctx.disk.force();
     if (next.leader !== s.leader && next.leader >= 0) {
       this.ctx.note(() => `controller elects ${this.ctx.nameOf(next.leader)} leader of ${s.tp} (epoch ${next.leaderEpoch})`, 'key');
     }

@@ -17,9 +17,15 @@
  * the committed offsets; abort: they vanish); an offset fetch that meets pending offsets
  * answers "unstable, ask again" (KIP-447) so a new owner never starts from an offset that
  * is about to change.
+ *
+ * Committed and pending offsets are forced to the coordinator's disk before the commit is
+ * answered (Kafka writes them to the replicated __consumer_offsets topic with acks=all);
+ * membership is volatile: after a coordinator restart every member finds itself unknown
+ * and joins again.
  */
-import type { NodeContext, NodeId, TimerId } from '../../../engine/index.ts';
+import type { DurableMap, DurableStore, NodeId, TimerId } from '../../../engine/index.ts';
 import { assignRange } from './assignor.ts';
+import type { LogContext, LogTimer } from './log-node.ts';
 import type { LogMessage, Msg, OffsetEntry } from './log-protocol.ts';
 import type { Tp } from './partition-log.ts';
 
@@ -44,33 +50,51 @@ interface Group {
   preparingSinceMs: number;
 }
 
-type Timer = { owner: 'groups'; kind: 'session'; group: string; member: string } | { owner: 'groups'; kind: 'rebalance'; group: string; generation: number };
+export type GroupTimer =
+  | { owner: 'groups'; kind: 'session'; group: string; member: string }
+  | { owner: 'groups'; kind: 'rebalance'; group: string; generation: number };
+
+/** A rebalance that completed: the generation and who owns what, as the coordinator decided it. */
+export interface Rebalanced {
+  group: string;
+  generation: number;
+  /** How long nobody in the group consumed. */
+  pauseMs: number;
+  /** Each member (by id) with its node and its partitions. */
+  members: { memberId: string; node: NodeId; assignment: Tp[] }[];
+}
 
 export interface GroupCoordinatorOptions {
   partitionCount(topic: string): number;
   /** The current epoch of a transactional producer, to refuse a fenced one's offsets (null: unknown). */
   producerEpochOf?(producerId: number): number | null;
+  /** Told of every completed rebalance (for dashboards and auditors). */
+  onRebalanced?(r: Rebalanced): void;
 }
 
+const OFFSETS = 'group:offsets';
+const PENDING = 'group:pending-txn-offsets';
 const offsetKey = (group: string, tp: Tp): string => `${group}|${tp}`;
 
 export class GroupCoordinator {
   private readonly groups = new Map<string, Group>();
-  private readonly offsets: Map<string, number>;
-  private readonly pending: Map<number, { group: string; offsets: OffsetEntry[] }>;
+  private readonly offsets: DurableMap<number>;
+  /** Offsets committed inside a transaction, by producer id, until its marker. */
+  private readonly pending: DurableMap<{ group: string; offsets: OffsetEntry[] }>;
   private nextMember = 0;
 
   constructor(
-    private readonly ctx: NodeContext<LogMessage>,
+    private readonly ctx: LogContext,
     private readonly options: GroupCoordinatorOptions,
   ) {
-    this.offsets = durableMap(ctx, 'group:offsets');
-    this.pending = durableMap(ctx, 'group:pending-txn-offsets');
+    this.offsets = ctx.disk.map(OFFSETS);
+    this.pending = ctx.disk.map(PENDING);
   }
 
   /** The committed offset of a group on a partition, read from a coordinator's disk (for samplers and auditors). */
-  static committed(durable: { get<T>(key: string): T | undefined }, group: string, tp: Tp): number | null {
-    return durable.get<Map<string, number>>('group:offsets')?.get(offsetKey(group, tp)) ?? null;
+  static committed(disk: DurableStore, group: string, tp: Tp): number | null {
+    if (!disk.holds(OFFSETS)) return null;
+    return disk.map<number>(OFFSETS).get(offsetKey(group, tp)) ?? null;
   }
 
   onMessage(from: NodeId, m: LogMessage): boolean {
@@ -95,9 +119,8 @@ export class GroupCoordinator {
     }
   }
 
-  onTimer(tag: unknown): boolean {
-    const t = tag as Timer;
-    if (t?.owner !== 'groups') return false;
+  onTimer(t: LogTimer): boolean {
+    if (t.owner !== 'groups') return false;
     const g = this.groups.get(t.group);
     if (g === undefined) return true;
     if (t.kind === 'rebalance') {
@@ -121,12 +144,17 @@ export class GroupCoordinator {
     }
   }
 
-  /** A transaction ended: its pending offsets become committed (or vanish). */
+  /**
+   * A transaction ended: its pending offsets become committed (or vanish). Written in that
+   * order and forced by the caller with its decision, so a crash part-way leaves the pending
+   * offsets to be completed again on recovery; completing twice changes nothing.
+   */
   completeTransaction(producerId: number, commit: boolean): void {
-    const p = this.pending.get(producerId);
+    const key = String(producerId);
+    const p = this.pending.get(key);
     if (p === undefined) return;
-    this.pending.delete(producerId);
     if (commit) for (const o of p.offsets) this.offsets.set(offsetKey(p.group, o.tp), o.offset);
+    this.pending.delete(key);
   }
 
   private group(id: string): Group {
@@ -171,7 +199,7 @@ export class GroupCoordinator {
     let timeoutMs = 0;
     for (const m of g.members.values()) timeoutMs = Math.max(timeoutMs, m.rebalanceTimeoutMs);
     this.ctx.cancelTimer(g.rebalanceTimer);
-    g.rebalanceTimer = this.ctx.setTimer(timeoutMs, { owner: 'groups', kind: 'rebalance', group: g.id, generation: g.generation } satisfies Timer);
+    g.rebalanceTimer = this.ctx.setTimer(timeoutMs, { owner: 'groups', kind: 'rebalance', group: g.id, generation: g.generation });
     this.ctx.state('rebalancing', g.id);
     this.ctx.note(() => `group ${g.id} starts a rebalance (${why}): every member stops consuming and rejoins`, 'key');
   }
@@ -214,9 +242,13 @@ export class GroupCoordinator {
         members: g.members.size,
       });
     }
-    const pauseMs = this.ctx.now - g.preparingSinceMs;
-    this.ctx.metrics.counter('group.rebalances').inc();
-    this.ctx.metrics.counter('group.rebalance-ms').inc(pauseMs);
+    const pauseMs = Math.max(0, this.ctx.now - g.preparingSinceMs);
+    this.options.onRebalanced?.({
+      group: g.id,
+      generation: g.generation,
+      pauseMs,
+      members: [...g.members.values()].map((m) => ({ memberId: m.id, node: m.node, assignment: m.assignment })),
+    });
     this.ctx.state('stable', g.id);
     this.ctx.note(
       () =>
@@ -232,7 +264,7 @@ export class GroupCoordinator {
 
   private resetSession(g: Group, m: Member): void {
     this.ctx.cancelTimer(m.sessionTimer);
-    m.sessionTimer = this.ctx.setTimer(m.sessionTimeoutMs, { owner: 'groups', kind: 'session', group: g.id, member: m.id } satisfies Timer);
+    m.sessionTimer = this.ctx.setTimer(m.sessionTimeoutMs, { owner: 'groups', kind: 'session', group: g.id, member: m.id });
   }
 
   private onHeartbeat(m: Msg<'heartbeat'>): Msg<'heartbeat-response'>['error'] {
@@ -257,6 +289,7 @@ export class GroupCoordinator {
     const error = this.checkMember(m.group, m.memberId, m.generation);
     if (error !== null) return error;
     for (const o of m.offsets) this.offsets.set(offsetKey(m.group, o.tp), o.offset);
+    this.ctx.disk.force();
     return null;
   }
 
@@ -272,21 +305,11 @@ export class GroupCoordinator {
     if (epoch !== null && m.producerEpoch < epoch) return 'producer-fenced';
     const error = this.checkMember(m.group, m.memberId, m.generation);
     if (error !== null) return error;
-    const p = this.pending.get(m.producerId) ?? { group: m.group, offsets: [] };
-    for (const o of m.offsets) {
-      p.offsets = p.offsets.filter((x) => x.tp !== o.tp);
-      p.offsets.push(o);
-    }
-    this.pending.set(m.producerId, p);
+    const key = String(m.producerId);
+    const before = this.pending.get(key);
+    const offsets = [...(before?.offsets ?? []).filter((x) => !m.offsets.some((o) => o.tp === x.tp)), ...m.offsets];
+    this.pending.set(key, { group: m.group, offsets });
+    this.ctx.disk.force();
     return null;
   }
-}
-
-function durableMap<K, V>(ctx: NodeContext<LogMessage>, name: string): Map<K, V> {
-  let map = ctx.durable.get<Map<K, V>>(name);
-  if (map === undefined) {
-    map = new Map();
-    ctx.durable.set(name, map);
-  }
-  return map;
 }

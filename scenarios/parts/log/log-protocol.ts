@@ -67,7 +67,8 @@ export type LogMessage =
       error: 'not-leader' | null;
     }
   // brokers <-> controller
-  | { type: 'broker-heartbeat'; incarnation: number }
+  /** `known`: the sum of the partition epochs the broker has applied, so the controller sees what it missed. */
+  | { type: 'broker-heartbeat'; incarnation: number; known: number }
   | { type: 'leader-and-isr'; partitions: PartitionState[] }
   | { type: 'alter-isr'; tp: Tp; leaderEpoch: number; partitionEpoch: number; isr: NodeId[] }
   | { type: 'alter-isr-response'; tp: Tp; state: PartitionState }

@@ -5,13 +5,14 @@
  * with "not leader" or times out, and every `maxAgeMs` if set (how a producer learns that a
  * topic gained partitions). One refresh is in flight at a time.
  */
-import type { NodeContext, NodeId } from '../../../engine/index.ts';
-import { type ClusterLayout, metadataSource, partitionsOf } from './cluster-layout.ts';
+import type { NodeId } from '../../../engine/index.ts';
+import { type Cluster, type ClusterLayout, clusterOf } from './cluster-layout.ts';
+import type { LogContext, LogTimer } from './log-node.ts';
 import type { LogMessage, RequestIds } from './log-protocol.ts';
 import { type Tp, tpOf } from './partition-log.ts';
 import { requestIds } from './rpc.ts';
 
-type Timer = { owner: 'metadata'; kind: 'refresh' | 'timeout'; id: number };
+export type MetadataTimer = { owner: 'metadata'; kind: 'refresh' | 'timeout'; id: number };
 
 export class Metadata {
   private readonly leaders = new Map<Tp, NodeId>();
@@ -20,16 +21,23 @@ export class Metadata {
   private inFlight = -1;
   private timeout = -1;
   private readonly listeners: (() => void)[] = [];
+  /** The layout with its nodes resolved, for every client on this node. */
+  readonly cluster: Cluster;
 
   constructor(
-    private readonly ctx: NodeContext<LogMessage>,
-    readonly layout: ClusterLayout,
+    private readonly ctx: LogContext,
+    layout: ClusterLayout,
     private readonly maxAgeMs: number | null = null,
   ) {
     this.ids = requestIds(ctx);
-    for (const p of partitionsOf(layout)) this.leaders.set(p.tp, p.replicas[0]!);
+    this.cluster = clusterOf(ctx, layout);
+    for (const p of this.cluster.partitions()) this.leaders.set(p.tp, p.replicas[0]!);
     for (const t of layout.topics) this.counts.set(t.topic, t.partitions);
-    if (maxAgeMs !== null) ctx.setTimer(maxAgeMs, { owner: 'metadata', kind: 'refresh', id: -1 } satisfies Timer);
+    if (maxAgeMs !== null) ctx.setTimer(maxAgeMs, { owner: 'metadata', kind: 'refresh', id: -1 });
+  }
+
+  get layout(): ClusterLayout {
+    return this.cluster.layout;
   }
 
   /** The leader of `tp` as last known; -1 when it has none (offline). */
@@ -55,8 +63,8 @@ export class Metadata {
     if (this.inFlight >= 0) return;
     const id = this.ids.take();
     this.inFlight = id;
-    this.ctx.send(metadataSource(this.layout), { type: 'metadata', id });
-    this.timeout = this.ctx.setTimer(200, { owner: 'metadata', kind: 'timeout', id } satisfies Timer);
+    this.ctx.send(this.cluster.metadataSource, { type: 'metadata', id });
+    this.timeout = this.ctx.setTimer(200, { owner: 'metadata', kind: 'timeout', id });
   }
 
   onMessage(_from: NodeId, m: LogMessage): boolean {
@@ -70,9 +78,8 @@ export class Metadata {
     return true;
   }
 
-  onTimer(tag: unknown): boolean {
-    const t = tag as Timer;
-    if (t?.owner !== 'metadata') return false;
+  onTimer(t: LogTimer): boolean {
+    if (t.owner !== 'metadata') return false;
     if (t.kind === 'timeout') {
       if (t.id === this.inFlight) this.inFlight = -1;
       return true;

@@ -15,8 +15,14 @@
  *    (which read-committed consumers skip).
  * Producer and transaction state are derived from the records, so they are rebuilt on
  * open and after truncation, and a follower that becomes leader has them too.
+ *
+ * On disk: the records and the epoch cache are append-only logs, the HW a cell (Kafka's
+ * high-watermark checkpoint). Like every disk write they are durable only once the broker
+ * forces them — its flush policy, which the replica manager applies — so a crash may lose
+ * the tail of the log, or tear it. Recovery drops a torn batch, as Kafka's log recovery drops
+ * a batch whose checksum fails: a producer's batch is in the log whole or not at all.
  */
-import { assert, type DurableStore } from '../../../engine/index.ts';
+import { assert, type DurableLog, type DurableStore } from '../../../engine/index.ts';
 
 /** A topic partition's name: `<topic>-<partition>`, as Kafka writes it. */
 export type Tp = string;
@@ -47,6 +53,8 @@ export interface LogRecord {
   readonly txnNo: number;
   /** A transaction marker rather than data. */
   readonly control: 'commit' | 'abort' | null;
+  /** The offset of the last record of the batch it was written in: a batch is whole or, after a torn write, dropped. */
+  readonly batchLast: number;
   readonly appendedMs: number;
 }
 
@@ -56,11 +64,14 @@ export type AppendResult =
 
 export type Isolation = 'read-uncommitted' | 'read-committed';
 
-interface LogState {
-  records: LogRecord[];
-  hw: number;
-  epochs: { epoch: number; startOffset: number }[];
+interface EpochEntry {
+  epoch: number;
+  startOffset: number;
 }
+
+const recordsKey = (tp: Tp): string => `log:${tp}`;
+const epochsKey = (tp: Tp): string => `epochs:${tp}`;
+const hwKey = (tp: Tp): string => `hw:${tp}`;
 
 interface ProducerEntry {
   epoch: number;
@@ -73,76 +84,83 @@ interface OpenTxn {
 }
 
 export class PartitionLog {
-  private readonly state: LogState;
+  private readonly log: DurableLog<LogRecord>;
+  private readonly epochs: DurableLog<EpochEntry>;
+  private hw: number;
   private readonly producers = new Map<number, ProducerEntry>();
   private readonly open = new Map<number, OpenTxn>();
   private readonly aborted: { producerId: number; first: number; last: number }[] = [];
 
   private constructor(
     readonly tp: Tp,
-    state: LogState,
+    private readonly disk: DurableStore,
   ) {
-    this.state = state;
+    this.log = disk.log<LogRecord>(recordsKey(tp));
+    this.epochs = disk.log<EpochEntry>(epochsKey(tp));
+    this.dropTornBatch();
+    // A checkpoint past what survived (a torn tail) is clamped to the log end.
+    this.hw = Math.min(disk.get<number>(hwKey(tp)) ?? 0, this.log.length);
     this.rebuild();
   }
 
   /** Opens (creating if needed) the replica of `tp` on a broker's disk. */
-  static open(durable: DurableStore, tp: Tp): PartitionLog {
-    const key = `log:${tp}`;
-    let state = durable.get<LogState>(key);
-    if (state === undefined) {
-      state = { records: [], hw: 0, epochs: [] };
-      durable.set(key, state);
-    }
-    return new PartitionLog(tp, state);
+  static open(disk: DurableStore, tp: Tp): PartitionLog {
+    return new PartitionLog(tp, disk);
   }
 
   /** Log end offset of a replica on a disk, without opening it (for samplers and auditors). */
-  static endOffset(durable: DurableStore, tp: Tp): number {
-    return durable.get<LogState>(`log:${tp}`)?.records.length ?? 0;
+  static endOffset(disk: DurableStore, tp: Tp): number {
+    return disk.holds(recordsKey(tp)) ? disk.log(recordsKey(tp)).length : 0;
   }
 
-  static exists(durable: DurableStore, tp: Tp): boolean {
-    return durable.has(`log:${tp}`);
+  static exists(disk: DurableStore, tp: Tp): boolean {
+    return disk.holds(recordsKey(tp));
   }
 
   get logEndOffset(): number {
-    return this.state.records.length;
+    return this.log.length;
   }
 
   get highWatermark(): number {
-    return this.state.hw;
+    return this.hw;
   }
 
   /** Read-committed consumers read below this: the HW, or the first offset of an open transaction. */
   get lastStableOffset(): number {
-    let lso = this.state.hw;
+    let lso = this.hw;
     for (const t of this.open.values()) if (t.firstOffset < lso) lso = t.firstOffset;
     return lso;
   }
 
+  /** Every record, in offset order (a copy). */
   get records(): readonly LogRecord[] {
-    return this.state.records;
+    return this.log.slice();
   }
 
-  /** Raises the HW (never past the log end; it only moves back by truncation). */
+  /** Record at `offset`, if the log has it. */
+  at(offset: number): LogRecord | undefined {
+    return this.log.at(offset);
+  }
+
+  /** Raises the HW (never past the log end; it only moves back by truncation) and checkpoints it. */
   advanceHighWatermark(hw: number): boolean {
     const next = Math.min(hw, this.logEndOffset);
-    if (next <= this.state.hw) return false;
-    this.state.hw = next;
+    if (next <= this.hw) return false;
+    this.hw = next;
+    this.disk.set(hwKey(this.tp), next);
     return true;
   }
 
   /** The epoch of the last record (or of the last epoch begun), -1 when empty. */
   get latestEpoch(): number {
-    const e = this.state.epochs;
-    return e.length === 0 ? -1 : e[e.length - 1]!.epoch;
+    const n = this.epochs.length;
+    return n === 0 ? -1 : this.epochs.at(n - 1)!.epoch;
   }
 
   /** Called when this replica becomes leader in `epoch`: records that the epoch starts at the log end. */
   beginEpoch(epoch: number): void {
     assert(epoch >= this.latestEpoch, 'leader epochs only grow');
-    if (epoch > this.latestEpoch) this.state.epochs.push({ epoch, startOffset: this.logEndOffset });
+    if (epoch > this.latestEpoch) this.epochs.append({ epoch, startOffset: this.logEndOffset });
   }
 
   /**
@@ -150,11 +168,11 @@ export class PartitionLog {
    * end if it is the latest. A follower whose log goes past it has diverged there.
    */
   endOffsetForEpoch(epoch: number): number {
-    const e = this.state.epochs;
+    const e = this.epochs;
     let i = e.length - 1;
-    while (i >= 0 && e[i]!.epoch > epoch) i--;
+    while (i >= 0 && e.at(i)!.epoch > epoch) i--;
     if (i === e.length - 1) return this.logEndOffset;
-    return e[i + 1]!.startOffset;
+    return e.at(i + 1)!.startOffset;
   }
 
   /** Appends a producer's batch as leader of `leaderEpoch`, applying idempotence and fencing. */
@@ -196,6 +214,7 @@ export class PartitionLog {
         seq: producerId >= 0 ? baseSeq + i : -1,
         txnNo,
         control: null,
+        batchLast: base + n - 1,
         appendedMs: nowMs,
       });
     }
@@ -238,6 +257,7 @@ export class PartitionLog {
       seq: -1,
       txnNo,
       control: commit ? 'commit' : 'abort',
+      batchLast: offset,
       appendedMs: nowMs,
     });
     return { offset, appended: true };
@@ -247,7 +267,7 @@ export class PartitionLog {
   appendReplicated(records: readonly LogRecord[]): void {
     for (const r of records) {
       assert(r.offset === this.logEndOffset, `replicated record continues the log of ${this.tp}`);
-      if (r.epoch > this.latestEpoch) this.state.epochs.push({ epoch: r.epoch, startOffset: r.offset });
+      if (r.epoch > this.latestEpoch) this.epochs.append({ epoch: r.epoch, startOffset: r.offset });
       this.push(r);
     }
   }
@@ -256,10 +276,15 @@ export class PartitionLog {
   truncateTo(offset: number): number {
     const dropped = Math.max(0, this.logEndOffset - offset);
     if (dropped === 0) return 0;
-    this.state.records.length = offset;
-    if (this.state.hw > offset) this.state.hw = offset;
-    const e = this.state.epochs;
-    while (e.length > 0 && e[e.length - 1]!.startOffset >= offset) e.pop();
+    this.log.truncate(offset);
+    if (this.hw > offset) {
+      this.hw = offset;
+      this.disk.set(hwKey(this.tp), offset);
+    }
+    const e = this.epochs;
+    let keep = e.length;
+    while (keep > 0 && e.at(keep - 1)!.startOffset >= offset) keep--;
+    e.truncate(keep);
     this.rebuild();
     return dropped;
   }
@@ -271,11 +296,11 @@ export class PartitionLog {
    */
   read(from: number, upTo: number, max: number, isolation: Isolation): { records: LogRecord[]; nextOffset: number } {
     const out: LogRecord[] = [];
-    const all = this.state.records;
+    const all = this.log;
     let o = from;
     const end = Math.min(upTo, all.length);
     while (o < end && out.length < max) {
-      const r = all[o++]!;
+      const r = all.at(o++)!;
       if (r.control !== null) continue;
       if (isolation === 'read-committed' && r.txnNo >= 0 && this.isAborted(r)) continue;
       out.push(r);
@@ -285,7 +310,7 @@ export class PartitionLog {
 
   /** Raw records [from, to) for replication. */
   slice(from: number, max: number): LogRecord[] {
-    return this.state.records.slice(from, from + max);
+    return this.log.slice(from, from + max);
   }
 
   /** True when the record belongs to a transaction that was aborted. */
@@ -300,8 +325,22 @@ export class PartitionLog {
     return t !== undefined && r.txnNo === t.txnNo && r.offset >= t.firstOffset;
   }
 
+  /** After a crash: a batch cut short by a torn write-back fails its checksum and is dropped. */
+  private dropTornBatch(): void {
+    const log = this.log;
+    const last = log.at(log.length - 1);
+    if (last === undefined || last.batchLast === last.offset) return;
+    let base = log.length - 1;
+    while (base > 0 && log.at(base - 1)!.batchLast === last.batchLast) base--;
+    log.truncate(base);
+    const e = this.epochs;
+    let keep = e.length;
+    while (keep > 0 && e.at(keep - 1)!.startOffset > base) keep--;
+    e.truncate(keep);
+  }
+
   private push(r: LogRecord): void {
-    this.state.records.push(r);
+    this.log.append(r);
     this.index(r);
   }
 
@@ -328,14 +367,14 @@ export class PartitionLog {
     this.producers.clear();
     this.open.clear();
     this.aborted.length = 0;
-    for (const r of this.state.records) this.index(r);
+    for (const r of this.log) this.index(r);
   }
 
   /** The offset of the marker that closed a producer's transaction, among recent records, or -1. */
   private offsetOfMarker(producerId: number, txnNo: number): number {
-    const all = this.state.records;
+    const all = this.log;
     for (let i = all.length - 1, seen = 0; i >= 0 && seen < 1000; i--, seen++) {
-      const r = all[i]!;
+      const r = all.at(i)!;
       if (r.control !== null && r.producerId === producerId && r.txnNo === txnNo) return r.offset;
     }
     return -1;
@@ -343,9 +382,9 @@ export class PartitionLog {
 
   /** The offset of a producer's sequence number among recent records, or -1. */
   private offsetOfSeq(producerId: number, producerEpoch: number, seq: number): number {
-    const all = this.state.records;
+    const all = this.log;
     for (let i = all.length - 1, seen = 0; i >= 0 && seen < 1000; i--, seen++) {
-      const r = all[i]!;
+      const r = all.at(i)!;
       if (r.producerId === producerId && r.producerEpoch === producerEpoch && r.seq === seq) return r.offset;
     }
     return -1;

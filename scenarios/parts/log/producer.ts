@@ -14,7 +14,8 @@
  * consumed offsets to the transaction, and commits or aborts it as a whole through the
  * transaction coordinator.
  */
-import { assert, type NodeContext, type NodeId } from '../../../engine/index.ts';
+import { assert, type NodeId } from '../../../engine/index.ts';
+import type { LogContext, LogTimer } from './log-node.ts';
 import type { Acks, LogMessage, OffsetEntry } from './log-protocol.ts';
 import type { Metadata } from './metadata.ts';
 import { type Tp, tpOf } from './partition-log.ts';
@@ -37,6 +38,8 @@ export interface ProducerConfig {
   batchMax: number;
   requestTimeoutMs: number;
   retryBackoffMs: number;
+  /** Told of every retried batch (for dashboards). */
+  onRetry?: () => void;
 }
 
 export interface SendResult {
@@ -74,7 +77,7 @@ interface Queue {
 
 type TxnState = 'none' | 'ready' | 'in-txn' | 'ending' | 'fatal';
 
-type Timer =
+export type ProducerTimer =
   | { owner: 'producer'; client: string; kind: 'linger' }
   | { owner: 'producer'; client: string; kind: 'retry'; tp: Tp; attempt: number }
   | { owner: 'producer'; client: string; kind: 'again'; what: number };
@@ -101,7 +104,7 @@ export class Producer {
   readonly stats = { sent: 0, acked: 0, failed: 0, retries: 0 };
 
   constructor(
-    private readonly ctx: NodeContext<LogMessage>,
+    private readonly ctx: LogContext,
     private readonly metadata: Metadata,
     readonly config: ProducerConfig,
   ) {
@@ -219,9 +222,8 @@ export class Producer {
     return this.rpc.onMessage(m);
   }
 
-  onTimer(tag: unknown): boolean {
-    const t = tag as Timer;
-    if (t?.owner !== 'producer' || t.client !== this.config.clientId) return this.rpc.onTimer(tag);
+  onTimer(t: LogTimer): boolean {
+    if (t.owner !== 'producer' || t.client !== this.config.clientId) return this.rpc.onTimer(t);
     if (t.kind === 'again') {
       const run = this.later.get(t.what);
       this.later.delete(t.what);
@@ -259,7 +261,7 @@ export class Producer {
     if (!this.canSend(q)) return;
     if (q.pending.length >= this.config.batchMax || this.config.lingerMs === 0 || this.flushing) return this.drain();
     if (this.lingerTimer < 0) {
-      this.lingerTimer = this.ctx.setTimer(this.config.lingerMs, { owner: 'producer', client: this.config.clientId, kind: 'linger' } satisfies Timer);
+      this.lingerTimer = this.ctx.setTimer(this.config.lingerMs, { owner: 'producer', client: this.config.clientId, kind: 'linger' });
     }
   }
 
@@ -338,7 +340,7 @@ export class Producer {
       return this.fail(batch, why);
     }
     this.stats.retries++;
-    this.ctx.metrics.counter('producer.retries').inc();
+    this.config.onRetry?.();
     // Narrate the first retry of a batch and any change of reason, not every backoff.
     if (batch.attempts === 1 || why !== batch.lastWhy)
       this.ctx.note(
@@ -352,7 +354,7 @@ export class Producer {
       kind: 'retry',
       tp: q.tp,
       attempt: batch.attempts,
-    } satisfies Timer);
+    });
   }
 
   private complete(batch: Batch, baseOffset: number): void {
@@ -407,7 +409,7 @@ export class Producer {
   // ------------------------------------------------------------------ producer id and transactions
 
   private coordinator(): NodeId {
-    return this.metadata.layout.coordinator;
+    return this.metadata.cluster.coordinator;
   }
 
   /** A request to the coordinator, re-sent after a backoff until it is answered with something other than "busy". */
@@ -425,7 +427,7 @@ export class Producer {
   private again(run: () => void): void {
     const what = this.nextLater++;
     this.later.set(what, run);
-    this.ctx.setTimer(this.config.retryBackoffMs, { owner: 'producer', client: this.config.clientId, kind: 'again', what } satisfies Timer);
+    this.ctx.setTimer(this.config.retryBackoffMs, { owner: 'producer', client: this.config.clientId, kind: 'again', what });
   }
 
   private initProducerId(done: () => void): void {

@@ -15,11 +15,22 @@
  * ISR changes are proposed to the controller and take effect once it confirms; until then
  * the HW counts the larger of the two sets (KIP-497), so a shrink never lets the HW run
  * ahead of a replica the controller may still elect.
+ *
+ * Flush policy: a replica forces what it appended before anyone can count on it — a leader
+ * before it answers the producer (or a marker's writer), a follower before its next fetch,
+ * which is what tells the leader how far it has copied (Kafka with
+ * `log.flush.interval.messages=1`). So an acknowledged record is on the disk of every
+ * in-sync replica, and a crash, even of every broker at once, loses only what nobody was
+ * told about.
  */
-import { assert, type NodeContext, type NodeId, type TimerId } from '../../../engine/index.ts';
-import { type ClusterLayout, partitionsOf, replicasOf } from './cluster-layout.ts';
-import { type LogMessage, type Msg, type PartitionState, type ProduceError, type ProduceResult, RequestIds } from './log-protocol.ts';
+import { assert, type DurableMap, type DurableStore, type NodeId, type TimerId } from '../../../engine/index.ts';
+import type { Cluster } from './cluster-layout.ts';
+import type { LogContext, LogTimer } from './log-node.ts';
+import type { LogMessage, Msg, PartitionState, ProduceError, ProduceResult, RequestIds } from './log-protocol.ts';
 import { type Isolation, PartitionLog, parseTp, type Tp, tpOf } from './partition-log.ts';
+import { requestIds } from './rpc.ts';
+
+const TOPIC_PARTITIONS = 'topic-partitions';
 
 type Role = 'leader' | 'follower' | 'offline';
 
@@ -78,7 +89,7 @@ interface Replica {
   fetchTimer: TimerId;
 }
 
-type Timer =
+export type ReplicaTimer =
   | { owner: 'replicas'; kind: 'fetch-wait'; tp: Tp; id: number }
   | { owner: 'replicas'; kind: 'replica-fetch-timeout'; tp: Tp; id: number }
   | { owner: 'replicas'; kind: 'replica-fetch-retry'; tp: Tp }
@@ -96,21 +107,24 @@ export class ReplicaManager {
   private pendingProduces: PendingProduce[] = [];
   private readonly ids: RequestIds;
   /** Partition counts, on disk: a topic may grow (create-partitions). */
-  private readonly topicCounts: Map<string, number>;
+  private readonly topicCounts: DurableMap<number>;
 
   constructor(
-    private readonly ctx: NodeContext<LogMessage>,
-    private readonly layout: ClusterLayout,
+    private readonly ctx: LogContext,
+    private readonly cluster: Cluster,
     private readonly events: ReplicaManagerEvents = {},
   ) {
-    this.ids = new RequestIds(ctx.incarnation);
-    const counts = ctx.durable.get<Map<string, number>>('topic-partitions');
-    this.topicCounts = counts ?? new Map(layout.topics.map((t) => [t.topic, t.partitions]));
-    if (counts === undefined) ctx.durable.set('topic-partitions', this.topicCounts);
-    const dynamic = layout.controller !== null;
+    this.ids = requestIds(ctx);
+    const layout = cluster.layout;
+    this.topicCounts = ctx.disk.map<number>(TOPIC_PARTITIONS);
+    if (this.topicCounts.size === 0) {
+      for (const t of layout.topics) this.topicCounts.set(t.topic, t.partitions);
+      ctx.disk.force();
+    }
+    const dynamic = cluster.controller !== null;
     for (const [topic, count] of this.topicCounts) {
       for (let p = 0; p < count; p++) {
-        const replicas = replicasOf(layout, topic, p);
+        const replicas = cluster.replicasOf(topic, p);
         if (!replicas.includes(ctx.self)) continue;
         assert(dynamic || replicas.length === 1, 'a cluster without a controller has one replica per partition');
         // Leadership at first start is the layout's; after a restart the controller says who leads.
@@ -118,12 +132,24 @@ export class ReplicaManager {
         this.add(tpOf(topic, p), replicas, known ? replicas[0]! : -1, replicas);
       }
     }
-    if (dynamic) ctx.setTimer(layout.timings.replicaLagMaxMs / 2, { owner: 'replicas', kind: 'isr-check' } satisfies Timer);
+    if (dynamic) ctx.setTimer(layout.timings.replicaLagMaxMs / 2, { owner: 'replicas', kind: 'isr-check' });
+  }
+
+  /** A topic's partition count as a broker's disk holds it (for auditors: a topic may have grown). */
+  static partitionCount(disk: DurableStore, topic: string): number {
+    return disk.holds(TOPIC_PARTITIONS) ? (disk.map<number>(TOPIC_PARTITIONS).get(topic) ?? 0) : 0;
   }
 
   /** The partitions this broker leads (for metadata from a static broker). */
   leaders(): { tp: Tp; leader: NodeId }[] {
     return [...this.replicas.values()].filter((r) => r.role === 'leader').map((r) => ({ tp: r.tp, leader: this.ctx.self }));
+  }
+
+  /** The sum of the partition epochs this broker has applied (its heartbeat tells the controller, which re-sends what it missed). */
+  partitionEpochSum(): number {
+    let sum = 0;
+    for (const r of this.replicas.values()) sum += r.partitionEpoch;
+    return sum;
   }
 
   topics(): { topic: string; partitions: number }[] {
@@ -175,12 +201,11 @@ export class ReplicaManager {
     }
   }
 
-  onTimer(tag: unknown): boolean {
-    const t = tag as Timer;
-    if (t?.owner !== 'replicas') return false;
+  onTimer(t: LogTimer): boolean {
+    if (t.owner !== 'replicas') return false;
     if (t.kind === 'isr-check') {
       for (const r of this.replicas.values()) if (r.role === 'leader') this.checkIsr(r);
-      this.ctx.setTimer(this.layout.timings.replicaLagMaxMs / 2, t);
+      this.ctx.setTimer(this.cluster.layout.timings.replicaLagMaxMs / 2, t);
       return true;
     }
     const r = this.replicas.get(t.tp);
@@ -197,6 +222,7 @@ export class ReplicaManager {
   private onProduce(from: NodeId, m: Msg<'produce'>): void {
     const results: ProduceResult[] = [];
     const waiting = new Map<Tp, number>();
+    let appended = false;
     for (const b of m.batches) {
       const r = this.replicas.get(b.tp);
       const fail = (error: ProduceError): void => {
@@ -206,7 +232,7 @@ export class ReplicaManager {
         fail('not-leader');
         continue;
       }
-      if (m.acks === 'all' && r.isr.length < this.layout.minInsyncReplicas) {
+      if (m.acks === 'all' && r.isr.length < this.cluster.layout.minInsyncReplicas) {
         fail('not-enough-replicas');
         continue;
       }
@@ -220,8 +246,11 @@ export class ReplicaManager {
           () => `${this.ctx.name} recognises a retried batch on ${b.tp} (producer ${m.producerId}, sequence ${b.baseSeq}) and does not write it again`,
         );
       results.push({ tp: b.tp, baseOffset: res.baseOffset, error: null });
+      if (!res.duplicate) appended = true;
       if (m.acks === 'all' && r.log.highWatermark <= res.lastOffset) waiting.set(b.tp, res.lastOffset);
     }
+    // The flush policy: what was appended is forced before anyone hears of it.
+    if (appended) this.ctx.disk.force();
     if (m.acks === 0) {
       for (const b of m.batches) this.appendedTo(b.tp);
       return;
@@ -269,7 +298,10 @@ export class ReplicaManager {
       this.ctx.send(from, reply);
       return;
     }
-    if (marker.appended) this.appended(r);
+    if (marker.appended) {
+      this.ctx.disk.force();
+      this.appended(r);
+    }
     // Done once committed — also for a retried marker whose first copy is not yet replicated.
     if (r.log.highWatermark > marker.offset) this.ctx.send(from, reply);
     else r.parkedWrites.push({ from, id: m.id, lastOffset: marker.offset, reply });
@@ -354,7 +386,7 @@ export class ReplicaManager {
     isolation: Isolation | null,
     waitMs: number,
   ): void {
-    const timer = this.ctx.setTimer(waitMs, { owner: 'replicas', kind: 'fetch-wait', tp: r.tp, id } satisfies Timer);
+    const timer = this.ctx.setTimer(waitMs, { owner: 'replicas', kind: 'fetch-wait', tp: r.tp, id });
     r.parkedFetches.push({ from, id, offset, minRecords, maxRecords, isolation, timer });
   }
 
@@ -396,7 +428,7 @@ export class ReplicaManager {
     if (!r.isr.includes(from) && m.offset >= r.log.highWatermark) this.proposeIsr(r, [...r.isr, from]);
     this.advanceHw(r);
     if (m.offset < r.log.logEndOffset) this.answerReplicaFetch(r, from, m.id, m.offset);
-    else this.park(r, from, m.id, m.offset, 1, 0, null, this.layout.timings.replicaFetchWaitMs);
+    else this.park(r, from, m.id, m.offset, 1, 0, null, this.cluster.layout.timings.replicaFetchWaitMs);
   }
 
   private answerReplicaFetch(r: Replica, to: NodeId, id: number, offset: number): void {
@@ -415,10 +447,10 @@ export class ReplicaManager {
   private checkIsr(r: Replica): void {
     const now = this.ctx.now;
     if (r.proposedIsr !== null) {
-      if (now - r.proposedAtMs > 4 * this.layout.timings.brokerHeartbeatMs) this.sendProposal(r);
+      if (now - r.proposedAtMs > 4 * this.cluster.layout.timings.brokerHeartbeatMs) this.sendProposal(r);
       return;
     }
-    const lagMs = this.layout.timings.replicaLagMaxMs;
+    const lagMs = this.cluster.layout.timings.replicaLagMaxMs;
     // A follower whose fetch waits here at the log end is caught up right now.
     const waitingAtEnd = (b: NodeId): boolean => r.parkedFetches.some((f) => f.isolation === null && f.from === b && f.offset >= r.log.logEndOffset);
     const lagging = r.isr.filter((b) => b !== this.ctx.self && !waitingAtEnd(b) && now - (r.followers.get(b)?.caughtUpMs ?? 0) > lagMs);
@@ -433,14 +465,14 @@ export class ReplicaManager {
   }
 
   private proposeIsr(r: Replica, isr: NodeId[]): void {
-    if (this.layout.controller === null || r.proposedIsr !== null) return;
+    if (this.cluster.controller === null || r.proposedIsr !== null) return;
     r.proposedIsr = isr;
     this.sendProposal(r);
   }
 
   private sendProposal(r: Replica): void {
     r.proposedAtMs = this.ctx.now;
-    this.ctx.send(this.layout.controller!, { type: 'alter-isr', tp: r.tp, leaderEpoch: r.leaderEpoch, partitionEpoch: r.partitionEpoch, isr: r.proposedIsr! });
+    this.ctx.send(this.cluster.controller!, { type: 'alter-isr', tp: r.tp, leaderEpoch: r.leaderEpoch, partitionEpoch: r.partitionEpoch, isr: r.proposedIsr! });
   }
 
   // ------------------------------------------------------------------ follower
@@ -449,12 +481,12 @@ export class ReplicaManager {
     const id = this.ids.take();
     r.fetchId = id;
     this.ctx.send(r.leader, { type: 'replica-fetch', id, tp: r.tp, offset: r.log.logEndOffset, lastEpoch: r.log.latestEpoch, leaderEpoch: r.leaderEpoch });
-    r.fetchTimer = this.ctx.setTimer(this.layout.timings.replicaFetchWaitMs + 100, {
+    r.fetchTimer = this.ctx.setTimer(this.cluster.layout.timings.replicaFetchWaitMs + 100, {
       owner: 'replicas',
       kind: 'replica-fetch-timeout',
       tp: r.tp,
       id,
-    } satisfies Timer);
+    });
   }
 
   private onReplicaFetchResponse(m: Msg<'replica-fetch-response'>): void {
@@ -463,7 +495,7 @@ export class ReplicaManager {
     r.fetchId = -1;
     this.ctx.cancelTimer(r.fetchTimer);
     if (m.error !== null) {
-      this.ctx.setTimer(20, { owner: 'replicas', kind: 'replica-fetch-retry', tp: r.tp } satisfies Timer);
+      this.ctx.setTimer(20, { owner: 'replicas', kind: 'replica-fetch-retry', tp: r.tp });
       return;
     }
     if (m.truncateTo !== null) {
@@ -479,6 +511,8 @@ export class ReplicaManager {
     } else if (m.records.length > 0 && m.records[0]!.offset === r.log.logEndOffset) {
       r.log.appendReplicated(m.records);
     }
+    // The flush policy: what was copied is forced before the next fetch tells the leader it is here.
+    if (this.ctx.disk.unforced > 0) this.ctx.disk.force();
     r.log.advanceHighWatermark(m.hw);
     this.sendReplicaFetch(r);
   }
@@ -488,7 +522,7 @@ export class ReplicaManager {
   private add(tp: Tp, replicas: NodeId[], leader: NodeId, isr: NodeId[]): Replica {
     const r: Replica = {
       tp,
-      log: PartitionLog.open(this.ctx.durable, tp),
+      log: PartitionLog.open(this.ctx.disk, tp),
       replicas,
       role: 'offline',
       leader: -1,
@@ -591,21 +625,15 @@ export class ReplicaManager {
   }
 
   private onCreatePartitions(topic: string, count: number): void {
-    assert(this.layout.controller === null, 'partitions are added only to a static cluster');
+    assert(this.cluster.controller === null, 'partitions are added only to a static cluster');
     const before = this.topicCounts.get(topic) ?? 0;
     if (count <= before) return;
     this.topicCounts.set(topic, count);
+    this.ctx.disk.force();
     for (let p = before; p < count; p++) this.add(tpOf(topic, p), [this.ctx.self], this.ctx.self, [this.ctx.self]);
     this.ctx.note(() => `${this.ctx.name} grows topic ${topic} from ${before} to ${count} partitions`, 'key');
     this.events.onPartitionsCreated?.(topic, count);
   }
-}
-
-/** Every partition replica a broker of `layout` holds. */
-export function replicaTps(layout: ClusterLayout, broker: NodeId): Tp[] {
-  return partitionsOf(layout)
-    .filter((p) => p.replicas.includes(broker))
-    .map((p) => p.tp);
 }
 
 export { parseTp };

@@ -4,13 +4,14 @@
  * client on it), and a timeout: when no response arrives in time the caller hears `null`
  * and decides whether to retry — the request may or may not have been carried out.
  */
-import type { NodeContext, NodeId, TimerId } from '../../../engine/index.ts';
+import type { NodeId, TimerId } from '../../../engine/index.ts';
+import type { LogContext, LogTimer } from './log-node.ts';
 import { type LogMessage, RequestIds } from './log-protocol.ts';
 
 const idsByNode = new WeakMap<object, RequestIds>();
 
 /** The request-id sequence of one node incarnation. */
-export function requestIds(ctx: NodeContext<LogMessage>): RequestIds {
+export function requestIds(ctx: LogContext): RequestIds {
   let ids = idsByNode.get(ctx);
   if (ids === undefined) {
     ids = new RequestIds(ctx.incarnation);
@@ -19,20 +20,20 @@ export function requestIds(ctx: NodeContext<LogMessage>): RequestIds {
   return ids;
 }
 
-type Timer = { owner: 'rpc'; client: string; id: number };
+export type RpcTimer = { owner: 'rpc'; client: string; id: number };
 
 export class Rpc {
   private readonly pending = new Map<number, { onReply: (m: LogMessage | null) => void; timer: TimerId }>();
 
   constructor(
-    private readonly ctx: NodeContext<LogMessage>,
+    private readonly ctx: LogContext,
     private readonly client: string,
   ) {}
 
   /** Sends the request `make(id)` to `to`; `onReply` gets its response, or null after `timeoutMs`. */
   call(to: NodeId, timeoutMs: number, make: (id: number) => LogMessage, onReply: (m: LogMessage | null) => void): number {
     const id = requestIds(this.ctx).take();
-    const timer = this.ctx.setTimer(timeoutMs, { owner: 'rpc', client: this.client, id } satisfies Timer);
+    const timer = this.ctx.setTimer(timeoutMs, { owner: 'rpc', client: this.client, id });
     this.pending.set(id, { onReply, timer });
     this.ctx.send(to, make(id));
     return id;
@@ -62,9 +63,8 @@ export class Rpc {
     return true;
   }
 
-  onTimer(tag: unknown): boolean {
-    const t = tag as Timer;
-    if (t?.owner !== 'rpc' || t.client !== this.client) return false;
+  onTimer(t: LogTimer): boolean {
+    if (t.owner !== 'rpc' || t.client !== this.client) return false;
     const p = this.pending.get(t.id);
     if (p === undefined) return true;
     this.pending.delete(t.id);

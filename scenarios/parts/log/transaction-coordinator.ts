@@ -15,24 +15,32 @@
  *
  * Transactions of one id are numbered; records and markers carry the number, so a late
  * duplicate marker never closes the next transaction.
+ *
+ * The transaction log is on the coordinator's disk and each record is forced before the
+ * coordinator answers or acts on it (Kafka writes it to the replicated __transaction_state
+ * topic with acks=all): a new producer epoch, the partitions a transaction spans (else a
+ * restarted coordinator would not know where to send markers), the decision. Records are
+ * values, replaced whole, so a crash never leaves one half-changed.
  */
-import type { NodeContext, NodeId } from '../../../engine/index.ts';
+import type { DurableMap, NodeId } from '../../../engine/index.ts';
 import type { GroupCoordinator } from './group-coordinator.ts';
-import { type LogMessage, type Msg, RequestIds } from './log-protocol.ts';
+import type { LogContext, LogTimer } from './log-node.ts';
+import type { LogMessage, Msg, RequestIds } from './log-protocol.ts';
 import type { Tp } from './partition-log.ts';
+import { requestIds } from './rpc.ts';
 
 type TxnState = 'empty' | 'ongoing' | 'prepare-commit' | 'prepare-abort' | 'complete-commit' | 'complete-abort';
 
 interface TxnRecord {
-  transactionalId: string;
-  producerId: number;
-  producerEpoch: number;
-  txnNo: number;
-  state: TxnState;
-  tps: Tp[];
-  groups: string[];
-  startedMs: number;
-  timeoutMs: number;
+  readonly transactionalId: string;
+  readonly producerId: number;
+  readonly producerEpoch: number;
+  readonly txnNo: number;
+  readonly state: TxnState;
+  readonly tps: readonly Tp[];
+  readonly groups: readonly string[];
+  readonly startedMs: number;
+  readonly timeoutMs: number;
 }
 
 interface Waiter {
@@ -40,7 +48,7 @@ interface Waiter {
   id: number;
 }
 
-type Timer =
+export type TxnTimer =
   | { owner: 'txn'; kind: 'timeout'; transactionalId: string; txnNo: number }
   | { owner: 'txn'; kind: 'marker-retry'; transactionalId: string; txnNo: number };
 
@@ -51,8 +59,14 @@ export interface TransactionCoordinatorOptions {
   markerRetryMs: number;
 }
 
+const RECORDS = 'txn:records';
+const NEXT_PRODUCER_ID = 'txn:next-producer-id';
+const ACKED = 'txn:acked-markers';
+
 export class TransactionCoordinator {
-  private readonly records: Map<string, TxnRecord>;
+  private readonly records: DurableMap<TxnRecord>;
+  /** Partitions whose marker of the current transaction is acknowledged, per transactional id (losing it only re-sends markers). */
+  private readonly acked: DurableMap<readonly Tp[]>;
   /** Markers not yet acknowledged: request id -> partition, per transactional id. */
   private readonly markers = new Map<string, Map<Tp, number>>();
   private readonly endWaiters = new Map<string, Waiter[]>();
@@ -60,17 +74,20 @@ export class TransactionCoordinator {
   private readonly ids: RequestIds;
 
   constructor(
-    private readonly ctx: NodeContext<LogMessage>,
+    private readonly ctx: LogContext,
     private readonly options: TransactionCoordinatorOptions,
   ) {
-    let records = ctx.durable.get<Map<string, TxnRecord>>('txn:records');
-    if (records === undefined) {
-      records = new Map();
-      ctx.durable.set('txn:records', records);
-    }
-    this.records = records;
-    this.ids = new RequestIds(ctx.incarnation);
+    this.records = ctx.disk.map(RECORDS);
+    this.acked = ctx.disk.map(ACKED);
+    this.ids = requestIds(ctx);
     if (ctx.incarnation > 0) this.recover();
+  }
+
+  /** Replaces a transactional id's record: the one way the transaction log changes. */
+  private write(r: TxnRecord, change: Partial<TxnRecord>): TxnRecord {
+    const next: TxnRecord = { ...r, ...change };
+    this.records.set(r.transactionalId, next);
+    return next;
   }
 
   /** The epoch of a transactional producer id (null when it is not transactional). */
@@ -99,9 +116,8 @@ export class TransactionCoordinator {
     }
   }
 
-  onTimer(tag: unknown): boolean {
-    const t = tag as Timer;
-    if (t?.owner !== 'txn') return false;
+  onTimer(t: LogTimer): boolean {
+    if (t.owner !== 'txn') return false;
     const r = this.records.get(t.transactionalId);
     if (r === undefined || r.txnNo !== t.txnNo) return true;
     if (t.kind === 'timeout' && r.state === 'ongoing') {
@@ -109,49 +125,49 @@ export class TransactionCoordinator {
         () => `transaction ${r.txnNo} of ${r.transactionalId} has been open for ${r.timeoutMs} ms: the coordinator aborts it and fences the producer`,
         'key',
       );
-      r.producerEpoch++;
-      this.decide(r, false);
+      this.decide(this.write(r, { producerEpoch: r.producerEpoch + 1 }), false);
     } else if (t.kind === 'marker-retry' && (r.state === 'prepare-commit' || r.state === 'prepare-abort')) this.sendMarkers(r);
     return true;
   }
 
+  /** A fresh producer id (written, not forced: the caller forces it with what it answers). */
   private nextProducerId(): number {
-    const id = this.ctx.durable.get<number>('txn:next-producer-id') ?? 1000;
-    this.ctx.durable.set('txn:next-producer-id', id + 1);
+    const id = this.ctx.disk.get<number>(NEXT_PRODUCER_ID) ?? 1000;
+    this.ctx.disk.set(NEXT_PRODUCER_ID, id + 1);
     return id;
   }
 
   private onInit(from: NodeId, m: Msg<'init-producer-id'>): void {
     if (m.transactionalId === null) {
-      this.ctx.send(from, { type: 'init-producer-id-response', id: m.id, producerId: this.nextProducerId(), producerEpoch: 0 });
+      const producerId = this.nextProducerId();
+      this.ctx.disk.force();
+      this.ctx.send(from, { type: 'init-producer-id-response', id: m.id, producerId, producerEpoch: 0 });
       return;
     }
-    let r = this.records.get(m.transactionalId);
-    if (r === undefined) {
-      r = {
-        transactionalId: m.transactionalId,
-        producerId: this.nextProducerId(),
-        producerEpoch: -1,
-        txnNo: 0,
-        state: 'empty',
-        tps: [],
-        groups: [],
-        startedMs: 0,
-        timeoutMs: m.timeoutMs,
-      };
-      this.records.set(m.transactionalId, r);
-    }
-    r.timeoutMs = m.timeoutMs;
+    let r: TxnRecord = this.records.get(m.transactionalId) ?? {
+      transactionalId: m.transactionalId,
+      producerId: this.nextProducerId(),
+      producerEpoch: -1,
+      txnNo: 0,
+      state: 'empty',
+      tps: [],
+      groups: [],
+      startedMs: 0,
+      timeoutMs: m.timeoutMs,
+    };
+    r = this.write(r, { timeoutMs: m.timeoutMs });
     if (r.state === 'ongoing') {
       this.ctx.note(() => `${m.transactionalId} registers again: the coordinator aborts the transaction its previous incarnation left open`, 'key');
-      r.producerEpoch++;
-      this.decide(r, false);
+      this.decide(this.write(r, { producerEpoch: r.producerEpoch + 1 }), false);
+      r = this.records.get(m.transactionalId)!;
     }
     if (r.state === 'prepare-commit' || r.state === 'prepare-abort') {
+      this.ctx.disk.force();
       push(this.initWaiters, r.transactionalId, { from, id: m.id });
       return;
     }
-    r.producerEpoch++;
+    r = this.write(r, { producerEpoch: r.producerEpoch + 1 });
+    this.ctx.disk.force();
     this.ctx.send(from, { type: 'init-producer-id-response', id: m.id, producerId: r.producerId, producerEpoch: r.producerEpoch });
   }
 
@@ -160,49 +176,52 @@ export class TransactionCoordinator {
   }
 
   private onAdd(m: Msg<'add-partitions'> | Msg<'add-offsets'>): { txnNo: number; error: Msg<'add-response'>['error'] } {
-    const r = this.records.get(m.transactionalId);
-    if (this.fenced(r, m.producerId, m.producerEpoch)) return { txnNo: -1, error: 'producer-fenced' };
-    if (r!.state === 'prepare-commit' || r!.state === 'prepare-abort') return { txnNo: -1, error: 'concurrent-transactions' };
-    if (r!.state !== 'ongoing') this.begin(r!);
-    if (m.type === 'add-partitions') for (const tp of m.tps) if (!r!.tps.includes(tp)) r!.tps.push(tp);
-    if (m.type === 'add-offsets' && !r!.groups.includes(m.group)) r!.groups.push(m.group);
-    return { txnNo: r!.txnNo, error: null };
+    let r = this.records.get(m.transactionalId);
+    if (r === undefined || this.fenced(r, m.producerId, m.producerEpoch)) return { txnNo: -1, error: 'producer-fenced' };
+    if (r.state === 'prepare-commit' || r.state === 'prepare-abort') return { txnNo: -1, error: 'concurrent-transactions' };
+    if (r.state !== 'ongoing') r = this.begin(r);
+    if (m.type === 'add-partitions') {
+      const known = r.tps;
+      r = this.write(r, { tps: [...known, ...m.tps.filter((tp) => !known.includes(tp))] });
+    }
+    if (m.type === 'add-offsets' && !r.groups.includes(m.group)) r = this.write(r, { groups: [...r.groups, m.group] });
+    // The producer writes there only once this is forced: a restarted coordinator must know every partition to close.
+    this.ctx.disk.force();
+    return { txnNo: r.txnNo, error: null };
   }
 
-  private begin(r: TxnRecord): void {
-    r.state = 'ongoing';
-    r.txnNo++;
-    r.tps = [];
-    r.groups = [];
-    r.startedMs = this.ctx.now;
-    this.ctx.setTimer(r.timeoutMs, { owner: 'txn', kind: 'timeout', transactionalId: r.transactionalId, txnNo: r.txnNo } satisfies Timer);
+  private begin(r: TxnRecord): TxnRecord {
+    const next = this.write(r, { state: 'ongoing', txnNo: r.txnNo + 1, tps: [], groups: [], startedMs: this.ctx.now });
+    this.ctx.setTimer(next.timeoutMs, { owner: 'txn', kind: 'timeout', transactionalId: next.transactionalId, txnNo: next.txnNo });
+    return next;
   }
 
   private onEnd(from: NodeId, m: Msg<'end-txn'>): void {
     const r = this.records.get(m.transactionalId);
     const reply = (error: Msg<'end-txn-response'>['error']): void => this.ctx.send(from, { type: 'end-txn-response', id: m.id, error });
-    if (this.fenced(r, m.producerId, m.producerEpoch)) return reply('producer-fenced');
+    if (r === undefined || this.fenced(r, m.producerId, m.producerEpoch)) return reply('producer-fenced');
     const want = m.commit ? 'commit' : 'abort';
-    switch (r!.state) {
+    switch (r.state) {
       case 'empty':
         return reply(null);
       case 'ongoing':
-        push(this.endWaiters, r!.transactionalId, { from, id: m.id });
-        return this.decide(r!, m.commit);
+        push(this.endWaiters, r.transactionalId, { from, id: m.id });
+        return this.decide(r, m.commit);
       case 'prepare-commit':
       case 'prepare-abort':
-        if (r!.state !== `prepare-${want}`) return reply('producer-fenced');
-        push(this.endWaiters, r!.transactionalId, { from, id: m.id });
+        if (r.state !== `prepare-${want}`) return reply('producer-fenced');
+        push(this.endWaiters, r.transactionalId, { from, id: m.id });
         return;
       default:
-        return reply(r!.state === `complete-${want}` ? null : 'producer-fenced');
+        return reply(r.state === `complete-${want}` ? null : 'producer-fenced');
     }
   }
 
-  /** The commit point: the decision goes to disk, then the markers go out. */
-  private decide(r: TxnRecord, commit: boolean): void {
-    r.state = commit ? 'prepare-commit' : 'prepare-abort';
+  /** The commit point: the decision goes to disk (with the group's offsets), then the markers go out. */
+  private decide(before: TxnRecord, commit: boolean): void {
+    const r = this.write(before, { state: commit ? 'prepare-commit' : 'prepare-abort' });
     if (r.groups.length > 0) this.options.groups.completeTransaction(r.producerId, commit);
+    this.ctx.disk.force();
     this.ctx.note(
       () => `transaction ${r.txnNo} of ${r.transactionalId} is ${commit ? 'committed' : 'aborted'}: markers go to ${r.tps.join(', ') || 'no partition'}`,
     );
@@ -233,18 +252,12 @@ export class TransactionCoordinator {
       });
     }
     if (outstanding === 0) return this.finish(r);
-    this.ctx.setTimer(this.options.markerRetryMs, { owner: 'txn', kind: 'marker-retry', transactionalId: r.transactionalId, txnNo: r.txnNo } satisfies Timer);
+    this.ctx.setTimer(this.options.markerRetryMs, { owner: 'txn', kind: 'marker-retry', transactionalId: r.transactionalId, txnNo: r.txnNo });
   }
 
-  /** Partitions whose marker of the current transaction is acknowledged (kept on disk for recovery). */
-  private ackedOf(r: TxnRecord): Set<Tp> {
-    const key = `txn:acked:${r.transactionalId}:${r.txnNo}`;
-    let acked = this.ctx.durable.get<Set<Tp>>(key);
-    if (acked === undefined) {
-      acked = new Set();
-      this.ctx.durable.set(key, acked);
-    }
-    return acked;
+  /** Partitions whose marker of the current transaction is acknowledged. */
+  private ackedOf(r: TxnRecord): ReadonlySet<Tp> {
+    return new Set(this.acked.get(`${r.transactionalId}:${r.txnNo}`) ?? []);
   }
 
   private onMarkerAck(m: Msg<'write-marker-response'>): void {
@@ -253,37 +266,41 @@ export class TransactionCoordinator {
       if (pending.get(m.tp) !== m.id) continue;
       const r = this.records.get(tid)!;
       pending.delete(m.tp);
-      const acked = this.ackedOf(r);
-      acked.add(m.tp);
+      const acked = new Set(this.ackedOf(r)).add(m.tp);
+      this.acked.set(`${r.transactionalId}:${r.txnNo}`, [...acked]);
       if (r.tps.every((tp) => acked.has(tp))) this.finish(r);
       return;
     }
   }
 
-  private finish(r: TxnRecord): void {
-    if (r.state !== 'prepare-commit' && r.state !== 'prepare-abort') return;
-    const commit = r.state === 'prepare-commit';
-    r.state = commit ? 'complete-commit' : 'complete-abort';
+  /** Every marker is written: the transaction is complete (not forced: a lost completion only re-sends markers). */
+  private finish(before: TxnRecord): void {
+    if (before.state !== 'prepare-commit' && before.state !== 'prepare-abort') return;
+    const commit = before.state === 'prepare-commit';
+    let r = this.write(before, { state: commit ? 'complete-commit' : 'complete-abort' });
     this.markers.delete(r.transactionalId);
-    this.ctx.durable.delete(`txn:acked:${r.transactionalId}:${r.txnNo}`);
+    this.acked.delete(`${r.transactionalId}:${r.txnNo}`);
     for (const w of take(this.endWaiters, r.transactionalId)) {
       // A waiter asking the other outcome was fenced by a timeout abort.
       this.ctx.send(w.from, { type: 'end-txn-response', id: w.id, error: null });
     }
     const inits = take(this.initWaiters, r.transactionalId);
     if (inits.length > 0) {
-      r.producerEpoch++;
+      r = this.write(r, { producerEpoch: r.producerEpoch + 1 });
+      this.ctx.disk.force();
       for (const w of inits) this.ctx.send(w.from, { type: 'init-producer-id-response', id: w.id, producerId: r.producerId, producerEpoch: r.producerEpoch });
     }
   }
 
-  /** After a restart: finish announcing every decided transaction, re-arm the timeouts of open ones. */
+  /** After a restart: finish every decided transaction (its group offsets too), re-arm the timeouts of open ones. */
   private recover(): void {
-    for (const r of this.records.values()) {
-      if (r.state === 'prepare-commit' || r.state === 'prepare-abort') this.sendMarkers(r);
-      else if (r.state === 'ongoing') {
+    for (const r of [...this.records.values()]) {
+      if (r.state === 'prepare-commit' || r.state === 'prepare-abort') {
+        if (r.groups.length > 0) this.options.groups.completeTransaction(r.producerId, r.state === 'prepare-commit');
+        this.sendMarkers(r);
+      } else if (r.state === 'ongoing') {
         const leftMs = Math.max(0, r.startedMs + r.timeoutMs - this.ctx.now);
-        this.ctx.setTimer(leftMs, { owner: 'txn', kind: 'timeout', transactionalId: r.transactionalId, txnNo: r.txnNo } satisfies Timer);
+        this.ctx.setTimer(leftMs, { owner: 'txn', kind: 'timeout', transactionalId: r.transactionalId, txnNo: r.txnNo });
       }
     }
   }

@@ -3,10 +3,11 @@
  * a producer node that sends a planned list of records, and a consumer node that polls,
  * "processes" for a while and commits after processing (or auto-commits).
  */
-import { type NodeContext, Simulation, type Spawn } from '../../../../engine/index.ts';
+import { Simulation, type Spawn } from '../../../../engine/index.ts';
 import { broker } from '../../../../scenarios/parts/log/broker.ts';
 import { type ClusterLayout, defineLayout, type TopicSpec } from '../../../../scenarios/parts/log/cluster-layout.ts';
 import { CONSUMER_DEFAULTS, type ConsumedRecord, Consumer, type ConsumerConfig } from '../../../../scenarios/parts/log/consumer.ts';
+import type { LogTimer } from '../../../../scenarios/parts/log/log-node.ts';
 import type { LogMessage } from '../../../../scenarios/parts/log/log-protocol.ts';
 import { Metadata } from '../../../../scenarios/parts/log/metadata.ts';
 import { keyHashPartitioner } from '../../../../scenarios/parts/log/partitioner.ts';
@@ -20,21 +21,21 @@ export interface Cluster {
 /** Nodes: `controller` (optional, also the coordinator), then b1..bn. */
 export function cluster(options: { brokers: number; controller: boolean; topics: TopicSpec[]; minInsyncReplicas?: number; seed?: number }): Cluster {
   const sim = new Simulation({ seed: options.seed ?? 1, network: { latency: { kind: 'constant', ms: 1 }, fifo: true } });
-  const first = options.controller ? 1 : 0;
-  const brokers = Array.from({ length: options.brokers }, (_, i) => first + i);
+  const brokers = Array.from({ length: options.brokers }, (_, i) => `b${i + 1}`);
   const layout = defineLayout({
     brokers,
-    controller: options.controller ? 0 : null,
-    coordinator: options.controller ? 0 : brokers[0]!,
+    controller: options.controller ? 'controller' : null,
+    coordinator: options.controller ? 'controller' : brokers[0]!,
     topics: options.topics,
     minInsyncReplicas: options.minInsyncReplicas ?? 1,
   });
   if (options.controller) sim.addNode('controller', broker(layout));
-  brokers.forEach((_, i) => {
-    sim.addNode(`b${i + 1}`, broker(layout));
-  });
+  for (const name of brokers) sim.addNode(name, broker(layout));
   return { sim, layout };
 }
+
+/** A test node's own timers, beside the log parts'. */
+type AppTimer = { owner: 'app'; index: number };
 
 export interface Send {
   atMs: number;
@@ -44,20 +45,28 @@ export interface Send {
 }
 
 /** A producer that sends `plan` and records every callback; an inject `lose-ack` loses its next acknowledgement. */
-export function producerNode(layout: ClusterLayout, config: Partial<ProducerConfig>, plan: readonly Send[], results: SendResult[]): Spawn<LogMessage> {
-  return (ctx: NodeContext<LogMessage>) => {
+export function producerNode(
+  layout: ClusterLayout,
+  config: Partial<ProducerConfig>,
+  plan: readonly Send[],
+  results: SendResult[],
+): Spawn<LogMessage, LogTimer | AppTimer> {
+  return (ctx) => {
     const metadata = new Metadata(ctx, layout);
     const producer = new Producer(ctx, metadata, { ...PRODUCER_DEFAULTS, clientId: 'p', partitioner: keyHashPartitioner(), ...config });
-    plan.forEach((s, i) => {
-      ctx.setTimer(s.atMs, { app: i });
+    plan.forEach((s, index) => {
+      ctx.setTimer(s.atMs, { owner: 'app', index });
     });
     return {
       onMessage(from, m) {
         if (!metadata.onMessage(from, m)) producer.onMessage(from, m);
       },
       onTimer(tag) {
-        if (metadata.onTimer(tag) || producer.onTimer(tag)) return;
-        const s = plan[(tag as { app: number }).app]!;
+        if (tag.owner !== 'app') {
+          if (!metadata.onTimer(tag)) producer.onTimer(tag);
+          return;
+        }
+        const s = plan[tag.index]!;
         producer.send(s.topic, s.key, s.value, (r) => results.push(r));
       },
       onInject(fault) {
@@ -79,8 +88,8 @@ export function consumerNode(
   config: Partial<ConsumerConfig> & Pick<ConsumerConfig, 'group' | 'topics'>,
   processMs: number,
   log: ConsumerLog,
-): Spawn<LogMessage> {
-  return (ctx: NodeContext<LogMessage>) => {
+): Spawn<LogMessage, LogTimer | AppTimer> {
+  return (ctx) => {
     const metadata = new Metadata(ctx, layout);
     let busy = false;
     let batch: ConsumedRecord[] = [];
@@ -89,7 +98,7 @@ export function consumerNode(
       batch = consumer.poll();
       if (batch.length === 0) return;
       busy = true;
-      ctx.setTimer(processMs, 'processed');
+      ctx.setTimer(processMs, { owner: 'app', index: 0 });
     };
     const consumer = new Consumer(
       ctx,
@@ -103,7 +112,10 @@ export function consumerNode(
         if (!metadata.onMessage(from, m)) consumer.onMessage(from, m);
       },
       onTimer(tag) {
-        if (metadata.onTimer(tag) || consumer.onTimer(tag)) return;
+        if (tag.owner !== 'app') {
+          if (!metadata.onTimer(tag)) consumer.onTimer(tag);
+          return;
+        }
         for (const r of batch) log.consumed.push({ ...r, by: ctx.name });
         const next = (): void => {
           busy = false;

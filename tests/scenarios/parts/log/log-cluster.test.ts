@@ -10,8 +10,9 @@ const sends = (n: number, everyMs: number, startMs = 0): Send[] =>
 
 /** Values of the log a consumer would read now (from the partition's current leader). */
 function values(c: ReturnType<typeof cluster>, tp = 't-0'): unknown[] {
-  const leader = Controller.partitionTable(c.sim.durable(0))?.get(tp)?.leader ?? c.layout.brokers[0]!;
-  const log = PartitionLog.open(c.sim.durable(leader), tp);
+  const leader =
+    c.layout.controller === null ? c.sim.nodeId(c.layout.brokers[0]!) : Controller.partitionTable(c.sim.disk(c.sim.nodeId('controller')))!.get(tp)!.leader;
+  const log = PartitionLog.open(c.sim.disk(leader), tp);
   return log.records.filter((r) => r.offset < log.highWatermark && r.control === null).map((r) => r.value);
 }
 
@@ -31,7 +32,7 @@ describe('a replicated partition under leader failover', () => {
     const acked = results.filter((r) => r.ok).length;
     expect(acked).toBe(20);
     expect(new Set(values(c))).toEqual(new Set(Array.from({ length: 20 }, (_, i) => i)));
-    expect(Controller.partitionTable(c.sim.durable(0))!.get('t-0')!.leader).toBe(2);
+    expect(Controller.partitionTable(c.sim.disk(c.sim.nodeId('controller')))!.get('t-0')!.leader).toBe(c.sim.nodeId('b2'));
   });
 
   it('loses records acknowledged with acks=1 that the follower had not copied, and the old leader truncates them', () => {
@@ -49,7 +50,43 @@ describe('a replicated partition under leader failover', () => {
     const ackedValues = results.filter((r) => r.ok).map((r) => Number(r.offset));
     expect(ackedValues.length).toBeGreaterThan(0);
     expect(values(c)).toHaveLength(0);
-    expect(PartitionLog.open(c.sim.durable(1), 't-0').logEndOffset).toBe(0);
+    expect(PartitionLog.open(c.sim.disk(c.sim.nodeId('b1')), 't-0').logEndOffset).toBe(0);
+  });
+});
+
+describe('a replicated partition under crashes and lost messages', () => {
+  const replicated = () => cluster({ brokers: 2, controller: true, topics: [{ topic: 't', partitions: 1, replicationFactor: 2 }], minInsyncReplicas: 2 });
+
+  it('keeps every record acknowledged with acks=all when every broker crashes at once: replicas force before they count', () => {
+    const c = replicated();
+    const results: SendResult[] = [];
+    c.sim.addNode('producer', producerNode(c.layout, { acks: 'all', lingerMs: 0 }, sends(20, 10), results));
+    c.sim.schedulePlan([
+      { at: 155, kind: 'crash', node: 'b1' },
+      { at: 155, kind: 'crash', node: 'b2' },
+      { at: 400, kind: 'restart', node: 'b1' },
+      { at: 400, kind: 'restart', node: 'b2' },
+    ]);
+    c.sim.run({ untilMs: 2000 });
+    const ackedBeforeCrash = results.filter((r) => r.ok).map((r) => r.offset);
+    expect(ackedBeforeCrash.length).toBe(20);
+    expect(new Set(values(c))).toEqual(new Set(Array.from({ length: 20 }, (_, i) => i)));
+  });
+
+  it('tells a broker the leadership it missed while the controller could not reach it', () => {
+    const c = cluster({ brokers: 2, controller: true, topics: [{ topic: 't', partitions: 1, replicationFactor: 2 }], minInsyncReplicas: 1 });
+    const results: SendResult[] = [];
+    c.sim.addNode('producer', producerNode(c.layout, { acks: 'all', lingerMs: 0 }, sends(5, 10, 600), results));
+    // b1 dies; while the controller elects b2, nothing it says reaches b2.
+    c.sim.schedulePlan([
+      { at: 100, kind: 'crash', node: 'b1' },
+      { at: 150, kind: 'partition', groups: [['controller']], oneWay: true },
+      { at: 450, kind: 'heal' },
+    ]);
+    c.sim.run({ untilMs: 1500 });
+    expect(Controller.partitionTable(c.sim.disk(c.sim.nodeId('controller')))!.get('t-0')!.leader).toBe(c.sim.nodeId('b2'));
+    expect(results.filter((r) => r.ok)).toHaveLength(5);
+    expect(values(c)).toEqual([0, 1, 2, 3, 4]);
   });
 });
 
@@ -70,6 +107,14 @@ describe('the producer', () => {
     c.sim.schedulePlan([{ at: 5, kind: 'inject', name: 'lose-ack', node: 'producer' }]);
     c.sim.run({ untilMs: 1000 });
     expect(values(c)).toEqual([0]);
+  });
+
+  it('writes a batch once when the network delivers its request twice: the connection is TCP', () => {
+    const c = single();
+    c.sim.addNode('producer', producerNode(c.layout, { acks: 1, retries: 0, idempotent: false, lingerMs: 0 }, sends(3, 5, 10), []));
+    c.sim.schedulePlan([{ at: 0, kind: 'degrade', from: 'producer', duplicateRate: 1 }]);
+    c.sim.run({ untilMs: 1000 });
+    expect(values(c)).toEqual([0, 1, 2]);
   });
 
   it('keeps each partition in send order', () => {
@@ -121,7 +166,7 @@ describe('a consumer group', () => {
       { at: 600, kind: 'restart', node: 'c1' },
     ]);
     c.sim.run({ untilMs: 1500 });
-    expect(GroupCoordinator.committed(c.sim.durable(0), 'g', 't-0')).toBe(10);
+    expect(GroupCoordinator.committed(c.sim.disk(c.sim.nodeId('b1')), 'g', 't-0')).toBe(10);
     // Nothing was processed twice: everything had been committed before the crash.
     expect(log.consumed).toHaveLength(10);
   });

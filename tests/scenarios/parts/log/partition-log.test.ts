@@ -120,6 +120,30 @@ describe('PartitionLog', () => {
     expect(PartitionLog.endOffset(disk, 't-0')).toBe(2);
   });
 
+  it('loses on a crash the records its broker had not forced', () => {
+    const disk = new DurableStore();
+    const log = PartitionLog.open(disk, 't-0');
+    log.appendAsLeader(rec(2), -1, -1, -1, -1, 0, 0);
+    disk.force();
+    log.appendAsLeader(rec(3), -1, -1, -1, -1, 0, 0);
+    disk.crash();
+    expect(PartitionLog.open(disk, 't-0').logEndOffset).toBe(2);
+  });
+
+  it('drops a batch a crash tore, as log recovery drops a batch whose checksum fails', () => {
+    const disk = new DurableStore();
+    const log = PartitionLog.open(disk, 't-0');
+    log.appendAsLeader(rec(2), 7, 0, 0, -1, 0, 0);
+    disk.force();
+    log.appendAsLeader(rec(3), 7, 0, 2, -1, 0, 0);
+    // Two of the batch's three records reached the disk before the power failed.
+    disk.crash(2);
+    const again = PartitionLog.open(disk, 't-0');
+    expect(again.logEndOffset).toBe(2);
+    // The producer's retry of the whole batch is then written, not refused as out of sequence.
+    expect(again.appendAsLeader(rec(3), 7, 0, 2, -1, 0, 0)).toMatchObject({ ok: true, duplicate: false, baseOffset: 2 });
+  });
+
   it('names partitions topic-partition and parses the name back', () => {
     expect(tpOf('my-topic', 3)).toBe('my-topic-3');
     expect(parseTp('my-topic-3')).toEqual({ topic: 'my-topic', partition: 3 });

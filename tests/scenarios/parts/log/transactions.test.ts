@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { NodeContext, Spawn } from '../../../../engine/index.ts';
+import type { Spawn } from '../../../../engine/index.ts';
 import { CONSUMER_DEFAULTS, Consumer } from '../../../../scenarios/parts/log/consumer.ts';
 import { GroupCoordinator } from '../../../../scenarios/parts/log/group-coordinator.ts';
+import type { LogTimer } from '../../../../scenarios/parts/log/log-node.ts';
 import type { LogMessage } from '../../../../scenarios/parts/log/log-protocol.ts';
 import { Metadata } from '../../../../scenarios/parts/log/metadata.ts';
 import { keyHashPartitioner } from '../../../../scenarios/parts/log/partitioner.ts';
@@ -18,8 +19,10 @@ interface TxnPlan {
  * A transactional producer that runs the planned transactions one after another, from 100 ms
  * on; with `member`, it is also a member of group g (as a consume-process-produce app is).
  */
-function txnProducer(c: Cluster, plan: TxnPlan, timeoutMs = 1000, member = false): Spawn<LogMessage> {
-  return (ctx: NodeContext<LogMessage>) => {
+type AppTimer = { owner: 'app'; step: 'init' } | { owner: 'app'; step: 'end'; i: number };
+
+function txnProducer(c: Cluster, plan: TxnPlan, timeoutMs = 1000, member = false): Spawn<LogMessage, LogTimer | AppTimer> {
+  return (ctx) => {
     const metadata = new Metadata(ctx, c.layout);
     const consumer = new Consumer(ctx, metadata, { ...CONSUMER_DEFAULTS, clientId: 'tx', group: 'g', topics: ['in'] }, () => undefined);
     if (member) consumer.start();
@@ -37,17 +40,20 @@ function txnProducer(c: Cluster, plan: TxnPlan, timeoutMs = 1000, member = false
       if (t === undefined) return;
       producer.beginTransaction();
       for (const v of t.values) producer.send('out', `k${v}`, v);
-      ctx.setTimer(20, { app: 'end', i });
+      ctx.setTimer(20, { owner: 'app', step: 'end', i });
     };
-    ctx.setTimer(100, { app: 'init' });
+    ctx.setTimer(100, { owner: 'app', step: 'init' });
     return {
       onMessage(from, m) {
         if (!metadata.onMessage(from, m) && !producer.onMessage(from, m)) consumer.onMessage(from, m);
       },
       onTimer(tag) {
-        if (metadata.onTimer(tag) || producer.onTimer(tag) || consumer.onTimer(tag)) return;
-        const t = tag as { app: string; i: number };
-        if (t.app === 'init') return producer.initTransactions(() => run(0));
+        if (tag.owner !== 'app') {
+          if (!metadata.onTimer(tag) && !producer.onTimer(tag)) consumer.onTimer(tag);
+          return;
+        }
+        const t = tag;
+        if (t.step === 'init') return producer.initTransactions(() => run(0));
         const txn = plan.txns[t.i]!;
         const end = (): void => {
           const finish = (ok: boolean, error: string | null): void => {
@@ -115,7 +121,7 @@ describe('transactions', () => {
     c.sim.addNode('tx', txnProducer(c, plan, 1000, true));
     c.sim.run({ untilMs: 1000 });
     expect(plan.outcomes).toEqual([null, null]);
-    expect(GroupCoordinator.committed(c.sim.durable(0), 'g', 'in-0')).toBe(7);
+    expect(GroupCoordinator.committed(c.sim.disk(c.sim.nodeId('b1')), 'g', 'in-0')).toBe(7);
   });
 
   it('refuses transactional offsets from a producer that is not a member of the group’s current generation', () => {
@@ -124,7 +130,7 @@ describe('transactions', () => {
     c.sim.addNode('tx', txnProducer(c, plan, 1000, false));
     c.sim.run({ untilMs: 1000 });
     expect(plan.outcomes).toEqual(['unknown-member']);
-    expect(GroupCoordinator.committed(c.sim.durable(0), 'g', 'in-0')).toBeNull();
+    expect(GroupCoordinator.committed(c.sim.disk(c.sim.nodeId('b1')), 'g', 'in-0')).toBeNull();
   });
 
   it('aborts a transaction left open past its timeout and fences its producer', () => {
