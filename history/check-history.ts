@@ -10,9 +10,10 @@ import { CONSISTENCY_LEVELS, type ConsistencyLevel } from './elle/consistency.ts
 import type { History } from './history.ts';
 import { checkLinearizability, type LinearizabilityOptions } from './linearizability/check-linearizability.ts';
 import { LINEARIZABILITY_MODELS } from './linearizability/models/registry.ts';
+import { checkSession } from './session/check-session.ts';
 
 /** Every model name a history can be checked against. */
-export const HISTORY_MODELS: readonly string[] = [...Object.keys(LINEARIZABILITY_MODELS), ...TRANSACTIONAL_MODELS];
+export const HISTORY_MODELS: readonly string[] = [...Object.keys(LINEARIZABILITY_MODELS), ...TRANSACTIONAL_MODELS, 'session'];
 
 /** Options for `checkHistory`. */
 export interface HistoryCheckOptions extends LinearizabilityOptions {
@@ -38,6 +39,13 @@ export function checkHistory(history: History, options: HistoryCheckOptions): Ch
     throw new Error(`unknown consistency level '${consistency}'; expected one of ${CONSISTENCY_LEVELS.join(', ')}`);
   }
   if (isTransactionalModel(model)) return checkTransactions(history, model, consistency === undefined ? rest : { ...rest, consistency });
+  if (model === 'session') {
+    if (consistency !== undefined)
+      throw new Error(
+        `--consistency applies to the transactional models (${TRANSACTIONAL_MODELS.join(', ')}); session checks read-your-writes and monotonic reads`,
+      );
+    return checkSession(history);
+  }
   const sequential = LINEARIZABILITY_MODELS[model];
   if (sequential === undefined) throw new Error(`unknown model '${model}'; expected one of ${HISTORY_MODELS.join(', ')}`);
   if (consistency !== undefined) {

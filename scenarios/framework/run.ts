@@ -20,6 +20,9 @@ import {
   type TraceEvent,
   type TraceSink,
 } from '../../engine/index.ts';
+import { type Anomaly, type History, pairOperations } from '../../history/index.ts';
+import type { HistoryClaim } from './client-history.ts';
+import { checkPlanHorizon } from './horizon.ts';
 import { parseParams } from './params.ts';
 import { type AnyScenario, goalsFor, type InvariantKind, invariantsFor, type Witness } from './scenario.ts';
 import { ScenarioWorld } from './world.ts';
@@ -39,6 +42,8 @@ export interface RunRequest {
   parsedParams?: unknown;
   /** A tighter bound on events than the scenario's own (e.g. a server's per-run limit). */
   eventsMax?: number;
+  /** Record the clients' history and return it (result.history). */
+  history?: boolean;
 }
 
 export interface ViolationRecord {
@@ -80,6 +85,8 @@ export interface RunResult {
   firstViolation: { invariant: string; time: number; node: string | null; message: string } | null;
   /** The in-memory trace when requested with trace: 'memory'. */
   trace: MemoryTrace | null;
+  /** The clients' history, when requested (or recorded for an invariant judged on it). */
+  history: History | null;
 }
 
 export const RUN_BOUNDED = 'run-bounded';
@@ -108,6 +115,8 @@ export function runScenario(scenario: AnyScenario, request: RunRequest): RunResu
   // The one validation of the plan: canonical form (schema key order, defaults), traced or not.
   const faults = parseFaultPlan(request.faults ?? (scenario.defaultPreset === undefined ? [] : resolvePreset(scenario, scenario.defaultPreset, params)));
   const timing = scenario.timing(params);
+  // Refused before a single event runs: a fault past the run's horizon would stretch the run to it (horizon.ts).
+  checkPlanHorizon(scenario, params, faults);
   const lastFaultMs = faults.reduce((m, f) => Math.max(m, f.at), 0);
   const healAtMs = Math.max(timing.workloadMs, lastFaultMs);
   const endMs = healAtMs + timing.settleMs;
@@ -151,6 +160,7 @@ export function runScenario(scenario: AnyScenario, request: RunRequest): RunResu
         goalsReached.add(goal);
       },
     },
+    request.history === true || checked.some((i) => i.history !== undefined),
   );
 
   const model = scenario.build(world);
@@ -171,6 +181,7 @@ export function runScenario(scenario: AnyScenario, request: RunRequest): RunResu
   try {
     sim.run({ untilMs: endMs, eventsMax });
     for (const check of world.endChecks) check();
+    for (const inv of checked) if (inv.history !== undefined) judgeHistory(world, inv.name, inv.history);
   } catch (error) {
     if (!(error instanceof BoundExceededError)) throw error;
     records.set(RUN_BOUNDED, { name: RUN_BOUNDED, kind: 'bound', ok: false, count: 0, violations: [] });
@@ -207,7 +218,49 @@ export function runScenario(scenario: AnyScenario, request: RunRequest): RunResu
     messages: { ...sim.messageStats },
     firstViolation: first,
     trace: sink instanceof MemoryTrace ? sink : null,
+    history: request.history === true ? world.history.history() : null,
   };
+}
+
+/** Judges an invariant that claims a consistency model on the recorded history. */
+function judgeHistory(world: ScenarioWorld<unknown>, invariant: string, claim: HistoryClaim): void {
+  const result = world.history.judge(claim);
+  if (result.verdict === 'unknown') {
+    world.note(`${invariant}: the history checker gave no verdict (${result.unknown?.explanation ?? 'a bound was hit'})`, 'warn');
+    return;
+  }
+  if (result.verdict === 'ok') return;
+  const first = result.anomalies[0]!;
+  const more = result.anomalies.length > 1 ? ` (and ${result.anomalies.length - 1} more anomal${result.anomalies.length === 2 ? 'y' : 'ies'})` : '';
+  world.violate(invariant, `${claim.model}${claim.consistency ? ` (${claim.consistency})` : ''}: ${first.type}: ${first.explanation}${more}`, {
+    witnesses: witnessesOf(first, world.history.history()),
+  });
+}
+
+/** The moments an anomaly's operations happened, for the UI to jump to (at most five). */
+function witnessesOf(anomaly: Anomaly, history: History): Witness[] {
+  const times: { t: number; what: string }[] = [];
+  const named = new Map(pairOperations(history).map((op) => [op.name, op]));
+  const visit = (value: unknown, field: string): void => {
+    if (typeof value === 'number' && ['read', 'write', 'earlier', 'later', 'operation'].includes(field)) {
+      const op = named.get(value);
+      const t = op?.completeTimeMs ?? op?.invokeTimeMs;
+      if (op !== undefined && t !== undefined) times.push({ t, what: `${String(op.process)} ${op.f}` });
+      return;
+    }
+    if (value === null || typeof value !== 'object') return;
+    const record = value as Record<string, unknown>;
+    if (typeof record.invokeTimeMs === 'number') {
+      times.push({ t: typeof record.completeTimeMs === 'number' ? record.completeTimeMs : record.invokeTimeMs, what: String(record.text ?? record.f ?? '') });
+      return;
+    }
+    for (const [k, v] of Object.entries(record)) visit(v, k);
+  };
+  visit(anomaly, '');
+  return times
+    .sort((a, b) => a.t - b.t)
+    .slice(0, 5)
+    .map((w) => ({ t: w.t, what: w.what }));
 }
 
 export function fmtMs(ms: number): string {

@@ -28,6 +28,7 @@ import {
   type Simulation,
   type Stream,
 } from '../../engine/index.ts';
+import type { ClientHistory, HistoryClaim } from './client-history.ts';
 
 /** How a strategy works and what it is known to break. */
 export interface Strategy {
@@ -48,6 +49,13 @@ export interface InvariantSpec {
   description: string;
   /** Strategy ids this invariant is checked for (those that claim it); all when absent. */
   appliesTo?: readonly string[];
+  /**
+   * Judged by a generic history checker on the clients' recorded history at the end of the
+   * run (`world.history`), not by the scenario's own code: the consistency model the strategy
+   * claims (e.g. `{ model: 'kv' }` for linearizable keys, `{ model: 'session' }` for
+   * read-your-writes and monotonic reads, `{ model: 'list-append', consistency: 'serializable' }`).
+   */
+  history?: HistoryClaim;
 }
 
 /** A "sometimes" goal: a state the workload should reach at least once, so a run that exercised nothing cannot pass silently. */
@@ -258,6 +266,12 @@ export interface World<P> {
   readonly metrics: Metrics;
   /** A named random stream of this run (e.g. 'workload'), independent of every other. */
   stream(name: string): Stream;
+  /**
+   * The clients' history: record each client operation's invocation and completion here
+   * (`invoke` → `ok` / `fail` / `info`), in true time. Recorded only when read (an invariant
+   * judged on it, `run --history`, the UI); otherwise every call is free.
+   */
+  readonly history: ClientHistory;
   /** Records a violation of a declared invariant (ignored for strategies the invariant does not apply to). */
   violate(invariant: string, message: string, detail?: ViolationDetail | NodeId): void;
   /** Marks a "sometimes" goal as reached. */

@@ -5,6 +5,7 @@
  * declarations are read to know the topology, the fault space and the charts).
  */
 import { type AnySpawn, type InjectFault, InputError, type LinkPatch, type NodeId, type NoteLevel, type Simulation } from '../../engine/index.ts';
+import { ClientHistory } from './client-history.ts';
 import type { ChartDeclaration, DeclaredNode, NodeSpec, ViolationDetail, Witness, World } from './scenario.ts';
 import { NODE_FAULT_CLASSES } from './scenario.ts';
 
@@ -32,6 +33,8 @@ export class ScenarioWorld<P> implements World<P> {
   readonly healAtMs: number;
   readonly endMs: number;
 
+  readonly history: ClientHistory;
+
   constructor(
     readonly sim: Simulation,
     readonly scenarioId: string,
@@ -40,7 +43,9 @@ export class ScenarioWorld<P> implements World<P> {
     times: WorldTimes,
     private readonly declaredInvariants: ReadonlySet<string>,
     private readonly verdict: Verdict,
+    recordHistory = false,
   ) {
+    this.history = new ClientHistory(() => sim.now, recordHistory);
     this.workloadMs = times.workloadMs;
     this.healAtMs = times.healAtMs;
     this.endMs = times.endMs;

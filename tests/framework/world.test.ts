@@ -91,3 +91,55 @@ describe('the world a build function declares into', () => {
     expect(r.invariants[0]!.violations).toEqual([{ time: 20, node: 'x', message: 'it broke', witnesses: [{ t: 3, node: 'x', key: 'k1', what: 'the cause' }] }]);
   });
 });
+
+describe("an invariant judged on the clients' history", () => {
+  // A register whose replica answers reads; with 'stale' the replica never hears of writes.
+  const register = defineScenario({
+    ...bare,
+    id: 'history-register',
+    strategies: [
+      { id: 'fresh', title: 'Fresh', explanation: 'reads see every completed write', expectedViolations: [] },
+      { id: 'stale', title: 'Stale', explanation: 'reads come from a replica that never updates', expectedViolations: ['linearizable'] },
+    ],
+    defaultStrategy: 'fresh',
+    invariants: [{ name: 'linearizable', kind: 'safety' as const, description: 'reads and writes are linearizable', history: { model: 'register' } }],
+    build: (world) => {
+      let value = 0;
+      world.node('store', { role: 'store' }, (ctx) => {
+        for (let i = 1; i <= 3; i++) {
+          world.at(i * 10, () => {
+            const w = world.history.invoke('writer', 'write', i);
+            value = i;
+            world.history.ok(w, i);
+            const r = world.history.invoke('reader', 'read', null);
+            world.history.ok(r, world.strategy === 'fresh' ? value : 0);
+          });
+        }
+        ctx.setTimer(1, 'tick');
+        return {};
+      });
+      return { metrics: () => ({}) };
+    },
+  });
+
+  it('passes a linearizable history and finds a stale read, with the moment it happened', () => {
+    const fresh = runScenario(register, { seed: 1, strategy: 'fresh', history: true });
+    const stale = runScenario(register, { seed: 1, strategy: 'stale' });
+
+    expect(fresh.ok).toBe(true);
+    expect(fresh.history!.operations).toHaveLength(8);
+    expect(stale.ok).toBe(false);
+    expect(stale.history).toBeNull();
+    const v = stale.invariants.find((i) => i.name === 'linearizable')!.violations[0]!;
+    expect(v.message).toMatch(/^register: not-linearizable: /);
+    expect(v.witnesses!.length).toBeGreaterThan(0);
+    expect(v.witnesses!.every((w) => w.t >= 10 && w.t <= 20)).toBe(true);
+  });
+
+  it('records nothing when nobody reads the history', () => {
+    const plain = defineScenario({ ...bare, build: (world) => (world.node('x', { role: 'r' }, () => ({})), { metrics: () => ({}) }) });
+
+    expect(runScenario(plain, { seed: 1 }).history).toBeNull();
+    expect(runScenario(plain, { seed: 1, history: true }).history).toEqual({ operations: [] });
+  });
+});

@@ -1,0 +1,91 @@
+/**
+ * A run's horizon: how long it lasts in simulated time when no fault stretches it — the
+ * workload, then the time to settle. Every fault of a plan must happen within it, and every
+ * duration a fault carries (a latency's `ms`/`meanMs`/..., a clock skew's `byMs`, an
+ * inject's `...Ms` argument) must be no longer than it — or, for an inject's argument, no
+ * longer than the range the scenario declares for it in its fault space (the checker draws
+ * from that range whatever the workload's length).
+ *
+ * Why: the run heals its faults at the later of the workload's end and the last fault, then
+ * settles. A fault at 1e300 ms therefore stretched a run to 1e300 ms, and the workload's
+ * timers ran until some other bound stopped it — 78 s, 2.4 GB and a 1.77 GB trace later. A
+ * plan is data, so it can be judged before a single event runs: runScenario does, and so do
+ * the server's request handler and the CLI before they queue or start anything, so such a
+ * plan is refused at once with a message naming the fault and the horizon.
+ */
+import { type FaultPlan, InputError } from '../../engine/index.ts';
+import type { AnyScenario, Timing } from './scenario.ts';
+
+/** A fault (or one of its durations) beyond the horizon. `field` is its path in the plan, e.g. `faults[2].latency.meanMs`. */
+export class FaultBeyondHorizonError extends InputError {
+  override name = 'FaultBeyondHorizonError';
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The run's length without faults, in simulated ms: workload plus settling. */
+export function horizonMs(timing: Timing): number {
+  return timing.workloadMs + timing.settleMs;
+}
+
+/**
+ * Throws a FaultBeyondHorizonError naming the first fault that happens after the horizon of
+ * `scenario` at `params` (parsed), or carries a duration longer than allowed.
+ */
+export function checkPlanHorizon(scenario: AnyScenario, params: Record<string, unknown>, plan: FaultPlan): void {
+  const timing: Timing = scenario.timing(params);
+  const horizon = horizonMs(timing);
+  const lasts = `${scenario.id} at these parameters lasts ${fmt(horizon)} ms (workload ${fmt(timing.workloadMs)} ms + settling ${fmt(timing.settleMs)} ms)`;
+  let declared: Map<string, number> | null = null;
+  plan.forEach((fault, i) => {
+    const name = `faults[${i}] (${fault.kind} at ${fmt(fault.at)} ms)`;
+    if (!(fault.at <= horizon)) {
+      throw new FaultBeyondHorizonError(
+        `faults[${i}]`,
+        `${name} is past the run's horizon: ${lasts}; a fault must happen within it (for a longer run, raise the workload's duration parameter)`,
+      );
+    }
+    for (const [path, ms] of durations(fault as unknown as Record<string, unknown>, '')) {
+      if (Math.abs(ms) <= horizon) continue;
+      if (fault.kind === 'inject' && path.startsWith('args.')) {
+        declared ??= declaredArgMaxima(scenario, params);
+        if (Math.abs(ms) <= (declared.get(`${fault.name}/${path.slice(5)}`) ?? Number.NEGATIVE_INFINITY)) continue;
+      }
+      throw new FaultBeyondHorizonError(
+        `faults[${i}].${path}`,
+        `${name}: ${path} ${fmt(ms)} ms is longer than the run's horizon: ${lasts}; a fault's durations must fit within it`,
+      );
+    }
+  });
+}
+
+/** The largest value the scenario's fault space allows for each numeric inject argument, keyed `inject/arg`. */
+function declaredArgMaxima(scenario: AnyScenario, params: Record<string, unknown>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const inject of scenario.faultSpace(params).injects ?? []) {
+    for (const [arg, spec] of Object.entries(inject.args ?? {})) {
+      if ('max' in spec) out.set(`${inject.name}/${arg}`, Math.max(Math.abs(spec.min), Math.abs(spec.max)));
+    }
+  }
+  return out;
+}
+
+/** Every number of a fault (at any depth) whose key says it is a duration in ms (`ms`, `byMs`, `meanMs`...), `at` excepted. */
+function* durations(value: Record<string, unknown>, prefix: string, depth = 0): Generator<[string, number]> {
+  if (depth > 4) return;
+  for (const key of Object.keys(value)) {
+    if (depth === 0 && key === 'at') continue;
+    const v = value[key];
+    const path = `${prefix}${key}`;
+    if (typeof v === 'number' && (key === 'ms' || key.endsWith('Ms'))) yield [path, v];
+    else if (v !== null && typeof v === 'object' && !Array.isArray(v)) yield* durations(v as Record<string, unknown>, `${path}.`, depth + 1);
+  }
+}
+
+function fmt(ms: number): string {
+  return Math.abs(ms) >= 1e15 ? ms.toExponential(3) : ms.toLocaleString('en-US', { maximumFractionDigits: 3 });
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { checkHistory, type History } from '../../history/index.ts';
+
+/** A history from compact steps: [process, 'invoke'|'ok', f, value]. */
+function h(steps: [string, 'invoke' | 'ok' | 'fail' | 'info', string, unknown][]): History {
+  return { operations: steps.map(([process, type, f, value], i) => ({ process, type, f, value, timeMs: i })) };
+}
+
+describe('the session checker', () => {
+  it('accepts a client that reads its own writes and never goes back', () => {
+    const result = checkHistory(
+      h([
+        ['a', 'invoke', 'write', ['x', 1]],
+        ['a', 'ok', 'write', ['x', 1]],
+        ['a', 'invoke', 'read', ['x', null]],
+        ['a', 'ok', 'read', ['x', 1]],
+        ['b', 'invoke', 'read', ['x', null]],
+        ['b', 'ok', 'read', ['x', null]],
+      ]),
+      { model: 'session' },
+    );
+
+    expect(result).toMatchObject({ ok: true, verdict: 'ok', model: 'session', operations: 3 });
+  });
+
+  it("finds a read that misses the same client's completed write", () => {
+    const result = checkHistory(
+      h([
+        ['a', 'invoke', 'write', ['x', 2]],
+        ['a', 'ok', 'write', ['x', 2]],
+        ['a', 'invoke', 'read', ['x', null]],
+        ['a', 'ok', 'read', ['x', 1]],
+      ]),
+      { model: 'session' },
+    );
+
+    expect(result.ok).toBe(false);
+    expect(result.anomalies).toEqual([expect.objectContaining({ type: 'read-your-writes', process: 'a', key: 'x' })]);
+    expect(result.anomalies[0]!.explanation).toMatch(/a wrote 2 to x .* then read 1/);
+  });
+
+  it('finds reads going back in time, but not a read that began before the write completed', () => {
+    const result = checkHistory(
+      h([
+        ['a', 'invoke', 'read', ['x', null]],
+        ['b', 'invoke', 'write', ['x', 5]],
+        ['a', 'ok', 'read', ['x', 3]],
+        ['b', 'ok', 'write', ['x', 5]],
+        ['a', 'invoke', 'read', ['x', null]],
+        ['a', 'ok', 'read', ['x', 2]],
+      ]),
+      { model: 'session' },
+    );
+
+    expect(result.anomalies.map((a) => a.type)).toEqual(['monotonic-reads']);
+  });
+
+  it('refuses values that give no version order', () => {
+    expect(() =>
+      checkHistory(
+        h([
+          ['a', 'invoke', 'write', ['x', 'v1']],
+          ['a', 'ok', 'write', ['x', 'v1']],
+        ]),
+        { model: 'session' },
+      ),
+    ).toThrow(/numeric versions per key/);
+  });
+});
