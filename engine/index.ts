@@ -19,6 +19,7 @@ export {
   parseFaultPlan,
 } from './faults.ts';
 export { type Latency, LatencyModel, LatencySchema } from './latency.ts';
+export { cos, DetMath, erf, exp, expm1, log, log1p, log2, log10, pow, sin } from './math/index.ts';
 export { Counter, Gauge, Histogram, type HistogramSummary, Metrics, percentile, type SeriesPoint, TimeSeries } from './metrics.ts';
 export { type LinkPatch, type LinkSpec, LinkSpecSchema, Network } from './network.ts';
 export { type AnySpawn, type InjectFault, NodeContext, type NodeHandlers, type NodeHost, type NodeId, type Spawn, type TimerId } from './node.ts';

@@ -4,6 +4,7 @@
  * numeric switch and no allocation.
  */
 import { z } from 'zod';
+import { erf, exp, log } from './math/index.ts';
 import type { Stream } from './random.ts';
 
 export const LatencySchema = z.discriminatedUnion('kind', [
@@ -63,7 +64,7 @@ export class LatencyModel {
         break;
       case 'lognormal':
         this.kind = LOGNORMAL;
-        this.a = Math.log(spec.medianMs);
+        this.a = log(spec.medianMs);
         this.b = spec.sigma;
         this.minMs = spec.minMs ?? 0;
         break;
@@ -105,7 +106,7 @@ export class LatencyModel {
       case NORMAL:
         return clippedNormalMean(this.a, this.b, this.minMs);
       case LOGNORMAL:
-        return this.minMs + Math.exp(this.a + (this.b * this.b) / 2);
+        return this.minMs + exp(this.a + (this.b * this.b) / 2);
       default:
         return this.b > 1 ? (this.b * this.a) / (this.b - 1) : Number.POSITIVE_INFINITY;
     }
@@ -114,21 +115,12 @@ export class LatencyModel {
 
 /**
  * E[max(m, X)] for X ~ Normal(mu, sd): the mean of a normal latency clipped at its floor,
- * m·Φ(z) + mu·(1 − Φ(z)) + sd·φ(z) with z = (m − mu) / sd. Exact up to the 1.5e-7 error of
- * the erf approximation (Abramowitz and Stegun 7.1.26).
+ * m·Φ(z) + mu·(1 − Φ(z)) + sd·φ(z) with z = (m − mu) / sd, Φ from the deterministic erf.
  */
 function clippedNormalMean(mu: number, sd: number, m: number): number {
   if (sd === 0) return Math.max(m, mu);
   const z = (m - mu) / sd;
   const cdf = 0.5 * (1 + erf(z / Math.SQRT2));
-  const pdf = Math.exp(-0.5 * z * z) / Math.sqrt(2 * Math.PI);
+  const pdf = exp(-0.5 * z * z) / Math.sqrt(2 * Math.PI);
   return m * cdf + mu * (1 - cdf) + sd * pdf;
-}
-
-function erf(x: number): number {
-  const sign = x < 0 ? -1 : 1;
-  const a = Math.abs(x);
-  const t = 1 / (1 + 0.3275911 * a);
-  const poly = ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t;
-  return sign * (1 - poly * Math.exp(-a * a));
 }

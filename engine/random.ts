@@ -6,11 +6,13 @@
  * shifts a single draw of `network/p2`, so switching strategy or adding a node leaves the
  * workload and the fault schedule untouched (common random numbers).
  *
- * All transcendental maths (log, exp, sqrt, cos, pow) used for sampling lives here, under a
- * golden test, so that a cross-engine difference would show at once.
+ * The transcendental maths of sampling (log, exp, sin, cos, pow) comes from engine/math, whose
+ * pure-JavaScript functions give the same bits in every JavaScript engine (`Math.log` and
+ * friends do not), so a seed draws the same variates in Node, a worker and the browser.
  */
 import seedrandom from 'seedrandom';
 import { assert } from './assert.ts';
+import { cos, exp, log, pow, sin } from './math/index.ts';
 
 export class Stream {
   private readonly prng: () => number;
@@ -40,7 +42,7 @@ export class Stream {
 
   /** Exponential with the given mean. */
   exponential(mean: number): number {
-    return -mean * Math.log(1 - this.prng());
+    return -mean * log(1 - this.prng());
   }
 
   /** Normal(mean, sd) by Box-Muller; the second value of each pair is kept for the next call. */
@@ -49,9 +51,9 @@ export class Stream {
     if (Number.isNaN(z)) {
       const u = 1 - this.prng();
       const v = this.prng();
-      const r = Math.sqrt(-2 * Math.log(u));
-      z = r * Math.cos(2 * Math.PI * v);
-      this.spareNormal = r * Math.sin(2 * Math.PI * v);
+      const r = Math.sqrt(-2 * log(u));
+      z = r * cos(2 * Math.PI * v);
+      this.spareNormal = r * sin(2 * Math.PI * v);
     } else {
       this.spareNormal = Number.NaN;
     }
@@ -60,12 +62,12 @@ export class Stream {
 
   /** Lognormal whose underlying normal has parameters (mu, sigma). */
   lognormal(mu: number, sigma: number): number {
-    return Math.exp(this.normal(mu, sigma));
+    return exp(this.normal(mu, sigma));
   }
 
   /** Pareto with scale xm (the minimum) and shape alpha. */
   pareto(xm: number, alpha: number): number {
-    return xm / (1 - this.prng()) ** (1 / alpha);
+    return xm / pow(1 - this.prng(), 1 / alpha);
   }
 
   /** True with probability p. */
@@ -108,7 +110,7 @@ export class Zipf {
     this.cdf = new Float64Array(n);
     let total = 0;
     for (let k = 0; k < n; k++) {
-      total += 1 / (k + 1) ** s;
+      total += 1 / pow(k + 1, s);
       this.cdf[k] = total;
     }
     for (let k = 0; k < n; k++) this.cdf[k]! /= total;

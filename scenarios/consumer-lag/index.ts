@@ -352,7 +352,7 @@ export function lagSlopePerSec(samples: readonly { t: number; total: number }[])
   let den = 0;
   for (const s of samples) {
     num += (s.t - mt) * (s.total - ml);
-    den += (s.t - mt) ** 2;
+    den += (s.t - mt) * (s.t - mt);
   }
   return den === 0 ? 0 : (1000 * num) / den;
 }
