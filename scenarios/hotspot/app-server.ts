@@ -8,116 +8,209 @@
  *    piece lands on a different shard); a like increments one piece, a view must read them
  *    all and add them up (a fan-out to every shard).
  *  - replica-reads: views of it read from the shard's replicas, likes go to its primary.
- *  - local-cache: each app server keeps the count in memory for `cacheTtlMs`; one request
- *    refreshes it when it expires (the others wait for that one), likes go to the primary.
+ *  - local-cache: each app server keeps the count in memory for `cacheTtlMs` from the moment
+ *    its refresh began (by its own clock); when it has expired one refresh goes out (single
+ *    flight: the views that arrive meanwhile wait for that one), likes go to the primary.
  *  - salted-cache: split likes as in salted, and cache the summed count as in local-cache.
+ *
+ * A like is retried with the same id until the primary acknowledges it (the id makes the
+ * retry harmless); a refresh whose answers do not all come back is re-sent to the pieces
+ * still missing. The cache and everything in flight live in memory: a crash loses them.
  */
-import type { NodeContext, NodeId, Spawn } from '../../engine/index.ts';
+import type { NodeId, Spawn } from '../../engine/index.ts';
 import type { HotKeyAuditor } from './hot-key-auditor.ts';
 import type { HotspotMessage } from './messages.ts';
 import { CELEBRITY } from './workload.ts';
 
 export type HotKeyStrategy = 'plain' | 'salted' | 'replica-reads' | 'local-cache' | 'salted-cache';
 
-export interface ShardNodes {
-  primary: NodeId;
-  replicas: readonly NodeId[];
+export interface ShardNames {
+  primary: string;
+  replicas: readonly string[];
 }
 
 export interface AppConfig {
   strategy: HotKeyStrategy;
-  shards: readonly ShardNodes[];
+  shards: readonly ShardNames[];
   shardOf: (key: string) => number;
   /** The celebrity counter's pieces when split: piece j lives on shard j. */
   pieces: readonly string[];
   cacheTtlMs: number;
+  /** A like not acknowledged by then is sent again, up to `likeAttempts` times in all. */
+  likeTimeoutMs: number;
+  likeAttempts: number;
+  /** A refresh with answers missing after this long is re-sent to the pieces that did not answer. */
+  refreshTimeoutMs: number;
   auditor: HotKeyAuditor;
 }
 
-interface Waiting {
-  issuedAt: number;
-  acked: number;
+interface Node {
+  id: NodeId;
+  name: string;
 }
 
-export function appServer(config: AppConfig): Spawn<HotspotMessage> {
-  return (ctx: NodeContext<HotspotMessage>) => {
-    const continuations = new Map<number, (values: number[]) => void>();
-    let nextRid = 1;
-    const split = config.strategy === 'salted' || config.strategy === 'salted-cache';
-    const cached = config.strategy === 'local-cache' || config.strategy === 'salted-cache';
-    let cache: { count: number; expiresAt: number } | null = null;
-    let refreshing: Waiting[] | null = null;
+interface PendingLike {
+  key: string;
+  to: Node;
+  atMs: number;
+  attempt: number;
+}
 
-    const request = (to: NodeId, msg: { type: 'get'; keys: string[] } | { type: 'incr'; key: string }, then: (values: number[]) => void): void => {
+interface Refresh {
+  id: number;
+  attempt: number;
+  /** The app's clock when it began: the cached count expires `cacheTtlMs` after that. */
+  startedAtMs: number;
+  values: (number | null)[];
+  remaining: number;
+  /** When each waiting view was made (true time), the first one the refresh's trigger. */
+  waiting: number[];
+}
+
+type Timer = { kind: 'like-timeout'; likeId: string; attempt: number } | { kind: 'refresh-timeout'; refresh: number; attempt: number };
+
+export function appServer(config: AppConfig): Spawn<HotspotMessage, Timer> {
+  return (ctx) => {
+    const { auditor, strategy } = config;
+    const node = (name: string): Node => ({ id: ctx.lookup(name), name });
+    const primaries = config.shards.map((s) => node(s.primary));
+    const replicas = config.shards.map((s) => s.replicas.map(node));
+    const celebrityShard = config.shardOf(CELEBRITY);
+    const split = strategy === 'salted' || strategy === 'salted-cache';
+    const cached = strategy === 'local-cache' || strategy === 'salted-cache';
+    /** Where the celebrity's count is read: one (shard, key) per piece. */
+    const sources = split ? config.pieces.map((piece, j) => ({ shard: j, key: piece })) : [{ shard: celebrityShard, key: CELEBRITY }];
+    const continuations = new Map<number, (values: number[]) => void>();
+    const likes = new Map<string, PendingLike>();
+    let nextRid = 1;
+    let cache: { count: number; expiresAtMs: number } | null = null;
+    let refresh: Refresh | null = null;
+    let refreshes = 0;
+    auditor.appStarted(ctx.name);
+
+    /** Sends a multi-get; `atMs` (when the users made the request) charges it as offered load, null for a retry. */
+    const get = (to: Node, keys: string[], atMs: number | null, then: (values: number[]) => void): void => {
       const rid = nextRid++;
       continuations.set(rid, then);
-      ctx.send(to, { ...msg, rid });
+      ctx.send(to.id, { type: 'get', rid, keys });
+      if (atMs !== null) auditor.offered(to.name, atMs);
     };
 
-    /** Reads the celebrity's count from the shards (one request, or one per shard when split). */
-    const fetchCount = (pick: number, done: (count: number, requests: number) => void): void => {
-      if (split) {
-        let remaining = config.shards.length;
-        let sum = 0;
-        config.shards.forEach((shard, j) => {
-          request(shard.primary, { type: 'get', keys: [config.pieces[j]!] }, ([v]) => {
-            sum += v ?? 0;
-            if (--remaining === 0) done(sum, config.shards.length);
-          });
-        });
-        return;
+    const like = (key: string, salt: number, likeId: string, atMs: number): void => {
+      const to = split && key === CELEBRITY ? primaries[Math.min(primaries.length - 1, Math.floor(salt * primaries.length))]! : primaries[config.shardOf(key)]!;
+      const piece = split && key === CELEBRITY ? config.pieces[primaries.indexOf(to)]! : key;
+      likes.set(likeId, { key: piece, to, atMs, attempt: 1 });
+      ctx.send(to.id, { type: 'incr', key: piece, likeId });
+      auditor.offered(to.name, atMs);
+      ctx.setTimer(config.likeTimeoutMs, { kind: 'like-timeout', likeId, attempt: 1 });
+    };
+
+    const onLikeTimeout = (likeId: string, attempt: number): void => {
+      const p = likes.get(likeId);
+      if (p === undefined || p.attempt !== attempt) return;
+      if (attempt >= config.likeAttempts) {
+        likes.delete(likeId);
+        return ctx.note(() => `${ctx.name} gives up on a like of ${p.key}: ${p.to.name} never acknowledged it`, 'warn');
       }
-      const shard = config.shards[config.shardOf(CELEBRITY)]!;
-      const target =
-        config.strategy === 'replica-reads' && shard.replicas.length > 0
-          ? shard.replicas[Math.min(shard.replicas.length - 1, Math.floor(pick * shard.replicas.length))]!
-          : shard.primary;
-      request(target, { type: 'get', keys: [CELEBRITY] }, ([v]) => done(v ?? 0, 1));
+      p.attempt++;
+      ctx.send(p.to.id, { type: 'incr', key: p.key, likeId });
+      ctx.setTimer(config.likeTimeoutMs, { kind: 'like-timeout', likeId, attempt: p.attempt });
     };
 
-    const viewCelebrity = (pick: number): void => {
-      const w: Waiting = { issuedAt: ctx.now, acked: config.auditor.likesAcked };
-      if (!cached) return fetchCount(pick, (count, requests) => config.auditor.celebrityRead(count, w.acked, w.issuedAt, requests, false));
-      if (cache !== null && ctx.now < cache.expiresAt) return config.auditor.celebrityRead(cache.count, w.acked, w.issuedAt, 0, true);
-      if (refreshing !== null) return void refreshing.push(w);
-      refreshing = [w];
-      fetchCount(pick, (count, requests) => {
-        cache = { count, expiresAt: ctx.now + config.cacheTtlMs };
-        const waiting = refreshing ?? [];
-        refreshing = null;
-        // The one refresh is charged to the first view; the views that waited for it cost nothing more.
-        waiting.forEach((x, i) => {
-          config.auditor.celebrityRead(count, x.acked, x.issuedAt, i === 0 ? requests : 0, i > 0);
+    /** Reads the celebrity's count straight from the shards (one request, or one per piece). */
+    const viewFresh = (pick: number, atMs: number): void => {
+      const ackedAtRead = auditor.celebrityAcked;
+      if (strategy === 'replica-reads' && replicas[celebrityShard]!.length > 0) {
+        const choices = replicas[celebrityShard]!;
+        const to = choices[Math.min(choices.length - 1, Math.floor(pick * choices.length))]!;
+        return get(to, [CELEBRITY], atMs, ([v]) => auditor.celebrityView(ctx.name, v ?? 0, ackedAtRead, atMs, 1, false));
+      }
+      let remaining = sources.length;
+      let sum = 0;
+      for (const source of sources) {
+        get(primaries[source.shard]!, [source.key], atMs, ([v]) => {
+          sum += v ?? 0;
+          if (--remaining === 0) auditor.celebrityView(ctx.name, sum, ackedAtRead, atMs, sources.length, false);
         });
+      }
+    };
+
+    const askPiece = (r: Refresh, j: number, atMs: number | null): void => {
+      const source = sources[j]!;
+      get(primaries[source.shard]!, [source.key], atMs, ([v]) => {
+        if (refresh !== r || r.values[j] !== null) return;
+        r.values[j] = v ?? 0;
+        if (--r.remaining === 0) fill(r);
       });
     };
 
-    const likeCelebrity = (salt: number): void => {
-      const startedAt = ctx.now;
-      const key = split ? config.pieces[Math.min(config.pieces.length - 1, Math.floor(salt * config.pieces.length))]! : CELEBRITY;
-      const shard = split ? config.pieces.indexOf(key) : config.shardOf(CELEBRITY);
-      request(config.shards[shard]!.primary, { type: 'incr', key }, () => config.auditor.likeAcked(ctx.now - startedAt));
+    const startRefresh = (atMs: number): void => {
+      const r: Refresh = { id: ++refreshes, attempt: 1, startedAtMs: ctx.now, values: sources.map(() => null), remaining: sources.length, waiting: [atMs] };
+      refresh = r;
+      auditor.refreshStarted(ctx.name, ctx.self);
+      for (let j = 0; j < sources.length; j++) askPiece(r, j, atMs);
+      ctx.setTimer(config.refreshTimeoutMs, { kind: 'refresh-timeout', refresh: r.id, attempt: 1 });
+    };
+
+    const fill = (r: Refresh): void => {
+      const count = r.values.reduce<number>((a, v) => a + (v ?? 0), 0);
+      cache = { count, expiresAtMs: r.startedAtMs + config.cacheTtlMs };
+      refresh = null;
+      auditor.refreshEnded(ctx.name);
+      const ackedAtRead = auditor.ackedAtRefresh(ctx.name);
+      // The one refresh is charged to the first view; the views that waited for it cost nothing more.
+      r.waiting.forEach((atMs, i) => {
+        auditor.celebrityView(ctx.name, count, ackedAtRead, atMs, i === 0 ? sources.length : 0, i > 0);
+      });
+    };
+
+    const onRefreshTimeout = (id: number, attempt: number): void => {
+      const r = refresh;
+      if (r === null || r.id !== id || r.attempt !== attempt) return;
+      r.attempt++;
+      r.values.forEach((v, j) => {
+        if (v === null) askPiece(r, j, null);
+      });
+      ctx.setTimer(config.refreshTimeoutMs, { kind: 'refresh-timeout', refresh: r.id, attempt: r.attempt });
+    };
+
+    const viewCelebrity = (pick: number, atMs: number): void => {
+      if (!cached) return viewFresh(pick, atMs);
+      if (cache !== null && ctx.now < cache.expiresAtMs) {
+        auditor.cacheServed(ctx.name, ctx.self);
+        return auditor.celebrityView(ctx.name, cache.count, auditor.ackedAtRefresh(ctx.name), atMs, 0, true);
+      }
+      if (refresh !== null) return void refresh.waiting.push(atMs);
+      startRefresh(atMs);
     };
 
     return {
       onMessage(_from, m) {
         switch (m.type) {
           case 'view':
-            if (m.key === CELEBRITY) return viewCelebrity(m.pick);
-            return request(config.shards[config.shardOf(m.key)]!.primary, { type: 'get', keys: [m.key] }, () => {});
+            if (m.key === CELEBRITY) return viewCelebrity(m.pick, m.atMs);
+            return get(primaries[config.shardOf(m.key)]!, [m.key], m.atMs, () => {});
           case 'like':
-            if (m.key === CELEBRITY) return likeCelebrity(m.salt);
-            return request(config.shards[config.shardOf(m.key)]!.primary, { type: 'incr', key: m.key }, () => {});
-          case 'values':
+            return like(m.key, m.salt, m.likeId, m.atMs);
           case 'incremented': {
+            const p = likes.get(m.likeId);
+            if (p === undefined) return;
+            likes.delete(m.likeId);
+            return auditor.likeAcked(p.key.startsWith(CELEBRITY) ? CELEBRITY : p.key, p.atMs);
+          }
+          case 'values': {
             const then = continuations.get(m.rid);
             if (then === undefined) return;
             continuations.delete(m.rid);
-            return then(m.type === 'values' ? m.values : []);
+            return then(m.values);
           }
           default:
             return;
         }
+      },
+      onTimer(t) {
+        if (t.kind === 'like-timeout') onLikeTimeout(t.likeId, t.attempt);
+        else onRefreshTimeout(t.refresh, t.attempt);
       },
     };
   };

@@ -10,13 +10,14 @@
  * in the application and views are stale for up to the cache's lifetime, likes untouched.
  */
 import { z } from 'zod';
+import { percentile } from '../../engine/index.ts';
 import { defineScenario } from '../framework/scenario.ts';
 import { ReplicationLag } from '../parts/replication/replication-lag.ts';
 import { hashKey } from '../parts/sharding/key-hash.ts';
 import type { ServiceQueue } from '../parts/storage/service-queue.ts';
-import { appServer, type HotKeyStrategy, type ShardNodes } from './app-server.ts';
+import { appServer, type HotKeyStrategy } from './app-server.ts';
 import { HotKeyAuditor } from './hot-key-auditor.ts';
-import { shardPrimary, shardReplica } from './store-node.ts';
+import { COUNTERS, type Counter, shardPrimary, shardReplica } from './store-node.ts';
 import { users } from './users.ts';
 import { byTime, CELEBRITY, drawVisits } from './workload.ts';
 
@@ -35,16 +36,29 @@ const params = z.object({
   lagMedianMs: z.number().min(0.1).max(10_000).default(20).describe('median replica lag (time to apply a write after it arrives), in ms'),
   workloadMs: z.number().min(500).max(120_000).default(3000).describe('the users are active for this long, in ms'),
   latencyMeanMs: z.number().min(0).max(100).default(1).describe('mean one-way network latency above a 0.5 ms floor, in ms'),
+  likeTimeoutMs: z.number().min(10).max(10_000).default(250).describe('an app server sends a like again (same id) when not acknowledged by then, in ms'),
+  queueMax: z
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(50)
+    .describe('a node refuses requests beyond this many queued (its accept queue is full), as a real server sheds load'),
+  refreshTimeoutMs: z
+    .number()
+    .min(10)
+    .max(10_000)
+    .default(250)
+    .describe('(cached) a cache refresh missing answers after this long asks the silent shards again, in ms'),
   settleMs: z.number().min(100).max(120_000).default(2000).describe('after the last fault, time for the queues to drain, in ms'),
 });
 type Params = z.infer<typeof params>;
 
-const SAMPLE_MS = 250;
 const appName = (i: number): string => `app${i + 1}`;
 const shardName = (j: number): string => `s${j + 1}`;
 const replicaName = (j: number, r: number): string => `s${j + 1}r${r + 1}`;
-const storeNames = (p: Params): string[] =>
-  Array.from({ length: p.shards }, (_, j) => [shardName(j), ...Array.from({ length: p.replicas }, (_, r) => replicaName(j, r))]).flat();
+const replicaNamesOf = (p: Params, j: number): string[] => Array.from({ length: p.replicas }, (_, r) => replicaName(j, r));
+const storeNames = (p: Params): string[] => Array.from({ length: p.shards }, (_, j) => [shardName(j), ...replicaNamesOf(p, j)]).flat();
 
 /** The piece of a split key that lands on each shard: the first salt suffix hashing there. */
 export function piecesOf(key: string, shards: number): string[] {
@@ -54,6 +68,9 @@ export function piecesOf(key: string, shards: number): string[] {
   });
 }
 
+/** The post a counter on disk belongs to (a piece of a split counter belongs to its post). */
+const postOf = (counterKey: string): string => (counterKey.startsWith(`${CELEBRITY}#`) ? CELEBRITY : counterKey);
+
 export const hotspot = defineScenario({
   id: 'hotspot',
   title: 'Hotspot: a celebrity key on one shard',
@@ -62,16 +79,6 @@ export const hotspot = defineScenario({
   summary:
     'Views and likes of everyday posts spread evenly over four shards, each with two replicas. A celebrity surge aims a storm of views and likes at one post. Leave it alone, split its counter across shards, read it from replicas, cache it in the application servers, or split and cache: watch the hottest node’s load, queue and latency, and what each fix adds (fan-out requests per view, stale counts).',
   params,
-  topology: (p: Params) => ({
-    nodes: [
-      { name: 'users', role: 'users' },
-      ...Array.from({ length: p.apps }, (_, i) => ({ name: appName(i), role: 'app server' })),
-      ...Array.from({ length: p.shards }, (_, j) => [
-        { name: shardName(j), role: 'shard primary' },
-        ...Array.from({ length: p.replicas }, (_, r) => ({ name: replicaName(j, r), role: 'shard replica' })),
-      ]).flat(),
-    ],
-  }),
   timing: (p: Params) => ({ workloadMs: p.workloadMs, settleMs: p.settleMs }),
   network: (p: Params) => ({ latency: { kind: 'exponential', meanMs: p.latencyMeanMs, minMs: 0.5 } }),
   strategies: [
@@ -116,7 +123,42 @@ export const hotspot = defineScenario({
     {
       name: 'no-overloaded-shard',
       kind: 'safety',
-      description: 'No shard node (primary or replica) is offered more work than it can serve: its queue never grows past the backlog limit.',
+      description:
+        'No shard node (primary or replica) is offered more work than it can serve: the requests the users make, at the moments they make them, would never queue past the backlog limit on a node running at its nominal speed.',
+    },
+    {
+      name: 'counts-include-acknowledged-likes',
+      kind: 'safety',
+      description:
+        'A view shows every like that was acknowledged before its count was read from the shards (for a cached count, before the refresh that fetched it began): no acknowledged like is missing from a count a strategy claims is fresh.',
+      appliesTo: ['plain', 'salted', 'local-cache', 'salted-cache'],
+    },
+    {
+      name: 'single-flight',
+      kind: 'safety',
+      description: 'An app server has at most one refresh of the cached count in flight: the views that find it expired wait for that one.',
+      appliesTo: ['local-cache', 'salted-cache'],
+    },
+    {
+      name: 'cache-ttl-honoured',
+      kind: 'safety',
+      description: 'An app server answers views from its cache only until cacheTtlMs after the refresh that filled it began, as its own clock measures it.',
+      appliesTo: ['local-cache', 'salted-cache'],
+    },
+    {
+      name: 'no-acknowledged-like-lost',
+      kind: 'safety',
+      description: 'When the run ends, every like acknowledged to a user is counted on the primaries’ disks: no crash loses one.',
+    },
+    {
+      name: 'no-like-counted-twice',
+      kind: 'safety',
+      description: 'When the run ends, no post has more likes counted than users gave it: a retried like, or a log replayed after a crash, counts once.',
+    },
+    {
+      name: 'replicas-catch-up',
+      kind: 'liveness',
+      description: 'Once the faults heal, every replica holds the same counts as its primary within the settle time.',
     },
   ],
   goals: [
@@ -139,17 +181,6 @@ export const hotspot = defineScenario({
     { name: 'stalenessP99Ms', unit: 'ms', description: '99th percentile age of the oldest acknowledged like a stale view missed', better: 'lower' },
     { name: 'cacheHitRate', unit: 'ratio', description: 'share of views answered from an app server’s memory', better: 'neither' },
   ],
-  charts: (p: Params) => [
-    {
-      id: 'load',
-      title: 'Requests offered per shard node',
-      unit: '1/s',
-      series: ['load.*'],
-      limit: { value: 1000 / p.serviceMs, label: 'capacity of one node' },
-    },
-    { id: 'backlog', title: 'Queue per shard node', unit: 'requests', series: ['backlog.*'], limit: { value: p.backlogMax, label: 'overloaded' } },
-    { id: 'views', title: 'Latency of views of the celebrity’s post', unit: 'ms', series: ['latency.views'] },
-  ],
   presets: [
     {
       id: 'viral-post',
@@ -163,15 +194,24 @@ export const hotspot = defineScenario({
       description: 'For 1.5 s from the one-second mark, 60 views and 50 likes per second hit the celebrity’s post.',
       faults: () => [{ at: 1000, kind: 'inject', name: 'celebrity-surge', node: 'users', args: { viewsPerSec: 60, likesPerSec: 50, durationMs: 1500 } }],
     },
+    {
+      id: 'primary-crash',
+      title: 'A like storm, and the hot shard’s primary crashes',
+      description:
+        'A like storm from the one-second mark; at 1.4 s the primary holding the celebrity’s post crashes right after counting a like and before acknowledging it, and restarts 300 ms later: the app server retries the like, and it is counted once.',
+      faults: (p: Params) => [
+        { at: 1000, kind: 'inject', name: 'celebrity-surge', node: 'users', args: { viewsPerSec: 60, likesPerSec: 50, durationMs: 1500 } },
+        { at: 1400, kind: 'crash', node: shardName(hashKey(CELEBRITY) % p.shards), when: 'io:send' },
+        { at: 1700, kind: 'restart', node: shardName(hashKey(CELEBRITY) % p.shards) },
+      ],
+    },
     { id: 'no-surge', title: 'No surge', description: 'Everyday traffic only.', faults: () => [] },
   ],
   defaultPreset: 'viral-post',
   alarmStates: ['overloaded', 'surge'],
   faultSpace: (p: Params) => ({
     windowMs: p.workloadMs,
-    crashable: [],
-    partitionable: [],
-    kinds: [],
+    faultsMax: 3,
     injects: [
       {
         name: 'celebrity-surge',
@@ -184,12 +224,12 @@ export const hotspot = defineScenario({
         },
       },
     ],
-    faultsMax: 2,
   }),
   build(world) {
-    const { sim, params: p } = world;
+    const { params: p } = world;
     const strategy = world.strategy as HotKeyStrategy;
-    const auditor = new HotKeyAuditor(world, sim);
+    const stores = storeNames(p);
+    const auditor = new HotKeyAuditor(world, { stores, serviceMs: p.serviceMs, backlogMax: p.backlogMax, cacheTtlMs: p.cacheTtlMs });
     const rng = world.stream('workload');
     const post = (): string => `post:${1 + rng.int(p.posts)}`;
     const everyday = byTime(
@@ -198,84 +238,125 @@ export const hotspot = defineScenario({
       drawVisits(rng, 'view', p.celebrityViewsPerSec, 0, p.workloadMs, () => CELEBRITY),
       drawVisits(rng, 'like', p.celebrityLikesPerSec, 0, p.workloadMs, () => CELEBRITY),
     );
-    const apps = Array.from({ length: p.apps }, (_, i) => 1 + i);
-    const shards: ShardNodes[] = Array.from({ length: p.shards }, (_, j) => {
-      const primary = 1 + p.apps + j * (1 + p.replicas);
-      return { primary, replicas: Array.from({ length: p.replicas }, (_, r) => primary + 1 + r) };
-    });
-    const offered = new Map<string, number>();
+    const apps = Array.from({ length: p.apps }, (_, i) => appName(i));
+    const shards = Array.from({ length: p.shards }, (_, j) => ({ primary: shardName(j), replicas: replicaNamesOf(p, j) }));
     const queues = new Map<string, ServiceQueue<unknown>>();
+    let peakBacklog = 0;
     const store = {
       serviceMs: p.serviceMs,
       backlogMax: p.backlogMax,
-      auditor,
-      offered,
+      queueMax: p.queueMax,
       expose: (name: string, q: ServiceQueue<unknown>) => void queues.set(name, q),
+      onBacklog: (backlog: number) => {
+        if (backlog > peakBacklog) peakBacklog = backlog;
+      },
     };
     const lag = new ReplicationLag({ delay: { kind: 'lognormal', medianMs: p.lagMedianMs, sigma: 0.5 }, spikeRate: 0, spike: { kind: 'constant', ms: 0 } });
     const shardOf = (key: string): number => hashKey(key) % p.shards;
     let surged = false;
 
-    sim.addNode(
+    world.node(
       'users',
+      {
+        role: 'users',
+        spare: { crash: 'the users are the workload: the views and likes they make are what the system must absorb, not a server that can fail' },
+      },
       users({
         everyday,
         apps,
-        healAtMs: world.healAtMs,
+        workloadTime: () => world.now,
+        workloadMs: p.workloadMs,
+        surgeMs: (requestedMs) => Math.max(0, Math.min(requestedMs, world.healAtMs - world.now)),
+        auditor,
         onSurge: () => {
           surged = true;
           world.reach('surge');
         },
       }),
     );
-    apps.forEach((_, i) => {
-      sim.addNode(appName(i), appServer({ strategy, shards, shardOf, pieces: piecesOf(CELEBRITY, p.shards), cacheTtlMs: p.cacheTtlMs, auditor }));
-    });
-    shards.forEach((s, j) => {
-      sim.addNode(shardName(j), shardPrimary(store, s.replicas));
-      for (let r = 0; r < s.replicas.length; r++) sim.addNode(replicaName(j, r), shardReplica(store, lag));
-    });
+    const pieces = piecesOf(CELEBRITY, p.shards);
+    for (const name of apps) {
+      world.node(
+        name,
+        { role: 'app server' },
+        appServer({
+          strategy,
+          shards,
+          shardOf,
+          pieces,
+          cacheTtlMs: p.cacheTtlMs,
+          likeTimeoutMs: p.likeTimeoutMs,
+          likeAttempts: 16,
+          refreshTimeoutMs: p.refreshTimeoutMs,
+          auditor,
+        }),
+      );
+    }
+    for (const s of shards) {
+      world.node(s.primary, { role: 'shard primary' }, shardPrimary(store, s.replicas));
+      for (const name of s.replicas) world.node(name, { role: 'shard replica' }, shardReplica(store, lag));
+    }
 
-    // Charts: requests offered to each node and its queue.
-    let peakLoad = 0;
-    let peakBacklog = 0;
-    const before = new Map<string, number>();
-    sim.every(
-      SAMPLE_MS,
-      () => {
-        for (const name of storeNames(p)) {
-          const n = offered.get(name) ?? 0;
-          const load = ((n - (before.get(name) ?? 0)) * 1000) / SAMPLE_MS;
-          before.set(name, n);
-          const backlog = queues.get(name)?.backlog ?? 0;
-          peakLoad = Math.max(peakLoad, load);
-          peakBacklog = Math.max(peakBacklog, backlog);
-          sim.metrics.sample(`load.${name}`, load);
-          sim.metrics.sample(`backlog.${name}`, backlog);
-        }
-        return undefined;
+    world.chart({
+      id: 'load',
+      title: 'Requests offered per shard node',
+      unit: '1/s',
+      everyMs: 250,
+      series: Object.fromEntries(stores.map((name) => [`load.${name}`, { perSecond: () => auditor.offeredTo(name) }])),
+      limit: { value: 1000 / p.serviceMs, label: 'capacity of one node' },
+    });
+    world.chart({
+      id: 'backlog',
+      title: 'Queue per shard node',
+      unit: 'requests',
+      everyMs: 250,
+      series: Object.fromEntries(stores.map((name) => [`backlog.${name}`, () => (world.status(name) === 'down' ? 0 : (queues.get(name)?.backlog ?? 0))])),
+      limit: { value: p.backlogMax, label: 'overloaded' },
+    });
+    world.chart({
+      id: 'views',
+      title: 'Latency of views of the celebrity’s post',
+      unit: 'ms',
+      everyMs: 50,
+      series: {
+        // The latest view's latency, once: a sample with no new view draws no point.
+        'latency.views': () => auditor.takeLatestViewLatency(),
       },
-      SAMPLE_MS,
-      world.endMs,
-    );
+    });
 
     world.atEnd(() => {
+      auditor.judgeLoad();
       // The storm is over and the queues are short again: the system came back.
-      if (surged && storeNames(p).every((name) => (queues.get(name)?.backlog ?? 0) <= p.backlogMax)) world.reach('storm-drained');
+      if (surged && stores.every((name) => (queues.get(name)?.backlog ?? 0) <= p.backlogMax)) world.reach('storm-drained');
+      const counted = new Map<string, number>();
+      for (const s of shards) {
+        for (const [key, c] of world.disk(s.primary).map<Counter>(COUNTERS)) counted.set(postOf(key), (counted.get(postOf(key)) ?? 0) + c.count);
+      }
+      auditor.judgeCounts(counted);
+      const behind: string[] = [];
+      for (const s of shards) {
+        const primary = world.disk(s.primary).map<Counter>(COUNTERS);
+        for (const name of s.replicas) {
+          const copy = world.disk(name).map<Counter>(COUNTERS);
+          const differ = [...new Set([...primary.keys(), ...copy.keys()])].filter((k) => primary.get(k)?.count !== copy.get(k)?.count);
+          if (differ.length > 0) behind.push(`${name} differs from ${s.primary} on ${differ.slice(0, 2).join(', ')}`);
+        }
+      }
+      if (behind.length > 0) world.violate('replicas-catch-up', `${world.endMs - world.healAtMs} ms after every fault healed, ${behind.join('; ')}`);
     });
 
     return {
       metrics() {
         const reads = auditor.reads;
         return {
-          peakLoadPerSec: peakLoad,
+          peakLoadPerSec: auditor.load.peakPerSec(250),
           peakBacklog,
-          viewLatencyP50Ms: auditor.readLatencyMs.percentile(50),
-          viewLatencyP99Ms: auditor.readLatencyMs.percentile(99),
-          likeLatencyP99Ms: auditor.likeLatencyMs.percentile(99),
+          viewLatencyP50Ms: percentile(auditor.readLatencyMs, 50),
+          viewLatencyP99Ms: percentile(auditor.readLatencyMs, 99),
+          likeLatencyP99Ms: percentile(auditor.likeLatencyMs, 99),
           requestsPerView: reads === 0 ? 0 : auditor.backendRequests / reads,
           staleViewRate: reads === 0 ? 0 : auditor.staleReads / reads,
-          stalenessP99Ms: auditor.stalenessMs.percentile(99),
+          stalenessP99Ms: percentile(auditor.stalenessMs, 99),
           cacheHitRate: reads === 0 ? 0 : auditor.cacheHits / reads,
         };
       },

@@ -1,63 +1,87 @@
 /**
  * The users: everyone who views and likes posts, as one load generator. Their requests are
- * spread over the application servers in turn (a load balancer in front of them). The
- * everyday traffic is known before the run; a celebrity surge, when it strikes, adds a storm
- * of views and likes on the celebrity's post for a while (a newer surge replaces it).
+ * spread over the application servers in turn (a load balancer in front of them, which does
+ * not know when one is down). The everyday traffic is known before the run; a celebrity
+ * surge, when it strikes, adds a storm of views and likes on the celebrity's post for a while
+ * (a newer surge replaces it).
+ *
+ * The users are the workload: they act in true time (`workloadMs`), stamp each visit with
+ * when they made it, and give each like an id of its own.
  */
-import type { InjectFault, NodeContext, NodeId, Spawn } from '../../engine/index.ts';
+import type { Spawn } from '../../engine/index.ts';
+import type { HotKeyAuditor } from './hot-key-auditor.ts';
 import type { HotspotMessage } from './messages.ts';
 import { byTime, CELEBRITY, drawVisits, type Visit } from './workload.ts';
 
 export interface UsersConfig {
   everyday: readonly Visit[];
-  apps: readonly NodeId[];
-  /** A surge ends at the latest when every fault heals. */
-  healAtMs: number;
-  onSurge: (viewsPerSec: number, likesPerSec: number, untilMs: number) => void;
+  apps: readonly string[];
+  /** True time, when the users act (they are the workload, not a node with a clock of its own). */
+  workloadTime: () => number;
+  /** The workload ends here: a visit held back past it (the users were slowed) is not made. */
+  workloadMs: number;
+  /** How long a surge asked to last `requestedMs` lasts: like every fault, it is over once all faults heal. */
+  surgeMs: (requestedMs: number) => number;
+  auditor: HotKeyAuditor;
+  onSurge: (viewsPerSec: number, likesPerSec: number) => void;
 }
 
 type Timer = { kind: 'everyday'; index: number } | { kind: 'surge'; index: number; surge: number };
 
-export function users(config: UsersConfig): Spawn<HotspotMessage> {
-  return (ctx: NodeContext<HotspotMessage>) => {
+export function users(config: UsersConfig): Spawn<HotspotMessage, Timer> {
+  return (ctx) => {
+    const apps = config.apps.map((name) => ctx.lookup(name));
     let turn = 0;
-    const surges: Visit[] = [];
+    let likes = 0;
+    let storm: Visit[] = [];
+    let stormStartMs = 0;
     // Surges do not add up: the celebrity's newest post is what everyone piles onto, so a new
     // surge replaces the one in progress (the fault space bounds one surge, not a sum).
     let currentSurge = 0;
-    for (let i = 0; i < config.everyday.length; i++)
-      ctx.setTimer(Math.max(0, config.everyday[i]!.atMs - ctx.now), { kind: 'everyday', index: i } satisfies Timer);
+    const everyday = config.everyday;
+    if (everyday.length > 0) ctx.setTimer(everyday[0]!.atMs, { kind: 'everyday', index: 0 });
 
-    const send = (v: Visit): void => {
-      const app = config.apps[turn++ % config.apps.length]!;
-      ctx.send(app, v.kind === 'view' ? { type: 'view', key: v.key, pick: v.salt } : { type: 'like', key: v.key, salt: v.salt });
+    const visit = (v: Visit, atMs: number): void => {
+      const app = apps[turn++ % apps.length]!;
+      if (v.kind === 'view') return ctx.send(app, { type: 'view', key: v.key, pick: v.salt, atMs });
+      const likeId = `like-${++likes}`;
+      config.auditor.likeSent(v.key);
+      ctx.send(app, { type: 'like', key: v.key, salt: v.salt, likeId, atMs });
     };
 
     return {
-      onTimer(tag) {
-        const t = tag as Timer;
-        if (t.kind === 'everyday') send(config.everyday[t.index]!);
-        else if (t.surge === currentSurge) send(surges[t.index]!);
+      onTimer(t) {
+        if (t.kind === 'everyday') {
+          const v = everyday[t.index]!;
+          const next = everyday[t.index + 1];
+          if (next !== undefined) ctx.setTimer(next.atMs - v.atMs, { kind: 'everyday', index: t.index + 1 });
+          if (config.workloadTime() <= config.workloadMs) visit(v, v.atMs);
+          return;
+        }
+        if (t.surge !== currentSurge) return;
+        const v = storm[t.index]!;
+        const next = storm[t.index + 1];
+        if (next !== undefined) ctx.setTimer(next.atMs - v.atMs, { kind: 'surge', index: t.index + 1, surge: t.surge });
+        visit(v, stormStartMs + v.atMs);
       },
-      onInject(fault: InjectFault) {
+      onInject(fault) {
         if (fault.name !== 'celebrity-surge') return;
         const views = Number(fault.args?.viewsPerSec ?? 100);
-        const likes = Number(fault.args?.likesPerSec ?? 20);
-        const untilMs = Math.min(ctx.now + Number(fault.args?.durationMs ?? 1500), config.healAtMs);
-        const storm = byTime(
-          drawVisits(ctx.rng, 'view', views, ctx.now, untilMs, () => CELEBRITY),
-          drawVisits(ctx.rng, 'like', likes, ctx.now, untilMs, () => CELEBRITY),
+        const likesPerSec = Number(fault.args?.likesPerSec ?? 20);
+        const durationMs = config.surgeMs(Number(fault.args?.durationMs ?? 1500));
+        // Times from the start of the surge: the storm runs on the users' timers.
+        storm = byTime(
+          drawVisits(ctx.rng, 'view', views, 0, durationMs, () => CELEBRITY),
+          drawVisits(ctx.rng, 'like', likesPerSec, 0, durationMs, () => CELEBRITY),
         );
+        stormStartMs = config.workloadTime();
         currentSurge++;
-        for (const v of storm) {
-          surges.push(v);
-          ctx.setTimer(v.atMs - ctx.now, { kind: 'surge', index: surges.length - 1, surge: currentSurge } satisfies Timer);
-        }
-        config.onSurge(views, likes, untilMs);
-        ctx.state('surge', `${views} views/s, ${likes} likes/s`);
+        if (storm.length > 0) ctx.setTimer(storm[0]!.atMs, { kind: 'surge', index: 0, surge: currentSurge });
+        config.onSurge(views, likesPerSec);
+        ctx.state('surge', `${views} views/s, ${likesPerSec} likes/s`);
         ctx.note(
           () =>
-            `the celebrity posts: ${views} views and ${likes} likes per second hit ${CELEBRITY} for ${Math.round(untilMs - ctx.now).toLocaleString('en-US')} ms`,
+            `the celebrity posts: ${views} views and ${likesPerSec} likes per second hit ${CELEBRITY} for ${Math.round(durationMs).toLocaleString('en-US')} ms`,
           'key',
         );
       },

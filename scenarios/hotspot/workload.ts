@@ -3,9 +3,11 @@
  * (every strategy sees the same requests): views and likes spread evenly over many posts,
  * plus a trickle on the celebrity's post. A celebrity surge (an injected fault) adds a storm
  * of views and likes on that one post; its arrivals are drawn when it strikes, from the
- * users' own stream, the same for every strategy.
+ * users' own stream, the same for every strategy. Every like has its own id, which a retry
+ * repeats.
  */
 import type { Stream } from '../../engine/index.ts';
+import { poissonArrivals } from '../parts/workload/arrivals.ts';
 
 export const CELEBRITY = 'post:celebrity';
 
@@ -13,20 +15,13 @@ export interface Visit {
   atMs: number;
   kind: 'view' | 'like';
   key: string;
-  /** Which piece of a split key a like goes to, as a uniform draw in [0, 1). */
+  /** Which replica a view reads, or which piece of a split key a like goes to, as a uniform draw in [0, 1). */
   salt: number;
 }
 
 /** Poisson arrivals of one kind at `perSec` over [fromMs, toMs), keys from `keyOf`. */
 export function drawVisits(rng: Stream, kind: Visit['kind'], perSec: number, fromMs: number, toMs: number, keyOf: () => string): Visit[] {
-  const out: Visit[] = [];
-  if (perSec <= 0) return out;
-  let t = fromMs + rng.exponential(1000 / perSec);
-  for (let n = 0; t < toMs && n < (toMs - fromMs) * 10; n++) {
-    out.push({ atMs: t, kind, key: keyOf(), salt: rng.next() });
-    t += rng.exponential(1000 / perSec);
-  }
-  return out;
+  return poissonArrivals(rng, perSec / 1000, fromMs, toMs).map((atMs) => ({ atMs, kind, key: keyOf(), salt: rng.next() }));
 }
 
 /** Merges visit lists by time (stable). */

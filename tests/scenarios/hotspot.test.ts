@@ -1,10 +1,31 @@
 import { describe, expect, it } from 'vitest';
+import { checkScenario } from '../../scenarios/framework/check.ts';
+import { resolvePreset, runScenario } from '../../scenarios/framework/run.ts';
+import type { World } from '../../scenarios/framework/scenario.ts';
+import { declaredSystem } from '../../scenarios/framework/system.ts';
+import { HotKeyAuditor } from '../../scenarios/hotspot/hot-key-auditor.ts';
 import { hotspot } from '../../scenarios/hotspot/index.ts';
-import { checkScenario, resolvePreset, runScenario } from '../../scenarios/index.ts';
+import { CELEBRITY } from '../../scenarios/hotspot/workload.ts';
 
 const run = (strategy: string, presetId: string, seed = 1) =>
   runScenario(hotspot, { strategy, seed, faults: resolvePreset(hotspot, presetId, hotspot.params.parse({})) });
 const overloaded = (r: ReturnType<typeof run>): boolean => !r.invariants.find((i) => i.name === 'no-overloaded-shard')!.ok;
+
+/** A world that tells the time, reads node clocks from a table, and collects violations: enough for the auditor. */
+function fakeWorld(clocks: Record<number, number> = {}) {
+  const w = { violations: [] as string[], nowMs: 0 };
+  const world = {
+    get now() {
+      return w.nowMs;
+    },
+    violate: (invariant: string) => void w.violations.push(invariant),
+    reach: () => {},
+    sim: { clockOf: (node: number) => clocks[node] ?? w.nowMs },
+  } as unknown as World<unknown>;
+  return { world, w, clocks };
+}
+
+const auditorFor = (world: World<unknown>) => new HotKeyAuditor(world, { stores: ['s1', 's2'], serviceMs: 20, backlogMax: 20, cacheTtlMs: 500 });
 
 describe('hotspot', () => {
   it('keeps every shard below capacity under everyday traffic, whatever the strategy', () => {
@@ -74,6 +95,21 @@ describe('hotspot', () => {
     }
   });
 
+  it('counts a like once when the primary crashes after counting it and before acknowledging it: the retry carries the same id', () => {
+    const r = run('salted-cache', 'primary-crash');
+
+    expect(r.ok).toBe(true);
+    expect(r.metrics.likeLatencyP99Ms).toBeGreaterThan(250);
+  });
+
+  it('lets every node but the users crash, and every node pause, be cut off and have its clock moved', () => {
+    const space = declaredSystem(hotspot, hotspot.params.parse({})).faultSpace;
+
+    expect(space.crashable).not.toContain('users');
+    expect(space.crashable).toHaveLength(3 + 4 * 3);
+    expect(space.nodes.every((n) => n.pause && n.network && n.clock)).toBe(true);
+  });
+
   it('finds each partial fix’s overload from scratch and shrinks it to one surge', () => {
     for (const strategy of ['plain', 'salted', 'replica-reads', 'local-cache']) {
       const result = checkScenario(hotspot, { strategy, runs: 1000, seed: 1 });
@@ -84,11 +120,12 @@ describe('hotspot', () => {
     }
   });
 
-  it('keeps split-and-cache sound under generated surges', () => {
-    const result = checkScenario(hotspot, { strategy: 'salted-cache', runs: 200, seed: 7 });
+  it('keeps split-and-cache sound under generated faults of every class', () => {
+    const result = checkScenario(hotspot, { strategy: 'salted-cache', runs: 300, seed: 7 });
 
     expect(result.counterexample).toBeNull();
     expect(result.goalsNeverReached).toEqual([]);
+    expect(result.coverage.items.filter((i) => i.runs === 0).map((i) => i.item)).toEqual([]);
   });
 
   it('gives the same trace hash for the same seed and plan', () => {
@@ -101,17 +138,83 @@ describe('hotspot', () => {
   });
 });
 
-describe('hotspot regressions found by the checker', () => {
-  it('a second celebrity surge replaces the first instead of adding to it', () => {
-    // Found by a 5,000-run check at seed 2: two overlapping surges added up to twice what the
-    // fault space allows one surge to be, and overloaded even the sound strategy.
-    const faults = [
-      { at: 110, kind: 'inject' as const, name: 'celebrity-surge', node: 'users', args: { viewsPerSec: 140, likesPerSec: 59, durationMs: 1345 } },
-      { at: 956, kind: 'inject' as const, name: 'celebrity-surge', node: 'users', args: { viewsPerSec: 169, likesPerSec: 54, durationMs: 1489 } },
-    ];
+describe('hotspot auditor', () => {
+  it('calls a second refresh started while one is in flight a break of single flight', () => {
+    const { world, w } = fakeWorld();
+    const auditor = auditorFor(world);
 
-    const r = runScenario(hotspot, { strategy: 'salted-cache', seed: 2012339587, faults });
+    auditor.refreshStarted('app1', 1);
+    auditor.refreshEnded('app1');
+    auditor.refreshStarted('app1', 1);
+    expect(w.violations).toEqual([]);
 
-    expect(r.ok).toBe(true);
+    auditor.refreshStarted('app1', 1);
+    expect(w.violations).toEqual(['single-flight']);
+  });
+
+  it('forgets an app server’s refresh in flight when it restarts', () => {
+    const { world, w } = fakeWorld();
+    const auditor = auditorFor(world);
+
+    auditor.refreshStarted('app1', 1);
+    auditor.appStarted('app1');
+    auditor.refreshStarted('app1', 1);
+
+    expect(w.violations).toEqual([]);
+  });
+
+  it('measures a cached count’s age on the app server’s own clock', () => {
+    const { world, w, clocks } = fakeWorld({ 1: 1000 });
+    const auditor = auditorFor(world);
+    auditor.refreshStarted('app1', 1);
+    auditor.refreshEnded('app1');
+
+    clocks[1] = 1500;
+    auditor.cacheServed('app1', 1);
+    expect(w.violations).toEqual([]);
+
+    clocks[1] = 1501;
+    auditor.cacheServed('app1', 1);
+    expect(w.violations).toEqual(['cache-ttl-honoured']);
+  });
+
+  it('calls a count missing a like acknowledged before it was read a violation', () => {
+    const { world, w } = fakeWorld();
+    const auditor = auditorFor(world);
+    auditor.likeSent(CELEBRITY);
+    auditor.likeSent(CELEBRITY);
+    auditor.likeAcked(CELEBRITY, 0);
+    auditor.likeAcked(CELEBRITY, 0);
+
+    auditor.celebrityView('app1', 2, 2, 0, 1, false);
+    auditor.celebrityView('app1', 1, 1, 0, 1, false);
+    expect(w.violations).toEqual([]);
+
+    auditor.celebrityView('app1', 1, 2, 0, 1, false);
+    expect(w.violations).toEqual(['counts-include-acknowledged-likes']);
+  });
+
+  it('finds acknowledged likes missing from the counts, and likes counted more often than given', () => {
+    const { world, w } = fakeWorld();
+    const auditor = auditorFor(world);
+    for (const key of ['post:1', 'post:1', 'post:2']) auditor.likeSent(key);
+    auditor.likeAcked('post:1', 0);
+    auditor.likeAcked('post:1', 0);
+
+    auditor.judgeCounts(
+      new Map([
+        ['post:1', 2],
+        ['post:2', 0],
+      ]),
+    );
+    expect(w.violations).toEqual([]);
+
+    auditor.judgeCounts(
+      new Map([
+        ['post:1', 1],
+        ['post:2', 2],
+      ]),
+    );
+    expect(w.violations).toEqual(['no-acknowledged-like-lost', 'no-like-counted-twice']);
   });
 });
