@@ -1,6 +1,6 @@
 /**
- * The app server of cache-strategies: it answers users' reads and writes with a cache in
- * front of the database, in the way its strategy says.
+ * The app server of cache-strategies: it answers users' reads, writes and deletes with a
+ * cache in front of the database, in the way its strategy says.
  *
  * Reads (all strategies): GET; on a hit, answer from the cache; on a miss, read the database,
  * answer, and fill the cache. A cache that does not answer in time is skipped (read the
@@ -11,20 +11,26 @@
  *  - lease fills only with the lease its GET was handed, so a fill that read the database
  *    before a write's DEL is refused.
  *
- * Writes:
- *  - cache-aside-delete / lease: write the database, acknowledge, DEL the key on the side;
- *  - cache-aside-update: write the database, acknowledge, SET the new value on the side;
- *  - write-through: write the database, SET the new value, acknowledge once both are done;
+ * Writes (a delete writes a tombstone: the row is gone, the database keeps its version):
+ *  - cache-aside-delete: write the database, acknowledge, DEL the key on the side;
+ *  - cache-aside-update: write the database, acknowledge, SET the new value (DEL on a
+ *    delete) on the side;
+ *  - write-through: write the database, SET the new value (DEL on a delete), acknowledge once
+ *    both are done;
  *  - write-behind: SET the value and queue the write in the cache (one atomic pipeline),
- *    acknowledge; a flusher (on app1) drains the queue into the database in the background.
+ *    acknowledge; a flusher (on app1) drains the queue into the database in the background;
+ *  - lease: write the database, DEL the key and wait for the cache to confirm it, then
+ *    acknowledge. A DEL the cache never confirmed (lost, or the cache unreachable) fails the
+ *    request: the user is not told the write is visible while an old copy may still be served.
+ * Every database write carries the request's id, so a duplicated or retried request applies once.
  *
  * Fault of its own: `stall` (see parts/stall.ts), the slow reader or writer of the races.
  */
-import type { NodeContext, NodeId, Spawn } from '../../engine/index.ts';
-import { Backend } from '../parts/cache/backend.ts';
+import type { NodeId, Spawn } from '../../engine/index.ts';
+import { Backend, type BackendTimer } from '../parts/cache/backend.ts';
 import type { CacheMessage } from '../parts/cache/cache-node.ts';
 import type { CacheCommand } from '../parts/cache/cache-store.ts';
-import { Stall } from '../parts/cache/stall.ts';
+import { Stall, type StallTimer } from '../parts/cache/stall.ts';
 import type { DbMessage, DbQuery, DbReply } from '../parts/storage/database.ts';
 import { type AppMessage, type AppRequest, respond } from '../parts/workload/open-loop-clients.ts';
 
@@ -33,14 +39,16 @@ export type CacheStrategy = 'cache-aside-delete' | 'cache-aside-update' | 'write
 export const WRITE_QUEUE = 'write-behind:queue';
 
 export interface QueuedWrite {
+  /** The request's id: the flusher's database write carries it, so a write flushed twice applies once. */
+  id: number;
   key: string;
   value: unknown;
 }
 
 export interface StrategyAppConfig {
   strategy: CacheStrategy;
-  cache: NodeId;
-  db: NodeId;
+  cache: string;
+  db: string;
   ttlMs: number;
   leaseMs: number;
   cacheTimeoutMs: number;
@@ -52,16 +60,16 @@ export interface StrategyAppConfig {
 }
 
 type Message = AppMessage | CacheMessage | DbMessage;
+type Timer = BackendTimer | StallTimer | 'flush';
 
-const FLUSH = 'flush';
-
-export function strategyApp(config: StrategyAppConfig): Spawn<Message> {
-  return (ctx: NodeContext<Message>) => {
+export function strategyApp(config: StrategyAppConfig): Spawn<Message, Timer> {
+  return (ctx) => {
     const backend = new Backend(ctx, { cache: config.cache, db: config.db, cacheTimeoutMs: config.cacheTimeoutMs, dbTimeoutMs: config.dbTimeoutMs });
     const { strategy, ttlMs } = config;
     const stall = new Stall(ctx);
     const db = (query: DbQuery & { key: string }, done: (reply: DbReply | null) => void): void =>
       backend.db(query, (reply) => stall.after(query.op, query.key, () => done(reply)));
+    const failed = (to: NodeId, req: AppRequest, reply: DbReply | null): void => respond(ctx, to, req, false, undefined, reply?.reason ?? 'db-timeout');
 
     const fillCommand = (key: string, value: unknown, token: number | null): CacheCommand | null => {
       if (strategy === 'lease') return token === null ? null : { op: 'lease-set', key, token, value, px: ttlMs };
@@ -71,7 +79,7 @@ export function strategyApp(config: StrategyAppConfig): Spawn<Message> {
 
     const readDb = (to: NodeId, req: AppRequest, fill: boolean, token: number | null): void => {
       db({ op: 'read', key: req.key }, (reply) => {
-        if (reply === null || !reply.ok) return respond(ctx, to, req, false, undefined, reply?.reason ?? 'db-timeout');
+        if (reply === null || !reply.ok) return failed(to, req, reply);
         const value = reply.rows![0]!.value;
         respond(ctx, to, req, true, value, 'db');
         const cmd = fill ? fillCommand(req.key, value, token) : null;
@@ -89,20 +97,24 @@ export function strategyApp(config: StrategyAppConfig): Spawn<Message> {
       });
     };
 
-    const afterDbWrite = (to: NodeId, req: AppRequest, reply: DbReply | null): void => {
-      if (reply === null || !reply.ok) return respond(ctx, to, req, false, undefined, reply?.reason ?? 'db-timeout');
-      const value = req.value;
+    /** What a committed write does to the cache, and when the user hears of it. */
+    const afterDbWrite = (to: NodeId, req: AppRequest): void => {
+      const update: CacheCommand = req.kind === 'delete' ? { op: 'del', key: req.key } : { op: 'set', key: req.key, value: req.value, px: ttlMs };
       switch (strategy) {
         case 'cache-aside-delete':
-        case 'lease':
           respond(ctx, to, req, true);
           return backend.cacheAsync([{ op: 'del', key: req.key }]);
         case 'cache-aside-update':
           respond(ctx, to, req, true);
-          return backend.cacheAsync([{ op: 'set', key: req.key, value, px: ttlMs }]);
+          return backend.cacheAsync([update]);
         case 'write-through':
           // The write is through only when the cache has it too (or cannot be reached).
-          return backend.cache([{ op: 'set', key: req.key, value, px: ttlMs }], () => respond(ctx, to, req, true));
+          return backend.cache([update], () => respond(ctx, to, req, true));
+        case 'lease':
+          // The DEL revokes every lease on the key: once it is confirmed, no older value can come back.
+          return backend.cache([{ op: 'del', key: req.key }], (results) =>
+            results === null ? respond(ctx, to, req, false, undefined, 'invalidation-unconfirmed') : respond(ctx, to, req, true),
+          );
         case 'write-behind':
           return;
       }
@@ -110,7 +122,7 @@ export function strategyApp(config: StrategyAppConfig): Spawn<Message> {
 
     const onWrite = (to: NodeId, req: AppRequest): void => {
       if (strategy === 'write-behind') {
-        const queued: QueuedWrite = { key: req.key, value: req.value };
+        const queued: QueuedWrite = { id: req.id, key: req.key, value: req.value };
         backend.cache(
           [
             { op: 'set', key: req.key, value: req.value, px: ttlMs },
@@ -120,7 +132,9 @@ export function strategyApp(config: StrategyAppConfig): Spawn<Message> {
         );
         return;
       }
-      db({ op: 'write', key: req.key, value: req.value }, (reply) => afterDbWrite(to, req, reply));
+      db({ op: 'write', key: req.key, value: req.value, requestId: req.id }, (reply) =>
+        reply === null || !reply.ok ? failed(to, req, reply) : afterDbWrite(to, req),
+      );
     };
 
     // ---- the write-behind flusher: pop a batch, write it to the database keeping each key's order.
@@ -149,12 +163,12 @@ export function strategyApp(config: StrategyAppConfig): Spawn<Message> {
           }
           const w = chain[i]!;
           // A failed or unanswered write is tried again: the queue promised it will land.
-          backend.db({ op: 'write', key: w.key, value: w.value }, (reply) => next(chain, reply?.ok === true ? i + 1 : i));
+          backend.db({ op: 'write', key: w.key, value: w.value, requestId: w.id }, (reply) => next(chain, reply?.ok === true ? i + 1 : i));
         };
         for (const chain of chains.values()) next(chain, 0);
       });
     };
-    if (config.flusher && strategy === 'write-behind') ctx.setTimer(config.flushIntervalMs, FLUSH);
+    if (config.flusher && strategy === 'write-behind') ctx.setTimer(config.flushIntervalMs, 'flush');
 
     return {
       onMessage(from, msg) {
@@ -165,9 +179,9 @@ export function strategyApp(config: StrategyAppConfig): Spawn<Message> {
       },
       onTimer(tag) {
         if (backend.onTimer(tag) || stall.onTimer(tag)) return;
-        if (tag === FLUSH) {
+        if (tag === 'flush') {
           flush();
-          ctx.setTimer(config.flushIntervalMs, FLUSH);
+          ctx.setTimer(config.flushIntervalMs, 'flush');
         }
       },
       onInject(fault) {

@@ -14,23 +14,27 @@
  * at the wrong moment.
  */
 import { z } from 'zod';
-import { defineScenario, type FaultSpace } from '../framework/scenario.ts';
+import { percentile } from '../../engine/index.ts';
+import { defineScenario, type FaultSpaceOptions } from '../framework/scenario.ts';
 import { CacheNodeStats, cacheNode } from '../parts/cache/cache-node.ts';
 import {
+  APP_SERVER,
   appCacheTimeoutMs,
   appDbTimeoutMs,
-  appName,
   appNames,
+  CACHE,
   cacheTierNetwork,
-  cacheTierTopology,
-  DB_LOAD_CHART,
-  HIT_RATIO_CHART,
+  DATABASE,
+  dbLoadChart,
+  hitRatioChart,
   lanLatencyMeanMs,
+  USERS,
 } from '../parts/cache/cache-tier.ts';
-import { StalenessAuditor } from '../parts/cache/staleness-auditor.ts';
-import { DatabaseLoad, databaseNode } from '../parts/storage/database.ts';
-import { openLoopClients } from '../parts/workload/open-loop-clients.ts';
-import { percentile, TrafficMonitor } from '../parts/workload/traffic-monitor.ts';
+import { StalenessAuditor, WriteOrder } from '../parts/cache/staleness-auditor.ts';
+import { auditWritesAppliedOnce, WRITE_APPLIED_ONCE } from '../parts/cache/write-audit.ts';
+import { CommitIndex, DatabaseLoad, databaseNode } from '../parts/storage/database.ts';
+import { openLoopClients, type RequestOutcome } from '../parts/workload/open-loop-clients.ts';
+import { TrafficMonitor } from '../parts/workload/traffic-monitor.ts';
 import { drawRequests } from '../parts/workload/workload.ts';
 import { type CacheStrategy, strategyApp } from './app.ts';
 
@@ -39,7 +43,9 @@ const params = z.object({
   keys: z.number().int().min(2).max(100_000).default(40).describe('distinct keys'),
   zipfS: z.number().min(0).max(3).default(1).describe('Zipf exponent of key popularity (0: uniform)'),
   requestsPerSec: z.number().min(1).max(100_000).default(300).describe('user requests per second (Poisson)'),
-  writeFraction: z.number().min(0).max(1).default(0.2).describe('share of requests that are writes'),
+  writeFraction: z.number().min(0).max(1).default(0.2).describe('share of requests that are writes (deletes included)'),
+  deleteShare: z.number().min(0).max(1).default(0.1).describe('share of the writes that delete the key'),
+  readBackShare: z.number().min(0).max(1).default(0.25).describe('share of the writes the user reads back (through another app server) once acknowledged'),
   workloadMs: z.number().min(100).max(600_000).default(1000).describe('requests arrive over this window, in ms'),
   ttlMs: z.number().min(1).max(3_600_000).default(2000).describe('time to live of a cached key, in ms'),
   leaseMs: z.number().min(1).max(60_000).default(500).describe('(lease) how long a miss may take to fill the cache, in ms'),
@@ -73,7 +79,6 @@ export const cacheStrategies = defineScenario({
   summary:
     'Two app servers answer reads and writes of Zipf-popular keys through a Redis-like cache in front of a database. Compare filling on a miss and deleting on write, filling and updating on write, writing through, writing behind, and deleting with leases. Pause an app server at the wrong moment and watch a slow reader put an old value back after a writer deleted it: the stale-set race.',
   params,
-  topology: (p: Params) => cacheTierTopology(p.apps),
   timing: (p: Params) => ({ workloadMs: p.workloadMs, settleMs: p.settleMs }),
   network: (p: Params) => cacheTierNetwork(p.latencyMeanMs),
   strategies: [
@@ -109,7 +114,7 @@ export const cacheStrategies = defineScenario({
       id: 'lease',
       title: 'Cache-aside with leases',
       explanation:
-        'Cache-aside, delete on write, with memcached’s leases: a miss is handed a lease token, a write’s DEL revokes it, and a fill succeeds only with a valid token. A reader that read the old value before a write can no longer put it back, however slow it is, and a restart revokes every lease. One miss per key at a time holds the lease; the others read the database without filling.',
+        'Cache-aside, delete on write, with memcached’s leases: a miss is handed a lease token, a write’s DEL revokes it, and a fill succeeds only with a valid token. A reader that read the old value before a write can no longer put it back, however slow it is, and a restart revokes every lease. The write is acknowledged only once the cache has confirmed the DEL: an invalidation that is lost fails the request instead of leaving the old value to be served. One miss per key at a time holds the lease; the others read the database without filling.',
       expectedViolations: [],
     },
   ],
@@ -127,11 +132,13 @@ export const cacheStrategies = defineScenario({
       kind: 'safety',
       description: 'Every write acknowledged to a user reaches the database (judged once the system has settled).',
     },
+    WRITE_APPLIED_ONCE,
   ],
   goals: [
     { name: 'cache-hit', description: 'A read was answered from the cache.' },
     { name: 'write-acknowledged', description: 'A write was acknowledged.' },
     { name: 'stale-read', description: 'A read returned an older value than one already acknowledged (within the bound or not).' },
+    { name: 'read-back', description: 'A user read back a write of theirs once it was acknowledged (read-your-writes).' },
   ],
   metrics: [
     { name: 'hitRatio', unit: 'ratio', description: 'share of answered reads served from the cache', better: 'higher' },
@@ -145,18 +152,6 @@ export const cacheStrategies = defineScenario({
     { name: 'stalenessMaxMs', unit: 'ms', description: 'the stalest read: how long its newer value had been acknowledged', better: 'lower' },
     { name: 'lostWrites', unit: 'writes', description: 'acknowledged writes that never reached the database', better: 'lower' },
     { name: 'errorRate', unit: 'ratio', description: 'share of user requests that failed', better: 'lower' },
-  ],
-  charts: (p: Params) => [
-    HIT_RATIO_CHART,
-    DB_LOAD_CHART,
-    {
-      id: 'db-connections',
-      title: 'Database connections busy',
-      unit: 'connections',
-      series: ['db.busy'],
-      limit: { value: p.dbConnections, label: 'pool size' },
-    },
-    { id: 'stale-reads', title: 'Stale reads so far', unit: 'reads', series: ['reads.stale'] },
   ],
   presets: [
     {
@@ -195,27 +190,22 @@ export const cacheStrategies = defineScenario({
   ],
   defaultPreset: 'slow-reader',
   alarmStates: [],
-  faultSpace: (p: Params): FaultSpace => {
-    const apps = appNames(p.apps);
-    return {
-      windowMs: p.workloadMs,
-      crashable: [...apps, 'cache'],
-      partitionable: [],
-      kinds: ['pause', 'resume', 'crash', 'restart'],
-      injects: [
-        {
-          name: 'stall',
-          description: 'the app handles its next database answer to a read (a miss) or a write late, with everything that follows from it',
-          nodes: apps,
-          args: { ms: { min: 10, max: 1000, integer: true }, on: { oneOf: ['read', 'write'] } },
-        },
-      ],
-      faultsMax: 3,
-    };
-  },
+  faultSpace: (p: Params): FaultSpaceOptions => ({
+    windowMs: p.workloadMs,
+    faultsMax: 3,
+    injects: [
+      {
+        name: 'stall',
+        description: 'the app handles its next database answer to a read (a miss) or a write late, with everything that follows from it',
+        nodes: appNames(p.apps),
+        args: { ms: { min: 10, max: 1000, integer: true }, on: { oneOf: ['read', 'write'] } },
+      },
+    ],
+  }),
   build(world) {
-    const { sim, params: p } = world;
+    const { params: p } = world;
     const strategy = world.strategy as CacheStrategy;
+    const apps = appNames(p.apps);
     const requests = drawRequests(world.stream('workload'), {
       ratePerMs: p.requestsPerSec / 1000,
       fromMs: 0,
@@ -223,59 +213,72 @@ export const cacheStrategies = defineScenario({
       keys: p.keys,
       zipfS: p.zipfS,
       writeFraction: p.writeFraction,
+      deleteShare: p.deleteShare,
+      readBackShare: p.readBackShare,
       apps: p.apps,
     });
-    const auditor = new StalenessAuditor();
-    const traffic = new TrafficMonitor(100);
+    const traffic = new TrafficMonitor(100, world.sim.tracing);
     const dbLoad = new DatabaseLoad(p.dbConnections);
     const cacheStats = new CacheNodeStats();
     const writeOf = (value: unknown): number | undefined => (value as { w?: number } | null)?.w;
-    /** The database's current version of each key, to narrate a fill that puts an older one back. */
-    const dbVersion = new Map<string, number>();
+    // Writes are ordered by the database's log, except under write-behind, where the cache takes them first.
+    const cacheOrder = new WriteOrder();
+    const versionOf = (w: number): number | undefined => (strategy === 'write-behind' ? cacheOrder.versionOf(w) : commits.versionOf(w));
+    const auditor = new StalenessAuditor(versionOf);
+    /** The last value put in the cache per key: when, and which version (a witness of a stale read). */
+    const lastPut = new Map<string, { t: number; version: number }>();
 
-    const apps = Array.from({ length: p.apps }, (_, i) => 1 + i);
-    const CACHE = 1 + p.apps;
-    const DB = 2 + p.apps;
+    const onFinished = (o: RequestOutcome): void => {
+      traffic.finished(o, world.now);
+      if (!o.ok) return;
+      if (o.request.kind !== 'read') {
+        auditor.acknowledged(o.request.key, o.request.id, world.now);
+        world.reach('write-acknowledged');
+        return;
+      }
+      if (o.response?.detail === 'cache') world.reach('cache-hit');
+      if (o.request.readBackOf !== undefined) world.reach('read-back');
+      const stale = auditor.read(o.request.key, writeOf(o.response?.value), o.startMs);
+      if (stale === null) return;
+      world.reach('stale-read');
+      if (stale.stalenessMs <= p.stalenessBoundMs) return;
+      const put = lastPut.get(stale.key);
+      world.violate(
+        'bounded-staleness',
+        `a read of ${stale.key} that began at ${fmt(o.startMs)} ms returned version ${stale.versionRead} from the ${o.response?.detail ?? 'server'}, but version ${stale.versionAcknowledged} had been acknowledged ${fmt(stale.stalenessMs)} ms before (the promise is ${p.stalenessBoundMs} ms)`,
+        {
+          node: 'cache',
+          witnesses: [
+            { t: stale.missedAckMs, key: stale.key, what: `write ${stale.missedWrite} of ${stale.key} acknowledged` },
+            ...(put !== undefined && put.version === stale.versionRead && o.response?.detail === 'cache'
+              ? [{ t: put.t, node: 'cache', key: stale.key, what: `the cache got version ${put.version} of ${stale.key}` }]
+              : []),
+            { t: o.startMs, key: stale.key, what: `a read began and got version ${stale.versionRead}` },
+          ],
+        },
+      );
+    };
 
-    sim.addNode(
+    world.node(
       'clients',
+      USERS,
       openLoopClients({
         requests,
         apps,
         timeoutMs: p.dbTimeoutMs * 2 + p.cacheTimeoutMs * 2,
         retries: 0,
         backoff: { baseMs: 10, factor: 2, capMs: 100, jitter: 'full' },
-        log: {
-          attemptDone: (o) => traffic.attemptDone(o, sim.now),
-          finished: (o) => {
-            traffic.finished(o, sim.now);
-            if (!o.ok) return;
-            if (o.request.kind === 'write') {
-              auditor.acknowledged(o.request.id, sim.now);
-              world.reach('write-acknowledged');
-              return;
-            }
-            if (o.response?.detail === 'cache') world.reach('cache-hit');
-            const stale = auditor.read(o.request.key, writeOf(o.response?.value), o.startMs);
-            if (stale === null) return;
-            world.reach('stale-read');
-            if (stale.stalenessMs > p.stalenessBoundMs) {
-              world.violate(
-                'bounded-staleness',
-                `a read of ${stale.key} that began at ${fmt(o.startMs)} ms returned version ${stale.versionRead} from the ${o.response?.detail ?? 'server'}, but version ${stale.versionAcknowledged} had been acknowledged ${fmt(stale.stalenessMs)} ms before (the promise is ${p.stalenessBoundMs} ms)`,
-              );
-            }
-          },
-        },
+        log: { attemptDone: (o) => traffic.attemptDone(o, world.now), finished: onFinished },
       }),
     );
-    apps.forEach((_, i) => {
-      sim.addNode(
-        appName(i),
+    apps.forEach((name, i) => {
+      world.node(
+        name,
+        APP_SERVER,
         strategyApp({
           strategy,
-          cache: CACHE,
-          db: DB,
+          cache: 'cache',
+          db: 'db',
           ttlMs: p.ttlMs,
           leaseMs: p.leaseMs,
           cacheTimeoutMs: p.cacheTimeoutMs,
@@ -286,32 +289,35 @@ export const cacheStrategies = defineScenario({
         }),
       );
     });
-    sim.addNode(
+    world.node(
       'cache',
+      CACHE,
       cacheNode({
         serviceMs: p.cacheServiceMs,
         memoryBytesMax: p.cacheMemoryBytes,
         stats: cacheStats,
-        observe: (cmd, result, nowMs) => {
+        observe: (cmd, result) => {
           if ((cmd.op !== 'set' && cmd.op !== 'lease-set') || !result.ok) return;
           const w = writeOf(cmd.value);
           // Under write-behind the cache is where writes take effect first: it orders them.
-          if (strategy === 'write-behind' && w !== undefined && w > 0 && cmd.op === 'set' && cmd.nx !== true) auditor.ordered(cmd.key, w);
+          if (strategy === 'write-behind' && w !== undefined && w > 0 && cmd.op === 'set' && cmd.nx !== true) cacheOrder.took(cmd.key, w);
           if (strategy === 'write-behind') return;
-          const current = dbVersion.get(cmd.key) ?? 0;
           const put = auditor.versionOfWrite(w);
+          lastPut.set(cmd.key, { t: world.now, version: put });
+          const current = commits.latestVersion(cmd.key);
           if (put < current) {
             world.note(
               () =>
-                `the cache now holds ${cmd.key} at version ${put}, but the database has version ${current}: a slow fill or a late SET put an older value back, and readers will get it until it expires (${fmt(p.ttlMs)} ms from now, at ${fmt(nowMs + p.ttlMs)} ms)`,
+                `the cache now holds ${cmd.key} at version ${put}, but the database has version ${current}: a slow fill or a late SET put an older value back, and readers will get it until it expires (${fmt(p.ttlMs)} ms from now)`,
               'warn',
             );
           }
         },
       }),
     );
-    sim.addNode(
+    world.node(
       'db',
+      DATABASE,
       databaseNode({
         connections: p.dbConnections,
         queueLimit: p.dbQueueLimit,
@@ -319,48 +325,36 @@ export const cacheStrategies = defineScenario({
         serviceMeanMs: (q) => (q.op === 'write' ? p.dbWriteMs : p.dbReadMs),
         load: dbLoad,
         initialValue: () => ({ w: 0 }),
-        observer: {
-          committed(row) {
-            const w = writeOf(row.value);
-            if (w === undefined || w === 0) return;
-            // The database orders writes, except under write-behind, where the cache already did.
-            if (strategy !== 'write-behind') {
-              auditor.ordered(row.key, w);
-              dbVersion.set(row.key, auditor.versionOfWrite(w));
-            }
-            auditor.persisted(w);
-          },
-        },
       }),
     );
+    const commits = new CommitIndex(world.disk('db'));
 
-    let dbArrivedBefore = 0;
-    sim.every(
-      SAMPLE_MS,
-      () => {
-        const recent = traffic.recent(sim.now);
-        if (recent.hitRatio !== null) sim.metrics.sample('cache.hitRatio', recent.hitRatio);
-        sim.metrics.sample('db.queriesPerSec', ((dbLoad.arrived - dbArrivedBefore) * 1000) / SAMPLE_MS);
-        dbArrivedBefore = dbLoad.arrived;
-        sim.metrics.sample('db.busy', dbLoad.busy);
-        sim.metrics.sample('reads.stale', auditor.staleReads);
-        return undefined;
-      },
-      SAMPLE_MS,
-      world.endMs,
-    );
+    world.chart(hitRatioChart(traffic, () => world.now, SAMPLE_MS));
+    world.chart(dbLoadChart(dbLoad, SAMPLE_MS));
+    world.chart({
+      id: 'db-connections',
+      title: 'Database connections busy',
+      unit: 'connections',
+      everyMs: SAMPLE_MS,
+      series: { 'db.busy': () => dbLoad.busy },
+      limit: { value: p.dbConnections, label: 'pool size' },
+    });
+    world.chart({ id: 'stale-reads', title: 'Stale reads so far', unit: 'reads', everyMs: SAMPLE_MS, series: { 'reads.stale': () => auditor.staleReads } });
 
+    /** Acknowledged writes that never reached the database (write-behind's queue lives in the cache). */
+    const lostWrites = (): number[] => auditor.acknowledgedWrites.filter((w) => commits.versionOf(w) === undefined);
+    auditWritesAppliedOnce(world);
     world.atEnd(() => {
-      const lost = auditor.lostWrites();
-      if (lost.length > 0) {
-        world.violate(
-          'no-lost-write',
-          `${lost.length} acknowledged write(s) never reached the database (${lost
-            .slice(0, 5)
-            .map((w) => `request ${w}`)
-            .join(', ')}${lost.length > 5 ? ', ...' : ''}): they lived only in the cache`,
-        );
-      }
+      const lost = lostWrites();
+      if (lost.length === 0) return;
+      world.violate(
+        'no-lost-write',
+        `${lost.length} acknowledged write(s) never reached the database (${lost
+          .slice(0, 5)
+          .map((w) => `request ${w}`)
+          .join(', ')}${lost.length > 5 ? ', ...' : ''}): they lived only in the cache`,
+        { node: 'db', witnesses: [{ t: world.now, node: 'db', what: `the database holds none of request ${lost[0]}'s write` }] },
+      );
     });
 
     return {
@@ -376,7 +370,7 @@ export const cacheStrategies = defineScenario({
           staleReads: auditor.staleReads,
           staleReadRate: traffic.readsOk === 0 ? 0 : auditor.staleReads / traffic.readsOk,
           stalenessMaxMs: auditor.stalenessMs.reduce((m, x) => Math.max(m, x), 0),
-          lostWrites: auditor.lostWrites().length,
+          lostWrites: lostWrites().length,
           errorRate: traffic.errorRate,
         };
       },

@@ -1,18 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import type { FaultPlan } from '../../engine/index.ts';
+import { DurableStore, type FaultPlan } from '../../engine/index.ts';
 import { cacheStrategies as scenario } from '../../scenarios/cache-strategies/index.ts';
 import { checkScenario } from '../../scenarios/framework/check.ts';
 import { parseParams } from '../../scenarios/framework/params.ts';
 import { resolvePreset, runScenario } from '../../scenarios/framework/run.ts';
+import { DB_LOG, writesAppliedTwice } from '../../scenarios/parts/storage/database.ts';
 
 const defaults = parseParams(scenario, {});
 const preset = (id: string): FaultPlan => resolvePreset(scenario, id, defaults);
 const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
 
-/** A metric summed over the same seeds (the same requests) with no faults. */
+/** A metric summed over the same seeds (the same requests). */
 function total(strategy: string, metric: string, faults: FaultPlan = []): number {
   return SEEDS.reduce((sum, seed) => sum + runScenario(scenario, { strategy, seed, faults, trace: 'off' }).metrics[metric]!, 0);
 }
+
+/** app1 cannot reach the cache for 400 ms: every command it sends there is lost, its DELs included. */
+const lostInvalidations: FaultPlan = [
+  { at: 200, kind: 'degrade', from: 'app1', to: 'cache', lossRate: 1 },
+  { at: 600, kind: 'restore' },
+];
 
 describe('cache-strategies: what each strategy costs and buys, on the same requests', () => {
   it('write-through has a higher write latency and fewer stale reads than cache-aside', () => {
@@ -36,6 +43,16 @@ describe('cache-strategies: what each strategy costs and buys, on the same reque
     expect(total('lease', 'staleReads', preset('slow-reader'))).toBe(0);
   });
 
+  it('exercises every operation: reads, writes, deletes and read-backs of a user’s own write', () => {
+    const r = runScenario(scenario, { strategy: 'lease', seed: 1, faults: [], trace: 'memory' });
+    const kinds = new Set(
+      r.trace!.events().flatMap((e) => (e.type === 'send' && (e.msg as { type?: string }).type === 'req' ? [(e.msg as { kind: string }).kind] : [])),
+    );
+
+    expect([...kinds].sort()).toEqual(['delete', 'read', 'write']);
+    expect(r.goals.find((g) => g.name === 'read-back')?.reached).toBe(true);
+  });
+
   it('is deterministic: the same seed and plan give the same trace hash', () => {
     const a = runScenario(scenario, { strategy: 'write-behind', seed: 3, faults: preset('cache-restart') });
     const b = runScenario(scenario, { strategy: 'write-behind', seed: 3, faults: preset('cache-restart') });
@@ -46,8 +63,8 @@ describe('cache-strategies: what each strategy costs and buys, on the same reque
 
 describe('cache-strategies: the flaws, shown at a fixed seed and plan', () => {
   it('cache-aside: a slow reader puts the old value back after the delete (the stale-set race)', () => {
-    const clean = runScenario(scenario, { strategy: 'cache-aside-delete', seed: 1, faults: [] });
-    const r = runScenario(scenario, { strategy: 'cache-aside-delete', seed: 1, faults: preset('slow-reader'), trace: 'memory' });
+    const clean = runScenario(scenario, { strategy: 'cache-aside-delete', seed: 3, faults: [] });
+    const r = runScenario(scenario, { strategy: 'cache-aside-delete', seed: 3, faults: preset('slow-reader'), trace: 'memory' });
 
     expect(clean.ok).toBe(true);
     expect(r.firstViolation?.invariant).toBe('bounded-staleness');
@@ -56,11 +73,29 @@ describe('cache-strategies: the flaws, shown at a fixed seed and plan', () => {
     expect(notes.length).toBeGreaterThan(0);
   });
 
+  it('a bounded-staleness violation points at its causes: the write the read missed and the stale value’s arrival', () => {
+    const r = runScenario(scenario, { strategy: 'cache-aside-delete', seed: 3, faults: preset('slow-reader') });
+    const witnesses = r.invariants.find((i) => i.name === 'bounded-staleness')!.violations[0]!.witnesses ?? [];
+
+    expect(witnesses.map((w) => w.what)).toEqual([
+      expect.stringMatching(/^write \d+ of k0 acknowledged$/),
+      expect.stringMatching(/^the cache got version \d+ of k0$/),
+      expect.stringMatching(/^a read began/),
+    ]);
+    expect(witnesses[0]!.t).toBeLessThan(witnesses[2]!.t);
+  });
+
   it.each(['cache-aside-update', 'write-through'])('%s: a slow writer’s SET lands after a newer write’s and keeps the old value', (strategy) => {
-    const clean = runScenario(scenario, { strategy, seed: 1, faults: [] });
-    const r = runScenario(scenario, { strategy, seed: 1, faults: preset('slow-writer') });
+    const clean = runScenario(scenario, { strategy, seed: 2, faults: [] });
+    const r = runScenario(scenario, { strategy, seed: 2, faults: preset('slow-writer') });
 
     expect(clean.ok).toBe(true);
+    expect(r.firstViolation?.invariant).toBe('bounded-staleness');
+  });
+
+  it('cache-aside: a lost invalidation leaves the old value to be served for a whole TTL', () => {
+    const r = runScenario(scenario, { strategy: 'cache-aside-delete', seed: 2, faults: lostInvalidations });
+
     expect(r.firstViolation?.invariant).toBe('bounded-staleness');
   });
 
@@ -69,6 +104,40 @@ describe('cache-strategies: the flaws, shown at a fixed seed and plan', () => {
 
     expect(r.firstViolation?.invariant).toBe('no-lost-write');
     expect(r.metrics.lostWrites!).toBeGreaterThan(0);
+  });
+});
+
+describe('cache-strategies: what the sound strategy and the database promise', () => {
+  it('lease: an invalidation the cache never confirms fails the write instead of leaving the old value served', () => {
+    const r = runScenario(scenario, { strategy: 'lease', seed: 2, faults: lostInvalidations });
+
+    expect(r.ok).toBe(true);
+    expect(r.metrics.errorRate!).toBeGreaterThan(0);
+    expect(r.metrics.staleReads).toBe(0);
+  });
+
+  it('the database forces every commit before it answers: a crash loses no acknowledged write', () => {
+    const r = runScenario(scenario, {
+      strategy: 'lease',
+      seed: 1,
+      faults: [
+        { at: 300, kind: 'crash', node: 'db', when: 'io:sent' },
+        { at: 400, kind: 'restart', node: 'db' },
+      ],
+    });
+
+    expect(r.ok).toBe(true);
+    expect(r.metrics.lostWrites).toBe(0);
+  });
+
+  it('write-applied-once is judged on the database’s log: a request id committed twice is a violation', () => {
+    const disk = new DurableStore();
+    const log = disk.log<{ key: string; value: unknown; version: number; requestId?: number }>(DB_LOG);
+    log.append({ key: 'k0', value: { w: 5 }, version: 1, requestId: 5 });
+    log.append({ key: 'k0', value: { w: 6 }, version: 2, requestId: 6 });
+    log.append({ key: 'k0', value: { w: 5 }, version: 3, requestId: 5 });
+
+    expect(writesAppliedTwice(disk)).toEqual([5]);
   });
 });
 
@@ -84,10 +153,12 @@ describe('cache-strategies under the property checker', () => {
     },
   );
 
-  it('lease: passes 200 generated fault plans', () => {
-    const r = checkScenario(scenario, { strategy: 'lease', runs: 200, seed: 7 });
+  it('lease: passes 300 generated fault plans of every class', () => {
+    const r = checkScenario(scenario, { strategy: 'lease', runs: 300, seed: 7 });
 
     expect(r.ok).toBe(true);
-    expect(r.runs).toBe(200);
+    expect(r.runs).toBe(300);
+    for (const item of ['crash', 'crash-point:*:io:force', 'partition', 'latency-spike', 'loss', 'duplication', 'skew', 'drift'])
+      expect(r.coverage.items.find((i) => i.item === item)?.runs, item).toBeGreaterThan(0);
   });
 });

@@ -13,14 +13,22 @@ import type { CacheReply, CacheRequest } from './cache-node.ts';
 import type { CacheCommand, CacheResult } from './cache-store.ts';
 
 export interface BackendConfig {
-  cache: NodeId;
-  db: NodeId;
+  /** The cache and the database, by name. */
+  cache: string;
+  db: string;
   cacheTimeoutMs: number;
   dbTimeoutMs: number;
 }
 
+/** The tag of a call's timeout timer (the owner's timer type includes it). */
+export interface BackendTimer {
+  call: number;
+}
+
 export class Backend {
   private readonly calls: PendingCalls;
+  private readonly cacheId: NodeId;
+  private readonly dbId: NodeId;
   /** Calls made, by kind. */
   cacheCalls = 0;
   dbCalls = 0;
@@ -31,29 +39,29 @@ export class Backend {
     readonly config: BackendConfig,
   ) {
     this.calls = new PendingCalls(ctx);
+    this.cacheId = ctx.lookup(config.cache);
+    this.dbId = ctx.lookup(config.db);
   }
 
   /** Runs a pipeline of commands on the cache; `done(null)` on timeout. */
   cache(cmds: CacheCommand[], done: (results: CacheResult[] | null, runId: number, elapsedMs: number) => void, timeoutMs = this.config.cacheTimeoutMs): void {
     this.cacheCalls++;
     const msg: CacheRequest = { type: 'cache', id: 0, cmds };
-    this.calls.call<CacheReply>(this.config.cache, msg, timeoutMs, (reply, elapsedMs) =>
-      done(reply === null ? null : reply.results, reply?.runId ?? -1, elapsedMs),
-    );
+    this.calls.call<CacheReply>(this.cacheId, msg, timeoutMs, (reply, elapsedMs) => done(reply === null ? null : reply.results, reply?.runId ?? -1, elapsedMs));
   }
 
   /** Sends commands to the cache without waiting for (or getting) an answer. */
   cacheAsync(cmds: CacheCommand[]): void {
     this.cacheCalls++;
     const msg: CacheRequest = { type: 'cache', id: 0, cmds, noReply: true };
-    this.calls.send(this.config.cache, msg);
+    this.calls.send(this.cacheId, msg);
   }
 
   /** Runs a query on the database; `done(null)` when the driver gave up waiting. */
   db(query: DbQuery, done: (reply: DbReply | null, elapsedMs: number) => void, timeoutMs = this.config.dbTimeoutMs): void {
     this.dbCalls++;
     const msg: DbRequest = { type: 'db', id: 0, query };
-    this.calls.call<DbReply>(this.config.db, msg, timeoutMs, done);
+    this.calls.call<DbReply>(this.dbId, msg, timeoutMs, done);
   }
 
   onMessage(msg: { type: string }): boolean {

@@ -9,10 +9,15 @@
  *   every restart (Redis's `run_id`), so a client can tell it is talking to an empty cache.
  * - Volatile: the keyspace lives in memory, so a crash loses every key, lease and queued
  *   request, and a restarted node starts empty (no persistence, as most caches run).
+ * - Reached over TCP: a request the network duplicates reaches it once (`TcpReceiver`).
+ * - Time is the node's own clock: expiry (PX, PXAT), leases and lock TTLs are judged by what
+ *   the cache's clock reads, as Redis judges them by its host's clock, so a clock that jumps
+ *   back or runs slow keeps keys alive longer, and one that jumps ahead expires them early.
  * - Faults of its own (inject): `flush` empties the keyspace at once (a FLUSHALL, a failover
  *   to an empty replica); `expire` with `{ key }` removes one key now (a hot key's TTL ends).
  */
-import type { InjectFault, NodeContext, NodeId, Spawn } from '../../../engine/index.ts';
+import type { InjectFault, NodeId, Spawn } from '../../../engine/index.ts';
+import { TcpReceiver } from '../storage/tcp-receiver.ts';
 import { type CacheCommand, type CacheResult, CacheStore } from './cache-store.ts';
 
 export interface CacheRequest {
@@ -46,6 +51,8 @@ export class CacheNodeStats {
   /** Requests waiting or in service now. */
   queued = 0;
   queueMax = 0;
+  /** Most keys the cache held at once (expired ones not yet reclaimed included). */
+  keysMax = 0;
   commands = 0;
   restarts = 0;
   /** When the running incarnation started. */
@@ -64,7 +71,7 @@ export interface CacheNodeConfig {
    * Keyspace notifications for checkers: called after each command runs, with its result.
    * Nodes never see this; it is the all-seeing auditor's window on the cache.
    */
-  observe?: (cmd: CacheCommand, result: CacheResult, nowMs: number) => void;
+  observe?: (cmd: CacheCommand, result: CacheResult) => void;
 }
 
 interface Queued {
@@ -72,10 +79,11 @@ interface Queued {
   req: CacheRequest;
 }
 
-const SERVED = 'cache:served';
+/** The one timer: the command at the head of the queue has been served. */
+type Served = 'served';
 
-export function cacheNode(config: CacheNodeConfig): Spawn<CacheMessage> {
-  return (ctx: NodeContext<CacheMessage>) => {
+export function cacheNode(config: CacheNodeConfig): Spawn<CacheMessage, Served> {
+  return (ctx) => {
     const store = new CacheStore(config.memoryBytesMax);
     const stats = config.stats;
     stats.store = store;
@@ -96,11 +104,12 @@ export function cacheNode(config: CacheNodeConfig): Spawn<CacheMessage> {
     }
     ctx.state('up', `${store.size} keys`);
 
+    const transport = new TcpReceiver();
     let queue: Queued[] = [];
     let head = 0;
 
     const startNext = (): void => {
-      if (head < queue.length) ctx.setTimer(config.serviceMs * queue[head]!.req.cmds.length, SERVED);
+      if (head < queue.length) ctx.setTimer(config.serviceMs * queue[head]!.req.cmds.length, 'served');
     };
 
     const serve = (): void => {
@@ -114,9 +123,10 @@ export function cacheNode(config: CacheNodeConfig): Spawn<CacheMessage> {
       for (const cmd of req.cmds) {
         const result = store.execute(cmd, ctx.now);
         stats.commands++;
-        config.observe?.(cmd, result, ctx.now);
+        config.observe?.(cmd, result);
         results.push(result);
       }
+      if (store.size > stats.keysMax) stats.keysMax = store.size;
       if (req.noReply !== true) ctx.send(from, { type: 'cache-reply', id: req.id, results, runId: ctx.incarnation });
       startNext();
     };
@@ -135,14 +145,14 @@ export function cacheNode(config: CacheNodeConfig): Spawn<CacheMessage> {
 
     return {
       onMessage(from, req) {
-        if (req.type !== 'cache') return;
+        if (req.type !== 'cache' || !transport.firstDelivery(req)) return;
         queue.push({ from, req });
         stats.queued++;
         if (stats.queued > stats.queueMax) stats.queueMax = stats.queued;
         if (stats.queued === 1) startNext();
       },
-      onTimer(tag) {
-        if (tag === SERVED) serve();
+      onTimer() {
+        serve();
       },
       onInject,
     };

@@ -1,12 +1,15 @@
 /**
  * The deployment every cache scenario shares: users, N app servers, one cache and one
- * database on a LAN (one-way latency exponential above a 0.2 ms floor), plus whatever nodes a
- * scenario adds (a change-stream consumer). Node names are part of every trace and link, so
- * they are made here once.
+ * database on a LAN (one-way latency exponential above a 0.2 ms floor; messages on one link
+ * may overtake each other, as requests spread over a connection pool do), plus whatever
+ * nodes a scenario adds (a change-stream consumer). Node names are part of every trace and
+ * link, so they are made here once, with what each kind of node may suffer.
  */
 import { z } from 'zod';
 import type { LinkSpec } from '../../../engine/index.ts';
-import type { ChartSpec, Topology, TopologyNode } from '../../framework/scenario.ts';
+import type { ChartDeclaration, NodeSpec } from '../../framework/scenario.ts';
+import type { DatabaseLoad } from '../storage/database.ts';
+import type { TrafficMonitor } from '../workload/traffic-monitor.ts';
 
 /** The LAN's one-way latency floor; `lanLatencyMeanMs` is the mean above it. */
 const LAN_FLOOR_MS = 0.2;
@@ -17,17 +20,22 @@ export function appNames(apps: number): string[] {
   return Array.from({ length: apps }, (_, i) => appName(i));
 }
 
-export function cacheTierTopology(apps: number, options: { cache?: string; extra?: readonly TopologyNode[] } = {}): Topology {
-  return {
-    nodes: [
-      { name: 'clients', role: 'users' },
-      ...appNames(apps).map((name) => ({ name, role: 'app server' })),
-      { name: options.cache ?? 'cache', role: 'cache' },
-      { name: 'db', role: 'database' },
-      ...(options.extra ?? []),
-    ],
-  };
-}
+/**
+ * The users. They are the workload, not the system: they never crash, stall or read a clock
+ * the question depends on. Their links to the app servers can fail like any other.
+ */
+export const USERS: NodeSpec = {
+  role: 'users',
+  spare: {
+    crash: 'the clients stand for the users: the requests they send are the workload, and what the servers do with them is the question',
+    pause: 'the clients stand for many independent users, who do not all stop at once',
+    clock: 'the clients stand for many users arriving on their own schedules: no one clock paces them, and no promise here is judged by it',
+  },
+};
+
+export const APP_SERVER: NodeSpec = { role: 'app server' };
+export const CACHE: NodeSpec = { role: 'cache' };
+export const DATABASE: NodeSpec = { role: 'database' };
 
 export function cacheTierNetwork(latencyMeanMs: number): LinkSpec {
   return { latency: { kind: 'exponential', meanMs: latencyMeanMs, minMs: LAN_FLOOR_MS } };
@@ -38,6 +46,25 @@ export const lanLatencyMeanMs = z.number().min(0).max(1000).default(0.3).describ
 export const appCacheTimeoutMs = z.number().min(1).max(60_000).default(20).describe('an app gives up on the cache after this long, in ms');
 export const appDbTimeoutMs = z.number().min(1).max(60_000).default(500).describe('an app gives up on the database after this long, in ms');
 
-/** Charts drawn from the series the cache tier's sampler records. */
-export const HIT_RATIO_CHART: ChartSpec = { id: 'hit-ratio', title: 'Cache hit ratio (last 100 ms)', unit: 'ratio', series: ['cache.hitRatio'] };
-export const DB_LOAD_CHART: ChartSpec = { id: 'db-load', title: 'Database queries per second', unit: '1/s', series: ['db.queriesPerSec'] };
+/** The share of reads answered from the cache over the traffic monitor's window. */
+export function hitRatioChart(traffic: TrafficMonitor, now: () => number, everyMs: number): ChartDeclaration {
+  return {
+    id: 'hit-ratio',
+    title: `Cache hit ratio (last ${traffic.readsWindow.windowMs} ms)`,
+    unit: 'ratio',
+    everyMs,
+    series: { 'cache.hitRatio': () => traffic.recent(now()).hitRatio },
+  };
+}
+
+/** Queries reaching the database, per second. */
+export function dbLoadChart(load: DatabaseLoad, everyMs: number, limit?: ChartDeclaration['limit']): ChartDeclaration {
+  return {
+    id: 'db-load',
+    title: 'Database queries per second',
+    unit: '1/s',
+    everyMs,
+    series: { 'db.queriesPerSec': { perSecond: () => load.arrived } },
+    ...(limit ? { limit } : {}),
+  };
+}

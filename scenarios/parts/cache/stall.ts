@@ -11,7 +11,8 @@
  */
 import type { InjectFault, NodeContext } from '../../../engine/index.ts';
 
-interface StallTimer {
+/** The tag of a stall's timer (the owner's timer type includes it). */
+export interface StallTimer {
   stalled: number;
 }
 

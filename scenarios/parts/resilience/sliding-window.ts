@@ -5,7 +5,9 @@
  * breaker and an incident review ask of "the last 100 ms": how many calls, how many failed,
  * how many were slow, and the latency percentiles.
  *
- * Outcomes must be added in time order (they are: simulated time never goes back).
+ * Time is the owner's clock, which may step back (an NTP correction, a clock fault): the window
+ * keeps a monotonic view of it, counting an outcome stamped before the latest one as
+ * happening at the latest one, so a step back never reorders the past or revives the expired.
  */
 import { assert } from '../../../engine/index.ts';
 
@@ -22,9 +24,11 @@ export class SlidingWindow {
   }
 
   add(nowMs: number, durationMs: number, failed: boolean): void {
-    assert(this.times.length === this.head || nowMs >= this.times[this.times.length - 1]!, 'outcomes are added in time order');
-    this.prune(nowMs);
-    this.times.push(nowMs);
+    assert(Number.isFinite(nowMs), 'an outcome has a finite time');
+    const latest = this.times.length === 0 ? nowMs : this.times[this.times.length - 1]!;
+    const t = Math.max(nowMs, latest);
+    this.prune(t);
+    this.times.push(t);
     this.durations.push(durationMs);
     this.failed.push(failed);
     if (failed) this.failures++;

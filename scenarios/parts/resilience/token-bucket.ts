@@ -5,7 +5,9 @@
  * long-run rate is bounded by the rate, and a burst by the capacity. That bound is what lets
  * a service promise a database it will never send it more than its share.
  *
- * Refilling is lazy (computed from the time elapsed), so the bucket needs no timer.
+ * Refilling is lazy (computed from the time elapsed), so the bucket needs no timer. Time is the
+ * owner's clock: if it steps back, nothing refills until it has caught up with the last
+ * moment the bucket saw.
  *
  * `reserve` is for work that must not be turned away (a warm-up, a flush): it takes its
  * tokens now, going into debt if need be, and says how long to wait before acting. Debt is
@@ -50,7 +52,8 @@ export class TokenBucket {
     this.refill(nowMs);
     this.tokens -= n;
     this.admitted++;
-    return this.tokens >= 0 ? 0 : -this.tokens / this.ratePerMs;
+    // Refilling resumes from the last moment the bucket saw, which a clock that stepped back has not reached yet.
+    return this.tokens >= 0 ? 0 : this.updatedAt - nowMs + -this.tokens / this.ratePerMs;
   }
 
   /** Tokens available now (negative while a reservation is being repaid). */

@@ -13,13 +13,24 @@
  *   if it waits past `acquireTimeoutMs` (the pool's connection timeout). Both answers are
  *   errors the caller sees. A caller that gives up does not cancel anything: the query still
  *   holds its place and its connection, which is how abandoned requests and retries pile up.
- * - Rows live on disk (`ctx.durable`) with a version that every write increments; a read
- *   sees the rows as of the moment its connection starts it, a write commits when its
- *   connection finishes it. A row never written reads as version 0 with `initialValue(key)`.
- * - `changeFeed`: after each commit the node sends a `change` event there (a binlog / CDC
- *   stream that invalidation can follow).
+ * - Durable, as a database is: every committed write is a record of its write-ahead log
+ *   (`DB_LOG` on the node's disk), forced before the writer or anyone else hears of it (the
+ *   commit's fsync). The rows are the log's latest record per key, rebuilt from it when the
+ *   node restarts; a crash loses the queries in flight and nothing that was committed. Each
+ *   write increments its row's version; a row never written reads as version 0 with
+ *   `initialValue(key)`. A read sees the rows as of the moment its connection starts it, a
+ *   write commits when its connection finishes it.
+ * - Idempotent writes: a write may carry its request's id (an idempotency key, stored with
+ *   the commit). A write whose id was already committed commits nothing again and answers
+ *   as the first did, so a retried or duplicated request cannot apply twice.
+ * - Reached over TCP: a message the network duplicates reaches the node once (`TcpReceiver`);
+ *   a request sent again (a retry) is a new request.
+ * - `changeFeed`: after each commit the node sends a `change` event to that node (a binlog /
+ *   CDC stream that invalidation can follow). It is sent once the commit is durable; a crash
+ *   in between loses the event, as an at-most-once pipe does.
  */
-import { assert, type NodeContext, type NodeId, type Spawn, type TimerId } from '../../../engine/index.ts';
+import { assert, type DurableStore, type NodeId, type Spawn, type TimerId } from '../../../engine/index.ts';
+import { TcpReceiver } from './tcp-receiver.ts';
 
 export interface DbRow {
   key: string;
@@ -27,12 +38,27 @@ export interface DbRow {
   version: number;
 }
 
+/** One committed write, as its log record holds it. */
+export interface DbCommit extends DbRow {
+  /** The idempotency key the write carried, if any. */
+  requestId?: number;
+}
+
+/** The name of the write-ahead log on the database's disk. */
+export const DB_LOG = 'wal';
+
+/** The committed writes on a database's disk, in commit order (for checkers that read what survived). */
+export function committedWrites(disk: DurableStore): Iterable<DbCommit> {
+  return disk.log<DbCommit>(DB_LOG);
+}
+
 export type DbQuery =
   | { op: 'read'; key: string }
   | { op: 'read-many'; keys: string[] }
   /** Only the row's version (an index-only lookup): cheap, but it still takes a connection. */
   | { op: 'version'; key: string }
-  | { op: 'write'; key: string; value: unknown };
+  /** `requestId`: the idempotency key; a write whose key was committed already commits nothing. */
+  | { op: 'write'; key: string; value: unknown; requestId?: number };
 
 export type DbRefusal = 'queue-full' | 'acquire-timeout';
 
@@ -83,9 +109,11 @@ export class DatabaseLoad {
 }
 
 export interface DatabaseObserver {
+  /** A query arrived (before it is admitted, queued or refused). */
+  arrived?(query: DbQuery, from: NodeId): void;
   /** A query was refused (queue full) or failed waiting for a connection. */
   refused?(reason: DbRefusal, query: DbQuery, waitedMs: number): void;
-  /** A write committed: the row's new version is on disk. */
+  /** A write committed: the row's new version is durable. */
   committed?(row: DbRow): void;
   /** A query finished on its connection. */
   served?(query: DbQuery, waitedMs: number, serviceMs: number): void;
@@ -103,7 +131,8 @@ export interface DatabaseConfig {
   serviceSpread?: number;
   load: DatabaseLoad;
   initialValue?: (key: string) => unknown;
-  changeFeed?: NodeId;
+  /** The node that follows the change stream, by name. */
+  changeFeed?: string;
   observer?: DatabaseObserver;
 }
 
@@ -124,18 +153,31 @@ interface Running {
   snapshot: DbRow[] | null;
 }
 
-// Timer tags are numbers: a connection index (>= 0) when its query finishes, -(qid + 1) when
-// a waiting query's acquire timeout fires. No object per timer on this busy path.
+/**
+ * Timer tags are numbers: a connection index (>= 0) when its query finishes, -(qid + 1) when
+ * a waiting query's acquire timeout fires. No object per timer on this busy path.
+ */
+type DbTimer = number;
 
-export function databaseNode(config: DatabaseConfig): Spawn<DbMessage> {
+export function databaseNode(config: DatabaseConfig): Spawn<DbMessage, DbTimer> {
   assert(Number.isInteger(config.connections) && config.connections >= 1, 'the pool has at least one connection');
   assert(config.queueLimit >= 0, 'queueLimit is not negative');
   assert(config.acquireTimeoutMs > 0, 'acquireTimeoutMs is positive');
   assert(config.serviceSpread === undefined || (config.serviceSpread >= 0 && config.serviceSpread < 1), 'serviceSpread is a fraction in [0, 1)');
-  return (ctx: NodeContext<DbMessage>) => {
-    const rows = ctx.durable.get<Map<string, DbRow>>('rows') ?? new Map<string, DbRow>();
-    ctx.durable.set('rows', rows);
+  return (ctx) => {
+    const wal = ctx.disk.log<DbCommit>(DB_LOG);
+    // The rows and the idempotency index are views of the log, rebuilt at every start.
+    const rows = new Map<string, DbRow>();
+    const applied = new Map<number, DbRow>();
+    for (const c of wal) {
+      const committed: DbRow = { key: c.key, value: c.value, version: c.version };
+      rows.set(c.key, committed);
+      if (c.requestId !== undefined) applied.set(c.requestId, committed);
+    }
+    const changeFeed = config.changeFeed === undefined ? null : ctx.lookup(config.changeFeed);
     const load = config.load;
+    const observer = config.observer;
+    const transport = new TcpReceiver();
     const running: (Running | null)[] = Array.from({ length: config.connections }, () => null);
     const waiting = new Map<number, Waiting>();
     let queue: Waiting[] = [];
@@ -146,8 +188,6 @@ export function databaseNode(config: DatabaseConfig): Spawn<DbMessage> {
     load.queued = 0;
 
     const row = (key: string): DbRow => rows.get(key) ?? { key, value: config.initialValue?.(key) ?? null, version: 0 };
-
-    const reply = (to: NodeId, msg: DbReply): void => ctx.send(to, msg);
 
     const start = (slot: number, from: NodeId, req: DbRequest, waitedMs: number): void => {
       const q = req.query;
@@ -161,6 +201,22 @@ export function databaseNode(config: DatabaseConfig): Spawn<DbMessage> {
       ctx.setTimer(spread === undefined ? ctx.rng.exponential(meanMs) : meanMs * ctx.rng.uniform(1 - spread, 1 + spread), slot);
     };
 
+    /** Commits a write: its log record is forced before the row changes and anyone hears of it. */
+    const commit = (q: Extract<DbQuery, { op: 'write' }>): DbRow => {
+      if (q.requestId !== undefined) {
+        const already = applied.get(q.requestId);
+        if (already !== undefined) return already;
+      }
+      const next: DbRow = { key: q.key, value: q.value, version: row(q.key).version + 1 };
+      wal.append(q.requestId === undefined ? next : { ...next, requestId: q.requestId });
+      ctx.disk.force();
+      rows.set(q.key, next);
+      if (q.requestId !== undefined) applied.set(q.requestId, next);
+      observer?.committed?.(next);
+      if (changeFeed !== null) ctx.send(changeFeed, { type: 'change', key: next.key, version: next.version });
+      return next;
+    };
+
     const finish = (slot: number): void => {
       const r = running[slot]!;
       running[slot] = null;
@@ -169,16 +225,9 @@ export function databaseNode(config: DatabaseConfig): Spawn<DbMessage> {
       const serviceMs = ctx.now - r.startedAt;
       load.busyMs += serviceMs;
       const q = r.req.query;
-      let result = r.snapshot;
-      if (q.op === 'write') {
-        const next: DbRow = { key: q.key, value: q.value, version: row(q.key).version + 1 };
-        rows.set(q.key, next);
-        result = [next];
-        config.observer?.committed?.(next);
-        if (config.changeFeed !== undefined) ctx.send(config.changeFeed, { type: 'change', key: next.key, version: next.version });
-      }
-      config.observer?.served?.(q, r.waitedMs, serviceMs);
-      reply(r.from, { type: 'db-reply', id: r.req.id, ok: true, rows: result! });
+      const result = q.op === 'write' ? [commit(q)] : r.snapshot!;
+      observer?.served?.(q, r.waitedMs, serviceMs);
+      ctx.send(r.from, { type: 'db-reply', id: r.req.id, ok: true, rows: result });
       // Hand the connection to the longest-waiting query still waiting.
       while (head < queue.length) {
         const w = queue[head++]!;
@@ -197,12 +246,13 @@ export function databaseNode(config: DatabaseConfig): Spawn<DbMessage> {
     const refuse = (w: { from: NodeId; req: DbRequest }, reason: DbRefusal, waitedMs: number): void => {
       if (reason === 'queue-full') load.refused++;
       else load.timedOut++;
-      config.observer?.refused?.(reason, w.req.query, waitedMs);
-      reply(w.from, { type: 'db-reply', id: w.req.id, ok: false, reason });
+      observer?.refused?.(reason, w.req.query, waitedMs);
+      ctx.send(w.from, { type: 'db-reply', id: w.req.id, ok: false, reason });
     };
 
     const onQuery = (from: NodeId, req: DbRequest): void => {
       load.arrived++;
+      observer?.arrived?.(req.query, from);
       const slot = running.indexOf(null);
       if (slot >= 0) return start(slot, from, req, 0);
       if (load.queued >= config.queueLimit) return refuse({ from, req }, 'queue-full', 0);
@@ -226,13 +276,59 @@ export function databaseNode(config: DatabaseConfig): Spawn<DbMessage> {
 
     return {
       onMessage(from, msg) {
-        if (msg.type === 'db') onQuery(from, msg);
+        if (msg.type === 'db' && transport.firstDelivery(msg)) onQuery(from, msg);
       },
-      onTimer(tag) {
-        const n = tag as number;
+      onTimer(n) {
         if (n >= 0) finish(n);
         else onAcquireTimeout(-n - 1);
       },
     };
   };
+}
+
+/**
+ * The writes a database has committed, by request id, read from its log as the log grows: a
+ * checker's view of what the database holds (the log is forced before anything else happens,
+ * so between events it holds exactly the committed writes).
+ */
+export class CommitIndex {
+  private seen = 0;
+  private readonly byRequest = new Map<number, DbRow>();
+  private readonly latest = new Map<string, number>();
+
+  constructor(private readonly disk: DurableStore) {}
+
+  /** The version the write with this request id committed as; undefined if it never committed. */
+  versionOf(requestId: number): number | undefined {
+    this.catchUp();
+    return this.byRequest.get(requestId)?.version;
+  }
+
+  /** The key's latest committed version (0: never written). */
+  latestVersion(key: string): number {
+    this.catchUp();
+    return this.latest.get(key) ?? 0;
+  }
+
+  private catchUp(): void {
+    const log = this.disk.log<DbCommit>(DB_LOG);
+    assert(log.length >= this.seen, 'a committed write is never undone');
+    for (; this.seen < log.length; this.seen++) {
+      const c = log.at(this.seen)!;
+      this.latest.set(c.key, c.version);
+      if (c.requestId !== undefined) this.byRequest.set(c.requestId, c);
+    }
+  }
+}
+
+/** Request ids the database's log holds more than once: writes it applied twice (for checkers). */
+export function writesAppliedTwice(disk: DurableStore): number[] {
+  const seen = new Set<number>();
+  const twice: number[] = [];
+  for (const c of committedWrites(disk)) {
+    if (c.requestId === undefined) continue;
+    if (seen.has(c.requestId)) twice.push(c.requestId);
+    seen.add(c.requestId);
+  }
+  return twice;
 }

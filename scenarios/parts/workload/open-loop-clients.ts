@@ -2,17 +2,21 @@
  * The users: one node that sends a workload's requests to the app servers at their arrival
  * times (open loop: a slow answer does not delay the next arrival), waits up to `timeoutMs`
  * for each attempt, and retries a failed or timed-out one after a backoff, up to `retries`
- * times. A retry is a fresh attempt: whatever the abandoned one still costs the servers, it
- * costs it on top (the retry storm of every overload story).
+ * times. A retry is a fresh attempt of the same request (same id, so a server that keys its
+ * writes by request id applies it once): whatever the abandoned attempt still costs the
+ * servers, it costs it on top (the retry storm of every overload story).
+ *
+ * A write or delete marked `readBack` is followed, once acknowledged, by a read of the same
+ * key through the next app server: the user reloading the page (read-your-writes).
  *
  * Faults of its own (inject): `burst` with `{ factor, durationMs }` adds arrivals at
  * (factor - 1) times the base rate for that long, drawn from the node's own stream.
  *
  * Outcomes go to a `RequestLog` (the auditors and monitors); the node keeps no other record.
  */
-import type { InjectFault, NodeContext, NodeId, Spawn, TimerId } from '../../../engine/index.ts';
+import type { InjectFault, NodeId, Spawn, TimerId } from '../../../engine/index.ts';
 import { type Backoff, backoffDelayMs } from '../resilience/backoff.ts';
-import { drawRequests, type Request, type WorkloadSpec } from './workload.ts';
+import { drawRequests, type Request, type RequestKind, type WorkloadSpec } from './workload.ts';
 
 /** One attempt of a request, client to app. */
 export interface AppRequest {
@@ -20,8 +24,8 @@ export interface AppRequest {
   id: number;
   attempt: number;
   key: string;
-  kind: 'read' | 'write';
-  /** A write's value. */
+  kind: RequestKind;
+  /** A write's value (a delete's is its tombstone). */
   value?: unknown;
 }
 
@@ -72,22 +76,28 @@ export interface RequestOutcome {
 
 /** Where outcomes go: the scenario's auditors and monitors. */
 export interface RequestLog {
-  attempted?(request: Request, attempt: number, nowMs: number): void;
+  attempted?(request: Request, attempt: number): void;
   attemptDone?(outcome: AttemptOutcome): void;
   finished(outcome: RequestOutcome): void;
 }
 
 export interface ClientsConfig {
   requests: readonly Request[];
-  apps: readonly NodeId[];
+  /** The app servers, by name; request `app` i goes to `apps[i % apps.length]`. */
+  apps: readonly string[];
   timeoutMs: number;
   retries: number;
   backoff: Backoff;
   log: RequestLog;
   /** The workload a `burst` inject thickens (its rate, keys and mix). */
   burstSpec?: Omit<WorkloadSpec, 'fromMs' | 'toMs' | 'bursts'>;
-  /** A write's value (default `{ w: request id }`: every write's value is unique). */
+  /** A write's value (default `{ w: request id }`, and `{ w: id, deleted: true }` for a delete: every value is unique). */
   writeValue?: (request: Request) => unknown;
+}
+
+/** The value a write or delete carries by default: unique per request, so a read says which write it saw. */
+export function defaultWriteValue(r: Request): unknown {
+  return r.kind === 'delete' ? { w: r.id, deleted: true } : { w: r.id };
 }
 
 interface Pending {
@@ -101,27 +111,29 @@ interface Pending {
 
 type Tag = 'next' | { arrive: Request } | { timeout: number; attempt: number } | { retry: number };
 
-export function openLoopClients(config: ClientsConfig): Spawn<AppMessage> {
-  return (ctx: NodeContext<AppMessage>) => {
+export function openLoopClients(config: ClientsConfig): Spawn<AppMessage, Tag> {
+  return (ctx) => {
     const pending = new Map<number, Pending>();
-    const writeValue = config.writeValue ?? ((r: Request) => ({ w: r.id }));
+    const apps = config.apps.map((name) => ctx.lookup(name));
+    const writeValue = config.writeValue ?? defaultWriteValue;
     let cursor = 0;
-    let burstIds = config.requests.length + 1_000_000 * (ctx.incarnation + 1);
+    // Requests this incarnation makes up (bursts, read-backs) are numbered far above the workload's.
+    let extraIds = config.requests.length + 1_000_000 * (ctx.incarnation + 1);
     // A restarted client picks the schedule up where the clock is: arrivals it missed are lost.
     while (cursor < config.requests.length && config.requests[cursor]!.atMs < ctx.now) cursor++;
 
     const scheduleNext = (): void => {
-      if (cursor < config.requests.length) ctx.setTimer(Math.max(0, config.requests[cursor]!.atMs - ctx.now), 'next' satisfies Tag);
+      if (cursor < config.requests.length) ctx.setTimer(Math.max(0, config.requests[cursor]!.atMs - ctx.now), 'next');
     };
 
     const send = (p: Pending): void => {
       const r = p.request;
       p.attemptMs = ctx.now;
       const msg: AppRequest = { type: 'req', id: r.id, attempt: p.attempt, key: r.key, kind: r.kind };
-      if (r.kind === 'write') msg.value = writeValue(r);
-      config.log.attempted?.(r, p.attempt, ctx.now);
-      ctx.send(config.apps[r.app % config.apps.length]!, msg);
-      p.timer = ctx.setTimer(config.timeoutMs, { timeout: r.id, attempt: p.attempt } satisfies Tag);
+      if (r.kind !== 'read') msg.value = writeValue(r);
+      config.log.attempted?.(r, p.attempt);
+      ctx.send(apps[r.app % apps.length]!, msg);
+      p.timer = ctx.setTimer(config.timeoutMs, { timeout: r.id, attempt: p.attempt });
     };
 
     const arrive = (request: Request): void => {
@@ -130,11 +142,16 @@ export function openLoopClients(config: ClientsConfig): Spawn<AppMessage> {
       send(p);
     };
 
+    /** The user reloads what they just wrote, through the next app server. */
+    const readBack = (write: Request): void => {
+      arrive({ id: extraIds++, atMs: ctx.now, app: write.app + 1, key: write.key, rank: write.rank, kind: 'read', readBackOf: write.id });
+    };
+
     const attemptOver = (p: Pending, response: AppResponse | null): void => {
       const ok = response?.ok === true;
       config.log.attemptDone?.({ request: p.request, attempt: p.attempt, ok, latencyMs: ctx.now - p.attemptMs, response });
       if (!ok && p.attempt <= config.retries) {
-        ctx.setTimer(backoffDelayMs(config.backoff, p.attempt, ctx.rng), { retry: p.request.id } satisfies Tag);
+        ctx.setTimer(backoffDelayMs(config.backoff, p.attempt, ctx.rng), { retry: p.request.id });
         return;
       }
       p.done = true;
@@ -148,6 +165,7 @@ export function openLoopClients(config: ClientsConfig): Spawn<AppMessage> {
         attempts: p.attempt,
         response,
       });
+      if (ok && p.request.readBack === true) readBack(p.request);
     };
 
     const onBurst = (fault: InjectFault): void => {
@@ -156,9 +174,9 @@ export function openLoopClients(config: ClientsConfig): Spawn<AppMessage> {
       const factor = Number(fault.args?.factor ?? 2);
       const durationMs = Number(fault.args?.durationMs ?? 100);
       if (!(factor > 1) || !(durationMs > 0)) return;
-      const extra = drawRequests(ctx.rng, { ...spec, ratePerMs: spec.ratePerMs * (factor - 1), fromMs: ctx.now, toMs: ctx.now + durationMs }, burstIds);
-      burstIds += extra.length;
-      for (const r of extra) ctx.setTimer(r.atMs - ctx.now, { arrive: r } satisfies Tag);
+      const extra = drawRequests(ctx.rng, { ...spec, ratePerMs: spec.ratePerMs * (factor - 1), fromMs: ctx.now, toMs: ctx.now + durationMs }, extraIds);
+      extraIds += extra.length;
+      for (const r of extra) ctx.setTimer(r.atMs - ctx.now, { arrive: r });
       ctx.note(() => `a traffic burst: ${extra.length} extra requests over the next ${durationMs} ms (${factor}x the usual rate)`, 'key');
     };
 
@@ -168,13 +186,12 @@ export function openLoopClients(config: ClientsConfig): Spawn<AppMessage> {
         if (msg.type !== 'res') return;
         const p = pending.get(msg.id);
         // An answer to an attempt the user already gave up on is thrown away.
-        if (p === undefined || p.done || msg.attempt !== p.attempt) return;
+        if (p === undefined || p.done || msg.attempt !== p.attempt || p.timer === -1) return;
         ctx.cancelTimer(p.timer);
         p.timer = -1;
         attemptOver(p, msg);
       },
-      onTimer(tag) {
-        const t = tag as Tag;
+      onTimer(t) {
         if (t === 'next') {
           arrive(config.requests[cursor++]!);
           scheduleNext();

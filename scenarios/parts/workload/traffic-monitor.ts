@@ -1,12 +1,22 @@
 /**
  * TrafficMonitor: what a dashboard shows about user traffic, kept by the side of the system.
  * It listens to the clients' outcomes (it is a `RequestLog`) and keeps totals, the latency
- * of every answered request, and sliding windows of recent attempts (error rate, p99) and
- * recent reads (hit ratio: the share answered from the cache).
+ * of every answered request and, when asked to (`windows`), sliding windows of recent
+ * attempts (error rate, p99) and recent reads (hit ratio: the share answered from the cache).
+ *
+ * The windows feed charts and narration only, so a scenario keeps them when a trace is
+ * recorded and a property check (thousands of untraced runs) does not pay for them.
  */
-
 import { SlidingWindow } from '../resilience/sliding-window.ts';
 import type { AttemptOutcome, RequestOutcome } from './open-loop-clients.ts';
+
+export interface Recent {
+  /** Share of the reads answered from the cache (null: no read finished in the window). */
+  hitRatio: number | null;
+  errorRate: number;
+  latencyP99Ms: number;
+  attempts: number;
+}
 
 export class TrafficMonitor {
   readonly attemptsWindow: SlidingWindow;
@@ -22,7 +32,11 @@ export class TrafficMonitor {
   attempts = 0;
   attemptsFailed = 0;
 
-  constructor(windowMs: number) {
+  constructor(
+    windowMs: number,
+    /** Keep the sliding windows (for charts and narration); `recent` needs them. */
+    readonly windows = true,
+  ) {
     this.attemptsWindow = new SlidingWindow(windowMs);
     this.readsWindow = new SlidingWindow(windowMs);
   }
@@ -30,7 +44,7 @@ export class TrafficMonitor {
   attemptDone(o: AttemptOutcome, nowMs: number): void {
     this.attempts++;
     if (!o.ok) this.attemptsFailed++;
-    this.attemptsWindow.add(nowMs, o.latencyMs, !o.ok);
+    if (this.windows) this.attemptsWindow.add(nowMs, o.latencyMs, !o.ok);
   }
 
   finished(o: RequestOutcome, nowMs: number): void {
@@ -41,7 +55,7 @@ export class TrafficMonitor {
       this.failed++;
       return;
     }
-    if (o.request.kind === 'write') {
+    if (o.request.kind !== 'read') {
       this.writeLatencyMs.push(o.latencyMs);
       return;
     }
@@ -50,7 +64,7 @@ export class TrafficMonitor {
     const fromCache = o.response?.detail === 'cache';
     if (fromCache) this.readsFromCache++;
     // The window's "failures" are misses: its failure rate is the miss ratio.
-    this.readsWindow.add(nowMs, o.latencyMs, !fromCache);
+    if (this.windows) this.readsWindow.add(nowMs, o.latencyMs, !fromCache);
   }
 
   /** Share of answered reads served from the cache, over the run. */
@@ -63,7 +77,7 @@ export class TrafficMonitor {
   }
 
   /** Over the recent window: hit ratio (null when no read finished), error rate of attempts, p99 of attempts. */
-  recent(nowMs: number): { hitRatio: number | null; errorRate: number; latencyP99Ms: number; attempts: number } {
+  recent(nowMs: number): Recent {
     const reads = this.readsWindow.count(nowMs);
     return {
       hitRatio: reads === 0 ? null : 1 - this.readsWindow.failureRate(nowMs),
@@ -72,11 +86,4 @@ export class TrafficMonitor {
       attempts: this.attemptsWindow.count(nowMs),
     };
   }
-}
-
-/** Nearest-rank percentile of `values` (p in 0..100); 0 for none. */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }

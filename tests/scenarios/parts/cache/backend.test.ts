@@ -1,25 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { type NodeContext, Simulation } from '../../../../engine/index.ts';
-import { Backend } from '../../../../scenarios/parts/cache/backend.ts';
-import { CacheNodeStats, cacheNode } from '../../../../scenarios/parts/cache/cache-node.ts';
-import { DatabaseLoad, databaseNode } from '../../../../scenarios/parts/storage/database.ts';
+import { type NodeContext, Simulation, type Spawn } from '../../../../engine/index.ts';
+import { Backend, type BackendTimer } from '../../../../scenarios/parts/cache/backend.ts';
+import { type CacheMessage, CacheNodeStats, cacheNode } from '../../../../scenarios/parts/cache/cache-node.ts';
+import { DatabaseLoad, type DbMessage, databaseNode } from '../../../../scenarios/parts/storage/database.ts';
 
 /** An app with a backend to a cache (1 ms per command) and a database (10 ms per query). */
-function harness(calls: (backend: Backend, log: string[], ctx: NodeContext<unknown>) => void) {
+function harness(calls: (backend: Backend, log: string[], ctx: NodeContext<CacheMessage | DbMessage, BackendTimer | 'go'>) => void) {
   const sim = new Simulation({ seed: 1, network: { latency: { kind: 'constant', ms: 0.5 } } });
   const log: string[] = [];
-  sim.addNode('app', (ctx: NodeContext<unknown>) => {
-    const backend = new Backend(ctx, { cache: 1, db: 2, cacheTimeoutMs: 5, dbTimeoutMs: 5 });
+  const app: Spawn<CacheMessage | DbMessage, BackendTimer | 'go'> = (ctx) => {
+    const backend = new Backend(ctx, { cache: 'cache', db: 'db', cacheTimeoutMs: 5, dbTimeoutMs: 5 });
     ctx.setTimer(0, 'go');
     return {
       onMessage(_from, msg) {
-        backend.onMessage(msg as { type: string });
+        backend.onMessage(msg);
       },
       onTimer(tag) {
         if (!backend.onTimer(tag)) calls(backend, log, ctx);
       },
     };
-  });
+  };
+  sim.addNode('app', app);
   sim.addNode('cache', cacheNode({ serviceMs: 1, memoryBytesMax: 1e6, stats: new CacheNodeStats() }));
   sim.addNode(
     'db',

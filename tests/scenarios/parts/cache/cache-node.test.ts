@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type NodeContext, Simulation } from '../../../../engine/index.ts';
+import { Simulation, type Spawn } from '../../../../engine/index.ts';
 import { type CacheMessage, CacheNodeStats, type CacheReply, cacheNode } from '../../../../scenarios/parts/cache/cache-node.ts';
 import type { CacheCommand } from '../../../../scenarios/parts/cache/cache-store.ts';
 
@@ -9,20 +9,21 @@ function harness(sends: { atMs: number; cmds: CacheCommand[]; noReply?: boolean 
   const stats = new CacheNodeStats();
   const replies: { atMs: number; reply: CacheReply }[] = [];
   sim.addNode('cache', cacheNode({ serviceMs, memoryBytesMax: 1e6, stats, preload }));
-  sim.addNode<CacheMessage>('client', (ctx: NodeContext<CacheMessage>) => {
+  const client: Spawn<CacheMessage, number> = (ctx) => {
     sends.forEach((s, i) => {
       ctx.setTimer(s.atMs, i);
     });
     return {
-      onTimer(tag) {
-        const s = sends[tag as number]!;
-        ctx.send(0, { type: 'cache', id: (tag as number) + 1, cmds: s.cmds, noReply: s.noReply });
+      onTimer(i) {
+        const s = sends[i]!;
+        ctx.send('cache', { type: 'cache', id: i + 1, cmds: s.cmds, noReply: s.noReply });
       },
       onMessage(_from, msg) {
         if (msg.type === 'cache-reply') replies.push({ atMs: ctx.now, reply: msg });
       },
     };
-  });
+  };
+  sim.addNode('client', client);
   return { sim, stats, replies };
 }
 
@@ -81,6 +82,28 @@ describe('cache node', () => {
       [1, 0],
       [null, 1],
     ]);
+  });
+
+  it('serves a request the network duplicated once (it arrives over TCP)', () => {
+    const { sim, stats } = harness([{ atMs: 0, cmds: [{ op: 'incr', key: 'n' }] }]);
+    sim.network.degrade(null, null, { duplicateRate: 1 });
+
+    sim.run();
+
+    expect(stats.commands).toBe(1);
+    expect(stats.store!.peek('n', sim.now)).toBe(1);
+  });
+
+  it('judges expiry by its own clock: a clock that jumps back keeps a key alive past its TTL', () => {
+    const { sim, replies } = harness([
+      { atMs: 0, cmds: [{ op: 'set', key: 'a', value: 1, px: 100 }] },
+      { atMs: 150, cmds: [{ op: 'get', key: 'a' }] },
+    ]);
+    sim.schedulePlan([{ at: 50, kind: 'skew', node: 'cache', byMs: -80 }]);
+
+    sim.run();
+
+    expect(replies[1]!.reply.results[0]!.value).toBe(1);
   });
 
   it('loses every key at once on a flush inject', () => {

@@ -23,4 +23,15 @@ describe('SlidingWindow', () => {
     expect(w.percentile(100, 50)).toBe(50);
     expect(w.percentile(100, 100, true)).toBe(99);
   });
+
+  it('keeps a monotonic view when its owner’s clock steps back: the past is not reordered', () => {
+    const w = new SlidingWindow(100);
+    w.add(200, 5, true);
+
+    w.add(150, 5, false);
+
+    expect(w.count(200)).toBe(2);
+    expect(w.count(299)).toBe(2);
+    expect(w.count(300)).toBe(0);
+  });
 });

@@ -38,4 +38,14 @@ describe('TokenBucket', () => {
     expect(bucket.tryTake(15)).toBe(false);
     expect(bucket.tryTake(30)).toBe(true);
   });
+
+  it('refills nothing while its owner’s clock steps back, and counts that in a reservation’s wait', () => {
+    const bucket = new TokenBucket(0.1, 2);
+    bucket.tryTake(100, 2);
+
+    const waitMs = bucket.reserve(70, 1);
+
+    expect(bucket.available(99)).toBeCloseTo(-1);
+    expect(waitMs).toBeCloseTo(30 + 10);
+  });
 });

@@ -5,7 +5,7 @@
  * first customers are discarded while the queue warms up.
  */
 import { describe, it } from 'vitest';
-import { type NodeContext, Simulation } from '../../../../engine/index.ts';
+import { Simulation, type Spawn } from '../../../../engine/index.ts';
 import { DatabaseLoad, type DbMessage, databaseNode } from '../../../../scenarios/parts/storage/database.ts';
 import { expectRelative } from '../../../engine/fixtures/stats.ts';
 
@@ -48,13 +48,13 @@ function runPool(seed: number, connections: number, utilisation: number, queries
       },
     }),
   );
-  sim.addNode<DbMessage>('client', (ctx: NodeContext<DbMessage>) => {
+  const client: Spawn<DbMessage> = (ctx) => {
     let next = 0;
     ctx.setTimer(ctx.rng.exponential(1 / arrivalRatePerMs));
     return {
       onTimer() {
         sentAt[next] = ctx.now;
-        ctx.send(0, { type: 'db', id: next, query: { op: 'read', key: 'row' } });
+        ctx.send('db', { type: 'db', id: next, query: { op: 'read', key: 'row' } });
         if (++next < queries) ctx.setTimer(ctx.rng.exponential(1 / arrivalRatePerMs));
       },
       onMessage(_from, msg) {
@@ -63,7 +63,8 @@ function runPool(seed: number, connections: number, utilisation: number, queries
         measured++;
       },
     };
-  });
+  };
+  sim.addNode('client', client);
   sim.run();
   return { meanResponseMs: responseMs / measured, waitingProbability: waited / (served - WARMUP) };
 }

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { type NodeContext, Simulation } from '../../../../engine/index.ts';
-import { DatabaseLoad, type DbMessage, type DbQuery, type DbReply, databaseNode } from '../../../../scenarios/parts/storage/database.ts';
+import { Simulation, type Spawn } from '../../../../engine/index.ts';
+import {
+  CommitIndex,
+  committedWrites,
+  DatabaseLoad,
+  type DbMessage,
+  type DbQuery,
+  type DbReply,
+  databaseNode,
+  writesAppliedTwice,
+} from '../../../../scenarios/parts/storage/database.ts';
 
 interface Sent {
   atMs: number;
@@ -23,28 +32,30 @@ function harness(sends: Sent[], options: { connections?: number; queueLimit?: nu
       serviceSpread: 0,
       load,
       initialValue: (key) => `${key}:initial`,
-      changeFeed: options.changeFeed ? 1 : undefined,
+      changeFeed: options.changeFeed ? 'client' : undefined,
     }),
   );
-  sim.addNode<DbMessage>('client', (ctx: NodeContext<DbMessage>) => {
+  const client: Spawn<DbMessage, number> = (ctx) => {
     sends.forEach((s, i) => {
       ctx.setTimer(s.atMs, i);
     });
     return {
-      onTimer(tag) {
-        ctx.send(0, { type: 'db', id: (tag as number) + 1, query: sends[tag as number]!.query });
+      onTimer(i) {
+        ctx.send('db', { type: 'db', id: i + 1, query: sends[i]!.query });
       },
       onMessage(_from, msg) {
         if (msg.type === 'db-reply') replies.push({ atMs: ctx.now, reply: msg });
         if (msg.type === 'change') changes.push(`${msg.key}@${msg.version}`);
       },
     };
-  });
+  };
+  sim.addNode('client', client);
   return { sim, load, replies, changes };
 }
 
 const read = (key: string): DbQuery => ({ op: 'read', key });
-const write = (key: string, value: unknown): DbQuery => ({ op: 'write', key, value });
+const write = (key: string, value: unknown, requestId?: number): DbQuery =>
+  requestId === undefined ? { op: 'write', key, value } : { op: 'write', key, value, requestId };
 
 describe('database connection pool', () => {
   it('runs as many queries at once as it has connections; the next one waits for a free connection', () => {
@@ -149,5 +160,82 @@ describe('database connection pool', () => {
       [10, 'kept'],
       [50, 'kept'],
     ]);
+  });
+
+  it('forces each commit before it answers: a crash right after the answer loses nothing acknowledged', () => {
+    const { sim, replies } = harness([
+      { atMs: 0, query: write('a', 'first') },
+      { atMs: 20, query: read('a') },
+    ]);
+    sim.schedulePlan([
+      { at: 1, kind: 'crash', node: 'db', when: 'io:sent' },
+      { at: 15, kind: 'restart', node: 'db' },
+    ]);
+
+    sim.run();
+
+    expect(replies.map((r) => r.reply.rows![0]!.value)).toEqual(['first', 'first']);
+  });
+
+  it('a crash before the force loses the write, and nobody heard of it', () => {
+    const { sim, replies } = harness([
+      { atMs: 0, query: write('a', 'lost') },
+      { atMs: 20, query: read('a') },
+    ]);
+    sim.schedulePlan([
+      { at: 1, kind: 'crash', node: 'db', when: 'io:force' },
+      { at: 15, kind: 'restart', node: 'db' },
+    ]);
+
+    sim.run();
+
+    expect(replies.map((r) => r.reply.rows![0]!.value)).toEqual(['a:initial']);
+  });
+
+  it('applies a write whose idempotency key it has committed already only once, and answers as the first time', () => {
+    const { sim, replies } = harness(
+      [
+        { atMs: 0, query: write('a', 'x', 7) },
+        { atMs: 20, query: write('a', 'y', 8) },
+        { atMs: 40, query: write('a', 'x', 7) },
+        { atMs: 60, query: read('a') },
+      ],
+      { connections: 1 },
+    );
+
+    sim.run();
+
+    expect(replies.map((r) => r.reply.rows![0])).toEqual([
+      { key: 'a', value: 'x', version: 1 },
+      { key: 'a', value: 'y', version: 2 },
+      { key: 'a', value: 'x', version: 1 },
+      { key: 'a', value: 'y', version: 2 },
+    ]);
+    expect(writesAppliedTwice(sim.disk(sim.nodeId('db')))).toEqual([]);
+  });
+
+  it('handles a query the network duplicated once (it arrives over TCP)', () => {
+    const { sim, replies, load } = harness([{ atMs: 0, query: read('a') }]);
+    sim.network.degrade(null, null, { duplicateRate: 1 });
+
+    sim.run();
+
+    expect(load.arrived).toBe(1);
+    expect(replies.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('keeps its commits in a log a checker can index by request id', () => {
+    const { sim } = harness([
+      { atMs: 0, query: write('a', 'x', 1) },
+      { atMs: 20, query: write('b', 'y', 2) },
+      { atMs: 40, query: write('a', 'z', 3) },
+    ]);
+    const index = new CommitIndex(sim.disk(sim.nodeId('db')));
+
+    sim.run();
+
+    expect([index.versionOf(1), index.versionOf(2), index.versionOf(3), index.versionOf(4)]).toEqual([1, 1, 2, undefined]);
+    expect([index.latestVersion('a'), index.latestVersion('never')]).toEqual([2, 0]);
+    expect([...committedWrites(sim.disk(sim.nodeId('db')))].map((c) => c.requestId)).toEqual([1, 2, 3]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type NodeContext, Simulation } from '../../../../engine/index.ts';
-import { type AppMessage, openLoopClients, type RequestOutcome } from '../../../../scenarios/parts/workload/open-loop-clients.ts';
+import { Simulation, type Spawn } from '../../../../engine/index.ts';
+import { type AppMessage, type AppRequest, openLoopClients, type RequestOutcome } from '../../../../scenarios/parts/workload/open-loop-clients.ts';
 import type { Request } from '../../../../scenarios/parts/workload/workload.ts';
 
 const request = (id: number, atMs: number): Request => ({ id, atMs, app: 0, key: 'k0', rank: 0, kind: 'read' });
@@ -10,11 +10,12 @@ function harness(requests: Request[], answer: (attempt: number) => boolean | nul
   const sim = new Simulation({ seed: 1, network: { latency: { kind: 'constant', ms: 1 } } });
   const outcomes: RequestOutcome[] = [];
   const attemptsSeen: number[] = [];
+  const seen: AppRequest[] = [];
   sim.addNode(
     'clients',
     openLoopClients({
       requests,
-      apps: [1],
+      apps: ['app'],
       timeoutMs: 50,
       retries,
       backoff: { baseMs: 10, factor: 2, capMs: 100, jitter: 'none' },
@@ -22,15 +23,17 @@ function harness(requests: Request[], answer: (attempt: number) => boolean | nul
       burstSpec: { ratePerMs: 1, keys: 4, zipfS: 0, writeFraction: 0, apps: 1 },
     }),
   );
-  sim.addNode<AppMessage>('app', (ctx: NodeContext<AppMessage>) => ({
+  const app: Spawn<AppMessage> = (ctx) => ({
     onMessage(from, msg) {
       if (msg.type !== 'req') return;
       attemptsSeen.push(msg.attempt);
+      seen.push(msg);
       const ok = answer(msg.attempt);
       if (ok !== null) ctx.send(from, { type: 'res', id: msg.id, attempt: msg.attempt, ok });
     },
-  }));
-  return { sim, outcomes, attemptsSeen };
+  });
+  sim.addNode('app', app);
+  return { sim, outcomes, attemptsSeen, seen };
 }
 
 describe('open-loop clients', () => {
@@ -70,5 +73,48 @@ describe('open-loop clients', () => {
 
     expect(attemptsSeen.length).toBeGreaterThan(800);
     expect(attemptsSeen.length).toBeLessThan(1200);
+  });
+
+  it('send a delete with its tombstone, and a write with its own value', () => {
+    const { sim, seen } = harness(
+      [
+        { ...request(1, 0), kind: 'write' },
+        { ...request(2, 5), kind: 'delete' },
+      ],
+      () => true,
+    );
+
+    sim.run();
+
+    expect(seen.map((m) => [m.kind, m.value])).toEqual([
+      ['write', { w: 1 }],
+      ['delete', { w: 2, deleted: true }],
+    ]);
+  });
+
+  it('read a write back once it is acknowledged, and only then', () => {
+    const { sim, seen, outcomes } = harness([{ ...request(1, 0), kind: 'write', readBack: true }], (attempt) => attempt > 1, 1);
+
+    sim.run();
+
+    // The app fails every first attempt: the read-back too is retried, and it comes after the write's success.
+    expect(seen.map((m) => [m.kind, m.attempt])).toEqual([
+      ['write', 1],
+      ['write', 2],
+      ['read', 1],
+      ['read', 2],
+    ]);
+    const back = outcomes.find((o) => o.request.readBackOf === 1)!;
+    expect(back.request.key).toBe('k0');
+    expect(back.startMs).toBe(outcomes.find((o) => o.request.id === 1)!.latencyMs);
+  });
+
+  it('do not retry twice when the network duplicates a failed answer', () => {
+    const { sim, attemptsSeen } = harness([request(1, 0)], () => false, 1);
+    sim.network.degrade(null, null, { duplicateRate: 1 });
+
+    sim.run();
+
+    expect(Math.max(...attemptsSeen)).toBe(2);
   });
 });

@@ -44,4 +44,17 @@ describe('open-loop workload', () => {
   it('is the same for the same seed', () => {
     expect(draw(spec, 5)).toEqual(draw(spec, 5));
   });
+
+  it('makes a share of the writes deletes, and marks a share of both to be read back', () => {
+    const requests = draw({ ...spec, deleteShare: 0.25, readBackShare: 0.5 });
+    const writes = requests.filter((r) => r.kind !== 'read');
+    const deletes = writes.filter((r) => r.kind === 'delete').length / writes.length;
+    const readBack = writes.filter((r) => r.readBack === true).length / writes.length;
+
+    expect(deletes).toBeGreaterThan(0.2);
+    expect(deletes).toBeLessThan(0.3);
+    expect(readBack).toBeGreaterThan(0.45);
+    expect(readBack).toBeLessThan(0.55);
+    expect(requests.filter((r) => r.kind === 'read').some((r) => r.readBack === true)).toBe(false);
+  });
 });
