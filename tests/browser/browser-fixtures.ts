@@ -3,7 +3,9 @@
  * Debian's Chromium headless through playwright-core, and read what the page shows.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -23,11 +25,23 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-/** Builds web/dist with the project's own build command (vite build --config web/vite.config.ts). */
-export async function buildWeb(): Promise<void> {
+/**
+ * Builds the web app with the project's own build command (vite build --config
+ * web/vite.config.ts), into web/dist or, for a test file, a folder of its own (test files run
+ * in parallel and must not overwrite each other's build).
+ */
+export async function buildWeb(outDir?: string): Promise<void> {
   await promisify(execFile)(
     process.execPath,
-    [`${ROOT}node_modules/vite/bin/vite.js`, 'build', '--config', `${ROOT}web/vite.config.ts`, '--logLevel', 'error'],
+    [
+      `${ROOT}node_modules/vite/bin/vite.js`,
+      'build',
+      '--config',
+      `${ROOT}web/vite.config.ts`,
+      '--logLevel',
+      'error',
+      ...(outDir === undefined ? [] : ['--outDir', outDir, '--emptyOutDir']),
+    ],
     {
       cwd: ROOT,
     },
@@ -42,8 +56,9 @@ export interface Harness {
 
 export async function startHarness(): Promise<Harness> {
   mkdirSync(ARTIFACTS, { recursive: true });
-  await buildWeb();
-  const server = await startServer({ host: '127.0.0.1', port: 0, buildIfMissing: false });
+  const webRoot = join(tmpdir(), `faultline-web-${process.pid}`);
+  await buildWeb(webRoot);
+  const server = await startServer({ host: '127.0.0.1', port: 0, buildIfMissing: false, webRoot });
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   return {
     server,
@@ -51,13 +66,14 @@ export async function startHarness(): Promise<Harness> {
     close: async () => {
       await browser.close();
       await server.close();
+      rmSync(webRoot, { recursive: true, force: true });
     },
   };
 }
 
-/** A page at 1280x800 that fails the test on any page error. */
-export async function openPage(browser: Browser, url: string): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+/** A page (1280x800 unless told) that fails the test on any page error. */
+export async function openPage(browser: Browser, url: string, viewport = { width: 1280, height: 800 }): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => {
@@ -132,4 +148,41 @@ export async function lineAround(page: Page, chart: string, series: string, tMs:
     },
     { chart, series, tMs },
   );
+}
+
+/** axe-core's serious and critical violations on the page as it stands (run through the debugger protocol, so the CSP allows it). */
+export async function axeProblems(page: Page): Promise<{ id: string; impact: string; help: string; targets: string[] }[]> {
+  const source = readFileSync(`${ROOT}node_modules/axe-core/axe.min.js`, 'utf8');
+  await page.evaluate(source);
+  return page.evaluate(async () => {
+    const axe = (
+      window as unknown as {
+        axe: { run(ctx: Document, opts: object): Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> };
+      }
+    ).axe;
+    const result = await axe.run(document, { resultTypes: ['violations'] });
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 6).map((n) => n.target.join(' ')) }));
+  });
+}
+
+/** Bounding boxes of the visible elements matching `selector` that overlap one another (by more than a pixel). */
+export async function overlapping(page: Page, selector: string): Promise<string[]> {
+  return page.evaluate((sel) => {
+    const boxes = [...document.querySelectorAll<Element>(sel)]
+      .map((e) => ({ e, r: e.getBoundingClientRect() }))
+      .filter(({ e, r }) => r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden' && (e as HTMLElement).closest?.('[hidden]') == null);
+    const out: string[] = [];
+    for (let i = 0; i < boxes.length; i++) {
+      for (let j = i + 1; j < boxes.length; j++) {
+        const a = boxes[i]!.r;
+        const b = boxes[j]!.r;
+        const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+        const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+        if (w > 1 && h > 1) out.push(`'${boxes[i]!.e.textContent?.trim().slice(0, 20)}' overlaps '${boxes[j]!.e.textContent?.trim().slice(0, 20)}'`);
+      }
+    }
+    return out;
+  }, selector);
 }

@@ -1,7 +1,8 @@
 /**
  * Entry point of the visualizer. Exposes a small read-only handle on `window.__faultline`
  * for the browser tests and the frame-time benchmark: the playback state, the trace hashes,
- * and `renderAll(t)`, which draws every view at t and returns the milliseconds it took.
+ * `renderAll(t)`, which draws every view at t and returns the milliseconds it took, and a
+ * few probes of the space-time diagram (where an arrow is, what the focus highlights).
  */
 import { App } from './app/app.ts';
 
@@ -28,6 +29,10 @@ declare global {
       viewMs(): number[];
       seek(t: number): void;
       zoom(v0: number, v1: number): void;
+      /** Page coordinates of an arrow of a message type in the space-time diagram (null: none in view). */
+      messagePoint(run: number, type: string): { x: number; y: number } | null;
+      /** What the focus keeps in front in the diagram: messages in the causal past, future, and runs concerned. */
+      causal(): { past: number; future: number; runsInFocus: number };
     };
   }
 }
@@ -52,7 +57,12 @@ window.__faultline = {
   },
   viewMs: () => [...app.viewMs],
   seek: (t) => app.player?.seek(t),
-  zoom: (v0, v1) => app.spacetime.setWindow(v0, v1),
+  zoom: (v0, v1) => {
+    app.spacetime.setWindow(v0, v1);
+    app.requestRender();
+  },
+  messagePoint: (run, type) => app.spacetime.messagePoint(run, type),
+  causal: () => app.spacetime.focusSummary(),
 };
 
 app.start().then(

@@ -54,6 +54,8 @@ export class App {
   private runToken = 0;
   private abort: AbortController | null = null;
   private verifiedFor: RunSet | null = null;
+  /** Where the runs on screen were made ('server stream', 'in-page engine'). */
+  private source = '';
   private lastHref = '';
   private urlTimer = 0;
   private urlT = Number.NaN;
@@ -135,7 +137,13 @@ export class App {
     }
     const { setup, extras } = reading;
     if (this.shown !== null && this.runs !== null && sameRun(setup, this.shown.setup)) {
-      // The same run (Back to the same entry, a changed cursor): only move the cursor.
+      // The same run (Back to the same entry, a changed cursor or expected hash): not run again.
+      if (JSON.stringify(extras.hashes) !== JSON.stringify(this.shown.hashes)) {
+        this.shown = { ...this.shown, hashes: extras.hashes };
+        this.topbar.show(this.runs, this.source, extras.hashes);
+        this.verifiedFor = null;
+        this.requestRender();
+      }
       if (extras.t !== null) this.pauseAt(extras.t);
       return;
     }
@@ -212,6 +220,7 @@ export class App {
       else history_.replace(fragment);
       this.lastHref = location.href;
       this.urlT = extras.t ?? 0;
+      this.source = source;
       this.topbar.show(runs, source, hashes);
       if (extras.t !== undefined && extras.t !== null) player.seek(extras.t);
       else player.play();

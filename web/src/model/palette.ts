@@ -109,11 +109,13 @@ export function naturalOrder(a: string, b: string): number {
   return a.localeCompare(b, 'en', { numeric: true });
 }
 
-/** Black or white text, whichever reads better on `hex`. */
+/** Black or white text, whichever has the higher contrast on `hex` (WCAG relative luminance). */
 export function inkOn(hex: string): string {
   const v = Number.parseInt(hex.slice(1), 16);
-  const r = (v >> 16) & 255;
-  const g = (v >> 8) & 255;
-  const b = v & 255;
-  return 0.299 * r + 0.587 * g + 0.114 * b > 150 ? '#1a1a1a' : '#ffffff';
+  const lin = (c: number): number => {
+    const x = c / 255;
+    return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+  };
+  const l = 0.2126 * lin((v >> 16) & 255) + 0.7152 * lin((v >> 8) & 255) + 0.0722 * lin(v & 255);
+  return (l + 0.05) / 0.05 >= 1.05 / (l + 0.05) ? '#1a1a1a' : '#ffffff';
 }

@@ -6,6 +6,7 @@
  */
 import { describeFault, FAULT_KINDS, type Fault, type FaultKind, type FaultPlan, parseFaultPlan } from '../../../engine/index.ts';
 import type { ScenarioInfo } from '../../../scenarios/index.ts';
+import { inkOn } from '../model/palette.ts';
 import { el } from '../views/view.ts';
 import { FaultTimeline, faultColor } from './fault-timeline.ts';
 
@@ -108,6 +109,7 @@ export class FaultEditor {
       li.dataset.kind = fault.kind;
       const badge = el('span', 'fault-badge', fault.kind);
       badge.style.background = faultColor(fault.kind);
+      badge.style.color = inkOn(faultColor(fault.kind));
       const text = el('span', 'fault-text', describeFault(fault).replace(/ (at|after) [\d,.]+ ms$/, ''));
       const at = el('input', 'fault-at');
       at.type = 'number';

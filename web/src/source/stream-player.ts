@@ -18,7 +18,7 @@ export class StreamPlayer implements Player {
    * Where the page last moved the cursor itself (a seek, a pause): cursor frames the server
    * sent before it heard of that move are stale and must not drag the cursor back or restart it.
    */
-  private expected: { t: number | null; playing: boolean } | null = null;
+  private expected: { t: number | null; playing: boolean | null; since: number } | null = null;
 
   private constructor(
     private readonly socket: WebSocket,
@@ -65,7 +65,7 @@ export class StreamPlayer implements Player {
 
   pause(): void {
     this.state.playing = false;
-    this.expected = { t: this.expected?.t ?? null, playing: false };
+    this.expected = { t: this.expected?.t ?? null, playing: false, since: performance.now() };
     this.send({ type: 'pause' });
     this.onChange();
   }
@@ -88,7 +88,8 @@ export class StreamPlayer implements Player {
       this.state.t = target;
       this.onChange();
     }
-    this.expected = { t: target, playing: this.state.playing };
+    // Paused, it stays paused there; playing, the server may play on or stop at the end.
+    this.expected = { t: target, playing: this.state.playing ? null : false, since: performance.now() };
     this.send({ type: 'seek', t: target });
   }
 
@@ -139,7 +140,8 @@ export class StreamPlayer implements Player {
     if (want !== null) {
       // A frame from before the page's own move: wait for the one that confirms it.
       const atTarget = want.t === null || Math.abs(frame.t - want.t) < 1e-9;
-      if (!atTarget || frame.playing !== want.playing) return;
+      const late = performance.now() - want.since > 3000;
+      if (!late && (!atTarget || (want.playing !== null && frame.playing !== want.playing))) return;
       this.expected = null;
     }
     this.state.t = frame.t;

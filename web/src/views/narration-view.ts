@@ -147,15 +147,19 @@ export class NarrationView implements View {
   }
 
   /** How many notes are listed and the first row in sight. */
-  private window(): { count: number; top: number } {
+  private window(): { count: number; top: number; current: number } {
     const store = this.runs?.stores[this.run];
-    if (store === undefined) return { count: 0, top: 0 };
+    if (store === undefined) return { count: 0, top: 0, current: -1 };
     this.scanKeys(store);
     const upTo = store.noteAt(this.t) + 1;
-    const count = this.filtering() ? lowerBound(this.keyIdx[this.run]!, upTo) : upTo;
-    const top = this.follow ? Math.max(0, count - this.visible()) : Math.min(this.first, Math.max(0, count - 1));
+    const shown = this.filtering() ? lowerBound(this.keyIdx[this.run]!, upTo) : upTo;
+    // A key's story is told whole (what is still ahead of the cursor greyed); otherwise up to the cursor.
+    const count = this.story !== null ? this.keyIdx[this.run]!.length : shown;
+    const current = shown - 1;
+    const follow = Math.max(0, Math.min(count - this.visible(), current - this.visible() + 2));
+    const top = this.follow ? follow : Math.min(this.first, Math.max(0, count - 1));
     if (this.follow) this.first = top;
-    return { count, top };
+    return { count, top, current };
   }
 
   private draw(): void {
@@ -165,9 +169,9 @@ export class NarrationView implements View {
       return;
     }
     const store = runs.stores[this.run]!;
-    const { count, top } = this.window();
+    const { count, top, current } = this.window();
     const visible = this.visible() + 1;
-    const key = `${this.run}:${count}:${top}:${this.keyOnly.checked}:${this.story?.key ?? ''}:${visible}`;
+    const key = `${this.run}:${count}:${top}:${current}:${this.keyOnly.checked}:${this.story?.key ?? ''}:${visible}`;
     if (key === this.lastKey) return;
     this.lastKey = key;
     this.followButton.hidden = this.follow;
@@ -203,7 +207,7 @@ export class NarrationView implements View {
       const event = store.events[store.notes[noteIndex]!] as Extract<TraceEvent, { type: 'note' }>;
       row.hidden = false;
       row.style.transform = `translateY(${k * ROW_H}px)`;
-      row.className = `note level-${event.level}${i === count - 1 ? ' current' : ''}`;
+      row.className = `note level-${event.level}${i === current ? ' current' : i > current ? ' ahead' : ''}`;
       if (row.dataset.event === String(store.notes[noteIndex])) return;
       row.dataset.event = String(store.notes[noteIndex]);
       row.dataset.time = String(event.t);

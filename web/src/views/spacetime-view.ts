@@ -99,6 +99,10 @@ export class SpacetimeView implements View {
     this.canvas.setAttribute('aria-label', 'Space-time diagram: a lane per node, an arrow per message; the event log lists the same events as text');
     chrome.body.classList.add('spacetime-body');
     this.scroller = el('div', 'spacetime-scroll');
+    // It scrolls when unfolded lanes do not fit, so the keyboard must reach it.
+    this.scroller.tabIndex = 0;
+    this.scroller.setAttribute('role', 'group');
+    this.scroller.setAttribute('aria-label', 'Space-time diagram lanes (scroll when many lanes are unfolded)');
     this.laneGutter = new LaneGutter((role) => {
       const box = this.layout?.groups.find((g) => g.role === role);
       this.folded.set(role, !(box?.collapsed ?? false));
@@ -631,6 +635,39 @@ export class SpacetimeView implements View {
       this.seek(Math.max(0, timeAt(px)));
     });
     c.addEventListener('dblclick', () => this.fit());
+  }
+
+  /** For tests: the page coordinates of the middle of the first whole arrow of a message type in view (null: none). */
+  messagePoint(run: number, type: string): { x: number; y: number } | null {
+    const store = this.runs?.stores[run];
+    const lane = this.layout?.lanes[run];
+    if (store === undefined || lane === undefined) return null;
+    const k = (this.width - 10 - this.gutter) / Math.max(1e-9, this.v1 - this.v0);
+    const x = (t: number): number => this.gutter + (t - this.v0) * k;
+    const until = Math.min(this.t, this.v1);
+    const rect = this.canvas.getBoundingClientRect();
+    for (let m = store.messagesSentFrom(this.v0); m < store.messagesSentBy(until); m++) {
+      if (store.messageTypes[store.messageType(m)] !== type || store.messageEnd(m) > until) continue;
+      const a = store.messageFrom(m);
+      const b = store.messageTo(m);
+      if (a < 0 || b < 0 || lane.y[a] === lane.y[b]) continue;
+      return { x: rect.left + (x(store.messageSend(m)) + x(store.messageEnd(m))) / 2, y: rect.top + (lane.y[a]! + lane.y[b]!) / 2 };
+    }
+    return null;
+  }
+
+  /** For tests: how many messages the focus puts in the past and future, and in how many runs. */
+  focusSummary(): { past: number; future: number; runsInFocus: number } {
+    let past = 0;
+    let future = 0;
+    for (const mask of this.masks) {
+      if (mask === null) continue;
+      for (const v of mask) {
+        if (v === 1) past++;
+        else if (v === CAUSAL_FUTURE) future++;
+      }
+    }
+    return { past, future, runsInFocus: this.masks.filter((m) => m?.some((v) => v !== CAUSAL_NONE)).length };
   }
 
   /** The arrow drawn nearest to a point (within 5 px), if arrows are drawn. */

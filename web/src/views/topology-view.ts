@@ -72,7 +72,8 @@ export class TopologyView implements View {
     this.layouts = runs.stores.map((store, g) => placeByRole(store.roles, g * groupW, groupW, this.height, runs.compare ? 16 : 0));
     const columnsMax = Math.max(...this.layouts.map((l) => new Set(l.map((p) => p.x)).size));
     this.radius = Math.max(7, Math.min(14, groupW / columnsMax / 7));
-    this.textW = Math.max(40, groupW / columnsMax - 2 * this.radius - 8);
+    // From the disc's right edge to the column's end: the disc sits at the column's start.
+    this.textW = Math.max(30, groupW / columnsMax - 2 * this.radius - 13);
     runs.stores.forEach((store, g) => {
       const root = this.svg.append('g').attr('class', 'run-group').attr('data-run', g);
       if (runs.compare) {
@@ -104,14 +105,16 @@ export class TopologyView implements View {
         .attr('data-node', (d) => d)
         .attr('transform', (_d, i) => `translate(${this.layouts[g]![i]!.x},${this.layouts[g]![i]!.y})`);
       // Crowded topologies: the name under the disc, the state only as its colour (and tooltip).
-      const compact = this.textW < 56;
+      // Names beside their discs when every name fits there; else under them (never cut).
+      const compact = store.nodes.some((n) => textWidth(n, 700) > this.textW);
+      const colW = groupW / columnsMax;
       const tx = this.radius + 5;
       nodes
         .append('text')
         .attr('class', `node-name${compact ? ' compact' : ''}`)
         .attr('x', compact ? 0 : tx)
         .attr('y', compact ? this.radius + 10 : -3)
-        .text((d) => clip(d, compact ? (2 * this.radius + this.textW) / 5.5 : this.textW / 6.2));
+        .text((d) => (compact ? fitText(d, colW - 4, 600) : d));
       nodes.append('title').text((d, i) => `${d} (${store.roles[i]})`);
       nodes.append('circle').attr('class', 'node-disc').attr('r', this.radius);
       nodes
@@ -200,8 +203,8 @@ export class TopologyView implements View {
         const pill = node.select('.node-pill');
         const pillColor = status === STATUS_CRASHED ? STATUS_COLORS.crashed : status === STATUS_PAUSED ? STATUS_COLORS.paused : color;
         pill.attr('display', text === '' ? 'none' : null);
-        const shown = clip(`${text}${detail}`, (textW - 10) / 5.3);
-        const width = Math.min(textW, 10 + shown.length * 5.3);
+        const shown = fitText(`${text}${detail}`, textW - 10, 600);
+        const width = Math.min(textW, 10 + textWidth(shown, 600));
         pill
           .select('rect')
           .attr('width', width)
@@ -275,7 +278,7 @@ export class TopologyView implements View {
     sw.style.background = STATUS_COLORS.crashed;
     crashed.append(sw, document.createTextNode('crashed'));
     const dropped = el('span', 'legend-item', '✕ dropped');
-    dropped.style.color = OKABE_ITO.vermillion;
+    dropped.style.color = '#a84300';
     const cut = el('span', 'legend-item cut-sample', '╌ cut link');
     const flight = el('span', 'legend-item', '● message in flight');
     group.append(crashed, flight, dropped, cut);
@@ -302,9 +305,21 @@ function placeByRole(roles: readonly string[], x0: number, width: number, height
   return out;
 }
 
-function clip(text: string, chars: number): string {
-  const n = Math.max(3, Math.floor(chars));
-  return text.length > n ? `${text.slice(0, n - 1)}…` : text;
+let measurer: CanvasRenderingContext2D | null = null;
+
+/** The width of a label at the topology's 11 px, as the browser draws it. */
+function textWidth(text: string, weight: number): number {
+  measurer ??= document.createElement('canvas').getContext('2d')!;
+  measurer.font = `${weight} 11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif`;
+  return measurer.measureText(text).width;
+}
+
+/** The text, shortened with … only if it is wider than `width` px. */
+function fitText(text: string, width: number, weight: number): string {
+  if (textWidth(text, weight) <= width) return text;
+  let n = text.length;
+  while (n > 1 && textWidth(`${text.slice(0, n - 1)}…`, weight) > width) n--;
+  return `${text.slice(0, Math.max(1, n - 1))}…`;
 }
 
 function crossPath(s: number): string {

@@ -1,0 +1,173 @@
+/**
+ * Every view agrees with the cursor, and a click explains what it lands on: charts reach the
+ * cursor after a seek and after a violation click (no stale line behind a rate-limited
+ * rebuild), a violation click pauses exactly at it, an end-judged violation points at its
+ * causes, a message shows its payload and its causal past and future, and compare mode points
+ * at the first outcome that differs. Screenshots in test-artifacts/.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TraceEvent } from '../../engine/index.ts';
+import { findScenario, runScenario } from '../../scenarios/index.ts';
+import { encodeRunLink } from '../../wire/index.ts';
+import { type Harness, openPage, shoot, startHarness, state, waitComplete } from './browser-fixtures.ts';
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness();
+}, 180_000);
+
+afterAll(async () => {
+  await h?.close();
+});
+
+/** The time of each metric sample, per series, as the CLI's run records them. */
+function sampleTimes(scenario: string, strategy: string, preset: string): Map<string, number[]> {
+  const sc = findScenario(scenario);
+  const faults = sc.presets.find((p) => p.id === preset)!.faults(sc.params.parse({}));
+  const times = new Map<string, number[]>();
+  runScenario(sc, {
+    strategy,
+    seed: 1,
+    faults,
+    trace: (e: TraceEvent) => {
+      if (e.type !== 'metric') return;
+      const list = times.get(e.name) ?? [];
+      list.push(e.t);
+      times.set(e.name, list);
+    },
+  });
+  return times;
+}
+
+/** Series whose drawn line stops short of the last sample at or before t. */
+async function staleLines(page: import('playwright-core').Page, samples: Map<string, number[]>, t: number): Promise<string[]> {
+  const drawn = await page.$$eval('[data-chart] path[data-series][data-run="0"]', (paths) =>
+    paths.map((p) => ({ series: p.getAttribute('data-series')!, lastT: Number(p.getAttribute('data-last-t')) })),
+  );
+  const stale: string[] = [];
+  for (const d of drawn) {
+    const times = samples.get(d.series);
+    if (times === undefined) continue;
+    const due = times.filter((x) => x <= t).pop();
+    if (due !== undefined && d.lastT < due) stale.push(`${d.series}: line ends at ${d.lastT} ms, the sample at ${due} ms is due`);
+  }
+  expect(drawn.length).toBeGreaterThan(0);
+  return stale;
+}
+
+describe('the cursor and what it lands on', () => {
+  it.each([
+    { scenario: 'redis-outage', strategy: 'naive-fallback', preset: 'redis-down' },
+    { scenario: 'two-phase-commit', strategy: 'in-memory', preset: 'coordinator-crash-after-decision' },
+  ])('$scenario: charts reach the cursor after a seek and after a violation click, which pauses exactly at it', async ({ scenario, strategy, preset }) => {
+    const samples = sampleTimes(scenario, strategy, preset);
+    const sc = findScenario(scenario);
+    const link = encodeRunLink({ scenario, strategy, seed: 1, params: {}, preset }, `${h.server.url}/`);
+    const { page, errors } = await openPage(h.browser, link);
+    await page.waitForFunction(() => window.__faultline.state().playing);
+    const endMs = (await state(page)).endMs;
+    // A seek while streaming, far past what has arrived.
+    const target = Math.round(endMs * 0.7);
+    await page.click('#play-button');
+    await page.evaluate((t) => window.__faultline.seek(t), target);
+    await page.waitForFunction((t) => window.__faultline.state().t === t, target);
+    await page.waitForTimeout(600);
+    expect(await staleLines(page, samples, target)).toEqual([]);
+    await shoot(page, `cursor-after-seek-${scenario}`);
+    // Play from the start and click the first violation while playing.
+    await page.evaluate(() => window.__faultline.seek(0));
+    await page.click('#play-button');
+    await page.waitForFunction(() => window.__faultline.state().playing);
+    const violation = page.locator('button.violation').first();
+    const when = Number(await violation.getAttribute('data-time'));
+    await violation.click();
+    await page.waitForFunction((t) => Math.abs(window.__faultline.state().t - t) < 1e-6, when);
+    await page.waitForTimeout(800);
+    const s = await state(page);
+    expect(s.playing).toBe(false);
+    expect(s.t).toBe(when);
+    expect(await staleLines(page, samples, when)).toEqual([]);
+    await expect.poll(() => violation.getAttribute('class')).toContain('selected');
+    await shoot(page, `cursor-violation-click-${scenario}`);
+    expect(sc.invariants.length).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('points an end-judged violation at its causes: multi-region’s lost write, at its write and the log rewind, with the story of that key', async () => {
+    const link = encodeRunLink(
+      { scenario: 'multi-region', strategy: 'active-passive-async', seed: 1, params: {}, preset: 'region-outage', engine: 'page' },
+      `${h.server.url}/`,
+    );
+    const { page, errors } = await openPage(h.browser, link);
+    await waitComplete(page);
+    const violation = page.locator('li.invariant[data-invariant="no-acknowledged-write-lost"] button.violation').first();
+    const judged = Number(await violation.getAttribute('data-time'));
+    const key = await violation.getAttribute('data-key');
+    expect(key).toBe('us-3');
+    const causes = await page
+      .locator('li.invariant[data-invariant="no-acknowledged-write-lost"] .witness')
+      .evaluateAll((bs) => bs.map((b) => Number((b as HTMLElement).dataset.time)));
+    // The causes come before the end where it is judged: the write and the rewind of the log.
+    expect(causes.filter((t) => t < judged).length).toBeGreaterThanOrEqual(2);
+    expect(causes.some((t) => t > 1000 && t < 1200)).toBe(true);
+    expect(causes.some((t) => t > 2500 && t < 2700)).toBe(true);
+    await violation.click();
+    await expect.poll(() => page.textContent('.story-bar')).toContain('us-3');
+    const story = await page.locator('.narration-list .note:not([hidden])').allTextContents();
+    expect(story.length).toBeGreaterThan(0);
+    for (const line of story) expect(line).toContain('us-3');
+    // A witness click moves the cursor to that cause.
+    await page.locator('li.invariant[data-invariant="no-acknowledged-write-lost"] .witness').first().click();
+    await page.waitForFunction((t) => window.__faultline.state().t === t, causes[0]);
+    await shoot(page, 'cursor-end-judged-witnesses');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows a clicked message’s payload and its causal past and future', async () => {
+    const link = encodeRunLink(
+      { scenario: 'two-phase-commit', strategy: 'in-memory', seed: 1, params: {}, preset: 'coordinator-crash-after-decision', engine: 'page' },
+      `${h.server.url}/`,
+    );
+    const { page, errors } = await openPage(h.browser, link);
+    await waitComplete(page);
+    await page.click('#play-button');
+    await page.evaluate(() => window.__faultline.zoom(300, 420));
+    await page.evaluate(() => window.__faultline.seek(420));
+    await page.waitForTimeout(300);
+    const point = await page.evaluate(() => window.__faultline.messagePoint(0, 'prepare'));
+    expect(point).not.toBeNull();
+    await page.mouse.click(point!.x, point!.y);
+    await page.waitForSelector('.message-card:not([hidden])');
+    const card = await page.textContent('.message-card');
+    expect(card).toContain('prepare');
+    expect(card).toMatch(/"tx": "t\d+"/);
+    const causal = await page.evaluate(() => window.__faultline.causal());
+    expect(causal.past).toBeGreaterThan(0);
+    expect(causal.future).toBeGreaterThan(0);
+    await shoot(page, 'cursor-message-causality');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('compares two strategies by the first outcome that differs, beside the first divergent event, highlighted in both diagrams', async () => {
+    const link = `${encodeRunLink({ scenario: 'two-phase-commit', strategy: 'in-memory', seed: 1, params: {}, preset: 'coordinator-crash-after-decision', compare: 'durable-log' }, `${h.server.url}/`)}`;
+    const { page, errors } = await openPage(h.browser, link);
+    await waitComplete(page);
+    const outcome = page.locator('.outcome-link');
+    const text = await outcome.textContent();
+    expect(text).toMatch(/first different outcome: t\d+ on p\d/);
+    expect(text).toMatch(/A: \S+.*B: \S+/);
+    expect(await page.locator('.divergence-link').count()).toBe(1);
+    const when = Number(await outcome.getAttribute('data-time'));
+    await outcome.click();
+    await page.waitForFunction((t) => window.__faultline.state().t === t, when);
+    const focused = await page.evaluate(() => window.__faultline.causal());
+    expect(focused.runsInFocus).toBe(2);
+    await shoot(page, 'cursor-compare-outcome');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
