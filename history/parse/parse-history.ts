@@ -16,7 +16,8 @@ export const HISTORY_FORMATS: readonly HistoryFormat[] = ['jepsen', 'edn', 'json
 
 /**
  * Parses a history in the given format (default: detected).
- * @param file named in errors
+ * @param text the history as written (a Jepsen log, EDN or faultline JSON)
+ * @param options `format` (default `auto`: detected) and the `file` to name in errors
  * @throws HistoryParseError with the file, line, column and what was expected
  */
 export function parseHistory(text: string, options: { format?: HistoryFormat | 'auto'; file?: string } = {}): History {
