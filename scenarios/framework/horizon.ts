@@ -39,14 +39,16 @@ export function horizonMs(timing: Timing): number {
 export function checkPlanHorizon(scenario: AnyScenario, params: Record<string, unknown>, plan: FaultPlan): void {
   const timing: Timing = scenario.timing(params);
   const horizon = horizonMs(timing);
-  const lasts = `${scenario.id} at these parameters lasts ${fmt(horizon)} ms (workload ${fmt(timing.workloadMs)} ms + settling ${fmt(timing.settleMs)} ms)`;
+  // Messages are built only when a fault is refused: a check judges thousands of plans that pass.
+  const lasts = (): string =>
+    `${scenario.id} at these parameters lasts ${fmt(horizon)} ms (workload ${fmt(timing.workloadMs)} ms + settling ${fmt(timing.settleMs)} ms)`;
   let declared: Map<string, number> | null = null;
   plan.forEach((fault, i) => {
-    const name = `faults[${i}] (${fault.kind} at ${fmt(fault.at)} ms)`;
+    const name = (): string => `faults[${i}] (${fault.kind} at ${fmt(fault.at)} ms)`;
     if (!(fault.at <= horizon)) {
       throw new FaultBeyondHorizonError(
         `faults[${i}]`,
-        `${name} is past the run's horizon: ${lasts}; a fault must happen within it (for a longer run, raise the workload's duration parameter)`,
+        `${name()} is past the run's horizon: ${lasts()}; a fault must happen within it (for a longer run, raise the workload's duration parameter)`,
       );
     }
     for (const [path, ms] of durations(fault as unknown as Record<string, unknown>, '')) {
@@ -57,7 +59,7 @@ export function checkPlanHorizon(scenario: AnyScenario, params: Record<string, u
       }
       throw new FaultBeyondHorizonError(
         `faults[${i}].${path}`,
-        `${name}: ${path} ${fmt(ms)} ms is longer than the run's horizon: ${lasts}; a fault's durations must fit within it`,
+        `${name()}: ${path} ${fmt(ms)} ms is longer than the run's horizon: ${lasts()}; a fault's durations must fit within it`,
       );
     }
   });
