@@ -12,24 +12,28 @@
  * delayed or lost invalidation event does (the old value stays until its TTL ends).
  */
 import { z } from 'zod';
-import { defineScenario, type FaultSpace } from '../framework/scenario.ts';
+import { percentile } from '../../engine/index.ts';
+import { defineScenario, type FaultSpaceOptions } from '../framework/scenario.ts';
 import { CacheNodeStats, cacheNode } from '../parts/cache/cache-node.ts';
 import {
+  APP_SERVER,
   appCacheTimeoutMs,
   appDbTimeoutMs,
-  appName,
   appNames,
+  CACHE,
   cacheTierNetwork,
-  cacheTierTopology,
-  DB_LOAD_CHART,
-  HIT_RATIO_CHART,
+  DATABASE,
+  dbLoadChart,
+  hitRatioChart,
   lanLatencyMeanMs,
+  USERS,
 } from '../parts/cache/cache-tier.ts';
 import { StalenessAuditor } from '../parts/cache/staleness-auditor.ts';
+import { auditWritesAppliedOnce, WRITE_APPLIED_ONCE } from '../parts/cache/write-audit.ts';
 import { SlidingWindow } from '../parts/resilience/sliding-window.ts';
-import { DatabaseLoad, databaseNode } from '../parts/storage/database.ts';
-import { openLoopClients } from '../parts/workload/open-loop-clients.ts';
-import { percentile, TrafficMonitor } from '../parts/workload/traffic-monitor.ts';
+import { CommitIndex, DatabaseLoad, databaseNode } from '../parts/storage/database.ts';
+import { openLoopClients, type RequestOutcome } from '../parts/workload/open-loop-clients.ts';
+import { TrafficMonitor } from '../parts/workload/traffic-monitor.ts';
 import { drawRequests } from '../parts/workload/workload.ts';
 import { type InvalidationStrategy, invalidationApp } from './app.ts';
 import { InvalidatorStats, invalidator } from './invalidator.ts';
@@ -39,7 +43,9 @@ const params = z.object({
   keys: z.number().int().min(2).max(100_000).default(40).describe('distinct keys'),
   zipfS: z.number().min(0).max(3).default(1).describe('Zipf exponent of key popularity (0: uniform)'),
   requestsPerSec: z.number().min(1).max(100_000).default(300).describe('user requests per second (Poisson)'),
-  writeFraction: z.number().min(0).max(1).default(0.1).describe('share of requests that are writes'),
+  writeFraction: z.number().min(0).max(1).default(0.1).describe('share of requests that are writes (deletes included)'),
+  deleteShare: z.number().min(0).max(1).default(0.1).describe('share of the writes that delete the key'),
+  readBackShare: z.number().min(0).max(1).default(0.25).describe('share of the writes the user reads back (through another app server) once acknowledged'),
   workloadMs: z.number().min(100).max(600_000).default(1000).describe('requests arrive over this window, in ms'),
   ttlMs: z.number().min(1).max(3_600_000).default(300).describe('time to live of a cached value, counted from when it was read, in ms'),
   ttlJitter: z.number().min(0).max(0.9).default(0.3).describe('(ttl-jitter) each TTL is drawn in ttl * [1 - jitter, 1 + jitter)'),
@@ -78,9 +84,8 @@ export const cacheInvalidation = defineScenario({
   family: 'cache',
   question: 'How stale can a cached read be under each invalidation strategy, and what happens when an invalidation is late or lost?',
   summary:
-    'Cache-aside app servers answer reads and writes of Zipf-popular keys. Compare expiring entries after a TTL (with and without jitter), deleting on write, versioned keys, and deleting what the database’s change stream reports. Watch the stale-read rate and how long stale values live; lose or delay a change event and watch the old value stay until its TTL.',
+    'Cache-aside app servers answer reads and writes of Zipf-popular keys. Compare expiring entries after a TTL (with and without jitter), deleting on write, versioned keys, and deleting what the database’s change stream reports. Watch the stale-read rate and how long stale values live; lose or delay a change event and watch the old value stay until its TTL; skew the cache’s clock and watch the TTL itself stop meaning what it says.',
   params,
-  topology: (p: Params) => cacheTierTopology(p.apps, { extra: [{ name: 'invalidator', role: 'change-stream consumer' }] }),
   timing: (p: Params) => ({ workloadMs: p.workloadMs, settleMs: p.settleMs }),
   network: (p: Params) => cacheTierNetwork(p.latencyMeanMs),
   strategies: [
@@ -88,15 +93,15 @@ export const cacheInvalidation = defineScenario({
       id: 'ttl',
       title: 'TTL only',
       explanation:
-        'Writes never touch the cache; every entry simply expires a TTL after it was read from the database. It promises only that: a read may be up to one TTL stale, and reads of a hot key after a write are stale until its entry expires. Nothing can be lost, so the promise always holds.',
-      expectedViolations: [],
+        'Writes never touch the cache; every entry simply expires a TTL after it was read from the database. It promises only that: a read may be up to one TTL stale, and reads of a hot key after a write are stale until its entry expires. No invalidation can be lost, but the TTL is counted by the cache’s clock, as Redis counts it by its host’s: a clock that jumps back or runs slow keeps every entry alive longer than promised in real time, and one clock fault breaks the bound.',
+      expectedViolations: ['bounded-staleness'],
     },
     {
       id: 'ttl-jitter',
       title: 'TTL with jitter',
       explanation:
-        'As TTL only, with each TTL drawn at random around the nominal one, so entries filled together (after a restart, a deploy) expire apart and their misses spread out. Staleness is bounded by the longest TTL drawn; on average it is the same as plain TTL.',
-      expectedViolations: [],
+        'As TTL only, with each TTL drawn at random around the nominal one, so entries filled together (after a restart, a deploy) expire apart and their misses spread out. Staleness is bounded by the longest TTL drawn; on average it is the same as plain TTL. Like every TTL, it is counted by the cache’s clock: a cache clock that runs slow stretches it past its bound.',
+      expectedViolations: ['bounded-staleness'],
     },
     {
       id: 'delete-on-write',
@@ -109,7 +114,7 @@ export const cacheInvalidation = defineScenario({
       id: 'versioned-keys',
       title: 'Versioned keys',
       explanation:
-        'Each read first asks the database for the key’s current version (a cheap index-only lookup), then reads the immutable cache entry for that version. A write just creates a new version: no entry is ever invalidated and no read is ever stale. The cost: every read touches the database, and old versions occupy memory until they expire.',
+        'Each read first asks the database for the key’s current version (a cheap index-only lookup), then reads the immutable cache entry for that version. A write just creates a new version: no entry is ever invalidated and no read is ever stale, whatever the clocks do, because the freshness check is a question to the database, not a TTL. The cost: every read touches the database, and old versions occupy memory until they expire.',
       expectedViolations: [],
     },
     {
@@ -128,10 +133,12 @@ export const cacheInvalidation = defineScenario({
       description:
         'A read returns the newest acknowledged write, or a value superseded for less than the strategy promises: a TTL (ttl), the longest jittered TTL (ttl-jitter), or invalidationBoundMs for the strategies that invalidate.',
     },
+    WRITE_APPLIED_ONCE,
   ],
   goals: [
     { name: 'cache-hit', description: 'A read was answered from the cache.' },
     { name: 'read-after-write', description: 'A key was read after a write of it had been acknowledged: the case invalidation exists for.' },
+    { name: 'read-back', description: 'A user read back a write of theirs once it was acknowledged (read-your-writes).' },
   ],
   metrics: [
     { name: 'staleReads', unit: 'reads', description: 'reads that returned an older value than one already acknowledged', better: 'lower' },
@@ -144,18 +151,6 @@ export const cacheInvalidation = defineScenario({
     { name: 'readLatencyP99Ms', unit: 'ms', description: '99th percentile read latency', better: 'lower' },
     { name: 'cacheKeysMax', unit: 'keys', description: 'most keys the cache held at once', better: 'lower' },
     { name: 'invalidationsLost', unit: 'events', description: 'change events lost before they invalidated anything', better: 'lower' },
-  ],
-  charts: (p: Params) => [
-    { id: 'stale-rate', title: 'Stale reads (share of reads, last 100 ms)', unit: 'ratio', series: ['reads.staleRate'] },
-    {
-      id: 'staleness',
-      title: 'Staleness of the stalest read (last 100 ms)',
-      unit: 'ms',
-      series: ['reads.stalenessMaxMs'],
-      limit: { value: p.invalidationBoundMs, label: 'invalidation bound' },
-    },
-    HIT_RATIO_CHART,
-    DB_LOAD_CHART,
   ],
   presets: [
     {
@@ -179,6 +174,13 @@ export const cacheInvalidation = defineScenario({
       faults: (p: Params) => [{ at: Math.round(p.workloadMs * 0.3), kind: 'inject', name: 'stall', node: 'app1', args: { ms: 250, on: 'read', key: 'k0' } }],
     },
     {
+      id: 'cache-clock-back',
+      title: 'The cache’s clock jumps back',
+      description:
+        'At 20% of the workload the cache’s clock is stepped back 200 ms (an NTP correction): every entry lives 200 ms longer than its TTL, and the TTL strategies break their bound.',
+      faults: (p: Params) => [{ at: Math.round(p.workloadMs * 0.2), kind: 'skew', node: 'cache', byMs: -200 }],
+    },
+    {
       id: 'cache-restart',
       title: 'The cache restarts',
       description: 'The cache crashes at half the workload and restarts empty 100 ms later.',
@@ -190,40 +192,35 @@ export const cacheInvalidation = defineScenario({
   ],
   defaultPreset: 'lost-invalidation',
   alarmStates: [],
-  faultSpace: (p: Params): FaultSpace => {
-    const apps = appNames(p.apps);
-    return {
-      windowMs: p.workloadMs,
-      crashable: [...apps, 'cache'],
-      partitionable: [],
-      kinds: ['pause', 'resume', 'crash', 'restart'],
-      injects: [
-        {
-          name: 'stall',
-          description: 'the app handles its next database answer to a read (a miss) or a write late, with everything that follows from it',
-          nodes: apps,
-          args: { ms: { min: 10, max: 1000, integer: true }, on: { oneOf: ['read', 'write'] } },
-        },
-        {
-          name: 'drop-events',
-          description: 'the change stream loses its next events',
-          nodes: ['invalidator'],
-          args: { count: { min: 1, max: 5, integer: true } },
-        },
-        {
-          name: 'lag-spike',
-          description: 'events reaching the invalidator for a while are handled late',
-          nodes: ['invalidator'],
-          args: { ms: { min: 50, max: 1000, integer: true }, durationMs: { min: 10, max: 300, integer: true } },
-        },
-      ],
-      faultsMax: 3,
-    };
-  },
+  faultSpace: (p: Params): FaultSpaceOptions => ({
+    windowMs: p.workloadMs,
+    faultsMax: 3,
+    injects: [
+      {
+        name: 'stall',
+        description: 'the app handles its next database answer to a read (a miss) or a write late, with everything that follows from it',
+        nodes: appNames(p.apps),
+        args: { ms: { min: 10, max: 1000, integer: true }, on: { oneOf: ['read', 'write'] } },
+      },
+      {
+        name: 'drop-events',
+        description: 'the change stream loses its next events',
+        nodes: ['invalidator'],
+        args: { count: { min: 1, max: 5, integer: true } },
+      },
+      {
+        name: 'lag-spike',
+        description: 'events reaching the invalidator for a while are handled late',
+        nodes: ['invalidator'],
+        args: { ms: { min: 50, max: 1000, integer: true }, durationMs: { min: 10, max: 300, integer: true } },
+      },
+    ],
+  }),
   build(world) {
-    const { sim, params: p } = world;
+    const { params: p } = world;
     const strategy = world.strategy as InvalidationStrategy;
     const boundMs = stalenessBoundMs(strategy, p);
+    const apps = appNames(p.apps);
     const requests = drawRequests(world.stream('workload'), {
       ratePerMs: p.requestsPerSec / 1000,
       fromMs: 0,
@@ -231,66 +228,72 @@ export const cacheInvalidation = defineScenario({
       keys: p.keys,
       zipfS: p.zipfS,
       writeFraction: p.writeFraction,
+      deleteShare: p.deleteShare,
+      readBackShare: p.readBackShare,
       apps: p.apps,
     });
-    const auditor = new StalenessAuditor();
-    const traffic = new TrafficMonitor(100);
-    const staleWindow = new SlidingWindow(100);
+    const traffic = new TrafficMonitor(100, world.sim.tracing);
+    const staleWindow = world.sim.tracing ? new SlidingWindow(100) : null;
     const dbLoad = new DatabaseLoad(p.dbConnections);
     const cacheStats = new CacheNodeStats();
     const invalidatorStats = new InvalidatorStats();
     const writeOf = (value: unknown): number | undefined => (value as { w?: number } | null)?.w;
+    const auditor = new StalenessAuditor((w) => commits.versionOf(w));
 
-    const apps = Array.from({ length: p.apps }, (_, i) => 1 + i);
-    const CACHE = 1 + p.apps;
-    const DB = 2 + p.apps;
-    const INVALIDATOR = 3 + p.apps;
+    const onFinished = (o: RequestOutcome): void => {
+      traffic.finished(o, world.now);
+      if (!o.ok) return;
+      if (o.request.kind !== 'read') return auditor.acknowledged(o.request.key, o.request.id, world.now);
+      if (o.response?.detail === 'cache') world.reach('cache-hit');
+      if (o.request.readBackOf !== undefined) world.reach('read-back');
+      if (auditor.acknowledgedBefore(o.request.key, o.startMs)) world.reach('read-after-write');
+      const stale = auditor.read(o.request.key, writeOf(o.response?.value), o.startMs);
+      staleWindow?.add(world.now, stale?.stalenessMs ?? 0, stale !== null);
+      if (stale === null || stale.stalenessMs <= boundMs) return;
+      world.violate(
+        'bounded-staleness',
+        `a read of ${stale.key} that began at ${fmt(o.startMs)} ms returned version ${stale.versionRead} from the ${o.response?.detail ?? 'server'}, but version ${stale.versionAcknowledged} had been acknowledged ${fmt(stale.stalenessMs)} ms before (${strategy} promises ${fmt(boundMs)} ms)`,
+        {
+          node: 'cache',
+          witnesses: [
+            { t: stale.missedAckMs, key: stale.key, what: `write ${stale.missedWrite} of ${stale.key} acknowledged` },
+            { t: o.startMs, key: stale.key, what: `a read began and got version ${stale.versionRead}` },
+          ],
+        },
+      );
+    };
 
-    sim.addNode(
+    world.node(
       'clients',
+      USERS,
       openLoopClients({
         requests,
         apps,
         timeoutMs: p.dbTimeoutMs * 2 + p.cacheTimeoutMs * 2,
         retries: 0,
         backoff: { baseMs: 10, factor: 2, capMs: 100, jitter: 'full' },
-        log: {
-          attemptDone: (o) => traffic.attemptDone(o, sim.now),
-          finished: (o) => {
-            traffic.finished(o, sim.now);
-            if (!o.ok) return;
-            if (o.request.kind === 'write') return auditor.acknowledged(o.request.id, sim.now);
-            if (o.response?.detail === 'cache') world.reach('cache-hit');
-            if (auditor.acknowledgedBefore(o.request.key, o.startMs)) world.reach('read-after-write');
-            const stale = auditor.read(o.request.key, writeOf(o.response?.value), o.startMs);
-            staleWindow.add(sim.now, stale?.stalenessMs ?? 0, stale !== null);
-            if (stale !== null && stale.stalenessMs > boundMs) {
-              world.violate(
-                'bounded-staleness',
-                `a read of ${stale.key} that began at ${fmt(o.startMs)} ms returned version ${stale.versionRead} from the ${o.response?.detail ?? 'server'}, but version ${stale.versionAcknowledged} had been acknowledged ${fmt(stale.stalenessMs)} ms before (${strategy} promises ${fmt(boundMs)} ms)`,
-              );
-            }
-          },
-        },
+        log: { attemptDone: (o) => traffic.attemptDone(o, world.now), finished: onFinished },
       }),
     );
-    apps.forEach((_, i) => {
-      sim.addNode(
-        appName(i),
+    for (const name of apps) {
+      world.node(
+        name,
+        APP_SERVER,
         invalidationApp({
           strategy,
-          cache: CACHE,
-          db: DB,
+          cache: 'cache',
+          db: 'db',
           ttlMs: p.ttlMs,
           jitter: p.ttlJitter,
           cacheTimeoutMs: p.cacheTimeoutMs,
           dbTimeoutMs: p.dbTimeoutMs,
         }),
       );
-    });
-    sim.addNode('cache', cacheNode({ serviceMs: p.cacheServiceMs, memoryBytesMax: p.cacheMemoryBytes, stats: cacheStats }));
-    sim.addNode(
+    }
+    world.node('cache', CACHE, cacheNode({ serviceMs: p.cacheServiceMs, memoryBytesMax: p.cacheMemoryBytes, stats: cacheStats }));
+    world.node(
       'db',
+      DATABASE,
       databaseNode({
         connections: p.dbConnections,
         queueLimit: 1_000,
@@ -298,37 +301,30 @@ export const cacheInvalidation = defineScenario({
         serviceMeanMs: (q) => (q.op === 'write' ? p.dbWriteMs : q.op === 'version' ? p.dbVersionMs : p.dbReadMs),
         load: dbLoad,
         initialValue: () => ({ w: 0 }),
-        changeFeed: strategy === 'event-invalidation' ? INVALIDATOR : undefined,
-        observer: {
-          committed(row) {
-            const w = writeOf(row.value);
-            if (w !== undefined && w > 0) {
-              auditor.ordered(row.key, w);
-              auditor.persisted(w);
-            }
-          },
-        },
+        changeFeed: strategy === 'event-invalidation' ? 'invalidator' : undefined,
       }),
     );
-    sim.addNode('invalidator', invalidator({ cache: CACHE, lagMs: p.eventLagMs, stats: invalidatorStats }));
+    world.node('invalidator', { role: 'change-stream consumer' }, invalidator({ cache: 'cache', lagMs: p.eventLagMs, stats: invalidatorStats }));
+    const commits = new CommitIndex(world.disk('db'));
+    auditWritesAppliedOnce(world);
 
-    let dbArrivedBefore = 0;
-    let cacheKeysMax = 0;
-    sim.every(
-      SAMPLE_MS,
-      () => {
-        const recent = traffic.recent(sim.now);
-        if (recent.hitRatio !== null) sim.metrics.sample('cache.hitRatio', recent.hitRatio);
-        sim.metrics.sample('reads.staleRate', staleWindow.failureRate(sim.now));
-        sim.metrics.sample('reads.stalenessMaxMs', staleWindow.percentile(sim.now, 100));
-        sim.metrics.sample('db.queriesPerSec', ((dbLoad.arrived - dbArrivedBefore) * 1000) / SAMPLE_MS);
-        dbArrivedBefore = dbLoad.arrived;
-        cacheKeysMax = Math.max(cacheKeysMax, cacheStats.store?.size ?? 0);
-        return undefined;
-      },
-      SAMPLE_MS,
-      world.endMs,
-    );
+    world.chart({
+      id: 'stale-rate',
+      title: 'Stale reads (share of reads, last 100 ms)',
+      unit: 'ratio',
+      everyMs: SAMPLE_MS,
+      series: { 'reads.staleRate': () => staleWindow?.failureRate(world.now) ?? null },
+    });
+    world.chart({
+      id: 'staleness',
+      title: 'Staleness of the stalest read (last 100 ms)',
+      unit: 'ms',
+      everyMs: SAMPLE_MS,
+      series: { 'reads.stalenessMaxMs': () => staleWindow?.percentile(world.now, 100) ?? null },
+      limit: { value: p.invalidationBoundMs, label: 'invalidation bound' },
+    });
+    world.chart(hitRatioChart(traffic, () => world.now, SAMPLE_MS));
+    world.chart(dbLoadChart(dbLoad, SAMPLE_MS));
 
     return {
       metrics() {
@@ -341,7 +337,7 @@ export const cacheInvalidation = defineScenario({
           dbQueriesPerRead: traffic.reads === 0 ? 0 : (dbLoad.arrived - traffic.writes) / traffic.reads,
           readLatencyP50Ms: percentile(traffic.readLatencyMs, 50),
           readLatencyP99Ms: percentile(traffic.readLatencyMs, 99),
-          cacheKeysMax,
+          cacheKeysMax: cacheStats.keysMax,
           invalidationsLost: invalidatorStats.dropped,
         };
       },

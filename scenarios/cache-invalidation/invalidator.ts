@@ -3,17 +3,21 @@
  * deletes each changed key from the cache. Writers no longer touch the cache at all; the
  * price is that invalidation is now a message that can arrive late, or never.
  *
+ * It keeps nothing on disk: a crash loses the events it was about to act on (an at-most-once
+ * consumer), and a restarted invalidator handles the events that reach it from then on.
+ *
  * Each change event is handled after a processing lag (exponential, mean `lagMs`). Faults of
  * its own (inject): `lag-spike` with `{ ms, durationMs }` holds every event that arrives
  * within the next `durationMs` for `ms` more (a rebalance, a slow consumer); `drop-events`
  * with `{ count }` loses the next `count` events (an at-most-once pipe, a skipped offset).
  */
-import type { InjectFault, NodeContext, NodeId, Spawn } from '../../engine/index.ts';
+import type { InjectFault, Spawn } from '../../engine/index.ts';
 import type { CacheMessage } from '../parts/cache/cache-node.ts';
 import type { ChangeEvent, DbMessage } from '../parts/storage/database.ts';
 
 export interface InvalidatorConfig {
-  cache: NodeId;
+  /** The cache, by name. */
+  cache: string;
   lagMs: number;
   stats: InvalidatorStats;
 }
@@ -26,9 +30,13 @@ export class InvalidatorStats {
   readonly lagMs: number[] = [];
 }
 
-export function invalidator(config: InvalidatorConfig): Spawn<DbMessage | CacheMessage> {
-  return (ctx: NodeContext<DbMessage | CacheMessage>) => {
+/** The one timer: a changed key's invalidation is due (its tag is the key). */
+type Due = string;
+
+export function invalidator(config: InvalidatorConfig): Spawn<DbMessage | CacheMessage, Due> {
+  return (ctx) => {
     const stats = config.stats;
+    const cache = ctx.lookup(config.cache);
     let dropNext = 0;
     let spikeUntil = -1;
     let spikeMs = 0;
@@ -67,7 +75,7 @@ export function invalidator(config: InvalidatorConfig): Spawn<DbMessage | CacheM
         if (msg.type === 'change') onChange(msg);
       },
       onTimer(key) {
-        ctx.send(config.cache, { type: 'cache', id: 0, cmds: [{ op: 'del', key: key as string }], noReply: true });
+        ctx.send(cache, { type: 'cache', id: 0, cmds: [{ op: 'del', key }], noReply: true });
       },
       onInject,
     };
