@@ -9,14 +9,19 @@
  *    together do not all expire in the same instant.
  *  - mutex: a reader that misses takes a lock on the cache (SET NX PX); the winner runs the
  *    query and fills the cache, the others poll the cache until the value appears (or give
- *    up with an error after lockWaitMs).
+ *    up with an error after lockWaitMs). The lock outlives the longest the winner waits for
+ *    its query, so it does not expire under a winner that is still working.
  *  - coalescing: within one app server, concurrent misses on a key share one query
- *    (single-flight): one query per key per server.
+ *    (single-flight): one query per key per server, and the flight lasts until the fill has
+ *    landed, so a miss that looked before it landed shares it too.
  *  - early-refresh: a reader that hits may decide to recompute the value before it expires
  *    (XFetch), in the background, while it answers from the cache; a miss still queries.
+ *
+ * Every load reports to the LoadAudit when it begins (the query) and ends (the fill landed,
+ * or the load failed), with the lock token it holds under the mutex.
  */
-import type { NodeContext, NodeId, Spawn } from '../../engine/index.ts';
-import { Backend } from '../parts/cache/backend.ts';
+import type { NodeId, Spawn } from '../../engine/index.ts';
+import { Backend, type BackendTimer } from '../parts/cache/backend.ts';
 import { lockCommand, unlockCommand } from '../parts/cache/cache-mutex.ts';
 import type { CacheMessage } from '../parts/cache/cache-node.ts';
 import type { CacheCommand, CacheResult } from '../parts/cache/cache-store.ts';
@@ -25,6 +30,7 @@ import { SingleFlight } from '../parts/cache/single-flight.ts';
 import { jitteredTtlMs } from '../parts/cache/ttl-jitter.ts';
 import type { DbMessage } from '../parts/storage/database.ts';
 import { type AppMessage, type AppRequest, respond } from '../parts/workload/open-loop-clients.ts';
+import type { LoadAudit } from './load-audit.ts';
 
 export type StampedeStrategy = 'none' | 'ttl-jitter' | 'mutex' | 'coalescing' | 'early-refresh';
 
@@ -37,8 +43,8 @@ export interface HotValue {
 
 export interface StampedeAppConfig {
   strategy: StampedeStrategy;
-  cache: NodeId;
-  db: NodeId;
+  cache: string;
+  db: string;
   ttlMs: number;
   jitter: number;
   lockTtlMs: number;
@@ -48,6 +54,7 @@ export interface StampedeAppConfig {
   cacheTimeoutMs: number;
   dbTimeoutMs: number;
   stats: StampedeAppStats;
+  audit: LoadAudit;
 }
 
 /** Shared counters of every app server (for metrics). */
@@ -61,20 +68,18 @@ export class StampedeAppStats {
 }
 
 type Message = AppMessage | CacheMessage | DbMessage;
+type Timer = BackendTimer | { poll: number };
 
-interface Poll {
-  poll: number;
-}
-
-export function stampedeApp(config: StampedeAppConfig): Spawn<Message> {
-  return (ctx: NodeContext<Message>) => {
+export function stampedeApp(config: StampedeAppConfig): Spawn<Message, Timer> {
+  return (ctx) => {
     const backend = new Backend(ctx, { cache: config.cache, db: config.db, cacheTimeoutMs: config.cacheTimeoutMs, dbTimeoutMs: config.dbTimeoutMs });
-    const { strategy, stats } = config;
+    const { strategy, stats, audit } = config;
     const flights = new SingleFlight<HotValue | null>();
     const refreshing = new Set<string>();
     const polls = new Map<number, () => void>();
     let pollIds = 0;
     let lockAttempts = 0;
+    audit.restarted(ctx.name);
 
     const ttl = (): number => (strategy === 'ttl-jitter' ? jitteredTtlMs(config.ttlMs, config.jitter, ctx.rng) : config.ttlMs);
 
@@ -84,15 +89,20 @@ export function stampedeApp(config: StampedeAppConfig): Spawn<Message> {
      * guards the query (a flight, a lock) covers the whole load-and-fill, as singleflight users
      * wrap the function that reads and caches.
      */
-    const recompute = (key: string, done: (value: HotValue | null) => void, extra: CacheCommand[] = []): void => {
+    const recompute = (key: string, done: (value: HotValue | null) => void, extra: CacheCommand[] = [], owner: string | null = null): void => {
       stats.queries++;
+      audit.began(ctx.name, key, owner);
       backend.db({ op: 'read', key }, (reply, elapsedMs) => {
         if (reply === null || !reply.ok) {
+          audit.ended(ctx.name, key);
           if (extra.length > 0) backend.cacheAsync(extra);
           return done(null);
         }
         const value: HotValue = { key, computedAt: ctx.now, deltaMs: elapsedMs };
-        backend.cache([{ op: 'set', key, value, px: ttl() }, ...extra], () => done(value));
+        backend.cache([{ op: 'set', key, value, px: ttl() }, ...extra], () => {
+          audit.ended(ctx.name, key);
+          done(value);
+        });
       });
     };
 
@@ -102,7 +112,7 @@ export function stampedeApp(config: StampedeAppConfig): Spawn<Message> {
     const after = (ms: number, then: () => void): void => {
       const id = ++pollIds;
       polls.set(id, then);
-      ctx.setTimer(ms, { poll: id } satisfies Poll);
+      ctx.setTimer(ms, { poll: id });
     };
 
     /**
@@ -120,7 +130,7 @@ export function stampedeApp(config: StampedeAppConfig): Spawn<Message> {
           if (lock.ok) backend.cacheAsync([unlockCommand(req.key, owner)]);
           return respond(ctx, to, req, true, current.value, 'cache');
         }
-        if (lock.ok) return recompute(req.key, answer(to, req), [unlockCommand(req.key, owner)]);
+        if (lock.ok) return recompute(req.key, answer(to, req), [unlockCommand(req.key, owner)], owner);
         stats.lockWaits++;
         after(config.lockRetryMs, () => poll(to, req, since));
       });
@@ -192,10 +202,9 @@ export function stampedeApp(config: StampedeAppConfig): Spawn<Message> {
         if (msg.type === 'req') onRead(from, msg);
       },
       onTimer(tag) {
-        if (backend.onTimer(tag)) return;
-        const id = (tag as Poll).poll;
-        const then = polls.get(id);
-        polls.delete(id);
+        if (backend.onTimer(tag) || !('poll' in tag)) return;
+        const then = polls.get(tag.poll);
+        polls.delete(tag.poll);
         then?.();
       },
     };

@@ -12,15 +12,28 @@
  * a flush of the whole cache, one hot key expiring early, and traffic bursts.
  */
 import { z } from 'zod';
-import { defineScenario, type FaultSpace } from '../framework/scenario.ts';
+import { percentile } from '../../engine/index.ts';
+import { defineScenario, type FaultSpaceOptions } from '../framework/scenario.ts';
+import { lockKeyOf } from '../parts/cache/cache-mutex.ts';
 import { CacheNodeStats, cacheNode, type PreloadEntry } from '../parts/cache/cache-node.ts';
-import { appCacheTimeoutMs, appDbTimeoutMs, appName, cacheTierNetwork, cacheTierTopology, lanLatencyMeanMs } from '../parts/cache/cache-tier.ts';
+import {
+  APP_SERVER,
+  appCacheTimeoutMs,
+  appDbTimeoutMs,
+  appNames,
+  CACHE,
+  cacheTierNetwork,
+  DATABASE,
+  lanLatencyMeanMs,
+  USERS,
+} from '../parts/cache/cache-tier.ts';
 import { jitteredTtlMs } from '../parts/cache/ttl-jitter.ts';
 import { DatabaseLoad, databaseNode } from '../parts/storage/database.ts';
 import { openLoopClients } from '../parts/workload/open-loop-clients.ts';
-import { percentile, TrafficMonitor } from '../parts/workload/traffic-monitor.ts';
+import { TrafficMonitor } from '../parts/workload/traffic-monitor.ts';
 import { drawRequests, keyName } from '../parts/workload/workload.ts';
 import { type HotValue, StampedeAppStats, type StampedeStrategy, stampedeApp } from './app.ts';
+import { LOCK_HOLDER_RECOMPUTES, LoadAudit, SINGLE_FLIGHT } from './load-audit.ts';
 
 const params = z.object({
   apps: z.number().int().min(1).max(8).default(2).describe('app servers'),
@@ -34,7 +47,12 @@ const params = z.object({
   dbConnections: z.number().int().min(1).max(256).default(8).describe('database connection pool size'),
   dbQueueLimit: z.number().int().min(0).max(100_000).default(16).describe('queries that may wait for a connection; more are refused'),
   dbAcquireTimeoutMs: z.number().min(1).max(60_000).default(250).describe('a query that waits this long for a connection fails, in ms'),
-  lockTtlMs: z.number().min(1).max(60_000).default(200).describe('(mutex) the lock expires after this long, in ms'),
+  lockTtlMs: z
+    .number()
+    .min(1)
+    .max(60_000)
+    .default(600)
+    .describe('(mutex) the lock expires after this long, in ms (longer than the winner waits for its query, so it never expires under a winner still at work)'),
   lockRetryMs: z.number().min(1).max(10_000).default(10).describe('(mutex) a reader that lost the lock looks again after this long, in ms'),
   lockWaitMs: z.number().min(1).max(60_000).default(300).describe('(mutex) a reader gives up waiting for the value after this long, in ms'),
   beta: z.number().min(0.1).max(10).default(1).describe('(early-refresh) XFetch beta: above 1 refreshes earlier'),
@@ -57,7 +75,6 @@ export const cacheStampede = defineScenario({
   summary:
     'A few hot keys, expensive to compute, are read a thousand times a second and expire together. With no protection every reader that misses runs the same slow query and the database’s pool and queue fill up. Compare TTL jitter, a mutex on the cache, request coalescing and probabilistic early refresh, and watch the database’s queries in flight and the tail latency at the moment of expiry.',
   params,
-  topology: (p: Params) => cacheTierTopology(p.apps),
   timing: (p: Params) => ({ workloadMs: p.workloadMs, settleMs: p.settleMs }),
   network: (p: Params) => cacheTierNetwork(p.latencyMeanMs),
   strategies: [
@@ -105,6 +122,19 @@ export const cacheStampede = defineScenario({
       description:
         'The database is never asked for more than its pool can hold: no query is refused because dbQueueLimit queries are already waiting, and none waits past the acquire timeout.',
     },
+    {
+      name: SINGLE_FLIGHT,
+      kind: 'safety',
+      description:
+        'Coalescing promises one query per key per app server per miss: while a server’s load of a key is in progress — from its query until its fill has landed in the cache, or it failed — the server sends no other query for that key.',
+      appliesTo: ['coalescing'],
+    },
+    {
+      name: LOCK_HOLDER_RECOMPUTES,
+      kind: 'safety',
+      description: 'The mutex promises that only a reader the cache granted the key’s lock recomputes it; every other reader waits for the value.',
+      appliesTo: ['mutex'],
+    },
   ],
   goals: [
     { name: 'hot-key-missed', description: 'A hot key was missing while under load (it expired or was flushed) and a reader missed it.' },
@@ -121,18 +151,6 @@ export const cacheStampede = defineScenario({
     { name: 'errorRate', unit: 'ratio', description: 'share of reads that failed', better: 'lower' },
     { name: 'hitRatio', unit: 'ratio', description: 'share of answered reads served from the cache', better: 'higher' },
     { name: 'misses', unit: 'reads', description: 'reads that found their key missing from the cache', better: 'lower' },
-  ],
-  charts: (p: Params) => [
-    {
-      id: 'db-in-flight',
-      title: 'Database queries in flight (running + waiting)',
-      unit: 'queries',
-      series: ['db.inFlight'],
-      limit: { value: p.dbConnections + p.dbQueueLimit, label: 'pool + queue limit' },
-    },
-    { id: 'db-qps', title: 'Queries reaching the database per second', unit: '1/s', series: ['db.queriesPerSec'] },
-    { id: 'latency', title: 'Read latency p99 (last 50 ms)', unit: 'ms', series: ['latency.p99'] },
-    { id: 'hit-ratio', title: 'Cache hit ratio (last 50 ms)', unit: 'ratio', series: ['cache.hitRatio'] },
   ],
   presets: [
     {
@@ -158,11 +176,9 @@ export const cacheStampede = defineScenario({
   ],
   defaultPreset: 'expiry',
   alarmStates: ['overloaded', 'saturated'],
-  faultSpace: (p: Params): FaultSpace => ({
+  faultSpace: (p: Params): FaultSpaceOptions => ({
     windowMs: p.workloadMs,
-    crashable: [],
-    partitionable: [],
-    kinds: [],
+    faultsMax: 3,
     injects: [
       { name: 'flush', description: 'the cache loses every key at once', nodes: ['cache'] },
       {
@@ -178,18 +194,23 @@ export const cacheStampede = defineScenario({
         args: { factor: { min: 2, max: 5, integer: true }, durationMs: { min: 20, max: 300, integer: true } },
       },
     ],
-    faultsMax: 3,
   }),
   build(world) {
-    const { sim, params: p } = world;
+    const { params: p } = world;
     const strategy = world.strategy as StampedeStrategy;
+    const apps = appNames(p.apps);
     const workload = { ratePerMs: p.requestsPerSec / 1000, keys: p.hotKeys, zipfS: p.zipfS, writeFraction: 0, apps: p.apps };
     const requests = drawRequests(world.stream('workload'), { ...workload, fromMs: 0, toMs: p.workloadMs });
-    const traffic = new TrafficMonitor(50);
+    const traffic = new TrafficMonitor(50, world.sim.tracing);
     const dbLoad = new DatabaseLoad(p.dbConnections);
     const cacheStats = new CacheNodeStats();
     const appStats = new StampedeAppStats();
+    const audit = new LoadAudit(world);
     const capacity = p.dbConnections + p.dbQueueLimit;
+    // The peak rate of queries reaching the database, over 10 ms buckets.
+    let bucket = -1;
+    let inBucket = 0;
+    let bucketPeak = 0;
 
     // The hot keys were all computed and cached at time 0, with the strategy's TTL.
     const ttlRng = world.stream('ttl');
@@ -198,12 +219,9 @@ export const cacheStampede = defineScenario({
       return { key: keyName(i), value: { key: keyName(i), computedAt: 0, deltaMs: p.recomputeMs } satisfies HotValue, pxat: ttl };
     });
 
-    const apps = Array.from({ length: p.apps }, (_, i) => 1 + i);
-    const CACHE = 1 + p.apps;
-    const DB = 2 + p.apps;
-
-    sim.addNode(
+    world.node(
       'clients',
+      USERS,
       openLoopClients({
         requests,
         apps,
@@ -212,21 +230,24 @@ export const cacheStampede = defineScenario({
         backoff: { baseMs: 10, factor: 2, capMs: 100, jitter: 'full' },
         burstSpec: workload,
         log: {
-          attemptDone: (o) => traffic.attemptDone(o, sim.now),
+          attemptDone: (o) => traffic.attemptDone(o, world.now),
           finished: (o) => {
-            traffic.finished(o, sim.now);
-            if (o.ok && o.response?.detail === 'cache') world.reach('cache-hit');
+            traffic.finished(o, world.now);
+            if (!o.ok) return;
+            if (o.response?.detail === 'cache') world.reach('cache-hit');
+            else if (world.now <= p.workloadMs) world.reach('hot-key-missed');
           },
         },
       }),
     );
-    apps.forEach((_, i) => {
-      sim.addNode(
-        appName(i),
+    for (const name of apps) {
+      world.node(
+        name,
+        APP_SERVER,
         stampedeApp({
           strategy,
-          cache: CACHE,
-          db: DB,
+          cache: 'cache',
+          db: 'db',
           ttlMs: p.ttlMs,
           jitter: p.ttlJitter,
           lockTtlMs: p.lockTtlMs,
@@ -236,20 +257,34 @@ export const cacheStampede = defineScenario({
           cacheTimeoutMs: p.cacheTimeoutMs,
           dbTimeoutMs: p.dbTimeoutMs,
           stats: appStats,
+          audit,
         }),
       );
-    });
-    sim.addNode('cache', cacheNode({ serviceMs: p.cacheServiceMs, memoryBytesMax: 1e9, stats: cacheStats, preload }));
+    }
+    world.node(
+      'cache',
+      CACHE,
+      cacheNode({
+        serviceMs: p.cacheServiceMs,
+        memoryBytesMax: 1e9,
+        stats: cacheStats,
+        preload,
+        observe: (cmd, result) => {
+          if (cmd.op === 'set' && cmd.nx === true && result.ok && cmd.key.startsWith(lockKeyOf(''))) audit.lockGranted(String(cmd.value));
+        },
+      }),
+    );
     let refusalsNarrated = 0;
     // The database's state on the topology: saturated (every connection busy), overloaded (refusing queries), ok.
     let dbState = 'ok';
     const showDb = (state: 'ok' | 'saturated' | 'overloaded'): void => {
-      if (state === dbState) return;
+      if (state === dbState || !world.sim.tracing) return;
       dbState = state;
-      sim.state(db, state, state === 'ok' ? undefined : `${dbLoad.busy} busy, ${dbLoad.queued} waiting`);
+      world.sim.state(world.lookup('db'), state, state === 'ok' ? undefined : `${dbLoad.busy} busy, ${dbLoad.queued} waiting`);
     };
-    const db = sim.addNode(
+    world.node(
       'db',
+      DATABASE,
       databaseNode({
         connections: p.dbConnections,
         queueLimit: p.dbQueueLimit,
@@ -259,13 +294,22 @@ export const cacheStampede = defineScenario({
         serviceSpread: 0.25,
         load: dbLoad,
         observer: {
-          refused(reason, query) {
+          arrived() {
+            const b = Math.floor(world.now / SAMPLE_MS);
+            if (b !== bucket) {
+              bucket = b;
+              inBucket = 0;
+            }
+            if (++inBucket > bucketPeak) bucketPeak = inBucket;
+          },
+          refused(reason, query, waitedMs) {
             const key = 'key' in query ? query.key : 'a batch';
             world.violate(
               'db-within-capacity',
               reason === 'queue-full'
                 ? `the database refused a query for ${key}: all ${p.dbConnections} connections were busy and ${p.dbQueueLimit} queries were already waiting`
-                : `a query for ${key} waited ${p.dbAcquireTimeoutMs} ms for a connection and failed`,
+                : `a query for ${key} waited ${Math.round(waitedMs)} ms for a connection and failed (the acquire timeout is ${p.dbAcquireTimeoutMs} ms)`,
+              { node: 'db', witnesses: [{ t: world.now, node: 'db', key, what: `${dbLoad.busy} connections busy, ${dbLoad.queued} queries waiting` }] },
             );
             showDb('overloaded');
             if (refusalsNarrated++ === 0) {
@@ -280,71 +324,95 @@ export const cacheStampede = defineScenario({
       }),
     );
 
-    // Narrate the herd: hot keys go missing under load, the database's pool fills, the herd passes.
-    let missesBefore = 0;
-    let dbArrivedBefore = 0;
-    let queriesPeakPerSec = 0;
-    let herd = false;
-    let saturated = false;
-    let inFlightPeak = 0;
-    sim.every(
-      SAMPLE_MS,
-      () => {
-        const now = sim.now;
-        const recent = traffic.recent(now);
-        if (recent.hitRatio !== null) sim.metrics.sample('cache.hitRatio', recent.hitRatio);
-        sim.metrics.sample('latency.p99', recent.latencyP99Ms);
-        const arrived = dbLoad.arrived - dbArrivedBefore;
-        dbArrivedBefore = dbLoad.arrived;
-        const qps = (arrived * 1000) / SAMPLE_MS;
-        queriesPeakPerSec = Math.max(queriesPeakPerSec, qps);
-        sim.metrics.sample('db.queriesPerSec', qps);
-        sim.metrics.sample('db.inFlight', dbLoad.inFlight);
-        const misses = appStats.misses - missesBefore;
-        missesBefore = appStats.misses;
-        if (misses > 0 && now <= p.workloadMs) world.reach('hot-key-missed');
-        inFlightPeak = Math.max(inFlightPeak, dbLoad.inFlight);
-        if (!herd && misses >= 3) {
-          herd = true;
-          world.note(
-            () =>
-              `hot keys are missing at ${Math.round(now)} ms (their TTL ran out, or the cache lost them): ${misses} reads missed in the last ${SAMPLE_MS} ms, and ${arrived} ${arrived === 1 ? 'query' : 'queries'} of about ${p.recomputeMs} ms each went to the database to recompute them`,
-            'key',
-          );
-        }
-        if (!saturated && dbLoad.busy === p.dbConnections) {
-          saturated = true;
-          if (dbState === 'ok') showDb('saturated');
-          world.note(
-            () =>
-              `the database is saturated: all ${p.dbConnections} connections busy and ${dbLoad.queued} queries waiting (room for ${p.dbQueueLimit}); a new query waits about ${Math.round((dbLoad.queued * p.recomputeMs) / p.dbConnections)} ms for a connection`,
-            'key',
-          );
-        }
-        if (misses === 0 && dbLoad.inFlight < p.dbConnections / 2) {
-          if (herd || saturated) {
+    world.chart({
+      id: 'db-in-flight',
+      title: 'Database queries in flight (running + waiting)',
+      unit: 'queries',
+      everyMs: SAMPLE_MS,
+      series: { 'db.inFlight': () => dbLoad.inFlight },
+      limit: { value: capacity, label: 'pool + queue limit' },
+    });
+    world.chart({
+      id: 'db-qps',
+      title: 'Queries reaching the database per second',
+      unit: '1/s',
+      everyMs: SAMPLE_MS,
+      series: { 'db.queriesPerSec': { perSecond: () => dbLoad.arrived } },
+    });
+    world.chart({
+      id: 'latency',
+      title: 'Read latency p99 (last 50 ms)',
+      unit: 'ms',
+      everyMs: SAMPLE_MS,
+      series: { 'latency.p99': () => traffic.recent(world.now).latencyP99Ms },
+    });
+    world.chart({
+      id: 'hit-ratio',
+      title: 'Cache hit ratio (last 50 ms)',
+      unit: 'ratio',
+      everyMs: SAMPLE_MS,
+      series: { 'cache.hitRatio': () => traffic.recent(world.now).hitRatio },
+    });
+    // Narration only (a trace is being recorded): the herd forms, the pool fills, the herd passes.
+    if (world.sim.tracing) narrateHerd();
+
+    function narrateHerd(): void {
+      let missesBefore = 0;
+      let arrivedBefore = 0;
+      let herd = false;
+      let saturated = false;
+      let inFlightPeak = 0;
+      world.sim.every(
+        SAMPLE_MS,
+        () => {
+          const now = world.now;
+          const misses = appStats.misses - missesBefore;
+          const arrived = dbLoad.arrived - arrivedBefore;
+          missesBefore = appStats.misses;
+          arrivedBefore = dbLoad.arrived;
+          inFlightPeak = Math.max(inFlightPeak, dbLoad.inFlight);
+          if (!herd && misses >= 3) {
+            herd = true;
             world.note(
               () =>
-                `the herd has passed: ${dbLoad.inFlight} queries in flight now; the peak was ${inFlightPeak} of the ${capacity} the pool and its queue can hold`,
+                `hot keys are missing at ${Math.round(now)} ms (their TTL ran out, or the cache lost them): ${misses} reads missed in the last ${SAMPLE_MS} ms, and ${arrived} ${arrived === 1 ? 'query' : 'queries'} of about ${p.recomputeMs} ms each went to the database to recompute them`,
               'key',
             );
           }
-          herd = false;
-          saturated = false;
-          inFlightPeak = 0;
-          showDb('ok');
-        }
-        return undefined;
-      },
-      SAMPLE_MS,
-      world.endMs,
-    );
+          if (!saturated && dbLoad.busy === p.dbConnections) {
+            saturated = true;
+            if (dbState === 'ok') showDb('saturated');
+            world.note(
+              () =>
+                `the database is saturated: all ${p.dbConnections} connections busy and ${dbLoad.queued} queries waiting (room for ${p.dbQueueLimit}); a new query waits about ${Math.round((dbLoad.queued * p.recomputeMs) / p.dbConnections)} ms for a connection`,
+              'key',
+            );
+          }
+          if (misses === 0 && dbLoad.inFlight < p.dbConnections / 2) {
+            if (herd || saturated) {
+              world.note(
+                () =>
+                  `the herd has passed: ${dbLoad.inFlight} queries in flight now; the peak was ${inFlightPeak} of the ${capacity} the pool and its queue can hold`,
+                'key',
+              );
+            }
+            herd = false;
+            saturated = false;
+            inFlightPeak = 0;
+            showDb('ok');
+          }
+          return undefined;
+        },
+        SAMPLE_MS,
+        world.endMs,
+      );
+    }
 
     return {
       metrics() {
         return {
           dbQueries: dbLoad.arrived,
-          dbQueriesPeakPerSec: queriesPeakPerSec,
+          dbQueriesPeakPerSec: (bucketPeak * 1000) / SAMPLE_MS,
           dbInFlightMax: dbLoad.inFlightMax,
           dbRefused: dbLoad.refused + dbLoad.timedOut,
           latencyP50Ms: percentile(traffic.readLatencyMs, 50),

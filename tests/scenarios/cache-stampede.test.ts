@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { FaultPlan } from '../../engine/index.ts';
 import { cacheStampede as scenario } from '../../scenarios/cache-stampede/index.ts';
+import { LOCK_HOLDER_RECOMPUTES, LoadAudit, SINGLE_FLIGHT } from '../../scenarios/cache-stampede/load-audit.ts';
 import { checkScenario } from '../../scenarios/framework/check.ts';
 import { parseParams } from '../../scenarios/framework/params.ts';
 import { resolvePreset, runScenario } from '../../scenarios/framework/run.ts';
+import type { World } from '../../scenarios/framework/scenario.ts';
 
 const defaults = parseParams<{ dbConnections: number; dbQueueLimit: number }>(scenario, {});
 const preset = (id: string): FaultPlan => resolvePreset(scenario, id, defaults);
@@ -80,6 +82,67 @@ describe('cache-stampede: the herd at expiry, per strategy', () => {
     const b = runScenario(scenario, { strategy: 'mutex', seed: 5, faults: preset('burst-at-expiry') });
 
     expect(a.traceHash).toBe(b.traceHash);
+  });
+});
+
+/** A LoadAudit on a stand-in world that keeps the violations it is told of, at a time the test sets. */
+function audit() {
+  const violations: string[] = [];
+  const world = { now: 0, violate: (invariant: string) => violations.push(invariant) };
+  return { audit: new LoadAudit(world as unknown as World<unknown>), world, violations };
+}
+
+describe('cache-stampede: the promises of single flight and of the mutex', () => {
+  it('single flight: a second query for a key while the server’s load of it has not landed is a violation', () => {
+    const { audit: a, world, violations } = audit();
+
+    a.began('app1', 'k0', null);
+    world.now = 5;
+    a.began('app2', 'k0', null);
+    a.began('app1', 'k1', null);
+    a.began('app1', 'k0', null);
+
+    expect(violations).toEqual([SINGLE_FLIGHT]);
+  });
+
+  it('single flight: a query after the load landed or failed, or after the server restarted, is a new miss', () => {
+    const { audit: a, violations } = audit();
+
+    a.began('app1', 'k0', null);
+    a.ended('app1', 'k0');
+    a.began('app1', 'k0', null);
+    a.restarted('app1');
+    a.began('app1', 'k0', null);
+
+    expect(violations).toEqual([]);
+  });
+
+  it('mutex: only a token the cache granted may recompute', () => {
+    const { audit: a, violations } = audit();
+    a.lockGranted('app1#0/1');
+
+    a.began('app1', 'k0', 'app1#0/1');
+    a.began('app2', 'k1', 'app2#0/7');
+
+    expect(violations).toEqual([LOCK_HOLDER_RECOMPUTES]);
+  });
+
+  it.each(['mutex', 'coalescing'])('%s keeps its promise when the database slows down eightfold: one query per key (per server)', (strategy) => {
+    const r = runScenario(scenario, { strategy, seed: 1, faults: [{ at: 100, kind: 'slow', node: 'db', factor: 8 }] });
+
+    expect(r.ok).toBe(true);
+    expect(r.metrics.dbQueries).toBe(strategy === 'mutex' ? 8 : 16);
+  });
+
+  it('coalescing keeps one load per key per server when replies overtake each other (spread latency everywhere)', () => {
+    const r = runScenario(scenario, {
+      strategy: 'coalescing',
+      seed: 1,
+      faults: [{ at: 250, kind: 'degrade', latency: { kind: 'uniform', minMs: 5, maxMs: 40 } }],
+    });
+
+    expect(r.ok).toBe(true);
+    expect(r.invariants.find((i) => i.name === SINGLE_FLIGHT)?.ok).toBe(true);
   });
 });
 
