@@ -298,6 +298,12 @@ export const multiRegion = defineScenario({
         world.violate(
           'no-acknowledged-write-lost',
           `${lost.length} add${lost.length === 1 ? ' was' : 's were'} acknowledged and ${lost.length === 1 ? 'is' : 'are'} gone: ${shown.join('; ')}${lost.length > 3 ? '; ...' : ''}`,
+          // Judged at the end, caused by the acknowledgements: point at them.
+          {
+            witnesses: lost
+              .slice(0, 3)
+              .map((a) => ({ t: a.atMs, node: `users-${a.region}`, key: a.item, what: `${a.item} acknowledged to the users in ${a.region}` })),
+          },
         );
       }
       const a = listsOf(0);

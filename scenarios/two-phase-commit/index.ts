@@ -241,7 +241,7 @@ export const twoPhaseCommit = defineScenario({
       );
     }
 
-    world.chart({ id: 'in-doubt', title: 'Participants in doubt', unit: 'waits', everyMs: 10, series: { 'in-doubt': () => ledger.inDoubtNow } });
+    world.chart({ id: 'in-doubt', title: 'In doubt (participant × transaction)', unit: 'waits', everyMs: 10, series: { 'in-doubt': () => ledger.inDoubtNow } });
     world.chart({
       id: 'locks',
       title: 'Row locks held',
@@ -258,6 +258,15 @@ export const twoPhaseCommit = defineScenario({
       series: { committed: () => ledger.committed, aborted: () => ledger.aborted },
     });
 
+    const inDoubt = () =>
+      ledger.stillInDoubt().map((w) => ({ t: w.sinceMs, node: w.participant, key: w.tx, what: `${w.participant} voted YES on ${w.tx} and is still in doubt` }));
+    const causes = () => [
+      ...ledger
+        .brokenTransactions()
+        .slice(0, 3)
+        .map((b) => ({ t: b.t, key: b.tx, what: `${b.tx} applied on some participants only` })),
+      ...inDoubt().slice(0, 3),
+    ];
     world.atEnd(() => {
       // Read each participant's disk as recovery would, after the settle time.
       const stores = participants.map((name) => new TransactionalStore(world.disk(name)));
@@ -268,11 +277,16 @@ export const twoPhaseCommit = defineScenario({
         world.violate(
           'money-conserved',
           `the accounts hold ${total.toLocaleString('en-US')} in all, not ${expected.toLocaleString('en-US')}: ${Math.abs(diff).toLocaleString('en-US')} ${diff > 0 ? 'appeared from nowhere' : 'vanished'}`,
+          // Judged at the end; caused by the transfers applied on one side only, and those still in doubt.
+          { witnesses: causes() },
         );
       }
       const stuck = participants.flatMap((name, i) => stores[i]!.inDoubt().map((tx) => `${name} in doubt on ${tx}`));
       stuck.push(...unfinishedSagas(world.disk('coordinator')).map((s) => `saga ${s} unfinished`));
-      if (stuck.length > 0) world.violate('in-doubt-resolved', `${world.endMs - world.healAtMs} ms after every fault healed: ${stuck.join('; ')}`);
+      if (stuck.length > 0)
+        world.violate('in-doubt-resolved', `${world.endMs - world.healAtMs} ms after every fault healed: ${stuck.join('; ')}`, {
+          witnesses: inDoubt().slice(0, 5),
+        });
       if (ledger.committed > 0) world.reach('transfer-committed');
       if (ledger.aborted > 0) world.reach('transfer-aborted');
     });

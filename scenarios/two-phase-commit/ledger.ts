@@ -14,6 +14,8 @@ interface TxRecord {
   /** What the client was told, if anything. */
   reported: boolean | null;
   violated: boolean;
+  /** When it was first judged non-atomic (for an end check's witnesses). */
+  violatedAt?: number;
   startedAt: number;
 }
 
@@ -117,7 +119,7 @@ export class Ledger {
     return [...this.halfSince.keys()];
   }
 
-  /** Participants in doubt right now. */
+  /** Waits in doubt right now: one per participant and transaction (a participant may wait on several). */
   get inDoubtNow(): number {
     return this.waitingSince.size;
   }
@@ -145,6 +147,7 @@ export class Ledger {
     const lied = r.reported !== null && (r.reported ? abortCount > 0 : commitCount > 0);
     if (!split && !lied) return;
     r.violated = true;
+    r.violatedAt ??= this.world.now;
     const names = (commit: boolean): string => {
       const ids: string[] = [];
       for (const [node, c] of r.applied) if (c === commit) ids.push(node);
@@ -157,6 +160,11 @@ export class Ledger {
       ...(by === null ? {} : { node: by }),
       witnesses: [{ t: this.world.now, ...(by === null ? {} : { node: by }), key: r.tx, what: message }],
     });
+  }
+
+  /** Transactions judged non-atomic, with when: what an end check that finds money missing points at. */
+  brokenTransactions(): { tx: string; t: number }[] {
+    return [...this.txs.values()].filter((r) => r.violated).map((r) => ({ tx: r.tx, t: r.violatedAt ?? r.startedAt }));
   }
 
   /** Participants still waiting for an outcome at the end: their wait counts up to now. */

@@ -3,8 +3,9 @@
  * transaction `tx`, a `key`, an `item`, an id: any short identifier among a message's fields),
  * and the witnesses of a violation — the scenario's own when it names them, else the moments
  * of the key its message names: when that key was first sent, the states entered for it, the
- * notes that mention it. An invariant judged at the end of the run thus points at its causes
- * (the ack at 1,074 ms, the log rewind at 2,597 ms), not only at the end.
+ * notes that mention it — added to the scenario's own, which may not name every step. An
+ * invariant judged at the end of the run thus points at its causes (the ack at 1,074 ms, the
+ * log rewind at 2,597 ms), not only at the end.
  */
 import type { TraceEvent } from '../../../engine/index.ts';
 import type { WitnessMark } from './focus.ts';
@@ -42,7 +43,8 @@ export function witnessesOf(
   const own = violation.witnesses ?? [];
   const key = own.find((w) => w.key !== undefined)?.key ?? keyOfText(store, violation.message);
   const marks: WitnessMark[] = own.map((w) => ({ ...w }));
-  if (own.length === 0 && key !== null) marks.push(...momentsOf(store, key, violation.time));
+  // The scenario's own witnesses first; the key's moments in the trace complete the story (the rewind after the ack).
+  if (key !== null) marks.push(...momentsOf(store, key, violation.time).filter((m) => !own.some((w) => Math.abs(w.t - m.t) < 1e-9)));
   marks.push({ t: violation.time, ...(violation.node ? { node: violation.node } : {}), what: 'judged violated' });
   marks.sort((a, b) => a.t - b.t);
   return { key, witnesses: dedupe(marks) };
