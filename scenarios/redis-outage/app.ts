@@ -7,21 +7,26 @@
  *    read load at once, plus every retry.
  *  - breaker (cold or warm-up): a circuit breaker on Redis stops the app from calling a
  *    Redis that keeps failing (no more waiting out timeouts), a token bucket caps the queries
- *    this server sends the database at its share of a safe rate, and a second breaker sheds
- *    load if the database itself turns slow or fails. A request the bucket or the breaker
- *    turns away fails at once ("503, try later") instead of queueing.
+ *    this server sends the database at its share of a safe rate, a connection pool (a
+ *    bulkhead) caps the queries it keeps outstanding there at its share of the database's
+ *    connections — a connection stays busy until the database answers, even after the user
+ *    was told it took too long — and a second breaker sheds load if the database itself fails.
+ *    A request the pool, the bucket or the breaker turns away fails at once ("503, try
+ *    later") instead of queueing.
  *  - breaker-warmup, in addition: when Redis comes back empty (a new run id), the app loads
  *    its hottest keys into it with a few batched queries, reserved ahead of live misses
  *    within its rate limit, instead of waiting for misses to refill it one key at a time.
  */
-import type { NodeContext, NodeId, Spawn } from '../../engine/index.ts';
-import { Backend } from '../parts/cache/backend.ts';
+import type { NodeId, Spawn } from '../../engine/index.ts';
+import { Backend, type BackendTimer } from '../parts/cache/backend.ts';
 import type { CacheMessage } from '../parts/cache/cache-node.ts';
 import { HotKeys, warmerOf, warmupBatches } from '../parts/cache/cache-warmup.ts';
+import { Bulkhead } from '../parts/resilience/bulkhead.ts';
 import { type BreakerTransition, CircuitBreaker, type CircuitBreakerConfig } from '../parts/resilience/circuit-breaker.ts';
 import { TokenBucket } from '../parts/resilience/token-bucket.ts';
 import type { DbMessage, DbQuery, DbReply } from '../parts/storage/database.ts';
 import { type AppMessage, type AppRequest, respond } from '../parts/workload/open-loop-clients.ts';
+import type { GuardAudit } from './guard-audit.ts';
 
 export type OutageStrategy = 'naive-fallback' | 'breaker-cold' | 'breaker-warmup';
 
@@ -29,8 +34,9 @@ export interface OutageAppConfig {
   strategy: OutageStrategy;
   index: number;
   apps: number;
-  cache: NodeId;
-  db: NodeId;
+  /** Redis and the database, by name. */
+  cache: string;
+  db: string;
   ttlMs: number;
   cacheTimeoutMs: number;
   dbTimeoutMs: number;
@@ -39,11 +45,16 @@ export interface OutageAppConfig {
   /** This server's share of the database rate, in queries per ms, and the bucket's burst. */
   dbRatePerMs: number;
   dbBurst: number;
+  /** (breaker) This server's connection pool to the database: its share of the database's connections. */
+  dbPoolSize: number;
+  /** (breaker) A pooled connection whose query never answered is reset after this long. */
+  dbSocketTimeoutMs: number;
   /** Token cost of a batched read of n keys. */
   batchCost: (keys: number) => number;
   warmupKeys: number;
   warmupBatch: number;
   stats: OutageAppStats;
+  audit: GuardAudit;
 }
 
 /** What every app server did, for the monitor and the metrics. */
@@ -51,6 +62,7 @@ export class OutageAppStats {
   cacheTimeouts = 0;
   shedByBreaker = 0;
   shedByRateLimit = 0;
+  shedByPool = 0;
   dbTimeouts = 0;
   warmups = 0;
   warmedKeys = 0;
@@ -60,17 +72,20 @@ export class OutageAppStats {
 }
 
 type Message = AppMessage | CacheMessage | DbMessage;
+type Timer = BackendTimer | { later: number };
 
 const LEVEL = { closed: 0, 'half-open': 0.5, open: 1 } as const;
 
-export function outageApp(config: OutageAppConfig): Spawn<Message> {
-  return (ctx: NodeContext<Message>) => {
-    const { strategy, stats, index } = config;
+export function outageApp(config: OutageAppConfig): Spawn<Message, Timer> {
+  return (ctx) => {
+    const { strategy, stats, index, audit } = config;
+    audit.restarted(ctx.name);
     const guarded = strategy !== 'naive-fallback';
     const backend = new Backend(ctx, { cache: config.cache, db: config.db, cacheTimeoutMs: config.cacheTimeoutMs, dbTimeoutMs: config.dbTimeoutMs });
     const narrate =
       (what: string) =>
       (t: BreakerTransition): void => {
+        audit.transition(ctx.name, what, t.to);
         const level = what === 'Redis' ? stats.cacheBreaker : stats.dbBreaker;
         level[index] = LEVEL[t.to];
         ctx.state(t.to === 'closed' ? 'serving' : `${what} breaker ${t.to}`);
@@ -90,29 +105,69 @@ export function outageApp(config: OutageAppConfig): Spawn<Message> {
     const hot = new HotKeys();
     let runId = -1;
     let warming = false;
+    const pool = guarded ? new Bulkhead(config.dbPoolSize) : null;
     const delayed = new Map<number, () => void>();
     let delayedIds = 0;
-    const later = (ms: number, then: () => void): void => {
+    const later = (ms: number, then: () => void): number => {
       const id = ++delayedIds;
       delayed.set(id, then);
       ctx.setTimer(ms, { later: id });
+      return id;
+    };
+
+    /**
+     * Sends `q` to the database; `done` hears the reply, or null once the app stops waiting
+     * (dbTimeoutMs). On a pooled connection (already taken) the connection stays busy until
+     * the database answers or the socket times out, however early the caller gave up.
+     */
+    const send = (q: DbQuery, done: (reply: DbReply | null, elapsedMs: number) => void): void => {
+      if (pool === null) return backend.db(q, done);
+      let waiting = true;
+      const giveUp = later(config.dbTimeoutMs, () => {
+        waiting = false;
+        done(null, config.dbTimeoutMs);
+      });
+      backend.db(
+        q,
+        (reply, elapsedMs) => {
+          pool.release();
+          if (!waiting) return;
+          waiting = false;
+          delayed.delete(giveUp);
+          done(reply, elapsedMs);
+        },
+        config.dbSocketTimeoutMs,
+      );
     };
     stats.cacheBreaker[index] = 0;
     stats.dbBreaker[index] = 0;
 
-    /** Sends a query to the database if the guards let it; `done(null, reason)` when turned away or failed. */
+    /**
+     * Sends a query to the database if the guards let it; `done(null, reason)` when turned away
+     * or failed. The pool and the rate limiter are asked before the breaker: a half-open
+     * breaker's probe, once admitted, must be sent and judged, or the breaker would wait for it
+     * forever.
+     */
     const query = (q: DbQuery, cost: number, done: (reply: DbReply | null, reason: string) => void): void => {
-      if (guarded) {
-        if (!dbBreaker.allow(ctx.now)) {
-          stats.shedByBreaker++;
-          return done(null, 'shed: database breaker open');
+      if (pool !== null) {
+        if (!pool.tryAcquire()) {
+          stats.shedByPool++;
+          return done(null, 'shed: database connection pool busy');
         }
         if (!bucket.tryTake(ctx.now, cost)) {
+          pool.release();
           stats.shedByRateLimit++;
           return done(null, 'shed: rate limited');
         }
+        if (!dbBreaker.allow(ctx.now)) {
+          pool.release();
+          stats.shedByBreaker++;
+          return done(null, 'shed: database breaker open');
+        }
+        audit.breakerCall(ctx.name, 'database');
+        audit.dbCall(ctx.name, cost, ctx.now);
       }
-      backend.db(q, (reply, elapsedMs) => {
+      send(q, (reply, elapsedMs) => {
         const ok = reply?.ok === true;
         if (guarded) dbBreaker.record(ctx.now, elapsedMs, ok);
         if (reply === null) stats.dbTimeouts++;
@@ -151,14 +206,19 @@ export function outageApp(config: OutageAppConfig): Spawn<Message> {
       if (left === 0) return finish();
       const load = (batch: string[]): void => {
         // The warm-up reserves its share of the rate instead of competing for it: it waits its turn.
-        later(bucket.reserve(ctx.now, config.batchCost(batch.length)), () => {
-          backend.db({ op: 'read-many', keys: batch }, (reply) => {
-            if (reply === null || !reply.ok) return load(batch);
-            stats.warmedKeys += reply.rows!.length;
-            backend.cacheAsync(reply.rows!.map((r) => ({ op: 'set' as const, key: r.key, value: r.value, px: config.ttlMs, nx: true })));
-            if (--left === 0) finish();
-          });
-        });
+        // It waits for a pooled connection first (the pool is what the database can hold), then for
+        // its tokens: a reserved send must go the moment its tokens are covered, not later in a bunch.
+        pool!.whenFree(() =>
+          later(bucket.reserve(ctx.now, config.batchCost(batch.length)), () => {
+            audit.dbCall(ctx.name, config.batchCost(batch.length), ctx.now);
+            send({ op: 'read-many', keys: batch }, (reply) => {
+              if (reply === null || !reply.ok) return load(batch);
+              stats.warmedKeys += reply.rows!.length;
+              backend.cacheAsync(reply.rows!.map((r) => ({ op: 'set' as const, key: r.key, value: r.value, px: config.ttlMs, nx: true })));
+              if (--left === 0) finish();
+            });
+          }),
+        );
       };
       for (const b of batches) load(b);
     };
@@ -166,6 +226,7 @@ export function outageApp(config: OutageAppConfig): Spawn<Message> {
     const onRead = (to: NodeId, req: AppRequest): void => {
       hot.touch(req.key);
       if (guarded && !cacheBreaker.allow(ctx.now)) return readDb(to, req, false);
+      if (guarded) audit.breakerCall(ctx.name, 'Redis');
       backend.cache([{ op: 'get', key: req.key }], (results, replyRunId, elapsedMs) => {
         if (results === null) {
           stats.cacheTimeouts++;
@@ -183,7 +244,7 @@ export function outageApp(config: OutageAppConfig): Spawn<Message> {
     };
 
     const onWrite = (to: NodeId, req: AppRequest): void => {
-      query({ op: 'write', key: req.key, value: req.value }, 1, (reply, reason) => {
+      query({ op: 'write', key: req.key, value: req.value, requestId: req.id }, 1, (reply, reason) => {
         if (reply === null) return respond(ctx, to, req, false, undefined, reason);
         respond(ctx, to, req, true);
         backend.cacheAsync([{ op: 'del', key: req.key }]);
@@ -199,10 +260,9 @@ export function outageApp(config: OutageAppConfig): Spawn<Message> {
         else onWrite(from, msg);
       },
       onTimer(tag) {
-        if (backend.onTimer(tag)) return;
-        const id = (tag as { later: number }).later;
-        const then = delayed.get(id);
-        delayed.delete(id);
+        if (backend.onTimer(tag) || !('later' in tag)) return;
+        const then = delayed.get(tag.later);
+        delayed.delete(tag.later);
         then?.();
       },
     };

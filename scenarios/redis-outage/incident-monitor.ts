@@ -2,7 +2,8 @@
  * The incident monitor of redis-outage: the dashboard and the incident channel.
  *
  * Every `sampleMs` it reads the system's gauges (the database's pool, the traffic the users
- * see, the breakers) and records them as time series for the UI's charts. It also narrates
+ * see, the breakers) and keeps the latest reading (`latest`), which the scenario's charts
+ * read, and the peaks and recovery time its metrics report. It also narrates
  * the incident as it happens, the way an incident review reads afterwards: Redis stops
  * answering; the database's load climbs past what it can serve; its queue fills; queries
  * start waiting longer than their callers will; retries amplify the load; errors climb;
@@ -12,18 +13,17 @@
  * It follows the first outage of a run (its recovery time is measured from the moment Redis
  * first answers again), and it judges nothing: the invariant is the database observer's.
  */
-import type { NodeId, Simulation } from '../../engine/index.ts';
 import type { World } from '../framework/scenario.ts';
 import type { CacheNodeStats } from '../parts/cache/cache-node.ts';
 import type { DatabaseLoad } from '../parts/storage/database.ts';
 import type { TrafficMonitor } from '../parts/workload/traffic-monitor.ts';
-import type { OutageAppStats } from './app.ts';
 
 export interface MonitorConfig {
   sampleMs: number;
   apps: readonly string[];
-  redis: NodeId;
-  db: NodeId;
+  /** Redis and the database, by name. */
+  redis: string;
+  db: string;
   /** Queries per ms the database can serve (connections / mean query time). */
   capacityPerMs: number;
   connections: number;
@@ -44,6 +44,15 @@ export interface IncidentSummary {
   /** The last 100 ms of the workload: error rate and hit ratio (null: no read answered). */
   errorRateAtEnd: number;
   hitRatioAtEnd: number | null;
+}
+
+/** The monitor's last reading of the gauges its charts show. */
+export interface IncidentReading {
+  offeredPerSec: number;
+  errorRate: number;
+  latencyP99Ms: number;
+  hitRatio: number | null;
+  amplification: number;
 }
 
 const fmt = (ms: number): string => Math.round(ms).toLocaleString('en-US');
@@ -73,13 +82,13 @@ export class IncidentMonitor {
   private readonly said = new Set<string>();
   private queueMark = 0;
   private errorMark = 0;
+  readonly latest: IncidentReading = { offeredPerSec: 0, errorRate: 0, latencyP99Ms: 0, hitRatio: null, amplification: 0 };
 
   constructor(
     private readonly world: World<unknown>,
     private readonly config: MonitorConfig,
     private readonly db: DatabaseLoad,
     private readonly traffic: TrafficMonitor,
-    private readonly apps: OutageAppStats,
     private readonly cache: CacheNodeStats,
   ) {}
 
@@ -88,14 +97,14 @@ export class IncidentMonitor {
     this.requestsSeen++;
   }
 
-  start(sim: Simulation): void {
-    sim.every(this.config.sampleMs, () => this.sample(sim), this.config.sampleMs, this.world.endMs);
+  start(): void {
+    this.world.sim.every(this.config.sampleMs, () => this.sample(), this.config.sampleMs, this.world.endMs);
     this.world.atEnd(() => this.closing());
   }
 
-  private sample(sim: Simulation): undefined {
+  private sample(): undefined {
     const c = this.config;
-    const now = sim.now;
+    const now = this.world.now;
     const db = this.db;
     const recent = this.traffic.recent(now);
     // Rates over the last 100 ms: a 10 ms window of a Poisson stream is mostly noise.
@@ -111,16 +120,12 @@ export class IncidentMonitor {
     const load = offeredPerMs / c.capacityPerMs;
     const amplification = requests === 0 ? 0 : arrived / requests;
 
-    sim.metrics.sample('db.busy', db.busy);
-    sim.metrics.sample('db.queue', db.queued);
-    sim.metrics.sample('db.queriesPerSec', offeredPerMs * 1000);
-    sim.metrics.sample('errors.rate', recent.errorRate);
-    sim.metrics.sample('latency.p99', recent.latencyP99Ms);
-    if (recent.hitRatio !== null) sim.metrics.sample('cache.hitRatio', recent.hitRatio);
-    sim.metrics.sample('load.amplification', amplification);
-    c.apps.forEach((name, i) => {
-      sim.metrics.sample(`breaker.${name}`, this.apps.cacheBreaker[i] ?? 0);
-    });
+    const latest = this.latest;
+    latest.offeredPerSec = offeredPerMs * 1000;
+    latest.errorRate = recent.errorRate;
+    latest.latencyP99Ms = recent.latencyP99Ms;
+    latest.hitRatio = recent.hitRatio;
+    latest.amplification = amplification;
 
     const s = this.summary;
     const inWorkload = now <= this.world.workloadMs;
@@ -133,9 +138,9 @@ export class IncidentMonitor {
       s.hitRatioAtEnd = recent.hitRatio;
     }
 
-    this.followRedis(sim, now, recent.hitRatio, load);
+    this.followRedis(now, recent.hitRatio, load);
     if (!inWorkload) return undefined;
-    this.followDatabase(sim, offeredPerMs, load);
+    this.followDatabase(offeredPerMs, load);
     this.followErrors(recent, attempts, requests, arrived);
     this.followRecovery(now, recent);
     return undefined;
@@ -150,9 +155,9 @@ export class IncidentMonitor {
     return sum;
   }
 
-  private followRedis(sim: Simulation, now: number, hitRatio: number | null, load: number): void {
+  private followRedis(now: number, hitRatio: number | null, load: number): void {
     const s = this.summary;
-    const status = sim.status(this.config.redis);
+    const status = this.world.status(this.config.redis);
     if (status === 'up' && s.outageAt === null && hitRatio !== null) s.baselineHitRatio = hitRatio;
     if (status !== 'up' && s.outageAt === null) {
       s.outageAt = now;
@@ -178,7 +183,7 @@ export class IncidentMonitor {
     }
   }
 
-  private followDatabase(sim: Simulation, offeredPerMs: number, load: number): void {
+  private followDatabase(offeredPerMs: number, load: number): void {
     const c = this.config;
     const db = this.db;
     if (load >= 1.2 && !this.said.has('overload')) {
@@ -203,14 +208,14 @@ export class IncidentMonitor {
             : `the database's queue holds ${db.queued} queries (${pct(db.queued / c.queueLimit)} of its limit of ${c.queueLimit}): a new query waits about ${fmt(waitMs)} ms for a connection`,
         level === 3 ? 'warn' : 'key',
       );
-      sim.state(c.db, level === 3 ? 'overloaded' : 'saturated', `${db.busy} busy, ${db.queued} waiting`);
+      this.showDb(level === 3 ? 'overloaded' : 'saturated', `${db.busy} busy, ${db.queued} waiting`);
     }
     // Hysteresis: a mark is passed again only after the queue has drained below half of it.
     const drained = marks.filter((m) => db.queued >= Math.max(1, Math.floor((m * c.queueLimit) / 2))).length;
     if (level > this.queueMark) this.queueMark = level;
     else if (drained < this.queueMark) {
       this.queueMark = drained;
-      if (drained === 0) sim.state(c.db, 'ok');
+      if (drained === 0) this.showDb('ok');
     }
     const waitMs = db.queued / c.capacityPerMs;
     if (waitMs > c.appDbTimeoutMs && !this.said.has('zombies')) {
@@ -221,6 +226,12 @@ export class IncidentMonitor {
         'warn',
       );
     } else if (waitMs < c.appDbTimeoutMs / 2) this.said.delete('zombies');
+  }
+
+  /** The database's state on the topology (shown only when a trace is recorded). */
+  private showDb(state: string, detail?: string): void {
+    const sim = this.world.sim;
+    if (sim.tracing) sim.state(this.world.lookup(this.config.db), state, detail);
   }
 
   private followErrors(recent: { errorRate: number; latencyP99Ms: number }, attempts: number, requests: number, arrived: number): void {

@@ -17,15 +17,18 @@
  *    warm-up the apps also load their hottest keys in a few batched queries.
  */
 import { z } from 'zod';
-import { defineScenario, type FaultSpace } from '../framework/scenario.ts';
+import { percentile } from '../../engine/index.ts';
+import { defineScenario, type FaultSpaceOptions } from '../framework/scenario.ts';
 import { CacheNodeStats, cacheNode, type PreloadEntry } from '../parts/cache/cache-node.ts';
-import { appName, cacheTierNetwork, cacheTierTopology, lanLatencyMeanMs } from '../parts/cache/cache-tier.ts';
+import { APP_SERVER, appNames, CACHE, cacheTierNetwork, DATABASE, lanLatencyMeanMs, USERS } from '../parts/cache/cache-tier.ts';
+import { auditWritesAppliedOnce, WRITE_APPLIED_ONCE } from '../parts/cache/write-audit.ts';
 import type { CircuitBreakerConfig } from '../parts/resilience/circuit-breaker.ts';
 import { DatabaseLoad, databaseNode } from '../parts/storage/database.ts';
 import { openLoopClients } from '../parts/workload/open-loop-clients.ts';
-import { percentile, TrafficMonitor } from '../parts/workload/traffic-monitor.ts';
+import { TrafficMonitor } from '../parts/workload/traffic-monitor.ts';
 import { drawRequests, keyName } from '../parts/workload/workload.ts';
 import { OutageAppStats, type OutageStrategy, outageApp } from './app.ts';
+import { BREAKER_ADMITS_PROBES, DB_RATE_LIMITED, GuardAudit } from './guard-audit.ts';
 import { IncidentMonitor } from './incident-monitor.ts';
 
 const params = z.object({
@@ -33,7 +36,9 @@ const params = z.object({
   keys: z.number().int().min(2).max(100_000).default(100).describe('distinct keys, all cached when the story begins'),
   zipfS: z.number().min(0).max(3).default(1).describe('Zipf exponent of key popularity (0: uniform)'),
   requestsPerSec: z.number().min(1).max(100_000).default(500).describe('user requests per second (Poisson)'),
-  writeFraction: z.number().min(0).max(1).default(0.05).describe('share of requests that are writes'),
+  writeFraction: z.number().min(0).max(1).default(0.05).describe('share of requests that are writes (deletes included)'),
+  deleteShare: z.number().min(0).max(1).default(0.1).describe('share of the writes that delete the key'),
+  readBackShare: z.number().min(0).max(1).default(0.25).describe('share of the writes the user reads back (through another app server) once acknowledged'),
   workloadMs: z.number().min(100).max(600_000).default(1000).describe('requests arrive over this window, in ms'),
   ttlMs: z.number().min(1).max(3_600_000).default(60_000).describe('time to live of a cached key, in ms'),
   cacheServiceMs: z.number().min(0.001).max(100).default(0.05).describe('time single-threaded Redis takes per command, in ms'),
@@ -48,6 +53,12 @@ const params = z.object({
   retryBackoffMs: z.number().min(0).max(60_000).default(50).describe('base of the users’ exponential backoff (full jitter), in ms'),
   dbRateShare: z.number().min(0.05).max(1).default(0.8).describe('(breaker) share of the database’s capacity the apps together may use'),
   dbBurst: z.number().int().min(1).max(1000).default(4).describe('(breaker) token-bucket burst of each app, in queries'),
+  dbSocketTimeoutMs: z
+    .number()
+    .min(1)
+    .max(600_000)
+    .default(2000)
+    .describe('(breaker) an app resets a pooled database connection whose query never answered after this long, in ms'),
   breakerWindowMs: z.number().min(1).max(60_000).default(100).describe('(breaker) sliding window of call outcomes, in ms'),
   breakerMinCalls: z.number().int().min(1).max(1000).default(5).describe('(breaker) calls in the window before the breaker may open'),
   breakerFailureRate: z.number().min(0.01).max(1).default(0.5).describe('(breaker) opens at this share of failed calls'),
@@ -71,7 +82,6 @@ export const redisOutage = defineScenario({
   summary:
     'Redis answers nearly every read until it stops. Naive fallback hands the whole read load to a database sized for the misses: its queue fills, queries outlive their callers, retries pile on, and the service fails as a whole, possibly long after Redis is back. A circuit breaker with a rate limiter turns the outage into a controlled degradation; a warm-up shortens the cold-cache recovery. Watch the database’s queue, the error rate, p99 latency and the hit ratio over time.',
   params,
-  topology: (p: Params) => cacheTierTopology(p.apps, { cache: 'redis' }),
   timing: (p: Params) => ({ workloadMs: p.workloadMs, settleMs: p.settleMs }),
   network: (p: Params) => cacheTierNetwork(p.latencyMeanMs),
   strategies: [
@@ -105,6 +115,21 @@ export const redisOutage = defineScenario({
       description:
         'The database’s load stays within its capacity: no query is refused because dbQueueLimit queries are already waiting for a connection, and none waits past the acquire timeout.',
     },
+    {
+      name: BREAKER_ADMITS_PROBES,
+      kind: 'safety',
+      description:
+        'An app’s circuit breaker (on Redis or on the database) that is open lets no call through, and one that is half-open lets through only its probe calls until they are judged.',
+      appliesTo: ['breaker-cold', 'breaker-warmup'],
+    },
+    {
+      name: DB_RATE_LIMITED,
+      kind: 'safety',
+      description:
+        'Each app sends the database at most its token bucket’s burst plus its share of the safe rate times the interval, over any interval of its own clock: the warm-up’s batches included, each counted at its cost.',
+      appliesTo: ['breaker-cold', 'breaker-warmup'],
+    },
+    WRITE_APPLIED_ONCE,
   ],
   goals: [
     { name: 'cache-outage', description: 'Redis was down or stalled while users were sending requests.' },
@@ -129,34 +154,6 @@ export const redisOutage = defineScenario({
       description: 'from Redis answering again until errors stay under 1% and the hit ratio at 80% of normal for 100 ms (until the workload ends if never)',
       better: 'lower',
     },
-  ],
-  charts: (p: Params) => [
-    { id: 'db-busy', title: 'Database connections busy', unit: 'connections', series: ['db.busy'], limit: { value: p.dbConnections, label: 'pool size' } },
-    {
-      id: 'db-queue',
-      title: 'Queries waiting for a database connection',
-      unit: 'queries',
-      series: ['db.queue'],
-      limit: { value: p.dbQueueLimit, label: 'queue limit' },
-    },
-    {
-      id: 'db-load',
-      title: 'Queries reaching the database per second',
-      unit: '1/s',
-      series: ['db.queriesPerSec'],
-      limit: { value: (p.dbConnections / p.dbQueryMs) * 1000, label: 'capacity' },
-    },
-    { id: 'errors', title: 'Failed attempts (last 100 ms)', unit: 'ratio', series: ['errors.rate'] },
-    {
-      id: 'latency',
-      title: 'Attempt latency p99 (last 100 ms)',
-      unit: 'ms',
-      series: ['latency.p99'],
-      limit: { value: p.clientTimeoutMs, label: 'user timeout' },
-    },
-    { id: 'hit-ratio', title: 'Redis hit ratio (last 100 ms)', unit: 'ratio', series: ['cache.hitRatio'] },
-    { id: 'amplification', title: 'Database queries per user request', unit: 'queries', series: ['load.amplification'] },
-    { id: 'breakers', title: 'Redis breaker (0 closed, 0.5 half-open, 1 open)', unit: 'state', series: ['breaker.*'] },
   ],
   presets: [
     {
@@ -186,11 +183,9 @@ export const redisOutage = defineScenario({
   ],
   defaultPreset: 'redis-down',
   alarmStates: ['overloaded', 'saturated', 'Redis breaker open'],
-  faultSpace: (p: Params): FaultSpace => ({
+  faultSpace: (p: Params): FaultSpaceOptions => ({
     windowMs: p.workloadMs,
-    crashable: ['redis'],
-    partitionable: [],
-    kinds: ['crash', 'restart', 'pause', 'resume', 'slow'],
+    faultsMax: 3,
     injects: [
       {
         name: 'burst',
@@ -199,60 +194,28 @@ export const redisOutage = defineScenario({
         args: { factor: { min: 2, max: 4, integer: true }, durationMs: { min: 20, max: 300, integer: true } },
       },
     ],
-    faultsMax: 3,
   }),
   build(world) {
-    const { sim, params: p } = world;
+    const { params: p } = world;
     const strategy = world.strategy as OutageStrategy;
-    const workload = { ratePerMs: p.requestsPerSec / 1000, keys: p.keys, zipfS: p.zipfS, writeFraction: p.writeFraction, apps: p.apps };
+    const apps = appNames(p.apps);
+    const workload = {
+      ratePerMs: p.requestsPerSec / 1000,
+      keys: p.keys,
+      zipfS: p.zipfS,
+      writeFraction: p.writeFraction,
+      deleteShare: p.deleteShare,
+      readBackShare: p.readBackShare,
+      apps: p.apps,
+    };
     const requests = drawRequests(world.stream('workload'), { ...workload, fromMs: 0, toMs: p.workloadMs });
+    // The incident monitor reads the traffic's sliding windows in every run: its metrics need them.
     const traffic = new TrafficMonitor(100);
     const dbLoad = new DatabaseLoad(p.dbConnections);
     const cacheStats = new CacheNodeStats();
     const appStats = new OutageAppStats();
     const capacityPerMs = p.dbConnections / p.dbQueryMs;
-    const apps = Array.from({ length: p.apps }, (_, i) => 1 + i);
-    const REDIS = 1 + p.apps;
-    const DB = 2 + p.apps;
-
-    const monitor = new IncidentMonitor(
-      world,
-      {
-        sampleMs: SAMPLE_MS,
-        apps: apps.map((_, i) => appName(i)),
-        redis: REDIS,
-        db: DB,
-        capacityPerMs,
-        connections: p.dbConnections,
-        queueLimit: p.dbQueueLimit,
-        appDbTimeoutMs: p.dbTimeoutMs,
-        clientTimeoutMs: p.clientTimeoutMs,
-      },
-      dbLoad,
-      traffic,
-      appStats,
-      cacheStats,
-    );
-
-    sim.addNode(
-      'clients',
-      openLoopClients({
-        requests,
-        apps,
-        timeoutMs: p.clientTimeoutMs,
-        retries: p.clientRetries,
-        backoff: { baseMs: p.retryBackoffMs, factor: 2, capMs: p.retryBackoffMs * 8, jitter: 'full' },
-        burstSpec: workload,
-        log: {
-          attempted: (_r, attempt) => {
-            if (attempt === 1) monitor.requestArrived();
-            if (sim.status(REDIS) !== 'up') world.reach('cache-outage');
-          },
-          attemptDone: (o) => traffic.attemptDone(o, sim.now),
-          finished: (o) => traffic.finished(o, sim.now),
-        },
-      }),
-    );
+    const dbRatePerMs = (capacityPerMs * p.dbRateShare) / p.apps;
     const cacheBreaker: CircuitBreakerConfig = {
       windowMs: p.breakerWindowMs,
       minCalls: p.breakerMinCalls,
@@ -264,35 +227,81 @@ export const redisOutage = defineScenario({
     };
     // The database breaker trips on calls close to the apps' own timeout, not on ordinary queueing.
     const dbBreaker: CircuitBreakerConfig = { ...cacheBreaker, minCalls: p.breakerMinCalls * 4, slowCallMs: p.dbTimeoutMs * 0.8, slowCallRateThreshold: 0.5 };
-    apps.forEach((_, i) => {
-      sim.addNode(
-        appName(i),
+    const audit = new GuardAudit(world, { halfOpenCalls: cacheBreaker.halfOpenCalls, dbRatePerMs, dbBurst: p.dbBurst });
+
+    const monitor = new IncidentMonitor(
+      world,
+      {
+        sampleMs: SAMPLE_MS,
+        apps,
+        redis: 'redis',
+        db: 'db',
+        capacityPerMs,
+        connections: p.dbConnections,
+        queueLimit: p.dbQueueLimit,
+        appDbTimeoutMs: p.dbTimeoutMs,
+        clientTimeoutMs: p.clientTimeoutMs,
+      },
+      dbLoad,
+      traffic,
+      cacheStats,
+    );
+
+    world.node(
+      'clients',
+      USERS,
+      openLoopClients({
+        requests,
+        apps,
+        timeoutMs: p.clientTimeoutMs,
+        retries: p.clientRetries,
+        backoff: { baseMs: p.retryBackoffMs, factor: 2, capMs: p.retryBackoffMs * 8, jitter: 'full' },
+        burstSpec: workload,
+        log: {
+          attempted: (_r, attempt) => {
+            if (attempt === 1) monitor.requestArrived();
+            if (world.status('redis') !== 'up') world.reach('cache-outage');
+          },
+          attemptDone: (o) => traffic.attemptDone(o, world.now),
+          finished: (o) => traffic.finished(o, world.now),
+        },
+      }),
+    );
+    apps.forEach((name, i) => {
+      world.node(
+        name,
+        APP_SERVER,
         outageApp({
           strategy,
           index: i,
           apps: p.apps,
-          cache: REDIS,
-          db: DB,
+          cache: 'redis',
+          db: 'db',
           ttlMs: p.ttlMs,
           cacheTimeoutMs: p.cacheTimeoutMs,
           dbTimeoutMs: p.dbTimeoutMs,
           cacheBreaker,
           dbBreaker,
-          dbRatePerMs: (capacityPerMs * p.dbRateShare) / p.apps,
+          dbRatePerMs,
           dbBurst: p.dbBurst,
+          // Each app's pool holds its share of the database's connections: together they never queue there.
+          dbPoolSize: Math.max(1, Math.floor(p.dbConnections / p.apps)),
+          dbSocketTimeoutMs: p.dbSocketTimeoutMs,
           batchCost,
           warmupKeys: p.warmupKeys,
           warmupBatch: p.warmupBatch,
           stats: appStats,
+          audit,
         }),
       );
     });
     // Redis was warm when the story begins: every key cached.
     const preload: PreloadEntry[] = Array.from({ length: p.keys }, (_, i) => ({ key: keyName(i), value: { w: 0 }, pxat: p.ttlMs }));
-    sim.addNode('redis', cacheNode({ serviceMs: p.cacheServiceMs, memoryBytesMax: 1e9, stats: cacheStats, preload }));
+    world.node('redis', CACHE, cacheNode({ serviceMs: p.cacheServiceMs, memoryBytesMax: 1e9, stats: cacheStats, preload }));
     let refusals = 0;
-    sim.addNode(
+    world.node(
       'db',
+      DATABASE,
       databaseNode({
         connections: p.dbConnections,
         queueLimit: p.dbQueueLimit,
@@ -308,6 +317,7 @@ export const redisOutage = defineScenario({
               reason === 'queue-full'
                 ? `the database refused a query: all ${p.dbConnections} connections busy and ${p.dbQueueLimit} queries already waiting`
                 : `a query waited ${Math.round(waitedMs)} ms for a connection and failed (acquire timeout ${p.dbAcquireTimeoutMs} ms)`,
+              { node: 'db', witnesses: [{ t: world.now, node: 'db', what: `${dbLoad.busy} connections busy, ${dbLoad.queued} queries waiting` }] },
             );
             if (refusals === 1)
               world.note(
@@ -319,9 +329,66 @@ export const redisOutage = defineScenario({
         },
       }),
     );
-    monitor.start(sim);
+    auditWritesAppliedOnce(world);
+    monitor.start();
     world.atEnd(() => {
       if (monitor.summary.backAt !== null && monitor.summary.backAt < p.workloadMs) world.reach('cache-back');
+    });
+
+    const latest = monitor.latest;
+    world.chart({
+      id: 'db-busy',
+      title: 'Database connections busy',
+      unit: 'connections',
+      everyMs: SAMPLE_MS,
+      series: { 'db.busy': () => dbLoad.busy },
+      limit: { value: p.dbConnections, label: 'pool size' },
+    });
+    world.chart({
+      id: 'db-queue',
+      title: 'Queries waiting for a database connection',
+      unit: 'queries',
+      everyMs: SAMPLE_MS,
+      series: { 'db.queue': () => dbLoad.queued },
+      limit: { value: p.dbQueueLimit, label: 'queue limit' },
+    });
+    world.chart({
+      id: 'db-load',
+      title: 'Queries reaching the database per second',
+      unit: '1/s',
+      everyMs: SAMPLE_MS,
+      series: { 'db.queriesPerSec': () => latest.offeredPerSec },
+      limit: { value: capacityPerMs * 1000, label: 'capacity' },
+    });
+    world.chart({ id: 'errors', title: 'Failed attempts (last 100 ms)', unit: 'ratio', everyMs: SAMPLE_MS, series: { 'errors.rate': () => latest.errorRate } });
+    world.chart({
+      id: 'latency',
+      title: 'Attempt latency p99 (last 100 ms)',
+      unit: 'ms',
+      everyMs: SAMPLE_MS,
+      series: { 'latency.p99': () => latest.latencyP99Ms },
+      limit: { value: p.clientTimeoutMs, label: 'user timeout' },
+    });
+    world.chart({
+      id: 'hit-ratio',
+      title: 'Redis hit ratio (last 100 ms)',
+      unit: 'ratio',
+      everyMs: SAMPLE_MS,
+      series: { 'cache.hitRatio': () => latest.hitRatio },
+    });
+    world.chart({
+      id: 'amplification',
+      title: 'Database queries per user request',
+      unit: 'queries',
+      everyMs: SAMPLE_MS,
+      series: { 'load.amplification': () => latest.amplification },
+    });
+    world.chart({
+      id: 'breakers',
+      title: 'Redis breaker (0 closed, 0.5 half-open, 1 open)',
+      unit: 'state',
+      everyMs: SAMPLE_MS,
+      series: Object.fromEntries(apps.map((name, i) => [`breaker.${name}`, () => appStats.cacheBreaker[i] ?? 0])),
     });
 
     return {
@@ -338,7 +405,7 @@ export const redisOutage = defineScenario({
           amplificationPeak: s.amplificationPeak,
           abandonedQueries: appStats.dbTimeouts,
           retries: traffic.attempts - traffic.requests,
-          shed: appStats.shedByBreaker + appStats.shedByRateLimit,
+          shed: appStats.shedByBreaker + appStats.shedByRateLimit + appStats.shedByPool,
           hitRatio: traffic.hitRatio,
           recoveryMs: monitor.recoveryMs(),
         };

@@ -3,6 +3,9 @@ import type { FaultPlan, TraceEvent } from '../../engine/index.ts';
 import { checkScenario } from '../../scenarios/framework/check.ts';
 import { parseParams } from '../../scenarios/framework/params.ts';
 import { resolvePreset, runScenario } from '../../scenarios/framework/run.ts';
+import type { World } from '../../scenarios/framework/scenario.ts';
+import { declaredSystem } from '../../scenarios/framework/system.ts';
+import { BREAKER_ADMITS_PROBES, DB_RATE_LIMITED, GuardAudit } from '../../scenarios/redis-outage/guard-audit.ts';
 import { redisOutage as scenario } from '../../scenarios/redis-outage/index.ts';
 
 const defaults = parseParams<{ dbConnections: number; dbQueueLimit: number; cacheTimeoutMs: number; breakerWindowMs: number; workloadMs: number }>(
@@ -78,7 +81,8 @@ describe('redis-outage: circuit breaker and rate limiter', () => {
   });
 
   it('a warm-up recovers faster than a cold cache once Redis is back', () => {
-    expect(total('breaker-warmup', 'recoveryMs')).toBeLessThan(total('breaker-cold', 'recoveryMs') * 0.7);
+    // The warm-up's batches share each app's pooled connections with the live misses, so it cannot go all out.
+    expect(total('breaker-warmup', 'recoveryMs')).toBeLessThan(total('breaker-cold', 'recoveryMs') * 0.8);
   });
 
   it('a Redis that stalls and resumes keeps its data: no warm-up is needed, and both recover alike and soon', () => {
@@ -94,16 +98,84 @@ describe('redis-outage: circuit breaker and rate limiter', () => {
   });
 });
 
+/** A GuardAudit on a stand-in world that keeps the violations it is told of, at a time the test sets. */
+function guardAudit() {
+  const violations: string[] = [];
+  const world = { now: 0, violate: (invariant: string) => violations.push(invariant) };
+  const audit = new GuardAudit(world as unknown as World<unknown>, { halfOpenCalls: 3, dbRatePerMs: 0.1, dbBurst: 4 });
+  return { audit, world, violations };
+}
+
+describe('redis-outage: what the guards promise', () => {
+  it('an open breaker lets no call through, a half-open one only its probes', () => {
+    const { audit, violations } = guardAudit();
+
+    audit.breakerCall('app1', 'Redis');
+    audit.transition('app1', 'Redis', 'open');
+    audit.breakerCall('app1', 'Redis');
+    audit.transition('app1', 'Redis', 'half-open');
+    for (let i = 0; i < 4; i++) audit.breakerCall('app1', 'Redis');
+
+    expect(violations).toEqual([BREAKER_ADMITS_PROBES, BREAKER_ADMITS_PROBES]);
+  });
+
+  it('each app stays within its burst plus its rate over any interval of its own clock', () => {
+    const { audit, violations } = guardAudit();
+
+    for (let i = 0; i < 4; i++) audit.dbCall('app1', 1, 0);
+    audit.dbCall('app1', 1, 10);
+    audit.dbCall('app2', 3, 10);
+    audit.dbCall('app1', 1, 15);
+
+    expect(violations).toEqual([DB_RATE_LIMITED]);
+  });
+
+  it('a clock that steps back refills nothing until it has caught up', () => {
+    const { audit, violations } = guardAudit();
+
+    audit.dbCall('app1', 4, 100);
+    audit.dbCall('app1', 1, 50);
+
+    expect(violations).toEqual([DB_RATE_LIMITED]);
+  });
+
+  it('the connection pool keeps a slowed database out of queueing: a connection stays busy until the database answers', () => {
+    const faults: FaultPlan = [
+      { at: 100, kind: 'slow', node: 'db', factor: 20 },
+      { at: 200, kind: 'crash', node: 'redis' },
+    ];
+    const pooled = runScenario(scenario, { strategy: 'breaker-cold', seed: 1, faults });
+    // A pool that gives a connection back as soon as the app stops waiting forgets the queries the database is still running.
+    const forgetful = runScenario(scenario, { strategy: 'breaker-cold', seed: 1, faults, params: { dbSocketTimeoutMs: 100 } });
+
+    expect(pooled.ok).toBe(true);
+    expect(pooled.metrics.dbInFlightMax).toBeLessThanOrEqual(defaults.dbConnections);
+    expect(forgetful.metrics.dbInFlightMax!).toBeGreaterThan(defaults.dbConnections * 4);
+  });
+
+  it('a retried write is applied once: its request id is the idempotency key', () => {
+    const r = runScenario(scenario, {
+      strategy: 'breaker-cold',
+      seed: 2,
+      faults: [
+        { at: 200, kind: 'degrade', from: 'db', lossRate: 1 },
+        { at: 600, kind: 'restore' },
+      ],
+    });
+
+    expect(r.metrics.retries!).toBeGreaterThan(0);
+    expect(r.invariants.find((i) => i.name === 'write-applied-once')?.ok).toBe(true);
+  });
+});
+
 describe('redis-outage: charts and determinism', () => {
   it('samples every series its charts declare', () => {
     const r = runScenario(scenario, { strategy: 'breaker-warmup', seed: 1, faults: outage, trace: 'memory' });
     const sampled = new Set(r.trace!.events().flatMap((e) => (e.type === 'metric' ? [e.name] : [])));
-    const charts = scenario.charts!(defaults as never);
+    const charts = declaredSystem(scenario, defaults).charts;
 
-    for (const series of charts.flatMap((c) => c.series)) {
-      const found = series.endsWith('*') ? [...sampled].some((n) => n.startsWith(series.slice(0, -1))) : sampled.has(series);
-      expect(found, series).toBe(true);
-    }
+    expect(charts.length).toBeGreaterThan(5);
+    for (const series of charts.flatMap((c) => c.series)) expect(sampled.has(series), series).toBe(true);
   });
 
   it('is deterministic: the same seed and plan give the same trace hash', () => {

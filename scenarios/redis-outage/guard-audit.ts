@@ -1,0 +1,105 @@
+/**
+ * GuardAudit: the promises of the guards the breaker strategies put around Redis and the
+ * database, checked as the run goes.
+ *
+ * - A circuit breaker that is open lets no call through; a half-open one lets through only
+ *   its `halfOpenCalls` probes until they are judged (Nygard's state machine).
+ * - A token bucket of rate r and burst b lets an app send the database at most b + r·T
+ *   queries' worth of cost over any interval T of its own clock — the share of the safe rate
+ *   the app promised to stay within. The audit keeps its own bucket per app, written apart
+ *   from the one it judges, on the same clock (the app's: a limiter measures time with the
+ *   clock it has, and what a fast clock lets through is the database's problem, judged by
+ *   the capacity invariant).
+ *
+ * The app servers report their breakers' transitions and each call they send; the audit is
+ * never consulted by the system it judges.
+ */
+import type { World } from '../framework/scenario.ts';
+import type { BreakerState } from '../parts/resilience/circuit-breaker.ts';
+
+export const BREAKER_ADMITS_PROBES = 'breaker-admits-probes';
+export const DB_RATE_LIMITED = 'db-rate-limited';
+
+interface BreakerView {
+  state: BreakerState;
+  since: number;
+  probes: number;
+}
+
+interface Allowance {
+  tokens: number;
+  atMs: number;
+}
+
+export interface GuardLimits {
+  halfOpenCalls: number;
+  /** Per app: its share of the database rate, in cost per ms of its clock, and its burst. */
+  dbRatePerMs: number;
+  dbBurst: number;
+}
+
+export class GuardAudit {
+  private readonly breakers = new Map<string, BreakerView>();
+  private readonly allowances = new Map<string, Allowance>();
+
+  constructor(
+    private readonly world: World<unknown>,
+    private readonly limits: GuardLimits,
+  ) {}
+
+  /** `app`'s breaker on `dependency` moved to `to`. */
+  transition(app: string, dependency: string, to: BreakerState): void {
+    this.breakers.set(`${app}/${dependency}`, { state: to, since: this.world.now, probes: 0 });
+  }
+
+  /** `app` sent a call to `dependency` through its breaker. */
+  breakerCall(app: string, dependency: string): void {
+    const b = this.breakers.get(`${app}/${dependency}`);
+    if (b === undefined || b.state === 'closed') return;
+    if (b.state === 'half-open' && ++b.probes <= this.limits.halfOpenCalls) return;
+    const why =
+      b.state === 'open'
+        ? `while its breaker had been open since ${fmt(b.since)} ms`
+        : `as half-open probe ${b.probes}, past the ${this.limits.halfOpenCalls} a half-open breaker allows`;
+    this.world.violate(BREAKER_ADMITS_PROBES, `${app} called ${dependency} ${why}`, {
+      node: app,
+      witnesses: [
+        { t: b.since, node: app, what: `${app}'s ${dependency} breaker went ${b.state}` },
+        { t: this.world.now, node: app, what: `${app} called ${dependency}` },
+      ],
+    });
+  }
+
+  /** `app` sent the database a query of `cost` tokens, at `clockMs` on its own clock. */
+  dbCall(app: string, cost: number, clockMs: number): void {
+    const { dbRatePerMs, dbBurst } = this.limits;
+    const a = this.allowances.get(app) ?? { tokens: dbBurst, atMs: clockMs };
+    // Only forward time refills; a clock that jumps back refills nothing until it catches up.
+    if (clockMs > a.atMs) {
+      a.tokens = Math.min(dbBurst, a.tokens + (clockMs - a.atMs) * dbRatePerMs);
+      a.atMs = clockMs;
+    }
+    a.tokens -= cost;
+    this.allowances.set(app, a);
+    if (a.tokens >= -1e-9) return;
+    this.world.violate(
+      DB_RATE_LIMITED,
+      `${app} sent the database more than its share: ${(-a.tokens).toFixed(3)} queries' worth past a burst of ${dbBurst} and ${dbRatePerMs * 1000} per second`,
+      {
+        node: app,
+        witnesses: [{ t: this.world.now, node: app, what: `${app} queried the database beyond its rate limit` }],
+      },
+    );
+    a.tokens = 0;
+  }
+
+  /** `app` restarted: its breakers start closed and its bucket full, as a new process's do. */
+  restarted(app: string): void {
+    for (const key of [...this.breakers.keys()]) if (key.startsWith(`${app}/`)) this.breakers.delete(key);
+    this.allowances.delete(app);
+  }
+}
+
+function fmt(ms: number): string {
+  return Math.round(ms).toLocaleString('en-US');
+}
