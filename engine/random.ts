@@ -1,28 +1,70 @@
 /**
  * Seeded random streams, forked by name.
  *
- * Every draw in a simulation comes from a `Stream` derived from (seed, name) with
- * seedrandom's alea generator. Streams are independent: drawing more from `workload` never
- * shifts a single draw of `network/p2`, so switching strategy or adding a node leaves the
- * workload and the fault schedule untouched (common random numbers).
+ * Every draw in a simulation comes from a `Stream` derived from (seed, name): the key is hashed
+ * to 128 bits (four 32-bit murmur3-style lanes) that seed an sfc32 generator (Chris Doty-
+ * Humphrey's Small Fast Chaotic generator, which passes PractRand and BigCrush), all integer
+ * arithmetic in four fields, no closure: it is on the hot path of every latency sample.
+ * Streams are independent: drawing more from `workload` never shifts a single draw of
+ * `network/p2`, so switching strategy or adding a node leaves the workload and the fault
+ * schedule untouched (common random numbers).
  *
  * The transcendental maths of sampling (log, exp, sin, cos, pow) comes from engine/math, whose
  * pure-JavaScript functions give the same bits in every JavaScript engine (`Math.log` and
  * friends do not), so a seed draws the same variates in Node, a worker and the browser.
  */
-import seedrandom from 'seedrandom';
 import { assert } from './assert.ts';
 import { cos, exp, log, pow, sin } from './math/index.ts';
 
+/** 128 bits from a string: four 32-bit lanes, each mixing every character with its own constants. */
+function seedLanes(key: string): [number, number, number, number] {
+  let h1 = 0x6a09e667 ^ key.length;
+  let h2 = 0xbb67ae85;
+  let h3 = 0x3c6ef372;
+  let h4 = 0xa54ff53a;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    h1 = h2 ^ Math.imul(h1 ^ c, 0x9e3779b1);
+    h2 = h3 ^ Math.imul(h2 ^ c, 0x85ebca77);
+    h3 = h4 ^ Math.imul(h3 ^ c, 0xc2b2ae3d);
+    h4 = h1 ^ Math.imul(h4 ^ c, 0x27d4eb2f);
+  }
+  h1 = Math.imul(h3 ^ (h1 >>> 18), 0x597399d1);
+  h2 = Math.imul(h4 ^ (h2 >>> 22), 0x2e5f5b19);
+  h3 = Math.imul(h1 ^ (h3 >>> 17), 0x16a8dbd1);
+  h4 = Math.imul(h2 ^ (h4 >>> 19), 0x4bd43d39);
+  return [(h1 ^ h2 ^ h3 ^ h4) >>> 0, (h2 ^ h1) >>> 0, (h3 ^ h1) >>> 0, (h4 ^ h1) >>> 0];
+}
+
 export class Stream {
-  private readonly prng: () => number;
+  // sfc32 state: a, b, c and the counter d.
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
   private spareNormal = Number.NaN;
 
   constructor(
     readonly name: string,
     seedKey: string,
   ) {
-    this.prng = seedrandom.alea(seedKey);
+    [this.a, this.b, this.c, this.d] = seedLanes(seedKey);
+    // Warm up past the seed's structure, as sfc32's author advises.
+    for (let i = 0; i < 15; i++) this.prng();
+  }
+
+  /** One step of sfc32: uniform in [0, 1) with 32 bits of resolution. */
+  private prng(): number {
+    const a = this.a | 0;
+    const b = this.b | 0;
+    const c = this.c | 0;
+    const d = this.d | 0;
+    const t = (((a + b) | 0) + d) | 0;
+    this.d = (d + 1) | 0;
+    this.a = b ^ (b >>> 9);
+    this.b = (c + (c << 3)) | 0;
+    this.c = (((c << 21) | (c >>> 11)) + t) | 0;
+    return (t >>> 0) / 4294967296;
   }
 
   /** Uniform in [0, 1). */

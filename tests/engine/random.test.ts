@@ -69,27 +69,27 @@ describe('RandomStreams', () => {
   });
 });
 
-// Golden values: any change here means runs no longer replay (a new engine, a new seedrandom,
-// or changed sampling maths). Update them only on purpose, and say so in the changelog.
+// Golden values: any change here means runs no longer replay (a new generator or seeding, or
+// changed sampling maths). Update them only on purpose, and say so in the changelog.
 describe('Stream golden draws of new RandomStreams(1).stream("workload")', () => {
   it('pins the first uniform draws', () => {
-    expect(firstFour((s) => s.next())).toEqual([0.6874423525296152, 0.7311496946495026, 0.4122433380689472, 0.2348500736989081]);
+    expect(firstFour((s) => s.next())).toEqual([0.5028157087508589, 0.5887990333139896, 0.43835956510156393, 0.8154729208908975]);
   });
 
   it('pins the first exponential draws with mean 10', () => {
-    expect(firstFour((s) => s.exponential(10))).toEqual([11.629663549132992, 13.13600539961808, 5.31442256992332, 2.676834822646522]);
+    expect(firstFour((s) => s.exponential(10))).toEqual([6.987945142752244, 8.88673213953842, 5.768934293993454, 16.89959056032215]);
   });
 
   it('pins the first normal draws with mean 5 and sd 2', () => {
-    expect(firstFour((s) => s.normal(5, 2))).toEqual([4.639578268051286, 1.9711673842145911, 5.195978018222013, 7.052591209255372]);
+    expect(firstFour((s) => s.normal(5, 2))).toEqual([2.9941736220349746, 3.748194641463178, 5.859043354279676, 3.030941354184013]);
   });
 
   it('pins the first lognormal draws with mu 1 and sigma 0.5', () => {
-    expect(firstFour((s) => s.lognormal(1, 0.5))).toEqual([2.484060617646529, 1.2748032411736911, 2.854779206970714, 4.541002498449936]);
+    expect(firstFour((s) => s.lognormal(1, 0.5))).toEqual([1.6463215005498926, 1.9878400760701034, 3.369488116353066, 1.661524141327579]);
   });
 
   it('pins the first pareto draws with scale 2 and shape 3', () => {
-    expect(firstFour((s) => s.pareto(2, 3))).toEqual([2.947043994447411, 3.0987971721550043, 2.3876141399941075, 2.186659436888642]);
+    expect(firstFour((s) => s.pareto(2, 3))).toEqual([2.5245900303281585, 2.689543792086658, 2.4240628361124656, 3.512987678596817]);
   });
 });
 
