@@ -106,14 +106,29 @@ export function materialize(names: readonly string[], t: number, kind: Row, a: n
   }
 }
 
-/** Keeps every row in growable columns; events are materialized on read. */
+/** Rows per chunk of a MemoryTrace (a power of two: a row's chunk is its index shifted). */
+const CHUNK_BITS = 13;
+const CHUNK = 1 << CHUNK_BITS;
+const CHUNK_MASK = CHUNK - 1;
+
+/** One chunk of rows, column by column. */
+class TraceChunk {
+  readonly t = new Float64Array(CHUNK);
+  readonly kind = new Uint8Array(CHUNK);
+  readonly a = new Int32Array(CHUNK);
+  readonly b = new Int32Array(CHUNK);
+  readonly n = new Float64Array(CHUNK);
+  readonly o: unknown[] = new Array(CHUNK);
+}
+
+/**
+ * Keeps every row in columns, in fixed-size chunks (a full chunk is never copied: recording
+ * stays constant-time however long the run); events are materialized on read.
+ */
 export class MemoryTrace implements TraceSink {
-  private t = new Float64Array(1 << 12);
-  private kind = new Uint8Array(1 << 12);
-  private a = new Int32Array(1 << 12);
-  private b = new Int32Array(1 << 12);
-  private n = new Float64Array(1 << 12);
-  private o: unknown[] = [];
+  private readonly chunks: TraceChunk[] = [new TraceChunk()];
+  private current = this.chunks[0]!;
+  private fill = 0;
   private count = 0;
   /** Node names by index; the simulation appends to it as nodes are added. */
   names: readonly string[] = [];
@@ -123,30 +138,38 @@ export class MemoryTrace implements TraceSink {
   }
 
   record(t: number, kind: Row, a: number, b: number, n: number, o: unknown): void {
-    const i = this.count;
-    if (i === this.t.length) this.grow();
-    this.t[i] = t;
-    this.kind[i] = kind;
-    this.a[i] = a;
-    this.b[i] = b;
-    this.n[i] = n;
-    this.o.push(o);
-    this.count = i + 1;
+    let j = this.fill;
+    if (j === CHUNK) {
+      this.current = new TraceChunk();
+      this.chunks.push(this.current);
+      j = 0;
+    }
+    const c = this.current;
+    c.t[j] = t;
+    c.kind[j] = kind;
+    c.a[j] = a;
+    c.b[j] = b;
+    c.n[j] = n;
+    c.o[j] = o;
+    this.fill = j + 1;
+    this.count++;
   }
 
   /** The time of row i (cheap: no materialization). */
   timeAt(i: number): number {
-    return this.t[i]!;
+    return this.chunks[i >>> CHUNK_BITS]!.t[i & CHUNK_MASK]!;
   }
 
   /** The type of row i (cheap: no materialization). */
   kindAt(i: number): Row {
-    return this.kind[i]! as Row;
+    return this.chunks[i >>> CHUNK_BITS]!.kind[i & CHUNK_MASK]! as Row;
   }
 
   /** Row i as a typed event. */
   at(i: number): TraceEvent {
-    return materialize(this.names, this.t[i]!, this.kind[i]! as Row, this.a[i]!, this.b[i]!, this.n[i]!, this.o[i]);
+    const c = this.chunks[i >>> CHUNK_BITS]!;
+    const j = i & CHUNK_MASK;
+    return materialize(this.names, c.t[j]!, c.kind[j]! as Row, c.a[j]!, c.b[j]!, c.n[j]!, c.o[j]);
   }
 
   /** Every event, in order. */
@@ -159,27 +182,12 @@ export class MemoryTrace implements TraceSink {
   /** The trace hash of everything recorded so far. */
   hash(): string {
     const h = new TraceHasher();
-    for (let i = 0; i < this.count; i++) h.addRow(this.names, this.t[i]!, this.kind[i]! as Row, this.a[i]!, this.b[i]!, this.n[i]!, this.o[i]);
+    for (let i = 0; i < this.count; i++) {
+      const c = this.chunks[i >>> CHUNK_BITS]!;
+      const j = i & CHUNK_MASK;
+      h.addRow(this.names, c.t[j]!, c.kind[j]! as Row, c.a[j]!, c.b[j]!, c.n[j]!, c.o[j]);
+    }
     return h.digest();
-  }
-
-  private grow(): void {
-    const cap = this.t.length * 2;
-    const t = new Float64Array(cap);
-    t.set(this.t);
-    this.t = t;
-    const kind = new Uint8Array(cap);
-    kind.set(this.kind);
-    this.kind = kind;
-    const a = new Int32Array(cap);
-    a.set(this.a);
-    this.a = a;
-    const b = new Int32Array(cap);
-    b.set(this.b);
-    this.b = b;
-    const n = new Float64Array(cap);
-    n.set(this.n);
-    this.n = n;
   }
 }
 
