@@ -11,11 +11,14 @@
  * a merge type (CRDT) keeps both.
  */
 import { z } from 'zod';
+import { percentile } from '../../engine/index.ts';
 import { defineScenario } from '../framework/scenario.ts';
+import type { LwwRegister } from '../parts/replication/lww-register.ts';
+import { elementsOf, type OrSetState } from '../parts/replication/or-set.ts';
 import { ReplicationLag } from '../parts/replication/replication-lag.ts';
 import { ReplicationLog } from '../parts/replication/replication-log.ts';
-import { activeDatabase, activeHas, streamLog } from './active-database.ts';
-import { PASSIVE_LOG, passiveDatabase } from './passive-database.ts';
+import { activeDatabase, activeHas, REGISTERS, SETS, streamLog } from './active-database.ts';
+import { LISTS, PASSIVE_LOG, passiveDatabase, type StoredList } from './passive-database.ts';
 import { trafficDirector } from './traffic-director.ts';
 import { type UsersStats, users } from './users.ts';
 import { crossRegionLinks } from './wan.ts';
@@ -31,6 +34,8 @@ const params = z.object({
     .max(1)
     .default(0.8)
     .describe('share of a region’s adds that go to lists mostly edited in that region (the rest go to the other region’s lists)'),
+  removeShare: z.number().min(0).max(1).default(0.3).describe('share of the added items their users remove again, once the add is acknowledged'),
+  removeAfterMeanMs: z.number().min(1).max(60_000).default(300).describe('how long after its add is acknowledged an item is removed, on average, in ms'),
   workloadMs: z.number().min(500).max(120_000).default(3000).describe('the users work for this long, in ms'),
   crossRegionMs: z.number().min(1).max(500).default(40).describe('mean one-way latency between the regions, in ms'),
   localMs: z.number().min(0).max(50).default(1).describe('mean one-way latency inside a region (above a 0.5 ms floor), in ms'),
@@ -46,8 +51,9 @@ const params = z.object({
 type Params = z.infer<typeof params>;
 
 const REGIONS = ['us', 'eu'] as const;
-const SAMPLE_MS = 100;
 type Strategy = 'active-passive-async' | 'active-passive-sync' | 'active-active-lww' | 'active-active-crdt';
+const dbName = (region: string): string => `db-${region}`;
+const usersName = (region: string): string => `users-${region}`;
 
 export const multiRegion = defineScenario({
   id: 'multi-region',
@@ -58,15 +64,6 @@ export const multiRegion = defineScenario({
   summary:
     'Users in the US and in Europe add items to shared lists. Active-passive sends every write to one primary region and fails over to the standby; active-active lets each region write locally and replicate to the other. Crash a region or cut the ocean link and count the acknowledged writes that are lost (RPO), how long writes kept failing (RTO), the concurrent changes and the writes last-writer-wins drops without a word, and what a write costs when it has to cross the ocean.',
   params,
-  topology: () => ({
-    nodes: [
-      { name: 'glb', role: 'global load balancer' },
-      { name: 'users-us', role: 'users' },
-      { name: 'users-eu', role: 'users' },
-      { name: 'db-us', role: 'regional database' },
-      { name: 'db-eu', role: 'regional database' },
-    ],
-  }),
   timing: (p: Params) => ({ workloadMs: p.workloadMs, settleMs: p.settleMs }),
   network: (p: Params) => ({ latency: { kind: 'exponential', meanMs: p.localMs, minMs: 0.5 } }),
   strategies: [
@@ -75,7 +72,7 @@ export const multiRegion = defineScenario({
       title: 'Active-passive, asynchronous replication',
       explanation:
         'All writes go to the primary region (us), which acknowledges a write as soon as it is on its own disk and ships it to the standby (eu) in the background. Writes from Europe cross the ocean once. When us goes dark, the balancer promotes eu after a few missed health checks: writes resume quickly, but those us acknowledged and had not shipped yet are gone: when us returns it must throw them away to follow eu.',
-      expectedViolations: ['no-acknowledged-write-lost'],
+      expectedViolations: ['no-acknowledged-write-lost', 'removes-honoured'],
     },
     {
       id: 'active-passive-sync',
@@ -89,7 +86,7 @@ export const multiRegion = defineScenario({
       title: 'Active-active, last writer wins',
       explanation:
         'Each region takes its own users’ writes locally (fast, and still available when the other region is unreachable) and ships them to the other. A list changed in both regions before they saw each other’s change is resolved by timestamp: the later version replaces the earlier one whole. Both users were told "saved"; one of them loses the item, silently. A partition widens the window from a few tens of milliseconds to its whole length.',
-      expectedViolations: ['no-acknowledged-write-lost'],
+      expectedViolations: ['no-acknowledged-write-lost', 'removes-honoured'],
     },
     {
       id: 'active-active-crdt',
@@ -105,7 +102,13 @@ export const multiRegion = defineScenario({
       name: 'no-acknowledged-write-lost',
       kind: 'safety',
       description:
-        'Every add a user was told was saved is in the data once the system has settled (for active-passive, in the primary’s data; for active-active, in a region’s).',
+        'Every item a user was told was added is in the data once the system has settled, unless its user went on to remove it (for active-passive, in the primary’s data; for active-active, in a region’s).',
+    },
+    {
+      name: 'removes-honoured',
+      kind: 'safety',
+      description:
+        'Every item a user was told was removed stays removed once the system has settled: no lost removal, and no late copy of the add bringing it back.',
     },
     {
       name: 'regions-converge',
@@ -116,6 +119,7 @@ export const multiRegion = defineScenario({
   goals: [
     { name: 'region-marked-down', description: 'The global load balancer marked a region down.' },
     { name: 'writes-recovered', description: 'Some users’ writes kept failing for a while and then were acknowledged again.' },
+    { name: 'removal-acknowledged', description: 'A user was told an item was removed.' },
   ],
   metrics: [
     {
@@ -148,17 +152,6 @@ export const multiRegion = defineScenario({
     { name: 'failedWrites', unit: 'writes', description: 'adds the users gave up on', better: 'lower' },
     { name: 'failovers', unit: 'failovers', description: 'times the balancer failed over', better: 'neither' },
   ],
-  charts: (p: Params) => [
-    {
-      id: 'latency',
-      title: 'Write latency per region’s users',
-      unit: 'ms',
-      series: ['latency.*'],
-      limit: { value: 2 * p.crossRegionMs, label: 'one cross-region round trip' },
-    },
-    { id: 'replication', title: 'Replication lag into each region', unit: 'ms', series: ['lag.*'] },
-    { id: 'acks', title: 'Writes acknowledged (cumulative)', unit: 'writes', series: ['acked.*'] },
-  ],
   presets: [
     {
       id: 'region-outage',
@@ -182,34 +175,43 @@ export const multiRegion = defineScenario({
   ],
   defaultPreset: 'region-outage',
   alarmStates: ['region-down', 'failover'],
-  faultSpace: (p: Params) => ({
-    windowMs: p.workloadMs,
-    crashable: ['db-us', 'db-eu'],
-    partitionable: ['glb', 'users-us', 'users-eu', 'db-us', 'db-eu'],
-    crashPoints: { 'db-us': ['write-acked'], 'db-eu': ['write-acked'] },
-    kinds: ['crash', 'restart', 'partition', 'heal'],
-    faultsMax: 3,
-  }),
+  faultSpace: (p: Params) => ({ windowMs: p.workloadMs, faultsMax: 3 }),
   build(world) {
-    const { sim, params: p } = world;
+    const { params: p } = world;
     const strategy = world.strategy as Strategy;
     const passive = strategy.startsWith('active-passive');
-    const ledger = new WriteLedger(sim);
+    const ledger = new WriteLedger(world);
     const rng = world.stream('workload');
     const adds = REGIONS.map((r, i) =>
-      drawAdds(rng, r, { addsPerSec: p.addsPerSec, lists: p.lists, homeShare: p.homeShare, workloadMs: p.workloadMs, regionIndex: i, regions: REGIONS.length }),
+      drawAdds(rng, r, {
+        addsPerSec: p.addsPerSec,
+        lists: p.lists,
+        homeShare: p.homeShare,
+        removeShare: p.removeShare,
+        removeAfterMeanMs: p.removeAfterMeanMs,
+        workloadMs: p.workloadMs,
+        regionIndex: i,
+        regions: REGIONS.length,
+      }),
     );
-    const [GLB, USERS_US, USERS_EU, DB_US, DB_EU] = [0, 1, 2, 3, 4];
-    const dbOf = [DB_US, DB_EU];
     const lag = new ReplicationLag({ delay: { kind: 'lognormal', medianMs: p.applyMedianMs, sigma: 0.5 }, spikeRate: 0, spike: { kind: 'constant', ms: 0 } });
-    const stats: UsersStats[] = REGIONS.map(() => ({ latencyMs: [], outagesMs: [], failingSince: null, acked: 0, failed: 0, remote: 0 }));
+    const stats: UsersStats[] = REGIONS.map(() => ({
+      latencyMs: [],
+      latestLatencyMs: null,
+      outagesMs: [],
+      failingSince: null,
+      acked: 0,
+      failed: 0,
+      remote: 0,
+    }));
 
-    sim.addNode(
+    world.node(
       'glb',
+      { role: 'global load balancer' },
       trafficDirector({
         policy: passive ? 'active-passive' : 'active-active',
-        regions: REGIONS.map((name, i) => ({ name, node: dbOf[i]! })),
-        clients: REGIONS.map((home, i) => ({ node: [USERS_US, USERS_EU][i]!, home })),
+        regions: REGIONS.map((name) => ({ name, node: dbName(name) })),
+        clients: REGIONS.map((home) => ({ node: usersName(home), home })),
         healthCheckMs: p.healthCheckMs,
         failAfter: p.failAfter,
         recoverAfter: p.recoverAfter,
@@ -217,17 +219,31 @@ export const multiRegion = defineScenario({
       }),
     );
     REGIONS.forEach((region, i) => {
-      const home = passive ? DB_US : dbOf[i]!;
-      sim.addNode(
-        `users-${region}`,
-        users(adds[i]!, { region, glb: GLB, home, attemptTimeoutMs: p.attemptTimeoutMs, retryMs: 50, giveUpMs: p.giveUpMs }, ledger, stats[i]!),
+      world.node(
+        usersName(region),
+        { role: 'users', spare: { crash: 'the users are the workload: the changes they make are what the databases must keep, not a server that can fail' } },
+        users(
+          adds[i]!,
+          {
+            region,
+            glb: 'glb',
+            home: passive ? dbName('us') : dbName(region),
+            attemptTimeoutMs: p.attemptTimeoutMs,
+            retryMs: 50,
+            giveUpMs: p.giveUpMs,
+            workloadTime: () => world.now,
+            workloadMs: p.workloadMs,
+          },
+          ledger,
+          stats[i]!,
+        ),
       );
     });
     REGIONS.forEach((region, i) => {
-      const peer = dbOf[1 - i]!;
-      const common = { region, peer, lag, resendMs: 200, ledger };
-      sim.addNode(
-        `db-${region}`,
+      const common = { region, peer: dbName(REGIONS[1 - i]!), lag, resendMs: 200, ledger };
+      world.node(
+        dbName(region),
+        { role: 'regional database', crashPoints: ['write-acked'] },
         passive
           ? passiveDatabase({ ...common, mode: strategy === 'active-passive-sync' ? 'sync' : 'async', initialRole: i === 0 ? 'primary' : 'standby' })
           : activeDatabase({
@@ -239,77 +255,113 @@ export const multiRegion = defineScenario({
       );
     });
     crossRegionLinks(
-      sim,
+      world,
       [
-        [USERS_US, DB_EU],
-        [USERS_EU, DB_US],
-        [DB_US, DB_EU],
+        [usersName('us'), dbName('eu')],
+        [usersName('eu'), dbName('us')],
+        [dbName('us'), dbName('eu')],
       ],
       { kind: 'normal', meanMs: p.crossRegionMs, sdMs: p.crossRegionMs / 10, minMs: p.crossRegionMs * 0.8 },
     );
 
+    const activeRegion = (): number => Math.max(0, REGIONS.indexOf(world.disk('glb').get<string>('glb:active') as (typeof REGIONS)[number]));
     /** How far region i is behind on the writes it replicates in, in ms (the active primary replicates nothing in). */
     const lagInto = (i: number): number => {
       if (passive && activeRegion() === i) return 0;
       const name = passive ? PASSIVE_LOG : streamLog(REGIONS[1 - i]!);
-      const source = new ReplicationLog<unknown>(sim.durable(dbOf[1 - i]!), name);
-      const next = source.entry(ReplicationLog.appliedLsnOn(sim.durable(dbOf[i]!), name) + 1);
-      return next === undefined ? 0 : Math.max(0, sim.now - next.atMs);
+      const source = new ReplicationLog<unknown>(world.disk(dbName(REGIONS[1 - i]!)), name);
+      const next = source.entry(ReplicationLog.appliedLsnOn(world.disk(dbName(REGIONS[i]!)), name) + 1);
+      return next === undefined ? 0 : Math.max(0, world.now - next.atMs);
     };
-    const activeRegion = (): number => REGIONS.indexOf(sim.durable(GLB).get<string>('glb:active') as (typeof REGIONS)[number]);
-
+    /** Region i's lists, each as its sorted items. */
     const listsOf = (i: number): Map<string, string[]> => {
-      const d = sim.durable(dbOf[i]!);
-      if (passive) return d.get<Map<string, string[]>>('lists') ?? new Map();
+      const disk = world.disk(dbName(REGIONS[i]!));
       const out = new Map<string, string[]>();
-      const lww = d.get<Map<string, { value: string[] }>>('lww');
-      for (const [k, r] of lww ?? []) out.set(k, [...r.value].sort());
-      const sets = d.get<Map<string, { adds: Record<string, string[]> }>>('sets');
-      for (const [k, s] of sets ?? []) out.set(k, Object.keys(s.adds).sort());
+      if (passive) {
+        for (const [k, list] of disk.map<StoredList>(LISTS)) out.set(k, [...list.items].sort());
+        return out;
+      }
+      for (const [k, r] of disk.map<LwwRegister<string[]>>(REGISTERS)) out.set(k, [...r.value].sort());
+      for (const [k, s] of disk.map<OrSetState>(SETS)) out.set(k, elementsOf(s));
       return out;
     };
-    const lostWrites = () =>
-      ledger.lost((key, item) => {
-        if (passive) return (listsOf(activeRegion()).get(key) ?? []).includes(item);
-        return dbOf.some((db) => activeHas(sim.durable(db), key, item));
+    /** Whether the data that counts holds `item` in list `key`: the active region's (active-passive), or either region's. */
+    const holds = (key: string, item: string): boolean => {
+      if (passive) return (world.disk(dbName(REGIONS[activeRegion()]!)).map<StoredList>(LISTS).get(key)?.items ?? []).includes(item);
+      return REGIONS.some((r) => {
+        const disk = world.disk(dbName(r));
+        return activeHas(disk.map<LwwRegister<string[]>>(REGISTERS), disk.map<OrSetState>(SETS), key, item);
       });
+    };
 
-    // Charts (besides each write's latency, sampled by the users as it happens): replication
-    // lag into each region and acknowledged writes.
-    sim.every(
-      SAMPLE_MS,
-      () => {
-        REGIONS.forEach((region, i) => {
-          sim.metrics.sample(`acked.${region}`, stats[i]!.acked);
-          sim.metrics.sample(`lag.${region}`, lagInto(i));
-        });
-        if (ledger.regionsMarkedDown > 0) world.reach('region-marked-down');
-        if (stats.some((s) => s.outagesMs.length > 0)) world.reach('writes-recovered');
-        return undefined;
-      },
-      0,
-      world.endMs,
-    );
+    world.chart({
+      id: 'latency',
+      title: 'Write latency per region’s users',
+      unit: 'ms',
+      everyMs: 20,
+      series: Object.fromEntries(
+        REGIONS.map((region, i) => [
+          `latency.${region}`,
+          () => {
+            const v = stats[i]!.latestLatencyMs;
+            stats[i]!.latestLatencyMs = null;
+            return v;
+          },
+        ]),
+      ),
+      limit: { value: 2 * p.crossRegionMs, label: 'one cross-region round trip' },
+    });
+    world.chart({
+      id: 'replication',
+      title: 'Replication lag into each region',
+      unit: 'ms',
+      everyMs: 100,
+      series: Object.fromEntries(REGIONS.map((region, i) => [`lag.${region}`, () => lagInto(i)])),
+    });
+    world.chart({
+      id: 'acks',
+      title: 'Writes acknowledged (cumulative)',
+      unit: 'writes',
+      everyMs: 100,
+      series: Object.fromEntries(REGIONS.map((region, i) => [`acked.${region}`, () => stats[i]!.acked])),
+    });
 
     world.atEnd(() => {
-      const lost = lostWrites();
+      if (ledger.regionsMarkedDown > 0) world.reach('region-marked-down');
+      if (stats.some((s) => s.outagesMs.length > 0)) world.reach('writes-recovered');
+      if (ledger.removals.size > 0) world.reach('removal-acknowledged');
+      const show = (list: { item: string; key: string; region: string; atMs: number }[]): string =>
+        `${list
+          .slice(0, 3)
+          .map((a) => `${a.item} (${a.key}, via ${a.region} at ${Math.round(a.atMs).toLocaleString('en-US')} ms)`)
+          .join('; ')}${list.length > 3 ? '; ...' : ''}`;
+      const witnesses = (list: { item: string; key: string; user: string; atMs: number }[], what: string) =>
+        list.slice(0, 3).map((a) => ({ t: a.atMs, node: a.user, key: a.key, what: `${a.item} ${what}` }));
+      const lost = ledger.lost(holds);
       if (lost.length > 0) {
-        const shown = lost.slice(0, 3).map((a) => `${a.item} (added to ${a.key} via ${a.region} at ${Math.round(a.atMs).toLocaleString('en-US')} ms)`);
         world.violate(
           'no-acknowledged-write-lost',
-          `${lost.length} add${lost.length === 1 ? ' was' : 's were'} acknowledged and ${lost.length === 1 ? 'is' : 'are'} gone: ${shown.join('; ')}${lost.length > 3 ? '; ...' : ''}`,
-          // Judged at the end, caused by the acknowledgements: point at them.
+          `${lost.length} add${lost.length === 1 ? ' was' : 's were'} acknowledged and ${lost.length === 1 ? 'is' : 'are'} gone: ${show(lost)}`,
           {
-            witnesses: lost
-              .slice(0, 3)
-              .map((a) => ({ t: a.atMs, node: `users-${a.region}`, key: a.item, what: `${a.item} acknowledged to the users in ${a.region}` })),
+            witnesses: witnesses(lost, 'acknowledged as added'),
+          },
+        );
+      }
+      const back = ledger.resurrected(holds);
+      if (back.length > 0) {
+        world.violate(
+          'removes-honoured',
+          `${back.length} item${back.length === 1 ? ' was' : 's were'} acknowledged as removed and ${back.length === 1 ? 'is' : 'are'} back: ${show(back)}`,
+          {
+            witnesses: witnesses(back, 'acknowledged as removed'),
           },
         );
       }
       const a = listsOf(0);
       const b = listsOf(1);
       const keys = [...new Set([...a.keys(), ...b.keys()])].sort();
-      const differ = keys.filter((k) => JSON.stringify([...(a.get(k) ?? [])].sort()) !== JSON.stringify([...(b.get(k) ?? [])].sort()));
+      const same = (x: string[] | undefined, y: string[] | undefined): boolean => (x ?? []).join(',') === (y ?? []).join(',');
+      const differ = keys.filter((k) => !same(a.get(k), b.get(k)));
       if (differ.length > 0) {
         world.violate('regions-converge', `${world.endMs - world.healAtMs} ms after every fault healed, us and eu still disagree on ${differ.join(', ')}`);
       }
@@ -317,18 +369,17 @@ export const multiRegion = defineScenario({
 
     return {
       metrics() {
-        const lost = lostWrites();
-        const latency = stats.flatMap((s) => s.latencyMs).sort((x, y) => x - y);
-        const pct = (q: number): number => (latency.length === 0 ? 0 : latency[Math.max(0, Math.ceil((q / 100) * latency.length) - 1)]!);
-        const outages = stats.flatMap((s) => [...s.outagesMs, ...(s.failingSince === null ? [] : [sim.now - s.failingSince])]);
+        const lost = ledger.lost(holds);
+        const latency = stats.flatMap((s) => s.latencyMs);
+        const outages = stats.flatMap((s) => [...s.outagesMs, ...(s.failingSince === null ? [] : [world.now - s.failingSince])]);
         const acked = stats.reduce((n, s) => n + s.acked, 0);
         return {
           rpoWrites: lost.length,
-          silentlyLostWrites: lost.filter((a) => !ledger.wasRolledBack(a.item)).length,
+          silentlyLostWrites: lost.filter((x) => !ledger.wasRolledBack(x.item)).length,
           rtoMs: outages.reduce((m, x) => Math.max(m, x), 0),
           conflicts: ledger.conflicts,
-          writeLatencyP50Ms: pct(50),
-          writeLatencyP99Ms: pct(99),
+          writeLatencyP50Ms: percentile(latency, 50),
+          writeLatencyP99Ms: percentile(latency, 99),
           crossRegionWriteShare: acked === 0 ? 0 : stats.reduce((n, s) => n + s.remote, 0) / acked,
           failedWrites: stats.reduce((n, s) => n + s.failed, 0),
           failovers: ledger.failovers.length,

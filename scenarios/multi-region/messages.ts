@@ -4,24 +4,25 @@ import type { LwwRegister } from '../parts/replication/lww-register.ts';
 import type { OrSetOp } from '../parts/replication/or-set.ts';
 import type { ReplicationMessage } from '../parts/replication/replication-messages.ts';
 
-/** A user adds `item` to the shared list `key`. */
-export interface AddItem {
+/** A user adds `item` to the shared list `key`, or removes it again (items are unique: `<region>-<n>`). */
+export interface ListChange {
   key: string;
   item: string;
+  remove: boolean;
 }
 
-/** What an active-passive log carries: the add itself. */
-export type PassiveOp = AddItem;
+/** What an active-passive log carries: the change itself. */
+export type PassiveOp = ListChange;
 
 /** What an active-active log carries: the whole list as a last-writer-wins register, or one merge-type operation. */
-export type ActiveOp = { kind: 'lww'; key: string; register: LwwRegister<string[]>; item: string } | { kind: 'crdt'; key: string; op: OrSetOp };
+export type ActiveOp = { kind: 'lww'; key: string; register: LwwRegister<string[]> } | { kind: 'crdt'; key: string; op: OrSetOp };
 
 export type MultiRegionMessage =
   | GlbMessage
   | ReplicationMessage<PassiveOp>
   | ReplicationMessage<ActiveOp>
-  | { type: 'add'; rid: number; key: string; item: string }
-  | { type: 'added'; rid: number; region: string }
+  | ({ type: 'change'; rid: number } & ListChange)
+  | { type: 'changed'; rid: number; region: string }
   | { type: 'not-primary'; rid: number }
   /** From the balancer: become the primary, writing in `epoch`. */
   | { type: 'promote'; epoch: number }

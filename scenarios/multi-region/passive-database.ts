@@ -9,22 +9,25 @@
  * synchronous replication it is nothing, because no write was acknowledged before the
  * standby had it.
  *
- * Crash point `write-acked`: right after a write was acknowledged to the user and before
+ * Each change is forced to the log before it is acknowledged (and, in synchronous mode,
+ * forced on the standby too); the role and epoch a database holds are forced before it acts
+ * on them, so a restart never brings back a role it had given up. Lists keep the LSN of the
+ * last change applied to them, so replaying the log after a crash changes nothing twice.
+ *
+ * Crash point `write-acked`: right after a change was acknowledged to the user and before
  * the primary shipped it (asynchronous mode ships after acknowledging).
  */
-import type { NodeContext, NodeId, Spawn } from '../../engine/index.ts';
-import { Primary } from '../parts/replication/primary.ts';
-import { Replica } from '../parts/replication/replica.ts';
+import type { DurableMap, NodeId, Spawn } from '../../engine/index.ts';
+import { Primary, type PrimaryTimer } from '../parts/replication/primary.ts';
+import { Replica, type ReplicaTimer } from '../parts/replication/replica.ts';
 import type { ReplicationLag } from '../parts/replication/replication-lag.ts';
 import { type LogEntry, ReplicationLog } from '../parts/replication/replication-log.ts';
-import type { ReplicationMessage } from '../parts/replication/replication-messages.ts';
-import { durableMap } from '../parts/storage/durable-map.ts';
 import type { MultiRegionMessage, PassiveOp } from './messages.ts';
 import type { WriteLedger } from './write-ledger.ts';
 
 export interface PassiveConfig {
   region: string;
-  peer: NodeId;
+  peer: string;
   mode: 'async' | 'sync';
   initialRole: 'primary' | 'standby';
   lag: ReplicationLag;
@@ -37,30 +40,48 @@ interface RoleRecord {
   epoch: number;
 }
 
-export const PASSIVE_LOG = 'repl';
+/** A shared list on a regional database's disk: its items, and the LSN of the last change applied to it. */
+export interface StoredList {
+  items: string[];
+  lsn: number;
+}
 
-export function passiveDatabase(config: PassiveConfig): Spawn<MultiRegionMessage> {
-  return (ctx: NodeContext<MultiRegionMessage>) => {
-    const lists = durableMap<string[]>(ctx.durable, 'lists');
-    const log = new ReplicationLog<PassiveOp>(ctx.durable, PASSIVE_LOG);
-    const rctx = ctx as unknown as NodeContext<ReplicationMessage<PassiveOp>>;
-    const apply = (e: LogEntry<PassiveOp>): void => {
-      const list = lists.get(e.op.key) ?? [];
-      if (!list.includes(e.op.item)) lists.set(e.op.key, [...list, e.op.item]);
-    };
+export const PASSIVE_LOG = 'repl';
+export const LISTS = 'lists';
+
+/** Applies a logged change to the lists, unless the list already holds it or a later one (replay is idempotent). */
+function applyChange(lists: DurableMap<StoredList>, e: LogEntry<PassiveOp>): void {
+  const list = lists.get(e.op.key);
+  if (list !== undefined && list.lsn >= e.lsn) return;
+  const items = list?.items ?? [];
+  const next = e.op.remove ? items.filter((i) => i !== e.op.item) : items.includes(e.op.item) ? items : [...items, e.op.item];
+  lists.set(e.op.key, { items: next, lsn: e.lsn });
+}
+
+export function passiveDatabase(config: PassiveConfig): Spawn<MultiRegionMessage, PrimaryTimer | ReplicaTimer> {
+  return (ctx) => {
+    const lists = ctx.disk.map<StoredList>(LISTS);
+    const log = new ReplicationLog<PassiveOp>(ctx.disk, PASSIVE_LOG);
+    const peer = ctx.lookup(config.peer);
+    const apply = (e: LogEntry<PassiveOp>): void => applyChange(lists, e);
     let primary: Primary<PassiveOp> | null = null;
     let replica: Replica<PassiveOp> | null = null;
-    const record = (): RoleRecord => ctx.durable.get<RoleRecord>('role') ?? { role: config.initialRole, epoch: config.initialRole === 'primary' ? 1 : 0 };
+    const record = (): RoleRecord => ctx.disk.get<RoleRecord>('role') ?? { role: config.initialRole, epoch: config.initialRole === 'primary' ? 1 : 0 };
+    /** Takes a role durably before acting in it. */
+    const remember = (r: RoleRecord): void => {
+      ctx.disk.set('role', r);
+      ctx.disk.force();
+    };
 
     const becomePrimary = (epoch: number): void => {
       // A standby finishes replaying what it has received before it takes writes.
       replica?.catchUp();
       replica = null;
-      ctx.durable.set('role', { role: 'primary', epoch } satisfies RoleRecord);
-      primary = new Primary<PassiveOp>(rctx, {
+      remember({ role: 'primary', epoch });
+      primary = new Primary<PassiveOp>(ctx, {
         log,
         epoch,
-        replicas: [config.peer],
+        replicas: [peer],
         mode: config.mode,
         syncAcks: config.mode === 'sync' ? 1 : 0,
         resendMs: config.resendMs,
@@ -76,19 +97,21 @@ export function passiveDatabase(config: PassiveConfig): Spawn<MultiRegionMessage
 
     const becomeStandby = (epoch: number): void => {
       primary = null;
-      ctx.durable.set('role', { role: 'standby', epoch } satisfies RoleRecord);
-      replica = new Replica<PassiveOp>(rctx, {
+      remember({ role: 'standby', epoch });
+      replica = new Replica<PassiveOp>(ctx, {
         log,
         lag: config.lag,
         apply,
-        reset: () => lists.clear(),
+        reset: () => {
+          for (const key of [...lists.keys()]) lists.delete(key);
+        },
         onRollback: (dropped) => {
           if (dropped.length === 0) return;
           const items = [...new Set(dropped.map((e) => e.op.item))];
           config.ledger.rolledBack(items);
           ctx.note(
             () =>
-              `${ctx.name} rewinds its log to where it agrees with the new primary and throws away ${dropped.length} log entr${dropped.length === 1 ? 'y' : 'ies'} no other region has (adds of ${items.join(', ')})`,
+              `${ctx.name} rewinds its log to where it agrees with the new primary and throws away ${dropped.length} log entr${dropped.length === 1 ? 'y' : 'ies'} no other region has (changes of ${items.join(', ')})`,
             'key',
           );
         },
@@ -108,10 +131,10 @@ export function passiveDatabase(config: PassiveConfig): Spawn<MultiRegionMessage
       );
     }
 
-    const onAdd = (from: NodeId, rid: number, key: string, item: string): void => {
+    const onChange = (from: NodeId, rid: number, op: PassiveOp): void => {
       if (primary === null || primary.fenced) return ctx.send(from, { type: 'not-primary', rid });
-      primary.write({ key, item }, () => {
-        ctx.send(from, { type: 'added', rid, region: config.region });
+      primary.write(op, () => {
+        ctx.send(from, { type: 'changed', rid, region: config.region });
         ctx.crashPoint('write-acked');
       });
     };
@@ -121,8 +144,8 @@ export function passiveDatabase(config: PassiveConfig): Spawn<MultiRegionMessage
         switch (m.type) {
           case 'glb-ping':
             return ctx.send(from, { type: 'glb-pong', round: m.round });
-          case 'add':
-            return onAdd(from, m.rid, m.key, m.item);
+          case 'change':
+            return onChange(from, m.rid, { key: m.key, item: m.item, remove: m.remove });
           case 'promote': {
             const now = record();
             // A stale promotion (a newer epoch is already known here) is ignored.
@@ -140,17 +163,15 @@ export function passiveDatabase(config: PassiveConfig): Spawn<MultiRegionMessage
             if (replica !== null && replica.epoch < m.epoch) replica.epoch = m.epoch;
             return;
           }
-          case 'repl-append': {
+          case 'repl-append':
             // A primary that hears from a newer one is fenced (and steps down in onFenced);
             // then, as a standby, it takes the entries.
-            const was = primary;
-            if (was !== null) was.onMessage(from, m as ReplicationMessage<PassiveOp>);
-            if (primary === null) replica?.onMessage(from, m as ReplicationMessage<PassiveOp>);
+            primary?.onMessage(from, m);
+            if (primary === null) replica?.onMessage(from, m);
             return;
-          }
           case 'repl-ack':
           case 'repl-reject':
-            primary?.onMessage(from, m as ReplicationMessage<PassiveOp>);
+            primary?.onMessage(from, m);
             return;
           default:
             return;

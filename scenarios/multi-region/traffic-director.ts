@@ -1,33 +1,38 @@
 /**
  * The global load balancer's node: a GlobalLoadBalancer (health checks and routes) plus, for
- * active-passive, the control plane that decides who is primary. On failover it picks a new
- * epoch (kept on its disk) and promotes the standby; a region that comes back is told to
- * follow the active one. Both orders are repeated every health-check round (they are
+ * active-passive, the control plane that decides who is primary. On failover the balancer
+ * opens a new epoch (forced to its disk with the new active region, before anyone hears of
+ * it) and the director promotes the standby for that epoch; a region that comes back is told
+ * to follow the active one. Both orders are repeated every health-check round (they are
  * idempotent), so a lost message only delays them.
  */
-import type { NodeContext, Spawn } from '../../engine/index.ts';
-import { type GlbClient, type GlbRegion, GlobalLoadBalancer } from '../parts/replication/global-load-balancer.ts';
+import type { Spawn } from '../../engine/index.ts';
+import { GlobalLoadBalancer } from '../parts/replication/global-load-balancer.ts';
 import type { MultiRegionMessage } from './messages.ts';
 import type { WriteLedger } from './write-ledger.ts';
 
 export interface DirectorConfig {
   policy: 'active-passive' | 'active-active';
-  regions: readonly GlbRegion[];
-  clients: readonly GlbClient[];
+  /** Each region's name and its database node's name. */
+  regions: readonly { name: string; node: string }[];
+  /** Each region's users node and their home region. */
+  clients: readonly { node: string; home: string }[];
   healthCheckMs: number;
   failAfter: number;
   recoverAfter: number;
   ledger: WriteLedger;
 }
 
-export function trafficDirector(config: DirectorConfig): Spawn<MultiRegionMessage> {
-  return (ctx: NodeContext<MultiRegionMessage>) => {
-    const epoch = (): number => ctx.durable.get<number>('epoch') ?? 1;
-    const nodeOf = (name: string): GlbRegion => config.regions.find((r) => r.name === name)!;
+type Timer = { kind: 'glb:check' } | { kind: 'director:reconcile' };
+
+export function trafficDirector(config: DirectorConfig): Spawn<MultiRegionMessage, Timer> {
+  return (ctx) => {
+    const regions = config.regions.map((r) => ({ name: r.name, node: ctx.lookup(r.node) }));
+    const regionOf = (name: string) => regions.find((r) => r.name === name)!;
     const glb: GlobalLoadBalancer = new GlobalLoadBalancer(ctx, {
       policy: config.policy,
-      regions: config.regions,
-      clients: config.clients,
+      regions,
+      clients: config.clients.map((c) => ({ node: ctx.lookup(c.node), home: c.home })),
       healthCheckMs: config.healthCheckMs,
       failAfter: config.failAfter,
       recoverAfter: config.recoverAfter,
@@ -40,9 +45,7 @@ export function trafficDirector(config: DirectorConfig): Spawn<MultiRegionMessag
           'key',
         );
       },
-      onFailover: (from, to) => {
-        const next = epoch() + 1;
-        ctx.durable.set('epoch', next);
+      onFailover: (from, to, next) => {
         config.ledger.failedOver();
         ctx.state('failover', `${from.name} -> ${to.name}`);
         ctx.note(
@@ -54,23 +57,23 @@ export function trafficDirector(config: DirectorConfig): Spawn<MultiRegionMessag
       onRecovered: (region) => {
         ctx.note(() => `${region.name} answers health checks again`);
         if (config.policy === 'active-passive' && region.name !== glb.active) {
-          ctx.send(region.node, { type: 'follow', epoch: epoch(), primary: nodeOf(glb.active).node });
+          ctx.send(region.node, { type: 'follow', epoch: glb.epoch, primary: regionOf(glb.active).node });
         }
       },
     });
-    const tag = { kind: 'director:reconcile' };
+    const tag: Timer = { kind: 'director:reconcile' };
     if (config.policy === 'active-passive') ctx.setTimer(config.healthCheckMs, tag);
 
     return {
       onMessage(from, m) {
-        glb.onMessage(from, m as never);
+        glb.onMessage(from, m);
       },
       onTimer(t) {
         if (glb.onTimer(t) || t !== tag) return;
-        const active = nodeOf(glb.active);
-        ctx.send(active.node, { type: 'promote', epoch: epoch() });
-        for (const r of config.regions) {
-          if (r.name !== active.name && glb.isUp(r.name)) ctx.send(r.node, { type: 'follow', epoch: epoch(), primary: active.node });
+        const active = regionOf(glb.active);
+        ctx.send(active.node, { type: 'promote', epoch: glb.epoch });
+        for (const r of regions) {
+          if (r.name !== active.name && glb.isUp(r.name)) ctx.send(r.node, { type: 'follow', epoch: glb.epoch, primary: active.node });
         }
         ctx.setTimer(config.healthCheckMs, tag);
       },

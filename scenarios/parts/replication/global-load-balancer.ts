@@ -6,7 +6,11 @@
  *
  *  - active-passive: everyone goes to the one active region; when it is marked down and
  *    another region is up, the balancer fails over to that one (the caller promotes it).
- *    No automatic failback: a recovered region is told to follow the active one.
+ *    Each failover opens a new epoch (a fencing token): the active region and its epoch are
+ *    one record on the balancer's disk, forced before anyone hears of the failover, so a
+ *    balancer that crashes mid-failover never comes back with the new region and the old
+ *    epoch, nor hands out an epoch twice. No automatic failback: a recovered region is told
+ *    to follow the active one.
  *  - active-active: each client goes to its home region (the nearest), or to another region
  *    that is up while its home is down.
  *
@@ -21,6 +25,9 @@ export type GlbMessage =
   | { type: 'glb-pong'; round: number }
   | { type: 'glb-route'; region: string; node: NodeId }
   | { type: 'glb-where' };
+
+/** The tag of the balancer's health-check timer. */
+export type GlbTimer = { kind: 'glb:check' };
 
 export interface GlbRegion {
   name: string;
@@ -41,8 +48,8 @@ export interface GlobalLoadBalancerConfig {
   healthCheckMs: number;
   failAfter: number;
   recoverAfter: number;
-  /** Active-passive: the active region now. */
-  onFailover?: (from: GlbRegion, to: GlbRegion) => void;
+  /** Active-passive: `to` is the active region now, writing in `epoch` (already forced). */
+  onFailover?: (from: GlbRegion, to: GlbRegion, epoch: number) => void;
   /** A region marked down is up again. */
   onRecovered?: (region: GlbRegion) => void;
   /** A region is marked down. */
@@ -50,6 +57,14 @@ export interface GlobalLoadBalancerConfig {
   /** Every this many rounds each client is told its route again, changed or not (a DNS TTL). */
   refreshRounds: number;
 }
+
+/** The active region and its epoch, as one record on the balancer's disk. */
+interface ActiveRecord {
+  active: string;
+  epoch: number;
+}
+
+const ACTIVE = 'glb:active';
 
 interface Health {
   region: GlbRegion;
@@ -62,7 +77,7 @@ interface Health {
 export class GlobalLoadBalancer {
   private readonly health: Health[];
   private round = 0;
-  private readonly tag = { kind: 'glb:check' };
+  private readonly tag: GlbTimer = { kind: 'glb:check' };
   /** The client's current route (region name), as last told to it. */
   private readonly told = new Map<NodeId, string>();
 
@@ -73,19 +88,30 @@ export class GlobalLoadBalancer {
   ) {
     assert(config.regions.length >= 2, 'a global load balancer fronts at least two regions');
     this.health = config.regions.map((region) => ({ region, up: this.durableUp(region.name), misses: 0, hits: 0, answered: true }));
-    if (this.active === undefined) this.active = config.regions[0]!.name;
+    if (this.ctx.disk.get<ActiveRecord>(ACTIVE) === undefined) this.remember({ active: config.regions[0]!.name, epoch: 1 });
     this.check();
   }
 
   /** Active-passive: the region taking all traffic (on disk: the balancer's config store). */
   get active(): string {
-    return this.ctx.disk.get<string>('glb:active')!;
+    return this.ctx.disk.get<ActiveRecord>(ACTIVE)!.active;
   }
 
-  /** Forced before anyone hears of it: a balancer that restarts must not send users back to a region it gave up on. */
-  private set active(name: string) {
-    this.ctx.disk.set('glb:active', name);
+  /** Active-passive: the epoch the active region writes in; every failover opens the next one. */
+  get epoch(): number {
+    return this.ctx.disk.get<ActiveRecord>(ACTIVE)!.epoch;
+  }
+
+  /** One record, forced before anyone hears of it: after a crash both parts are there, or neither. */
+  private remember(record: ActiveRecord): void {
+    this.ctx.disk.set(ACTIVE, record);
     this.ctx.disk.force();
+  }
+
+  private failover(from: GlbRegion, to: GlbRegion): void {
+    const epoch = this.epoch + 1;
+    this.remember({ active: to.name, epoch });
+    this.config.onFailover?.(from, to, epoch);
   }
 
   isUp(region: string): boolean {
@@ -101,7 +127,9 @@ export class GlobalLoadBalancer {
     return this.config.regions.find((r) => up(r.name)) ?? byName(client.home);
   }
 
-  onMessage(from: NodeId, msg: GlbMessage): boolean {
+  /** Handles a health-check answer or a client's question; false for any other message of the node. */
+  onMessage(from: NodeId, message: { readonly type: string }): boolean {
+    const msg = message as GlbMessage;
     if (msg.type === 'glb-pong') {
       const h = this.health.find((x) => x.region.node === from);
       if (h !== undefined && msg.round === this.round) h.answered = true;
@@ -156,8 +184,7 @@ export class GlobalLoadBalancer {
     if (this.config.policy !== 'active-passive' || this.active !== h.region.name) return;
     const standby = this.health.find((x) => x.up);
     if (standby === undefined) return;
-    this.active = standby.region.name;
-    this.config.onFailover?.(h.region, standby.region);
+    this.failover(h.region, standby.region);
   }
 
   private markUp(h: Health): void {
@@ -167,9 +194,7 @@ export class GlobalLoadBalancer {
     this.config.onRecovered?.(h.region);
     // Active-passive with no region up had nowhere to fail over to: the first one back takes over.
     if (this.config.policy === 'active-passive' && !this.isUp(this.active)) {
-      const from = this.config.regions.find((r) => r.name === this.active)!;
-      this.active = h.region.name;
-      this.config.onFailover?.(from, h.region);
+      this.failover(this.config.regions.find((r) => r.name === this.active)!, h.region);
     }
   }
 

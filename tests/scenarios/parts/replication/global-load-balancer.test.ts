@@ -22,7 +22,7 @@ function world(policy: 'active-passive' | 'active-active', plan: FaultPlan) {
       failAfter: 3,
       recoverAfter: 2,
       refreshRounds: 1000,
-      onFailover: (from, to) => events.push(`failover ${from.name}->${to.name} at ${ctx.now}`),
+      onFailover: (from, to, epoch) => events.push(`failover ${from.name}->${to.name} epoch ${epoch} at ${ctx.now}`),
       onDown: (r) => events.push(`down ${r.name} at ${ctx.now}`),
       onRecovered: (r) => events.push(`up ${r.name} at ${ctx.now}`),
     });
@@ -42,7 +42,7 @@ function world(policy: 'active-passive' | 'active-active', plan: FaultPlan) {
   }));
   sim.schedulePlan(plan);
   sim.run({ untilMs: 2000 });
-  return { routes, events };
+  return { routes, events, disk: sim.disk(sim.nodeId('glb')) };
 }
 
 describe('GlobalLoadBalancer', () => {
@@ -63,7 +63,7 @@ describe('GlobalLoadBalancer', () => {
   it('fails over from the active region to a healthy standby, once', () => {
     const { events } = world('active-passive', [{ at: 250, kind: 'crash', node: 'r1' }]);
 
-    expect(events).toEqual(['down r1 at 600', 'failover r1->r2 at 600']);
+    expect(events).toEqual(['down r1 at 600', 'failover r1->r2 epoch 2 at 600']);
   });
 
   it('does not fail back when the old region recovers', () => {
@@ -72,7 +72,7 @@ describe('GlobalLoadBalancer', () => {
       { at: 1000, kind: 'restart', node: 'r1' },
     ]);
 
-    expect(events).toEqual(['down r1 at 600', 'failover r1->r2 at 600', 'up r1 at 1200']);
+    expect(events).toEqual(['down r1 at 600', 'failover r1->r2 epoch 2 at 600', 'up r1 at 1200']);
     expect(routes.map((r) => r.region)).toEqual(['r1', 'r2']);
   });
 
@@ -81,5 +81,16 @@ describe('GlobalLoadBalancer', () => {
 
     expect(events.filter((e) => e.startsWith('down'))).toEqual(['down r1 at 600', 'down r2 at 600']);
     expect(events.some((e) => e.startsWith('failover'))).toBe(false);
+  });
+
+  it('keeps the new active region and its epoch as one record through a crash right after the failover was forced', () => {
+    const { disk, routes } = world('active-passive', [
+      { at: 250, kind: 'crash', node: 'r1' },
+      { at: 500, kind: 'crash', node: 'glb', when: 'io:forced' },
+      { at: 700, kind: 'restart', node: 'glb' },
+    ]);
+
+    expect(disk.get('glb:active')).toEqual({ active: 'r2', epoch: 2 });
+    expect(routes.at(-1)!.region).toBe('r2');
   });
 });
