@@ -198,13 +198,16 @@ function postgresBinDir(): string {
   throw new ServerStartError('PostgreSQL', "no initdb found under /usr/lib/postgresql/*/bin or pg_config --bindir (is Debian's postgresql package installed?)");
 }
 
-/** The user PostgreSQL runs as when the run has root's rights. */
+/** The user PostgreSQL runs as when the run has root's rights (read from /etc/passwd). */
 function unprivilegedUser(): RunAs {
+  const users = new Map<string, RunAs>();
+  for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
+    const [name, , uid, gid] = line.split(':');
+    if (name !== undefined && uid !== undefined && gid !== undefined) users.set(name, { name, uid: Number(uid), gid: Number(gid) });
+  }
   for (const name of ['postgres', 'nobody']) {
-    const id = (flag: string): number => Number(spawnSync('id', [flag, name], { encoding: 'utf8' }).stdout.trim());
-    const uid = id('-u');
-    const gid = id('-g');
-    if (Number.isInteger(uid) && uid > 0 && Number.isInteger(gid)) return { uid, gid, name };
+    const user = users.get(name);
+    if (user !== undefined && Number.isInteger(user.uid) && user.uid > 0 && Number.isInteger(user.gid)) return user;
   }
   throw new ServerStartError('PostgreSQL', 'running as root, and neither the postgres nor the nobody user exists to run it as');
 }
