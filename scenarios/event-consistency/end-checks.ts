@@ -3,7 +3,8 @@
  * healed and the system has had its settle time: what the broker accepted and never got
  * applied (stuck, typically behind a poison message), what the producer committed and never
  * reached the projection (lost), and where the projection disagrees with the source.
- * Each returns the violation's message, or null when the invariant holds.
+ * Each returns the violation's message and the events it is about (so the verdict can point
+ * at their commits), or null when the invariant holds.
  */
 import type { DurableQueue } from '../parts/messaging/durable-queue.ts';
 import type { TransactionalStore } from '../parts/storage/transactional-store.ts';
@@ -16,36 +17,55 @@ export function settledBy(queue: DurableQueue, audit: PointsAudit): (id: string)
   return (id) => audit.isApplied(id) || (audit.isPoison(id) && parked.has(id));
 }
 
+/** A broken end-of-run invariant: what is wrong, and the events it concerns. */
+export interface Finding {
+  message: string;
+  ids: string[];
+}
+
 /** Events the broker accepted and that are still neither applied nor parked. */
-export function stuckInQueue(queue: DurableQueue, audit: PointsAudit): string | null {
+export function stuckInQueue(queue: DurableQueue, audit: PointsAudit): Finding | null {
   const settled = settledBy(queue, audit);
   const stuck = [...new Set(queue.all.map((m) => m.id))].filter((id) => !settled(id));
   if (stuck.length === 0) return null;
   const head = queue.oldest;
-  const behind = head !== undefined && audit.isPoison(head.id) ? `: they wait behind poison message ${head.id}, delivered ${head.deliveries} times` : '';
-  return `${count(stuck.length, 'event')} the broker accepted ${stuck.length === 1 ? 'is' : 'are'} still not applied (${list(stuck)})${behind}`;
+  const behind = head !== undefined && audit.isPoison(head.id) ? `: they wait behind poison message ${head.id}, failed ${head.failures} times` : '';
+  return {
+    message: `${count(stuck.length, 'event')} the broker accepted ${stuck.length === 1 ? 'is' : 'are'} still not applied (${list(stuck)})${behind}`,
+    ids: stuck,
+  };
 }
 
 /** Events the producer committed that never reached the projection (nor, if poison, the dead-letter queue). */
-export function lostEvents(history: readonly PointsEvent[], queue: DurableQueue, audit: PointsAudit): string | null {
+export function lostEvents(history: readonly PointsEvent[], queue: DurableQueue, audit: PointsAudit): Finding | null {
   const settled = settledBy(queue, audit);
   const lost = history.filter((e) => !settled(e.id)).map((e) => e.id);
   if (lost.length === 0) return null;
   const accepted = new Set(queue.all.map((m) => m.id));
   const neverPublished = lost.filter((id) => !accepted.has(id));
-  return `${count(lost.length, 'committed event')} never reached the projection (${list(lost)})${neverPublished.length > 0 ? `; ${list(neverPublished)} never even reached the broker` : ''}`;
+  return {
+    message: `${count(lost.length, 'committed event')} never reached the projection (${list(lost)})${neverPublished.length > 0 ? `; ${list(neverPublished)} never even reached the broker` : ''}`,
+    ids: lost,
+  };
 }
 
 /** Users whose projected balance differs from the total of their events at the source. */
-export function balanceDrift(history: readonly PointsEvent[], projection: TransactionalStore, users: number): string | null {
+export function balanceDrift(history: readonly PointsEvent[], projection: TransactionalStore, users: number): Finding | null {
   const truth = new Array<number>(users).fill(0);
-  for (const e of history) truth[e.user]! += e.points;
+  const last = new Array<string | undefined>(users);
+  for (const e of history) {
+    truth[e.user]! += e.points;
+    last[e.user] = e.id;
+  }
   const out: string[] = [];
+  const ids: string[] = [];
   for (let u = 0; u < users; u++) {
     const projected = projection.read(balanceKey(u)) ?? 0;
-    if (projected !== truth[u]) out.push(`user ${u} has ${projected} points in the projection and ${truth[u]} at the source`);
+    if (projected === truth[u]) continue;
+    out.push(`user ${u} has ${projected} points in the projection and ${truth[u]} at the source`);
+    if (last[u] !== undefined) ids.push(last[u]!);
   }
-  return out.length === 0 ? null : `the projection disagrees with the source: ${out.join('; ')}`;
+  return out.length === 0 ? null : { message: `the projection disagrees with the source: ${out.join('; ')}`, ids };
 }
 
 function count(n: number, noun: string): string {

@@ -12,23 +12,35 @@
  * idempotency (no double apply), a dead-letter queue (a poison message cannot block the
  * rest), an outbox (no event lost between the producer's commit and its publish), and a
  * reconciliation pass that re-verifies the projection against the source and repairs it.
+ * Beneath them all, two promises every strategy relies on are judged directly: a confirmed
+ * publish survives a broker crash, and a processed-id record survives a consumer crash.
  */
 import { z } from 'zod';
-import type { Stream } from '../../engine/index.ts';
-import { defineScenario } from '../framework/scenario.ts';
-import { QUEUE_BROKER_COUNTERS, type QueueSpec, queueBroker, queueDepthGauge, queueOnDisk } from '../parts/messaging/queue-broker.ts';
+import { percentile, type Stream } from '../../engine/index.ts';
+import { defineScenario, type Witness } from '../framework/scenario.ts';
+import { ConfirmAudit } from '../parts/messaging/confirm-audit.ts';
+import { type QueueSpec, queueBroker, queueOnDisk } from '../parts/messaging/queue-broker.ts';
 import type { Backoff } from '../parts/resilience/backoff.ts';
+import { IdempotencyAudit } from '../parts/storage/idempotency-audit.ts';
 import { TransactionalStore } from '../parts/storage/transactional-store.ts';
+import { uniformArrivals } from '../parts/workload/arrivals.ts';
 import { PointsAudit } from './audit.ts';
 import { consumer } from './consumer.ts';
-import { balanceDrift, lostEvents, settledBy, stuckInQueue } from './end-checks.ts';
+import { balanceDrift, type Finding, lostEvents, settledBy, stuckInQueue } from './end-checks.ts';
 import { balanceKey, EVENTS_TABLE, POINTS_TOPIC, type PointsEvent, sourcePointsKey } from './messages.ts';
-import { type Earning, producer } from './producer.ts';
+import { producer } from './producer.ts';
+import { type Earning, users } from './users.ts';
 
 const params = z.object({
   users: z.number().int().min(1).max(64).default(6).describe('users earning points'),
-  events: z.number().int().min(1).max(2000).default(30).describe('points events the producer commits'),
-  maxPoints: z.number().int().min(1).max(10_000).default(100).describe('most points one event grants'),
+  events: z.number().int().min(1).max(2000).default(30).describe('points requests the users make (earnings and spendings)'),
+  maxPoints: z.number().int().min(1).max(10_000).default(100).describe('most points one event grants or spends'),
+  spendShare: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.25)
+    .describe('share of requests that spend points instead of earning them (a spend beyond the balance is refused)'),
   workloadMs: z.number().min(100).max(600_000).default(1000).describe('events happen (Poisson) over this window, in ms'),
   latencyMeanMs: z.number().min(0).max(1000).default(4).describe('mean one-way network latency above a 1 ms floor, in ms'),
   requestTimeoutMs: z.number().min(5).max(60_000).default(40).describe('a publish or a reconciliation query with no answer after this long is retried, in ms'),
@@ -64,9 +76,6 @@ const SAFEGUARDS: Readonly<Record<string, Safeguards>> = {
   reconciliation: { dedup: true, deadLetters: true, outbox: false, reconcile: true },
 };
 
-const PRODUCER = 0;
-const BROKER = 1;
-const CONSUMER = 2;
 const QUEUE = 'points';
 
 export const eventConsistency = defineScenario({
@@ -77,13 +86,6 @@ export const eventConsistency = defineScenario({
   summary:
     'A producer commits points events and publishes them through a durable broker to a consumer that keeps every user’s balance. Crash the consumer between applying an event and acknowledging it, duplicate messages, slow the broker, crash the producer between its commit and its publish, or publish a poison message, and watch balances count an event twice, a queue stall behind one bad message, or an event vanish — until idempotency, a dead-letter queue, an outbox and a reconciliation pass each close one gap.',
   params,
-  topology: () => ({
-    nodes: [
-      { name: 'producer', role: 'points service (source of truth)' },
-      { name: 'broker', role: 'broker' },
-      { name: 'consumer', role: 'projection (balances)' },
-    ],
-  }),
   timing: (p: Params) => ({ workloadMs: p.workloadMs, settleMs: p.settleMs }),
   network: (p: Params) => ({ latency: { kind: 'exponential', meanMs: p.latencyMeanMs, minMs: 1 } }),
   strategies: [
@@ -150,6 +152,18 @@ export const eventConsistency = defineScenario({
       description: 'Once the faults heal, every user’s balance in the projection equals the total in the source of truth within the settle time.',
       appliesTo: ['reconciliation'],
     },
+    {
+      name: 'confirmed-publish-durable',
+      kind: 'safety',
+      description: 'Every event the broker confirmed to the producer is still in its queue after any broker crash.',
+    },
+    {
+      name: 'dedup-records-durable',
+      kind: 'safety',
+      description:
+        'Once the consumer has acknowledged an event, its id is in the processed-id store on disk and survives every crash after: a redelivery can never apply it again.',
+      appliesTo: ['idempotent-consumer', 'retry-dlq', 'outbox', 'reconciliation'],
+    },
   ],
   goals: [
     { name: 'duplicate-delivered', description: 'The consumer was given an event a second time.' },
@@ -170,10 +184,6 @@ export const eventConsistency = defineScenario({
     { name: 'backlogMax', unit: 'messages', description: 'most messages waiting in the queue at once', better: 'lower' },
     { name: 'projectionErrorPoints', unit: 'points', description: 'sum over users of |projection − source| at the end', better: 'lower' },
     { name: 'messagesPerEvent', unit: 'messages', description: 'messages sent per committed event', better: 'lower' },
-  ],
-  charts: () => [
-    { id: 'backlog', title: 'Events waiting in the queue', unit: 'messages', series: ['backlog'] },
-    { id: 'applied', title: 'Events applied vs committed', unit: 'events', series: ['committed', 'applied'] },
   ],
   presets: [
     {
@@ -223,61 +233,98 @@ export const eventConsistency = defineScenario({
   alarmStates: ['failing', 'parked', 'repaired'],
   faultSpace: (p: Params) => ({
     windowMs: p.workloadMs,
-    crashable: ['producer', 'broker', 'consumer'],
-    partitionable: ['producer', 'broker', 'consumer'],
-    crashPoints: { producer: ['committed', 'outbox-published'], consumer: ['applied'] },
-    kinds: ['crash', 'restart', 'pause', 'resume', 'partition', 'heal', 'degrade', 'restore'],
-    injects: [{ name: 'poison', description: 'the next event is published with a payload no consumer can read', nodes: ['producer'] }],
     faultsMax: 3,
+    injects: [{ name: 'poison', description: 'the next event is published with a payload no consumer can read', nodes: ['producer'] }],
   }),
   build(world) {
-    const { sim, params: p } = world;
+    const { params: p } = world;
     const guards = SAFEGUARDS[world.strategy]!;
-    const audit = new PointsAudit(world, sim);
+    const audit = new PointsAudit(world);
+    const confirms = new ConfirmAudit(world, 'confirmed-publish-durable', 'broker');
+    const keyAudit = guards.dedup ? new IdempotencyAudit(world, 'dedup-records-durable') : null;
     const earnings = drawEarnings(world.stream('workload'), p);
     const backoff: Backoff = { baseMs: p.backoffBaseMs, factor: 2, capMs: p.backoffCapMs, jitter: 'full' };
     const policy = { timeoutMs: p.requestTimeoutMs, attemptsMax: Number.POSITIVE_INFINITY, backoff };
     const queue: QueueSpec = {
       name: QUEUE,
-      consumer: CONSUMER,
+      consumer: 'consumer',
       prefetch: 1,
       visibilityTimeoutMs: p.visibilityTimeoutMs,
       maxDeliveries: guards.deadLetters ? p.maxDeliveries : Number.POSITIVE_INFINITY,
       retryBackoff: guards.deadLetters ? backoff : { baseMs: p.plainRetryMs, factor: 1, capMs: p.plainRetryMs, jitter: 'none' },
     };
+    let redeliveries = 0;
+    let backlog = 0;
+    let backlogMax = 0;
 
-    sim.addNode('producer', producer({ earnings, broker: BROKER, outbox: guards.outbox, publishPolicy: policy, relayPollMs: p.relayPollMs, audit }));
-    sim.addNode('broker', queueBroker({ queues: [queue], routes: { [POINTS_TOPIC]: [QUEUE] } }));
-    sim.addNode(
+    world.node(
+      'users',
+      {
+        role: 'users',
+        spare: { crash: 'the users stand for the workload: the points they earn and spend are the input, and what the services make of them is the question' },
+      },
+      users(earnings, 'producer', policy),
+    );
+    world.node(
+      'producer',
+      { role: 'points service (source of truth)', crashPoints: ['committed', 'outbox-published'] },
+      producer({ broker: 'broker', outbox: guards.outbox, publishPolicy: policy, relayPollMs: p.relayPollMs, audit, requests: {} }),
+    );
+    world.node(
+      'broker',
+      { role: 'broker' },
+      queueBroker(
+        { queues: [queue], routes: { [POINTS_TOPIC]: [QUEUE] } },
+        {
+          ...confirms.observer(),
+          onDelivered: (_queue, _id, redelivery) => {
+            if (redelivery) redeliveries++;
+          },
+          onDepth: (_queue, depth) => {
+            backlog = depth;
+            if (depth > backlogMax) backlogMax = depth;
+          },
+        },
+      ),
+    );
+    world.node(
       'consumer',
+      { role: 'projection (balances)', crashPoints: ['applied'] },
       consumer({
-        broker: BROKER,
-        producer: PRODUCER,
+        broker: 'broker',
+        producer: 'producer',
         dedup: guards.dedup,
         reconcile: guards.reconcile ? { everyMs: p.reconcileEveryMs, graceMs: p.reconcileGraceMs, policy } : null,
         audit,
+        keyAudit,
+        requests: {},
       }),
     );
 
-    const source = () => new TransactionalStore(sim.durable(PRODUCER), 'points');
-    const projection = () => new TransactionalStore(sim.durable(CONSUMER), 'projection');
-    const onBroker = () => queueOnDisk(sim.durable(BROKER), queue);
-    world.sampleEvery(50, () => {
-      sim.metrics.sample('backlog', onBroker().depth);
-      sim.metrics.sample('committed', source().table(EVENTS_TABLE).length);
-      sim.metrics.sample('applied', audit.appliedCount);
+    const source = () => new TransactionalStore(world.disk('producer'), 'points');
+    const projection = () => new TransactionalStore(world.disk('consumer'), 'projection');
+    const onBroker = () => queueOnDisk(world.disk('broker'), queue);
+    world.chart({ id: 'backlog', title: 'Events waiting in the queue', unit: 'messages', everyMs: 50, series: { backlog: () => backlog } });
+    world.chart({
+      id: 'applied',
+      title: 'Events applied vs committed',
+      unit: 'events',
+      everyMs: 50,
+      series: { committed: () => audit.committedCount, applied: () => audit.appliedCount },
     });
 
+    const judge = (invariant: string, finding: Finding | null): void => {
+      if (finding === null) return;
+      const witnesses: Witness[] = finding.ids.slice(0, 4).flatMap((id) => audit.witness(id) ?? []);
+      world.violate(invariant, `${world.endMs - world.healAtMs} ms after every fault healed, ${finding.message}`, { witnesses });
+    };
+
     world.atEnd(() => {
-      const sinceHeal = `${world.endMs - world.healAtMs} ms after every fault healed`;
       const queueNow = onBroker();
       const history = source().table<PointsEvent>(EVENTS_TABLE);
-      const stuck = stuckInQueue(queueNow, audit);
-      if (stuck !== null) world.violate('poison-never-blocks', `${sinceHeal}, ${stuck}`);
-      const lost = lostEvents(history, queueNow, audit);
-      if (lost !== null) world.violate('no-event-lost', `${sinceHeal}, ${lost}`);
-      const drift = balanceDrift(history, projection(), p.users);
-      if (drift !== null) world.violate('projection-converged', `${sinceHeal}, ${drift}`);
+      judge('poison-never-blocks', stuckInQueue(queueNow, audit));
+      judge('no-event-lost', lostEvents(history, queueNow, audit));
+      judge('projection-converged', balanceDrift(history, projection(), p.users));
     });
 
     return {
@@ -286,7 +333,6 @@ export const eventConsistency = defineScenario({
         const history = truth.table<PointsEvent>(EVENTS_TABLE);
         const q = onBroker();
         const settled = settledBy(q, audit);
-        const lag = [...audit.lagMs].sort((a, b) => a - b);
         const db = projection();
         let errorPoints = 0;
         for (let u = 0; u < p.users; u++) errorPoints += Math.abs((db.read(balanceKey(u)) ?? 0) - (truth.read(sourcePointsKey(u)) ?? 0));
@@ -296,29 +342,30 @@ export const eventConsistency = defineScenario({
           doubleApplies: audit.doubleApplies,
           eventsMissing: history.filter((e) => !settled(e.id)).length,
           parked: q.parked.length,
-          redeliveries: sim.metrics.counter(QUEUE_BROKER_COUNTERS.redeliveries).value,
+          redeliveries,
           duplicatesSkipped: audit.duplicatesSkipped,
           repairs: audit.repairs,
-          applyLagP50Ms: percentile(lag, 50),
-          applyLagP99Ms: percentile(lag, 99),
+          applyLagP50Ms: percentile(audit.lagMs, 50),
+          applyLagP99Ms: percentile(audit.lagMs, 99),
           throughputPerSec: audit.appliedCount / (p.workloadMs / 1000),
-          backlogMax: Math.max(0, sim.metrics.gauge(queueDepthGauge(QUEUE)).max),
+          backlogMax,
           projectionErrorPoints: errorPoints,
-          messagesPerEvent: history.length === 0 ? 0 : sim.messageStats.sent / history.length,
+          messagesPerEvent: history.length === 0 ? 0 : world.messages.sent / history.length,
         };
       },
     };
   },
 });
 
-/** The points events of one run, drawn up front so every strategy sees the same ones. */
+/**
+ * The points requests of one run, drawn up front so every strategy sees the same ones: a
+ * Poisson process conditioned on its count, a share of them spendings.
+ */
 function drawEarnings(rng: Stream, p: Params): Earning[] {
-  const times = Array.from({ length: p.events }, () => rng.uniform(0, p.workloadMs)).sort((a, b) => a - b);
-  return times.map((atMs, i) => ({ id: `e${i + 1}`, atMs, user: rng.int(p.users), points: 1 + rng.int(p.maxPoints) }));
-}
-
-/** Nearest-rank percentile of sorted values; 0 for none. */
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
+  const times = uniformArrivals(rng, p.events, 0, p.workloadMs);
+  return times.map((atMs, i) => {
+    const user = rng.int(p.users);
+    const points = 1 + rng.int(p.maxPoints);
+    return { id: `e${i + 1}`, atMs, user, points: rng.next() < p.spendShare ? -points : points };
+  });
 }

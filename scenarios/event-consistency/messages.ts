@@ -1,15 +1,20 @@
 /**
- * What flows in the event-consistency scenario: the points events (the producer's facts), the
- * payload a consumer reads (or fails to), and the reconciliation query the consumer asks the
- * producer. Broker and request envelopes come from the parts (broker.ts, request-client.ts).
+ * What flows in the event-consistency scenario: the users' requests to the points service
+ * (earn or spend points), the points events (the producer's facts), the payload a consumer
+ * reads (or fails to), and the reconciliation query the consumer asks the producer. Broker
+ * and request envelopes come from the parts (queue-broker.ts, request-client.ts); the
+ * message and timer unions here type every node's context, so handlers need no casts.
  */
+import type { OutboxTimer } from '../parts/messaging/outbox-relay.ts';
+import type { ConsumerMessage, Publish, Published } from '../parts/messaging/queue-broker.ts';
+import type { Reply, Request, RequestTimer } from '../parts/resilience/request-client.ts';
 
-/** A fact of the source of truth: a user earned points. */
+/** A fact of the source of truth: a user earned points (or spent them: negative points). */
 export interface PointsEvent {
   id: string;
   user: number;
   points: number;
-  /** When the producer committed it. */
+  /** When the producer committed it, by its own clock. */
   atMs: number;
 }
 
@@ -19,18 +24,50 @@ export type PointsPayload = { user: number; points: number } | { garbled: string
 /** The one topic events are published to. */
 export const POINTS_TOPIC = 'points-earned';
 
-/** The reconciler's question: every event committed after `afterMs`. */
-export interface SourceQuery {
-  op: 'source-events';
-  afterMs: number;
+/** A user's request to the points service: earn points, or spend them (negative), once per id. */
+export interface PointsRequest {
+  op: 'points';
+  id: string;
+  user: number;
+  points: number;
 }
 
-/** The producer's answer: the events committed in (afterMs, cutoffMs], complete up to cutoffMs. */
+/** The points service's answer: recorded, or refused (a spend larger than the balance). */
+export interface PointsAnswer {
+  op: 'points';
+  ok: boolean;
+}
+
+/** The reconciler's question: every event from position `from` of the source's history on. */
+export interface SourceQuery {
+  op: 'source-events';
+  from: number;
+}
+
+/**
+ * The producer's answer: the events at positions `from`, `from + 1`... in commit order, and
+ * the producer's clock when it answered (to tell settled events from those still in flight).
+ */
 export interface SourceAnswer {
   op: 'source-events';
-  cutoffMs: number;
+  from: number;
+  nowMs: number;
   events: PointsEvent[];
 }
+
+/** Everything a node of this scenario sends or receives. */
+export type PointsMessage =
+  | Request<PointsRequest>
+  | Reply<PointsAnswer>
+  | Request<Publish<PointsPayload>>
+  | Reply<Published>
+  | Request<SourceQuery>
+  | Reply<SourceAnswer>
+  | ConsumerMessage<PointsPayload>;
+
+export type UsersTimer = RequestTimer | { kind: 'arrival'; index: number };
+export type ProducerTimer = RequestTimer | OutboxTimer;
+export type ConsumerTimer = RequestTimer | { kind: 'reconcile' };
 
 export const balanceKey = (user: number): string => `balance:u${user}`;
 export const sourcePointsKey = (user: number): string => `points:u${user}`;

@@ -6,32 +6,37 @@
  * from here on finishing the saga is the system's job. The orders are drawn before the run,
  * so every strategy sees the same ones at the same moments.
  */
-import type { NodeContext, NodeId, Spawn } from '../../engine/index.ts';
-import { RequestClient, type RetryPolicy } from '../parts/resilience/request-client.ts';
+import type { Spawn } from '../../engine/index.ts';
+import { RequestClient, type RequestObserver, type RetryPolicy } from '../parts/resilience/request-client.ts';
 import type { SagaAudit } from './audit.ts';
-import type { Order, StepReply, StepRequest } from './messages.ts';
+import type { ClientTimer, Order, SagaMessage, StepReply, StepRequest } from './messages.ts';
 
 export interface Arrival {
   atMs: number;
   order: Order;
 }
 
-export function client(arrivals: readonly Arrival[], entry: NodeId, policy: RetryPolicy, audit: SagaAudit): Spawn<unknown> {
-  return (ctx: NodeContext<unknown>) => {
-    const orders = new RequestClient<StepRequest, StepReply>(ctx, policy, 'orders');
-    arrivals.forEach((a, i) => {
-      ctx.setTimer(Math.max(0, a.atMs - ctx.now), i);
-    });
+export function client(
+  arrivals: readonly Arrival[],
+  entry: string,
+  policy: RetryPolicy,
+  audit: SagaAudit,
+  observer: RequestObserver,
+): Spawn<SagaMessage, ClientTimer> {
+  return (ctx) => {
+    const orders = new RequestClient<StepRequest, StepReply>(ctx, policy, 'orders', observer);
+    const to = ctx.lookup(entry);
+    for (let index = 0; index < arrivals.length; index++) ctx.setTimer(Math.max(0, arrivals[index]!.atMs - ctx.now), { kind: 'arrival', index });
     return {
       onMessage(from, msg) {
         orders.onMessage(from, msg);
       },
       onTimer(tag) {
-        if (orders.onTimer(tag)) return;
-        const { order } = arrivals[tag as number]!;
+        if (tag.kind !== 'arrival') return void orders.onTimer(tag);
+        const { order } = arrivals[tag.index]!;
         audit.placed(order.id);
         ctx.state('placing', order.id);
-        orders.call(entry, { op: 'place-order', order }, () => ctx.state('accepted', order.id), { key: order.id });
+        orders.call(to, { op: 'place-order', order }, () => ctx.state('accepted', order.id), { key: order.id });
       },
     };
   };

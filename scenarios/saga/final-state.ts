@@ -38,5 +38,6 @@ function describe(o: Order, r: OrderRecords): string {
     r.status === ORDER_PENDING ? 'pending' : r.status === ORDER_APPROVED ? 'approved' : r.status === ORDER_CANCELLED ? 'cancelled' : 'never created';
   const charged = r.charged === 0 ? 'nothing charged' : r.charged === o.amount ? `charged ${r.charged}` : `charged ${r.charged} for an order of ${o.amount}`;
   const reserved = r.reserved === 0 ? 'no stock held' : `${r.reserved} unit${r.reserved === 1 ? '' : 's'} reserved`;
-  return `${o.id}: order ${status}, ${charged}, ${reserved}, ${r.shipped > 0 ? 'shipped' : 'not shipped'}`;
+  const shipped = r.shipped === 0 ? 'not shipped' : r.shipped === 1 ? 'shipped' : `shipped ${r.shipped} times`;
+  return `${o.id}: order ${status}, ${charged}, ${reserved}, ${shipped}`;
 }

@@ -16,12 +16,14 @@
  * single place that knows where a saga stands).
  */
 import { z } from 'zod';
-import type { NodeContext, NodeHandlers, Stream } from '../../engine/index.ts';
-import { defineScenario } from '../framework/scenario.ts';
-import { QUEUE_BROKER_COUNTERS, type QueueSpec, queueBroker } from '../parts/messaging/queue-broker.ts';
+import { percentile, type Spawn, type Stream } from '../../engine/index.ts';
+import { defineScenario, type Witness } from '../framework/scenario.ts';
+import { ConfirmAudit } from '../parts/messaging/confirm-audit.ts';
+import { type QueueSpec, queueBroker } from '../parts/messaging/queue-broker.ts';
 import type { Backoff } from '../parts/resilience/backoff.ts';
-import { REQUEST_COUNTERS } from '../parts/resilience/request-client.ts';
+import { IdempotencyAudit } from '../parts/storage/idempotency-audit.ts';
 import { TransactionalStore } from '../parts/storage/transactional-store.ts';
+import { uniformArrivals } from '../parts/workload/arrivals.ts';
 import { SagaAudit } from './audit.ts';
 import { routes } from './choreography.ts';
 import { type Arrival, client } from './client.ts';
@@ -69,10 +71,8 @@ const DESIGNS: Readonly<Record<string, Design>> = {
   'non-idempotent-steps': { choreography: true, durableLog: true, idempotent: false },
 };
 
-// Node ids, in the order build adds them (the client is 0).
-const ORCHESTRATOR = 1;
-const BROKER = 2;
-const SERVICE_IDS: Readonly<Record<ServiceName, number>> = { order: 3, payment: 4, inventory: 5, shipping: 6 };
+/** Each service's node, by name. */
+const SERVICE_NODES: Readonly<Record<ServiceName, string>> = { order: 'order', payment: 'payment', inventory: 'inventory', shipping: 'shipping' };
 
 export const saga = defineScenario({
   id: 'saga',
@@ -83,17 +83,6 @@ export const saga = defineScenario({
   summary:
     'Each order is a saga: create the order, charge the customer, reserve stock, schedule shipping, approve — and on a refusal, refund, release and cancel in reverse. Run it as a choreography of events through a broker or under an orchestrator, crash the orchestrator, a service or the broker, lose and duplicate messages, and watch compensations run, sagas pause behind a crashed orchestrator, orphaned sagas stay half done when its state was only in memory, and a redelivered payment charge twice when steps are not idempotent.',
   params,
-  topology: () => ({
-    nodes: [
-      { name: 'client', role: 'client' },
-      { name: 'orchestrator', role: 'orchestrator' },
-      { name: 'broker', role: 'broker' },
-      { name: 'order', role: 'service' },
-      { name: 'payment', role: 'service' },
-      { name: 'inventory', role: 'service' },
-      { name: 'shipping', role: 'service' },
-    ],
-  }),
   timing: (p: Params) => ({ workloadMs: p.workloadMs, settleMs: p.settleMs }),
   network: (p: Params) => ({ latency: { kind: 'exponential', meanMs: p.latencyMeanMs, minMs: 1 } }),
   strategies: [
@@ -123,7 +112,7 @@ export const saga = defineScenario({
       title: 'Choreography, steps not idempotent',
       explanation:
         'The choreography with services that apply every event they are given. Delivery is at least once — a service that crashes before acknowledging, a lost ack, a relay that republishes after a crash, a duplicated message — so sooner or later an event comes twice: a redelivered order-created charges the customer again, a redelivered shipment-failed releases the stock twice.',
-      expectedViolations: ['no-double-charge', 'stock-consistent', 'saga-resolved'],
+      expectedViolations: ['no-double-charge', 'stock-consistent', 'no-double-shipment', 'saga-resolved'],
     },
   ],
   defaultStrategy: 'orchestration',
@@ -143,6 +132,20 @@ export const saga = defineScenario({
       name: 'stock-consistent',
       kind: 'safety',
       description: 'Stock never goes below zero, and no order’s stock is reserved twice or released more than it was reserved.',
+    },
+    { name: 'no-double-shipment', kind: 'safety', description: 'No order is scheduled for shipping more than once.' },
+    {
+      name: 'idempotency-records-durable',
+      kind: 'safety',
+      description:
+        'Once a service has answered a step request or acknowledged an event, the record of its key (idempotency key or processed event id) is on its disk and survives every crash after: a retry can never run the step again.',
+      appliesTo: ['choreography', 'orchestration', 'orchestration-no-log'],
+    },
+    {
+      name: 'confirmed-publish-durable',
+      kind: 'safety',
+      description: 'Every event the broker confirmed to a publisher is still in its queue after any broker crash.',
+      appliesTo: ['choreography', 'non-idempotent-steps'],
     },
   ],
   goals: [
@@ -172,7 +175,6 @@ export const saga = defineScenario({
       better: 'lower',
     },
   ],
-  charts: () => [{ id: 'sagas', title: 'Sagas in flight and finished', unit: 'sagas', series: ['in-flight', 'finished'] }],
   presets: [
     {
       id: 'orchestrator-crash',
@@ -231,30 +233,27 @@ export const saga = defineScenario({
   alarmStates: ['charge refused', 'reserve refused', 'schedule refused'],
   faultSpace: (p: Params) => ({
     windowMs: p.workloadMs,
-    crashable: ['orchestrator', 'broker', ...SERVICES],
-    partitionable: ['client', 'orchestrator', 'broker', ...SERVICES],
-    crashPoints: {
-      orchestrator: ['saga-started', 'step-logged'],
-      ...Object.fromEntries(SERVICES.map((s) => [s, ['committed', 'outbox-published']])),
-    },
-    kinds: ['crash', 'restart', 'pause', 'resume', 'partition', 'heal', 'degrade', 'restore'],
+    faultsMax: 3,
     injects: [
       { name: 'refuse-next', description: 'the service refuses the next forward step it is asked to run', nodes: ['payment', 'inventory', 'shipping'] },
     ],
-    faultsMax: 3,
   }),
   build(world) {
-    const { sim, params: p } = world;
+    const { params: p } = world;
     const design = DESIGNS[world.strategy]!;
-    const audit = new SagaAudit(world, sim);
+    const audit = new SagaAudit(world);
+    const keyAudit = design.idempotent ? new IdempotencyAudit(world, 'idempotency-records-durable') : null;
+    const confirms = new ConfirmAudit(world, 'confirmed-publish-durable', 'broker');
     const workload = world.stream('workload');
     const balances = Array.from({ length: p.customers }, () => p.balanceMin + workload.int(Math.max(1, p.balanceMax - p.balanceMin + 1)));
     const arrivals = drawArrivals(workload, p);
     const backoff: Backoff = { baseMs: p.backoffBaseMs, factor: 2, capMs: p.backoffCapMs, jitter: 'full' };
     const policy = { timeoutMs: p.requestTimeoutMs, attemptsMax: Number.POSITIVE_INFINITY, backoff };
+    let retries = 0;
+    const requests = { onRetry: () => retries++ };
     const queues: QueueSpec[] = SERVICES.map((name) => ({
       name,
-      consumer: SERVICE_IDS[name],
+      consumer: SERVICE_NODES[name],
       prefetch: 8,
       visibilityTimeoutMs: p.visibilityTimeoutMs,
       maxDeliveries: Number.POSITIVE_INFINITY,
@@ -267,71 +266,102 @@ export const saga = defineScenario({
           ? Array.from({ length: p.items }, (_, i) => ({ key: rows.stock(i), value: p.stockPerItem }))
           : [];
 
-    sim.addNode('client', client(arrivals, design.choreography ? SERVICE_IDS.order : ORCHESTRATOR, policy, audit));
-    sim.addNode(
+    world.node(
+      'client',
+      {
+        role: 'client',
+        spare: { crash: 'the client stands for the shoppers: the orders they place are the workload, and what the services make of them is the question' },
+      },
+      client(arrivals, design.choreography ? SERVICE_NODES.order : 'orchestrator', policy, audit, requests),
+    );
+    world.node(
       'orchestrator',
+      { role: 'orchestrator', crashPoints: ['saga-started', 'step-logged'] },
       design.choreography
         ? idle('a choreography has no orchestrator')
-        : orchestrator({ durableLog: design.durableLog, services: SERVICE_IDS, stepPolicy: policy, audit }),
+        : orchestrator({ durableLog: design.durableLog, services: SERVICE_NODES, stepPolicy: policy, audit, requests }),
     );
-    sim.addNode('broker', design.choreography ? queueBroker({ queues, routes: routes() }) : idle('orchestration sends its requests point to point'));
+    world.node(
+      'broker',
+      { role: 'broker' },
+      design.choreography
+        ? queueBroker(
+            { queues, routes: routes() },
+            {
+              ...confirms.observer(),
+              onDelivered: (_queue, _id, redelivery) => {
+                if (redelivery) retries++;
+              },
+            },
+          )
+        : idle('orchestration sends its requests point to point'),
+    );
     for (const name of SERVICES) {
-      sim.addNode(
-        name,
+      world.node(
+        SERVICE_NODES[name],
+        { role: 'service', crashPoints: ['committed', 'outbox-published'] },
         service({
           service: name,
           choreography: design.choreography,
           idempotent: design.idempotent,
-          broker: BROKER,
+          broker: 'broker',
           initialRows: initialRows(name),
           regionsServed: p.regionsServed,
           publishPolicy: policy,
           relayPollMs: p.relayPollMs,
           audit,
+          keyAudit,
+          requests,
         }),
       );
     }
 
-    world.sampleEvery(25, () => {
-      sim.metrics.sample('in-flight', audit.inFlight);
-      sim.metrics.sample('finished', audit.completed + audit.compensated);
+    world.chart({
+      id: 'sagas',
+      title: 'Sagas in flight and finished',
+      unit: 'sagas',
+      everyMs: 25,
+      series: { 'in-flight': () => audit.inFlight, finished: () => audit.completed + audit.compensated },
     });
 
-    const halfDone = (): string[] => {
-      const db = Object.fromEntries(SERVICES.map((name) => [name, new TransactionalStore(sim.durable(SERVICE_IDS[name]), name)])) as Record<
+    /** Every saga that is neither completed nor compensated, read from the services' disks. */
+    const halfDone = (): { order: string; description: string }[] => {
+      const db = Object.fromEntries(SERVICES.map((name) => [name, new TransactionalStore(world.disk(SERVICE_NODES[name]), name)])) as Record<
         ServiceName,
         TransactionalStore
       >;
-      const out: string[] = [];
+      const out: { order: string; description: string }[] = [];
       for (const { order } of arrivals) {
         const state = finalState(order, recordsOf(order, db));
-        if (state.kind === 'half-done') out.push(state.description);
+        if (state.kind === 'half-done') out.push({ order: order.id, description: state.description });
       }
       return out;
     };
 
     world.atEnd(() => {
       const stuck = halfDone();
-      if (stuck.length > 0) {
-        world.violate(
-          'saga-resolved',
-          `${world.endMs - world.healAtMs} ms after every fault healed, ${stuck.length === 1 ? 'one saga is' : `${stuck.length} sagas are`} neither completed nor compensated: ${stuck.slice(0, 4).join('; ')}${stuck.length > 4 ? `; and ${stuck.length - 4} more` : ''}`,
-        );
-      }
+      if (stuck.length === 0) return;
+      const witnesses: Witness[] = stuck.slice(0, 4).flatMap((s) => audit.witness(s.order) ?? []);
+      world.violate(
+        'saga-resolved',
+        `${world.endMs - world.healAtMs} ms after every fault healed, ${stuck.length === 1 ? 'one saga is' : `${stuck.length} sagas are`} neither completed nor compensated: ${stuck
+          .slice(0, 4)
+          .map((s) => s.description)
+          .join('; ')}${stuck.length > 4 ? `; and ${stuck.length - 4} more` : ''}`,
+        { witnesses },
+      );
     });
 
     return {
       metrics() {
-        const latency = [...audit.latencyMs].sort((a, b) => a - b);
-        const retries = sim.metrics.counter(REQUEST_COUNTERS.retries).value + sim.metrics.counter(QUEUE_BROKER_COUNTERS.redeliveries).value;
         return {
-          completionLatencyP50Ms: percentile(latency, 50),
-          completionLatencyP99Ms: percentile(latency, 99),
+          completionLatencyP50Ms: percentile(audit.latencyMs, 50),
+          completionLatencyP99Ms: percentile(audit.latencyMs, 99),
           completed: audit.completed,
           compensated: audit.compensated,
           unresolved: halfDone().length,
           compensationsRun: audit.compensations,
-          messagesPerSaga: sim.messageStats.sent / arrivals.length,
+          messagesPerSaga: world.messages.sent / arrivals.length,
           retriesPerSaga: retries / arrivals.length,
           duplicateSteps: audit.duplicateSteps,
           placesToTraceSaga: audit.placesToTrace(),
@@ -342,8 +372,8 @@ export const saga = defineScenario({
 });
 
 /** A node with no part in this strategy: it only says so. */
-function idle(why: string) {
-  return (ctx: NodeContext<unknown>): NodeHandlers<unknown> => {
+function idle(why: string): Spawn<never, never> {
+  return (ctx) => {
     ctx.state('idle', why);
     return {};
   };
@@ -351,7 +381,7 @@ function idle(why: string) {
 
 /** The orders of one run, drawn up front so every strategy sees the same ones at the same moments. */
 function drawArrivals(rng: Stream, p: Params): Arrival[] {
-  const times = Array.from({ length: p.orders }, () => rng.uniform(0, p.workloadMs)).sort((a, b) => a - b);
+  const times = uniformArrivals(rng, p.orders, 0, p.workloadMs);
   return times.map((atMs, i) => {
     const order: Order = {
       id: `o${i + 1}`,
@@ -363,10 +393,4 @@ function drawArrivals(rng: Stream, p: Params): Arrival[] {
     };
     return { atMs, order };
   });
-}
-
-/** Nearest-rank percentile of sorted values; 0 for none. */
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }

@@ -1,8 +1,12 @@
 /**
  * The vocabulary of the saga scenario: an order, the services that take part, the steps they
  * run (and the compensations that undo them), the events of the choreography and the
- * requests of the orchestration. Broker and request envelopes come from the parts.
+ * requests of the orchestration. Broker and request envelopes come from the parts; the
+ * message and timer unions here type every node's context, so handlers need no casts.
  */
+import type { OutboxTimer } from '../parts/messaging/outbox-relay.ts';
+import type { ConsumerMessage, Publish, Published } from '../parts/messaging/queue-broker.ts';
+import type { Reply, Request, RequestTimer } from '../parts/resilience/request-client.ts';
 
 export type ServiceName = 'order' | 'payment' | 'inventory' | 'shipping';
 
@@ -60,3 +64,12 @@ export const rows = {
   reserved: (id: string) => `reserved:${id}`,
   shipment: (id: string) => `shipment:${id}`,
 } as const;
+
+/** Everything a saga node sends or receives: step and order requests, publishes to the broker, deliveries from it. */
+export type SagaMessage = Request<StepRequest> | Reply<StepReply> | Request<Publish<SagaEvent>> | Reply<Published> | ConsumerMessage<SagaEvent>;
+
+/** A service's timers: its publisher's retries and its outbox relay's polls. */
+export type ServiceTimer = RequestTimer | OutboxTimer;
+
+/** The client's timers: an order's arrival (by index in the workload), and its request retries. */
+export type ClientTimer = RequestTimer | { kind: 'arrival'; index: number };

@@ -9,8 +9,9 @@
  * The flow is easy to follow — every saga's state is in one place — and that place is a
  * single point of failure: while the orchestrator is down, every saga stops where it is.
  * Where that state lives is the strategy:
- *  - a durable saga log: every step's outcome is appended before the next step is asked
- *    for; a restarted orchestrator re-reads the log and resumes each unfinished saga;
+ *  - a durable saga log: every record (a saga accepted, a step's outcome) is appended and
+ *    forced before anyone hears of it — the client's "accepted", the next step's request; a
+ *    restarted orchestrator re-reads the log and resumes each unfinished saga;
  *  - memory only: a crash forgets every saga in progress. The client was told "accepted" and
  *    does not ask again, so those sagas stay half done forever: charged and never shipped,
  *    or reserved and never released.
@@ -18,17 +19,19 @@
  * Crash points: `saga-started` (logged, client not yet answered, first step not yet asked),
  * `step-logged` (a step's outcome logged, the next step not yet asked).
  */
-import type { NodeContext, NodeId, Spawn } from '../../engine/index.ts';
-import { isRequest, type Request, RequestClient, type RetryPolicy, reply } from '../parts/resilience/request-client.ts';
+import type { NodeId, Spawn } from '../../engine/index.ts';
+import { type Request, RequestClient, type RequestObserver, type RequestTimer, type RetryPolicy, reply } from '../parts/resilience/request-client.ts';
 import type { SagaAudit } from './audit.ts';
-import type { Order, ServiceName, StepName, StepReply, StepRequest } from './messages.ts';
+import type { Order, SagaMessage, ServiceName, StepName, StepReply, StepRequest } from './messages.ts';
 import { COMPENSATION, FORWARD, STEPS } from './steps.ts';
 
 export interface OrchestratorConfig {
   durableLog: boolean;
-  services: Readonly<Record<ServiceName, NodeId>>;
+  /** Each service's node name. */
+  services: Readonly<Record<ServiceName, string>>;
   stepPolicy: RetryPolicy;
   audit: SagaAudit;
+  requests: RequestObserver;
 }
 
 /** One line of the saga log. */
@@ -47,16 +50,24 @@ interface Saga {
 
 type Outcome = 'completed' | 'compensated';
 
-export function orchestrator(config: OrchestratorConfig): Spawn<unknown> {
-  return (ctx: NodeContext<unknown>) => {
+/** Where saga records go: a log on disk, or (the flawed strategy) an array in memory. */
+interface SagaLog extends Iterable<LogRecord> {
+  append(record: LogRecord): number;
+}
+
+export function orchestrator(config: OrchestratorConfig): Spawn<SagaMessage, RequestTimer> {
+  return (ctx) => {
     const { audit } = config;
-    const log = config.durableLog ? ctx.durable.log<LogRecord>('saga-log') : [];
+    const log: SagaLog = config.durableLog ? ctx.disk.log<LogRecord>('saga-log') : inMemoryLog();
     const sagas = new Map<string, Saga>();
     for (const r of log) apply(sagas, r);
-    const steps = new RequestClient<StepRequest, StepReply>(ctx, config.stepPolicy, 'steps');
+    const steps = new RequestClient<StepRequest, StepReply>(ctx, config.stepPolicy, 'steps', config.requests);
+    const services = Object.fromEntries(Object.entries(config.services).map(([name, node]) => [name, ctx.lookup(node)])) as Record<ServiceName, NodeId>;
 
+    /** Records a saga's progress; on disk it is forced before anyone acts on it. */
     const append = (r: LogRecord): void => {
-      log.push(r);
+      log.append(r);
+      if (config.durableLog) ctx.disk.force();
       apply(sagas, r);
       if (config.durableLog && r.kind === 'step') audit.logged(r.order.id);
     };
@@ -67,7 +78,7 @@ export function orchestrator(config: OrchestratorConfig): Spawn<unknown> {
       if (step === 'completed' || step === 'compensated') return finished(saga, step);
       const { order } = saga;
       ctx.state(step, order.id);
-      steps.call(config.services[STEPS[step].service], { op: 'step', step, order }, (answer) => onStepResult(saga, step, answer), {
+      steps.call(services[STEPS[step].service], { op: 'step', step, order }, (answer) => onStepResult(saga, step, answer), {
         key: `${order.id}:${step}`,
       });
     };
@@ -97,7 +108,7 @@ export function orchestrator(config: OrchestratorConfig): Spawn<unknown> {
       advance(saga);
     };
 
-    const onPlaceOrder = (from: NodeId, request: Request<StepRequest>, order: Order): void => {
+    const onPlaceOrder = (from: NodeId, request: Request, order: Order): void => {
       const known = sagas.get(order.id);
       if (known !== undefined) return reply(ctx, from, request, { ok: true } satisfies StepReply); // a client retry: already accepted
       append({ order, kind: 'started' });
@@ -128,15 +139,18 @@ export function orchestrator(config: OrchestratorConfig): Spawn<unknown> {
     return {
       onMessage(from, msg) {
         if (steps.onMessage(from, msg)) return;
-        if (!isRequest(msg)) return;
-        const request = msg as Request<StepRequest>;
-        if (request.body.op === 'place-order') onPlaceOrder(from, request, request.body.order);
+        if (msg.type === 'request' && msg.body.op === 'place-order') onPlaceOrder(from, msg, msg.body.order);
       },
       onTimer(tag) {
         steps.onTimer(tag);
       },
     };
   };
+}
+
+function inMemoryLog(): SagaLog {
+  const records: LogRecord[] = [];
+  return { append: (record) => records.push(record), [Symbol.iterator]: () => records.values() };
 }
 
 function apply(sagas: Map<string, Saga>, r: LogRecord): void {

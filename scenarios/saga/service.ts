@@ -10,6 +10,9 @@
  *    names and, in the SAME transaction, records the event id (processed-id store) and puts
  *    the resulting event in its outbox; a relay publishes it; then it acknowledges.
  *
+ * Like a database it forces each transaction to disk before it answers or acknowledges: an
+ * answer promises that the step, and its key, survive any crash.
+ *
  * With `idempotent` off (the flawed strategy), requests and events are applied as they come:
  * a redelivered `order-created` charges the customer again.
  *
@@ -19,39 +22,52 @@
  * Crash point: `committed` (a step is on disk; no reply or ack sent yet).
  * Inject `refuse-next`: the next forward step this service runs is refused (a step failure).
  */
-import type { InjectFault, NodeContext, NodeId, Spawn } from '../../engine/index.ts';
+import type { NodeId, Spawn } from '../../engine/index.ts';
 import { OutboxRelay } from '../parts/messaging/outbox-relay.ts';
-import { ack, type Delivery, isDelivery, type Publish, type Published } from '../parts/messaging/queue-broker.ts';
-import { isRequest, type Request, RequestClient, type RetryPolicy, reply } from '../parts/resilience/request-client.ts';
+import { ack, type Delivery, type Publish, type Published } from '../parts/messaging/queue-broker.ts';
+import { type Request, RequestClient, type RequestObserver, type RetryPolicy, reply } from '../parts/resilience/request-client.ts';
+import type { IdempotencyAudit } from '../parts/storage/idempotency-audit.ts';
 import { applyEffect, IdempotencyStore } from '../parts/storage/idempotency-store.ts';
 import { type RowWrite, type TableAppend, TransactionalStore } from '../parts/storage/transactional-store.ts';
 import type { SagaAudit } from './audit.ts';
 import { REACTIONS, type Reaction, SAGA_START } from './choreography.ts';
-import type { Order, SagaEvent, SagaEventType, ServiceName, StepName, StepReply, StepRequest } from './messages.ts';
+import type { Order, SagaEvent, SagaEventType, SagaMessage, ServiceName, ServiceTimer, StepName, StepReply } from './messages.ts';
 import { STEPS, type StepOutcome } from './steps.ts';
 
 export interface ServiceConfig {
   service: ServiceName;
   choreography: boolean;
   idempotent: boolean;
-  broker: NodeId;
+  /** The broker's node name. */
+  broker: string;
   /** Rows the database starts with (balances, stock). */
   initialRows: readonly RowWrite[];
   regionsServed: number;
   publishPolicy: RetryPolicy;
   relayPollMs: number;
   audit: SagaAudit;
+  /** Judges that every key this service answered survives its crashes (idempotent strategies). */
+  keyAudit: IdempotencyAudit | null;
+  requests: RequestObserver;
 }
 
-export function service(config: ServiceConfig): Spawn<unknown> {
-  return (ctx: NodeContext<unknown>) => {
-    const { audit } = config;
-    const db = new TransactionalStore(ctx.durable, config.service);
-    if (ctx.incarnation === 0) for (const r of config.initialRows) db.load(r.key, r.value);
+export function service(config: ServiceConfig): Spawn<SagaMessage, ServiceTimer> {
+  return (ctx) => {
+    const { audit, keyAudit } = config;
+    const broker = ctx.lookup(config.broker);
+    const db = new TransactionalStore(ctx.disk, config.service);
+    if (ctx.incarnation === 0) {
+      for (const r of config.initialRows) db.load(r.key, r.value);
+      ctx.disk.force();
+    }
     const keys = new IdempotencyStore<StepReply>(db, 'idempotency-keys');
     const processed = new IdempotencyStore<StepReply>(db, 'processed-events');
-    const publisher = new RequestClient<Publish<SagaEvent>, Published>(ctx, config.publishPolicy, 'publish');
-    const relay = config.choreography ? new OutboxRelay<SagaEvent>(ctx, db, publisher, { broker: config.broker, pollMs: config.relayPollMs }) : null;
+    if (ctx.incarnation > 0) {
+      audit.recovered(ctx.name, (tx) => db.statusOf(tx) === 'committed');
+      keyAudit?.recovered(ctx.name, (table, key) => (table === keys.tableName ? keys : processed).has(key));
+    }
+    const publisher = new RequestClient<Publish<SagaEvent>, Published>(ctx, config.publishPolicy, 'publish', config.requests);
+    const relay = config.choreography ? new OutboxRelay<SagaEvent>(ctx, db, publisher, { broker, pollMs: config.relayPollMs }) : null;
     const reactions = new Map<SagaEventType, Reaction>(REACTIONS.filter((r) => r.service === config.service).map((r) => [r.on, r]));
     let refuseNext = false;
 
@@ -82,71 +98,92 @@ export function service(config: ServiceConfig): Spawn<unknown> {
 
     /**
      * Runs `step` for `order` in one local transaction together with the key (when
-     * idempotent) and the outbox entry `next` names for its outcome. A key seen before gets
-     * the recorded reply and changes nothing. Null when a row was locked (nothing written).
+     * idempotent) and the outbox entry `next` names for its outcome, and forces it: the
+     * answer that follows promises the step is durable. A key seen before gets the recorded
+     * reply and changes nothing. Null when a row was locked (nothing written).
      */
-    const execute = (store: IdempotencyStore<StepReply>, key: string, step: StepName, order: Order, next: (o: StepOutcome) => SagaEventType | undefined) => {
+    const execute = (
+      store: IdempotencyStore<StepReply>,
+      key: string,
+      step: StepName,
+      order: Order,
+      next: (o: StepOutcome) => SagaEventType | undefined,
+    ): { response: StepReply; fresh: boolean } | null => {
       if (config.idempotent) {
         const known = store.recall(key);
         if (known !== undefined) {
           audit.duplicateStep();
           ctx.note(() => `${ctx.name} has already run ${step} for ${order.id} (key ${key}): it answers as before and changes nothing`);
-          return known;
+          return { response: known, fresh: false };
         }
       }
       const outcome = runStep(step, order);
       const published = next(outcome);
       const effect = { writes: outcome.writes, appends: outboxEntry(published, order), response: replyOf(outcome) };
-      const response = config.idempotent ? (store.once(key, () => effect)?.response ?? null) : applyEffect(db, effect);
-      if (response === null) return null;
-      if (outcome.fact !== undefined) audit.fact(outcome.fact, ctx.name);
+      const done = config.idempotent ? store.once(key, () => effect) : applyEffect(db, effect);
+      if (done === null) return null;
+      const response = done.response;
+      // Told before the force: a crash during it must not hide a step that became durable.
+      if (outcome.fact !== undefined) audit.fact(outcome.fact, ctx.name, done.tx!);
+      ctx.disk.force();
+      audit.forced(ctx.name);
       ctx.state(outcome.ok ? step : `${step} refused`, order.id);
       narrate(step, order, outcome, published);
-      return response;
+      return { response, fresh: true };
+    };
+
+    /** The step's key is answered: from here on its record must survive any crash. */
+    const answered = (table: string, key: string, fresh: boolean): void => {
+      if (fresh && config.idempotent) keyAudit?.answered(ctx.name, table, key);
     };
 
     // Orchestration: a step requested by the orchestrator, keyed `<order>:<step>`.
-    const onStepRequest = (from: NodeId, request: Request<StepRequest>, step: StepName, order: Order): void => {
-      const response = execute(keys, request.key ?? request.rid, step, order, () => undefined);
-      if (response === null) return; // a row was locked: the orchestrator's retry will come
+    const onStepRequest = (from: NodeId, request: Request, step: StepName, order: Order): void => {
+      const key = request.key ?? request.rid;
+      const done = execute(keys, key, step, order, () => undefined);
+      if (done === null) return; // a row was locked: the orchestrator's retry will come
       ctx.crashPoint('committed');
-      reply(ctx, from, request, response);
+      reply(ctx, from, request, done.response);
+      answered(keys.tableName, key, done.fresh);
     };
 
     // Choreography entry point: the order service accepts an order and publishes order-created.
-    const onPlaceOrder = (from: NodeId, request: Request<StepRequest>, order: Order): void => {
-      const response = execute(keys, request.key ?? order.id, 'create-order', order, () => SAGA_START);
-      if (response === null) return;
+    const onPlaceOrder = (from: NodeId, request: Request, order: Order): void => {
+      const key = request.key ?? order.id;
+      const done = execute(keys, key, 'create-order', order, () => SAGA_START);
+      if (done === null) return;
       ctx.crashPoint('committed');
-      reply(ctx, from, request, response);
+      reply(ctx, from, request, done.response);
+      answered(keys.tableName, key, done.fresh);
       relay?.wake();
     };
 
     // Choreography: an event from this service's queue; what it publishes next is in the reaction table.
     const onEvent = (d: Delivery<SagaEvent>): void => {
       const reaction = reactions.get(d.body.type);
-      if (reaction === undefined) return ack(ctx, config.broker, d);
-      const response = execute(processed, d.id, reaction.step, d.body.order, (o) => (o.ok ? reaction.ok : reaction.failed));
-      if (response === null) return; // locked: the redelivery will come
+      if (reaction === undefined) return ack(ctx, broker, d);
+      const done = execute(processed, d.id, reaction.step, d.body.order, (o) => (o.ok ? reaction.ok : reaction.failed));
+      if (done === null) return; // locked: the redelivery will come
       ctx.crashPoint('committed');
-      ack(ctx, config.broker, d);
+      ack(ctx, broker, d);
+      answered(processed.tableName, d.id, done.fresh);
       relay?.wake();
     };
 
     return {
       onMessage(from, msg) {
         if (publisher.onMessage(from, msg)) return;
-        if (isDelivery(msg)) return onEvent(msg as Delivery<SagaEvent>);
-        if (!isRequest(msg)) return;
-        const request = msg as Request<StepRequest>;
-        if (request.body.op === 'step') onStepRequest(from, request, request.body.step, request.body.order);
-        else if (config.service === 'order') onPlaceOrder(from, request, request.body.order);
+        if (msg.type === 'deliver') return onEvent(msg);
+        if (msg.type !== 'request') return;
+        const body = msg.body;
+        if (body.op === 'step') onStepRequest(from, msg, body.step, body.order);
+        else if (body.op === 'place-order' && config.service === 'order') onPlaceOrder(from, msg, body.order);
       },
       onTimer(tag) {
         if (publisher.onTimer(tag)) return;
         relay?.onTimer(tag);
       },
-      onInject(fault: InjectFault) {
+      onInject(fault) {
         if (fault.name !== 'refuse-next') return;
         refuseNext = true;
         ctx.note(() => `${ctx.name} will refuse the next step it is asked to run`, 'warn');

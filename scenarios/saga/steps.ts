@@ -71,9 +71,9 @@ export const STEPS: Readonly<Record<StepName, StepSpec>> = {
   schedule: {
     service: 'shipping',
     compensation: false,
-    run: (_db, o, { regionsServed }) => {
+    run: (db, o, { regionsServed }) => {
       if (o.region >= regionsServed) return { ok: false, reason: `no carrier serves region ${o.region}`, writes: [] };
-      return { ok: true, writes: [{ key: rows.shipment(o.id), value: 1 }], fact: { kind: 'scheduled', order: o.id } };
+      return { ok: true, writes: [add(db, rows.shipment(o.id), 1)], fact: { kind: 'scheduled', order: o.id } };
     },
   },
   'approve-order': {

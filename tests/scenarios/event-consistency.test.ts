@@ -13,8 +13,17 @@ describe('event-consistency without faults', () => {
     const r = run(strategy, []);
 
     expect(r.ok).toBe(true);
-    expect(r.metrics.eventsApplied!).toBe(defaults.events);
+    expect(r.metrics.eventsApplied!).toBe(r.metrics.eventsCommitted!);
     expect(r.metrics.projectionErrorPoints!).toBe(0);
+  });
+
+  it('the users spend points as well as earn them, and a spend beyond the balance is refused at the source', () => {
+    const r = run('idempotent-consumer', [], 1);
+    const noSpending = runScenario(scenario, { strategy: 'idempotent-consumer', seed: 1, faults: [], params: { spendShare: 0 }, trace: 'off' });
+
+    expect(noSpending.metrics.eventsCommitted!).toBe(defaults.events);
+    expect(r.metrics.eventsCommitted!).toBeLessThan(defaults.events);
+    expect(r.metrics.eventsCommitted!).toBeGreaterThan(defaults.events / 2);
   });
 
   it('is deterministic: the same seed and plan give the same trace hash', () => {
@@ -82,7 +91,7 @@ describe('event-consistency with a poison message', () => {
 
     expect(parked.ok).toBe(true);
     expect(parked.metrics.parked!).toBe(1);
-    expect(parked.metrics.eventsApplied!).toBe(defaults.events - 1);
+    expect(parked.metrics.eventsApplied!).toBe(parked.metrics.eventsCommitted! - 1);
     expect(parked.metrics.throughputPerSec!).toBeGreaterThan(blocked.metrics.throughputPerSec! * 3);
     expect(parked.metrics.redeliveries!).toBe(defaults.maxDeliveries - 1);
   });

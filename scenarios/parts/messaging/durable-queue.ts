@@ -1,8 +1,9 @@
 /**
  * DurableQueue: one queue of a message broker, kept on the broker's disk.
  *
- * - Messages are stored the moment they are enqueued (a publisher's confirm comes after) and
- *   survive a broker crash; so does each message's delivery and failure count.
+ * - Messages are written to the queue's log the moment they are enqueued; like every write to
+ *   a node's disk they are durable once the broker forces it, which a broker does before it
+ *   confirms a publish (RabbitMQ's publisher confirms of persistent messages, SQS's reply).
  * - Delivery is in order, with at most `prefetch` unacknowledged messages out at once: the
  *   window is the first `prefetch` unfinished messages. With a prefetch of 1 the queue is
  *   strictly ordered, like a Kafka partition or a FIFO queue: a message that keeps failing
@@ -13,27 +14,30 @@
  *   A delivery that simply goes unanswered (lost, or its consumer died) becomes deliverable
  *   again when its visibility timeout expires, without counting as a failure, so a consumer
  *   outage never dead-letters healthy messages.
- * - What is in flight and what is waiting to be retried is memory: after a broker restart
- *   every unfinished message in the window is delivered again (at least once).
+ * - An acknowledgement, a failure count and a parking are written to the log in place
+ *   (record replaced whole), durable once forced: a broker that crashes before forcing an
+ *   acknowledgement delivers the message again (at least once). What is in flight and what
+ *   waits to be retried is memory: after a restart every unfinished message in the window is
+ *   delivered again.
  *
- * The queue decides; the broker node (broker.ts) owns the network and the timers.
+ * The queue decides; the broker node (queue-broker.ts) owns the network, the timers and the
+ * forcing.
  */
-import { assert, type DurableStore } from '../../../engine/index.ts';
+import { assert, type DurableLog, type DurableStore } from '../../../engine/index.ts';
 
 export type MessageState = 'ready' | 'acked' | 'parked';
 
+/** A message as the queue's log holds it. Records are replaced whole, never changed in place. */
 export interface QueuedMessage<B = unknown> {
   /** The message's position in the queue: the delivery tag a consumer acknowledges. */
-  tag: number;
+  readonly tag: number;
   /** The publisher's message id (duplicates published twice share it). */
-  id: string;
-  body: B;
-  enqueuedAtMs: number;
-  /** Times delivered (failed, timed out or acknowledged). */
-  deliveries: number;
-  /** Times the consumer reported it failed. */
-  failures: number;
-  state: MessageState;
+  readonly id: string;
+  readonly body: B;
+  readonly enqueuedAtMs: number;
+  /** Times the consumer reported it failed (on disk: a restart does not forgive them). */
+  readonly failures: number;
+  readonly state: MessageState;
 }
 
 export interface QueuePolicy {
@@ -46,11 +50,13 @@ export interface QueuePolicy {
 export type NackOutcome = { kind: 'retry'; failures: number } | { kind: 'parked'; failures: number } | { kind: 'unknown' };
 
 export class DurableQueue<B = unknown> {
-  private readonly messages: QueuedMessage<B>[];
-  private readonly dead: QueuedMessage<B>[];
+  private readonly messages: DurableLog<QueuedMessage<B>>;
+  private readonly dead: DurableLog<QueuedMessage<B>>;
   /** Index of the first unfinished message. */
   private head = 0;
   private unfinished = 0;
+  /** Deliveries of each message since the broker started (memory only), by tag. */
+  private readonly deliveries: number[] = [];
   /** Delivered and not yet acknowledged, failed or timed out (memory only). */
   private readonly outstanding = new Set<number>();
   /** Failed, waiting out the retry delay (memory only). */
@@ -69,58 +75,70 @@ export class DurableQueue<B = unknown> {
     this.advanceHead();
   }
 
-  /** Stores a message at the tail. */
+  /** Writes a message at the tail (durable once the broker forces its disk). */
   enqueue(id: string, body: B, nowMs: number): QueuedMessage<B> {
-    const m: QueuedMessage<B> = { tag: this.messages.length, id, body, enqueuedAtMs: nowMs, deliveries: 0, failures: 0, state: 'ready' };
-    this.messages.push(m);
+    const m: QueuedMessage<B> = { tag: this.messages.length, id, body, enqueuedAtMs: nowMs, failures: 0, state: 'ready' };
+    this.messages.append(m);
     this.unfinished++;
     return m;
   }
 
-  /** The next message to deliver now, marked delivered; null when the window has none free. */
+  /** The next message to deliver now, counted as delivered; null when the window has none free. */
   take(): QueuedMessage<B> | null {
+    const messages = this.messages;
     let seen = 0;
-    for (let i = this.head; i < this.messages.length && seen < this.policy.prefetch; i++) {
-      const m = this.messages[i]!;
+    for (let i = this.head; i < messages.length && seen < this.policy.prefetch; i++) {
+      const m = messages.at(i)!;
       if (m.state !== 'ready') continue;
       seen++;
       if (this.outstanding.has(m.tag) || this.delayed.has(m.tag)) continue;
-      m.deliveries++;
+      this.deliveries[m.tag] = (this.deliveries[m.tag] ?? 0) + 1;
       this.outstanding.add(m.tag);
       return m;
     }
     return null;
   }
 
+  /** How many times the message was delivered since the broker (re)started: 1 for a first delivery. */
+  deliveriesOf(tag: number): number {
+    return this.deliveries[tag] ?? 0;
+  }
+
   /** The consumer is done with the message. True if that finished it (false: unknown or already finished). */
   ack(tag: number): boolean {
-    const m = this.messages[tag];
-    if (m === undefined || m.state !== 'ready') return false;
-    m.state = 'acked';
-    this.finish(m);
+    const m = this.messages.at(tag);
+    if (m === undefined || tag < 0 || m.state !== 'ready') return false;
+    this.messages.replace(tag, { ...m, state: 'acked' });
+    this.finish(tag);
     return true;
   }
 
-  /** The consumer failed to process the message: retry it later, or park it if it has failed too often. */
-  nack(tag: number): NackOutcome {
-    const m = this.messages[tag];
-    if (m === undefined || m.state !== 'ready' || !this.outstanding.has(tag)) return { kind: 'unknown' };
-    m.failures++;
+  /**
+   * The consumer failed to process delivery `delivery` of the message: retry it later, or park
+   * it if it has failed too often. A report about an earlier delivery than the current one
+   * (late on the network) changes nothing.
+   */
+  nack(tag: number, delivery = this.deliveriesOf(tag)): NackOutcome {
+    const m = this.messages.at(tag);
+    if (m === undefined || tag < 0 || m.state !== 'ready' || !this.outstanding.has(tag) || delivery !== this.deliveriesOf(tag)) return { kind: 'unknown' };
+    const failures = m.failures + 1;
     this.outstanding.delete(tag);
-    if (m.failures >= this.policy.maxDeliveries) {
-      m.state = 'parked';
-      this.dead.push(m);
-      this.finish(m);
-      return { kind: 'parked', failures: m.failures };
+    if (failures >= this.policy.maxDeliveries) {
+      const parked: QueuedMessage<B> = { ...m, failures, state: 'parked' };
+      this.messages.replace(tag, parked);
+      this.dead.append(parked);
+      this.finish(tag);
+      return { kind: 'parked', failures };
     }
+    this.messages.replace(tag, { ...m, failures });
     this.delayed.add(tag);
-    return { kind: 'retry', failures: m.failures };
+    return { kind: 'retry', failures };
   }
 
   /** The visibility timeout of delivery number `delivery` expired: deliverable again if still unanswered. */
   expire(tag: number, delivery: number): boolean {
-    const m = this.messages[tag];
-    if (m === undefined || m.state !== 'ready' || m.deliveries !== delivery || !this.outstanding.has(tag)) return false;
+    const m = this.messages.at(tag);
+    if (m === undefined || tag < 0 || m.state !== 'ready' || this.deliveriesOf(tag) !== delivery || !this.outstanding.has(tag)) return false;
     this.outstanding.delete(tag);
     return true;
   }
@@ -137,27 +155,33 @@ export class DurableQueue<B = unknown> {
 
   /** Messages parked in the dead-letter queue, in parking order. */
   get parked(): readonly QueuedMessage<B>[] {
-    return this.dead;
+    return this.dead.slice();
   }
 
-  /** Every message ever enqueued, in order. */
+  /** Every message ever enqueued, in order (a copy). */
   get all(): readonly QueuedMessage<B>[] {
-    return this.messages;
+    return this.messages.slice();
+  }
+
+  /** The message with this tag, as the log holds it now. */
+  at(tag: number): QueuedMessage<B> | undefined {
+    return tag < 0 ? undefined : this.messages.at(tag);
   }
 
   /** The oldest unfinished message, if any. */
   get oldest(): QueuedMessage<B> | undefined {
-    return this.messages[this.head];
+    return this.messages.at(this.head);
   }
 
-  private finish(m: QueuedMessage<B>): void {
-    this.outstanding.delete(m.tag);
-    this.delayed.delete(m.tag);
+  private finish(tag: number): void {
+    this.outstanding.delete(tag);
+    this.delayed.delete(tag);
     this.unfinished--;
     this.advanceHead();
   }
 
   private advanceHead(): void {
-    while (this.head < this.messages.length && this.messages[this.head]!.state !== 'ready') this.head++;
+    const messages = this.messages;
+    while (this.head < messages.length && messages.at(this.head)!.state !== 'ready') this.head++;
   }
 }

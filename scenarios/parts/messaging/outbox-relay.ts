@@ -9,11 +9,15 @@
  * exactly when the change does.
  *
  * The relay then copies outbox entries to the broker, in order, one at a time: publish, wait
- * for the broker's confirm (retrying with backoff), then advance a cursor row on disk. A crash
- * between the confirm and the cursor write publishes the entry again after the restart, so
- * delivery is at least once and consumers must be idempotent. It polls `pollMs` after it is
- * woken by a commit, and resumes from its cursor when the node restarts; an idle relay (empty
- * outbox) sleeps until the next commit wakes it instead of polling an empty table.
+ * for the broker's confirm (retrying with backoff), then advance a cursor row on disk (a
+ * local transaction, forced as a database forces its commits). A crash between the confirm
+ * and the cursor's force publishes the entry again after the restart, so delivery is at least
+ * once and consumers must be idempotent. It polls `pollMs` after it is woken by a commit, and
+ * resumes from its cursor when the node restarts; an idle relay (empty outbox) sleeps until
+ * the next commit wakes it instead of polling an empty table.
+ *
+ * The outbox is only as durable as the transaction that wrote it: the service forces its
+ * commit (as a database does) before anything depends on it.
  *
  * Crash point: `outbox-published` (the broker confirmed an entry; the cursor has not moved).
  */
@@ -31,12 +35,17 @@ export interface OutboxEntry<B = unknown> {
 }
 
 export interface RelayConfig {
-  broker: NodeId;
+  broker: NodeId | string;
   /** Delay between a commit waking the relay and its poll of the outbox. */
   pollMs: number;
 }
 
-type Timer = { kind: 'outbox-poll'; table: string };
+/** The relay's poll timer. */
+export type OutboxTimer = { kind: 'outbox-poll'; table: string };
+
+/** What the relay needs of its node: to set its poll timer (it publishes through the request client). */
+// biome-ignore lint/suspicious/noExplicitAny: a node of any protocol whose timers include the relay's.
+export type OutboxContext = NodeContext<any, OutboxTimer>;
 
 export class OutboxRelay<B = unknown> {
   private readonly cursorKey: string;
@@ -46,7 +55,7 @@ export class OutboxRelay<B = unknown> {
   published = 0;
 
   constructor(
-    private readonly ctx: NodeContext<unknown>,
+    private readonly ctx: OutboxContext,
     private readonly db: TransactionalStore,
     private readonly publisher: RequestClient<Publish<B>, Published>,
     private readonly config: RelayConfig,
@@ -67,13 +76,14 @@ export class OutboxRelay<B = unknown> {
   wake(): void {
     if (this.polling || this.publishing) return;
     this.polling = true;
-    this.ctx.setTimer(this.config.pollMs, { kind: 'outbox-poll', table: this.tableName } satisfies Timer);
+    this.ctx.setTimer(this.config.pollMs, { kind: 'outbox-poll', table: this.tableName });
   }
 
   /** Handles the relay's poll timer; true if `tag` was it. */
   onTimer(tag: unknown): boolean {
-    const t = tag as Timer;
-    if (typeof tag !== 'object' || tag === null || t.kind !== 'outbox-poll' || t.table !== this.tableName) return false;
+    if (typeof tag !== 'object' || tag === null) return false;
+    const t = tag as Partial<OutboxTimer>;
+    if (t.kind !== 'outbox-poll' || t.table !== this.tableName) return false;
     this.polling = false;
     this.publishNext();
     return true;
@@ -109,6 +119,7 @@ export class OutboxRelay<B = unknown> {
     if (this.cursor === index) {
       const moved = this.db.commitLocal(this.db.nextTxId('relay'), [{ key: this.cursorKey, value: index + 1 }]);
       assert(moved, 'the relay cursor row is never locked by another transaction');
+      this.ctx.disk.force();
     }
     this.publishNext();
   }

@@ -1,21 +1,25 @@
 /**
- * A queue broker node (RabbitMQ- or SQS-like, as opposed to broker.ts's Kafka-like
- * partitioned log): durable queues with publisher confirms, acknowledgements, redelivery
- * after a visibility timeout, retries with backoff after a failure, a maximum delivery count
- * and a dead-letter queue. The queue itself is durable-queue.ts.
+ * A queue broker node (RabbitMQ- or SQS-like, as opposed to the Kafka-like partitioned log of
+ * parts/log): durable queues with publisher confirms, acknowledgements, redelivery after a
+ * visibility timeout, retries with backoff after a failure, a maximum delivery count and a
+ * dead-letter queue. The queue itself is durable-queue.ts.
  *
- * - Publish is a request (request-client.ts) whose body names a topic; the broker stores the
- *   message in every queue bound to the topic, then confirms. A publisher that hears no
- *   confirm publishes again, so a lost confirm makes a duplicate: the broker does not dedup.
- * - Each queue pushes to one consumer node: `deliver` messages, at most `prefetch` out at
- *   once. The consumer answers `ack` (done) or `nack` (failed). A nacked message is retried
- *   after a backoff with jitter; an unanswered one after the visibility timeout.
- * - Everything stored is on disk; after a restart the broker delivers every unfinished
- *   message again.
+ * - Publish is a request (request-client.ts) whose body names a topic; the broker writes the
+ *   message to every queue bound to the topic, forces its disk, then confirms — a confirmed
+ *   message survives any crash. A publisher that hears no confirm publishes again, so a lost
+ *   confirm makes a duplicate: the broker does not dedup.
+ * - Each queue pushes to one consumer node (by name): `deliver` messages, at most `prefetch`
+ *   out at once. The consumer answers `ack` (done) or `nack` (failed), naming the delivery. A
+ *   nacked message is retried after a backoff with jitter; an unanswered one after the
+ *   visibility timeout (both on the broker's own clock).
+ * - Acknowledgements and failure counts are written to disk and forced lazily, with the next
+ *   publish or parking: a crash may forget an ack, and the message comes again (at least
+ *   once). A parked message is forced before the queue moves past it.
+ * - After a restart the broker delivers every unfinished message again.
  */
 import { assert, type DurableStore, type NodeContext, type NodeId, type Spawn, type TimerId } from '../../../engine/index.ts';
 import { type Backoff, backoffDelayMs } from '../resilience/backoff.ts';
-import { isRequest, type Reply, type Request, reply } from '../resilience/request-client.ts';
+import { type Reply, type Request, reply } from '../resilience/request-client.ts';
 import { DurableQueue, type QueuedMessage } from './durable-queue.ts';
 
 /** The body of a publish request. */
@@ -47,21 +51,29 @@ export interface Ack {
   type: 'ack';
   queue: string;
   tag: number;
+  /** The delivery acknowledged (its `attempt`). */
+  attempt: number;
 }
 
 export interface Nack {
   type: 'nack';
   queue: string;
   tag: number;
+  /** The delivery that failed (its `attempt`): a late report about an older one changes nothing. */
+  attempt: number;
   reason: string;
 }
 
-export type QueueBrokerMessage = Request<Publish> | Reply<Published> | Delivery | Ack | Nack;
+/** Everything that flows between publishers, the broker and consumers. */
+export type QueueBrokerMessage<B = unknown> = Request<Publish<B>> | Reply<Published> | Delivery<B> | Ack | Nack;
+
+/** The messages a consumer node exchanges with the broker. */
+export type ConsumerMessage<B = unknown> = Delivery<B> | Ack | Nack;
 
 export interface QueueSpec {
   name: string;
-  /** The node this queue pushes to. */
-  consumer: NodeId;
+  /** The node this queue pushes to, by name. */
+  consumer: string;
   prefetch: number;
   /** An unanswered delivery is delivered again after this long. */
   visibilityTimeoutMs: number;
@@ -77,20 +89,23 @@ export interface QueueBrokerConfig {
   routes: Readonly<Record<string, readonly string[]>>;
 }
 
-type Timer = { kind: 'visibility'; queue: string; tag: number; delivery: number } | { kind: 'retry'; queue: string; tag: number };
+export type QueueBrokerTimer = { kind: 'visibility'; queue: string; tag: number; delivery: number } | { kind: 'retry'; queue: string; tag: number };
 
-/** Names of the broker's counters in `sim.metrics`. */
-export const QUEUE_BROKER_COUNTERS = {
-  deliveries: 'queue-broker.deliveries',
-  redeliveries: 'queue-broker.redeliveries',
-  parked: 'queue-broker.parked',
-  published: 'queue-broker.published',
-} as const;
+/** What a scenario may watch of the broker (dashboards and metrics, never the protocol). */
+export interface QueueBrokerObserver {
+  /** A message was pushed to its consumer; `redelivery` when it had been delivered before. */
+  onDelivered?(queue: string, id: string, redelivery: boolean): void;
+  /** A message was parked in the queue's dead-letter queue. */
+  onParked?(queue: string, id: string): void;
+  /** The queue's backlog (messages neither acknowledged nor parked) changed. */
+  onDepth?(queue: string, depth: number): void;
+  /** A publish was forced and confirmed: message `id` is at `tag` of `queue` (one call per bound queue). */
+  onConfirmed?(queue: string, tag: number, id: string): void;
+  /** The broker restarted with these queues, as it recovered them from its disk (read them, do not change them). */
+  onRecovered?(queues: ReadonlyMap<string, DurableQueue>): void;
+}
 
-/** The name of the gauge in `sim.metrics` that follows a queue's backlog (its `max` is the deepest it got). */
-export const queueDepthGauge = (queue: string): string => `queue-broker.depth:${queue}`;
-
-export function queueBroker(config: QueueBrokerConfig): Spawn<unknown> {
+export function queueBroker(config: QueueBrokerConfig, observer: QueueBrokerObserver = {}): Spawn<QueueBrokerMessage, QueueBrokerTimer> {
   for (const [topic, queues] of Object.entries(config.routes)) {
     for (const q of queues)
       assert(
@@ -98,18 +113,18 @@ export function queueBroker(config: QueueBrokerConfig): Spawn<unknown> {
         `topic ${topic} routes to a declared queue (${q})`,
       );
   }
-  return (ctx: NodeContext<unknown>) => {
+  return (ctx) => {
     const specs = new Map(config.queues.map((s) => [s.name, s]));
-    const queues = new Map(config.queues.map((s) => [s.name, new DurableQueue(ctx.durable, s.name, s)]));
+    const consumers = new Map(config.queues.map((s) => [s.name, ctx.lookup(s.consumer)]));
+    const queues = new Map(config.queues.map((s) => [s.name, new DurableQueue(ctx.disk, s.name, s)]));
     const visibility = new Map<string, TimerId>();
-    const counter = (name: string) => ctx.metrics.counter(name);
-    const measure = (name: string): void => ctx.metrics.gauge(queueDepthGauge(name)).set(queues.get(name)!.depth);
+    const measure = (name: string): void => observer.onDepth?.(name, queues.get(name)!.depth);
 
-    const deliver = (spec: QueueSpec, m: QueuedMessage): void => {
-      ctx.send(spec.consumer, { type: 'deliver', queue: spec.name, tag: m.tag, id: m.id, body: m.body, attempt: m.deliveries } satisfies Delivery);
-      counter(QUEUE_BROKER_COUNTERS.deliveries).inc();
-      if (m.deliveries > 1) counter(QUEUE_BROKER_COUNTERS.redeliveries).inc();
-      const timer = ctx.setTimer(spec.visibilityTimeoutMs, { kind: 'visibility', queue: spec.name, tag: m.tag, delivery: m.deliveries } satisfies Timer);
+    const deliver = (spec: QueueSpec, queue: DurableQueue, m: QueuedMessage): void => {
+      const attempt = queue.deliveriesOf(m.tag);
+      ctx.send(consumers.get(spec.name)!, { type: 'deliver', queue: spec.name, tag: m.tag, id: m.id, body: m.body, attempt });
+      observer.onDelivered?.(spec.name, m.id, attempt > 1 || m.failures > 0);
+      const timer = ctx.setTimer(spec.visibilityTimeoutMs, { kind: 'visibility', queue: spec.name, tag: m.tag, delivery: attempt });
       visibility.set(`${spec.name}#${m.tag}`, timer);
     };
 
@@ -117,7 +132,7 @@ export function queueBroker(config: QueueBrokerConfig): Spawn<unknown> {
     const pump = (name: string): void => {
       const spec = specs.get(name)!;
       const queue = queues.get(name)!;
-      for (let m = queue.take(); m !== null; m = queue.take()) deliver(spec, m);
+      for (let m = queue.take(); m !== null; m = queue.take()) deliver(spec, queue, m);
     };
 
     /** The delivery was answered: its visibility timer is moot. */
@@ -131,11 +146,14 @@ export function queueBroker(config: QueueBrokerConfig): Spawn<unknown> {
     const onPublish = (from: NodeId, request: Request<Publish>): void => {
       const { topic, id, body } = request.body;
       const bound = config.routes[topic] ?? [];
-      for (const name of bound) {
-        queues.get(name)!.enqueue(id, body, ctx.now);
+      const tags = bound.map((name) => {
+        const m = queues.get(name)!.enqueue(id, body, ctx.now);
         measure(name);
-      }
-      counter(QUEUE_BROKER_COUNTERS.published).inc();
+        return m.tag;
+      });
+      // A confirm promises the message survives a crash: it is forced first.
+      ctx.disk.force();
+      if (observer.onConfirmed !== undefined) for (let i = 0; i < bound.length; i++) observer.onConfirmed(bound[i]!, tags[i]!, id);
       reply(ctx, from, request, { op: 'published', id } satisfies Published);
       for (const name of bound) pump(name);
     };
@@ -152,11 +170,14 @@ export function queueBroker(config: QueueBrokerConfig): Spawn<unknown> {
     const onNack = (m: Nack): void => {
       const queue = queues.get(m.queue);
       if (queue === undefined) return;
+      const outcome = queue.nack(m.tag, m.attempt);
+      if (outcome.kind === 'unknown') return;
       answered(m.queue, m.tag);
-      const outcome = queue.nack(m.tag);
-      const id = queue.all[m.tag]?.id;
+      const id = queue.at(m.tag)?.id ?? '?';
       if (outcome.kind === 'parked') {
-        counter(QUEUE_BROKER_COUNTERS.parked).inc();
+        // The parking is forced before the queue moves past the message.
+        ctx.disk.force();
+        observer.onParked?.(m.queue, id);
         measure(m.queue);
         ctx.state('parked', `${m.queue}: ${id}`);
         ctx.note(
@@ -168,8 +189,8 @@ export function queueBroker(config: QueueBrokerConfig): Spawn<unknown> {
       } else if (outcome.kind === 'retry') {
         const spec = specs.get(m.queue)!;
         const waitMs = backoffDelayMs(spec.retryBackoff, outcome.failures, ctx.rng);
-        ctx.setTimer(waitMs, { kind: 'retry', queue: m.queue, tag: m.tag } satisfies Timer);
-        ctx.note(() => `${id} failed on ${ctx.nameOf(spec.consumer)} (${m.reason}); retry ${outcome.failures} in ${Math.round(waitMs)} ms`);
+        ctx.setTimer(waitMs, { kind: 'retry', queue: m.queue, tag: m.tag });
+        ctx.note(() => `${id} failed on ${spec.consumer} (${m.reason}); retry ${outcome.failures} in ${Math.round(waitMs)} ms`);
         if (outcome.failures % 10 === 0 && spec.prefetch === 1 && !Number.isFinite(spec.maxDeliveries)) {
           ctx.note(
             () =>
@@ -180,27 +201,31 @@ export function queueBroker(config: QueueBrokerConfig): Spawn<unknown> {
       }
     };
 
+    if (ctx.incarnation > 0) observer.onRecovered?.(queues);
     // A restarted broker has nothing in flight: every unfinished message in a window goes out again.
     for (const name of queues.keys()) pump(name);
 
     return {
-      onMessage(from, msg) {
-        if (isRequest(msg)) {
-          if ((msg.body as Publish).op === 'publish') onPublish(from, msg as Request<Publish>);
-          return;
+      onMessage(from, m) {
+        switch (m.type) {
+          case 'request':
+            if (m.body.op === 'publish') onPublish(from, m);
+            return;
+          case 'ack':
+            return onAck(m);
+          case 'nack':
+            return onNack(m);
+          default:
+            return;
         }
-        const m = msg as Ack | Nack;
-        if (m.type === 'ack') onAck(m);
-        else if (m.type === 'nack') onNack(m);
       },
-      onTimer(tag) {
-        const t = tag as Timer;
+      onTimer(t) {
         const queue = queues.get(t.queue);
         if (queue === undefined) return;
         if (t.kind === 'visibility') {
           visibility.delete(`${t.queue}#${t.tag}`);
           if (queue.expire(t.tag, t.delivery)) {
-            ctx.note(() => `no answer for ${queue.all[t.tag]!.id} within ${specs.get(t.queue)!.visibilityTimeoutMs} ms: the broker will deliver it again`);
+            ctx.note(() => `no answer for ${queue.at(t.tag)!.id} within ${specs.get(t.queue)!.visibilityTimeoutMs} ms: the broker will deliver it again`);
             pump(t.queue);
           }
         } else if (queue.release(t.tag)) pump(t.queue);
@@ -209,14 +234,18 @@ export function queueBroker(config: QueueBrokerConfig): Spawn<unknown> {
   };
 }
 
+/** What a consumer needs of its node to answer the broker. */
+// biome-ignore lint/suspicious/noExplicitAny: a node of any protocol whose messages include acks and nacks.
+type AnswerContext = NodeContext<any, any>;
+
 /** Acknowledges a delivery: the consumer is done with it. */
-export function ack(ctx: NodeContext<unknown>, broker: NodeId, d: Delivery): void {
-  ctx.send(broker, { type: 'ack', queue: d.queue, tag: d.tag } satisfies Ack);
+export function ack(ctx: AnswerContext, broker: NodeId | string, d: Delivery): void {
+  ctx.send(broker, { type: 'ack', queue: d.queue, tag: d.tag, attempt: d.attempt } satisfies Ack);
 }
 
 /** Reports a delivery failed: the broker retries it after a backoff, or parks it. */
-export function nack(ctx: NodeContext<unknown>, broker: NodeId, d: Delivery, reason: string): void {
-  ctx.send(broker, { type: 'nack', queue: d.queue, tag: d.tag, reason } satisfies Nack);
+export function nack(ctx: AnswerContext, broker: NodeId | string, d: Delivery, reason: string): void {
+  ctx.send(broker, { type: 'nack', queue: d.queue, tag: d.tag, attempt: d.attempt, reason } satisfies Nack);
 }
 
 export function isDelivery(msg: unknown): msg is Delivery {

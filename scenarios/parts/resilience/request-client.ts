@@ -12,10 +12,13 @@
  * idempotency store (see idempotency-store.ts) before acting.
  *
  * The client's state is volatile: a crash forgets every call in progress, and replies to the
- * old incarnation's requests are recognised by their rid and ignored.
+ * old incarnation's requests are recognised by their rid and ignored. Timeouts run on the
+ * node's own clock, as a real client's do: a clock that runs fast gives up early.
  *
- * Use: forward the node's messages and timers to `onMessage` / `onTimer` first; each returns
- * true when the message or timer was the client's.
+ * Use: a node whose messages include `Request<Q>` and `Reply<R>` and whose timers include
+ * `RequestTimer` forwards its messages and timers to `onMessage` / `onTimer` first; each
+ * returns true when the message or timer was the client's. Retries and timeouts are told to
+ * an optional observer (a dashboard, never the protocol).
  */
 import { assert, type NodeContext, type NodeId, type TimerId } from '../../../engine/index.ts';
 import { type Backoff, backoffDelayMs } from './backoff.ts';
@@ -52,7 +55,7 @@ export interface CallOptions {
 }
 
 interface Call<Q, R> {
-  to: NodeId;
+  to: NodeId | string;
   request: Request<Q>;
   attempt: number;
   timer: TimerId;
@@ -60,13 +63,20 @@ interface Call<Q, R> {
   onGiveUp: (() => void) | undefined;
 }
 
-/** Names of the counters every request client adds to in `sim.metrics` (all clients of a run together). */
-export const REQUEST_COUNTERS = {
-  retries: 'request.retries',
-  timeouts: 'request.timeouts',
-} as const;
+/** What a scenario may watch of its request clients (metrics, never the protocol). */
+export interface RequestObserver {
+  /** An attempt beyond a call's first was sent. */
+  onRetry?(): void;
+  /** An attempt went unanswered for `timeoutMs`. */
+  onTimeout?(): void;
+}
 
-type Timer = { kind: 'request-timeout'; client: string; rid: string } | { kind: 'request-retry'; client: string; rid: string };
+/** The timers of a request client. */
+export type RequestTimer = { kind: 'request-timeout' | 'request-retry'; client: string; rid: string };
+
+/** What a request client needs of its node: to send requests and set its timers. */
+// biome-ignore lint/suspicious/noExplicitAny: a node of any protocol whose messages include this client's requests.
+export type RequestContext = NodeContext<any, RequestTimer>;
 
 export class RequestClient<Q, R> {
   private readonly calls = new Map<string, Call<Q, R>>();
@@ -80,10 +90,11 @@ export class RequestClient<Q, R> {
   gaveUp = 0;
 
   constructor(
-    private readonly ctx: NodeContext<unknown>,
+    private readonly ctx: RequestContext,
     private readonly policy: RetryPolicy,
     /** Tells this client's timers and request ids apart from another client's on the same node. */
     private readonly label = 'rpc',
+    private readonly observer: RequestObserver = {},
   ) {
     assert(policy.timeoutMs > 0, 'request timeoutMs is positive');
     assert(policy.attemptsMax >= 1, 'request attemptsMax is at least 1');
@@ -91,7 +102,7 @@ export class RequestClient<Q, R> {
   }
 
   /** Sends `body` to `to`, retrying until a reply comes or the attempts run out. Returns the request id. */
-  call(to: NodeId, body: Q, onReply: (body: R, from: NodeId) => void, options: CallOptions = {}): string {
+  call(to: NodeId | string, body: Q, onReply: (body: R, from: NodeId) => void, options: CallOptions = {}): string {
     const rid = `${this.prefix}${++this.seq}`;
     const request: Request<Q> = options.key === undefined ? { type: 'request', rid, body } : { type: 'request', rid, key: options.key, body };
     const call: Call<Q, R> = { to, request, attempt: 0, timer: -1, onReply, onGiveUp: options.onGiveUp };
@@ -113,8 +124,8 @@ export class RequestClient<Q, R> {
 
   /** Handles this client's timeouts and retries; true if `tag` was one of its timers. */
   onTimer(tag: unknown): boolean {
-    const t = tag as Timer;
-    if (typeof tag !== 'object' || tag === null || t.client !== this.label || (t.kind !== 'request-timeout' && t.kind !== 'request-retry')) return false;
+    if (!isRequestTimer(tag) || tag.client !== this.label) return false;
+    const t = tag;
     const call = this.calls.get(t.rid);
     if (call === undefined) return true;
     if (t.kind === 'request-retry') {
@@ -122,7 +133,7 @@ export class RequestClient<Q, R> {
       return true;
     }
     this.timeouts++;
-    this.ctx.metrics.counter(REQUEST_COUNTERS.timeouts).inc();
+    this.observer.onTimeout?.();
     if (call.attempt >= this.policy.attemptsMax) {
       this.calls.delete(t.rid);
       this.gaveUp++;
@@ -130,7 +141,7 @@ export class RequestClient<Q, R> {
       return true;
     }
     const waitMs = backoffDelayMs(this.policy.backoff, call.attempt, this.ctx.rng);
-    call.timer = this.ctx.setTimer(waitMs, { kind: 'request-retry', client: this.label, rid: t.rid } satisfies Timer);
+    call.timer = this.ctx.setTimer(waitMs, { kind: 'request-retry', client: this.label, rid: t.rid } satisfies RequestTimer);
     return true;
   }
 
@@ -147,14 +158,15 @@ export class RequestClient<Q, R> {
   private attempt(call: Call<Q, R>): void {
     call.attempt++;
     this.attempts++;
-    if (call.attempt > 1) this.ctx.metrics.counter(REQUEST_COUNTERS.retries).inc();
+    if (call.attempt > 1) this.observer.onRetry?.();
     this.ctx.send(call.to, call.request);
-    call.timer = this.ctx.setTimer(this.policy.timeoutMs, { kind: 'request-timeout', client: this.label, rid: call.request.rid } satisfies Timer);
+    call.timer = this.ctx.setTimer(this.policy.timeoutMs, { kind: 'request-timeout', client: this.label, rid: call.request.rid } satisfies RequestTimer);
   }
 }
 
 /** Answers a request: the reply names the request's rid, so the caller can match it. */
-export function reply<B>(ctx: NodeContext<unknown>, to: NodeId, request: Request, body: B): void {
+// biome-ignore lint/suspicious/noExplicitAny: a node of any protocol whose messages include replies.
+export function reply<B>(ctx: NodeContext<any, any>, to: NodeId, request: Request, body: B): void {
   ctx.send(to, { type: 'reply', rid: request.rid, body } satisfies Reply<B>);
 }
 
@@ -164,4 +176,10 @@ export function isRequest(msg: unknown): msg is Request {
 
 export function isReply(msg: unknown): msg is Reply {
   return typeof msg === 'object' && msg !== null && (msg as { type?: unknown }).type === 'reply';
+}
+
+function isRequestTimer(tag: unknown): tag is RequestTimer {
+  if (typeof tag !== 'object' || tag === null) return false;
+  const kind = (tag as { kind?: unknown }).kind;
+  return kind === 'request-timeout' || kind === 'request-retry';
 }

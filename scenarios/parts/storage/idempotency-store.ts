@@ -13,7 +13,9 @@
  * is the message id, and a redelivered message is recognised and skipped.
  *
  * The table is on disk; the lookup index is memory, rebuilt from the table after a restart
- * and caught up lazily with records committed since.
+ * and caught up lazily with records committed since. Like every transaction of the store, the
+ * key is durable once the node forces its disk — which it must do before it answers: a key
+ * answered and then lost in a crash lets the retry run the effect again.
  */
 import type { RowWrite, TableAppend, TransactionalStore } from './transactional-store.ts';
 
@@ -28,6 +30,8 @@ export interface LocalEffect<R> {
 export interface KeyedOutcome<R> {
   response: R;
   replayed: boolean;
+  /** The local transaction that committed the effect (absent when replayed): what recovery can look up. */
+  tx?: string;
 }
 
 interface KeyRecord<R> {
@@ -65,9 +69,10 @@ export class IdempotencyStore<R> {
     if (this.index.has(key)) return { response: this.index.get(key) as R, replayed: true };
     const e = effect();
     const record: KeyRecord<R> = { key, response: e.response };
-    if (!this.db.commitLocalWith(this.db.nextTxId('keyed'), e.writes, [...(e.appends ?? []), { table: this.tableName, record }])) return null;
+    const tx = this.db.nextTxId('keyed');
+    if (!this.db.commitLocalWith(tx, e.writes, [...(e.appends ?? []), { table: this.tableName, record }])) return null;
     this.catchUp();
-    return { response: e.response, replayed: false };
+    return { response: e.response, replayed: false, tx };
   }
 
   /** Keys recorded so far. */
@@ -89,6 +94,7 @@ export class IdempotencyStore<R> {
  * Applies an effect with no idempotency key: every call commits it again. What a step that
  * is not idempotent does with a redelivered or retried request. Null when a row is locked.
  */
-export function applyEffect<R>(db: TransactionalStore, effect: LocalEffect<R>): R | null {
-  return db.commitLocalWith(db.nextTxId('unkeyed'), effect.writes, effect.appends ?? []) ? effect.response : null;
+export function applyEffect<R>(db: TransactionalStore, effect: LocalEffect<R>): KeyedOutcome<R> | null {
+  const tx = db.nextTxId('unkeyed');
+  return db.commitLocalWith(tx, effect.writes, effect.appends ?? []) ? { response: effect.response, replayed: false, tx } : null;
 }

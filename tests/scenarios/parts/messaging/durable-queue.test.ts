@@ -74,7 +74,8 @@ describe('DurableQueue', () => {
     const m = q.take()!;
 
     expect(q.expire(m.tag, 1)).toBe(true);
-    expect(q.take()?.deliveries).toBe(2);
+    expect(q.take()?.id).toBe('a');
+    expect(q.deliveriesOf(m.tag)).toBe(2);
   });
 
   it('ignores the timeout of an earlier delivery of the same message', () => {
@@ -105,6 +106,41 @@ describe('DurableQueue', () => {
 
     expect(again?.id).toBe('b');
     expect(again?.failures).toBe(1);
+    expect(after.depth).toBe(1);
+  });
+
+  it('ignores the failure report of an earlier delivery of the same message', () => {
+    const q = queueWith(['a']);
+    const m = q.take()!;
+    q.expire(m.tag, 1);
+    q.take();
+
+    expect(q.nack(m.tag, 1)).toEqual({ kind: 'unknown' });
+    expect(q.at(m.tag)!.failures).toBe(0);
+  });
+
+  it('loses an acknowledgement the broker never forced: the message comes again after a crash', () => {
+    const disk = new DurableStore();
+    const before = queueWith(['a'], ordered, disk);
+    disk.force();
+    before.ack(before.take()!.tag);
+
+    disk.crash();
+    const after = new DurableQueue<string>(disk, 'q', ordered);
+
+    expect(after.take()?.id).toBe('a');
+  });
+
+  it('loses an enqueued message the broker never forced', () => {
+    const disk = new DurableStore();
+    const q = queueWith(['a'], ordered, disk);
+    disk.force();
+    q.enqueue('b', 'body of b', 1);
+
+    disk.crash();
+    const after = new DurableQueue<string>(disk, 'q', ordered);
+
+    expect(after.all.map((m) => m.id)).toEqual(['a']);
     expect(after.depth).toBe(1);
   });
 

@@ -23,7 +23,7 @@ function rig(commitsAt: number[], faults: FaultPlan = []): Rig {
   const sim = new Simulation({ seed: 5, network: { latency: { kind: 'constant', ms: 1 } } });
   const published: string[] = [];
   sim.addNode('service', (ctx) => {
-    const db = new TransactionalStore(ctx.durable, 'svc');
+    const db = new TransactionalStore(ctx.disk, 'svc');
     const publisher = new RequestClient<Publish<number>, Published>(ctx, {
       timeoutMs: 10,
       attemptsMax: Number.POSITIVE_INFINITY,
@@ -41,6 +41,7 @@ function rig(commitsAt: number[], faults: FaultPlan = []): Rig {
         if (publisher.onTimer(tag) || relay.onTimer(tag)) return;
         const i = tag as number;
         db.commitLocalWith(db.nextTxId(), [{ key: 'count', value: i + 1 }], [relay.entry('events', `e${i + 1}`, i + 1)]);
+        ctx.disk.force();
         ctx.crashPoint('committed');
         relay.wake();
       },
@@ -55,7 +56,7 @@ function rig(commitsAt: number[], faults: FaultPlan = []): Rig {
     },
   }));
   sim.schedulePlan(faults);
-  return { sim, published, db: () => new TransactionalStore(sim.durable(0), 'svc') };
+  return { sim, published, db: () => new TransactionalStore(sim.disk(0), 'svc') };
 }
 
 describe('Outbox relay', () => {
@@ -116,7 +117,7 @@ describe('Outbox relay', () => {
     const sim = new Simulation({ seed: 1 });
     let entries = -1;
     sim.addNode('service', (ctx) => {
-      const db = new TransactionalStore(ctx.durable, 'svc');
+      const db = new TransactionalStore(ctx.disk, 'svc');
       const publisher = new RequestClient<Publish<number>, Published>(ctx, {
         timeoutMs: 10,
         attemptsMax: 1,

@@ -14,14 +14,13 @@ interface Rig {
 }
 
 const BROKER = 1;
-const CONSUMER = 2;
 
 /** A publisher publishing `ids` at 1 ms apart, a broker with one queue, and a consumer that answers each delivery as `decide` says. */
 function rig(ids: string[], decide: (d: Delivery) => Verdict, spec: Partial<QueueSpec> = {}, faults: FaultPlan = []): Rig {
   const sim = new Simulation({ seed: 3, network: { latency: { kind: 'constant', ms: 1 } } });
   const queue: QueueSpec = {
     name: 'work',
-    consumer: CONSUMER,
+    consumer: 'consumer',
     prefetch: 1,
     visibilityTimeoutMs: 50,
     maxDeliveries: 3,
@@ -61,7 +60,7 @@ function rig(ids: string[], decide: (d: Delivery) => Verdict, spec: Partial<Queu
     },
   }));
   sim.schedulePlan(faults);
-  return { sim, seen, confirmed, queue: () => queueOnDisk(sim.durable(BROKER), queue) };
+  return { sim, seen, confirmed, queue: () => queueOnDisk(sim.disk(BROKER), queue) };
 }
 
 describe('Queue broker', () => {

@@ -15,7 +15,8 @@ describe('IdempotencyStore', () => {
 
     const outcome = keys.once('o1:charge', () => charge(db, 30));
 
-    expect(outcome).toEqual({ response: 'charged 30', replayed: false });
+    expect(outcome).toMatchObject({ response: 'charged 30', replayed: false });
+    expect(db.statusOf(outcome!.tx!)).toBe('committed');
     expect(db.read('balance')).toBe(-30);
   });
 
