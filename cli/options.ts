@@ -4,13 +4,19 @@
  * rejection names the value and what is allowed, and exits with code 2.
  *
  * Entropy enters here and only here: a command given no --seed picks one, and says which.
+ *
+ * JSON input (a --faults plan, a JSON --param value) may not use the keys `__proto__`,
+ * `constructor` or `prototype` anywhere, and a --faults file is read only up to its size
+ * limit (input-file.ts).
  */
 import { randomInt } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { InvalidArgumentError } from 'commander';
+import { existsSync, statSync } from 'node:fs';
+import { type Command, InvalidArgumentError } from 'commander';
 import { type FaultPlan, InputError } from '../engine/index.ts';
 import { type AnyScenario, resolvePreset } from '../scenarios/index.ts';
 import { checkParams, faultsFromJson, paramsFromFlags, parseSeedText } from '../wire/run-input.ts';
+import { durationOption } from './duration.ts';
+import { FAULTS_FILE_BYTES_MAX, parseJsonInput, readInputText, refuseForbiddenKeys } from './input-file.ts';
 import { say } from './output.ts';
 
 /** A commander parser for an integer option in [min, max]. */
@@ -53,7 +59,9 @@ export function collectParam(text: string, previous: string[] = []): string[] {
  * (wire/run-input.ts). Object and array parameters take JSON values.
  */
 export function parseParamFlags(scenario: AnyScenario, flags: readonly string[]): Record<string, unknown> {
-  return checkParams(scenario, paramsFromFlags(scenario, flags));
+  const input = paramsFromFlags(scenario, flags);
+  refuseForbiddenKeys(input, '--param');
+  return checkParams(scenario, input);
 }
 
 export interface FaultFlags {
@@ -79,14 +87,32 @@ export function resolveFaultFlags(scenario: AnyScenario, flags: FaultFlags, para
 export function readFaultPlan(text: string): FaultPlan {
   const trimmed = text.trim();
   if (trimmed.startsWith('[') || trimmed.startsWith('{')) return planFromJsonText(trimmed, '--faults');
-  if (existsSync(text) && statSync(text).isFile()) return planFromJsonText(readFileSync(text, 'utf8'), `--faults file ${text}`);
+  if (existsSync(text) && !statSync(text).isDirectory()) {
+    return planFromJsonText(readInputText(text, FAULTS_FILE_BYTES_MAX, 'the --faults file'), `--faults file ${text}`);
+  }
   throw new InputError(
     `--faults '${text}' is neither a file nor a JSON fault plan; expected a file path or JSON such as '[{"at":300,"kind":"crash","node":"coordinator"}]'`,
   );
 }
 
 function planFromJsonText(text: string, where: string): FaultPlan {
+  parseJsonInput(text, where);
   return faultsFromJson(text, where);
+}
+
+/** `--time-limit` and `--memory-limit`, the bounds of a command's own (run-guard.ts). */
+export function addLimitOptions(command: Command): Command {
+  return command
+    .option(
+      '--time-limit <duration>',
+      'stop with exit 2 after this much wall-clock time: 500ms, 30s, 5m, 2h (a bare number is milliseconds)',
+      durationOption('--time-limit'),
+    )
+    .option(
+      '--memory-limit <MiB>',
+      'stop with exit 2 once the process uses more than this much memory (resident set, in MiB)',
+      integerOption('--memory-limit', 16, 1_048_576),
+    );
 }
 
 /** Splits `A,B,C`, rejecting empty names and repeats. */

@@ -24,3 +24,22 @@ export function say(text: string): void {
 export function progressAllowed(json: boolean): boolean {
   return !json && process.stderr.isTTY === true && process.stdout.isTTY === true;
 }
+
+/** Issues listed in one error message at most; the rest are counted, not echoed. */
+export const ISSUES_SHOWN_MAX = 5;
+const MESSAGE_CHARS_MAX = 2_000;
+
+/**
+ * An error message short enough to read: of a listing of issues separated by '; ' (as a
+ * fault plan's validation gives, one per bad fault), the first five and a count of the
+ * rest; and never more than 2,000 characters, however much input it echoes.
+ */
+export function clipMessage(text: string): string {
+  const issues = text.split('; ');
+  let out =
+    issues.length > ISSUES_SHOWN_MAX
+      ? `${issues.slice(0, ISSUES_SHOWN_MAX).join('; ')}; … and ${(issues.length - ISSUES_SHOWN_MAX).toLocaleString('en-US')} more issues not shown`
+      : text;
+  if (out.length > MESSAGE_CHARS_MAX) out = `${out.slice(0, MESSAGE_CHARS_MAX - 1)}…`;
+  return out;
+}

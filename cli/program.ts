@@ -6,7 +6,9 @@
  * Every command takes --json and then prints exactly one JSON object on stdout (on bad
  * input, `{"error": {...}}`); human text and progress go to stderr. Exit codes (exit-codes.ts):
  * 0 held, 1 violated / counterexample found, 2 bad input or a bound was hit, 3 faultline
- * itself failed (the stack is printed).
+ * itself failed (the stack is printed). The machine's refusals — a full disk, an unreadable
+ * file — are the user's to fix (2, naming the file), never a stack trace; error messages are
+ * clipped (output.ts), however much input they echo.
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
@@ -20,7 +22,9 @@ import { registerMerge } from './commands/merge.ts';
 import { registerRun } from './commands/run.ts';
 import { registerServe } from './commands/serve.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
-import { printJson, say } from './output.ts';
+import { describeSystemError, FileError, isSystemError } from './file-error.ts';
+import { clipMessage, printJson, say } from './output.ts';
+import { RunLimitError } from './run-guard.ts';
 
 /** Runs `faultline <args>` (the arguments after the program name) and returns the exit code. */
 export async function runCli(args: readonly string[]): Promise<ExitCode> {
@@ -73,8 +77,24 @@ function handle(error: unknown, json: boolean): ExitCode {
     return EXIT.badInput;
   }
   if (error instanceof InputError) {
-    say(`faultline: ${error.message}`);
-    if (json) printJson({ error: { kind: 'bad-input', message: error.message } });
+    const message = clipMessage(error.message);
+    say(`faultline: ${message}`);
+    if (json) {
+      const detail =
+        error instanceof RunLimitError
+          ? { kind: 'bound', bound: error.bound, message }
+          : error instanceof FileError
+            ? { kind: 'bad-input', message, file: error.path, code: error.code }
+            : { kind: 'bad-input', message };
+      printJson({ error: detail });
+    }
+    return EXIT.badInput;
+  }
+  if (isSystemError(error)) {
+    // A system error no command wrapped (every file a command opens is wrapped as a FileError): still the machine's refusal, not a bug.
+    const message = `cannot ${error.syscall ?? 'use'} '${error.path ?? '?'}': ${describeSystemError(error)}`;
+    say(`faultline: ${message}`);
+    if (json) printJson({ error: { kind: 'bad-input', message, file: error.path ?? null, code: error.code } });
     return EXIT.badInput;
   }
   const message = error instanceof Error ? error.message : String(error);

@@ -3,24 +3,27 @@
  * plans and seeds on a pool of worker threads; shrink the first failure to the fewest,
  * simplest faults, replay it twice, and print it as a replay command and a link. The result
  * does not depend on --workers. `--shard I/N` runs a deterministic slice of the runs and
- * `--out FILE` writes what `faultline merge` needs to rebuild the unsharded result.
+ * `--out FILE` writes what `faultline merge` needs to rebuild the unsharded result: opened
+ * before the check starts (a folder that cannot take it is refused at once) and put in place
+ * atomically at the end (a killed check leaves the old file or none, never a part of one).
+ * `--time-limit` and `--memory-limit` bound the whole check, workers included.
  */
-import { existsSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../engine/index.ts';
 import { findScenario, parseShard, resolveStrategy, type ShardSpec } from '../../scenarios/index.ts';
+import { AtomicFile } from '../atomic-file.ts';
 import { CheckPool } from '../check/pool.ts';
 import { allReport, type CheckReport, checkExit, checkReport, checkTable } from '../check/report.ts';
 import { checkInPool, sliceOf } from '../check/runner.ts';
-import { writeShardFile } from '../check/shard-file.ts';
+import { shardFileText } from '../check/shard-file.ts';
 import type { ExitCode } from '../exit-codes.ts';
-import { collectParam, integerOption, parseParamFlags, parseSeedOption, seedOrPick } from '../options.ts';
+import { addLimitOptions, collectParam, integerOption, parseParamFlags, parseSeedOption, seedOrPick } from '../options.ts';
 import { printJson, printResult, progressAllowed, say } from '../output.ts';
 import { ProgressBar } from '../progress.ts';
+import { type LimitFlags, RunGuard } from '../run-guard.ts';
 
-interface CheckOptions {
+interface CheckOptions extends LimitFlags {
   strategy?: string;
   all?: boolean;
   runs: number;
@@ -38,7 +41,7 @@ export const RUNS_MAX = 100_000_000;
 export const WORKERS_MAX = 256;
 
 export function registerCheck(program: Command, run: (action: () => Promise<ExitCode>) => Promise<void>): void {
-  program
+  const command = program
     .command('check')
     .description('property-check a strategy (or --all) under generated faults; shrink and print the first counterexample')
     .argument('<scenario>', "a scenario id (see 'faultline list')")
@@ -52,8 +55,8 @@ export function registerCheck(program: Command, run: (action: () => Promise<Exit
     .option('--out <file>', 'write the result for `faultline merge` to this file')
     .option('--shrink-budget <n>', 'candidate runs shrinking may try', integerOption('--shrink-budget', 0, 1_000_000), 2000)
     .option('--base-url <url>', 'base of the web UI link', 'http://127.0.0.1:8080')
-    .option('--json', 'print one JSON object on stdout')
-    .action((id: string, opts: CheckOptions) => run(async () => check(id, opts)));
+    .option('--json', 'print one JSON object on stdout');
+  addLimitOptions(command).action((id: string, opts: CheckOptions) => run(async () => check(id, opts)));
 }
 
 async function check(id: string, opts: CheckOptions): Promise<ExitCode> {
@@ -64,18 +67,18 @@ async function check(id: string, opts: CheckOptions): Promise<ExitCode> {
   const shard: ShardSpec | null = opts.shard === undefined ? null : parseShard(opts.shard);
   const workers = opts.workers ?? os.availableParallelism();
   const positions = sliceOf(opts.runs, shard).positions;
-  if (opts.out !== undefined && !existsSync(path.dirname(path.resolve(opts.out)))) {
-    throw new InputError(`cannot write --out '${opts.out}': its folder does not exist`);
-  }
+  const guard = RunGuard.fromFlags(opts, 'check');
   const seed = seedOrPick(opts.seed, false);
 
+  const out = opts.out === undefined ? null : AtomicFile.open(opts.out, 'the check result (--out)');
   const bar = new ProgressBar(positions * strategies.length, `check ${scenario.id}`, progressAllowed(opts.json === true));
   const pool = new CheckPool(workers);
+  const watch = guard.watch();
   let checks: Awaited<ReturnType<typeof checkInPool>>;
   try {
-    await pool.warm();
+    await Promise.race([pool.warm(), watch.breached]);
     bar.start();
-    checks = await checkInPool(pool, {
+    const work = checkInPool(pool, {
       scenario: scenario.id,
       strategies,
       params,
@@ -85,7 +88,14 @@ async function check(id: string, opts: CheckOptions): Promise<ExitCode> {
       shrinkBudget: opts.shrinkBudget,
       onProgress: (done) => bar.update(done),
     });
+    // Stopped by a bound, the pool is destroyed under the check, which then fails unheard.
+    work.catch(() => {});
+    checks = await Promise.race([work, watch.breached]);
+  } catch (error) {
+    out?.abort();
+    throw error;
   } finally {
+    watch.stop();
     bar.finish();
     await pool.close();
   }
@@ -93,9 +103,9 @@ async function check(id: string, opts: CheckOptions): Promise<ExitCode> {
   const reports: CheckReport[] = checks.map((c) =>
     checkReport(scenario, c.result, params, { runsPerSec: c.runsPerSec, executedRuns: c.scan.executedRuns, elapsedMs: c.scan.elapsedMs }, opts.baseUrl),
   );
-  if (opts.out !== undefined) {
-    try {
-      writeShardFile(opts.out, {
+  if (out !== null) {
+    out.write(
+      shardFileText({
         scenario: scenario.id,
         all: opts.all === true,
         runs: opts.runs,
@@ -104,11 +114,10 @@ async function check(id: string, opts: CheckOptions): Promise<ExitCode> {
         shrinkBudget: opts.shrinkBudget,
         shard,
         results: checks.map((c) => ({ strategy: c.result.strategy, scan: c.scan, counterexample: c.result.counterexample })),
-      });
-    } catch (e) {
-      throw new InputError(`cannot write --out '${opts.out}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
-    say(`wrote ${opts.out}${shard === null ? '' : ` (shard ${shard.index}/${shard.count}); combine the shards with 'faultline merge FILE...'`}`);
+      }),
+    );
+    out.commit();
+    say(`wrote ${out.path}${shard === null ? '' : ` (shard ${shard.index}/${shard.count}); combine the shards with 'faultline merge FILE...'`}`);
   }
 
   if (opts.json) printJson(opts.all ? allReport(scenario, seed, opts.runs, reports) : reports[0]);

@@ -4,20 +4,24 @@
  * from streams the strategy does not touch), so per-seed differences measure the strategy,
  * not luck. Reports each metric's mean with a 95% confidence interval (t distribution), the
  * violation rate, and the paired differences B − A with their intervals; a difference is
- * real when its interval excludes zero.
+ * real when its interval excludes zero. `--time-limit` and `--memory-limit` bound the whole
+ * comparison (run-guard.ts): with either given, runs report to the guard through a counting
+ * trace callback (without, the trace stays off); nothing else changes, the runs are the same.
  */
 import type { Command } from 'commander';
 import { type FaultPlan, InputError } from '../../engine/index.ts';
+import { checkPlanHorizon } from '../../scenarios/framework/horizon.ts';
 import { type AnyScenario, CheckPlan, findScenario, mix, RUN_BOUNDED, resolvePreset, resolveStrategy, runScenario } from '../../scenarios/index.ts';
 import { describePlan } from '../check/report.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
-import { collectParam, integerOption, parseList, parseParamFlags, parseSeedOption, resolveFaultFlags, seedOrPick } from '../options.ts';
+import { addLimitOptions, collectParam, integerOption, parseList, parseParamFlags, parseSeedOption, resolveFaultFlags, seedOrPick } from '../options.ts';
 import { printJson, printResult, progressAllowed } from '../output.ts';
 import { ProgressBar } from '../progress.ts';
+import { type LimitFlags, RunGuard, stopBehind } from '../run-guard.ts';
 import { type Estimate, estimate, excludesZero, pairedDifference } from '../stats.ts';
 import { formatNumber, formatTable } from '../table.ts';
 
-interface CompareOptions {
+interface CompareOptions extends LimitFlags {
   strategies: string;
   seeds: number;
   seed?: number;
@@ -29,7 +33,7 @@ interface CompareOptions {
 }
 
 export function registerCompare(program: Command, run: (action: () => Promise<ExitCode>) => Promise<void>): void {
-  program
+  const command = program
     .command('compare')
     .description('compare strategies over many seeds with the same seeds and fault plans for each (paired differences, 95% intervals)')
     .argument('<scenario>', "a scenario id (see 'faultline list')")
@@ -40,8 +44,8 @@ export function registerCompare(program: Command, run: (action: () => Promise<Ex
     .option('--preset <id>', "one fault preset for every run (default: the scenario's default preset)")
     .option('--faults <file|json>', 'one fault plan for every run: JSON text, or a file holding one')
     .option('--generated', "draw each seed's fault plan from the scenario's fault space, as check does (still the same plan for every strategy)")
-    .option('--json', 'print one JSON object on stdout')
-    .action((id: string, opts: CompareOptions) => run(async () => compare(id, opts)));
+    .option('--json', 'print one JSON object on stdout');
+  addLimitOptions(command).action((id: string, opts: CompareOptions) => run(async () => compare(id, opts)));
 }
 
 interface Sample {
@@ -66,8 +70,11 @@ function compare(id: string, opts: CompareOptions): ExitCode {
   if (opts.generated && (opts.preset !== undefined || opts.faults !== undefined))
     throw new InputError('--generated draws the fault plans: give it without --preset or --faults');
   const fixed = opts.generated ? null : (resolveFaultFlags(scenario, opts, params) ?? defaultFaults(scenario, params));
+  if (fixed !== null) checkPlanHorizon(scenario, params, fixed);
   const seed = seedOrPick(opts.seed, false);
   const generator = opts.generated ? new CheckPlan(scenario, strategies[0], params, seed) : null;
+  const guard = RunGuard.fromFlags(opts, 'compare');
+  const trace = guard.active ? () => guard.tick() : 'off';
 
   const samples = strategies.map((): Sample => ({ metrics: [], violated: [], invariantsBroken: new Map(), boundHits: 0 }));
   const runSeeds: number[] = [];
@@ -78,7 +85,13 @@ function compare(id: string, opts: CompareOptions): ExitCode {
     const faults = input?.plan.value ?? fixed!;
     runSeeds.push(runSeed);
     strategies.forEach((strategy, k) => {
-      const result = runScenario(scenario, { strategy, seed: runSeed, parsedParams: params, faults, trace: 'off' });
+      guard.check();
+      let result: ReturnType<typeof runScenario>;
+      try {
+        result = runScenario(scenario, { strategy, seed: runSeed, parsedParams: params, faults, trace });
+      } catch (error) {
+        throw stopBehind(error) ?? error;
+      }
       const sample = samples[k]!;
       sample.metrics.push(result.metrics);
       sample.violated.push(result.ok ? 0 : 1);

@@ -5,14 +5,16 @@
  * are counted over every run up to it. Merging is a report, not a check: it exits 0 once the
  * files are combined (the verdict is in the result's `ok`), or with --exit-code exactly as
  * the unsharded check would (1 when a counterexample was found). Files of different checks (scenario, strategies,
- * runs, seed, parameters, shrink budget), a repeated shard or a missing one are refused.
+ * runs, seed, parameters, shrink budget), a repeated shard or a missing one are refused, and
+ * so is a file that is damaged — a checksum that does not match, a value out of range
+ * (shard-file.ts) — always with exit 2 naming the file.
  */
 import type { Command } from 'commander';
 import { InputError } from '../../engine/index.ts';
 import { CheckPlan, type Counterexample, findScenario, summarizeCheck } from '../../scenarios/index.ts';
 import { allReport, checkExit, checkReport, checkTable } from '../check/report.ts';
-import { sliceOf, toScanResult } from '../check/runner.ts';
-import { readShardFile, type ShardFile } from '../check/shard-file.ts';
+import { toScanResult } from '../check/runner.ts';
+import { canonical, readShardFile, type ShardFile } from '../check/shard-file.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
 import { printJson, printResult } from '../output.ts';
 
@@ -113,28 +115,4 @@ function checkSameCheck(files: readonly { path: string; file: ShardFile }[]): vo
   const missing = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !seen.has(i));
   if (missing.length > 0)
     throw new InputError(`shard${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${count}`).join(', ')} missing; merge needs all ${count} shards`);
-  for (const { path, file } of files) {
-    const names = file.results.map((r) => r.strategy).join(',');
-    if (names !== file.strategies.join(','))
-      throw new InputError(`'${path}' is damaged: its results (${names}) do not match its strategies (${file.strategies.join(',')})`);
-    const { offset, stride, positions } = sliceOf(file.runs, file.shard);
-    for (const r of file.results) {
-      const expected = r.failure === null ? positions : (r.failure.index - offset) / stride + 1;
-      if (r.goalMasks.length !== expected) {
-        throw new InputError(`'${path}' is damaged: ${r.strategy} has ${r.goalMasks.length} goal masks where its shard ran ${expected} runs`);
-      }
-    }
-  }
-}
-
-/** JSON with sorted keys, so that parameter objects compare by value. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
 }

@@ -2,20 +2,24 @@
  * `faultline run <scenario>`: one run of one strategy under one fault plan. Prints the run's
  * verdicts, metrics and trace hash, and the `replay` command that reproduces it (the same
  * trace hash, in any process). `--trace FILE` writes the trace as it happens (NDJSON, or a
- * ShiViz log). In the human mode the key moments of the narration stream to stderr.
+ * ShiViz log), put in place only once the run is complete (atomic; see trace-file.ts). In the
+ * human mode the key moments of the narration stream to stderr. `--time-limit` and
+ * `--memory-limit` bound the run (run-guard.ts).
  */
 import { type Command, Option } from 'commander';
 import { type FaultPlan, InputError, type TraceEvent, TraceHasher } from '../../engine/index.ts';
+import { checkPlanHorizon } from '../../scenarios/framework/horizon.ts';
 import { type AnyScenario, findScenario, fmtMs, RUN_BOUNDED, resolvePreset, resolveStrategy, runScenario } from '../../scenarios/index.ts';
 import { encodeRunLink, replayCommand, replayParams, summarizeRun } from '../../wire/index.ts';
 import { describePlan } from '../check/report.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
-import { collectParam, parseParamFlags, parseSeedOption, resolveFaultFlags, seedOrPick } from '../options.ts';
+import { addLimitOptions, collectParam, parseParamFlags, parseSeedOption, resolveFaultFlags, seedOrPick } from '../options.ts';
 import { printJson, printResult, say } from '../output.ts';
+import { type LimitFlags, RunGuard, stopBehind } from '../run-guard.ts';
 import { formatNumber, formatTable } from '../table.ts';
 import { TRACE_FORMATS, TraceFile, type TraceFormat } from '../trace-file.ts';
 
-interface RunOptions {
+interface RunOptions extends LimitFlags {
   strategy?: string;
   seed?: number;
   param: string[];
@@ -28,7 +32,7 @@ interface RunOptions {
 }
 
 export function registerRun(program: Command, run: (action: () => Promise<ExitCode>) => Promise<void>): void {
-  program
+  const command = program
     .command('run')
     .description('run a scenario once and print its verdicts, metrics, trace hash and replay command')
     .argument('<scenario>', "a scenario id (see 'faultline list')")
@@ -40,8 +44,8 @@ export function registerRun(program: Command, run: (action: () => Promise<ExitCo
     .option('--trace <file>', 'write the trace to this file as the run goes')
     .addOption(new Option('--trace-format <format>', 'format of --trace: ndjson (one event per line) or shiviz (a ShiViz log)').choices(TRACE_FORMATS))
     .option('--base-url <url>', 'base of the web UI link', 'http://127.0.0.1:8080')
-    .option('--json', 'print one JSON object on stdout')
-    .action((id: string, opts: RunOptions) => run(async () => runCommand(id, opts)));
+    .option('--json', 'print one JSON object on stdout');
+  addLimitOptions(command).action((id: string, opts: RunOptions) => run(async () => runCommand(id, opts)));
 }
 
 function runCommand(id: string, opts: RunOptions): ExitCode {
@@ -49,14 +53,17 @@ function runCommand(id: string, opts: RunOptions): ExitCode {
   const strategy = resolveStrategy(scenario, opts.strategy);
   const params = parseParamFlags(scenario, opts.param);
   const faults = resolveFaultFlags(scenario, opts, params) ?? defaultFaults(scenario, params);
+  checkPlanHorizon(scenario, params, faults);
   if (opts.traceFormat !== undefined && opts.trace === undefined) throw new InputError(`--trace-format ${opts.traceFormat} needs --trace FILE`);
   const seed = seedOrPick(opts.seed, false);
 
-  const traceFile = opts.trace === undefined ? null : openTrace(opts.trace, opts.traceFormat ?? 'ndjson');
+  const guard = RunGuard.fromFlags(opts, 'run');
+  const traceFile = opts.trace === undefined ? null : new TraceFile(opts.trace, opts.traceFormat ?? 'ndjson');
   const hasher = new TraceHasher();
   let traceEvents = 0;
   const narrate = !opts.json;
   const onEvent = (event: TraceEvent): void => {
+    guard.tick();
     traceEvents++;
     hasher.add(event);
     traceFile?.write(event);
@@ -65,10 +72,14 @@ function runCommand(id: string, opts: RunOptions): ExitCode {
   if (narrate) say(`${scenario.id} / ${strategy}, seed ${seed}: key moments`);
   let result: ReturnType<typeof runScenario>;
   try {
+    guard.check();
     result = runScenario(scenario, { strategy, seed, parsedParams: params, faults, trace: onEvent });
-  } finally {
-    traceFile?.close();
+  } catch (error) {
+    traceFile?.abort();
+    // A bound, or a trace file the disk refused, reaches here wrapped as the handler's error.
+    throw stopBehind(error) ?? error;
   }
+  traceFile?.finish({ t: result.simTimeMs, traceHash: hasher.digest() });
 
   const report = {
     ...summarizeRun(result, { hash: hasher.digest(), events: traceEvents }),
@@ -93,14 +104,6 @@ function runCommand(id: string, opts: RunOptions): ExitCode {
 
 function defaultFaults(scenario: AnyScenario, params: Record<string, unknown>): FaultPlan {
   return scenario.defaultPreset === undefined ? [] : resolvePreset(scenario, scenario.defaultPreset, params);
-}
-
-function openTrace(path: string, format: TraceFormat): TraceFile {
-  try {
-    return new TraceFile(path, format);
-  } catch (e) {
-    throw new InputError(`cannot write the trace to '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
 }
 
 interface RunReport {

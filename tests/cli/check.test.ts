@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { shardChecksum } from '../../cli/check/shard-file.ts';
 import { describeScenario, findScenario } from '../../scenarios/index.ts';
 import { type CliResult, cli, cliJson, shellWords } from './cli.ts';
 import { runInProcess } from './in-process.ts';
@@ -136,7 +137,8 @@ describe('faultline merge (in-process)', () => {
 
   it('refuses shards of a different check, naming what differs', async () => {
     const other = path.join(dir, 'other-seed.json');
-    writeFileSync(other, JSON.stringify({ ...JSON.parse(readFileSync(path.join(dir, 'shard-2.json'), 'utf8')), seed: 2 }));
+    const { checksum: _, ...fields } = { ...JSON.parse(readFileSync(path.join(dir, 'shard-2.json'), 'utf8')), seed: 2 };
+    writeFileSync(other, JSON.stringify({ ...fields, checksum: shardChecksum(fields) }));
 
     const { code, stderr } = await runInProcess(['merge', s1(), other, '--json']);
 

@@ -80,9 +80,10 @@ describe.concurrent('faultline run', () => {
 
     expect(json.traceHash).toBe(first.traceHash);
     const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
-    expect(lines).toHaveLength(json.traceEvents);
-    const events = lines.map((l) => JSON.parse(l) as { type: string; t: number });
-    expect(events.every((e) => typeof e.type === 'string' && typeof e.t === 'number')).toBe(true);
+    expect(lines).toHaveLength(json.traceEvents + 1);
+    const events = lines.slice(0, -1).map((l) => JSON.parse(l) as { type: string; t: number });
+    expect(events.every((e) => typeof e.type === 'string' && e.type !== 'trace-end' && typeof e.t === 'number')).toBe(true);
+    expect(JSON.parse(lines.at(-1)!)).toEqual({ type: 'trace-end', t: json.simTimeMs, events: json.traceEvents, traceHash: json.traceHash });
     expect(json.trace).toEqual({ file, format: 'ndjson', lines: json.traceEvents });
   });
 
@@ -91,6 +92,7 @@ describe.concurrent('faultline run', () => {
     await cli(['run', 'two-phase-commit', '--seed', '7', '--trace', file, '--trace-format', 'shiviz', '--json']);
 
     const [regexLine, delimiter, ...entries] = readFileSync(file, 'utf8').trimEnd().split('\n');
+    expect(entries.at(-1)).toMatch(/^trace-end \{"trace-end":1\} \[t=[\d.]+ ms\] end of trace: \d+ entries, trace hash [0-9a-f]+$/);
     expect(delimiter).toBe('');
     const regex = new RegExp(`^${regexLine}$`);
     const own = new Map<string, number>();
