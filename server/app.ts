@@ -8,31 +8,38 @@
  *   GET  /api/health         -> { ok, runs, sessions, memory figures }
  *
  * Every error is JSON `{ error, message, field? }` whose message names the field and what is
- * allowed. Bodies are bounded, runs per client are bounded, and the run itself happens on a
- * worker thread.
+ * allowed, clipped to the first few issues and a count however much input it would echo.
+ * Every request passes the access policy first (Host allow-list, Origin, token:
+ * access-policy.ts). Bodies are bounded and may not carry prototype keys; a run request is
+ * checked in full — its fault plan against the run's horizon included — before it is
+ * queued, so a bad one is refused in milliseconds; admission (admission.ts) then decides
+ * when it runs, on a worker thread, or says at once (429/503 + Retry-After) that it cannot.
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
-import { describeScenario, type ScenarioInfo, scenarios } from '../scenarios/index.ts';
+import { checkPlanHorizon, FaultBeyondHorizonError } from '../scenarios/framework/horizon.ts';
+import { describeScenario, findScenario, type ScenarioInfo, scenarios } from '../scenarios/index.ts';
 import { type ApiError, describeIssues, FieldError, RunRequestSchema, validateRun } from '../wire/index.ts';
-import { RunError, type RunPool } from './run-pool.ts';
+import { type AccessPolicy, queryToken } from './access-policy.ts';
+import type { Admission } from './admission.ts';
+import { clientKey } from './client-key.ts';
+import { CostBook } from './cost-book.ts';
+import { forbiddenKeyMessage, forbiddenKeyPath } from './forbidden-keys.ts';
+import { RunError } from './run-pool.ts';
 import type { RunStore } from './run-store.ts';
 
 export interface AppLimits {
   /** Largest request body (default 256 KiB). */
   bodyBytesMax?: number;
-  /** Runs one client may have executing at once (default 4). */
-  runsPerClientMax?: number;
-  /** Trace events one run may record (default 1,000,000). */
-  traceEventsMax?: number;
 }
 
 export interface AppDeps {
   store: RunStore;
-  pool: RunPool;
+  admission: Admission;
+  access: AccessPolicy;
   webRoot: string;
   limits?: AppLimits;
   /** Why the web app is not available yet (it is being built), or null. */
@@ -45,9 +52,8 @@ export interface AppDeps {
 }
 
 export function createApp(deps: AppDeps): express.Express {
-  const limits = { bodyBytesMax: 256 * 1024, runsPerClientMax: 4, traceEventsMax: 1_000_000, ...deps.limits };
+  const limits = { bodyBytesMax: 256 * 1024, ...deps.limits };
   const infos: ScenarioInfo[] = scenarios.map(describeScenario);
-  const running = new Map<string, number>();
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -72,9 +78,15 @@ export function createApp(deps: AppDeps): express.Express {
       strictTransportSecurity: false,
     }),
   );
+  app.use(guard(deps.access));
 
   const api = express.Router();
   api.use(express.json({ limit: limits.bodyBytesMax, strict: false }));
+  api.use((req, res, next) => {
+    const path = forbiddenKeyPath(req.body, 'body');
+    if (path === null) return next();
+    sendError(res, 400, { error: 'invalid-request', field: path.replace(/^body\.?/, '') || 'body', message: forbiddenKeyMessage(path) });
+  });
 
   api.get('/scenarios', (_req, res) => {
     res.json({ scenarios: infos });
@@ -103,30 +115,26 @@ export function createApp(deps: AppDeps): express.Express {
     let task: ReturnType<typeof validateRun>;
     try {
       task = validateRun({ ...body.data, seed: body.data.seed ?? randomInt(0, 2 ** 31) });
+      checkPlanHorizon(findScenario(task.scenario), task.params, task.faults);
     } catch (error) {
-      if (error instanceof FieldError) return sendError(res, 400, { error: 'invalid-request', field: error.field, message: error.message });
+      if (error instanceof FieldError || error instanceof FaultBeyondHorizonError) {
+        return sendError(res, 400, { error: 'invalid-request', field: error.field, message: error.message });
+      }
       throw error;
     }
-    const client = req.socket.remoteAddress ?? 'unknown';
-    const active = running.get(client) ?? 0;
-    if (active >= limits.runsPerClientMax) {
-      return sendError(res, 429, {
-        error: 'too-many-runs',
-        message: `this client already has ${active} runs executing, the limit; wait for one to finish`,
-      });
-    }
-    running.set(client, active + 1);
+    // A client that goes away while its run is queued takes it out of the queue.
+    const gone = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) gone.abort();
+    });
     try {
-      const output = await deps.pool.run({ ...task, traceEventsMax: limits.traceEventsMax });
+      const output = await deps.admission.submit(clientKey(req), CostBook.signature(task.scenario, task.strategy, task.params), task, gone.signal);
       const run = deps.store.add(randomUUID(), output);
       res.status(201).json({ run: run.summary });
     } catch (error) {
-      if (error instanceof RunError) return sendError(res, error.status, { error: error.code, message: error.message });
-      throw error;
-    } finally {
-      const n = (running.get(client) ?? 1) - 1;
-      if (n <= 0) running.delete(client);
-      else running.set(client, n);
+      if (!(error instanceof RunError)) throw error;
+      if (error.retryAfterSec !== undefined) res.setHeader('Retry-After', String(error.retryAfterSec));
+      sendError(res, error.status, { error: error.code, message: error.message });
     }
   });
 
@@ -146,6 +154,8 @@ export function createApp(deps: AppDeps): express.Express {
       ok: true,
       runs: deps.store.size,
       runBytes: deps.store.totalBytes,
+      runsHeld: deps.store.heldRuns,
+      admission: { ...deps.admission.load, ...deps.admission.counts },
       sessions: deps.sessions(),
       streamBufferedBytes: deps.streamBufferedBytes(),
       streamsWaiting: deps.streamsWaiting(),
@@ -196,7 +206,67 @@ export function createApp(deps: AppDeps): express.Express {
 
 function sendError(res: Response, status: number, body: ApiError): void {
   if (res.headersSent) return;
-  res.status(status).json(body);
+  res.status(status).json({ ...body, message: clipMessage(body.message) });
+}
+
+/** Issues listed in one error message at most; the rest are counted, not echoed. */
+const ISSUES_SHOWN_MAX = 5;
+const MESSAGE_CHARS_MAX = 2_000;
+
+/** The first five issues of a '; '-separated listing and a count of the rest, at most 2,000 characters. */
+export function clipMessage(text: string): string {
+  const issues = text.split('; ');
+  let out =
+    issues.length > ISSUES_SHOWN_MAX
+      ? `${issues.slice(0, ISSUES_SHOWN_MAX).join('; ')}; … and ${(issues.length - ISSUES_SHOWN_MAX).toLocaleString('en-US')} more issues not shown`
+      : text;
+  if (out.length > MESSAGE_CHARS_MAX) out = `${out.slice(0, MESSAGE_CHARS_MAX - 1)}…`;
+  return out;
+}
+
+/**
+ * The access policy as middleware: a foreign Host gets 403 on every route; a browser's
+ * request from a foreign Origin that would change something (anything but GET and HEAD) gets
+ * 403; without the required token, 401 — except that opening a page with the right
+ * `?token=` sets the token's cookie and redirects to the same page without it.
+ */
+function guard(access: AccessPolicy): (req: Request, res: Response, next: NextFunction) => void {
+  return (req, res, next) => {
+    const host = req.headers.host;
+    if (!access.hostAllowed(host)) {
+      return sendError(res, 403, {
+        error: 'host-not-allowed',
+        message: `Host '${String(host ?? '').slice(0, 100)}' is not one of this server's names (localhost, 127.0.0.1, [::1] or its --host): refused, as a protection against DNS rebinding; open it by one of those names`,
+      });
+    }
+    const port = req.socket.localPort ?? 0;
+    if (req.method !== 'GET' && req.method !== 'HEAD' && !access.originAllowed(req.headers.origin, port)) {
+      return sendError(res, 403, {
+        error: 'cross-origin',
+        message: `requests from the page at ${String(req.headers.origin).slice(0, 100)} are refused: only this server's own pages may use its API`,
+      });
+    }
+    if (!access.tokenRequired) return next();
+    const token = queryToken(req.url);
+    if (req.method === 'GET' && token !== null && access.matches(token) && !req.path.startsWith('/api/')) {
+      const url = new URL(req.originalUrl, 'http://x');
+      url.searchParams.delete('token');
+      res.setHeader('Set-Cookie', `${access.cookieName(port)}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`);
+      return res.redirect(303, `${url.pathname}${url.search}`);
+    }
+    if (access.tokenPresented(req)) return next();
+    if (req.path.startsWith('/api/')) {
+      return sendError(res, 401, {
+        error: 'token-required',
+        message:
+          "this server is reachable from the network and needs its access token: send 'Authorization: Bearer TOKEN' (the token `faultline serve` printed)",
+      });
+    }
+    res
+      .status(401)
+      .type('text/plain')
+      .send('This faultline server is reachable from the network and needs its access token: open the link `faultline serve` printed (it ends in ?token=...).');
+  };
 }
 
 /** What a field of the run request allows, from the schema's descriptions. */

@@ -4,18 +4,25 @@
  * directly (`tsx server/index.ts [--host H] [--port P]`) and it also shuts down cleanly on
  * SIGINT and SIGTERM.
  *
+ * Listening on anything but a loopback address needs `access.allowRemote` and a token
+ * (access-policy.ts); `startServer` refuses otherwise, before it listens.
+ *
  * When the web app has not been built yet (a fresh clone) and the default web root is used,
  * the server builds it in a child process while already answering the API; `/` answers 503
  * until the build is done.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { lookup } from 'node:dns/promises';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { AccessPolicy, isLoopbackHost } from './access-policy.ts';
+import { Admission, type AdmissionOptions } from './admission.ts';
 import { type AppLimits, createApp } from './app.ts';
-import { RunPool } from './run-pool.ts';
+import { CostBook } from './cost-book.ts';
+import { DEFAULT_HEAVY_THREADS, RunPool } from './run-pool.ts';
 import { RunStore, type RunStoreOptions } from './run-store.ts';
 import { attachStreamEndpoint, type StreamEndpointOptions } from './ws-endpoint.ts';
 
@@ -28,29 +35,61 @@ export interface ServerOptions {
   port: number;
   /** The built web app (default web/dist). */
   webRoot?: string;
-  limits?: AppLimits;
+  limits?: AppLimits & {
+    /** Runs one client may have queued or running (default 16). */
+    runsPerClientMax?: number;
+    /** Trace events one run may record (default 1,000,000). */
+    traceEventsMax?: number;
+  };
+  /** Admission's bounds and lanes (admission.ts). */
+  admission?: AdmissionOptions;
   store?: RunStoreOptions;
   stream?: StreamEndpointOptions;
-  /** Worker threads for runs. */
+  /** Worker threads for heavy runs (the pool has one more, for light runs). */
   threads?: number;
   /** Build the web app if the default web root has none (default true). */
   buildIfMissing?: boolean;
+  /** Who may talk to the server beyond loopback names (access-policy.ts). */
+  access?: { allowRemote?: boolean; token?: string | null; allowedHosts?: readonly string[] };
 }
 
 export interface RunningServer {
   url: string;
+  /** The port it listens on (the one picked, when asked for 0). */
+  port: number;
+  /** The token every request must carry, or null. */
+  token: string | null;
   close(): Promise<void>;
 }
 
+/** Refused before listening: a non-loopback address without allowRemote and a token. */
+export class ExposureError extends Error {
+  override name = 'ExposureError';
+}
+
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const allowRemote = options.access?.allowRemote === true;
+  if (!allowRemote && !(await staysLocal(options.host))) {
+    throw new ExposureError(`${options.host} is not a loopback address: the server would be reachable from other machines`);
+  }
+  if (allowRemote && !options.access?.token) throw new ExposureError('a server reachable from other machines needs an access token');
+  const access = new AccessPolicy({ bindHost: options.host, allowRemote, token: options.access?.token ?? null, allowedHosts: options.access?.allowedHosts });
   const webRoot = resolve(options.webRoot ?? DEFAULT_WEB_ROOT);
   const store = new RunStore(options.store);
-  const pool = new RunPool({ threads: options.threads });
+  const heavySlots = options.threads ?? DEFAULT_HEAVY_THREADS;
+  const pool = new RunPool({ threads: heavySlots + 1 });
+  const admission = new Admission((task, budget) => pool.run(task, budget.timeoutMs), new CostBook(), {
+    heavySlots,
+    ...(options.limits?.runsPerClientMax === undefined ? {} : { clientRunsMax: options.limits.runsPerClientMax }),
+    ...(options.limits?.traceEventsMax === undefined ? {} : { traceEventsMax: options.limits.traceEventsMax }),
+    ...options.admission,
+  });
   let webStatus: string | null = null;
   let stream: ReturnType<typeof attachStreamEndpoint> | null = null;
   const app = createApp({
     store,
-    pool,
+    admission,
+    access,
     webRoot,
     limits: options.limits,
     webStatus: () => webStatus,
@@ -61,7 +100,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const server = createServer(app);
   server.headersTimeout = 20_000;
   server.requestTimeout = 120_000;
-  stream = attachStreamEndpoint(server, store, options.stream);
+  stream = attachStreamEndpoint(server, store, access, options.stream);
 
   const building = (options.buildIfMissing ?? true) && webRoot === resolve(DEFAULT_WEB_ROOT) && !existsSync(join(webRoot, 'index.html')) ? buildWebApp() : null;
   if (building !== null) {
@@ -88,6 +127,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let closing: Promise<void> | null = null;
   return {
     url: `http://${host}:${address.port}`,
+    port: address.port,
+    token: access.token,
     close: () => {
       closing ??= (async () => {
         await stream!.close();
@@ -101,6 +142,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return closing;
     },
   };
+}
+
+/** True when every address `host` names is a loopback one (a name is looked up first). */
+async function staysLocal(host: string): Promise<boolean> {
+  if (isLoopbackHost(host)) return true;
+  try {
+    const addresses = await lookup(host.replace(/^\[(.*)\]$/, '$1'), { all: true });
+    return addresses.length > 0 && addresses.every((a) => isLoopbackHost(a.address));
+  } catch {
+    return false;
+  }
 }
 
 /** Runs `vite build` for the web app in a child process. */

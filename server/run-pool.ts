@@ -1,8 +1,11 @@
 /**
  * The run pool: scenario runs execute on worker threads (piscina), never on the thread that
- * answers requests, so a long run delays nobody's page. Each task has a wall-clock budget;
- * past it the worker is aborted. Errors come back as data and are turned into RunErrors
- * with an HTTP status: the run's own limits (422), a scenario that threw (500), a timeout (503).
+ * answers requests, so a long run delays nobody's page. Admission (admission.ts) hands the
+ * pool a run only when a thread is free, so nothing waits inside piscina, and a run's
+ * wall-clock budget, which starts when it is handed over, counts its execution, not its time
+ * in the queue; past it the worker is aborted. Errors come back as data and are turned into
+ * RunErrors with an HTTP status: the run's own limits (422), a scenario that threw (500), a
+ * timeout (503).
  */
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -11,13 +14,15 @@ import type { RunOutput, RunTask } from '../wire/index.ts';
 
 const WORKER = fileURLToPath(new URL('./run-worker.mjs', import.meta.url));
 
-/** A run that could not produce a trace, with the HTTP status that describes why. */
+/** A run that could not produce a trace, with the HTTP status that describes why (and, for a full server, when to come back). */
 export class RunError extends Error {
   override name = 'RunError';
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Seconds after which trying again makes sense (sent as Retry-After). */
+    readonly retryAfterSec?: number,
   ) {
     super(message);
   }
@@ -28,33 +33,33 @@ type WorkerAnswer =
   | { ok: false; name: string; message: string };
 
 export interface RunPoolOptions {
-  /** Worker threads (default: up to 2, fewer on a 1-core machine). */
-  threads?: number;
-  /** Abort a run after this much wall-clock time (default 60 s). */
-  taskTimeoutMs?: number;
+  /** Worker threads (admission's heavy slots and its light lane). */
+  threads: number;
 }
+
+/** Heavy runs use up to 2 threads (fewer on a 1-core machine); the light lane has one more. */
+export const DEFAULT_HEAVY_THREADS = Math.max(1, Math.min(2, availableParallelism()));
 
 export class RunPool {
   private readonly pool: Piscina;
-  private readonly taskTimeoutMs: number;
 
-  constructor(options: RunPoolOptions = {}) {
-    const threads = options.threads ?? Math.max(1, Math.min(2, availableParallelism()));
-    this.taskTimeoutMs = options.taskTimeoutMs ?? 60_000;
-    this.pool = new Piscina({ filename: WORKER, minThreads: 0, maxThreads: threads, idleTimeout: 30_000, maxQueue: 64 });
+  constructor(options: RunPoolOptions) {
+    if (!(options.threads >= 1)) throw new Error(`RunPool: threads must be at least 1, got ${options.threads}`);
+    this.pool = new Piscina({ filename: WORKER, minThreads: 1, maxThreads: options.threads, idleTimeout: 60_000, maxQueue: options.threads });
   }
 
-  async run(task: RunTask): Promise<RunOutput> {
+  /** Runs a task on a free thread, aborting it after `timeoutMs` of wall-clock time from now. */
+  async run(task: RunTask, timeoutMs: number): Promise<RunOutput> {
     let answer: WorkerAnswer;
     try {
-      answer = (await this.pool.run(task, { signal: AbortSignal.timeout(this.taskTimeoutMs) })) as WorkerAnswer;
+      answer = (await this.pool.run(task, { signal: AbortSignal.timeout(timeoutMs) })) as WorkerAnswer;
     } catch (error) {
       const e = error as Error;
       if (e.name === 'AbortError' || e.name === 'TimeoutError') {
         throw new RunError(
           503,
           'run-timeout',
-          `the run took longer than ${this.taskTimeoutMs / 1000} s of wall-clock time and was stopped; lower the workload parameters`,
+          `the run took longer than ${timeoutMs / 1000} s of wall-clock time once started (time in the queue does not count) and was stopped; lower the workload parameters`,
         );
       }
       if (/queue is full/i.test(e.message)) throw new RunError(503, 'server-busy', 'the server is running too many simulations; try again shortly');

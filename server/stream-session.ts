@@ -8,6 +8,10 @@
  * slowly therefore slows its own stream, and the server keeps at most one high-water mark
  * plus one batch per session in memory. The session never throws: bad input is the
  * endpoint's business, and a vanished run becomes an error frame.
+ *
+ * The runs a session plays are held in the store (`hold`) until it opens others or closes,
+ * so the store counts them; a held run the store must drop ends the session (the endpoint
+ * closes it, saying why).
  */
 import type { ClientFrame, CursorFrame, Divergence, ReadyFrame } from '../wire/index.ts';
 import { firstDivergence } from '../wire/index.ts';
@@ -30,6 +34,8 @@ export interface SessionOptions {
   now?: () => number;
   /** Finds a stored run. */
   lookup: (id: string) => StoredRun | undefined;
+  /** Marks a run as played by this session; returns the release. */
+  hold?: (run: StoredRun) => () => void;
   /** Caches divergences between pairs of runs. */
   divergence?: (a: StoredRun, b: StoredRun) => Divergence | null;
 }
@@ -49,6 +55,7 @@ export class StreamSession {
   private lastCursor = '';
   private closed = false;
   private blocked = false;
+  private releases: (() => void)[] = [];
   private readonly highWaterBytes: number;
   private readonly batchBytes: number;
   private readonly tickMs: number;
@@ -98,12 +105,22 @@ export class StreamSession {
     return this.blocked;
   }
 
-  /** Stops the pump; the session writes nothing more. */
+  /** True when the session is playing the run `id`. */
+  plays(id: string): boolean {
+    return this.runs.some((r) => r.id === id);
+  }
+
+  /** Stops the pump and lets go of the runs; the session writes nothing more. */
   close(): void {
     this.closed = true;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     this.runs = [];
+    this.release();
+  }
+
+  private release(): void {
+    for (const release of this.releases.splice(0)) release();
   }
 
   private open(ids: readonly string[]): string | null {
@@ -113,6 +130,8 @@ export class StreamSession {
       if (run === undefined) return `unknown run '${id}': it never existed or has expired; start it again with POST /api/runs`;
       runs.push(run);
     }
+    this.release();
+    this.releases = runs.map((r) => this.options.hold?.(r) ?? (() => {}));
     this.runs = runs;
     this.sent = runs.map(() => 0);
     this.endMs = runs.reduce((m, r) => Math.max(m, r.summary.simTimeMs), 0);

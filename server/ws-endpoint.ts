@@ -1,15 +1,26 @@
 /**
  * The `/ws` endpoint: one stream session per socket. Every frame is checked where it
- * enters: text only, valid JSON, a known frame type, fields as the protocol says; anything
- * else gets an error frame that names the problem, and nothing a page sends can throw out
- * of here. Browsers may only connect from this server's own pages (Origin must match Host),
- * connections per client are bounded, and a socket that lets error frames pile up unread is
- * closed rather than buffered without end.
+ * enters: text only, valid JSON without prototype keys, a known frame type, fields as the
+ * protocol says; anything else gets an error frame that names the problem, and nothing a
+ * page sends can throw out of here.
+ *
+ * The upgrade passes the same access policy as every HTTP request (access-policy.ts): a
+ * loopback or allowed name in Host, an Origin from the allow-list on this server's port,
+ * the token when one is required. Connections are bounded per client and in all.
+ *
+ * Memory: a session keeps at most its high-water mark plus one batch unread (see
+ * stream-session.ts), and error frames get the same budget — a socket that lets more than
+ * that pile up unread is closed (1008), so a page spamming bad frames costs what a slow page
+ * costs. A session whose run the store has to drop is told so and closed (4001): the run's
+ * memory is counted by the store until then.
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { CLIENT_FRAME_TYPES, ClientFrameSchema, type Divergence, describeIssues, type ErrorFrame, firstDivergence } from '../wire/index.ts';
+import type { AccessPolicy } from './access-policy.ts';
+import { clientKey } from './client-key.ts';
+import { forbiddenKeyMessage, forbiddenKeyPath } from './forbidden-keys.ts';
 import type { RunStore, StoredRun } from './run-store.ts';
 import { StreamSession } from './stream-session.ts';
 
@@ -18,11 +29,18 @@ export interface StreamEndpointOptions {
   framePayloadMax?: number;
   /** Open sockets per client address (default 128). */
   socketsPerClientMax?: number;
-  /** Close a socket whose unread output exceeds this (default 8 MiB). */
+  /** Open sockets in all (default 1,024). */
+  socketsMax?: number;
+  /** Close a socket whose unread output exceeds this (default: the session's bound, high-water mark plus one batch). */
   bufferedBytesMax?: number;
   highWaterBytes?: number;
+  batchBytes?: number;
   tickMs?: number;
 }
+
+/** Close code of a session whose run the server had to drop. */
+export const CLOSE_RUN_EVICTED = 4001;
+const ERROR_MESSAGE_CHARS_MAX = 500;
 
 export interface StreamEndpoint {
   readonly sessions: number;
@@ -33,13 +51,28 @@ export interface StreamEndpoint {
   close(): Promise<void>;
 }
 
-export function attachStreamEndpoint(server: Server, store: RunStore, options: StreamEndpointOptions = {}): StreamEndpoint {
+export function attachStreamEndpoint(server: Server, store: RunStore, access: AccessPolicy, options: StreamEndpointOptions = {}): StreamEndpoint {
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.framePayloadMax ?? 16 * 1024, perMessageDeflate: false });
   const perClient = new Map<string, number>();
-  const socketsMax = options.socketsPerClientMax ?? 128;
-  const bufferedMax = options.bufferedBytesMax ?? 8 * 1024 * 1024;
+  const socketsPerClientMax = options.socketsPerClientMax ?? 128;
+  const socketsMax = options.socketsMax ?? 1024;
+  const highWaterBytes = options.highWaterBytes ?? 512 * 1024;
+  const batchBytes = options.batchBytes ?? 128 * 1024;
+  const bufferedMax = options.bufferedBytesMax ?? highWaterBytes + batchBytes;
   const divergences = new Map<string, Divergence | null>();
-  const sessions = new Set<StreamSession>();
+  const sessions = new Map<StreamSession, WebSocket>();
+  store.onEvict((run) => {
+    for (const key of [...divergences.keys()]) if (key.split('|').includes(run.id)) divergences.delete(key);
+    for (const [session, ws] of sessions) {
+      if (!session.plays(run.id)) continue;
+      session.close();
+      const message = `run ${run.id} was dropped from the server's memory to make room for newer runs (its bound is ${Math.round(store.bytesMax / (1024 * 1024))} MB); start it again`;
+      if (ws.readyState === ws.OPEN) {
+        ws.send(JSON.stringify({ type: 'error', message } satisfies ErrorFrame));
+        ws.close(CLOSE_RUN_EVICTED, 'run dropped from memory; start it again');
+      }
+    }
+  });
   const divergence = (a: StoredRun, b: StoredRun): Divergence | null => {
     const key = `${a.id}|${b.id}`;
     if (!divergences.has(key)) {
@@ -51,13 +84,15 @@ export function attachStreamEndpoint(server: Server, store: RunStore, options: S
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const path = (req.url ?? '').split('?')[0];
-    const client = req.socket.remoteAddress ?? 'unknown';
-    const reject = (status: string): void => {
-      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    const client = clientKey(req);
+    const reject = (status: string, why = ''): void => {
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(why)}\r\n\r\n${why}`);
     };
+    if (!access.hostAllowed(req.headers.host)) return reject('403 Forbidden', 'this host name is not allowed (DNS rebinding protection)');
+    if (!access.originAllowed(req.headers.origin, req.socket.localPort ?? 0)) return reject('403 Forbidden', 'cross-origin stream refused');
+    if (!access.tokenPresented(req)) return reject('401 Unauthorized', 'this server needs its access token');
     if (path !== '/ws') return reject('404 Not Found');
-    if (!sameOrigin(req)) return reject('403 Forbidden');
-    if ((perClient.get(client) ?? 0) >= socketsMax) return reject('429 Too Many Requests');
+    if ((perClient.get(client) ?? 0) >= socketsPerClientMax || wss.clients.size >= socketsMax) return reject('429 Too Many Requests');
     wss.handleUpgrade(req, socket, head, (ws) => {
       perClient.set(client, (perClient.get(client) ?? 0) + 1);
       ws.once('close', () => {
@@ -72,18 +107,24 @@ export function attachStreamEndpoint(server: Server, store: RunStore, options: S
   const serve = (ws: WebSocket): void => {
     const session = new StreamSession(ws, {
       lookup: (id) => store.get(id),
+      hold: (run) => store.hold(run),
       divergence,
-      highWaterBytes: options.highWaterBytes,
+      highWaterBytes,
+      batchBytes,
       tickMs: options.tickMs,
     });
     const fail = (message: string): void => {
       if (ws.readyState !== ws.OPEN) return;
-      if (ws.bufferedAmount > bufferedMax) {
+      const frame: ErrorFrame = {
+        type: 'error',
+        message: message.length > ERROR_MESSAGE_CHARS_MAX ? `${message.slice(0, ERROR_MESSAGE_CHARS_MAX - 1)}…` : message,
+      };
+      const text = JSON.stringify(frame);
+      if (ws.bufferedAmount + text.length > bufferedMax) {
         ws.close(1008, 'too many unread frames');
         return;
       }
-      const frame: ErrorFrame = { type: 'error', message };
-      ws.send(JSON.stringify(frame));
+      ws.send(text);
     };
     ws.on('message', (data, isBinary) => {
       try {
@@ -95,6 +136,8 @@ export function attachStreamEndpoint(server: Server, store: RunStore, options: S
         } catch (e) {
           return fail(`frame is not valid JSON (${(e as Error).message.slice(0, 120)})`);
         }
+        const forbidden = forbiddenKeyPath(value, 'frame');
+        if (forbidden !== null) return fail(forbiddenKeyMessage(forbidden));
         const type = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as { type?: unknown }).type : undefined;
         if (typeof type !== 'string') return fail(`frame needs a "type", one of: ${CLIENT_FRAME_TYPES.join(', ')}`);
         if (!(CLIENT_FRAME_TYPES as readonly string[]).includes(type)) {
@@ -108,7 +151,7 @@ export function attachStreamEndpoint(server: Server, store: RunStore, options: S
         fail(`the server could not handle that frame: ${(error as Error).message}`);
       }
     });
-    sessions.add(session);
+    sessions.set(session, ws);
     const end = (): void => {
       session.close();
       sessions.delete(session);
@@ -124,7 +167,7 @@ export function attachStreamEndpoint(server: Server, store: RunStore, options: S
     },
     get waiting() {
       let n = 0;
-      for (const s of sessions) if (s.waiting) n++;
+      for (const s of sessions.keys()) if (s.waiting) n++;
       return n;
     },
     get bufferedBytes() {
@@ -139,15 +182,4 @@ export function attachStreamEndpoint(server: Server, store: RunStore, options: S
         wss.close(() => resolve());
       }),
   };
-}
-
-/** A browser's Origin must name this server; clients that send no Origin (tools, tests) are not browsers. */
-function sameOrigin(req: IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  if (origin === undefined) return true;
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false;
-  }
 }
