@@ -7,8 +7,13 @@
  * - A request carries a pipeline of commands, run back to back with nothing in between
  *   (MULTI/EXEC); the reply lists their results and the server's run id, which changes at
  *   every restart (Redis's `run_id`), so a client can tell it is talking to an empty cache.
- * - Volatile: the keyspace lives in memory, so a crash loses every key, lease and queued
- *   request, and a restarted node starts empty (no persistence, as most caches run).
+ * - Volatile by default: the keyspace lives in memory, so a crash loses every key, lease and
+ *   queued request, and a restarted node starts empty (no persistence, as most caches run).
+ *   With `persistence` it keeps Redis's append-only file on its disk (AppendOnlyFile):
+ *   `aof-always` forces it before every reply, so a restart brings back every acknowledged
+ *   write; `aof-everysec` forces it once a second, so a crash loses up to the last second.
+ *   Leases and queued requests are lost either way. tests/fidelity/ compares what survives
+ *   with what a real redis-server keeps after kill -9.
  * - Reached over TCP: a request the network duplicates reaches it once (`TcpReceiver`).
  * - Time is the node's own clock: expiry (PX, PXAT), leases and lock TTLs are judged by what
  *   the cache's clock reads, as Redis judges them by its host's clock, so a clock that jumps
@@ -18,6 +23,7 @@
  */
 import type { InjectFault, NodeId, Spawn } from '../../../engine/index.ts';
 import { TcpReceiver } from '../storage/tcp-receiver.ts';
+import { AppendOnlyFile, type CachePersistence, FSYNC_EVERY_MS } from './append-only-file.ts';
 import { type CacheCommand, type CacheResult, CacheStore } from './cache-store.ts';
 
 export interface CacheRequest {
@@ -65,8 +71,10 @@ export interface CacheNodeConfig {
   serviceMs: number;
   memoryBytesMax: number;
   stats: CacheNodeStats;
-  /** Loaded into the first incarnation only: a restart is always cold. */
+  /** Loaded into the first incarnation only: without persistence a restart is always cold. */
   preload?: readonly PreloadEntry[];
+  /** What survives a crash (default 'none': nothing). */
+  persistence?: CachePersistence;
   /**
    * Keyspace notifications for checkers: called after each command runs, with its result.
    * Nodes never see this; it is the all-seeing auditor's window on the cache.
@@ -79,12 +87,14 @@ interface Queued {
   req: CacheRequest;
 }
 
-/** The one timer: the command at the head of the queue has been served. */
-type Served = 'served';
+/** The command at the head of the queue has been served; or (aof-everysec) the once-a-second fsync is due. */
+type CacheTimer = 'served' | 'fsync';
 
-export function cacheNode(config: CacheNodeConfig): Spawn<CacheMessage, Served> {
+export function cacheNode(config: CacheNodeConfig): Spawn<CacheMessage, CacheTimer> {
   return (ctx) => {
-    const store = new CacheStore(config.memoryBytesMax);
+    const persistence = config.persistence ?? 'none';
+    const aof = persistence === 'none' ? null : new AppendOnlyFile(persistence, ctx.disk);
+    const store = new CacheStore(config.memoryBytesMax, aof?.record);
     const stats = config.stats;
     stats.store = store;
     stats.queued = 0;
@@ -98,10 +108,16 @@ export function cacheNode(config: CacheNodeConfig): Spawn<CacheMessage, Served> 
           ctx.now,
         );
       }
-    } else {
+      aof?.beforeReply();
+    } else if (aof === null) {
       stats.restarts++;
       ctx.note(() => `${ctx.name} restarts empty: every key it held is gone, so every read misses until the cache fills again`, 'key');
+    } else {
+      stats.restarts++;
+      aof.replayInto(store);
+      ctx.note(() => `${ctx.name} restarts and reloads its append-only file: ${store.size} keys are back (${persistence})`, 'key');
     }
+    if (persistence === 'aof-everysec') ctx.setTimer(FSYNC_EVERY_MS, 'fsync');
     ctx.state('up', `${store.size} keys`);
 
     const transport = new TcpReceiver();
@@ -127,6 +143,7 @@ export function cacheNode(config: CacheNodeConfig): Spawn<CacheMessage, Served> 
         results.push(result);
       }
       if (store.size > stats.keysMax) stats.keysMax = store.size;
+      aof?.beforeReply();
       if (req.noReply !== true) ctx.send(from, { type: 'cache-reply', id: req.id, results, runId: ctx.incarnation });
       startNext();
     };
@@ -151,8 +168,10 @@ export function cacheNode(config: CacheNodeConfig): Spawn<CacheMessage, Served> 
         if (stats.queued > stats.queueMax) stats.queueMax = stats.queued;
         if (stats.queued === 1) startNext();
       },
-      onTimer() {
-        serve();
+      onTimer(tag) {
+        if (tag === 'served') return serve();
+        aof?.fsync();
+        ctx.setTimer(FSYNC_EVERY_MS, 'fsync');
       },
       onInject,
     };
