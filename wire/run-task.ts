@@ -24,6 +24,8 @@ export interface RunTask {
   faults: FaultPlan;
   /** Stop with an error past this many trace events. */
   traceEventsMax: number;
+  /** Told every 65,536 trace events how many there are and the simulated time reached (a viewer's progress). */
+  onProgress?: (events: number, tMs: number) => void;
 }
 
 export interface RunOutput {
@@ -126,6 +128,7 @@ export function executeRun(task: RunTask): RunOutput {
     length += text.length + 1;
     count++;
     stats.add(event);
+    if ((count & 0xffff) === 0) task.onProgress?.(count, event.t);
   };
 
   let result: ReturnType<typeof runScenario>;

@@ -4,6 +4,8 @@
  * link's parameters, each run its own history entry, the cursor in the URL. Screenshots in
  * test-artifacts/.
  */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findScenario, runScenario } from '../../scenarios/index.ts';
 import { checkRunInput, encodeRunLink } from '../../wire/index.ts';
@@ -24,6 +26,13 @@ const crashAfterDecision = twoPc.presets.find((p) => p.id === 'coordinator-crash
 const cliHash = (strategy: string, seed: number, faults = crashAfterDecision, params = {}): string =>
   runScenario(twoPc, { strategy, seed, faults, params, trace: 'hash' }).traceHash!;
 const base = () => `${h.server.url}/`;
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** What `faultline run` says on stderr when it refuses its flags. */
+function cliRefusal(args: string[]): string {
+  const r = spawnSync(process.execPath, [`${ROOT}bin/faultline.mjs`, 'run', 'two-phase-commit', ...args], { encoding: 'utf8', cwd: ROOT });
+  expect(r.status).not.toBe(0);
+  return r.stderr;
+}
 const q = (s: string) => encodeURIComponent(s);
 
 /** Every way a link can be wrong, with the field its refusal must name. */
@@ -78,6 +87,31 @@ describe('run links', () => {
     await page.close();
   });
 
+  it('refuses what the CLI refuses, in the same words', async () => {
+    const cases: { link: string; flags: string[]; words: RegExp }[] = [
+      { link: 'seed=abc', flags: ['--seed', 'abc'], words: /must be an integer from 0 to [\d,]+, got 'abc'/ },
+      { link: 'seed=99999999999999999999999', flags: ['--seed', '99999999999999999999999'], words: /must be an integer from 0 to [\d,]+, got '9+'/ },
+      { link: `seed=1&faults=${q('{"at":1}')}`, flags: ['--seed', '1', '--faults', '{"at":1}'], words: /a JSON object must carry a "faults" array/ },
+      {
+        link: `seed=1&params=${q('{"participants":99}')}`,
+        flags: ['--seed', '1', '--param', 'participants=99'],
+        words: /parameter 'participants' of two-phase-commit: [^;]+; allowed: an integer from 2 to 8/,
+      },
+      { link: `seed=1&params=${q('{"constructor":1}')}`, flags: ['--seed', '1', '--param', 'constructor=1'], words: /'constructor' is not a parameter name/ },
+    ];
+    const { page, errors } = await openPage(h.browser, base());
+    for (const c of cases) {
+      const cli = cliRefusal(c.flags).match(c.words)?.[0];
+      expect(cli, c.flags.join(' ')).toBeDefined();
+      await page.evaluate((l) => {
+        location.hash = `#/run?scenario=two-phase-commit&strategy=in-memory&${l}`;
+      }, c.link);
+      await expect.poll(() => page.textContent('.stage-alert'), { message: c.link }).toContain(cli!);
+    }
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('shows ✓ only for the hash the link expects, a clear ✗ with both hashes otherwise, and "not compared" without one', async () => {
     const expected = cliHash('in-memory', 1);
     const link = (hash?: string) =>
@@ -124,6 +158,10 @@ describe('run links', () => {
     expect((await state(page)).hashes).toEqual([cliHash('durable-log', 3, presetPlan, params)]);
     // The form names the preset, not "Custom plan".
     expect(await page.inputValue('#preset-select')).toBe('coordinator-crash-after-prepare');
+    // A CLI link carries the plan itself: the form still names the preset whose plan it is, at these parameters.
+    await page.goto(encodeRunLink({ scenario: 'two-phase-commit', strategy: 'durable-log', seed: 3, params, faults: presetPlan, engine: 'page' }, base()));
+    await waitComplete(page);
+    await expect.poll(() => page.inputValue('#preset-select')).toBe('coordinator-crash-after-prepare');
 
     const bare = `${base()}#/run?scenario=two-phase-commit&strategy=durable-log&seed=3&params=${q(JSON.stringify(params))}&engine=page`;
     await page.goto(bare);
@@ -183,6 +221,8 @@ describe('run links', () => {
     const during = await state(page);
     expect(during.playing).toBe(false);
     await shoot(page, 'links-run-progress');
+    // The page's engine tells how far it has got.
+    await expect.poll(() => page.textContent('#run-progress'), { timeout: 30_000 }).toMatch(/[\d,]+ events, [\d,.]+ (ms|s) simulated/);
     await page.waitForSelector('#run-progress', { state: 'hidden', timeout: 60_000 });
     expect((await state(page)).endMs).toBeGreaterThan(60_000);
     expect(errors).toEqual([]);

@@ -13,6 +13,7 @@ import { type FaultPlan, TraceHasher } from '../../../engine/index.ts';
 import type { ScenarioInfo } from '../../../scenarios/index.ts';
 import type { RunRequestBody } from '../../../wire/index.ts';
 import type { Focus } from '../model/focus.ts';
+import { fixed, fmtTime } from '../model/format.ts';
 import { RunSet } from '../model/run-set.ts';
 import { describeProblems, readLink } from '../setup/link-reading.ts';
 import { SetupPanel } from '../setup/setup-panel.ts';
@@ -85,6 +86,7 @@ export class App {
       speed: (v) => this.player?.setSpeed(v),
     });
     this.progress = new RunProgress($('run-progress'), () => this.stop('Stopped.'));
+    this.engine.onProgress = (run, events, tMs) => this.progress.note(`${run > 0 ? 'B: ' : ''}${fixed(events, 0)} events, ${fmtTime(tMs)} simulated`);
     this.views = [
       new TopologyView($('panel-topology')),
       new ChartsView($('panel-charts'), () => this.requestRender()),

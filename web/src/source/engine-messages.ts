@@ -20,4 +20,5 @@ export type WorkerReply =
   | { id: number; type: 'scenarios'; scenarios: ScenarioInfo[] }
   | { id: number; type: 'faults'; faults: FaultPlan }
   | { id: number; type: 'runs'; runs: RunOutput[]; divergence: Divergence | null }
+  | { id: number; type: 'progress'; run: number; events: number; tMs: number }
   | { id: number; type: 'error'; message: string; field?: string };

@@ -39,7 +39,13 @@ function handle(request: WorkerRequest): WorkerReply {
       return { id: request.id, type: 'faults', faults: resolvePreset(scenario, request.preset, parseParams(scenario, request.params)) };
     }
     case 'run': {
-      const outputs: RunOutput[] = request.runs.map((r) => executeRun({ ...validateRun(r), traceEventsMax: TRACE_EVENTS_MAX }));
+      const outputs: RunOutput[] = request.runs.map((r, run) =>
+        executeRun({
+          ...validateRun(r),
+          traceEventsMax: TRACE_EVENTS_MAX,
+          onProgress: (events, tMs) => reply({ id: request.id, type: 'progress', run, events, tMs }),
+        }),
+      );
       const divergence = outputs.length === 2 ? firstDivergence(outputs[0]!, outputs[1]!) : null;
       return { id: request.id, type: 'runs', runs: outputs, divergence };
     }

@@ -28,11 +28,17 @@ export class PageEngine {
   private worker: Worker | null = null;
   private nextId = 1;
   private readonly pending = new Map<number, (reply: WorkerReply) => void>();
+  /** Told how far a run in progress has got (run index, trace events so far, simulated ms reached). */
+  onProgress: ((run: number, events: number, tMs: number) => void) | null = null;
 
   private start(): Worker {
     if (this.worker !== null) return this.worker;
     const worker = new Worker(new URL('./engine-worker.ts', import.meta.url), { type: 'module', name: 'faultline-engine' });
     worker.onmessage = (e: MessageEvent<WorkerReply>) => {
+      if (e.data.type === 'progress') {
+        this.onProgress?.(e.data.run, e.data.events, e.data.tMs);
+        return;
+      }
       const done = this.pending.get(e.data.id);
       this.pending.delete(e.data.id);
       done?.(e.data);

@@ -11,6 +11,7 @@ export class RunProgress {
   private readonly elapsed: HTMLElement;
   private started = 0;
   private timer = 0;
+  private detail = '';
 
   constructor(
     private readonly root: HTMLElement,
@@ -32,16 +33,21 @@ export class RunProgress {
     this.label.textContent = `Computing ${what}…`;
     this.started = performance.now();
     this.elapsed.textContent = '';
+    this.detail = '';
     this.root.hidden = false;
     clearInterval(this.timer);
-    this.timer = window.setInterval(() => {
-      this.elapsed.textContent = `${fixed((performance.now() - this.started) / 1000, 1, true)} s`;
-    }, 100);
+    this.timer = window.setInterval(() => this.tick(), 100);
   }
 
   /** A line of progress from the engine (events recorded so far). */
   note(text: string): void {
-    this.elapsed.textContent = `${fixed((performance.now() - this.started) / 1000, 1, true)} s · ${text}`;
+    this.detail = text;
+    this.tick();
+  }
+
+  private tick(): void {
+    const seconds = `${fixed((performance.now() - this.started) / 1000, 1, true)} s`;
+    this.elapsed.textContent = this.detail === '' ? seconds : `${seconds} · ${this.detail}`;
   }
 
   hide(): void {
