@@ -13,14 +13,15 @@
  * after, or inside the same transaction as its output.
  */
 import { z } from 'zod';
-import type { Stream } from '../../engine/index.ts';
+import { percentile, type Stream } from '../../engine/index.ts';
 import { fmtMs } from '../framework/run.ts';
-import { defineScenario } from '../framework/scenario.ts';
+import { defineScenario, type Witness } from '../framework/scenario.ts';
 import { broker } from '../parts/log/broker.ts';
 import { defineLayout } from '../parts/log/cluster-layout.ts';
 import { Controller } from '../parts/log/controller.ts';
 import { GroupCoordinator } from '../parts/log/group-coordinator.ts';
-import { tpOf } from '../parts/log/partition-log.ts';
+import { PartitionLog, tpOf } from '../parts/log/partition-log.ts';
+import { uniformArrivals } from '../parts/workload/arrivals.ts';
 import { EffectsAudit } from './effects-audit.ts';
 import { type Payment, paymentsService } from './payments-service.ts';
 import { GROUP, processor, type Semantics } from './processor.ts';
@@ -38,9 +39,7 @@ const params = z.object({
 });
 type Params = z.infer<typeof params>;
 
-const NODES = ['payments-service', 'controller', 'broker-1', 'broker-2', 'processor'] as const;
-const CONTROLLER = 1;
-const BROKERS = [2, 3];
+const BROKERS = ['broker-1', 'broker-2'];
 
 const SEMANTICS: Record<string, { producer: { acks: 0 | 1 | 'all'; retries: number; idempotent: boolean }; semantics: Semantics }> = {
   'at-most-once': { producer: { acks: 1, retries: 0, idempotent: false }, semantics: 'at-most-once' },
@@ -51,8 +50,8 @@ const SEMANTICS: Record<string, { producer: { acks: 0 | 1 | 'all'; retries: numb
 const layoutFor = () =>
   defineLayout({
     brokers: BROKERS,
-    controller: CONTROLLER,
-    coordinator: CONTROLLER,
+    controller: 'controller',
+    coordinator: 'controller',
     topics: [
       { topic: 'payments', partitions: 1, replicationFactor: 2 },
       { topic: 'ledger', partitions: 1, replicationFactor: 2 },
@@ -68,15 +67,6 @@ export const deliverySemantics = defineScenario({
   summary:
     'A payments service publishes payments to a replicated topic; a processor turns each into a ledger entry on a second topic. Crash the processor right after it commits its offsets or right after it processes, lose a producer acknowledgement, or kill the leading broker, and count the payments that never reached the ledger and those that reached it twice. At most once commits before processing and never retries: it loses. At least once commits after processing and retries: it duplicates. Exactly once uses an idempotent producer and commits offsets and output in one transaction: it does neither.',
   params,
-  topology: () => ({
-    nodes: [
-      { name: NODES[0], role: 'producer' },
-      { name: NODES[1], role: 'controller' },
-      { name: NODES[2], role: 'broker' },
-      { name: NODES[3], role: 'broker' },
-      { name: NODES[4], role: 'consumer' },
-    ],
-  }),
   timing: (p: Params) => ({ workloadMs: p.workloadMs, settleMs: p.settleMs }),
   network: (p: Params) => ({ latency: { kind: 'exponential', meanMs: p.latencyMeanMs, minMs: 0.5 }, fifo: true }),
   strategies: [
@@ -104,8 +94,28 @@ export const deliverySemantics = defineScenario({
   ],
   defaultStrategy: 'at-least-once',
   invariants: [
-    { name: 'no-loss', kind: 'safety', description: 'Every payment the service published takes effect in the ledger (judged once the system has settled).' },
+    { name: 'no-loss', kind: 'liveness', description: 'Every payment the service published takes effect in the ledger (judged once the system has settled).' },
     { name: 'no-duplicate-effect', kind: 'safety', description: 'No payment takes effect in the ledger more than once.' },
+    {
+      name: 'acked-write-kept',
+      kind: 'safety',
+      description:
+        'acks=all: a payment the broker acknowledged is in the payments log, below the high watermark, whatever crashed since (the promise of acks=all, the in-sync replicas and the brokers’ flush policy).',
+      appliesTo: ['at-least-once', 'exactly-once'],
+    },
+    {
+      name: 'no-duplicate-record',
+      kind: 'safety',
+      description: 'The idempotent producer writes each payment into the payments log once, however often it retries (producer id and sequence numbers).',
+      appliesTo: ['exactly-once'],
+    },
+    {
+      name: 'transactions-resolved',
+      kind: 'liveness',
+      description:
+        'Once the system settles no transaction hangs open in the ledger: each one was committed or aborted, so read-committed readers are not held back.',
+      appliesTo: ['exactly-once'],
+    },
   ],
   goals: [
     { name: 'leader-failover', description: 'A follower took over as partition leader.' },
@@ -122,10 +132,6 @@ export const deliverySemantics = defineScenario({
     { name: 'latencyP50Ms', unit: 'ms', description: 'median time from publishing a payment to its ledger entry becoming visible', better: 'lower' },
     { name: 'latencyP99Ms', unit: 'ms', description: '99th percentile time from publishing to the ledger entry becoming visible', better: 'lower' },
     { name: 'messagesPerPayment', unit: 'messages', description: 'messages sent per payment', better: 'lower' },
-  ],
-  charts: () => [
-    { id: 'progress', title: 'Payments published and ledger entries visible', unit: 'count', series: ['payments.published', 'ledger.entries'] },
-    { id: 'lag', title: 'Processor lag (payments not yet committed)', unit: 'records', series: ['lag.*'] },
   ],
   presets: [
     {
@@ -154,6 +160,13 @@ export const deliverySemantics = defineScenario({
       faults: (p: Params) => [{ at: Math.round(p.workloadMs * 0.3), kind: 'inject', name: 'lose-ack', node: 'payments-service' }],
     },
     {
+      id: 'power-loss',
+      title: 'Both brokers lose power at once',
+      description:
+        'A rack loses power: both brokers crash together and come back when the faults heal. Replication alone cannot save a write neither replica had forced; acks=all counts a replica only once it has.',
+      faults: (p: Params) => [{ at: Math.round(p.workloadMs * 0.5), kind: 'inject', name: 'power-loss' }],
+    },
+    {
       id: 'broker-failover',
       title: 'The leading broker dies',
       description: 'broker-1, leader of both topics, crashes; the controller notices and broker-2 takes over. broker-1 restarts 400 ms later as a follower.',
@@ -167,27 +180,32 @@ export const deliverySemantics = defineScenario({
   alarmStates: ['rebalancing'],
   faultSpace: (p: Params) => ({
     windowMs: p.workloadMs,
-    crashable: ['broker-1', 'broker-2', 'processor'],
-    partitionable: [],
-    kinds: ['crash', 'restart', 'pause', 'resume'],
-    crashPoints: { processor: ['after-poll', 'after-process', 'after-commit'] },
     injects: [
       { name: 'lose-ack', description: 'the next produce acknowledgement to this client is lost on the way', nodes: ['payments-service', 'processor'] },
+      {
+        name: 'power-loss',
+        description:
+          'both brokers lose power at the same moment (one rack): each keeps only what it had forced to disk, and both come back when the faults heal',
+      },
     ],
     faultsMax: 3,
   }),
   build(world) {
-    const { sim, params: p, strategy } = world;
+    const { params: p, strategy } = world;
     const setup = SEMANTICS[strategy]!;
     const layout = layoutFor();
-    const audit = new EffectsAudit(sim);
+    const audit = new EffectsAudit(world);
     const payments = drawPayments(world.stream('workload'), p);
+    let retries = 0;
     const producerTimings = {
       lingerMs: 2,
       requestTimeoutMs: p.requestTimeoutMs,
       retryBackoffMs: 20,
       batchMax: 20,
       transactionTimeoutMs: p.transactionTimeoutMs,
+      onRetry: () => {
+        retries++;
+      },
     };
     const consumerTimings = {
       maxPollRecords: p.batchMax,
@@ -202,75 +220,135 @@ export const deliverySemantics = defineScenario({
       autoCommitIntervalMs: 100,
     };
 
-    sim.addNode(NODES[0], paymentsService(layout, payments, { ...producerTimings, ...setup.producer }, audit));
-    sim.addNode(NODES[1], broker(layout));
-    sim.addNode(NODES[2], broker(layout));
-    sim.addNode(NODES[3], broker(layout));
-    sim.addNode(
-      NODES[4],
+    world.node(
+      'payments-service',
+      {
+        role: 'producer',
+        spare: {
+          crash:
+            'the payments service stands for the upstream system: the payments it publishes are the workload, and what the log and the processor do with them is the question',
+        },
+      },
+      paymentsService(layout, payments, { ...producerTimings, ...setup.producer }, audit),
+    );
+    world.node('controller', { role: 'controller' }, broker(layout));
+    // A correlated failure: the whole rack at once, as one fault.
+    world.onInject('power-loss', () => {
+      world.note('the rack loses power: both brokers go down at once', 'key');
+      world.sim.schedulePlan(BROKERS.map((node) => ({ at: world.now, kind: 'crash', node })));
+    });
+    for (const name of BROKERS) world.node(name, { role: 'broker' }, broker(layout));
+    world.node(
+      'processor',
+      { role: 'consumer', crashPoints: ['after-poll', 'after-process', 'after-commit'] },
       processor({ layout, semantics: setup.semantics, processMs: p.processMs, consumer: consumerTimings, producer: producerTimings, audit }),
     );
 
-    const ledgerTp = tpOf('ledger', 0);
     const paymentsTp = tpOf('payments', 0);
-    if (sim.tracing) {
-      sim.every(25, () => {
-        sim.metrics.sample('payments.published', audit.sentMs.size);
-        const ledger = EffectsAudit.replicaOf(sim, layout, ledgerTp);
-        sim.metrics.sample('ledger.entries', EffectsAudit.effects(ledger).count.size);
-        const input = EffectsAudit.replicaOf(sim, layout, paymentsTp);
-        const committed = GroupCoordinator.committed(sim.durable(CONTROLLER), GROUP, paymentsTp) ?? 0;
-        sim.metrics.sample('lag.payments-0', Math.max(0, (input?.logEndOffset ?? 0) - committed));
-        return undefined;
-      });
-    }
+    const ledgerTp = tpOf('ledger', 0);
+    /** Where a read of `tp` goes now: the leader the controller's disk names (or the last in-sync replica). */
+    const leaderDisk = (tp: string) => {
+      const s = Controller.partitionTable(world.disk('controller'))?.get(tp);
+      return world.disk(s === undefined ? BROKERS[0]! : s.leader >= 0 ? s.leader : s.isr[0]!);
+    };
+    world.chart({
+      id: 'progress',
+      title: 'Payments published and ledger entries visible',
+      unit: 'count',
+      everyMs: 25,
+      series: { 'payments.published': () => audit.sentMs.size, 'ledger.entries': () => audit.visibleMs.size },
+    });
+    world.chart({
+      id: 'lag',
+      title: 'Processor lag (payments not yet committed)',
+      unit: 'records',
+      everyMs: 25,
+      series: {
+        'lag.payments-0': () =>
+          Math.max(
+            0,
+            PartitionLog.endOffset(leaderDisk(paymentsTp), paymentsTp) - (GroupCoordinator.committed(world.disk('controller'), GROUP, paymentsTp) ?? 0),
+          ),
+      },
+    });
 
+    const handled = (id: string, what: string): Witness[] => (audit.handledMs.get(id) ?? []).map((t) => ({ t, node: 'processor', key: id, what }));
     let lost: string[] = [];
     let duplicated: string[] = [];
     let extra = 0;
-    let ackedButLost = 0;
-    let latencies: number[] = [];
+    let ackedButLost: string[] = [];
     world.atEnd(() => {
-      const effects = EffectsAudit.effects(EffectsAudit.replicaOf(sim, layout, ledgerTp));
-      lost = payments.filter((x) => !effects.count.has(x.id)).map((x) => x.id);
-      duplicated = payments.filter((x) => (effects.count.get(x.id) ?? 0) > 1).map((x) => x.id);
-      for (const n of effects.count.values()) extra += Math.max(0, n - 1);
-      const input = EffectsAudit.replicaOf(sim, layout, paymentsTp);
-      const inLog = new Set<string>();
-      for (const r of input?.records ?? []) if (r.control === null && r.offset < (input?.highWatermark ?? 0)) inLog.add((r.value as Payment).id);
-      ackedButLost = [...audit.acked].filter((id) => !inLog.has(id)).length;
-      latencies = payments.filter((x) => effects.visibleMs.has(x.id)).map((x) => effects.visibleMs.get(x.id)! - audit.sentMs.get(x.id)!);
+      const v = EffectsAudit.verdict(
+        payments.map((x) => x.id),
+        EffectsAudit.replicaOf(world, layout, paymentsTp),
+        EffectsAudit.replicaOf(world, layout, ledgerTp),
+        audit.ackedMs.keys(),
+      );
+      lost = v.lost;
+      duplicated = v.duplicated.map(([id]) => id);
+      extra = v.duplicated.reduce((sum, [, n]) => sum + n - 1, 0);
+      ackedButLost = v.ackedButLost;
       if (lost.length > 0) {
         world.violate(
           'no-loss',
-          `${lost.length} of ${payments.length} payments never took effect (${list(lost)})${ackedButLost > 0 ? `; ${ackedButLost} of them had been acknowledged by the broker` : ''}, ${fmtMs(world.endMs - world.healAtMs)} after every fault healed`,
+          `${lost.length} of ${payments.length} payments never took effect (${list(lost)})${ackedButLost.length > 0 ? `; ${ackedButLost.length} of them had been acknowledged by the broker` : ''}, ${fmtMs(world.endMs - world.healAtMs)} after every fault healed`,
+          {
+            witnesses: lost
+              .slice(0, 4)
+              .flatMap((id) => [
+                { t: audit.sentMs.get(id) ?? 0, node: 'payments-service', key: id, what: 'published' },
+                ...handled(id, 'handled by the processor'),
+              ]),
+          },
         );
       }
       if (duplicated.length > 0) {
         world.violate(
           'no-duplicate-effect',
-          `${duplicated.length} payment(s) took effect more than once (${list(duplicated.map((id) => `${id} x${effects.count.get(id)}`))})`,
+          `${duplicated.length} payment(s) took effect more than once (${list(v.duplicated.map(([id, n]) => `${id} x${n}`))})`,
+          {
+            witnesses: duplicated.slice(0, 4).flatMap((id) => handled(id, 'handled by the processor')),
+          },
         );
       }
-      const table = Controller.partitionTable(sim.durable(CONTROLLER));
+      if (ackedButLost.length > 0) {
+        world.violate('acked-write-kept', `${ackedButLost.length} acknowledged payment(s) are not in the payments log (${list(ackedButLost)})`, {
+          witnesses: ackedButLost
+            .slice(0, 4)
+            .map((id) => ({ t: audit.ackedMs.get(id)!, node: 'payments-service', key: id, what: 'acknowledged with acks=all' })),
+        });
+      }
+      const twice = v.duplicateRecords;
+      if (twice.length > 0) {
+        world.violate('no-duplicate-record', `${twice.length} payment(s) are in the payments log more than once (${list(twice)})`, {
+          witnesses: twice.slice(0, 4).map((id) => ({ t: audit.sentMs.get(id) ?? 0, node: 'payments-service', key: id, what: 'published' })),
+        });
+      }
+      if (v.open > 0) {
+        world.violate(
+          'transactions-resolved',
+          `${v.open} ledger record(s) still belong to an open transaction ${fmtMs(world.endMs - world.healAtMs)} after every fault healed: read-committed readers are stuck before them`,
+        );
+      }
+      const table = Controller.partitionTable(world.disk('controller'));
       if (table !== undefined && [...table.values()].some((s) => s.leaderEpoch > 0)) world.reach('leader-failover');
       if (audit.reprocessed > 0) world.reach('reprocessed');
-      if (sim.metrics.counter('producer.retries').value > 0) world.reach('producer-retry');
+      if (retries > 0) world.reach('producer-retry');
     });
 
     return {
       metrics() {
-        const retries = sim.metrics.counter('producer.retries').value;
+        const latencies = payments.filter((x) => audit.visibleMs.has(x.id)).map((x) => audit.visibleMs.get(x.id)! - audit.sentMs.get(x.id)!);
         return {
           lost: lost.length,
           duplicated: duplicated.length,
           extraEffects: extra,
-          ackedButLost,
+          ackedButLost: ackedButLost.length,
           reprocessed: audit.reprocessed,
           producerRetries: retries,
           latencyP50Ms: percentile(latencies, 50),
           latencyP99Ms: percentile(latencies, 99),
-          messagesPerPayment: sim.messageStats.sent / payments.length,
+          messagesPerPayment: world.messages.sent / payments.length,
         };
       },
     };
@@ -279,16 +357,14 @@ export const deliverySemantics = defineScenario({
 
 /** The payments of one run, drawn up front so every strategy sees the same ones at the same times. */
 function drawPayments(rng: Stream, p: Params): Payment[] {
-  const times = Array.from({ length: p.payments }, () => rng.uniform(0, p.workloadMs)).sort((a, b) => a - b);
-  return times.map((atMs, i) => ({ id: `p${i + 1}`, account: `acct${rng.int(8)}`, amount: 1 + rng.int(500), atMs }));
+  return uniformArrivals(rng, p.payments, 0, p.workloadMs).map((atMs, i) => ({
+    id: `p${i + 1}`,
+    account: `acct${rng.int(8)}`,
+    amount: 1 + rng.int(500),
+    atMs,
+  }));
 }
 
 function list(items: readonly string[]): string {
   return items.length <= 8 ? items.join(', ') : `${items.slice(0, 8).join(', ')} and ${items.length - 8} more`;
-}
-
-function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }

@@ -14,9 +14,10 @@
  * written, offsets not committed), `after-commit` (offsets committed; under at most once,
  * before processing).
  */
-import type { NodeContext, Spawn } from '../../engine/index.ts';
+import type { Spawn } from '../../engine/index.ts';
 import type { ClusterLayout } from '../parts/log/cluster-layout.ts';
 import { type ConsumedRecord, Consumer, type ConsumerConfig } from '../parts/log/consumer.ts';
+import type { LogTimer } from '../parts/log/log-node.ts';
 import type { LogMessage } from '../parts/log/log-protocol.ts';
 import { Metadata } from '../parts/log/metadata.ts';
 import { keyHashPartitioner } from '../parts/log/partitioner.ts';
@@ -33,14 +34,14 @@ export interface ProcessorConfig {
   semantics: Semantics;
   processMs: number;
   consumer: Omit<ConsumerConfig, 'clientId' | 'group' | 'topics' | 'isolation' | 'autoCommit'>;
-  producer: Pick<ProducerConfig, 'lingerMs' | 'requestTimeoutMs' | 'retryBackoffMs' | 'batchMax' | 'transactionTimeoutMs'>;
+  producer: Pick<ProducerConfig, 'lingerMs' | 'requestTimeoutMs' | 'retryBackoffMs' | 'batchMax' | 'transactionTimeoutMs' | 'onRetry'>;
   audit: EffectsAudit;
 }
 
-type Timer = { app: 'process' };
+type AppTimer = { owner: 'app'; kind: 'process' };
 
-export function processor(config: ProcessorConfig): Spawn<LogMessage> {
-  return (ctx: NodeContext<LogMessage>) => {
+export function processor(config: ProcessorConfig): Spawn<LogMessage, LogTimer | AppTimer> {
+  return (ctx) => {
     const { semantics, audit } = config;
     const eos = semantics === 'exactly-once';
     const metadata = new Metadata(ctx, config.layout);
@@ -91,15 +92,18 @@ export function processor(config: ProcessorConfig): Spawn<LogMessage> {
       batch = records;
       next = 0;
       afterProcess = done;
-      ctx.setTimer(config.processMs, { app: 'process' } satisfies Timer);
+      ctx.setTimer(config.processMs, { owner: 'app', kind: 'process' });
     };
 
     const processOne = (): void => {
       const p = batch[next++]!.value as Payment;
-      const times = audit.processing(p.id);
+      const times = audit.handling(p.id);
       if (times > 1) ctx.note(() => `processor handles payment ${p.id} for the ${ordinal(times)} time`, 'key');
-      producer.send('ledger', p.account, { payment: p.id, amount: p.amount } satisfies LedgerEntry);
-      if (next < batch.length) ctx.setTimer(config.processMs, { app: 'process' } satisfies Timer);
+      // Outside a transaction an entry is visible once acknowledged; inside one, once it commits.
+      producer.send('ledger', p.account, { payment: p.id, amount: p.amount } satisfies LedgerEntry, (r) => {
+        if (r.ok && !eos) audit.madeVisible([p.id]);
+      });
+      if (next < batch.length) ctx.setTimer(config.processMs, { owner: 'app', kind: 'process' });
       else afterProcess();
     };
 
@@ -144,6 +148,7 @@ export function processor(config: ProcessorConfig): Spawn<LogMessage> {
           if (!ok) return producer.abortTransaction(() => recover(`its offsets were refused (${error})`));
           producer.commitTransaction((committed, why) => {
             if (!committed) return recover(`the commit failed (${why})`);
+            audit.madeVisible(records.map((r) => (r.value as Payment).id));
             ctx.note(() => `processor commits ${span(records)} and its offsets in one transaction`);
             ctx.crashPoint('after-commit');
             finish();
@@ -170,8 +175,8 @@ export function processor(config: ProcessorConfig): Spawn<LogMessage> {
         consumer.onMessage(from, m);
       },
       onTimer(tag) {
-        if (metadata.onTimer(tag) || producer.onTimer(tag) || consumer.onTimer(tag)) return;
-        if ((tag as Timer).app === 'process') processOne();
+        if (tag.owner === 'app') return processOne();
+        if (!metadata.onTimer(tag) && !producer.onTimer(tag)) consumer.onTimer(tag);
       },
       onInject(fault) {
         if (fault.name === 'lose-ack') producer.loseNextAck();
