@@ -12,20 +12,22 @@
 import { z } from 'zod';
 import type { Stream } from '../../engine/index.ts';
 import { fmtMs } from '../framework/run.ts';
-import { defineScenario } from '../framework/scenario.ts';
+import { defineScenario, type Witness } from '../framework/scenario.ts';
 import { broker } from '../parts/log/broker.ts';
 import { defineLayout } from '../parts/log/cluster-layout.ts';
+import { uniformArrivals } from '../parts/workload/arrivals.ts';
 import { DedupStoreView, dedupStore } from './dedup-store.ts';
 import { DuplicateAudit } from './duplicate-audit.ts';
 import type { OrderEvent } from './messages.ts';
 import { ordersService, type Publication } from './orders-service.ts';
-import { dedupRows, paymentsDb } from './payments-db.ts';
+import { GUARDS, PaymentsTables, paymentsDb, unguardedEffects } from './payments-db.ts';
 import { type Protection, worker } from './worker.ts';
 
 const params = z.object({
   orders: z.number().int().min(1).max(5000).default(25).describe('orders placed; each publishes a charge and a shipment event'),
   workloadMs: z.number().min(100).max(600_000).default(1000).describe('orders arrive (Poisson) over this window, in ms'),
   shipAfterMs: z.number().min(0).max(60_000).default(150).describe('mean time from an order’s charge event to its shipment event, in ms'),
+  refundShare: z.number().min(0).max(1).default(0.2).describe('share of orders refunded after shipping (a third event: the refund)'),
   partitions: z.number().int().min(1).max(32).default(2).describe('partitions of the orders topic'),
   batchMax: z.number().int().min(1).max(500).default(5).describe('events the worker takes per poll'),
   ttlMs: z.number().min(1).max(600_000).default(300).describe('(dedup-ttl) how long the dedup store remembers an event id, in ms'),
@@ -34,11 +36,6 @@ const params = z.object({
   settleMs: z.number().min(500).max(600_000).default(1500).describe('after the last fault heals, time for every event to take effect, in ms'),
 });
 type Params = z.infer<typeof params>;
-
-const NODES = ['orders-service', 'broker-1', 'worker', 'payments-db', 'dedup-store'] as const;
-const BROKER = 1;
-const DB = 3;
-const STORE = 4;
 
 export const duplicateHandling = defineScenario({
   id: 'duplicate-handling',
@@ -49,15 +46,6 @@ export const duplicateHandling = defineScenario({
   summary:
     'An orders service publishes a charge and a shipment event per order; a worker applies them through the payments database and commits after. Crash the worker between applying and committing, stall it, lose a producer acknowledgement, republish old events or wipe the dedup store, and count the duplicates that took effect. With no protection every redelivery charges again. A unique key in the database, a state machine on the order, and an idempotency key at the API make the effect idempotent in the same transaction as the effect. A dedup store with a TTL catches duplicates only while it remembers them: a late redelivery or a lost store lets them through.',
   params,
-  topology: () => ({
-    nodes: [
-      { name: NODES[0], role: 'producer' },
-      { name: NODES[1], role: 'broker' },
-      { name: NODES[2], role: 'consumer' },
-      { name: NODES[3], role: 'db' },
-      { name: NODES[4], role: 'cache' },
-    ],
-  }),
   timing: (p: Params) => ({ workloadMs: p.workloadMs, settleMs: p.settleMs }),
   network: (p: Params) => ({ latency: { kind: 'exponential', meanMs: p.latencyMeanMs, minMs: 0.5 }, fifo: true }),
   strategies: [
@@ -99,8 +87,19 @@ export const duplicateHandling = defineScenario({
   ],
   defaultStrategy: 'dedup-ttl',
   invariants: [
-    { name: 'no-duplicate-effect', kind: 'safety', description: 'No event takes effect more than once: no customer is charged twice, no order shipped twice.' },
-    { name: 'no-loss', kind: 'safety', description: 'Every published event takes effect (judged once the system has settled).' },
+    {
+      name: 'no-duplicate-effect',
+      kind: 'safety',
+      description: 'No event takes effect more than once on the database’s disk: no customer is charged or refunded twice, no order shipped twice.',
+    },
+    { name: 'no-loss', kind: 'liveness', description: 'Every published event takes effect (judged once the system has settled).' },
+    {
+      name: 'dedup-record-kept',
+      kind: 'safety',
+      description:
+        'The record that recognises a duplicate survives every crash its effect survives: each effect on the database’s disk has its processed-events row, its idempotency key, or its order in the state the effect moved it to.',
+      appliesTo: ['unique-key', 'state-machine', 'idempotent-api'],
+    },
   ],
   goals: [
     { name: 'redelivered', description: 'The worker received some event more than once.' },
@@ -118,10 +117,6 @@ export const duplicateHandling = defineScenario({
       better: 'lower',
     },
     { name: 'dedupKeysEnd', unit: 'keys', description: 'entries held only to recognise duplicates at the end of the run', better: 'lower' },
-  ],
-  charts: () => [
-    { id: 'duplicates', title: 'Redeliveries and duplicates applied', unit: 'events', series: ['redeliveries', 'duplicates.applied', 'duplicates.caught'] },
-    { id: 'dedup-size', title: 'Dedup state size', unit: 'keys', series: ['dedup.keys'] },
   ],
   presets: [
     {
@@ -172,10 +167,6 @@ export const duplicateHandling = defineScenario({
   alarmStates: ['emptied', 'rebalancing'],
   faultSpace: (p: Params) => ({
     windowMs: p.workloadMs,
-    crashable: ['worker', 'broker-1', 'dedup-store'],
-    partitionable: [],
-    kinds: ['crash', 'restart', 'pause', 'resume'],
-    crashPoints: { worker: ['after-poll', 'after-apply', 'after-commit'] },
     injects: [
       { name: 'lose-ack', description: 'the next produce acknowledgement to the orders service is lost', nodes: ['orders-service'] },
       {
@@ -189,22 +180,33 @@ export const duplicateHandling = defineScenario({
     faultsMax: 3,
   }),
   build(world) {
-    const { sim, params: p } = world;
+    const { params: p } = world;
     const protection = world.strategy as Protection;
-    const layout = defineLayout({ brokers: [BROKER], controller: null, coordinator: BROKER, topics: [{ topic: 'orders', partitions: p.partitions }] });
+    const layout = defineLayout({ brokers: ['broker-1'], controller: null, coordinator: 'broker-1', topics: [{ topic: 'orders', partitions: p.partitions }] });
     const audit = new DuplicateAudit(world);
     const view = new DedupStoreView();
     const publications = drawOrders(world.stream('workload'), p);
 
-    sim.addNode(NODES[0], ordersService(layout, publications));
-    sim.addNode(NODES[1], broker(layout));
-    sim.addNode(
-      NODES[2],
+    world.node(
+      'orders-service',
+      {
+        role: 'producer',
+        spare: {
+          crash:
+            'the orders service stands for the upstream system: its events are the workload, and what happens when they arrive twice is the question (its outbox relay re-sending them is the republish fault)',
+        },
+      },
+      ordersService(layout, publications),
+    );
+    world.node('broker-1', { role: 'broker' }, broker(layout));
+    world.node(
+      'worker',
+      { role: 'consumer', crashPoints: ['after-poll', 'after-apply', 'after-commit'] },
       worker({
         layout,
         protection,
-        db: DB,
-        store: STORE,
+        db: 'payments-db',
+        store: 'dedup-store',
         ttlMs: p.ttlMs,
         callTimeoutMs: 50,
         audit,
@@ -222,31 +224,70 @@ export const duplicateHandling = defineScenario({
         },
       }),
     );
-    sim.addNode(NODES[3], paymentsDb(audit));
-    sim.addNode(NODES[4], dedupStore(view));
+    world.node('payments-db', { role: 'db' }, paymentsDb(audit));
+    world.node('dedup-store', { role: 'cache' }, dedupStore(view));
 
-    const dedupKeys = (): number => (protection === 'dedup-ttl' ? view.liveKeys(sim.now) : dedupRows(sim.durable(DB)));
-    let dedupKeysMax = 0;
-    sim.every(25, () => {
-      const keys = dedupKeys();
-      dedupKeysMax = Math.max(dedupKeysMax, keys);
-      if (sim.tracing) {
-        sim.metrics.sample('dedup.keys', keys);
-        sim.metrics.sample('redeliveries', audit.redeliveries);
-        sim.metrics.sample('duplicates.applied', audit.duplicatesApplied);
-        sim.metrics.sample('duplicates.caught', audit.duplicatesCaught);
-      }
-      return undefined;
+    /** The database's tables as its disk holds them now (redone from its journal). */
+    const tables = (): PaymentsTables => PaymentsTables.replay(world.disk('payments-db'));
+    let dedupRows = 0;
+    const dedupKeys = (): number => (protection === 'dedup-ttl' ? view.liveKeys(world.now) : dedupRows);
+    world.chart({
+      id: 'duplicates',
+      title: 'Redeliveries and duplicates applied',
+      unit: 'events',
+      everyMs: 25,
+      series: { redeliveries: () => audit.redeliveries, 'duplicates.applied': () => audit.appliedAgain, 'duplicates.caught': () => audit.duplicatesCaught },
+    });
+    world.chart({
+      id: 'dedup-size',
+      title: 'Dedup state size',
+      unit: 'keys',
+      everyMs: 25,
+      series: { 'dedup.keys': () => (protection === 'dedup-ttl' ? view.liveKeys(world.now) : tables().dedupRows) },
     });
 
+    const byId = new Map(publications.map((x) => [x.event.id, x.event]));
+    const appliedAt = (id: string): Witness[] => (audit.appliedMs.get(id) ?? []).map((t) => ({ t, node: 'payments-db', key: id, what: 'applied' }));
     let lost = 0;
+    let duplicatesApplied = 0;
     world.atEnd(() => {
-      const missing = publications.filter((x) => !audit.effects.has(x.event.id)).map((x) => x.event.id);
+      const db = tables();
+      dedupRows = db.dedupRows;
+      const counts = db.effects;
+      const twice = [...counts].filter(([, n]) => n > 1);
+      duplicatesApplied = twice.reduce((sum, [, n]) => sum + n - 1, 0);
+      if (twice.length > 0) {
+        const e = byId.get(twice[0]![0])!;
+        const what =
+          e.kind === 'ship' ? 'the order is shipped again' : `customer ${e.customer} is ${e.kind === 'charge' ? 'charged' : 'refunded'} ${e.amount} again`;
+        world.violate(
+          'no-duplicate-effect',
+          `${twice.length} event(s) took effect more than once (${twice
+            .slice(0, 6)
+            .map(([id, n]) => `${id} x${n}`)
+            .join(', ')}): ${e.id}: ${what}`,
+          { node: 'payments-db', witnesses: twice.slice(0, 3).flatMap(([id]) => appliedAt(id)) },
+        );
+      }
+      const missing = publications.filter((x) => !counts.has(x.event.id)).map((x) => x.event.id);
       lost = missing.length;
       if (lost > 0) {
         world.violate(
           'no-loss',
           `${lost} of ${publications.length} events never took effect (${missing.slice(0, 8).join(', ')}${lost > 8 ? ', ...' : ''}), ${fmtMs(world.endMs - world.healAtMs)} after every fault healed`,
+          { node: 'payments-db', witnesses: missing.slice(0, 4).flatMap((id) => appliedAt(id)) },
+        );
+      }
+      const unguarded = unguardedEffects(
+        GUARDS[protection],
+        db,
+        [...counts.keys()].map((id) => byId.get(id)!),
+      );
+      if (unguarded.length > 0) {
+        world.violate(
+          'dedup-record-kept',
+          `${unguarded.length} effect(s) on the database's disk lost the record that recognises their duplicates (${unguarded.slice(0, 6).join(', ')}): a redelivery would apply them again`,
+          { node: 'payments-db', witnesses: unguarded.slice(0, 4).flatMap((id) => appliedAt(id)) },
         );
       }
       if (audit.redeliveries > 0) world.reach('redelivered');
@@ -255,29 +296,30 @@ export const duplicateHandling = defineScenario({
 
     return {
       metrics: () => ({
-        duplicatesApplied: audit.duplicatesApplied,
+        duplicatesApplied,
         duplicatesCaught: audit.duplicatesCaught,
         redeliveries: audit.redeliveries,
         lost,
-        dedupKeysMax: Math.max(dedupKeysMax, dedupKeys()),
+        dedupKeysMax: protection === 'dedup-ttl' ? view.keysMax : dedupRows,
         dedupKeysEnd: dedupKeys(),
       }),
     };
   },
 });
 
-/** Each order's charge and shipment events, drawn up front so every strategy sees the same ones. */
+/** Each order's events (charge, ship, and for some a refund), drawn up front so every strategy sees the same ones. */
 function drawOrders(rng: Stream, p: Params): Publication[] {
   const out: Publication[] = [];
-  const times = Array.from({ length: p.orders }, () => rng.uniform(0, p.workloadMs)).sort((a, b) => a - b);
-  times.forEach((atMs, i) => {
+  uniformArrivals(rng, p.orders, 0, p.workloadMs).forEach((atMs, i) => {
     const order = `o${i + 1}`;
     const customer = `c${1 + rng.int(10)}`;
     const amount = 10 * (1 + rng.int(50));
-    const charge: OrderEvent = { id: `${order}.charge`, order, customer, kind: 'charge', amount };
-    const ship: OrderEvent = { id: `${order}.ship`, order, customer, kind: 'ship', amount: 0 };
-    // Shipped after the charge, within the workload window (so every event has the settle time to take effect).
-    out.push({ atMs, event: charge }, { atMs: Math.min(atMs + rng.exponential(p.shipAfterMs), p.workloadMs), event: ship });
+    const event = (kind: OrderEvent['kind'], value: number): OrderEvent => ({ id: `${order}.${kind}`, order, customer, kind, amount: value });
+    // Each event follows the one before, within the workload window (so every event has the settle time to take effect).
+    const shipMs = Math.min(atMs + rng.exponential(p.shipAfterMs), p.workloadMs);
+    out.push({ atMs, event: event('charge', amount) }, { atMs: shipMs, event: event('ship', 0) });
+    if (rng.next() < p.refundShare) out.push({ atMs: Math.min(shipMs + rng.exponential(p.shipAfterMs), p.workloadMs), event: event('refund', amount) });
   });
+  // Stable: an order's events keep their order when their times tie at the window's end.
   return out.sort((a, b) => a.atMs - b.atMs);
 }

@@ -3,12 +3,15 @@
  * requests the worker sends to the payments database and to the dedup store. Plain JSON.
  */
 
+/** What happens to an order: it is charged, shipped, and sometimes refunded after shipping. */
+export type OrderEventKind = 'charge' | 'ship' | 'refund';
+
 /** An order event as published on the `orders` topic; `id` is the message id, unique per event. */
 export interface OrderEvent {
   id: string;
   order: string;
   customer: string;
-  kind: 'charge' | 'ship';
+  kind: OrderEventKind;
   amount: number;
 }
 

@@ -2,16 +2,19 @@
  * The worker: an at-least-once consumer of order events. For each batch it applies every
  * event through the payments database, then commits its offsets — so a crash, a stall past
  * its session or a refused commit hands the batch over again, and a producer retry or a
- * republish puts the same event in the log twice. What protects the effect from those
- * redeliveries is the strategy: nothing, the database (unique key, state machine, idempotency
- * key), or a separate dedup store checked before applying and marked after, with a TTL.
+ * republish puts the same event in the log twice. A call the database does not answer in
+ * time is sent again (the database may have done it: a crash after its commit, a lost
+ * answer). What protects the effect from all those repeats is the strategy: nothing, the
+ * database (unique key, state machine, idempotency key), or a separate dedup store checked
+ * before applying and marked after, with a TTL.
  *
  * Crash points: `after-poll` (a batch fetched), `after-apply` (every event of the batch
  * applied — and, with the dedup store, marked — offsets not committed), `after-commit`.
  */
-import type { NodeContext, NodeId, Spawn } from '../../engine/index.ts';
+import type { NodeId, Spawn, TimerId } from '../../engine/index.ts';
 import type { ClusterLayout } from '../parts/log/cluster-layout.ts';
 import { type ConsumedRecord, Consumer, type ConsumerConfig } from '../parts/log/consumer.ts';
+import type { LogTimer } from '../parts/log/log-node.ts';
 import type { LogMessage } from '../parts/log/log-protocol.ts';
 import { Metadata } from '../parts/log/metadata.ts';
 import type { DuplicateAudit } from './duplicate-audit.ts';
@@ -22,8 +25,9 @@ export type Protection = 'no-protection' | 'unique-key' | 'dedup-ttl' | 'state-m
 export interface WorkerConfig {
   layout: ClusterLayout;
   protection: Protection;
-  db: NodeId;
-  store: NodeId;
+  /** Node names of the database and the dedup store. */
+  db: string;
+  store: string;
   ttlMs: number;
   callTimeoutMs: number;
   consumer: Omit<ConsumerConfig, 'clientId' | 'group' | 'topics' | 'isolation' | 'autoCommit'>;
@@ -38,34 +42,34 @@ const MODES: Record<Protection, ApplyMode> = {
   'idempotent-api': 'idempotency-key',
 };
 
-type Timer = { app: 'call-timeout'; id: number };
-type Message = LogMessage | AppMessage;
+type AppTimer = { owner: 'app'; kind: 'call-timeout'; id: number };
 
-export function worker(config: WorkerConfig): Spawn<Message> {
-  return (ctx: NodeContext<Message>) => {
-    const logCtx = ctx as unknown as NodeContext<LogMessage>;
+export function worker(config: WorkerConfig): Spawn<LogMessage | AppMessage, LogTimer | AppTimer> {
+  return (ctx) => {
     const { audit } = config;
-    const metadata = new Metadata(logCtx, config.layout);
-    const calls = new Map<number, { retry: () => void; onReply: (m: AppMessage) => void; timer: number }>();
+    const db = ctx.lookup(config.db);
+    const store = ctx.lookup(config.store);
+    const metadata = new Metadata(ctx, config.layout);
+    const calls = new Map<number, { retry: () => void; onReply: (m: AppMessage) => void; timer: TimerId }>();
     let nextCall = 0;
     let busy = false;
 
     /** A request to the database or the dedup store, re-sent until answered. */
     const call = (to: NodeId, make: (id: number) => AppMessage, onReply: (m: AppMessage) => void): void => {
       const id = ctx.incarnation * 1_000_000 + nextCall++;
-      const timer = ctx.setTimer(config.callTimeoutMs, { app: 'call-timeout', id } satisfies Timer);
+      const timer = ctx.setTimer(config.callTimeoutMs, { owner: 'app', kind: 'call-timeout', id });
       calls.set(id, { retry: () => call(to, make, onReply), onReply, timer });
       ctx.send(to, make(id));
     };
 
-    const apply = (e: OrderEvent, done: () => void): void => call(config.db, (id) => ({ type: 'apply', id, mode: MODES[config.protection], event: e }), done);
+    const apply = (e: OrderEvent, done: () => void): void => call(db, (id) => ({ type: 'apply', id, mode: MODES[config.protection], event: e }), done);
 
     const handle = (e: OrderEvent, done: () => void): void => {
       const times = audit.delivered(e);
       if (times > 1) ctx.note(() => `worker receives ${e.id} (${e.kind} of ${e.order}) for the ${times === 2 ? 'second' : `${times}th`} time`);
       if (config.protection !== 'dedup-ttl') return apply(e, done);
       call(
-        config.store,
+        store,
         (id) => ({ type: 'dedup-check', id, key: e.id }),
         (m) => {
           if (m.type === 'dedup-checked' && m.seen) {
@@ -73,7 +77,7 @@ export function worker(config: WorkerConfig): Spawn<Message> {
             ctx.note(() => `worker finds ${e.id} in the dedup store and skips it`);
             return done();
           }
-          apply(e, () => call(config.store, (id) => ({ type: 'dedup-mark', id, key: e.id, ttlMs: config.ttlMs }), done));
+          apply(e, () => call(store, (id) => ({ type: 'dedup-mark', id, key: e.id, ttlMs: config.ttlMs }), done));
         },
       );
     };
@@ -87,7 +91,7 @@ export function worker(config: WorkerConfig): Spawn<Message> {
       handleBatch(records, 0);
     };
     const consumer = new Consumer(
-      logCtx,
+      ctx,
       metadata,
       { ...config.consumer, clientId: 'worker', group: 'payments', topics: ['orders'], isolation: 'read-uncommitted', autoCommit: false },
       loop,
@@ -106,25 +110,33 @@ export function worker(config: WorkerConfig): Spawn<Message> {
     consumer.start();
     return {
       onMessage(from, m) {
-        if ('id' in m && (m.type === 'applied' || m.type === 'dedup-checked' || m.type === 'dedup-marked')) {
-          const c = calls.get(m.id);
-          if (c === undefined) return;
-          calls.delete(m.id);
-          ctx.cancelTimer(c.timer);
-          c.onReply(m);
-          return;
+        switch (m.type) {
+          case 'applied':
+          case 'dedup-checked':
+          case 'dedup-marked': {
+            const c = calls.get(m.id);
+            if (c === undefined) return;
+            calls.delete(m.id);
+            ctx.cancelTimer(c.timer);
+            c.onReply(m);
+            return;
+          }
+          case 'apply':
+          case 'dedup-check':
+          case 'dedup-mark':
+            return;
+          default:
+            if (!metadata.onMessage(from, m)) consumer.onMessage(from, m);
         }
-        const lm = m as LogMessage;
-        if (!metadata.onMessage(from, lm)) consumer.onMessage(from, lm);
       },
       onTimer(tag) {
-        if ((tag as Timer)?.app === 'call-timeout') {
-          const c = calls.get((tag as Timer).id);
-          calls.delete((tag as Timer).id);
-          c?.retry();
+        if (tag.owner !== 'app') {
+          if (!metadata.onTimer(tag)) consumer.onTimer(tag);
           return;
         }
-        if (!metadata.onTimer(tag)) consumer.onTimer(tag);
+        const c = calls.get(tag.id);
+        calls.delete(tag.id);
+        c?.retry();
       },
     };
   };
