@@ -48,6 +48,8 @@ export interface ConsumerConfig {
   retryBackoffMs: number;
   /** Told every time the member's state changes (for dashboards): joining, rebalancing, active, idle. */
   onState?: (state: ConsumerState, detail: string) => void;
+  /** Told when the member receives its partitions in a new generation (Kafka's onPartitionsAssigned), for dashboards and auditors. */
+  onAssigned?: (memberId: string, generation: number, tps: readonly Tp[]) => void;
 }
 
 export type ConsumerState = 'joining' | 'rebalancing' | 'active' | 'idle';
@@ -264,6 +266,7 @@ export class Consumer {
   private assign(tps: Tp[], members: number, pausedMs: number): void {
     for (const tp of tps) this.assigned.set(tp, { tp, fetchOffset: null, consumed: null, buffer: [], fetching: -1 });
     this.cursor = 0;
+    this.config.onAssigned?.(this._memberId!, this._generation, tps);
     if (tps.length === 0) {
       this.setState('idle', 'no partition assigned');
       this.ctx.note(() => {

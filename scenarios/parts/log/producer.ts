@@ -103,6 +103,11 @@ export class Producer {
   /** Counters for metrics. */
   readonly stats = { sent: 0, acked: 0, failed: 0, retries: 0 };
 
+  /** Records handed to `send` and not yet acknowledged or given up: buffered, or in flight. */
+  get outstanding(): number {
+    return this.stats.sent - this.stats.acked - this.stats.failed;
+  }
+
   constructor(
     private readonly ctx: LogContext,
     private readonly metadata: Metadata,

@@ -4,8 +4,9 @@
  * duplicates packets cannot make a broker append a batch twice or bump a producer epoch twice;
  * only an application's own retry can. The simulated network may duplicate messages, so each
  * broker drops a request it has already received from the same sender (request ids are unique
- * per node incarnation, whatever part of the node sent them). Responses need no filter: a
- * client forgets a request once answered and ignores a second answer.
+ * per node incarnation, whatever part of the node sent them; acks=0 requests carry none and
+ * are never answered). Responses need no filter: a client forgets a request once answered
+ * and ignores a second answer.
  */
 import type { NodeId } from '../../../engine/index.ts';
 import type { LogMessage } from './log-protocol.ts';
@@ -13,18 +14,27 @@ import type { LogMessage } from './log-protocol.ts';
 /** How many recent request ids are remembered per sender (far more than can be in flight). */
 const REMEMBERED = 256;
 
+/** One sender's recent request ids: a set, and a ring of the same ids to forget the oldest. */
+interface Seen {
+  ids: Set<number>;
+  ring: Float64Array;
+  next: number;
+}
+
 export class DuplicateRequests {
-  private readonly seen = new Map<NodeId, { ids: Set<number>; order: number[] }>();
+  private readonly seen = new Map<NodeId, Seen>();
 
   /** True the first time this request arrives from `from`; false for the network's copies. */
   firstDelivery(from: NodeId, m: LogMessage): boolean {
-    if (!('id' in m) || m.type.endsWith('-response')) return true;
+    if (!('id' in m) || m.id < 0 || m.type.endsWith('-response')) return true;
     let s = this.seen.get(from);
-    if (s === undefined) this.seen.set(from, (s = { ids: new Set(), order: [] }));
+    if (s === undefined) this.seen.set(from, (s = { ids: new Set(), ring: new Float64Array(REMEMBERED).fill(-1), next: 0 }));
     if (s.ids.has(m.id)) return false;
+    const oldest = s.ring[s.next]!;
+    if (oldest >= 0) s.ids.delete(oldest);
+    s.ring[s.next] = m.id;
+    s.next = (s.next + 1) % REMEMBERED;
     s.ids.add(m.id);
-    s.order.push(m.id);
-    if (s.order.length > REMEMBERED) s.ids.delete(s.order.shift()!);
     return true;
   }
 }
