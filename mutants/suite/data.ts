@@ -163,4 +163,81 @@ export const mutants: Mutant[] = [
     replace: '      if (quiet && behindOrSilent && p.node < 0) {',
     description: 'a replication stream only ships with new writes and never retransmits: what a partition swallowed at the end is never sent again',
   },
+  {
+    id: 'sharding-merge-keeps-last-copy',
+    family: 'data',
+    scenario: 'sharding',
+    strategy: 'hash-mod-n',
+    file: 'scenarios/sharding/shard.ts',
+    find: 'if (mine === undefined || mine.version < row.version) rows.set(rowKey(key), row);',
+    replace: 'if (mine === undefined || mine.version !== row.version) rows.set(rowKey(key), row);',
+    description:
+      'a migration merge keeps the copy that arrived last instead of the newest: an old owner’s batch overwrites a newer write the new owner already took',
+  },
+  {
+    id: 'sharding-put-acked-before-force',
+    family: 'data',
+    scenario: 'sharding',
+    strategy: 'consistent-hashing',
+    file: 'scenarios/sharding/shard.ts',
+    find: `            merge(msg.key, job.msg.row);
+            ctx.disk.force();`,
+    replace: '            merge(msg.key, job.msg.row);',
+    description: 'a shard acknowledges a write before forcing it to disk: a crash loses writes it confirmed',
+  },
+  {
+    id: 'sharding-batch-acked-before-force',
+    family: 'data',
+    scenario: 'sharding',
+    strategy: 'consistent-hashing',
+    file: 'scenarios/sharding/shard.ts',
+    find: `            for (const [key, row] of msg.rows) merge(key, row);
+            ctx.disk.force();`,
+    replace: '            for (const [key, row] of msg.rows) merge(key, row);',
+    description: 'a new owner acknowledges a migration batch before forcing the rows: the old owner deletes them, and a crash of the new owner loses them',
+  },
+  {
+    id: 'sharding-delete-without-tombstone',
+    family: 'data',
+    scenario: 'sharding',
+    strategy: 'hash-mod-n',
+    file: 'scenarios/sharding/shard.ts',
+    find: 'if (mine === undefined || mine.version < row.version) rows.set(rowKey(key), row);',
+    replace: 'if (mine === undefined || mine.version < row.version) row.deleted ? rows.delete(rowKey(key)) : rows.set(rowKey(key), row);',
+    description: 'a delete removes the row instead of keeping a tombstone: an older copy still on its way from the previous owner brings the row back',
+  },
+  {
+    id: 'sharding-batch-never-resent',
+    family: 'data',
+    scenario: 'sharding',
+    strategy: 'consistent-hashing',
+    file: 'scenarios/sharding/shard.ts',
+    find: '        for (const batch of handover.overdue()) enqueue(',
+    replace: '        for (const batch of handover.overdue().slice(0, 0)) enqueue(',
+    description: 'an old owner never resends a migration batch that was not acknowledged: one lost batch and the migration never ends',
+  },
+  {
+    id: 'sharding-old-owner-takes-stale-writes',
+    family: 'data',
+    scenario: 'sharding',
+    strategy: 'hash-mod-n',
+    file: 'scenarios/sharding/shard.ts',
+    find: "          if (!owns(msg.key)) return ctx.send(job.from, { type: 'moved', rid: msg.rid, version: version() });",
+    replace: '',
+    description: 'a shard serves requests routed by an older placement for rows it has handed over (no stale-routing check): late writes land on the old owner',
+  },
+  {
+    id: 'sharding-placement-announced-before-force',
+    family: 'data',
+    scenario: 'sharding',
+    strategy: 'consistent-hashing',
+    file: 'scenarios/sharding/router.ts',
+    find: `      ctx.disk.set(PLACEMENT, record);
+      ctx.disk.force();
+      table.begin(after);`,
+    replace: `      ctx.disk.set(PLACEMENT, record);
+      table.begin(after);`,
+    description:
+      'the router tells the shards about a new placement before forcing it: a router crash brings it back on the old placement while the rows move to the new one',
+  },
 ];

@@ -10,40 +10,48 @@
  *
  * Resharding is live: the router switches placements at once, old owners copy the moved
  * rows over in throttled batches, and a read that gets ahead of its row pulls it from the
- * old owner, so no read misses a row while it moves.
+ * old owner, so no read misses a row while it moves. The application keeps inserting,
+ * updating, deleting and reading rows meanwhile; a migration keeps the newest version of
+ * every row. The router and every shard may crash: the placement and each shard's plan are
+ * forced to disk before anyone acts on them, and a migration resumes where it stopped.
  */
 import { z } from 'zod';
+import { percentile } from '../../engine/index.ts';
 import { defineScenario } from '../framework/scenario.ts';
-import { type PlacementKind, type PlacementSpec, placementFromSpec, placementOf } from '../parts/sharding/placement.ts';
+import { type PlacementKind, placementFromSpec, placementOf } from '../parts/sharding/placement.ts';
 import type { ServiceQueue } from '../parts/storage/service-queue.ts';
 import { KeyAuditor } from './key-auditor.ts';
 import type { Row } from './messages.ts';
-import { type RouterStats, router } from './router.ts';
-import { rowsOf, shard } from './shard.ts';
-import { drawRequests, preloadIds } from './workload.ts';
+import { PLACEMENT, type PlacementRecord, router } from './router.ts';
+import { rowKey, rowsOf, shard } from './shard.ts';
+import { Directory, drawRequests, preloadIds } from './workload.ts';
 
 const params = z.object({
-  shards: z.number().int().min(2).max(8).default(4).describe('shards serving at the start'),
-  spares: z.number().int().min(0).max(3).default(1).describe('spare shards that an "add a shard" event can bring in'),
+  shards: z.number().int().min(2).max(64).default(4).describe('shards serving at the start'),
+  spares: z.number().int().min(0).max(8).default(1).describe('spare shards that an "add a shard" event can bring in'),
   vnodes: z.number().int().min(1).max(1024).default(128).describe('(consistent hashing) points per shard on the hash ring'),
   keys: z.enum(['sequential', 'uniform']).default('sequential').describe('ids of new rows: sequential (auto-increment) or uniform (random over a large space)'),
   preloadRows: z.number().int().min(0).max(100_000).default(2000).describe('rows stored before the run'),
   idSpace: z.number().int().min(1000).max(1_000_000_000).default(1_000_000).describe('(uniform ids) ids are drawn from 1 to this'),
   requestsPerSec: z.number().min(1).max(10_000).default(155).describe('requests per second from the application (Poisson), in 1/s'),
-  insertShare: z.number().min(0).max(1).default(0.75).describe('share of requests that insert a new row (the rest read an existing one)'),
+  insertShare: z.number().min(0).max(1).default(0.6).describe('share of requests that insert a new row'),
+  updateShare: z.number().min(0).max(1).default(0.15).describe('share of requests that update an existing row (the rest after deletes read one)'),
+  deleteShare: z.number().min(0).max(1).default(0.05).describe('share of requests that delete an existing row'),
+  readBackShare: z.number().min(0).max(1).default(0.2).describe('share of writes the application reads back once they are acknowledged'),
+  readBackMeanMs: z.number().min(0).max(10_000).default(50).describe('how long after its acknowledgement a write is read back, on average, in ms'),
   workloadMs: z.number().min(500).max(120_000).default(2000).describe('the application sends requests for this long, in ms'),
   serviceMs: z.number().min(0.1).max(1000).default(10).describe('time a shard spends on one request (its capacity is 1000/serviceMs per second), in ms'),
   pullServiceMs: z.number().min(0).max(1000).default(2).describe('time an old owner spends handing one row to a new owner that asked for it, in ms'),
   copyMsPerKey: z.number().min(0).max(100).default(0.1).describe('time a shard spends copying one row out or in during a migration, in ms'),
   batchKeys: z.number().int().min(1).max(10_000).default(25).describe('rows per migration batch'),
-  batchMs: z.number().min(1).max(10_000).default(40).describe('an old owner sends one migration batch this often (the throttle), in ms'),
-  backlogMax: z.number().int().min(1).max(100_000).default(20).describe('a shard with more requests queued than this is overloaded'),
+  batchMs: z.number().min(1).max(10_000).default(100).describe('an old owner sends one migration batch this often (the throttle), in ms'),
+  batchResendMs: z.number().min(1).max(10_000).default(200).describe('a migration batch not acknowledged for this long is sent again, in ms'),
+  backlogMax: z.number().int().min(1).max(100_000).default(20).describe('a shard offered more requests than would fit in a queue this long is overloaded'),
   latencyMeanMs: z.number().min(0).max(100).default(1).describe('mean one-way network latency above a 0.5 ms floor, in ms'),
   settleMs: z.number().min(100).max(120_000).default(4000).describe('after the last fault, time allowed for every migration to finish, in ms'),
 });
 type Params = z.infer<typeof params>;
 
-const SAMPLE_MS = 250;
 const shardName = (i: number): string => `s${i + 1}`;
 const allShards = (p: Params): string[] => Array.from({ length: p.shards + p.spares }, (_, i) => shardName(i));
 
@@ -55,12 +63,8 @@ export const sharding = defineScenario({
   summary:
     'An application inserts and reads rows spread over shards of fixed capacity. Range placement sends every sequential id to the last shard; hash mod N spreads evenly but moves almost every row when the number of shards changes; consistent hashing spreads evenly and moves only about 1/(n+1) of the rows. Add or remove a shard mid-run and watch each shard’s load, its queue and its rows move.',
   params,
-  topology: (p: Params) => ({
-    nodes: [{ name: 'router', role: 'router' }, ...allShards(p).map((name, i) => ({ name, role: i < p.shards ? 'shard' : 'spare shard' }))],
-  }),
   timing: (p: Params) => ({ workloadMs: p.workloadMs, settleMs: p.settleMs }),
-  // FIFO links: a shard sees the router's requests and its "reshard" in the order they were sent.
-  network: (p: Params) => ({ latency: { kind: 'exponential', meanMs: p.latencyMeanMs, minMs: 0.5 }, fifo: true }),
+  network: (p: Params) => ({ latency: { kind: 'exponential', meanMs: p.latencyMeanMs, minMs: 0.5 } }),
   strategies: [
     {
       id: 'range',
@@ -89,12 +93,20 @@ export const sharding = defineScenario({
     {
       name: 'no-overloaded-shard',
       kind: 'safety',
-      description: 'No shard is offered more work than it can serve: its queue never grows past the backlog limit.',
+      description:
+        'No shard is offered more work than it can serve: the requests the placement sends it, at the moments the application made them, would never queue past the backlog limit on a shard running at its nominal speed.',
     },
     {
       name: 'reads-see-acknowledged-writes',
       kind: 'safety',
-      description: 'Every read returns the newest acknowledged write of its row: no row goes missing or back in time while rows move between shards.',
+      description:
+        'Every read returns the newest acknowledged write of its row, or a later one: no row goes missing, comes back after its deletion, or goes back in time while rows move between shards.',
+    },
+    {
+      name: 'no-acknowledged-write-lost',
+      kind: 'safety',
+      description:
+        'When the run ends, every row still holds its newest acknowledged write on some shard’s disk: no crash lost it and no migration replaced it with an older copy.',
     },
     {
       name: 'each-row-on-its-owner',
@@ -113,7 +125,7 @@ export const sharding = defineScenario({
       description: 'requests offered to the busiest shard over the mean of the shards offered any',
       better: 'lower',
     },
-    { name: 'peakBacklog', unit: 'requests', description: 'longest queue any shard had', better: 'lower' },
+    { name: 'peakBacklog', unit: 'requests', description: 'longest queue the load offered would build on any shard at its nominal speed', better: 'lower' },
     { name: 'latencyP50Ms', unit: 'ms', description: 'median request latency', better: 'lower' },
     { name: 'latencyP99Ms', unit: 'ms', description: '99th percentile request latency', better: 'lower' },
     { name: 'keysMovedFraction', unit: 'ratio', description: 'share of the stored rows that changed owner, over all reshardings', better: 'lower' },
@@ -121,11 +133,6 @@ export const sharding = defineScenario({
     { name: 'migrationMs', unit: 'ms', description: 'time spent migrating rows (all reshardings)', better: 'lower' },
     { name: 'pulls', unit: 'reads', description: 'reads that had to fetch their row from its previous owner', better: 'lower' },
     { name: 'failedRequests', unit: 'requests', description: 'requests that got no answer', better: 'lower' },
-  ],
-  charts: (p: Params) => [
-    { id: 'load', title: 'Requests offered per shard', unit: '1/s', series: ['load.*'], limit: { value: 1000 / p.serviceMs, label: 'capacity of one shard' } },
-    { id: 'backlog', title: 'Queue per shard', unit: 'requests', series: ['backlog.*'], limit: { value: p.backlogMax, label: 'overloaded' } },
-    { id: 'rows', title: 'Rows stored per shard', unit: 'rows', series: ['rows.*'] },
   ],
   presets: [
     {
@@ -137,10 +144,21 @@ export const sharding = defineScenario({
     {
       id: 'add-then-remove',
       title: 'A shard is added, then one removed',
-      description: 'A spare shard joins a quarter of the way in; s2 leaves halfway through.',
+      description: 'A spare shard joins early (at a tenth of the workload); s2 leaves once that migration is over, at the end of the workload.',
+      faults: (p: Params) => [
+        { at: Math.round(p.workloadMs / 10), kind: 'inject', name: 'add-shard', node: 'router' },
+        { at: p.workloadMs, kind: 'inject', name: 'remove-shard', node: 'router', args: { shard: 's2' } },
+      ],
+    },
+    {
+      id: 'shard-crash',
+      title: 'A shard is added, and an old owner crashes mid-migration',
+      description:
+        'A spare shard joins a quarter of the way in; s1 crashes 150 ms later, in the middle of handing over its rows, and restarts 400 ms after that: it reads its plan back from its disk and finishes the handover.',
       faults: (p: Params) => [
         { at: Math.round(p.workloadMs / 4), kind: 'inject', name: 'add-shard', node: 'router' },
-        { at: Math.round(p.workloadMs / 2), kind: 'inject', name: 'remove-shard', node: 'router', args: { shard: 's2' } },
+        { at: Math.round(p.workloadMs / 4) + 150, kind: 'crash', node: 's1' },
+        { at: Math.round(p.workloadMs / 4) + 550, kind: 'restart', node: 's1' },
       ],
     },
     { id: 'no-faults', title: 'No resharding', description: 'The shards stay as they are.', faults: () => [] },
@@ -149,9 +167,8 @@ export const sharding = defineScenario({
   alarmStates: ['overloaded', 'migrating'],
   faultSpace: (p: Params) => ({
     windowMs: p.workloadMs,
-    crashable: [],
-    partitionable: [],
-    kinds: [],
+    // Room for a resharding and the crashes around it in one plan (a crash mid-migration needs both).
+    faultsMax: 6,
     injects: [
       { name: 'add-shard', description: 'a spare shard joins and takes over its share of the rows', nodes: ['router'] },
       {
@@ -161,96 +178,114 @@ export const sharding = defineScenario({
         args: { shard: { oneOf: allShards(p) } },
       },
     ],
-    faultsMax: 2,
   }),
   build(world) {
-    const { sim, params: p } = world;
+    const { params: p } = world;
     const kind = world.strategy as PlacementKind;
-    const auditor = new KeyAuditor(world, sim);
+    const names = allShards(p);
+    const auditor = new KeyAuditor(world, names, p.serviceMs, p.backlogMax);
     const rng = world.stream('workload');
     const requests = drawRequests(rng, p);
     const preload = preloadIds(rng, p.keys, p.preloadRows, p.idSpace);
-    const names = allShards(p);
-    const initial = placementOf(kind, names.slice(0, p.shards), {
-      lo: 1,
-      hi: p.keys === 'sequential' ? p.preloadRows + 1 : p.idSpace,
-      vnodes: p.vnodes,
-    });
-    const ids = new Map(names.map((name, i) => [name, 1 + i]));
-    const stats: RouterStats = { latencyMs: [], failed: 0 };
+    const directory = new Directory(preload, p.keys, p.idSpace);
+    const initial = placementOf(kind, names.slice(0, p.shards), { lo: 1, hi: p.keys === 'sequential' ? p.preloadRows + 1 : p.idSpace, vnodes: p.vnodes });
     const queues = new Map<string, ServiceQueue<unknown>>();
-    const offered = new Map<string, number>();
 
-    sim.addNode(
+    world.node(
       'router',
+      { role: 'router' },
       router({
         requests,
-        pattern: p.keys,
-        idSpace: p.idSpace,
-        preload,
-        initial,
-        shards: ids,
+        directory,
+        initial: initial.spec(),
+        shards: names,
         minShards: p.shards - 1,
-        requestTimeoutMs: 5000,
+        reshardResendMs: 200,
+        routingsMax: 5,
+        workloadTime: () => world.now,
+        workloadMs: p.workloadMs,
         auditor,
-        stats,
       }),
     );
-    for (const name of names) {
-      sim.addNode(
-        name,
-        shard({
-          router: 0,
-          serviceMs: p.serviceMs,
-          pullServiceMs: p.pullServiceMs,
-          copyMsPerKey: p.copyMsPerKey,
-          batchKeys: p.batchKeys,
-          batchMs: p.batchMs,
-          backlogMax: p.backlogMax,
-          auditor,
-          offered,
-          expose: (queue) => queues.set(name, queue),
-        }),
-      );
-    }
-    // The rows stored before the run, on their owners' disks.
-    const initialRows = new Map<string, Map<number, Row>>(initial.shards.map((name) => [name, new Map()]));
-    const preloaded: Row = { value: 'v0', version: 0 };
-    for (const id of preload) initialRows.get(initial.ownerOf(id))!.set(id, preloaded);
-    for (const [name, rows] of initialRows) sim.durable(ids.get(name)!).set('rows', rows);
+    const shardConfig = {
+      router: 'router',
+      initial: initial.spec(),
+      serviceMs: p.serviceMs,
+      pullServiceMs: p.pullServiceMs,
+      copyMsPerKey: p.copyMsPerKey,
+      batchKeys: p.batchKeys,
+      batchMs: p.batchMs,
+      batchResendMs: p.batchResendMs,
+      backlogMax: p.backlogMax,
+      auditor,
+      expose: (name: string, queue: ServiceQueue<unknown>) => void queues.set(name, queue),
+    };
+    names.forEach((name, i) => {
+      world.node(name, { role: i < p.shards ? 'shard' : 'spare shard' }, shard(shardConfig));
+    });
+    // The rows stored before the run, on their owners' disks, durable.
+    const loaded: Row = { version: 0 };
+    for (const id of preload) rowsOf(world.disk(initial.ownerOf(id))).set(rowKey(id), loaded);
+    for (const name of initial.shards) world.disk(name).force();
 
-    // Charts: requests offered to each shard, its queue, its rows.
-    let peakBacklog = 0;
-    const offeredBefore = new Map<string, number>();
-    sim.every(
-      SAMPLE_MS,
-      () => {
-        for (const name of names) {
-          const q = queues.get(name);
-          const count = offered.get(name) ?? 0;
-          const backlog = q === undefined || sim.status(ids.get(name)!) === 'down' ? 0 : q.backlog;
-          peakBacklog = Math.max(peakBacklog, backlog);
-          sim.metrics.sample(`load.${name}`, ((count - (offeredBefore.get(name) ?? 0)) * 1000) / SAMPLE_MS);
-          offeredBefore.set(name, count);
-          sim.metrics.sample(`backlog.${name}`, backlog);
-          sim.metrics.sample(`rows.${name}`, rowsOf(sim.durable(ids.get(name)!)).size);
-        }
-        return undefined;
-      },
-      0,
-      world.endMs,
-    );
+    world.chart({
+      id: 'load',
+      title: 'Requests offered per shard',
+      unit: '1/s',
+      everyMs: 250,
+      series: Object.fromEntries(names.map((name) => [`load.${name}`, { perSecond: () => auditor.offeredTo(name) }])),
+      limit: { value: 1000 / p.serviceMs, label: 'capacity of one shard' },
+    });
+    world.chart({
+      id: 'backlog',
+      title: 'Queue per shard',
+      unit: 'requests',
+      everyMs: 250,
+      series: Object.fromEntries(names.map((name) => [`backlog.${name}`, () => (world.status(name) === 'down' ? 0 : (queues.get(name)?.backlog ?? 0))])),
+      limit: { value: p.backlogMax, label: 'overloaded' },
+    });
+    world.chart({
+      id: 'rows',
+      title: 'Rows stored per shard',
+      unit: 'rows',
+      everyMs: 250,
+      series: Object.fromEntries(names.map((name) => [`rows.${name}`, () => rowsOf(world.disk(name)).size])),
+    });
 
     world.atEnd(() => {
-      const spec = sim.durable(0).get<PlacementSpec>('placement');
-      const placement = spec === undefined ? initial : placementFromSpec(spec);
-      const where = new Map<number, string[]>();
-      for (const name of names) for (const key of rowsOf(sim.durable(ids.get(name)!)).keys()) where.set(key, [...(where.get(key) ?? []), name]);
-      const misplaced: string[] = [];
-      for (const [key, holders] of where) {
-        const owner = placement.ownerOf(key);
-        if (holders.length !== 1 || holders[0] !== owner) misplaced.push(`row ${key} on ${holders.join(' and ')} (owner ${owner})`);
+      auditor.judgeLoad(p.serviceMs);
+      const tables = names.map((name) => rowsOf(world.disk(name)));
+      auditor.judgeDurability(directory.ids, (key) => {
+        let newest: Row | null = null;
+        for (const rows of tables) {
+          const row = rows.get(rowKey(key));
+          if (row !== undefined && (newest === null || row.version > newest.version)) newest = row;
+        }
+        return newest;
+      });
+      const record = world.disk('router').get<PlacementRecord>(PLACEMENT);
+      if (record?.previous != null) {
+        world.violate(
+          'each-row-on-its-owner',
+          `${world.endMs - world.healAtMs} ms after the last fault, the resharding to version ${record.version} has not finished`,
+          {
+            node: 'router',
+          },
+        );
+        return;
       }
+      const placement = record === undefined ? initial : placementFromSpec(record.current);
+      const misplaced: string[] = [];
+      const holders = new Map<string, string>();
+      names.forEach((name, i) => {
+        for (const k of tables[i]!.keys()) {
+          const other = holders.get(k);
+          const owner = placement.ownerOf(Number(k));
+          if (other !== undefined) misplaced.push(`row ${k} on ${other} and ${name} (owner ${owner})`);
+          else if (owner !== name) misplaced.push(`row ${k} on ${name} (owner ${owner})`);
+          holders.set(k, name);
+        }
+      });
       if (misplaced.length > 0) {
         world.violate(
           'each-row-on-its-owner',
@@ -261,22 +296,20 @@ export const sharding = defineScenario({
 
     return {
       metrics() {
-        const loads = [...offered.values()].filter((n) => n > 0);
+        const loads = names.map((name) => auditor.offeredTo(name)).filter((n) => n > 0);
         const mean = loads.reduce((a, n) => a + n, 0) / Math.max(1, loads.length);
-        const latency = [...stats.latencyMs].sort((a, b) => a - b);
-        const pct = (q: number): number => (latency.length === 0 ? 0 : latency[Math.max(0, Math.ceil((q / 100) * latency.length) - 1)]!);
         const stored = auditor.reshards.reduce((a, r) => a + r.keysStored, 0);
         const moved = auditor.reshards.reduce((a, r) => a + r.keysMoved, 0);
         return {
           loadMaxOverMean: mean === 0 ? 0 : Math.max(...loads) / mean,
-          peakBacklog,
-          latencyP50Ms: pct(50),
-          latencyP99Ms: pct(99),
+          peakBacklog: auditor.load.overloads().peakBacklog,
+          latencyP50Ms: percentile(auditor.latencyMs, 50),
+          latencyP99Ms: percentile(auditor.latencyMs, 99),
           keysMovedFraction: stored === 0 ? 0 : moved / stored,
           keysMoved: moved,
-          migrationMs: auditor.reshards.reduce((a, r) => a + ((r.finishedAt ?? sim.now) - r.startedAt), 0),
+          migrationMs: auditor.reshards.reduce((a, r) => a + ((r.finishedAt ?? world.now) - r.startedAt), 0),
           pulls: auditor.pulls,
-          failedRequests: stats.failed,
+          failedRequests: auditor.unanswered,
         };
       },
     };

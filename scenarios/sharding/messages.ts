@@ -1,24 +1,30 @@
 /** Messages between the router and the shards. */
 import type { PlacementSpec } from '../parts/sharding/placement.ts';
 
-/** A stored row: its value and the router's write number (later writes have larger ones). */
+/**
+ * A stored row: the number of the write that last set it (later writes have larger ones; a
+ * merge keeps the larger), and whether that write deleted it (a tombstone, kept so that an
+ * older copy arriving late cannot bring the row back).
+ */
 export interface Row {
-  value: string;
   version: number;
+  deleted?: true;
 }
 
 export type ShardingMessage =
-  /** A request; `previousOwner` is set while the key may still sit on the shard that owned it before. */
-  | { type: 'get'; rid: number; key: number; previousOwner: number | null; version: number }
-  | { type: 'put'; rid: number; key: number; row: Row }
+  /** Requests carry the placement version the router routed them by. */
+  | { type: 'get'; rid: number; key: number; version: number }
+  | { type: 'put'; rid: number; key: number; row: Row; version: number }
   | { type: 'reply'; rid: number; key: number; row: Row | null }
-  /** The router switched placements: keys whose owner changed must move. */
+  /** The shard no longer owns the key under a newer placement than the request's: route it again. */
+  | { type: 'moved'; rid: number; version: number }
+  /** The router switched placements: rows whose owner changed must move. Re-sent until the shard reports `migrated`. */
   | { type: 'reshard'; version: number; placement: PlacementSpec; previous: PlacementSpec }
-  /** A shard has handed over every key it no longer owns. */
-  | { type: 'migrated'; version: number; moved: number }
+  /** A shard has handed over every row it no longer owns (its deletions forced). */
+  | { type: 'migrated'; version: number }
   | { type: 'migration-done'; version: number }
-  | { type: 'migrate'; version: number; rows: [number, Row][] }
-  | { type: 'migrate-ack'; version: number; keys: number[] }
-  /** A new owner asks the previous one for a key a request needs now. */
+  | { type: 'migrate'; version: number; batch: number; rows: [number, Row][] }
+  | { type: 'migrate-ack'; version: number; batch: number }
+  /** A new owner asks the previous one for a row a read needs now. */
   | { type: 'pull'; version: number; key: number }
   | { type: 'pulled'; version: number; key: number; row: Row | null };

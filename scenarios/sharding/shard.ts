@@ -2,39 +2,55 @@
  * A shard: a database node holding the rows it owns, serving one request at a time (a
  * ServiceQueue of capacity 1000/serviceMs per second), and taking part in live resharding.
  *
- * When the router switches placements, every shard learns the old and the new placement.
- * An old owner copies the rows it no longer owns to their new owners in throttled batches
- * (copying costs service time too), deleting each row once the new owner has acknowledged
- * it, and tells the router when it has nothing left to hand over. A new owner asked for a
- * row that has not arrived yet pulls a copy from the old owner at once, so a read never
- * misses a moving row.
- * The switch itself waits in the shard's queue behind the requests that arrived before it
- * (the router's link to each shard is FIFO), so every write routed the old way is stored
- * before the shard decides which rows to hand over; a pull that arrives before the old
- * owner has made the switch waits for it.
+ * Every request carries the placement version the router routed it by, and the shard judges
+ * it when its turn comes: a request routed by an older placement for a row this shard no
+ * longer owns is answered `moved` (the router routes it again), one routed by a newer
+ * placement than the shard has heard of waits until the shard hears of it. So after a shard
+ * switches placements, no write can land on a row it is handing over.
  *
- * Rows and the resharding plan are on disk; the queue and the batches in flight are not.
+ * When the router switches placements, the shard forces the new plan to its disk, then hands
+ * over the rows it no longer owns (a Handover: throttled batches, resent until the new owner
+ * acknowledges them; copying costs service time too), deletes each row once its new owner has
+ * acknowledged it, and — deletions forced — tells the router it is done. A new owner merges
+ * what it receives (the newest version of a row wins, tombstones included), forces it, then
+ * acknowledges. A read that reaches a new owner before its row does pulls a copy from the
+ * previous owner, once that owner has switched too.
+ *
+ * Rows and the plan are on disk; the queue, the handover in progress and the requests waiting
+ * for a plan are not.
  */
-import type { NodeContext, NodeId, Spawn } from '../../engine/index.ts';
-import { type Placement, placementFromSpec } from '../parts/sharding/placement.ts';
+import type { DurableMap, NodeId, Spawn } from '../../engine/index.ts';
+import { type Placement, type PlacementSpec, placementFromSpec } from '../parts/sharding/placement.ts';
 import { OverloadWatch } from '../parts/storage/overload-watch.ts';
-import { ServiceQueue } from '../parts/storage/service-queue.ts';
+import { ServiceQueue, type ServiceQueueTimer } from '../parts/storage/service-queue.ts';
+import { Handover } from './handover.ts';
 import type { KeyAuditor } from './key-auditor.ts';
 import type { Row, ShardingMessage } from './messages.ts';
 
 export interface ShardConfig {
-  router: NodeId;
+  router: string;
+  /** The placement before any resharding. */
+  initial: PlacementSpec;
   serviceMs: number;
   pullServiceMs: number;
   copyMsPerKey: number;
   batchKeys: number;
   batchMs: number;
+  /** A batch not acknowledged for this long is sent again. */
+  batchResendMs: number;
   backlogMax: number;
   auditor: KeyAuditor;
-  /** Requests offered to each shard so far (for the load chart). */
-  offered: Map<string, number>;
-  /** Lets the run's charts read the shard's queue (the queue itself is volatile). */
-  expose: (queue: ServiceQueue<unknown>) => void;
+  /** Lets the charts read the shard's queue (the queue itself is volatile). */
+  expose: (name: string, queue: ServiceQueue<unknown>) => void;
+}
+
+/** A shard's placement plan on disk: the version it follows and, while it migrates, the placement before. */
+export interface Plan {
+  version: number;
+  placement: PlacementSpec;
+  previous: PlacementSpec;
+  /** The router declared the migration finished: no row is left on a previous owner. */
+  done: boolean;
 }
 
 type Msg<T extends ShardingMessage['type']> = Extract<ShardingMessage, { type: T }>;
@@ -43,94 +59,86 @@ type Job =
   | { kind: 'get'; from: NodeId; msg: Msg<'get'> }
   | { kind: 'put'; from: NodeId; msg: Msg<'put'> }
   | { kind: 'pull'; from: NodeId; msg: Msg<'pull'> }
-  | { kind: 'copy'; to: NodeId; keys: number[] }
-  | { kind: 'absorb'; from: NodeId; msg: Msg<'migrate'> }
-  | { kind: 'reshard'; msg: Msg<'reshard'> };
+  | { kind: 'copy'; batch: { id: number; to: string; keys: number[]; fresh: boolean } }
+  | { kind: 'absorb'; from: NodeId; msg: Msg<'migrate'> };
 
-interface Plan {
-  version: number;
-  placement: Msg<'reshard'>['placement'];
-  previous: Msg<'reshard'>['previous'];
-  done: boolean;
-}
+type Timer = ServiceQueueTimer | { kind: 'batch' } | { kind: 'resend' };
 
-const BATCH = 'shard:batch';
+/** The rows on a shard's disk (tombstones included), by id. */
+export const ROWS = 'rows';
+export const rowKey = (key: number): string => String(key);
+export const rowsOf = (disk: { map<T>(name: string): DurableMap<T> }): DurableMap<Row> => disk.map<Row>(ROWS);
 
-/** The rows on a shard's disk. */
-export function rowsOf(durable: { get<T>(key: string): T | undefined }): Map<number, Row> {
-  return durable.get<Map<number, Row>>('rows') ?? new Map();
-}
-
-export function shard(config: ShardConfig): Spawn<ShardingMessage> {
-  return (ctx: NodeContext<ShardingMessage>) => {
-    let rows = ctx.durable.get<Map<number, Row>>('rows');
-    if (rows === undefined) ctx.durable.set('rows', (rows = new Map()));
-    const store = rows;
-    const plan = (): Plan | undefined => ctx.durable.get<Plan>('plan');
-    let current: Placement | null = null;
-    /** Rows to hand over, by new owner (in the order found); batches take turns between owners. */
-    let outbound = new Map<string, number[]>();
-    let outboundRows = 0;
-    /** Batches queued for copying or sent, not yet acknowledged. */
-    let batchesInFlight = 0;
-    let moved = 0;
-    let batchArmed = false;
-    const deferredPulls: { from: NodeId; msg: Msg<'pull'> }[] = [];
+export function shard(config: ShardConfig): Spawn<ShardingMessage, Timer> {
+  return (ctx) => {
+    const rows = rowsOf(ctx.disk);
+    const router = ctx.lookup(config.router);
+    let plan = ctx.disk.get<Plan>('plan');
+    let current: Placement = placementFromSpec(plan?.placement ?? config.initial);
+    /** While a migration may still have rows on their previous owners: the placement before. */
+    let previous: Placement | null = plan !== undefined && !plan.done ? placementFromSpec(plan.previous) : null;
+    let handover: Handover | null = null;
+    /** Requests (and pulls) routed by a newer placement than this shard has heard of. */
+    let waitingForPlan: Job[] = [];
     const pullWaiters = new Map<number, { from: NodeId; rid: number }[]>();
+    const version = (): number => plan?.version ?? 0;
+    const owns = (key: number): boolean => current.ownerOf(key) === ctx.name;
     const watch = new OverloadWatch(config.backlogMax, {
-      enter: (backlog) => {
-        ctx.state('overloaded', `${backlog} queued`);
-        config.auditor.overloaded(ctx.self, backlog, config.backlogMax, config.serviceMs);
-      },
-      leave: () => ctx.state('serving'),
+      enter: (backlog) => ctx.state('overloaded', `${backlog} queued`),
+      leave: () => ctx.state(handover !== null && !handover.done ? 'migrating' : 'serving'),
     });
 
+    /** Keeps the newer of the stored row and `row`: a migration keeps the newest version of each row. */
     const merge = (key: number, row: Row | null): void => {
       if (row === null) return;
-      const mine = store.get(key);
-      if (mine === undefined || mine.version < row.version) store.set(key, row);
+      const mine = rows.get(rowKey(key));
+      if (mine === undefined || mine.version < row.version) rows.set(rowKey(key), row);
     };
-    const owns = (key: number): boolean => current === null || current.ownerOf(key) === ctx.name;
 
     const serve = (job: Job): void => {
       switch (job.kind) {
-        case 'get': {
-          const row = store.get(job.msg.key) ?? null;
-          if (row !== null || job.msg.previousOwner === null) {
-            return ctx.send(job.from, { type: 'reply', rid: job.msg.rid, key: job.msg.key, row });
+        case 'get':
+        case 'put': {
+          const { msg } = job;
+          if (msg.version > version()) return void waitingForPlan.push(job);
+          if (!owns(msg.key)) return ctx.send(job.from, { type: 'moved', rid: msg.rid, version: version() });
+          if (job.kind === 'put') {
+            merge(msg.key, job.msg.row);
+            ctx.disk.force();
+            return ctx.send(job.from, { type: 'reply', rid: msg.rid, key: msg.key, row: rows.get(rowKey(msg.key)) ?? null });
           }
-          // The row may not have arrived from its previous owner yet: fetch it now.
-          const waiting = pullWaiters.get(job.msg.key);
-          if (waiting !== undefined) return void waiting.push({ from: job.from, rid: job.msg.rid });
-          pullWaiters.set(job.msg.key, [{ from: job.from, rid: job.msg.rid }]);
+          const row = rows.get(rowKey(msg.key)) ?? null;
+          const before = row === null && previous !== null ? previous.ownerOf(msg.key) : ctx.name;
+          if (before === ctx.name) return ctx.send(job.from, { type: 'reply', rid: msg.rid, key: msg.key, row });
+          // The row may not have arrived from its previous owner yet: fetch a copy now.
+          const waiting = pullWaiters.get(msg.key);
+          if (waiting !== undefined) return void waiting.push({ from: job.from, rid: msg.rid });
+          pullWaiters.set(msg.key, [{ from: job.from, rid: msg.rid }]);
           config.auditor.pulled();
-          ctx.send(job.msg.previousOwner, { type: 'pull', version: job.msg.version, key: job.msg.key });
-          return;
+          return ctx.send(before, { type: 'pull', version: version(), key: msg.key });
         }
-        case 'put':
-          merge(job.msg.key, job.msg.row);
-          return ctx.send(job.from, { type: 'reply', rid: job.msg.rid, key: job.msg.key, row: store.get(job.msg.key) ?? null });
         case 'pull':
-          // A copy only: the row stays here until a migration batch carrying it is
-          // acknowledged. This reply travels the same FIFO link ahead of that batch, so the
-          // migration cannot finish while it is still on its way.
-          return ctx.send(job.from, { type: 'pulled', version: job.msg.version, key: job.msg.key, row: store.get(job.msg.key) ?? null });
+          // A copy only, and only once this shard has switched: from then on no write lands on the row here.
+          if (job.msg.version > version()) return void waitingForPlan.push(job);
+          return ctx.send(job.from, { type: 'pulled', version: job.msg.version, key: job.msg.key, row: rows.get(rowKey(job.msg.key)) ?? null });
         case 'copy': {
-          const batch: [number, Row][] = [];
-          for (const key of job.keys) {
-            const row = store.get(key);
-            if (row !== undefined) batch.push([key, row]);
+          const batch = job.batch;
+          const out: [number, Row][] = [];
+          for (const key of batch.keys) {
+            const row = rows.get(rowKey(key));
+            if (row !== undefined) out.push([key, row]);
           }
-          return ctx.send(job.to, { type: 'migrate', version: plan()!.version, rows: batch });
+          batch.fresh = true;
+          return ctx.send(batch.to, { type: 'migrate', version: handover?.version ?? version(), batch: batch.id, rows: out });
         }
-        case 'absorb':
-          for (const [key, row] of job.msg.rows) merge(key, row);
-          return ctx.send(job.from, { type: 'migrate-ack', version: job.msg.version, keys: job.msg.rows.map(([k]) => k) });
-        case 'reshard': {
-          const p: Plan = { version: job.msg.version, placement: job.msg.placement, previous: job.msg.previous, done: false };
-          ctx.durable.set('plan', p);
-          moved = 0;
-          return beginMigration(p);
+        case 'absorb': {
+          const { msg } = job;
+          // A late copy of a batch from a finished migration: its rows moved long ago.
+          if (msg.version >= version()) {
+            for (const [key, row] of msg.rows) merge(key, row);
+            ctx.disk.force();
+          }
+          return ctx.send(job.from, { type: 'migrate-ack', version: msg.version, batch: msg.batch });
         }
       }
     };
@@ -138,120 +146,117 @@ export function shard(config: ShardConfig): Spawn<ShardingMessage> {
       serve(job);
       watch.update(queue.backlog);
     });
-    config.expose(queue as ServiceQueue<unknown>);
-
+    config.expose(ctx.name, queue as ServiceQueue<unknown>);
     const enqueue = (job: Job, serviceMs: number): void => {
       queue.enqueue(job, serviceMs);
       watch.update(queue.backlog);
     };
 
     const reportIfDone = (): void => {
-      const p = plan();
-      if (p === undefined || p.done || outboundRows > 0 || batchesInFlight > 0) return;
-      ctx.send(config.router, { type: 'migrated', version: p.version, moved });
-    };
-
-    const armBatch = (delayMs: number): void => {
-      if (batchArmed || outboundRows === 0) return;
-      batchArmed = true;
-      ctx.setTimer(delayMs, BATCH);
+      if (handover === null || !handover.done) return;
+      // The deletions are durable before the router may declare the rows moved.
+      ctx.disk.force();
+      ctx.send(router, { type: 'migrated', version: handover.version });
     };
 
     /** Starts (or, after a restart, resumes) handing over the rows this shard no longer owns. */
-    const beginMigration = (p: Plan): void => {
-      current = placementFromSpec(p.placement);
-      outbound = new Map();
-      outboundRows = 0;
-      for (const key of store.keys()) {
+    const beginHandover = (): void => {
+      const toMove = new Map<string, number[]>();
+      for (const k of rows.keys()) {
+        const key = Number(k);
         const owner = current.ownerOf(key);
         if (owner === ctx.name) continue;
-        const list = outbound.get(owner);
-        if (list === undefined) outbound.set(owner, [key]);
+        const list = toMove.get(owner);
+        if (list === undefined) toMove.set(owner, [key]);
         else list.push(key);
-        outboundRows++;
       }
-      if (outboundRows > 0) {
-        ctx.state('migrating', `${outboundRows} rows to hand over`);
+      handover = new Handover(version(), toMove, config.batchKeys);
+      if (handover.rows > 0) {
+        ctx.state('migrating', `${handover.rows} rows to hand over`);
         ctx.note(
-          () => `${ctx.name} starts handing over ${outboundRows.toLocaleString('en-US')} of its ${store.size.toLocaleString('en-US')} rows to their new owners`,
+          () =>
+            `${ctx.name} starts handing over ${handover!.rows.toLocaleString('en-US')} of its ${rows.size.toLocaleString('en-US')} rows to their new owners`,
         );
+        ctx.setTimer(0, { kind: 'batch' });
+        ctx.setTimer(config.batchResendMs, { kind: 'resend' });
       }
-      armBatch(0);
-      reportIfDone();
-      const waiting = deferredPulls.splice(0);
-      for (const d of waiting) {
-        if (d.msg.version <= p.version) enqueue({ kind: 'pull', from: d.from, msg: d.msg }, config.pullServiceMs);
-        else deferredPulls.push(d);
-      }
-    };
-
-    const sendBatch = (): void => {
-      batchArmed = false;
-      const [to, list] = outbound.entries().next().value ?? [];
-      if (to === undefined || list === undefined) return reportIfDone();
-      const keys: number[] = [];
-      let taken = 0;
-      while (taken < list.length && keys.length < config.batchKeys) {
-        const key = list[taken++]!;
-        if (store.has(key)) keys.push(key);
-      }
-      outboundRows -= taken;
-      // The next batch goes to the next owner in turn.
-      outbound.delete(to);
-      if (taken < list.length) outbound.set(to, list.slice(taken));
-      if (keys.length > 0) {
-        // In flight from now (queued for copying, then on the wire) until its acknowledgement.
-        batchesInFlight++;
-        enqueue({ kind: 'copy', to: ctx.idOf(to), keys }, keys.length * config.copyMsPerKey);
-      }
-      armBatch(config.batchMs);
       reportIfDone();
     };
 
-    const existing = plan();
-    if (existing !== undefined && !existing.done) beginMigration(existing);
-    else if (existing !== undefined) current = placementFromSpec(existing.placement);
+    const onReshard = (m: Msg<'reshard'>): void => {
+      if (m.version < version()) return;
+      if (m.version === version()) return reportIfDone();
+      plan = { version: m.version, placement: m.placement, previous: m.previous, done: false };
+      ctx.disk.set('plan', plan);
+      ctx.disk.force();
+      current = placementFromSpec(m.placement);
+      previous = placementFromSpec(m.previous);
+      beginHandover();
+      const waiting = waitingForPlan;
+      waitingForPlan = [];
+      for (const job of waiting) enqueue(job, 0);
+    };
+
+    const onMigrateAck = (m: Msg<'migrate-ack'>): void => {
+      if (handover === null || m.version !== handover.version) return;
+      const keys = handover.acknowledged(m.batch);
+      if (keys === undefined) return;
+      for (const key of keys) if (!owns(key)) rows.delete(rowKey(key));
+      if (handover.done) {
+        ctx.state(watch.overloaded ? 'overloaded' : 'serving', `${rows.size} rows`);
+        reportIfDone();
+      }
+    };
+
+    const onPulled = (m: Msg<'pulled'>): void => {
+      if (owns(m.key)) merge(m.key, m.row);
+      const waiting = pullWaiters.get(m.key) ?? [];
+      pullWaiters.delete(m.key);
+      for (const w of waiting) ctx.send(w.from, { type: 'reply', rid: w.rid, key: m.key, row: rows.get(rowKey(m.key)) ?? null });
+    };
+
+    // A restarted shard resumes any handover its disk still calls for (a fresh one holds only its own rows).
+    if (ctx.incarnation > 0 && plan !== undefined) beginHandover();
 
     return {
       onMessage(from, m) {
         switch (m.type) {
           case 'get':
+            return enqueue({ kind: 'get', from, msg: m }, config.serviceMs);
           case 'put':
-            config.offered.set(ctx.name, (config.offered.get(ctx.name) ?? 0) + 1);
-            return m.type === 'get' ? enqueue({ kind: 'get', from, msg: m }, config.serviceMs) : enqueue({ kind: 'put', from, msg: m }, config.serviceMs);
+            return enqueue({ kind: 'put', from, msg: m }, config.serviceMs);
           case 'pull':
-            if ((plan()?.version ?? 0) < m.version) return void deferredPulls.push({ from, msg: m });
             return enqueue({ kind: 'pull', from, msg: m }, config.pullServiceMs);
-          case 'pulled': {
-            merge(m.key, m.row);
-            const waiting = pullWaiters.get(m.key) ?? [];
-            pullWaiters.delete(m.key);
-            for (const w of waiting) ctx.send(w.from, { type: 'reply', rid: w.rid, key: m.key, row: store.get(m.key) ?? null });
-            return;
-          }
-          case 'reshard':
-            return enqueue({ kind: 'reshard', msg: m }, 0);
           case 'migrate':
             return enqueue({ kind: 'absorb', from, msg: m }, m.rows.length * config.copyMsPerKey);
+          case 'pulled':
+            return onPulled(m);
+          case 'reshard':
+            return onReshard(m);
           case 'migrate-ack':
-            batchesInFlight = Math.max(0, batchesInFlight - 1);
-            for (const key of m.keys) {
-              if (!owns(key) && store.delete(key)) moved++;
+            return onMigrateAck(m);
+          case 'migration-done':
+            if (plan !== undefined && m.version === plan.version && !plan.done) {
+              plan = { ...plan, done: true };
+              ctx.disk.set('plan', plan);
+              previous = null;
             }
-            return reportIfDone();
-          case 'migration-done': {
-            const p = plan();
-            if (p !== undefined && p.version === m.version) ctx.durable.set('plan', { ...p, done: true } satisfies Plan);
-            ctx.state(watch.overloaded ? 'overloaded' : 'serving', `${store.size} rows`);
             return;
-          }
           default:
             return;
         }
       },
       onTimer(tag) {
-        if (queue.onTimer(tag)) return;
-        if (tag === BATCH) sendBatch();
+        if (queue.onTimer(tag) || typeof tag !== 'object' || handover === null) return;
+        if (tag.kind === 'batch') {
+          const batch = handover.take();
+          if (batch !== null) enqueue({ kind: 'copy', batch }, batch.keys.length * config.copyMsPerKey);
+          if (handover.hasMore) ctx.setTimer(config.batchMs, { kind: 'batch' });
+          return;
+        }
+        if (handover.done) return;
+        for (const batch of handover.overdue()) enqueue({ kind: 'copy', batch }, batch.keys.length * config.copyMsPerKey);
+        ctx.setTimer(config.batchResendMs, { kind: 'resend' });
       },
     };
   };

@@ -1,34 +1,55 @@
 /**
  * The application's requests, drawn before the run from the `workload` stream so every
- * strategy sees the same requests at the same moments. An insert creates a new row; a read
- * fetches an existing one. Ids are either sequential (an auto-increment primary key: every
- * new row has the largest id so far) or uniform over a large id space (random ids, UUID-like).
+ * strategy sees the same requests at the same moments: inserts of new rows, updates and
+ * deletes of existing ones, and reads; some writes are read back once acknowledged (save,
+ * then look). Ids are either sequential (an auto-increment primary key: every new row has the
+ * largest id so far) or uniform over a large id space (random ids, UUID-like).
+ *
+ * The Directory is what the users know: which rows exist (preloaded, or inserted and
+ * acknowledged), the next auto-increment id, and the write counter that numbers every write
+ * (a ticket service: it survives any crash of the system under test). It lives outside the
+ * nodes, as the users do.
  */
 import type { Stream } from '../../engine/index.ts';
+import { poissonArrivals } from '../parts/workload/arrivals.ts';
 
 export type KeyPattern = 'sequential' | 'uniform';
+export type RequestKind = 'insert' | 'update' | 'delete' | 'read';
 
 export interface Request {
   atMs: number;
-  kind: 'insert' | 'read';
-  /** Insert with uniform ids: the new id. Read: which existing row, as a uniform draw in [0, 1). */
+  kind: RequestKind;
+  /** Insert with uniform ids: the new id, as a uniform draw in [0, 1). Otherwise: which existing row. */
   draw: number;
+  /** A write the users read back this long after it is acknowledged (null: no read-back). */
+  readBackMs: number | null;
 }
 
 export interface WorkloadShape {
   requestsPerSec: number;
   insertShare: number;
+  updateShare: number;
+  deleteShare: number;
+  readBackShare: number;
+  readBackMeanMs: number;
   workloadMs: number;
 }
 
 export function drawRequests(rng: Stream, shape: WorkloadShape): Request[] {
-  const out: Request[] = [];
-  let t = rng.exponential(1000 / shape.requestsPerSec);
-  for (let n = 0; t < shape.workloadMs && n < shape.workloadMs * 10; n++) {
-    out.push({ atMs: t, kind: rng.next() < shape.insertShare ? 'insert' : 'read', draw: rng.next() });
-    t += rng.exponential(1000 / shape.requestsPerSec);
-  }
-  return out;
+  return poissonArrivals(rng, shape.requestsPerSec / 1000, 0, shape.workloadMs).map((atMs) => {
+    const u = rng.next();
+    const kind: RequestKind =
+      u < shape.insertShare
+        ? 'insert'
+        : u < shape.insertShare + shape.updateShare
+          ? 'update'
+          : u < shape.insertShare + shape.updateShare + shape.deleteShare
+            ? 'delete'
+            : 'read';
+    const draw = rng.next();
+    const readBackMs = kind !== 'read' && rng.next() < shape.readBackShare ? rng.exponential(shape.readBackMeanMs) : null;
+    return { atMs, kind, draw, readBackMs };
+  });
 }
 
 /** The ids stored before the run: 1..n (sequential) or n distinct ids spread over [1, idSpace) (uniform). */
@@ -38,4 +59,44 @@ export function preloadIds(rng: Stream, pattern: KeyPattern, n: number, idSpace:
   // Bounded: distinct draws from a space much larger than n.
   for (let tries = 0; ids.size < n && tries < n * 20; tries++) ids.add(1 + rng.int(idSpace - 1));
   return [...ids];
+}
+
+export class Directory {
+  /** Ids known to exist, in the order they became known. */
+  readonly ids: number[];
+  private readonly known: Set<number>;
+  private nextId: number;
+  private writes = 0;
+
+  constructor(
+    preload: readonly number[],
+    private readonly pattern: KeyPattern,
+    private readonly idSpace: number,
+  ) {
+    this.ids = [...preload];
+    this.known = new Set(preload);
+    this.nextId = preload.reduce((m, k) => Math.max(m, k), 0) + 1;
+  }
+
+  /** The id a new row gets. */
+  newId(draw: number): number {
+    return this.pattern === 'sequential' ? this.nextId++ : 1 + Math.floor(draw * (this.idSpace - 1));
+  }
+
+  /** An existing row, picked by a uniform draw. */
+  pick(draw: number): number | undefined {
+    return this.ids.length === 0 ? undefined : this.ids[Math.min(this.ids.length - 1, Math.floor(draw * this.ids.length))];
+  }
+
+  /** The number of the next write (every write gets a larger one than every write before it). */
+  nextVersion(): number {
+    return ++this.writes;
+  }
+
+  /** An insert was acknowledged: the row exists from now on. */
+  inserted(id: number): void {
+    if (this.known.has(id)) return;
+    this.known.add(id);
+    this.ids.push(id);
+  }
 }
