@@ -24,12 +24,13 @@ import {
   cacheTierNetwork,
   DATABASE,
   dbLoadChart,
+  fmtMs,
   hitRatioChart,
   lanLatencyMeanMs,
   USERS,
 } from '../parts/cache/cache-tier.ts';
 import { StalenessAuditor } from '../parts/cache/staleness-auditor.ts';
-import { auditWritesAppliedOnce, WRITE_APPLIED_ONCE } from '../parts/cache/write-audit.ts';
+import { auditNoLostWrite, auditWritesAppliedOnce, NO_LOST_WRITE, WRITE_APPLIED_ONCE } from '../parts/cache/write-audit.ts';
 import { SlidingWindow } from '../parts/resilience/sliding-window.ts';
 import { CommitIndex, DatabaseLoad, databaseNode } from '../parts/storage/database.ts';
 import { openLoopClients, type RequestOutcome } from '../parts/workload/open-loop-clients.ts';
@@ -133,6 +134,7 @@ export const cacheInvalidation = defineScenario({
       description:
         'A read returns the newest acknowledged write, or a value superseded for less than the strategy promises: a TTL (ttl), the longest jittered TTL (ttl-jitter), or invalidationBoundMs for the strategies that invalidate.',
     },
+    NO_LOST_WRITE,
     WRITE_APPLIED_ONCE,
   ],
   goals: [
@@ -252,7 +254,7 @@ export const cacheInvalidation = defineScenario({
       if (stale === null || stale.stalenessMs <= boundMs) return;
       world.violate(
         'bounded-staleness',
-        `a read of ${stale.key} that began at ${fmt(o.startMs)} ms returned version ${stale.versionRead} from the ${o.response?.detail ?? 'server'}, but version ${stale.versionAcknowledged} had been acknowledged ${fmt(stale.stalenessMs)} ms before (${strategy} promises ${fmt(boundMs)} ms)`,
+        `a read of ${stale.key} that began at ${fmtMs(o.startMs)} ms returned version ${stale.versionRead} from the ${o.response?.detail ?? 'server'}, but version ${stale.versionAcknowledged} had been acknowledged ${fmtMs(stale.stalenessMs)} ms before (${strategy} promises ${fmtMs(boundMs)} ms)`,
         {
           node: 'cache',
           witnesses: [
@@ -307,6 +309,7 @@ export const cacheInvalidation = defineScenario({
     world.node('invalidator', { role: 'change-stream consumer' }, invalidator({ cache: 'cache', lagMs: p.eventLagMs, stats: invalidatorStats }));
     const commits = new CommitIndex(world.disk('db'));
     auditWritesAppliedOnce(world);
+    auditNoLostWrite(world, () => auditor.acknowledgedWrites, commits);
 
     world.chart({
       id: 'stale-rate',
@@ -344,7 +347,3 @@ export const cacheInvalidation = defineScenario({
     };
   },
 });
-
-function fmt(ms: number): string {
-  return ms.toLocaleString('en-US', { maximumFractionDigits: ms < 10 ? 1 : 0 });
-}

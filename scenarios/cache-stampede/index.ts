@@ -302,7 +302,7 @@ export const cacheStampede = defineScenario({
             }
             if (++inBucket > bucketPeak) bucketPeak = inBucket;
           },
-          refused(reason, query, waitedMs) {
+          refused(reason, { query }, waitedMs) {
             const key = 'key' in query ? query.key : 'a batch';
             world.violate(
               'db-within-capacity',

@@ -14,6 +14,7 @@
  * reports the locks it grants. The audit is never consulted by the system it judges.
  */
 import type { World } from '../framework/scenario.ts';
+import { fmtMs } from '../parts/cache/cache-tier.ts';
 
 export const SINGLE_FLIGHT = 'single-flight';
 export const LOCK_HOLDER_RECOMPUTES = 'lock-holder-recomputes';
@@ -40,7 +41,7 @@ export class LoadAudit {
     if (since !== undefined) {
       this.world.violate(
         SINGLE_FLIGHT,
-        `${server} sent a second query for ${key} while its load of ${key} begun at ${fmt(since)} ms had not landed in the cache`,
+        `${server} sent a second query for ${key} while its load of ${key} begun at ${fmtMs(since)} ms had not landed in the cache`,
         {
           node: server,
           witnesses: [
@@ -72,8 +73,4 @@ export class LoadAudit {
   restarted(server: string): void {
     for (const id of [...this.loading.keys()]) if (id.startsWith(`${server}/`)) this.loading.delete(id);
   }
-}
-
-function fmt(ms: number): string {
-  return Math.round(ms).toLocaleString('en-US');
 }

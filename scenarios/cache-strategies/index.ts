@@ -26,12 +26,13 @@ import {
   cacheTierNetwork,
   DATABASE,
   dbLoadChart,
+  fmtMs,
   hitRatioChart,
   lanLatencyMeanMs,
   USERS,
 } from '../parts/cache/cache-tier.ts';
 import { StalenessAuditor, WriteOrder } from '../parts/cache/staleness-auditor.ts';
-import { auditWritesAppliedOnce, WRITE_APPLIED_ONCE } from '../parts/cache/write-audit.ts';
+import { auditNoLostWrite, auditWritesAppliedOnce, NO_LOST_WRITE, WRITE_APPLIED_ONCE } from '../parts/cache/write-audit.ts';
 import { CommitIndex, DatabaseLoad, databaseNode } from '../parts/storage/database.ts';
 import { openLoopClients, type RequestOutcome } from '../parts/workload/open-loop-clients.ts';
 import { TrafficMonitor } from '../parts/workload/traffic-monitor.ts';
@@ -127,11 +128,7 @@ export const cacheStrategies = defineScenario({
         'A read that begins more than stalenessBoundMs after a write was acknowledged returns that write or a newer one: the time an invalidation takes to land is allowed, a stale value that outlives it is not.',
       appliesTo: ['cache-aside-delete', 'cache-aside-update', 'write-through', 'lease'],
     },
-    {
-      name: 'no-lost-write',
-      kind: 'safety',
-      description: 'Every write acknowledged to a user reaches the database (judged once the system has settled).',
-    },
+    NO_LOST_WRITE,
     WRITE_APPLIED_ONCE,
   ],
   goals: [
@@ -245,7 +242,7 @@ export const cacheStrategies = defineScenario({
       const put = lastPut.get(stale.key);
       world.violate(
         'bounded-staleness',
-        `a read of ${stale.key} that began at ${fmt(o.startMs)} ms returned version ${stale.versionRead} from the ${o.response?.detail ?? 'server'}, but version ${stale.versionAcknowledged} had been acknowledged ${fmt(stale.stalenessMs)} ms before (the promise is ${p.stalenessBoundMs} ms)`,
+        `a read of ${stale.key} that began at ${fmtMs(o.startMs)} ms returned version ${stale.versionRead} from the ${o.response?.detail ?? 'server'}, but version ${stale.versionAcknowledged} had been acknowledged ${fmtMs(stale.stalenessMs)} ms before (the promise is ${p.stalenessBoundMs} ms)`,
         {
           node: 'cache',
           witnesses: [
@@ -308,7 +305,7 @@ export const cacheStrategies = defineScenario({
           if (put < current) {
             world.note(
               () =>
-                `the cache now holds ${cmd.key} at version ${put}, but the database has version ${current}: a slow fill or a late SET put an older value back, and readers will get it until it expires (${fmt(p.ttlMs)} ms from now)`,
+                `the cache now holds ${cmd.key} at version ${put}, but the database has version ${current}: a slow fill or a late SET put an older value back, and readers will get it until it expires (${fmtMs(p.ttlMs)} ms from now)`,
               'warn',
             );
           }
@@ -344,18 +341,7 @@ export const cacheStrategies = defineScenario({
     /** Acknowledged writes that never reached the database (write-behind's queue lives in the cache). */
     const lostWrites = (): number[] => auditor.acknowledgedWrites.filter((w) => commits.versionOf(w) === undefined);
     auditWritesAppliedOnce(world);
-    world.atEnd(() => {
-      const lost = lostWrites();
-      if (lost.length === 0) return;
-      world.violate(
-        'no-lost-write',
-        `${lost.length} acknowledged write(s) never reached the database (${lost
-          .slice(0, 5)
-          .map((w) => `request ${w}`)
-          .join(', ')}${lost.length > 5 ? ', ...' : ''}): they lived only in the cache`,
-        { node: 'db', witnesses: [{ t: world.now, node: 'db', what: `the database holds none of request ${lost[0]}'s write` }] },
-      );
-    });
+    auditNoLostWrite(world, () => auditor.acknowledgedWrites, commits, 'only in the cache');
 
     return {
       metrics() {
@@ -377,7 +363,3 @@ export const cacheStrategies = defineScenario({
     };
   },
 });
-
-function fmt(ms: number): string {
-  return ms.toLocaleString('en-US', { maximumFractionDigits: ms < 10 ? 1 : 0 });
-}

@@ -4,6 +4,10 @@
  *
  * - A circuit breaker that is open lets no call through; a half-open one lets through only
  *   its `halfOpenCalls` probes until they are judged (Nygard's state machine).
+ * - A connection pool (a bulkhead) of n connections keeps at most n of its process's queries
+ *   at the database at once, running or waiting: a connection is not handed back while the
+ *   database still works on its query. Counted at the database, per client process (the
+ *   application name each query carries), so it holds whatever the app believes.
  * - A token bucket of rate r and burst b lets an app send the database at most b + r·T
  *   queries' worth of cost over any interval T of its own clock — the share of the safe rate
  *   the app promised to stay within. The audit keeps its own bucket per app, written apart
@@ -15,10 +19,12 @@
  * never consulted by the system it judges.
  */
 import type { World } from '../framework/scenario.ts';
+import { fmtMs } from '../parts/cache/cache-tier.ts';
 import type { BreakerState } from '../parts/resilience/circuit-breaker.ts';
 
 export const BREAKER_ADMITS_PROBES = 'breaker-admits-probes';
 export const DB_RATE_LIMITED = 'db-rate-limited';
+export const DB_POOL_SHARE = 'db-pool-share';
 
 interface BreakerView {
   state: BreakerState;
@@ -36,11 +42,15 @@ export interface GuardLimits {
   /** Per app: its share of the database rate, in cost per ms of its clock, and its burst. */
   dbRatePerMs: number;
   dbBurst: number;
+  /** Per app process: the connections of its pool. */
+  dbPoolSize: number;
 }
 
 export class GuardAudit {
   private readonly breakers = new Map<string, BreakerView>();
   private readonly allowances = new Map<string, Allowance>();
+  /** Queries at the database, running or waiting, per client process. */
+  private readonly atDb = new Map<string, number>();
 
   constructor(
     private readonly world: World<unknown>,
@@ -59,7 +69,7 @@ export class GuardAudit {
     if (b.state === 'half-open' && ++b.probes <= this.limits.halfOpenCalls) return;
     const why =
       b.state === 'open'
-        ? `while its breaker had been open since ${fmt(b.since)} ms`
+        ? `while its breaker had been open since ${fmtMs(b.since)} ms`
         : `as half-open probe ${b.probes}, past the ${this.limits.halfOpenCalls} a half-open breaker allows`;
     this.world.violate(BREAKER_ADMITS_PROBES, `${app} called ${dependency} ${why}`, {
       node: app,
@@ -93,13 +103,32 @@ export class GuardAudit {
     a.tokens = 0;
   }
 
+  /** The database started: it holds no query. */
+  dbStarted(): void {
+    this.atDb.clear();
+  }
+
+  /** A query of `client` (`app#incarnation`) reached the database. */
+  dbArrived(client: string): void {
+    const n = (this.atDb.get(client) ?? 0) + 1;
+    this.atDb.set(client, n);
+    if (n <= this.limits.dbPoolSize) return;
+    const app = client.split('#')[0]!;
+    this.world.violate(DB_POOL_SHARE, `the database holds ${n} queries of ${app}, more than the ${this.limits.dbPoolSize} connections of its pool`, {
+      node: app,
+      witnesses: [{ t: this.world.now, node: 'db', what: `${n} of ${app}'s queries at the database at once` }],
+    });
+  }
+
+  /** A query of `client` left the database (answered, refused or timed out waiting). */
+  dbLeft(client: string): void {
+    const n = this.atDb.get(client) ?? 0;
+    if (n > 0) this.atDb.set(client, n - 1);
+  }
+
   /** `app` restarted: its breakers start closed and its bucket full, as a new process's do. */
   restarted(app: string): void {
     for (const key of [...this.breakers.keys()]) if (key.startsWith(`${app}/`)) this.breakers.delete(key);
     this.allowances.delete(app);
   }
-}
-
-function fmt(ms: number): string {
-  return Math.round(ms).toLocaleString('en-US');
 }

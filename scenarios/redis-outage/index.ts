@@ -21,14 +21,14 @@ import { percentile } from '../../engine/index.ts';
 import { defineScenario, type FaultSpaceOptions } from '../framework/scenario.ts';
 import { CacheNodeStats, cacheNode, type PreloadEntry } from '../parts/cache/cache-node.ts';
 import { APP_SERVER, appNames, CACHE, cacheTierNetwork, DATABASE, lanLatencyMeanMs, USERS } from '../parts/cache/cache-tier.ts';
-import { auditWritesAppliedOnce, WRITE_APPLIED_ONCE } from '../parts/cache/write-audit.ts';
+import { auditNoLostWrite, auditWritesAppliedOnce, NO_LOST_WRITE, WRITE_APPLIED_ONCE } from '../parts/cache/write-audit.ts';
 import type { CircuitBreakerConfig } from '../parts/resilience/circuit-breaker.ts';
-import { DatabaseLoad, databaseNode } from '../parts/storage/database.ts';
+import { CommitIndex, DatabaseLoad, databaseNode } from '../parts/storage/database.ts';
 import { openLoopClients } from '../parts/workload/open-loop-clients.ts';
 import { TrafficMonitor } from '../parts/workload/traffic-monitor.ts';
 import { drawRequests, keyName } from '../parts/workload/workload.ts';
 import { OutageAppStats, type OutageStrategy, outageApp } from './app.ts';
-import { BREAKER_ADMITS_PROBES, DB_RATE_LIMITED, GuardAudit } from './guard-audit.ts';
+import { BREAKER_ADMITS_PROBES, DB_POOL_SHARE, DB_RATE_LIMITED, GuardAudit } from './guard-audit.ts';
 import { IncidentMonitor } from './incident-monitor.ts';
 
 const params = z.object({
@@ -129,6 +129,14 @@ export const redisOutage = defineScenario({
         'Each app sends the database at most its token bucket’s burst plus its share of the safe rate times the interval, over any interval of its own clock: the warm-up’s batches included, each counted at its cost.',
       appliesTo: ['breaker-cold', 'breaker-warmup'],
     },
+    {
+      name: DB_POOL_SHARE,
+      kind: 'safety',
+      description:
+        'Each app process keeps at most its share of the database’s connections busy (dbConnections / apps, its pool): the database never holds more of one process’s queries, running or waiting, than that share (a pooled connection stays busy until the database answers).',
+      appliesTo: ['breaker-cold', 'breaker-warmup'],
+    },
+    NO_LOST_WRITE,
     WRITE_APPLIED_ONCE,
   ],
   goals: [
@@ -227,7 +235,10 @@ export const redisOutage = defineScenario({
     };
     // The database breaker trips on calls close to the apps' own timeout, not on ordinary queueing.
     const dbBreaker: CircuitBreakerConfig = { ...cacheBreaker, minCalls: p.breakerMinCalls * 4, slowCallMs: p.dbTimeoutMs * 0.8, slowCallRateThreshold: 0.5 };
-    const audit = new GuardAudit(world, { halfOpenCalls: cacheBreaker.halfOpenCalls, dbRatePerMs, dbBurst: p.dbBurst });
+    // Each app's pool holds its share of the database's connections: together they never queue there.
+    const dbPoolSize = Math.max(1, Math.floor(p.dbConnections / p.apps));
+    const audit = new GuardAudit(world, { halfOpenCalls: cacheBreaker.halfOpenCalls, dbRatePerMs, dbBurst: p.dbBurst, dbPoolSize });
+    const acknowledged: number[] = [];
 
     const monitor = new IncidentMonitor(
       world,
@@ -263,7 +274,10 @@ export const redisOutage = defineScenario({
             if (world.status('redis') !== 'up') world.reach('cache-outage');
           },
           attemptDone: (o) => traffic.attemptDone(o, world.now),
-          finished: (o) => traffic.finished(o, world.now),
+          finished: (o) => {
+            traffic.finished(o, world.now);
+            if (o.ok && o.request.kind !== 'read') acknowledged.push(o.request.id);
+          },
         },
       }),
     );
@@ -284,8 +298,7 @@ export const redisOutage = defineScenario({
           dbBreaker,
           dbRatePerMs,
           dbBurst: p.dbBurst,
-          // Each app's pool holds its share of the database's connections: together they never queue there.
-          dbPoolSize: Math.max(1, Math.floor(p.dbConnections / p.apps)),
+          dbPoolSize,
           dbSocketTimeoutMs: p.dbSocketTimeoutMs,
           batchCost,
           warmupKeys: p.warmupKeys,
@@ -310,7 +323,11 @@ export const redisOutage = defineScenario({
         load: dbLoad,
         initialValue: () => ({ w: 0 }),
         observer: {
-          refused(reason, _query, waitedMs) {
+          started: () => audit.dbStarted(),
+          arrived: (req) => audit.dbArrived(req.client ?? '?'),
+          served: (req) => audit.dbLeft(req.client ?? '?'),
+          refused(reason, req, waitedMs) {
+            audit.dbLeft(req.client ?? '?');
             refusals++;
             world.violate(
               'db-within-capacity',
@@ -330,6 +347,7 @@ export const redisOutage = defineScenario({
       }),
     );
     auditWritesAppliedOnce(world);
+    auditNoLostWrite(world, () => acknowledged, new CommitIndex(world.disk('db')));
     monitor.start();
     world.atEnd(() => {
       if (monitor.summary.backAt !== null && monitor.summary.backAt < p.workloadMs) world.reach('cache-back');

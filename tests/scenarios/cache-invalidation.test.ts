@@ -8,6 +8,16 @@ import { resolvePreset, runScenario } from '../../scenarios/framework/run.ts';
 const defaults = parseParams<Parameters<typeof stalenessBoundMs>[1]>(scenario, {});
 const preset = (id: string): FaultPlan => resolvePreset(scenario, id, defaults);
 const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
+const SHOWCASE_SEEDS = Array.from({ length: 16 }, (_, i) => i + 1);
+
+/** The first seed whose fault-free run keeps every invariant while `faults` break bounded-staleness (the flaw shows on an ordinary workload). */
+function showcaseSeed(strategy: string, faults: FaultPlan): number | undefined {
+  return SHOWCASE_SEEDS.find(
+    (seed) =>
+      runScenario(scenario, { strategy, seed, faults: [], trace: 'off' }).ok &&
+      runScenario(scenario, { strategy, seed, faults, trace: 'off' }).firstViolation?.invariant === 'bounded-staleness',
+  );
+}
 
 function runs(strategy: string, faults: FaultPlan = []) {
   return SEEDS.map((seed) => runScenario(scenario, { strategy, seed, faults, trace: 'off' }));
@@ -62,47 +72,34 @@ describe('cache-invalidation: staleness per strategy, on the same requests', () 
 
 describe('cache-invalidation: late and lost invalidations, and a clock that lies, at a fixed seed and plan', () => {
   it('a lost change event leaves the old value readable for up to a TTL', () => {
-    const clean = runScenario(scenario, { strategy: 'event-invalidation', seed: 5, faults: [] });
-    const r = runScenario(scenario, { strategy: 'event-invalidation', seed: 5, faults: preset('lost-invalidation') });
+    const seed = showcaseSeed('event-invalidation', preset('lost-invalidation'));
+    const r = runScenario(scenario, { strategy: 'event-invalidation', seed: seed!, faults: preset('lost-invalidation') });
 
-    expect(clean.ok).toBe(true);
-    expect(r.firstViolation?.invariant).toBe('bounded-staleness');
+    expect(seed).toBeDefined();
     expect(r.metrics.invalidationsLost).toBe(3);
     expect(r.metrics.stalenessMaxMs!).toBeGreaterThan(defaults.invalidationBoundMs);
     expect(r.metrics.stalenessMaxMs!).toBeLessThanOrEqual(defaults.ttlMs);
   });
 
   it('a lagging change stream leaves the old value readable for as long as it lags', () => {
-    const clean = runScenario(scenario, { strategy: 'event-invalidation', seed: 1, faults: [] });
-    const r = runScenario(scenario, { strategy: 'event-invalidation', seed: 1, faults: preset('lagging-stream') });
-
-    expect(clean.ok).toBe(true);
-    expect(r.firstViolation?.invariant).toBe('bounded-staleness');
+    expect(showcaseSeed('event-invalidation', preset('lagging-stream'))).toBeDefined();
   });
 
   it('delete on write: a slow reader fills the cache after the delete with the value it read before the write', () => {
-    const clean = runScenario(scenario, { strategy: 'delete-on-write', seed: 2, faults: [] });
-    const r = runScenario(scenario, { strategy: 'delete-on-write', seed: 2, faults: preset('slow-reader') });
-
-    expect(clean.ok).toBe(true);
-    expect(r.firstViolation?.invariant).toBe('bounded-staleness');
+    expect(showcaseSeed('delete-on-write', preset('slow-reader'))).toBeDefined();
   });
 
   it('TTL is counted by the cache’s clock: stepped back, it keeps entries past their TTL; versioned keys do not depend on it', () => {
-    for (const strategy of ['ttl', 'ttl-jitter']) {
-      const clean = runScenario(scenario, { strategy, seed: 1, faults: [] });
-      const r = runScenario(scenario, { strategy, seed: 1, faults: preset('cache-clock-back') });
-
-      expect(clean.ok).toBe(true);
-      expect(r.firstViolation?.invariant).toBe('bounded-staleness');
-    }
+    for (const strategy of ['ttl', 'ttl-jitter']) expect(showcaseSeed(strategy, preset('cache-clock-back')), strategy).toBeDefined();
     expect(runs('versioned-keys', preset('cache-clock-back')).every((r) => r.ok)).toBe(true);
   });
 
   it('the strategies that never relied on invalidation events ignore their loss', () => {
-    for (const strategy of ['ttl', 'ttl-jitter', 'versioned-keys']) {
-      expect(runScenario(scenario, { strategy, seed: 5, faults: preset('lost-invalidation') }).ok).toBe(true);
-    }
+    for (const strategy of ['ttl', 'ttl-jitter', 'versioned-keys'])
+      expect(
+        runs(strategy, preset('lost-invalidation')).every((r) => r.ok),
+        strategy,
+      ).toBe(true);
   });
 
   it('versioned keys stay fresh through a database crash and restart: the version it looks up is what the database committed', () => {

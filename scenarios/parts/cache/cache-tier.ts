@@ -68,3 +68,16 @@ export function dbLoadChart(load: DatabaseLoad, everyMs: number, limit?: ChartDe
     ...(limit ? { limit } : {}),
   };
 }
+
+/**
+ * A duration in ms as the family's messages print it: one decimal under 10 ms, else whole ms
+ * with thousands grouped (1,234). Plain string work, not toLocaleString: a flawed strategy can
+ * break an invariant hundreds of times in a run, and each violation builds its message.
+ */
+export function fmtMs(ms: number): string {
+  if (Math.abs(ms) < 10) return String(Math.round(ms * 10) / 10);
+  const whole = String(Math.round(Math.abs(ms)));
+  let out = '';
+  for (let i = whole.length; i > 0; i -= 3) out = whole.slice(Math.max(0, i - 3), i) + (out === '' ? '' : `,${out}`);
+  return ms < 0 ? `-${out}` : out;
+}

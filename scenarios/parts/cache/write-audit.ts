@@ -1,12 +1,38 @@
 /**
- * The promise the cache tier's database makes about writes, as an invariant every cache
- * scenario with writes states the same way: each write request is applied at most once,
- * however often the network delivers it, a user retries it or a flusher sends it again (the
- * request id it carries is an idempotency key, committed with the write). Judged on the
- * database's log, which is what survived every crash.
+ * The promises the cache tier makes about writes, as invariants every cache scenario with
+ * writes states the same way, judged on the database's log (what survived every crash):
+ * - no write acknowledged to a user is lost: each one is in the database;
+ * - each write request is applied at most once, however often the network delivers it, a
+ *   user retries it or a flusher sends it again (the request id it carries is an idempotency
+ *   key, committed with the write).
  */
 import type { InvariantSpec, World } from '../../framework/scenario.ts';
-import { writesAppliedTwice } from '../storage/database.ts';
+import { type CommitIndex, writesAppliedTwice } from '../storage/database.ts';
+
+export const NO_LOST_WRITE: InvariantSpec = {
+  name: 'no-lost-write',
+  kind: 'safety',
+  description: 'Every write acknowledged to a user reaches the database (judged on the database’s log once the system has settled).',
+};
+
+/**
+ * Checks, at the end of the run, that every write in `acknowledged` (request ids) is in the
+ * database; `where` says where a lost write could have lived, for the message.
+ */
+export function auditNoLostWrite(world: World<unknown>, acknowledged: () => readonly number[], commits: CommitIndex, where = 'nowhere', db = 'db'): void {
+  world.atEnd(() => {
+    const lost = acknowledged().filter((w) => commits.versionOf(w) === undefined);
+    if (lost.length === 0) return;
+    world.violate(
+      NO_LOST_WRITE.name,
+      `${lost.length} acknowledged write(s) never reached the database (${lost
+        .slice(0, 5)
+        .map((w) => `request ${w}`)
+        .join(', ')}${lost.length > 5 ? ', ...' : ''}): they lived ${where}`,
+      { node: db, witnesses: [{ t: world.now, node: db, what: `the database holds none of request ${lost[0]}'s write` }] },
+    );
+  });
+}
 
 export const WRITE_APPLIED_ONCE: InvariantSpec = {
   name: 'write-applied-once',
