@@ -36,6 +36,8 @@ export class SetupPanel {
   private readonly runButton: HTMLButtonElement;
   private readonly error: HTMLElement;
   private paramsValid = true;
+  /** The preset being resolved (its plan is asked of the engine), or a settled promise. */
+  private resolving: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly root: HTMLElement,
@@ -119,7 +121,7 @@ export class SetupPanel {
       // A preset's plan depends on the parameters (fault times scale with the workload): resolve it again.
       if (valid && s.preset !== null) {
         const preset = s.preset;
-        this.events.resolvePreset(s.scenario, preset, params).then(
+        this.resolving = this.events.resolvePreset(s.scenario, preset, params).then(
           (plan) => {
             if (this.setup !== s || s.preset !== preset) return;
             s.faults = plan;
@@ -132,7 +134,7 @@ export class SetupPanel {
     this.faults = new FaultEditor({
       preset: (id) => {
         const s = this.setup!;
-        this.events.resolvePreset(s.scenario, id, s.params).then(
+        this.resolving = this.events.resolvePreset(s.scenario, id, s.params).then(
           (plan) => {
             s.faults = plan;
             s.preset = id;
@@ -248,7 +250,11 @@ export class SetupPanel {
     if (!this.paramsValid) return this.fail('Some parameters are out of bounds: see the fields marked in the Parameters section.');
     if (this.seed.getAttribute('aria-invalid') === 'true') return this.fail(this.seed.title || 'seed: must be an integer from 0 to 9,007,199,254,740,991');
     this.fail('');
-    this.events.run(structuredClone(this.setup));
+    // A preset picked a moment ago may still be resolving at these parameters: run its plan, not the one before.
+    const setup = this.setup;
+    void this.resolving.then(() => {
+      if (this.setup === setup) this.events.run(structuredClone(setup));
+    });
   }
 
   private info(id: string): ScenarioInfo {

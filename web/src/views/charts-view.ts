@@ -115,6 +115,8 @@ export class ChartsView implements View {
     for (const c of this.charts) c.resize(w, CHART_H);
     this.histogram?.resize(w, CHART_H);
     this.builtVersion = '';
+    // A new size (the sidebar folded, the window resized) is drawn at once, at the cursor.
+    this.render(this.t);
   }
 
   render(t: number): void {

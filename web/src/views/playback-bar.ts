@@ -34,6 +34,8 @@ export class PlaybackBar implements View {
   private state: PlaybackState | null = null;
   private dragging = false;
   private spansDrawn = -1;
+  /** The cursor last drawn (a resize draws it again). */
+  private lastT = 0;
 
   constructor(
     footer: HTMLElement,
@@ -88,6 +90,7 @@ export class PlaybackBar implements View {
       this.width = Math.max(100, w);
       this.svg.attr('width', this.width).attr('height', 36);
       this.layout();
+      this.render(this.lastT);
     });
     const seekAt = (e: PointerEvent): void => {
       const rect = holder.getBoundingClientRect();
@@ -177,6 +180,7 @@ export class PlaybackBar implements View {
   }
 
   render(t: number): void {
+    this.lastT = t;
     const state = this.state;
     const runs = this.runs;
     if (state === null || runs === null) {

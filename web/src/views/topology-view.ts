@@ -34,6 +34,8 @@ export class TopologyView implements View {
   private textW = 80;
   private pairsSeen: number[] = [];
   private readonly flight: number[] = [];
+  /** The cursor last drawn: a new layout (a resize) draws the nodes' state there at once. */
+  private t = 0;
 
   constructor(section: HTMLElement) {
     const chrome = panelChrome(section, 'Topology', 'Nodes by role, their state at the cursor, messages in flight and partitions');
@@ -133,9 +135,11 @@ export class TopologyView implements View {
         .attr('y', PILL_H / 2 + 1)
         .attr('dominant-baseline', 'middle');
     });
+    this.render(this.t);
   }
 
   render(t: number): void {
+    this.t = t;
     const runs = this.runs;
     if (runs === null) return;
     runs.stores.forEach((store, g) => {
