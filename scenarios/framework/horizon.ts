@@ -2,9 +2,12 @@
  * A run's horizon: how long it lasts in simulated time when no fault stretches it — the
  * workload, then the time to settle. Every fault of a plan must happen within it, and every
  * duration a fault carries (a latency's `ms`/`meanMs`/..., a clock skew's `byMs`, an
- * inject's `...Ms` argument) must be no longer than it — or, for an inject's argument, no
- * longer than the range the scenario declares for it in its fault space (the checker draws
- * from that range whatever the workload's length).
+ * inject's `...Ms` argument) must be no longer than it — unless the scenario's own fault
+ * space reaches further: the checker draws faults up to the space's window (some scenarios
+ * put faults in the settling time: 1.2 × the workload), latency spikes up to its
+ * `latencySpikeMsMax` (twice a timeout, so the timeout fires), skews up to `clockSkewMsMax`
+ * and inject arguments within their declared ranges, whatever the parameters. What the
+ * scenario itself would draw is never refused.
  *
  * Why: the run heals its faults at the later of the workload's end and the last fault, then
  * settles. A fault at 1e300 ms therefore stretched a run to 1e300 ms, and the workload's
@@ -12,8 +15,11 @@
  * plan is data, so it can be judged before a single event runs: runScenario does, and so do
  * the server's request handler and the CLI before they queue or start anything, so such a
  * plan is refused at once with a message naming the fault and the horizon.
+ *
+ * Cheap on the checker's hot path: the fault space is read, and messages are built, only for
+ * a value past the plain horizon.
  */
-import { type FaultPlan, InputError } from '../../engine/index.ts';
+import { type Fault, type FaultPlan, InputError } from '../../engine/index.ts';
 import type { AnyScenario, Timing } from './scenario.ts';
 
 /** A fault (or one of its durations) beyond the horizon. `field` is its path in the plan, e.g. `faults[2].latency.meanMs`. */
@@ -32,6 +38,15 @@ export function horizonMs(timing: Timing): number {
   return timing.workloadMs + timing.settleMs;
 }
 
+/** How far the scenario's own fault space reaches at some parameters (each at least the horizon). */
+interface SpaceReach {
+  atMs: number;
+  latencyMs: number;
+  skewMs: number;
+  /** The largest value of each numeric inject argument, keyed `inject/arg`. */
+  args: Map<string, number>;
+}
+
 /**
  * Throws a FaultBeyondHorizonError naming the first fault that happens after the horizon of
  * `scenario` at `params` (parsed), or carries a duration longer than allowed.
@@ -39,24 +54,22 @@ export function horizonMs(timing: Timing): number {
 export function checkPlanHorizon(scenario: AnyScenario, params: Record<string, unknown>, plan: FaultPlan): void {
   const timing: Timing = scenario.timing(params);
   const horizon = horizonMs(timing);
+  let reach: SpaceReach | null = null;
+  const space = (): SpaceReach => (reach ??= spaceReach(scenario, params, horizon));
   // Messages are built only when a fault is refused: a check judges thousands of plans that pass.
   const lasts = (): string =>
-    `${scenario.id} at these parameters lasts ${fmt(horizon)} ms (workload ${fmt(timing.workloadMs)} ms + settling ${fmt(timing.settleMs)} ms)`;
-  let declared: Map<string, number> | null = null;
+    `${scenario.id} at these parameters lasts ${fmt(horizon)} ms (workload ${fmt(timing.workloadMs)} ms + settling ${fmt(timing.settleMs)} ms` +
+    `${space().atMs > horizon ? `; its fault window reaches ${fmt(space().atMs)} ms` : ''})`;
   plan.forEach((fault, i) => {
     const name = (): string => `faults[${i}] (${fault.kind} at ${fmt(fault.at)} ms)`;
-    if (!(fault.at <= horizon)) {
+    if (!(fault.at <= horizon) && !(fault.at <= space().atMs)) {
       throw new FaultBeyondHorizonError(
         `faults[${i}]`,
         `${name()} is past the run's horizon: ${lasts()}; a fault must happen within it (for a longer run, raise the workload's duration parameter)`,
       );
     }
     for (const [path, ms] of durations(fault as unknown as Record<string, unknown>, '')) {
-      if (Math.abs(ms) <= horizon) continue;
-      if (fault.kind === 'inject' && path.startsWith('args.')) {
-        declared ??= declaredArgMaxima(scenario, params);
-        if (Math.abs(ms) <= (declared.get(`${fault.name}/${path.slice(5)}`) ?? Number.NEGATIVE_INFINITY)) continue;
-      }
+      if (Math.abs(ms) <= horizon || Math.abs(ms) <= durationMax(space(), fault, path)) continue;
       throw new FaultBeyondHorizonError(
         `faults[${i}].${path}`,
         `${name()}: ${path} ${fmt(ms)} ms is longer than the run's horizon: ${lasts()}; a fault's durations must fit within it`,
@@ -65,15 +78,28 @@ export function checkPlanHorizon(scenario: AnyScenario, params: Record<string, u
   });
 }
 
-/** The largest value the scenario's fault space allows for each numeric inject argument, keyed `inject/arg`. */
-function declaredArgMaxima(scenario: AnyScenario, params: Record<string, unknown>): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const inject of scenario.faultSpace(params).injects ?? []) {
+/** The longest a duration at `path` of `fault` may be, by what the fault space draws. */
+function durationMax(reach: SpaceReach, fault: Fault, path: string): number {
+  if (fault.kind === 'degrade' && path.startsWith('latency.')) return reach.latencyMs;
+  if (fault.kind === 'skew' && path === 'byMs') return reach.skewMs;
+  if (fault.kind === 'inject' && path.startsWith('args.')) return reach.args.get(`${fault.name}/${path.slice(5)}`) ?? reach.atMs;
+  return reach.atMs;
+}
+
+function spaceReach(scenario: AnyScenario, params: Record<string, unknown>, horizon: number): SpaceReach {
+  const space = scenario.faultSpace(params);
+  const args = new Map<string, number>();
+  for (const inject of space.injects ?? []) {
     for (const [arg, spec] of Object.entries(inject.args ?? {})) {
-      if ('max' in spec) out.set(`${inject.name}/${arg}`, Math.max(Math.abs(spec.min), Math.abs(spec.max)));
+      if ('max' in spec) args.set(`${inject.name}/${arg}`, Math.max(horizon, Math.abs(spec.min), Math.abs(spec.max)));
     }
   }
-  return out;
+  return {
+    atMs: Math.max(horizon, space.windowMs),
+    latencyMs: Math.max(horizon, space.latencySpikeMsMax ?? 0),
+    skewMs: Math.max(horizon, space.clockSkewMsMax ?? 0),
+    args,
+  };
 }
 
 /** Every number of a fault (at any depth) whose key says it is a duration in ms (`ms`, `byMs`, `meanMs`...), `at` excepted. */
