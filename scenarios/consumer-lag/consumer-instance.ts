@@ -4,11 +4,14 @@
  * database round trip) plus its own work — or, with batching, a whole poll at once for one
  * overhead. Offsets are auto-committed. An instance whose index is past the deployment's
  * replica count is on standby until the autoscaler raises the count and starts it. A
- * `slow-consumer` fault multiplies its processing time until the faults heal.
+ * `slow-consumer` fault multiplies its processing time until the faults heal (its slow
+ * dependency is outside the node: the scenario ends the slowdown at the heal).
  */
-import type { NodeContext, Spawn } from '../../engine/index.ts';
+import type { Spawn } from '../../engine/index.ts';
 import type { ClusterLayout } from '../parts/log/cluster-layout.ts';
-import { Consumer, type ConsumerConfig } from '../parts/log/consumer.ts';
+import { type ConsumedRecord, Consumer, type ConsumerConfig } from '../parts/log/consumer.ts';
+import type { GroupOwnership } from '../parts/log/group-ownership.ts';
+import type { LogTimer } from '../parts/log/log-node.ts';
 import type { LogMessage } from '../parts/log/log-protocol.ts';
 import { Metadata } from '../parts/log/metadata.ts';
 import type { Deployment } from './deployment.ts';
@@ -24,6 +27,15 @@ export interface ProcessingCost {
   batching: boolean;
 }
 
+/** What the traffic source publishes: the user, and the event's number (for the board's latency figures). */
+export interface TrafficEvent {
+  user: number;
+  n: number;
+}
+
+/** How much slower each instance's dependency is now (1: normal), set by `slow-consumer` faults, cleared at the heal. */
+export type Slowdowns = Map<string, number>;
+
 export interface InstanceConfig {
   layout: ClusterLayout;
   group: string;
@@ -31,44 +43,39 @@ export interface InstanceConfig {
   index: number;
   deployment: Deployment;
   cost: ProcessingCost;
-  consumer: Omit<ConsumerConfig, 'clientId' | 'group' | 'topics' | 'isolation' | 'autoCommit' | 'onState'>;
+  consumer: Omit<ConsumerConfig, 'clientId' | 'group' | 'topics' | 'isolation' | 'autoCommit' | 'onState' | 'onAssigned'>;
   board: LagBoard;
-  /** When every fault heals (a slow-consumer fault ends then). */
-  healAtMs: number;
+  ownership: GroupOwnership;
+  slowdowns: Slowdowns;
 }
 
-type Timer = { app: 'done' } | { app: 'unslow' };
-type Message = LogMessage | ScaleMessage;
+type AppTimer = { owner: 'app'; kind: 'done' };
 
-export function consumerInstance(config: InstanceConfig): Spawn<Message> {
-  return (ctx: NodeContext<Message>) => {
-    const logCtx = ctx as unknown as NodeContext<LogMessage>;
+export function consumerInstance(config: InstanceConfig): Spawn<LogMessage | ScaleMessage, LogTimer | AppTimer> {
+  return (ctx) => {
     const { board, cost } = config;
-    const metadata = new Metadata(logCtx, config.layout);
-    let slow = 1;
+    const metadata = new Metadata(ctx, config.layout);
     let busy = false;
-    let working: { appendedMs: number }[] = [];
-    let queue: { appendedMs: number }[] = [];
-    /** The processing call in progress: its timer and when it ends. */
-    let call = { timer: -1, endMs: 0 };
+    let working: ConsumedRecord[] = [];
+    let queue: ConsumedRecord[] = [];
 
-    const serviceMs = (records: number): number => (cost.overheadMs + records * cost.perRecordMs) * ctx.rng.uniform(0.5, 1.5) * slow;
+    const serviceMs = (records: number): number =>
+      (cost.overheadMs + records * cost.perRecordMs) * ctx.rng.uniform(0.5, 1.5) * (config.slowdowns.get(ctx.name) ?? 1);
 
     const loop = (): void => {
       if (busy) return;
       const records = consumer.poll();
       if (records.length === 0) return;
       busy = true;
-      queue = records.map((r) => ({ appendedMs: r.appendedMs }));
+      queue = records;
       next();
     };
     const next = (): void => {
       working = cost.batching ? queue.splice(0) : queue.splice(0, 1);
-      const ms = serviceMs(working.length);
-      call = { timer: ctx.setTimer(ms, { app: 'done' } satisfies Timer), endMs: ctx.now + ms };
+      ctx.setTimer(serviceMs(working.length), { owner: 'app', kind: 'done' });
     };
     const consumer = new Consumer(
-      logCtx,
+      ctx,
       metadata,
       {
         ...config.consumer,
@@ -78,6 +85,7 @@ export function consumerInstance(config: InstanceConfig): Spawn<Message> {
         isolation: 'read-uncommitted',
         autoCommit: true,
         onState: (state) => board.state(ctx.name, state),
+        onAssigned: (memberId, generation, tps) => config.ownership.assigned(ctx.name, memberId, generation, tps),
       },
       loop,
     );
@@ -97,32 +105,28 @@ export function consumerInstance(config: InstanceConfig): Spawn<Message> {
       onMessage(from, m) {
         if (m.type === 'start') {
           if (!started) start();
+          ctx.send(from, { type: 'started' });
           return;
         }
+        if (m.type === 'started') return;
         if (!metadata.onMessage(from, m)) consumer.onMessage(from, m);
       },
       onTimer(tag) {
-        if (metadata.onTimer(tag) || consumer.onTimer(tag)) return;
-        if ((tag as Timer).app === 'unslow') {
-          // The slow dependency recovers: what is left of the call in progress runs at normal speed.
-          if (busy && call.endMs > ctx.now) {
-            ctx.cancelTimer(call.timer);
-            const leftMs = (call.endMs - ctx.now) / slow;
-            call = { timer: ctx.setTimer(leftMs, { app: 'done' } satisfies Timer), endMs: ctx.now + leftMs };
-          }
-          slow = 1;
+        if (tag.owner !== 'app') {
+          if (!metadata.onTimer(tag)) consumer.onTimer(tag);
           return;
         }
-        board.finished(working.map((r) => r.appendedMs));
+        board.finished(working.map((r) => (r.value as TrafficEvent).n));
+        for (const r of working) config.ownership.applied(ctx.name, r.tp);
         if (queue.length > 0) return next();
         busy = false;
         loop();
       },
       onInject(fault) {
         if (fault.name !== 'slow-consumer') return;
-        slow = Number(fault.args?.factor ?? 5);
+        const slow = Number(fault.args?.factor ?? 5);
+        config.slowdowns.set(ctx.name, slow);
         ctx.note(() => `${ctx.name} slows down: each record now takes ${slow} times as long (a slow dependency, a noisy neighbour)`, 'key');
-        ctx.setTimer(Math.max(0, config.healAtMs - ctx.now), { app: 'unslow' } satisfies Timer);
       },
     };
   };

@@ -1,15 +1,15 @@
 /**
  * LagBoard: the scenario's all-seeing dashboard, apart from the nodes. Consumers report their
  * state (active, idle, rebalancing, standby) and the records they finish; the traffic source
- * reports what it publishes, holds back and rejects. A sampler reads each partition's lag —
- * log end offset minus the group's committed offset, from the broker's and the coordinator's
- * disks — every `sampleMs`, and the board keeps the totals the invariant and the metrics are
- * judged on.
+ * reports what it publishes, holds back and rejects. Samples read each partition's lag — log
+ * end offset minus the group's committed offset, from the broker's disk — and the board keeps
+ * the totals the invariants and the metrics are judged on. Times are true simulated time.
  */
-import type { Simulation } from '../../engine/index.ts';
+import type { World } from '../framework/scenario.ts';
 import type { ConsumerState } from '../parts/log/consumer.ts';
 import { GroupCoordinator } from '../parts/log/group-coordinator.ts';
 import { PartitionLog, tpOf } from '../parts/log/partition-log.ts';
+import { ReplicaManager } from '../parts/log/replica-manager.ts';
 
 export type InstanceState = ConsumerState | 'standby';
 
@@ -20,77 +20,124 @@ export interface LagSample {
   published: number;
 }
 
+/** Each partition's committed offset, log end and lag at one moment. */
+export interface PartitionPositions {
+  t: number;
+  committed: number[];
+  end: number[];
+  lag: number[];
+}
+
+/**
+ * Partitions that had a backlog at `before` and whose committed offset did not move by `now`:
+ * nobody is consuming them.
+ */
+export function starvedPartitions(before: PartitionPositions, now: PartitionPositions): number[] {
+  return before.lag.flatMap((lag, i) => (lag > 0 && (now.committed[i] ?? 0) <= before.committed[i]! ? [i] : []));
+}
+
 export class LagBoard {
   readonly states = new Map<string, InstanceState>();
   readonly samples: LagSample[] = [];
   readonly latencyMs: number[] = [];
+  /** When each event (by its number) was published, in true time. */
+  private readonly publishedAtMs: number[] = [];
   processed = 0;
-  published = 0;
   held = 0;
   heldMax = 0;
   rejected = 0;
   lagMax = 0;
+  /** The most the lag exceeded what the source published once (a retried batch written twice counts once). */
+  uniqueLagMax = 0;
   idleMax = 0;
 
   constructor(
-    private readonly sim: Simulation,
-    private readonly broker: number,
+    private readonly world: World<unknown>,
+    private readonly broker: string,
     private readonly group: string,
     private readonly topic: string,
   ) {}
+
+  get published(): number {
+    return this.publishedAtMs.length;
+  }
+
+  /** An event is published now; returns its number. */
+  publish(): number {
+    this.publishedAtMs.push(this.world.now);
+    return this.publishedAtMs.length - 1;
+  }
 
   state(consumer: string, state: InstanceState): void {
     this.states.set(consumer, state);
   }
 
-  finished(appendedMs: number[]): void {
-    this.processed += appendedMs.length;
-    for (const t of appendedMs) this.latencyMs.push(this.sim.now - t);
+  /** A consumer finished processing these events (by number). */
+  finished(events: readonly number[]): void {
+    this.processed += events.length;
+    const now = this.world.now;
+    for (const n of events) this.latencyMs.push(now - this.publishedAtMs[n]!);
   }
 
-  /** Partitions of the topic now (it may have grown). */
+  /** Partitions of the topic now (it may have grown), from the broker's disk. */
   partitions(): number {
-    return this.sim.durable(this.broker).get<Map<string, number>>('topic-partitions')?.get(this.topic) ?? 0;
+    return ReplicaManager.partitionCount(this.world.disk(this.broker), this.topic);
   }
 
-  /** Lag per partition: records appended and not yet committed by the group. */
-  lagPerPartition(): number[] {
-    const disk = this.sim.durable(this.broker);
-    return Array.from({ length: this.partitions() }, (_, p) => {
+  /** Records appended to partition `p` and not yet committed by the group. */
+  lagOf(p: number): number {
+    const disk = this.world.disk(this.broker);
+    const tp = tpOf(this.topic, p);
+    return Math.max(0, PartitionLog.endOffset(disk, tp) - (GroupCoordinator.committed(disk, this.group, tp) ?? 0));
+  }
+
+  /** Every partition's committed offset and lag now. */
+  positions(): PartitionPositions {
+    const disk = this.world.disk(this.broker);
+    const committed: number[] = [];
+    const end: number[] = [];
+    const lag: number[] = [];
+    for (let p = 0, n = this.partitions(); p < n; p++) {
       const tp = tpOf(this.topic, p);
-      return Math.max(0, PartitionLog.endOffset(disk, tp) - (GroupCoordinator.committed(disk, this.group, tp) ?? 0));
-    });
+      const c = GroupCoordinator.committed(disk, this.group, tp) ?? 0;
+      const e = PartitionLog.endOffset(disk, tp);
+      committed.push(c);
+      end.push(e);
+      lag.push(Math.max(0, e - c));
+    }
+    return { t: this.world.now, committed, end, lag };
   }
 
-  /** Takes a sample; records time series when the run is traced. */
-  sample(nodeUp: (name: string) => boolean): void {
-    const lags = this.lagPerPartition();
-    const total = lags.reduce((a, b) => a + b, 0);
-    this.lagMax = Math.max(this.lagMax, total);
-    this.samples.push({ t: this.sim.now, total, processed: this.processed, published: this.published });
-    let active = 0;
-    let idle = 0;
-    let rebalancing = 0;
-    let down = 0;
+  /** Consumers in each state now (a crashed one counts as down). */
+  census(): { active: number; idle: number; rebalancing: number; down: number } {
+    const c = { active: 0, idle: 0, rebalancing: 0, down: 0 };
     for (const [name, s] of this.states) {
-      if (!nodeUp(name)) down++;
-      else if (s === 'active') active++;
-      else if (s === 'idle') idle++;
-      else if (s === 'rebalancing' || s === 'joining') rebalancing++;
+      if (this.world.status(name) === 'down') c.down++;
+      else if (s === 'active') c.active++;
+      else if (s === 'idle') c.idle++;
+      else if (s === 'rebalancing' || s === 'joining') c.rebalancing++;
     }
-    this.idleMax = Math.max(this.idleMax, idle);
-    if (!this.sim.tracing) return;
-    const m = this.sim.metrics;
-    lags.forEach((lag, p) => {
-      m.sample(`lag.p${p}`, lag);
-    });
-    m.sample('total-lag', total);
-    m.sample('consumers.active', active);
-    m.sample('consumers.idle', idle);
-    m.sample('consumers.rebalancing', rebalancing);
-    m.sample('consumers.down', down);
-    m.sample('producer.held', this.held);
-    m.sample('producer.rejected', this.rejected);
+    return c;
+  }
+
+  /** Takes a sample of the totals the invariants and metrics are judged on. */
+  sample(): void {
+    const disk = this.world.disk(this.broker);
+    let total = 0;
+    let appended = 0;
+    for (let p = 0, n = this.partitions(); p < n; p++) {
+      const tp = tpOf(this.topic, p);
+      const end = PartitionLog.endOffset(disk, tp);
+      appended += end;
+      total += Math.max(0, end - (GroupCoordinator.committed(disk, this.group, tp) ?? 0));
+    }
+    if (total > this.lagMax) this.lagMax = total;
+    // Records written twice by a producer retry are lag no credit paid for: the events behind are at most the total less those.
+    const unique = total - Math.max(0, appended - this.published);
+    if (unique > this.uniqueLagMax) this.uniqueLagMax = unique;
+    this.samples.push({ t: this.world.now, total, processed: this.processed, published: this.published });
+    const idle = this.census().idle;
+    if (idle > this.idleMax) this.idleMax = idle;
   }
 
   /** The last sample at or before `t`. */

@@ -1,2 +1,6 @@
-/** The consumer-lag scenario's own message: the autoscaler starts a standby consumer instance. */
-export type ScaleMessage = { type: 'start' };
+/**
+ * The consumer-lag scenario's own messages: the autoscaler starts a standby consumer
+ * instance, and the instance confirms it runs (the autoscaler re-sends until it hears so, as
+ * an orchestrator reconciles until every pod it scheduled reports ready).
+ */
+export type ScaleMessage = { type: 'start' } | { type: 'started' };

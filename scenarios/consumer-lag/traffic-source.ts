@@ -7,17 +7,20 @@
  *
  * With backpressure it watches the group's lag (an admin client, every `probeMs`) and
  * publishes only as much as the lag leaves room for under the high mark (credit-based flow
- * control): each probe grants `highLag - lag` credits, and events beyond them wait in a
- * bounded buffer, refused when it is full (the caller gets "try later"). Lag stays bounded;
- * the waiting moves upstream.
+ * control): each probe grants `highLag - lag - outstanding` credits (what its producer has
+ * sent but the broker has not yet acknowledged is backlog too, not yet visible as lag), and
+ * events beyond them wait in a bounded buffer, refused when it is full (the caller gets "try
+ * later"). Lag stays under the high mark; the waiting moves upstream.
  */
-import type { NodeContext, Spawn } from '../../engine/index.ts';
+import type { Spawn } from '../../engine/index.ts';
 import { AdminClient } from '../parts/log/admin-client.ts';
 import type { ClusterLayout } from '../parts/log/cluster-layout.ts';
+import type { LogTimer } from '../parts/log/log-node.ts';
 import type { LogMessage } from '../parts/log/log-protocol.ts';
 import { Metadata } from '../parts/log/metadata.ts';
 import { keyHashPartitioner } from '../parts/log/partitioner.ts';
 import { PRODUCER_DEFAULTS, Producer } from '../parts/log/producer.ts';
+import type { TrafficEvent } from './consumer-instance.ts';
 import type { LagBoard } from './lag-board.ts';
 
 export interface Arrival {
@@ -42,10 +45,10 @@ export interface TrafficConfig {
   tickMs: number;
 }
 
-type Timer = { app: 'tick' } | { app: 'probe' };
+type AppTimer = { owner: 'app'; kind: 'tick' | 'probe' };
 
-export function trafficSource(config: TrafficConfig): Spawn<LogMessage> {
-  return (ctx: NodeContext<LogMessage>) => {
+export function trafficSource(config: TrafficConfig): Spawn<LogMessage, LogTimer | AppTimer> {
+  return (ctx) => {
     const { board, backpressure: bp } = config;
     const metadata = new Metadata(ctx, config.layout, 250);
     const producer = new Producer(ctx, metadata, {
@@ -64,8 +67,7 @@ export function trafficSource(config: TrafficConfig): Spawn<LogMessage> {
     let extra: Arrival[] = [];
 
     const publish = (user: number): void => {
-      board.published++;
-      producer.send(config.topic, `user${user}`, { user, atMs: ctx.now });
+      producer.send(config.topic, `user${user}`, { user, n: board.publish() } satisfies TrafficEvent);
     };
 
     const arrive = (user: number): void => {
@@ -88,7 +90,7 @@ export function trafficSource(config: TrafficConfig): Spawn<LogMessage> {
       admin.groupLag(config.group, config.topic, (lags) => {
         if (lags !== null) {
           const total = lags.reduce((a, l) => a + l.lag, 0);
-          credits = Math.max(0, bp!.highLag - total);
+          credits = Math.max(0, bp!.highLag - total - producer.outstanding);
           const release = held.splice(0, credits);
           credits -= release.length;
           for (const user of release) publish(user);
@@ -100,7 +102,7 @@ export function trafficSource(config: TrafficConfig): Spawn<LogMessage> {
             ctx.note(() => `lag is down to ${total}: the traffic source publishes freely again`);
           }
         }
-        ctx.setTimer(bp!.probeMs, { app: 'probe' } satisfies Timer);
+        ctx.setTimer(bp!.probeMs, { owner: 'app', kind: 'probe' });
       });
     };
 
@@ -109,10 +111,10 @@ export function trafficSource(config: TrafficConfig): Spawn<LogMessage> {
       while (next < arrivals.length && arrivals[next]!.atMs <= ctx.now) arrive(arrivals[next++]!.user);
       while (extra.length > 0 && extra[0]!.atMs <= ctx.now) arrive(extra.shift()!.user);
       producer.sendNow();
-      if (next < arrivals.length || extra.length > 0) ctx.setTimer(config.tickMs, { app: 'tick' } satisfies Timer);
+      if (next < arrivals.length || extra.length > 0) ctx.setTimer(config.tickMs, { owner: 'app', kind: 'tick' });
     };
-    ctx.setTimer(config.tickMs, { app: 'tick' } satisfies Timer);
-    if (bp !== null) ctx.setTimer(bp.probeMs, { app: 'probe' } satisfies Timer);
+    ctx.setTimer(config.tickMs, { owner: 'app', kind: 'tick' });
+    if (bp !== null) ctx.setTimer(bp.probeMs, { owner: 'app', kind: 'probe' });
 
     return {
       onMessage(from, m) {
@@ -120,10 +122,8 @@ export function trafficSource(config: TrafficConfig): Spawn<LogMessage> {
         admin.onMessage(from, m);
       },
       onTimer(tag) {
-        if (metadata.onTimer(tag) || producer.onTimer(tag) || admin.onTimer(tag)) return;
-        const t = tag as Timer;
-        if (t.app === 'tick') tick();
-        else probe();
+        if (tag.owner === 'app') return tag.kind === 'tick' ? tick() : probe();
+        if (!metadata.onTimer(tag) && !producer.onTimer(tag)) admin.onTimer(tag);
       },
       onInject(fault) {
         if (fault.name !== 'traffic-burst') return;
