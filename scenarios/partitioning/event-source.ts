@@ -5,8 +5,9 @@
  * `salts` suffixes in turn, so the hot key's events spread over several partitions. Its
  * producer lingers and sends each tick's events in one request.
  */
-import type { NodeContext, Spawn } from '../../engine/index.ts';
+import type { Spawn } from '../../engine/index.ts';
 import type { ClusterLayout } from '../parts/log/cluster-layout.ts';
+import type { LogTimer } from '../parts/log/log-node.ts';
 import type { LogMessage } from '../parts/log/log-protocol.ts';
 import { Metadata } from '../parts/log/metadata.ts';
 import type { Partitioner } from '../parts/log/partitioner.ts';
@@ -30,10 +31,10 @@ export interface SourceConfig {
   tickMs: number;
 }
 
-type Timer = { app: 'tick' };
+type AppTimer = { owner: 'app'; kind: 'tick' };
 
-export function eventSource(config: SourceConfig): Spawn<LogMessage> {
-  return (ctx: NodeContext<LogMessage>) => {
+export function eventSource(config: SourceConfig): Spawn<LogMessage, LogTimer | AppTimer> {
+  return (ctx) => {
     const metadata = new Metadata(ctx, config.layout);
     const producer = new Producer(ctx, metadata, {
       ...PRODUCER_DEFAULTS,
@@ -51,24 +52,24 @@ export function eventSource(config: SourceConfig): Spawn<LogMessage> {
       const seq = (seqs.get(a.key) ?? 0) + 1;
       seqs.set(a.key, seq);
       const salted = config.salting !== null && a.key === config.salting.hotKey ? `${a.key}#${salt++ % config.salting.salts}` : a.key;
-      producer.send(config.topic, salted, { key: a.key, seq, atMs: ctx.now } satisfies KeyedEvent);
+      producer.send(config.topic, salted, { key: a.key, seq } satisfies KeyedEvent);
     };
     const tick = (): void => {
       const arrivals = config.arrivals;
       while (next < arrivals.length && arrivals[next]!.atMs <= ctx.now) publish(arrivals[next++]!);
       while (extra.length > 0 && extra[0]!.atMs <= ctx.now) publish(extra.shift()!);
       producer.sendNow();
-      if (next < arrivals.length || extra.length > 0) ctx.setTimer(config.tickMs, { app: 'tick' } satisfies Timer);
+      if (next < arrivals.length || extra.length > 0) ctx.setTimer(config.tickMs, { owner: 'app', kind: 'tick' });
     };
-    ctx.setTimer(0, { app: 'tick' } satisfies Timer);
+    ctx.setTimer(0, { owner: 'app', kind: 'tick' });
 
     return {
       onMessage(from, m) {
         if (!metadata.onMessage(from, m)) producer.onMessage(from, m);
       },
       onTimer(tag) {
-        if (metadata.onTimer(tag) || producer.onTimer(tag)) return;
-        tick();
+        if (tag.owner === 'app') return tick();
+        if (!metadata.onTimer(tag)) producer.onTimer(tag);
       },
       onInject(fault) {
         if (fault.name !== 'hot-key-burst') return;
@@ -81,7 +82,7 @@ export function eventSource(config: SourceConfig): Spawn<LogMessage> {
         const idle = next >= config.arrivals.length && extra.length === 0;
         extra = [...extra, ...added].sort((a, b) => a.atMs - b.atMs);
         ctx.note(() => `key ${config.hotKey} gets ${added.length} extra events over ${Math.round(durationMs)} ms`, 'key');
-        if (idle && added.length > 0) ctx.setTimer(config.tickMs, { app: 'tick' } satisfies Timer);
+        if (idle && added.length > 0) ctx.setTimer(config.tickMs, { owner: 'app', kind: 'tick' });
       },
     };
   };

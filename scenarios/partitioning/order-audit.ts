@@ -5,18 +5,18 @@
  * violation, judged the moment it happens. An event applied again (a redelivery after a
  * crash or a rebalance) is counted as a duplicate, not as disorder.
  */
-import type { NodeId } from '../../engine/index.ts';
 import type { World } from '../framework/scenario.ts';
+import type { PartitionLog } from '../parts/log/partition-log.ts';
 
 export interface KeyedEvent {
   key: string;
   seq: number;
-  atMs: number;
 }
 
 export class OrderAudit {
   private readonly highest = new Map<string, number>();
-  private readonly applied = new Set<string>();
+  /** Applied sequence numbers per key. */
+  private readonly applied = new Map<string, Set<number>>();
   readonly outOfOrderKeys = new Set<string>();
   outOfOrder = 0;
   duplicates = 0;
@@ -24,13 +24,19 @@ export class OrderAudit {
 
   constructor(private readonly world: World<unknown>) {}
 
-  apply(e: KeyedEvent, consumer: NodeId, name: string, tp: string): void {
-    const id = `${e.key}#${e.seq}`;
-    if (this.applied.has(id)) {
+  /** True once event `seq` of `key` was applied. */
+  has(key: string, seq: number): boolean {
+    return this.applied.get(key)?.has(seq) ?? false;
+  }
+
+  apply(e: KeyedEvent, consumer: string, tp: string): void {
+    let seen = this.applied.get(e.key);
+    if (seen === undefined) this.applied.set(e.key, (seen = new Set()));
+    if (seen.has(e.seq)) {
       this.duplicates++;
       return;
     }
-    this.applied.add(id);
+    seen.add(e.seq);
     this.appliedCount++;
     const highest = this.highest.get(e.key) ?? 0;
     if (e.seq > highest) {
@@ -41,8 +47,26 @@ export class OrderAudit {
     this.outOfOrderKeys.add(e.key);
     this.world.violate(
       'per-key-order',
-      `${name} applies event ${e.seq} of key ${e.key} (from ${tp}) after event ${highest} of the same key was already applied`,
-      consumer,
+      `${consumer} applies event ${e.seq} of key ${e.key} (from ${tp}) after event ${highest} of the same key was already applied`,
+      {
+        node: consumer,
+        witnesses: [{ t: this.world.now, node: consumer, key: e.key, what: `event ${e.seq} applied after event ${highest}` }],
+      },
     );
   }
+}
+
+/**
+ * Events a group committed past without applying: for each partition, the records below its
+ * committed offset that `applied` does not know. At-least-once delivery allows none.
+ */
+export function skippedEvents(partitions: readonly { log: PartitionLog; committed: number }[], applied: (e: KeyedEvent) => boolean): string[] {
+  const out: string[] = [];
+  for (const { log, committed } of partitions) {
+    for (let o = 0; o < committed && o < log.logEndOffset; o++) {
+      const e = log.at(o)!.value as KeyedEvent;
+      if (!applied(e)) out.push(`${e.key} #${e.seq} (${log.tp} offset ${o})`);
+    }
+  }
+  return out;
 }

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { checkScenario, parseParams, resolvePreset, runScenario } from '../../scenarios/index.ts';
+import { DurableStore } from '../../engine/index.ts';
+import { checkScenario } from '../../scenarios/framework/check.ts';
+import { parseParams } from '../../scenarios/framework/params.ts';
+import { resolvePreset, runScenario } from '../../scenarios/framework/run.ts';
+import { declaredSystem } from '../../scenarios/framework/system.ts';
 import { partitioning as scenario } from '../../scenarios/partitioning/index.ts';
+import { skippedEvents } from '../../scenarios/partitioning/order-audit.ts';
+import { PartitionLog } from '../../scenarios/parts/log/partition-log.ts';
 
 const SEED = 4;
 const defaults = parseParams<{ hotShare: number; partitions: number }>(scenario);
@@ -59,6 +65,39 @@ describe('partitioning: each strategy’s figures', () => {
       expect(names.has(`load.p${p}`)).toBe(true);
       expect(names.has(`lag.p${p}`)).toBe(true);
     }
+  });
+});
+
+describe('partitioning: every stateful node can fail', () => {
+  it('declares the broker and every consumer crashable; only the event source, which is the workload, is spared', () => {
+    const space = declaredSystem(scenario, parseParams(scenario)).faultSpace;
+    expect([...space.crashable].sort()).toEqual(['broker-1', 'c-1', 'c-2', 'c-3', 'c-4']);
+  });
+
+  it('key hashing keeps every account in order, skips nothing and settles on one owner per partition through a broker crash', () => {
+    const faults = [
+      { at: 300, kind: 'crash' as const, node: 'broker-1' },
+      { at: 450, kind: 'restart' as const, node: 'broker-1' },
+    ];
+    const r = runScenario(scenario, { strategy: 'key-hash', seed: SEED, faults, trace: 'off' });
+    expect(r.invariants.filter((i) => !i.ok).map((i) => i.name)).toEqual([]);
+    expect(r.metrics.outOfOrder).toBe(0);
+  });
+
+  it('calls an event skipped when the group committed past it and nobody applied it', () => {
+    const log = PartitionLog.open(new DurableStore(), 'account-events-0');
+    log.appendAsLeader(
+      [1, 2, 3].map((seq) => ({ key: 'a', value: { key: 'a', seq } })),
+      -1,
+      -1,
+      -1,
+      -1,
+      0,
+      0,
+    );
+    const applied = new Set([1, 3]);
+    expect(skippedEvents([{ log, committed: 1 }], (e) => applied.has(e.seq))).toEqual([]);
+    expect(skippedEvents([{ log, committed: 3 }], (e) => applied.has(e.seq))).toEqual(['a #2 (account-events-0 offset 1)']);
   });
 });
 
