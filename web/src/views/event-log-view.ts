@@ -309,20 +309,30 @@ export class EventLogView implements View {
     this.describeRows(store, first, rows, current);
   }
 
-  /** The rows in sight as a list for screen readers (rebuilt only when they change). */
+  /** The rows in sight as a list for screen readers (its items reused, their text set only when it changes). */
   private describeRows(store: TraceStore, first: number, rows: number, current: number): void {
     const last = Math.min(this.filteredLength, first + rows);
     const key = `${this.run}:${first}:${last}:${current}`;
     if (key === this.textKey) return;
     this.textKey = key;
-    const items: HTMLElement[] = [];
-    for (let row = first; row < last; row++) {
+    const items = this.textRows.children;
+    for (let row = first, k = 0; row < first + rows; row++, k++) {
+      let item = items[k] as HTMLElement | undefined;
+      if (row >= last) {
+        if (item !== undefined) item.hidden = true;
+        continue;
+      }
+      if (item === undefined) {
+        item = el('li');
+        this.textRows.append(item);
+      }
       const e = store.events[this.filtered[row]!]!;
-      const item = el('li', undefined, `${fmtTimePrecise(e.t)} ${e.type}: ${this.texts[this.filtered[row]!] ?? describeEvent(e)}`);
+      const text = `${fmtTimePrecise(e.t)} ${e.type}: ${this.texts[this.filtered[row]!] ?? describeEvent(e)}`;
+      if (item.textContent !== text) item.textContent = text;
+      item.hidden = false;
       if (row === current) item.setAttribute('aria-current', 'true');
-      items.push(item);
+      else item.removeAttribute('aria-current');
     }
-    this.textRows.replaceChildren(...items);
   }
 }
 
