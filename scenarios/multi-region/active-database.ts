@@ -20,7 +20,7 @@
  */
 import type { NodeId, Spawn } from '../../engine/index.ts';
 import { isLater, type LwwRegister, mergeLww } from '../parts/replication/lww-register.ts';
-import { applyOrSet, emptyOrSet, hasElement, type OrSetOp, type OrSetState } from '../parts/replication/or-set.ts';
+import { applyOrSet, emptyOrSet, type OrSetOp, type OrSetState } from '../parts/replication/or-set.ts';
 import { Primary, type PrimaryTimer } from '../parts/replication/primary.ts';
 import { Replica, type ReplicaTimer } from '../parts/replication/replica.ts';
 import type { ReplicationLag } from '../parts/replication/replication-lag.ts';
@@ -155,16 +155,4 @@ export function activeDatabase(config: ActiveConfig): Spawn<MultiRegionMessage, 
       },
     };
   };
-}
-
-/** Whether a region's data holds `item` in list `key`. */
-export function activeHas(
-  registers: { get(key: string): LwwRegister<string[]> | undefined },
-  sets: { get(key: string): OrSetState | undefined },
-  key: string,
-  item: string,
-): boolean {
-  if (registers.get(key)?.value.includes(item)) return true;
-  const set = sets.get(key);
-  return set !== undefined && hasElement(set, item);
 }

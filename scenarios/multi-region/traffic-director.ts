@@ -7,7 +7,7 @@
  * idempotent), so a lost message only delays them.
  */
 import type { Spawn } from '../../engine/index.ts';
-import { GlobalLoadBalancer } from '../parts/replication/global-load-balancer.ts';
+import { type GlbTimer, GlobalLoadBalancer } from '../parts/replication/global-load-balancer.ts';
 import type { MultiRegionMessage } from './messages.ts';
 import type { WriteLedger } from './write-ledger.ts';
 
@@ -23,9 +23,7 @@ export interface DirectorConfig {
   ledger: WriteLedger;
 }
 
-type Timer = { kind: 'glb:check' } | { kind: 'director:reconcile' };
-
-export function trafficDirector(config: DirectorConfig): Spawn<MultiRegionMessage, Timer> {
+export function trafficDirector(config: DirectorConfig): Spawn<MultiRegionMessage, GlbTimer> {
   return (ctx) => {
     const regions = config.regions.map((r) => ({ name: r.name, node: ctx.lookup(r.node) }));
     const regionOf = (name: string) => regions.find((r) => r.name === name)!;
@@ -54,6 +52,17 @@ export function trafficDirector(config: DirectorConfig): Spawn<MultiRegionMessag
         );
         ctx.send(to.node, { type: 'promote', epoch: next });
       },
+      // Every round, active-passive repeats who is primary: idempotent orders, so a lost one only delays them.
+      onRound:
+        config.policy === 'active-passive'
+          ? () => {
+              const active = regionOf(glb.active);
+              ctx.send(active.node, { type: 'promote', epoch: glb.epoch });
+              for (const r of regions) {
+                if (r.name !== active.name && glb.isUp(r.name)) ctx.send(r.node, { type: 'follow', epoch: glb.epoch, primary: active.node });
+              }
+            }
+          : undefined,
       onRecovered: (region) => {
         ctx.note(() => `${region.name} answers health checks again`);
         if (config.policy === 'active-passive' && region.name !== glb.active) {
@@ -61,21 +70,12 @@ export function trafficDirector(config: DirectorConfig): Spawn<MultiRegionMessag
         }
       },
     });
-    const tag: Timer = { kind: 'director:reconcile' };
-    if (config.policy === 'active-passive') ctx.setTimer(config.healthCheckMs, tag);
-
     return {
       onMessage(from, m) {
         glb.onMessage(from, m);
       },
       onTimer(t) {
-        if (glb.onTimer(t) || t !== tag) return;
-        const active = regionOf(glb.active);
-        ctx.send(active.node, { type: 'promote', epoch: glb.epoch });
-        for (const r of regions) {
-          if (r.name !== active.name && glb.isUp(r.name)) ctx.send(r.node, { type: 'follow', epoch: glb.epoch, primary: active.node });
-        }
-        ctx.setTimer(config.healthCheckMs, tag);
+        glb.onTimer(t);
       },
     };
   };

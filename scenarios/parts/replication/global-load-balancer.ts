@@ -54,6 +54,8 @@ export interface GlobalLoadBalancerConfig {
   onRecovered?: (region: GlbRegion) => void;
   /** A region is marked down. */
   onDown?: (region: GlbRegion) => void;
+  /** Called at every round of health checks, after it was scored (a control plane's reconciliation tick). */
+  onRound?: () => void;
   /** Every this many rounds each client is told its route again, changed or not (a DNS TTL). */
   refreshRounds: number;
 }
@@ -115,16 +117,21 @@ export class GlobalLoadBalancer {
   }
 
   isUp(region: string): boolean {
-    return this.health.find((h) => h.region.name === region)!.up;
+    return this.healthOf(region).up;
   }
 
   /** The region a client should use now. */
   routeFor(client: GlbClient): GlbRegion {
-    const up = (name: string): boolean => this.isUp(name);
-    const byName = (name: string): GlbRegion => this.config.regions.find((r) => r.name === name)!;
-    if (this.config.policy === 'active-passive') return byName(this.active);
-    if (up(client.home)) return byName(client.home);
-    return this.config.regions.find((r) => up(r.name)) ?? byName(client.home);
+    if (this.config.policy === 'active-passive') return this.healthOf(this.active).region;
+    const home = this.healthOf(client.home);
+    if (home.up) return home.region;
+    for (const h of this.health) if (h.up) return h.region;
+    return home.region;
+  }
+
+  private healthOf(region: string): Health {
+    for (const h of this.health) if (h.region.name === region) return h;
+    throw new Error(`no region named ${region}`);
   }
 
   /** Handles a health-check answer or a client's question; false for any other message of the node. */
@@ -167,6 +174,8 @@ export class GlobalLoadBalancer {
     for (const h of down) h.up = false;
     for (const h of down) this.markDown(h);
     for (const h of up) this.markUp(h);
+    // Not at the first round, run from the constructor: the caller does not hold the balancer yet.
+    if (this.round > 0) this.config.onRound?.();
     const refresh = this.round % this.config.refreshRounds === 0;
     for (const c of this.config.clients) this.tell(c, refresh);
     this.round++;
