@@ -183,7 +183,11 @@ const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileUR
 if (isMain) {
   const host = argValue('--host') ?? '127.0.0.1';
   const port = Number(argValue('--port') ?? 8080);
-  const running = await startServer({ host, port });
+  const running = await startServer({ host, port }).catch((error: Error) => {
+    // A non-loopback --host needs `faultline serve --allow-remote`, which sets up its token.
+    console.error(`faultline server: ${error.message}${error.name === 'ExposureError' ? '; use faultline serve --allow-remote' : ''}`);
+    process.exit(2);
+  });
   console.log(`faultline serving ${running.url}`);
   const stop = (signal: string): void => {
     console.log(`${signal}: shutting down`);
