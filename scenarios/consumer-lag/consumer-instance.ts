@@ -56,8 +56,8 @@ export function consumerInstance(config: InstanceConfig): Spawn<LogMessage | Sca
     const { board, cost } = config;
     const metadata = new Metadata(ctx, config.layout);
     let busy = false;
-    let working: ConsumedRecord[] = [];
-    let queue: ConsumedRecord[] = [];
+    let working: ConsumedRecord<TrafficEvent>[] = [];
+    let queue: ConsumedRecord<TrafficEvent>[] = [];
 
     const serviceMs = (records: number): number =>
       (cost.overheadMs + records * cost.perRecordMs) * ctx.rng.uniform(0.5, 1.5) * (config.slowdowns.get(ctx.name) ?? 1);
@@ -74,7 +74,7 @@ export function consumerInstance(config: InstanceConfig): Spawn<LogMessage | Sca
       working = cost.batching ? queue.splice(0) : queue.splice(0, 1);
       ctx.setTimer(serviceMs(working.length), { owner: 'app', kind: 'done' });
     };
-    const consumer = new Consumer(
+    const consumer = new Consumer<TrafficEvent>(
       ctx,
       metadata,
       {
@@ -116,7 +116,7 @@ export function consumerInstance(config: InstanceConfig): Spawn<LogMessage | Sca
           if (!metadata.onTimer(tag)) consumer.onTimer(tag);
           return;
         }
-        board.finished(working.map((r) => (r.value as TrafficEvent).n));
+        board.finished(working.map((r) => r.value.n));
         for (const r of working) config.ownership.applied(ctx.name, r.tp);
         if (queue.length > 0) return next();
         busy = false;

@@ -55,7 +55,7 @@ export function processor(config: ProcessorConfig): Spawn<LogMessage, LogTimer |
       partitioner: keyHashPartitioner(),
     });
     let busy = false;
-    let batch: ConsumedRecord[] = [];
+    let batch: ConsumedRecord<Payment>[] = [];
     let next = 0;
     let afterProcess: () => void = () => undefined;
 
@@ -69,7 +69,7 @@ export function processor(config: ProcessorConfig): Spawn<LogMessage, LogTimer |
       else if (semantics === 'at-least-once') atLeastOnce(records);
       else exactlyOnce(records);
     };
-    const consumer = new Consumer(
+    const consumer = new Consumer<Payment>(
       ctx,
       metadata,
       {
@@ -88,7 +88,7 @@ export function processor(config: ProcessorConfig): Spawn<LogMessage, LogTimer |
       loop();
     };
 
-    const process = (records: ConsumedRecord[], done: () => void): void => {
+    const process = (records: ConsumedRecord<Payment>[], done: () => void): void => {
       batch = records;
       next = 0;
       afterProcess = done;
@@ -96,7 +96,7 @@ export function processor(config: ProcessorConfig): Spawn<LogMessage, LogTimer |
     };
 
     const processOne = (): void => {
-      const p = batch[next++]!.value as Payment;
+      const p = batch[next++]!.value;
       const times = audit.handling(p.id);
       if (times > 1) ctx.note(() => `processor handles payment ${p.id} for the ${ordinal(times)} time`, 'key');
       // Outside a transaction an entry is visible once acknowledged; inside one, once it commits.
@@ -107,13 +107,13 @@ export function processor(config: ProcessorConfig): Spawn<LogMessage, LogTimer |
       else afterProcess();
     };
 
-    const span = (records: ConsumedRecord[]): string => {
-      const first = (records[0]!.value as Payment).id;
-      const last = (records[records.length - 1]!.value as Payment).id;
+    const span = (records: ConsumedRecord<Payment>[]): string => {
+      const first = records[0]!.value.id;
+      const last = records[records.length - 1]!.value.id;
       return records.length === 1 ? `payment ${first}` : `payments ${first}-${last}`;
     };
 
-    const atMostOnce = (records: ConsumedRecord[]): void => {
+    const atMostOnce = (records: ConsumedRecord<Payment>[]): void => {
       consumer.commit(null, (ok) => {
         if (!ok) {
           ctx.note(() => `processor's commit was refused: it drops ${span(records)} unprocessed rather than risk handling them twice`);
@@ -128,7 +128,7 @@ export function processor(config: ProcessorConfig): Spawn<LogMessage, LogTimer |
       });
     };
 
-    const atLeastOnce = (records: ConsumedRecord[]): void => {
+    const atLeastOnce = (records: ConsumedRecord<Payment>[]): void => {
       process(records, () =>
         producer.flush(() => {
           ctx.crashPoint('after-process');
@@ -140,7 +140,7 @@ export function processor(config: ProcessorConfig): Spawn<LogMessage, LogTimer |
       );
     };
 
-    const exactlyOnce = (records: ConsumedRecord[]): void => {
+    const exactlyOnce = (records: ConsumedRecord<Payment>[]): void => {
       producer.beginTransaction();
       process(records, () => {
         ctx.crashPoint('after-process');
@@ -148,7 +148,7 @@ export function processor(config: ProcessorConfig): Spawn<LogMessage, LogTimer |
           if (!ok) return producer.abortTransaction(() => recover(`its offsets were refused (${error})`));
           producer.commitTransaction((committed, why) => {
             if (!committed) return recover(`the commit failed (${why})`);
-            audit.madeVisible(records.map((r) => (r.value as Payment).id));
+            audit.madeVisible(records.map((r) => r.value.id));
             ctx.note(() => `processor commits ${span(records)} and its offsets in one transaction`);
             ctx.crashPoint('after-commit');
             finish();

@@ -90,15 +90,15 @@ export function worker(config: WorkerConfig): Spawn<LogMessage | AppMessage, Log
       ctx.crashPoint('after-poll');
       handleBatch(records, 0);
     };
-    const consumer = new Consumer(
+    const consumer = new Consumer<OrderEvent>(
       ctx,
       metadata,
       { ...config.consumer, clientId: 'worker', group: 'payments', topics: ['orders'], isolation: 'read-uncommitted', autoCommit: false },
       loop,
     );
 
-    const handleBatch = (records: ConsumedRecord[], i: number): void => {
-      if (i < records.length) return handle(records[i]!.value as OrderEvent, () => handleBatch(records, i + 1));
+    const handleBatch = (records: ConsumedRecord<OrderEvent>[], i: number): void => {
+      if (i < records.length) return handle(records[i]!.value, () => handleBatch(records, i + 1));
       ctx.crashPoint('after-apply');
       consumer.commit(null, (ok) => {
         if (ok) ctx.crashPoint('after-commit');

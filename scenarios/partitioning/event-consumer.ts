@@ -32,7 +32,7 @@ export function eventConsumer(config: EventConsumerConfig): Spawn<LogMessage, Lo
   return (ctx) => {
     const metadata = new Metadata(ctx, config.layout);
     let busy = false;
-    let queue: ConsumedRecord[] = [];
+    let queue: ConsumedRecord<KeyedEvent>[] = [];
     const applyNext = (): void => {
       ctx.setTimer(config.serviceMs * ctx.rng.uniform(0.5, 1.5) * (config.slowdowns.get(ctx.name) ?? 1), { owner: 'app', kind: 'done' });
     };
@@ -44,7 +44,7 @@ export function eventConsumer(config: EventConsumerConfig): Spawn<LogMessage, Lo
       busy = true;
       applyNext();
     };
-    const consumer = new Consumer(
+    const consumer = new Consumer<KeyedEvent>(
       ctx,
       metadata,
       {
@@ -70,7 +70,7 @@ export function eventConsumer(config: EventConsumerConfig): Spawn<LogMessage, Lo
           return;
         }
         const r = queue.shift()!;
-        config.audit.apply(r.value as KeyedEvent, ctx.name, r.tp);
+        config.audit.apply(r.value, ctx.name, r.tp);
         config.ownership.applied(ctx.name, r.tp);
         if (queue.length > 0) return applyNext();
         busy = false;

@@ -69,21 +69,22 @@ export const CONSUMER_DEFAULTS: Omit<ConsumerConfig, 'clientId' | 'group' | 'top
   retryBackoffMs: 20,
 };
 
-export interface ConsumedRecord {
+/** A record as the application receives it; `V` is what the topic's values are (what Kafka's deserializer would give). */
+export interface ConsumedRecord<V = unknown> {
   tp: Tp;
   offset: number;
   key: string | null;
-  value: unknown;
+  value: V;
   appendedMs: number;
 }
 
-interface Assigned {
+interface Assigned<V> {
   tp: Tp;
   /** Next offset to fetch (null until the committed offset is known). */
   fetchOffset: number | null;
   /** Next offset to hand to the application: what a commit records. */
   consumed: number | null;
-  buffer: ConsumedRecord[];
+  buffer: ConsumedRecord<V>[];
   fetching: number;
 }
 
@@ -93,12 +94,12 @@ export type ConsumerTimer =
   | { owner: 'consumer'; client: string; kind: 'heartbeat'; generation: number }
   | { owner: 'consumer'; client: string; kind: 'again'; what: number };
 
-export class Consumer {
+export class Consumer<V = unknown> {
   private readonly rpc: Rpc;
   private state: MemberState = 'unjoined';
   private _memberId: string | null = null;
   private _generation = -1;
-  private readonly assigned = new Map<Tp, Assigned>();
+  private readonly assigned = new Map<Tp, Assigned<V>>();
   private cursor = 0;
   private needsRejoin = false;
   /** The application polled and got nothing: it waits for `onWake`. True at first, before any poll. */
@@ -147,14 +148,14 @@ export class Consumer {
    * the application waits: `onWake` tells it when to poll again. A pending rebalance is
    * carried out here, as in Kafka's poll loop.
    */
-  poll(): ConsumedRecord[] {
+  poll(): ConsumedRecord<V>[] {
     if (this.needsRejoin && this.state === 'stable') this.rejoin();
     if (this.state !== 'stable') {
       this.waiting = true;
       return [];
     }
     this.maybeAutoCommit();
-    const batch: ConsumedRecord[] = [];
+    const batch: ConsumedRecord<V>[] = [];
     const parts = [...this.assigned.values()];
     for (let k = 0; k < parts.length && batch.length < this.config.maxPollRecords; k++) {
       const a = parts[(this.cursor + k) % parts.length]!;
@@ -345,7 +346,7 @@ export class Consumer {
     );
   }
 
-  private fetch(a: Assigned): void {
+  private fetch(a: Assigned<V>): void {
     if (a.fetching >= 0 || a.fetchOffset === null || a.buffer.length >= this.config.maxPollRecords || this.needsRejoin) return;
     const leader = this.metadata.leaderOf(a.tp);
     if (leader < 0) {
@@ -385,7 +386,8 @@ export class Consumer {
           a.buffer = [];
           return this.fetch(a);
         }
-        for (const r of m.records) a.buffer.push({ tp: a.tp, offset: r.offset, key: r.key, value: r.value, appendedMs: r.appendedMs });
+        // The application's deserializer: the topic holds values of type V.
+        for (const r of m.records) a.buffer.push({ tp: a.tp, offset: r.offset, key: r.key, value: r.value as V, appendedMs: r.appendedMs });
         a.fetchOffset = m.nextOffset;
         if (a.buffer.length === 0) a.consumed = a.fetchOffset;
         if (m.records.length > 0 && this.waiting) this.wake();
