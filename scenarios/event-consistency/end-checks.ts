@@ -9,7 +9,7 @@
 import type { DurableQueue } from '../parts/messaging/durable-queue.ts';
 import type { TransactionalStore } from '../parts/storage/transactional-store.ts';
 import type { PointsAudit } from './audit.ts';
-import { balanceKey, type PointsEvent } from './messages.ts';
+import { balanceKey, type PointsEvent, sourcePointsKey } from './messages.ts';
 
 /** An event is settled once applied to the projection, or — if poison — parked in the dead-letter queue. */
 export function settledBy(queue: DurableQueue, audit: PointsAudit): (id: string) => boolean {
@@ -74,4 +74,27 @@ function count(n: number, noun: string): string {
 
 function list(ids: readonly string[]): string {
   return ids.length <= 6 ? ids.join(', ') : `${ids.slice(0, 6).join(', ')} and ${ids.length - 6} more`;
+}
+
+/**
+ * Users whose total at the source differs from the sum of their history there. The points
+ * service writes both in one local transaction, so a difference means it was applied in part
+ * (a torn write recovery did not repair).
+ */
+export function sourceDrift(history: readonly PointsEvent[], source: TransactionalStore, users: number): Finding | null {
+  const sum = new Array<number>(users).fill(0);
+  const last = new Array<string | undefined>(users);
+  for (const e of history) {
+    sum[e.user]! += e.points;
+    last[e.user] = e.id;
+  }
+  const out: string[] = [];
+  const ids: string[] = [];
+  for (let u = 0; u < users; u++) {
+    const total = source.read(sourcePointsKey(u)) ?? 0;
+    if (total === sum[u]) continue;
+    out.push(`user ${u} has ${total} points at the source but a history adding up to ${sum[u]}`);
+    if (last[u] !== undefined) ids.push(last[u]!);
+  }
+  return out.length === 0 ? null : { message: `the points service's own records disagree: ${out.join('; ')}`, ids };
 }

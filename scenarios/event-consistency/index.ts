@@ -18,15 +18,16 @@
 import { z } from 'zod';
 import { percentile, type Stream } from '../../engine/index.ts';
 import { defineScenario, type Witness } from '../framework/scenario.ts';
-import { ConfirmAudit } from '../parts/messaging/confirm-audit.ts';
-import { type QueueSpec, queueBroker, queueOnDisk } from '../parts/messaging/queue-broker.ts';
+import { BrokerAudit } from '../parts/messaging/broker-audit.ts';
+import type { DurableQueue } from '../parts/messaging/durable-queue.ts';
+import { observeAll, type QueueSpec, queueBroker, queueOnDisk } from '../parts/messaging/queue-broker.ts';
 import type { Backoff } from '../parts/resilience/backoff.ts';
 import { IdempotencyAudit } from '../parts/storage/idempotency-audit.ts';
 import { TransactionalStore } from '../parts/storage/transactional-store.ts';
 import { uniformArrivals } from '../parts/workload/arrivals.ts';
 import { PointsAudit } from './audit.ts';
 import { consumer } from './consumer.ts';
-import { balanceDrift, type Finding, lostEvents, settledBy, stuckInQueue } from './end-checks.ts';
+import { balanceDrift, type Finding, lostEvents, settledBy, sourceDrift, stuckInQueue } from './end-checks.ts';
 import { balanceKey, EVENTS_TABLE, POINTS_TOPIC, type PointsEvent, sourcePointsKey } from './messages.ts';
 import { producer } from './producer.ts';
 import { type Earning, users } from './users.ts';
@@ -49,7 +50,12 @@ const params = z.object({
   visibilityTimeoutMs: z.number().min(10).max(60_000).default(150).describe('the broker delivers an unacknowledged event again after this long, in ms'),
   plainRetryMs: z.number().min(1).max(60_000).default(50).describe('(without a DLQ) a failed event is delivered again after this fixed wait, forever, in ms'),
   maxDeliveries: z.number().int().min(1).max(100).default(4).describe('(with a DLQ) failed deliveries before an event is parked in the dead-letter queue'),
-  relayPollMs: z.number().min(0).max(10_000).default(10).describe('(outbox) the relay polls the outbox this long after a commit, in ms'),
+  relayPollMs: z
+    .number()
+    .min(0)
+    .max(10_000)
+    .default(50)
+    .describe('(outbox) the relay polls the outbox this long after a commit wakes it, publishing everything committed since, in ms'),
   reconcileEveryMs: z.number().min(50).max(600_000).default(300).describe('(reconciliation) the projection is checked against the source this often, in ms'),
   reconcileGraceMs: z.number().min(0).max(600_000).default(200).describe('(reconciliation) events younger than this are left to the broker, in ms'),
   settleMs: z.number().min(100).max(600_000).default(4000).describe('after the last fault heals, time allowed for the projection to catch up, in ms'),
@@ -153,9 +159,26 @@ export const eventConsistency = defineScenario({
       appliesTo: ['reconciliation'],
     },
     {
+      name: 'source-consistent',
+      kind: 'safety',
+      description: 'The points service’s local transactions are all or nothing: each user’s total at the source equals the sum of their points history there.',
+    },
+    {
+      name: 'answered-requests-durable',
+      kind: 'safety',
+      description:
+        'Once the points service has answered a user’s request, the request (its points, or its refusal) is on its disk and survives every crash after: the source of truth never forgets what it told a user.',
+    },
+    {
       name: 'confirmed-publish-durable',
       kind: 'safety',
       description: 'Every event the broker confirmed to the producer is still in its queue after any broker crash.',
+    },
+    {
+      name: 'unacked-redelivered',
+      kind: 'safety',
+      description:
+        'When the broker restarts, the event it holds unacknowledged at the head of the queue is delivered again within the visibility timeout: a restart never strands an event it cannot know was received.',
     },
     {
       name: 'dedup-records-durable',
@@ -232,16 +255,19 @@ export const eventConsistency = defineScenario({
   defaultPreset: 'consumer-crash-after-apply',
   alarmStates: ['failing', 'parked', 'repaired'],
   faultSpace: (p: Params) => ({
-    windowMs: p.workloadMs,
-    faultsMax: 3,
+    // Faults strike while events are made and while the last ones drain through the broker.
+    windowMs: Math.round(p.workloadMs * 1.2),
+    faultsMax: 4,
+    // A latency spike may outlast a request timeout or a visibility timeout (a GC pause, a congested link).
+    latencySpikeMsMax: 2 * Math.max(p.requestTimeoutMs, p.visibilityTimeoutMs),
     injects: [{ name: 'poison', description: 'the next event is published with a payload no consumer can read', nodes: ['producer'] }],
   }),
   build(world) {
     const { params: p } = world;
     const guards = SAFEGUARDS[world.strategy]!;
     const audit = new PointsAudit(world);
-    const confirms = new ConfirmAudit(world, 'confirmed-publish-durable', 'broker');
     const keyAudit = guards.dedup ? new IdempotencyAudit(world, 'dedup-records-durable') : null;
+    const answers = new IdempotencyAudit(world, 'answered-requests-durable');
     const earnings = drawEarnings(world.stream('workload'), p);
     const backoff: Backoff = { baseMs: p.backoffBaseMs, factor: 2, capMs: p.backoffCapMs, jitter: 'full' };
     const policy = { timeoutMs: p.requestTimeoutMs, attemptsMax: Number.POSITIVE_INFINITY, backoff };
@@ -261,22 +287,25 @@ export const eventConsistency = defineScenario({
       'users',
       {
         role: 'users',
-        spare: { crash: 'the users stand for the workload: the points they earn and spend are the input, and what the services make of them is the question' },
+        spare: {
+          crash: 'the users stand for the workload: the points they earn and spend are the input, and what the services make of them is the question',
+          pause: 'pausing the users only delays the workload; no service state lives there',
+          clock: 'the users’ clock only paces the workload; no service decision reads it',
+        },
       },
       users(earnings, 'producer', policy),
     );
     world.node(
       'producer',
       { role: 'points service (source of truth)', crashPoints: ['committed', 'outbox-published'] },
-      producer({ broker: 'broker', outbox: guards.outbox, publishPolicy: policy, relayPollMs: p.relayPollMs, audit, requests: {} }),
+      producer({ broker: 'broker', outbox: guards.outbox, publishPolicy: policy, relayPollMs: p.relayPollMs, audit, answers, requests: {} }),
     );
     world.node(
       'broker',
       { role: 'broker' },
       queueBroker(
         { queues: [queue], routes: { [POINTS_TOPIC]: [QUEUE] } },
-        {
-          ...confirms.observer(),
+        observeAll(new BrokerAudit(world, { confirmed: 'confirmed-publish-durable', redelivered: 'unacked-redelivered' }, 'broker', [queue]).observer(), {
           onDelivered: (_queue, _id, redelivery) => {
             if (redelivery) redeliveries++;
           },
@@ -284,7 +313,7 @@ export const eventConsistency = defineScenario({
             backlog = depth;
             if (depth > backlogMax) backlogMax = depth;
           },
-        },
+        }),
       ),
     );
     world.node(
@@ -301,9 +330,14 @@ export const eventConsistency = defineScenario({
       }),
     );
 
-    const source = () => new TransactionalStore(world.disk('producer'), 'points');
-    const projection = () => new TransactionalStore(world.disk('consumer'), 'projection');
-    const onBroker = () => queueOnDisk(world.disk('broker'), queue);
+    /** The disks as recovery would read them; read once when the run is judged (metrics reuse it). */
+    let atEnd: { source: TransactionalStore; projection: TransactionalStore; queue: DurableQueue } | null = null;
+    const readDisks = () =>
+      atEnd ?? {
+        source: new TransactionalStore(world.disk('producer'), 'points'),
+        projection: new TransactionalStore(world.disk('consumer'), 'projection'),
+        queue: queueOnDisk(world.disk('broker'), queue),
+      };
     world.chart({ id: 'backlog', title: 'Events waiting in the queue', unit: 'messages', everyMs: 50, series: { backlog: () => backlog } });
     world.chart({
       id: 'applied',
@@ -320,20 +354,21 @@ export const eventConsistency = defineScenario({
     };
 
     world.atEnd(() => {
-      const queueNow = onBroker();
-      const history = source().table<PointsEvent>(EVENTS_TABLE);
-      judge('poison-never-blocks', stuckInQueue(queueNow, audit));
-      judge('no-event-lost', lostEvents(history, queueNow, audit));
-      judge('projection-converged', balanceDrift(history, projection(), p.users));
+      atEnd = readDisks();
+      const history = atEnd.source.table<PointsEvent>(EVENTS_TABLE);
+      judge('poison-never-blocks', stuckInQueue(atEnd.queue, audit));
+      judge('no-event-lost', lostEvents(history, atEnd.queue, audit));
+      judge('projection-converged', balanceDrift(history, atEnd.projection, p.users));
+      const finding = sourceDrift(history, atEnd.source, p.users);
+      if (finding !== null)
+        world.violate('source-consistent', finding.message, { witnesses: finding.ids.slice(0, 4).flatMap((id) => audit.witness(id) ?? []) });
     });
 
     return {
       metrics() {
-        const truth = source();
+        const { source: truth, projection: db, queue: q } = readDisks();
         const history = truth.table<PointsEvent>(EVENTS_TABLE);
-        const q = onBroker();
         const settled = settledBy(q, audit);
-        const db = projection();
         let errorPoints = 0;
         for (let u = 0; u < p.users; u++) errorPoints += Math.abs((db.read(balanceKey(u)) ?? 0) - (truth.read(sourcePointsKey(u)) ?? 0));
         return {

@@ -23,6 +23,7 @@ import type { NodeId, Spawn } from '../../engine/index.ts';
 import { OutboxRelay } from '../parts/messaging/outbox-relay.ts';
 import type { Publish, Published } from '../parts/messaging/queue-broker.ts';
 import { type Request, RequestClient, type RequestObserver, type RetryPolicy, reply } from '../parts/resilience/request-client.ts';
+import type { IdempotencyAudit } from '../parts/storage/idempotency-audit.ts';
 import { IdempotencyStore, type LocalEffect } from '../parts/storage/idempotency-store.ts';
 import { type TableAppend, TransactionalStore } from '../parts/storage/transactional-store.ts';
 import type { PointsAudit } from './audit.ts';
@@ -47,6 +48,8 @@ export interface ProducerConfig {
   publishPolicy: RetryPolicy;
   relayPollMs: number;
   audit: PointsAudit;
+  /** Judges that every request the service answered survives its crashes. */
+  answers: IdempotencyAudit;
   requests: RequestObserver;
 }
 
@@ -59,7 +62,10 @@ export function producer(config: ProducerConfig): Spawn<PointsMessage, ProducerT
     const publisher = new RequestClient<Publish<PointsPayload>, Published>(ctx, config.publishPolicy, 'publish', config.requests);
     const relay = config.outbox ? new OutboxRelay<PointsPayload>(ctx, db, publisher, { broker, pollMs: config.relayPollMs }) : null;
     let garbleNext = false;
-    if (ctx.incarnation > 0) audit.recovered(ctx.name, (tx) => db.statusOf(tx) === 'committed');
+    if (ctx.incarnation > 0) {
+      audit.recovered(ctx.name, (tx) => db.statusOf(tx) === 'committed');
+      config.answers.recovered(ctx.name, (_table, key) => answered.has(key));
+    }
 
     const onPoints = (from: NodeId, request: Request, r: PointsRequest): void => {
       // What the transaction committed, if it committed an event (a refused spend commits only its refusal).
@@ -85,12 +91,14 @@ export function producer(config: ProducerConfig): Spawn<PointsMessage, ProducerT
       audit.forced(ctx.name);
       if (committed === undefined || published === undefined) {
         ctx.note(() => `points service refuses ${r.id}: user ${r.user} cannot spend ${-r.points} points`);
-        return reply(ctx, from, request, done.response);
+        reply(ctx, from, request, done.response);
+        return config.answers.answered(ctx.name, answered.tableName, r.id);
       }
       garbleNext = false;
       ctx.state('committed', committed.id);
       ctx.crashPoint('committed');
       reply(ctx, from, request, done.response);
+      config.answers.answered(ctx.name, answered.tableName, r.id);
       if (relay !== null) return relay.wake();
       publisher.call(broker, { op: 'publish', topic: POINTS_TOPIC, id: committed.id, body: published }, () => {
         ctx.note(() => `the broker confirmed ${committed.id}`);

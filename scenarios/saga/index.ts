@@ -18,8 +18,8 @@
 import { z } from 'zod';
 import { percentile, type Spawn, type Stream } from '../../engine/index.ts';
 import { defineScenario, type Witness } from '../framework/scenario.ts';
-import { ConfirmAudit } from '../parts/messaging/confirm-audit.ts';
-import { type QueueSpec, queueBroker } from '../parts/messaging/queue-broker.ts';
+import { BrokerAudit } from '../parts/messaging/broker-audit.ts';
+import { observeAll, type QueueSpec, queueBroker, queueOnDisk } from '../parts/messaging/queue-broker.ts';
 import type { Backoff } from '../parts/resilience/backoff.ts';
 import { IdempotencyAudit } from '../parts/storage/idempotency-audit.ts';
 import { TransactionalStore } from '../parts/storage/transactional-store.ts';
@@ -27,7 +27,7 @@ import { uniformArrivals } from '../parts/workload/arrivals.ts';
 import { SagaAudit } from './audit.ts';
 import { routes } from './choreography.ts';
 import { type Arrival, client } from './client.ts';
-import { finalState, recordsOf } from './final-state.ts';
+import { finalState, recordsOf, unbalancedBooks, undrained } from './final-state.ts';
 import { type Order, rows, SERVICES, type ServiceName } from './messages.ts';
 import { orchestrator } from './orchestrator.ts';
 import { service } from './service.ts';
@@ -70,6 +70,9 @@ const DESIGNS: Readonly<Record<string, Design>> = {
   'orchestration-no-log': { choreography: false, durableLog: false, idempotent: true },
   'non-idempotent-steps': { choreography: true, durableLog: true, idempotent: false },
 };
+
+/** The invariants the broker's own promises are judged by. */
+const BROKER_INVARIANTS = { confirmed: 'confirmed-publish-durable', redelivered: 'unacked-redelivered' };
 
 /** Each service's node, by name. */
 const SERVICE_NODES: Readonly<Record<ServiceName, string>> = { order: 'order', payment: 'payment', inventory: 'inventory', shipping: 'shipping' };
@@ -124,6 +127,20 @@ export const saga = defineScenario({
         'Once the faults heal, within the settle time every saga has either completed (order approved, paid once, stock reserved, shipment scheduled) or been fully compensated (order cancelled, nothing charged, no stock held, nothing shipped).',
     },
     {
+      name: 'unacked-redelivered',
+      kind: 'safety',
+      description:
+        'When the broker restarts, every event it holds unacknowledged within a service’s delivery window is delivered again within the visibility timeout: a restart never strands an event it cannot know was received.',
+      appliesTo: ['choreography', 'non-idempotent-steps'],
+    },
+    {
+      name: 'queues-drained',
+      kind: 'liveness',
+      description:
+        'Once the faults heal, within the settle time the broker has every event acknowledged: none is stranded in a queue, delivered to no one or waiting for an acknowledgement that will never come.',
+      appliesTo: ['choreography', 'non-idempotent-steps'],
+    },
+    {
       name: 'no-double-charge',
       kind: 'safety',
       description: 'No order is charged more than once, and no refund pays back more than was charged.',
@@ -134,6 +151,12 @@ export const saga = defineScenario({
       description: 'Stock never goes below zero, and no order’s stock is reserved twice or released more than it was reserved.',
     },
     { name: 'no-double-shipment', kind: 'safety', description: 'No order is scheduled for shipping more than once.' },
+    {
+      name: 'books-balance',
+      kind: 'safety',
+      description:
+        'Each service’s local transactions are all or nothing: in the payment database a customer’s balance plus what their orders are charged equals what they started with, and in the inventory database an item’s stock plus what is reserved equals its opening stock.',
+    },
     {
       name: 'idempotency-records-durable',
       kind: 'safety',
@@ -151,7 +174,11 @@ export const saga = defineScenario({
   goals: [
     { name: 'saga-completed', description: 'At least one saga completed.' },
     { name: 'saga-compensated', description: 'At least one saga was refused somewhere and fully compensated.' },
-    { name: 'duplicate-step', description: 'A service was asked again for a step it had already run, and its idempotency made it harmless.' },
+    {
+      name: 'duplicate-step',
+      description: 'A service was asked again for a step it had already run, and its idempotency made it harmless.',
+      appliesTo: ['choreography', 'orchestration', 'orchestration-no-log'],
+    },
   ],
   metrics: [
     {
@@ -232,8 +259,11 @@ export const saga = defineScenario({
   defaultPreset: 'orchestrator-crash',
   alarmStates: ['charge refused', 'reserve refused', 'schedule refused'],
   faultSpace: (p: Params) => ({
-    windowMs: p.workloadMs,
-    faultsMax: 3,
+    // Faults strike while orders arrive and while the last sagas finish after them.
+    windowMs: Math.round(p.workloadMs * 1.2),
+    faultsMax: 4,
+    // A latency spike may outlast a request timeout or a visibility timeout (a GC pause, a congested link).
+    latencySpikeMsMax: 2 * Math.max(p.requestTimeoutMs, p.visibilityTimeoutMs),
     injects: [
       { name: 'refuse-next', description: 'the service refuses the next forward step it is asked to run', nodes: ['payment', 'inventory', 'shipping'] },
     ],
@@ -243,7 +273,6 @@ export const saga = defineScenario({
     const design = DESIGNS[world.strategy]!;
     const audit = new SagaAudit(world);
     const keyAudit = design.idempotent ? new IdempotencyAudit(world, 'idempotency-records-durable') : null;
-    const confirms = new ConfirmAudit(world, 'confirmed-publish-durable', 'broker');
     const workload = world.stream('workload');
     const balances = Array.from({ length: p.customers }, () => p.balanceMin + workload.int(Math.max(1, p.balanceMax - p.balanceMin + 1)));
     const arrivals = drawArrivals(workload, p);
@@ -270,7 +299,11 @@ export const saga = defineScenario({
       'client',
       {
         role: 'client',
-        spare: { crash: 'the client stands for the shoppers: the orders they place are the workload, and what the services make of them is the question' },
+        spare: {
+          crash: 'the client stands for the shoppers: the orders they place are the workload, and what the services make of them is the question',
+          pause: 'pausing the shoppers only delays the workload; no service state lives there',
+          clock: 'the shoppers’ clock only paces the workload; no service decision reads it',
+        },
       },
       client(arrivals, design.choreography ? SERVICE_NODES.order : 'orchestrator', policy, audit, requests),
     );
@@ -287,12 +320,11 @@ export const saga = defineScenario({
       design.choreography
         ? queueBroker(
             { queues, routes: routes() },
-            {
-              ...confirms.observer(),
+            observeAll(new BrokerAudit(world, BROKER_INVARIANTS, 'broker', queues).observer(), {
               onDelivered: (_queue, _id, redelivery) => {
                 if (redelivery) retries++;
               },
-            },
+            }),
           )
         : idle('orchestration sends its requests point to point'),
     );
@@ -324,12 +356,15 @@ export const saga = defineScenario({
       series: { 'in-flight': () => audit.inFlight, finished: () => audit.completed + audit.compensated },
     });
 
-    /** Every saga that is neither completed nor compensated, read from the services' disks. */
-    const halfDone = (): { order: string; description: string }[] => {
-      const db = Object.fromEntries(SERVICES.map((name) => [name, new TransactionalStore(world.disk(SERVICE_NODES[name]), name)])) as Record<
+    /** Each service's database, read from its disk as recovery would. */
+    const databases = (): Record<ServiceName, TransactionalStore> =>
+      Object.fromEntries(SERVICES.map((name) => [name, new TransactionalStore(world.disk(SERVICE_NODES[name]), name)])) as Record<
         ServiceName,
         TransactionalStore
       >;
+
+    /** Every saga that is neither completed nor compensated, read from the services' disks. */
+    const halfDone = (db = databases()): { order: string; description: string }[] => {
       const out: { order: string; description: string }[] = [];
       for (const { order } of arrivals) {
         const state = finalState(order, recordsOf(order, db));
@@ -338,8 +373,27 @@ export const saga = defineScenario({
       return out;
     };
 
+    // The end state, read once when the run is judged (metrics reuse it).
+    let unresolvedAtEnd: number | null = null;
     world.atEnd(() => {
-      const stuck = halfDone();
+      const db = databases();
+      const unbalanced = unbalancedBooks(
+        arrivals.map((a) => a.order),
+        { balances, stockPerItem: p.stockPerItem, items: p.items },
+        db,
+      );
+      if (unbalanced.length > 0) world.violate('books-balance', `the books do not balance: ${unbalanced.slice(0, 4).join('; ')}`);
+      if (design.choreography) {
+        const held = undrained(queues.map((spec) => queueOnDisk(world.disk('broker'), spec)));
+        if (held.length > 0) {
+          world.violate(
+            'queues-drained',
+            `${world.endMs - world.healAtMs} ms after every fault healed, the broker still holds unacknowledged events: ${held.join('; ')}`,
+          );
+        }
+      }
+      const stuck = halfDone(db);
+      unresolvedAtEnd = stuck.length;
       if (stuck.length === 0) return;
       const witnesses: Witness[] = stuck.slice(0, 4).flatMap((s) => audit.witness(s.order) ?? []);
       world.violate(
@@ -359,7 +413,7 @@ export const saga = defineScenario({
           completionLatencyP99Ms: percentile(audit.latencyMs, 99),
           completed: audit.completed,
           compensated: audit.compensated,
-          unresolved: halfDone().length,
+          unresolved: unresolvedAtEnd ?? halfDone().length,
           compensationsRun: audit.compensations,
           messagesPerSaga: world.messages.sent / arrivals.length,
           retriesPerSaga: retries / arrivals.length,

@@ -162,11 +162,13 @@ export function service(config: ServiceConfig): Spawn<SagaMessage, ServiceTimer>
     const onEvent = (d: Delivery<SagaEvent>): void => {
       const reaction = reactions.get(d.body.type);
       if (reaction === undefined) return ack(ctx, broker, d);
-      const done = execute(processed, d.id, reaction.step, d.body.order, (o) => (o.ok ? reaction.ok : reaction.failed));
+      // The event's own id, the same however often it was published or delivered.
+      const key = d.id;
+      const done = execute(processed, key, reaction.step, d.body.order, (o) => (o.ok ? reaction.ok : reaction.failed));
       if (done === null) return; // locked: the redelivery will come
       ctx.crashPoint('committed');
       ack(ctx, broker, d);
-      answered(processed.tableName, d.id, done.fresh);
+      answered(processed.tableName, key, done.fresh);
       relay?.wake();
     };
 

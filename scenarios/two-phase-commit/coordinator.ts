@@ -94,10 +94,17 @@ export function coordinator(config: CoordinatorConfig): Spawn<TwoPcMessage, Time
       ctx.crashPoint('begin');
       const a = participants[transfer.from.participant]!;
       const b = participants[transfer.to.participant]!;
-      const t: Txn = { tx, participants: [a, b], votes: new Map(), decision: null, announced: false, acked: new Set(), voteTimer: null };
+      const debit = { account: transfer.from.account, delta: -transfer.amount };
+      const credit = { account: transfer.to.account, delta: transfer.amount };
+      const t: Txn = { tx, participants: a === b ? [a] : [a, b], votes: new Map(), decision: null, announced: false, acked: new Set(), voteTimer: null };
       active.set(tx, t);
-      ctx.send(a, { type: 'prepare', tx, deltas: [{ account: transfer.from.account, delta: -transfer.amount }], peers: [ctx.nameOf(b)] });
-      ctx.send(b, { type: 'prepare', tx, deltas: [{ account: transfer.to.account, delta: transfer.amount }], peers: [ctx.nameOf(a)] });
+      if (a === b) {
+        // Both accounts on one participant: one PREPARE carries both changes (still 2PC: the decision is the coordinator's).
+        ctx.send(a, { type: 'prepare', tx, deltas: [debit, credit], peers: [] });
+      } else {
+        ctx.send(a, { type: 'prepare', tx, deltas: [debit], peers: [ctx.nameOf(b)] });
+        ctx.send(b, { type: 'prepare', tx, deltas: [credit], peers: [ctx.nameOf(a)] });
+      }
       ctx.crashPoint('prepare-sent');
       t.voteTimer = ctx.setTimer(config.voteTimeoutMs, { kind: 'vote-timeout', tx });
       ctx.state('collecting-votes', tx);

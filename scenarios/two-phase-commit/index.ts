@@ -27,6 +27,7 @@ const params = z.object({
   closedAccounts: z.number().int().min(0).max(4).default(1).describe('accounts per participant that are closed and refuse credits (a business failure)'),
   initialBalance: z.number().int().min(0).max(1_000_000).default(1000).describe('starting balance of every account'),
   transfers: z.number().int().min(1).max(2000).default(20).describe('transfers the client submits'),
+  localShare: z.number().min(0).max(1).default(0.2).describe('share of transfers between two accounts of the same participant (one PREPARE locking two rows)'),
   maxAmount: z.number().int().min(1).max(100_000).default(200).describe('largest amount moved by one transfer'),
   workloadMs: z.number().min(100).max(600_000).default(1000).describe('transfers arrive (Poisson) over this window, in ms'),
   latencyMeanMs: z.number().min(0).max(1000).default(4).describe('mean one-way network latency above a 1 ms floor, in ms'),
@@ -194,7 +195,13 @@ export const twoPhaseCommit = defineScenario({
   ],
   defaultPreset: 'coordinator-crash-after-prepare',
   alarmStates: ['in-doubt', 'aborting', 'aborted'],
-  faultSpace: (p: Params) => ({ windowMs: p.workloadMs, faultsMax: 3 }),
+  faultSpace: (p: Params) => ({
+    windowMs: p.workloadMs,
+    faultsMax: 3,
+    // A latency spike may outlast any of the protocol's timeouts (a GC pause, a congested link):
+    // a vote or an answer that comes after the wait for it gave up is what timeouts must survive.
+    latencySpikeMsMax: 2 * Math.max(p.voteTimeoutMs, p.inquiryTimeoutMs),
+  }),
   build(world) {
     const { params: p, strategy } = world;
     const ledger = new Ledger(world);
@@ -282,6 +289,10 @@ export const twoPhaseCommit = defineScenario({
         );
       }
       const stuck = participants.flatMap((name, i) => stores[i]!.inDoubt().map((tx) => `${name} in doubt on ${tx}`));
+      for (const name of participants) {
+        const held = ledger.locksHeld.get(name) ?? 0;
+        if (held > 0) stuck.push(`${name} still holds ${held} row lock${held === 1 ? '' : 's'}`);
+      }
       stuck.push(...unfinishedSagas(world.disk('coordinator')).map((s) => `saga ${s} unfinished`));
       if (stuck.length > 0)
         world.violate('in-doubt-resolved', `${world.endMs - world.healAtMs} ms after every fault healed: ${stuck.join('; ')}`, {
@@ -317,18 +328,23 @@ export const twoPhaseCommit = defineScenario({
 /**
  * The transfers of one run, drawn up front so every strategy sees the same ones. Arrival
  * times are a Poisson process conditioned on its count: sorted uniform points in the window.
+ * A share of them move money between two accounts of the same participant.
  */
 function drawArrivals(rng: Stream, p: Params): Arrival[] {
   const times = uniformArrivals(rng, p.transfers, 0, p.workloadMs);
   return times.map((atMs, i) => {
     const from = rng.int(p.participants);
-    const to = (from + 1 + rng.int(p.participants - 1)) % p.participants;
+    const local = rng.next() < p.localShare;
+    const to = local ? from : (from + 1 + rng.int(p.participants - 1)) % p.participants;
+    const fromAccount = rng.int(p.accounts);
+    // Two distinct accounts when both are on one participant.
+    const toAccount = local ? (fromAccount + 1 + rng.int(p.accounts - 1)) % p.accounts : rng.int(p.accounts);
     return {
       tx: `t${i + 1}`,
       atMs,
       transfer: {
-        from: { participant: from, account: rng.int(p.accounts) },
-        to: { participant: to, account: rng.int(p.accounts) },
+        from: { participant: from, account: fromAccount },
+        to: { participant: to, account: toAccount },
         amount: 1 + rng.int(p.maxAmount),
       },
     };

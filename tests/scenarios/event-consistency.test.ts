@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { FaultPlan } from '../../engine/index.ts';
+import { DurableStore, type FaultPlan } from '../../engine/index.ts';
+import { sourceDrift } from '../../scenarios/event-consistency/end-checks.ts';
+import { sourcePointsKey } from '../../scenarios/event-consistency/messages.ts';
 import { checkScenario, findScenario, parseParams, resolvePreset, runScenario } from '../../scenarios/index.ts';
+import { TransactionalStore } from '../../scenarios/parts/storage/transactional-store.ts';
 
 const scenario = findScenario('event-consistency');
 const defaults = parseParams<{ events: number; maxDeliveries: number }>(scenario, {});
@@ -129,6 +132,39 @@ describe('event-consistency when the producer crashes between its commit and its
     expect(r.ok).toBe(true);
     expect(r.metrics.repairs!).toBe(1);
     expect(r.metrics.projectionErrorPoints!).toBe(0);
+  });
+});
+
+describe('event-consistency reconciliation under clock faults', () => {
+  it('repairs an event the dual write lost even after the producer’s clock jumped back: its watermark is a position, not a time', () => {
+    const r = run('reconciliation', [
+      { at: 300, kind: 'skew', node: 'producer', byMs: -500 },
+      { at: 600, kind: 'crash', node: 'producer', when: 'committed' },
+      { at: 700, kind: 'restart', node: 'producer' },
+    ]);
+
+    expect(r.ok).toBe(true);
+    expect(r.metrics.repairs!).toBe(1);
+    expect(r.metrics.projectionErrorPoints!).toBe(0);
+  });
+});
+
+describe('event-consistency source of truth', () => {
+  it('agrees with itself when every commit wrote the total and the history row together', () => {
+    const source = new TransactionalStore(new DurableStore(), 'points');
+    source.commitLocalWith('t1', [{ key: sourcePointsKey(0), value: 40 }], [{ table: 'points-history', record: { id: 'e1', user: 0, points: 40, atMs: 1 } }]);
+
+    expect(sourceDrift([{ id: 'e1', user: 0, points: 40, atMs: 1 }], source, 1)).toBeNull();
+  });
+
+  it('reports a user whose total disagrees with their history (half a transaction)', () => {
+    const source = new TransactionalStore(new DurableStore(), 'points');
+    source.commitLocal('t1', [{ key: sourcePointsKey(0), value: 40 }]);
+
+    expect(sourceDrift([], source, 1)).toEqual({
+      message: "the points service's own records disagree: user 0 has 40 points at the source but a history adding up to 0",
+      ids: [],
+    });
   });
 });
 

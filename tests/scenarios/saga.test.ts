@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { FaultPlan } from '../../engine/index.ts';
+import { DurableStore, type FaultPlan } from '../../engine/index.ts';
 import { checkScenario, findScenario, parseParams, resolvePreset, runScenario } from '../../scenarios/index.ts';
+import { DurableQueue } from '../../scenarios/parts/messaging/durable-queue.ts';
+import { TransactionalStore } from '../../scenarios/parts/storage/transactional-store.ts';
+import { unbalancedBooks, undrained } from '../../scenarios/saga/final-state.ts';
+import { type Order, rows } from '../../scenarios/saga/messages.ts';
 
 const scenario = findScenario('saga');
 const defaults = parseParams<{ orders: number }>(scenario, {});
@@ -127,6 +131,16 @@ describe('saga when steps are delivered twice', () => {
     expect(r.metrics.retriesPerSaga!).toBeGreaterThan(1);
   });
 
+  it('non-idempotent-steps: shipping crashes before acknowledging and schedules the redelivered shipment again', () => {
+    const r = run('non-idempotent-steps', [
+      { at: 500, kind: 'crash', node: 'shipping', when: 'committed' },
+      { at: 700, kind: 'restart', node: 'shipping' },
+    ]);
+
+    expect(r.invariants.find((i) => i.name === 'no-double-shipment')!.violations[0]!.message).toBe('o5 was scheduled for shipping twice');
+    expect(r.invariants.find((i) => i.name === 'saga-resolved')!.violations[0]!.message).toMatch(/o5: order approved, .*shipped 2 times/);
+  });
+
   it('non-idempotent-steps: the checker finds a repeated step from scratch and shrinks it to at most 2 faults', () => {
     const result = checkScenario(scenario, { strategy: 'non-idempotent-steps', runs: 1000, seed: 1 });
 
@@ -146,5 +160,48 @@ describe('saga under generated fault plans', () => {
     expect(result.counterexample).toBeNull();
     expect(result.runs).toBe(200);
     expect(result.goalsNeverReached).toEqual([]);
+  });
+});
+
+describe('saga end-of-run judgements', () => {
+  const order = (id: string, customer: number, amount: number, item: number, quantity: number): Order => ({ id, customer, amount, item, quantity, region: 0 });
+  const databases = () => ({
+    order: new TransactionalStore(new DurableStore(), 'order'),
+    payment: new TransactionalStore(new DurableStore(), 'payment'),
+    inventory: new TransactionalStore(new DurableStore(), 'inventory'),
+    shipping: new TransactionalStore(new DurableStore(), 'shipping'),
+  });
+
+  it('the books balance when every charge and reservation moved both of its rows', () => {
+    const db = databases();
+    db.payment.commitLocal('t1', [
+      { key: rows.balance(0), value: 70 },
+      { key: rows.charged('o1'), value: 30 },
+    ]);
+    db.inventory.commitLocal('t2', [
+      { key: rows.stock(0), value: 1 },
+      { key: rows.reserved('o1'), value: 2 },
+    ]);
+
+    expect(unbalancedBooks([order('o1', 0, 30, 0, 2)], { balances: [100], stockPerItem: 3, items: 1 }, db)).toEqual([]);
+  });
+
+  it('the books do not balance when a charge reached the balance but not the order’s row (half a transaction)', () => {
+    const db = databases();
+    db.payment.commitLocal('t1', [{ key: rows.balance(0), value: 70 }]);
+    db.inventory.commitLocal('t2', [{ key: rows.stock(0), value: 3 }]);
+
+    expect(unbalancedBooks([order('o1', 0, 30, 0, 2)], { balances: [100], stockPerItem: 3, items: 1 }, db)).toEqual([
+      'customer 0 has 70 and was charged 0 in all, but started with 100',
+    ]);
+  });
+
+  it('a queue still holding an unacknowledged event is reported with its oldest event', () => {
+    const disk = new DurableStore();
+    const empty = new DurableQueue(disk, 'payment', { prefetch: 8, maxDeliveries: 3 });
+    const holding = new DurableQueue(disk, 'order', { prefetch: 8, maxDeliveries: 3 });
+    holding.enqueue('o3:payment-refunded', {}, 0);
+
+    expect(undrained([empty, holding])).toEqual(['order holds 1 (the oldest o3:payment-refunded, failed 0 times)']);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FaultPlan } from '../../engine/index.ts';
 import { checkScenario, findScenario, parseParams, resolvePreset, runScenario } from '../../scenarios/index.ts';
+import type { TwoPcMessage } from '../../scenarios/two-phase-commit/messages.ts';
 
 const scenario = findScenario('two-phase-commit');
 const defaults = parseParams(scenario, {});
@@ -42,6 +43,25 @@ describe('two-phase-commit without faults', () => {
     const durable = runScenario(scenario, { strategy: 'durable-log', seed: 4, faults: [], params: { logForceMs: 20 } });
 
     expect(durable.metrics.commitLatencyP50Ms! - memory.metrics.commitLatencyP50Ms!).toBeGreaterThan(15);
+  });
+
+  it('a transfer between two accounts of one participant commits with a single PREPARE that locks both rows', () => {
+    const r = runScenario(scenario, {
+      strategy: 'durable-log',
+      seed: 1,
+      faults: [],
+      params: { transfers: 1, localShare: 1, closedAccounts: 0, workloadMs: 100 },
+      trace: 'memory',
+    });
+
+    const prepares = r.trace!.events().flatMap((e) => {
+      const msg = e.type === 'send' ? (e.msg as TwoPcMessage) : null;
+      return msg?.type === 'prepare' ? [msg] : [];
+    });
+    expect(r.ok).toBe(true);
+    expect(r.metrics.committed!).toBe(1);
+    expect(prepares).toHaveLength(1);
+    expect(prepares[0]!.deltas).toHaveLength(2);
   });
 
   it('is deterministic: the same seed and plan give the same trace hash', () => {
@@ -96,6 +116,23 @@ describe('two-phase-commit blocking', () => {
     expect(durable.metrics.inDoubtMaxMs!).toBeGreaterThan(800);
     expect(cooperative.metrics.inDoubtMaxMs!).toBeLessThan(250);
     expect(cooperative.ok).toBe(true);
+  });
+
+  it('cooperative termination: a peer that has not voted promises to abort, and votes NO when its PREPARE comes late', () => {
+    // p2's PREPARE is held up longer than p1's inquiry timeout: p1, in doubt, asks p2 first.
+    const r = runScenario(scenario, {
+      strategy: 'cooperative',
+      seed: 2,
+      params: { transfers: 1, participants: 2, localShare: 0, closedAccounts: 0, workloadMs: 100 },
+      faults: [{ at: 0, kind: 'degrade', from: 'coordinator', to: 'p2', latency: { kind: 'constant', ms: 170 } }],
+      trace: 'memory',
+    });
+
+    const notes = r.trace!.events().flatMap((e) => (e.type === 'note' ? [e.text] : []));
+    expect(r.ok).toBe(true);
+    expect(r.metrics.aborted!).toBe(1);
+    expect(notes).toContain('p2 aborts t1 (p1 asked and it had not voted yet)');
+    expect(notes).toContain('p2 votes NO on t1: it already promised to abort this transaction');
   });
 
   it('cooperative termination cannot help when every participant voted YES and none heard the decision', () => {

@@ -94,7 +94,7 @@ export type QueueBrokerTimer = { kind: 'visibility'; queue: string; tag: number;
 /** What a scenario may watch of the broker (dashboards and metrics, never the protocol). */
 export interface QueueBrokerObserver {
   /** A message was pushed to its consumer; `redelivery` when it had been delivered before. */
-  onDelivered?(queue: string, id: string, redelivery: boolean): void;
+  onDelivered?(queue: string, id: string, redelivery: boolean, tag: number): void;
   /** A message was parked in the queue's dead-letter queue. */
   onParked?(queue: string, id: string): void;
   /** The queue's backlog (messages neither acknowledged nor parked) changed. */
@@ -103,6 +103,27 @@ export interface QueueBrokerObserver {
   onConfirmed?(queue: string, tag: number, id: string): void;
   /** The broker restarted with these queues, as it recovered them from its disk (read them, do not change them). */
   onRecovered?(queues: ReadonlyMap<string, DurableQueue>): void;
+}
+
+/** One observer that tells each of `observers` everything, in order. */
+export function observeAll(...observers: QueueBrokerObserver[]): QueueBrokerObserver {
+  return {
+    onDelivered: (queue, id, redelivery, tag) => {
+      for (const o of observers) o.onDelivered?.(queue, id, redelivery, tag);
+    },
+    onParked: (queue, id) => {
+      for (const o of observers) o.onParked?.(queue, id);
+    },
+    onDepth: (queue, depth) => {
+      for (const o of observers) o.onDepth?.(queue, depth);
+    },
+    onConfirmed: (queue, tag, id) => {
+      for (const o of observers) o.onConfirmed?.(queue, tag, id);
+    },
+    onRecovered: (queues) => {
+      for (const o of observers) o.onRecovered?.(queues);
+    },
+  };
 }
 
 export function queueBroker(config: QueueBrokerConfig, observer: QueueBrokerObserver = {}): Spawn<QueueBrokerMessage, QueueBrokerTimer> {
@@ -123,7 +144,7 @@ export function queueBroker(config: QueueBrokerConfig, observer: QueueBrokerObse
     const deliver = (spec: QueueSpec, queue: DurableQueue, m: QueuedMessage): void => {
       const attempt = queue.deliveriesOf(m.tag);
       ctx.send(consumers.get(spec.name)!, { type: 'deliver', queue: spec.name, tag: m.tag, id: m.id, body: m.body, attempt });
-      observer.onDelivered?.(spec.name, m.id, attempt > 1 || m.failures > 0);
+      observer.onDelivered?.(spec.name, m.id, attempt > 1 || m.failures > 0, m.tag);
       const timer = ctx.setTimer(spec.visibilityTimeoutMs, { kind: 'visibility', queue: spec.name, tag: m.tag, delivery: attempt });
       visibility.set(`${spec.name}#${m.tag}`, timer);
     };
