@@ -5,6 +5,7 @@
  * end offset minus the group's committed offset, from the broker's disk — and the board keeps
  * the totals the invariants and the metrics are judged on. Times are true simulated time.
  */
+import type { DurableStore } from '../../engine/index.ts';
 import type { World } from '../framework/scenario.ts';
 import type { ConsumerState } from '../parts/log/consumer.ts';
 import { GroupCoordinator } from '../parts/log/group-coordinator.ts';
@@ -51,12 +52,20 @@ export class LagBoard {
   uniqueLagMax = 0;
   idleMax = 0;
 
+  private brokerDisk: DurableStore | null = null;
+
   constructor(
     private readonly world: World<unknown>,
     private readonly broker: string,
     private readonly group: string,
     private readonly topic: string,
   ) {}
+
+  /** The broker's disk (the same store across its crashes), looked up once it exists. */
+  private get disk(): DurableStore {
+    if (this.brokerDisk === null) this.brokerDisk = this.world.disk(this.broker);
+    return this.brokerDisk;
+  }
 
   get published(): number {
     return this.publishedAtMs.length;
@@ -81,19 +90,19 @@ export class LagBoard {
 
   /** Partitions of the topic now (it may have grown), from the broker's disk. */
   partitions(): number {
-    return ReplicaManager.partitionCount(this.world.disk(this.broker), this.topic);
+    return ReplicaManager.partitionCount(this.disk, this.topic);
   }
 
   /** Records appended to partition `p` and not yet committed by the group. */
   lagOf(p: number): number {
-    const disk = this.world.disk(this.broker);
+    const disk = this.disk;
     const tp = tpOf(this.topic, p);
     return Math.max(0, PartitionLog.endOffset(disk, tp) - (GroupCoordinator.committed(disk, this.group, tp) ?? 0));
   }
 
   /** Every partition's committed offset and lag now. */
   positions(): PartitionPositions {
-    const disk = this.world.disk(this.broker);
+    const disk = this.disk;
     const committed: number[] = [];
     const end: number[] = [];
     const lag: number[] = [];
@@ -122,7 +131,7 @@ export class LagBoard {
 
   /** Takes a sample of the totals the invariants and metrics are judged on. */
   sample(): void {
-    const disk = this.world.disk(this.broker);
+    const disk = this.disk;
     let total = 0;
     let appended = 0;
     for (let p = 0, n = this.partitions(); p < n; p++) {
