@@ -86,7 +86,8 @@ export class KeyAuditor {
     if (r === undefined) return;
     this.issued.delete(rid);
     this.latencyMs.push(this.world.now - r.atMs);
-    if (row.version > (this.acked.get(key)?.version ?? -1)) this.acked.set(key, { ...row, atMs: this.world.now });
+    if (row.version > (this.acked.get(key)?.version ?? -1))
+      this.acked.set(key, row.deleted ? { version: row.version, deleted: true, atMs: this.world.now } : { version: row.version, atMs: this.world.now });
   }
 
   readReturned(rid: number, row: Row | null, shard: string): void {
@@ -108,6 +109,11 @@ export class KeyAuditor {
     });
   }
 
+  /** The rows with an acknowledged write. */
+  ackedKeys(): IterableIterator<number> {
+    return this.acked.keys();
+  }
+
   /** Requests that never got an answer (failed), as the run ends. */
   get unanswered(): number {
     return this.issued.size;
@@ -127,8 +133,9 @@ export class KeyAuditor {
 
   /**
    * Judges what the shards' disks hold as the run ends (an end check): `rowOf(key)` is the
-   * newest copy of a row on any shard (null: none). Every row in `ids` (loaded, or inserted and
-   * acknowledged) must still show its newest acknowledged write.
+   * newest copy of a row on any shard (null: none). Every row in `ids` must still show its
+   * newest acknowledged write, or its loaded value if it has none (the caller passes every row
+   * with an acknowledged write, and every loaded row a shard wrote or let go).
    */
   judgeDurability(ids: Iterable<number>, rowOf: (key: number) => Row | null): void {
     const lost: { key: number; row: Row | null; expected: (Row & { atMs: number }) | undefined }[] = [];

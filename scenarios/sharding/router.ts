@@ -107,11 +107,12 @@ export function router(config: RouterConfig): Spawn<ShardingMessage, Timer> {
     const reshard = (change: Change): void => {
       if (record.previous !== null) return ctx.note('a resharding is still moving rows: the change is refused until it has finished', 'warn');
       const before = table.placement;
+      const ids = [...directory.ids()];
       let after: Placement;
       if (change.kind === 'add') {
         const spare = config.shards.find((name) => !before.shards.includes(name));
         if (spare === undefined) return ctx.note('no spare shard is left to add');
-        after = before.withShard(spare, directory.ids);
+        after = before.withShard(spare, ids);
       } else {
         if (!before.shards.includes(change.shard)) return ctx.note(() => `${change.shard} is not serving, so there is nothing to remove`);
         if (before.shards.length - 1 < config.minShards) {
@@ -122,20 +123,20 @@ export function router(config: RouterConfig): Spawn<ShardingMessage, Timer> {
         }
         after = before.withoutShard(change.shard);
       }
-      const moving = keysToMove(before, after, directory.ids).length;
+      const moving = keysToMove(before, after, ids).length;
       // Durable before anyone hears of it: a restarted router must route by the placement the shards are moving to.
       record = { version: record.version + 1, current: after.spec(), previous: before.spec() };
       ctx.disk.set(PLACEMENT, record);
       ctx.disk.force();
       table.begin(after);
-      auditor.reshardStarted(directory.ids.length, moving, `${before.shards.length} -> ${after.shards.length} shards`);
+      auditor.reshardStarted(ids.length, moving, `${before.shards.length} -> ${after.shards.length} shards`);
       awaiting = new Set(involved(record));
       tellAwaiting();
       ctx.setTimer(config.reshardResendMs, { kind: 'reshard-resend' });
       ctx.state('resharding', `${before.shards.length} -> ${after.shards.length} shards`);
       ctx.note(
         () =>
-          `${change.kind === 'add' ? 'a shard joins' : `${change.shard} leaves`}: ${before.describe()} becomes ${after.describe()}, and ${moving.toLocaleString('en-US')} of ${directory.ids.length.toLocaleString('en-US')} rows (${Math.round((100 * moving) / Math.max(1, directory.ids.length))}%) change owner`,
+          `${change.kind === 'add' ? 'a shard joins' : `${change.shard} leaves`}: ${before.describe()} becomes ${after.describe()}, and ${moving.toLocaleString('en-US')} of ${ids.length.toLocaleString('en-US')} rows (${Math.round((100 * moving) / Math.max(1, ids.length))}%) change owner`,
         'key',
       );
     };

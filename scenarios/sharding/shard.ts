@@ -16,19 +16,22 @@
  * acknowledges. A read that reaches a new owner before its row does pulls a copy from the
  * previous owner, once that owner has switched too.
  *
- * Rows and the plan are on disk; the queue, the handover in progress and the requests waiting
- * for a plan are not.
+ * Rows (a ShardTable: the base loaded before the run, and the changes since) and the plan are
+ * on disk; the queue, the handover in progress and the requests waiting for a plan are not.
  */
-import type { DurableMap, NodeId, Spawn } from '../../engine/index.ts';
+import type { NodeId, Spawn } from '../../engine/index.ts';
 import { type Placement, type PlacementSpec, placementFromSpec } from '../parts/sharding/placement.ts';
 import { OverloadWatch } from '../parts/storage/overload-watch.ts';
 import { ServiceQueue, type ServiceQueueTimer } from '../parts/storage/service-queue.ts';
 import { Handover } from './handover.ts';
 import type { KeyAuditor } from './key-auditor.ts';
 import type { Row, ShardingMessage } from './messages.ts';
+import { rowKey, ShardTable } from './shard-table.ts';
 
 export interface ShardConfig {
   router: string;
+  /** The rows loaded on a shard before the run (its base snapshot), by shard name. */
+  baseOf: (shard: string) => ReadonlyMap<string, Row>;
   /** The placement before any resharding. */
   initial: PlacementSpec;
   serviceMs: number;
@@ -64,14 +67,9 @@ type Job =
 
 type Timer = ServiceQueueTimer | { kind: 'batch' } | { kind: 'resend' };
 
-/** The rows on a shard's disk (tombstones included), by id. */
-export const ROWS = 'rows';
-export const rowKey = (key: number): string => String(key);
-export const rowsOf = (disk: { map<T>(name: string): DurableMap<T> }): DurableMap<Row> => disk.map<Row>(ROWS);
-
 export function shard(config: ShardConfig): Spawn<ShardingMessage, Timer> {
   return (ctx) => {
-    const rows = rowsOf(ctx.disk);
+    const rows = new ShardTable(ctx.disk, config.baseOf(ctx.name));
     const router = ctx.lookup(config.router);
     let plan = ctx.disk.get<Plan>('plan');
     let current: Placement = placementFromSpec(plan?.placement ?? config.initial);
@@ -203,7 +201,7 @@ export function shard(config: ShardConfig): Spawn<ShardingMessage, Timer> {
       if (keys === undefined) return;
       for (const key of keys) if (!owns(key)) rows.delete(rowKey(key));
       if (handover.done) {
-        ctx.state(watch.overloaded ? 'overloaded' : 'serving', `${rows.size} rows`);
+        if (ctx.tracing) ctx.state(watch.overloaded ? 'overloaded' : 'serving', `${rows.size} rows`);
         reportIfDone();
       }
     };

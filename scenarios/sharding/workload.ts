@@ -52,9 +52,20 @@ export function drawRequests(rng: Stream, shape: WorkloadShape): Request[] {
   });
 }
 
+/** 1..n, made once per n: every run at the same parameters loads the same sequential ids (never changed). */
+const sequentialIds = new Map<number, readonly number[]>();
+
 /** The ids stored before the run: 1..n (sequential) or n distinct ids spread over [1, idSpace) (uniform). */
-export function preloadIds(rng: Stream, pattern: KeyPattern, n: number, idSpace: number): number[] {
-  if (pattern === 'sequential') return Array.from({ length: n }, (_, i) => i + 1);
+export function preloadIds(rng: Stream, pattern: KeyPattern, n: number, idSpace: number): readonly number[] {
+  if (pattern === 'sequential') {
+    let ids = sequentialIds.get(n);
+    if (ids === undefined) {
+      ids = Object.freeze(Array.from({ length: n }, (_, i) => i + 1));
+      if (sequentialIds.size > 16) sequentialIds.clear();
+      sequentialIds.set(n, ids);
+    }
+    return ids;
+  }
   const ids = new Set<number>();
   // Bounded: distinct draws from a space much larger than n.
   for (let tries = 0; ids.size < n && tries < n * 20; tries++) ids.add(1 + rng.int(idSpace - 1));
@@ -62,19 +73,19 @@ export function preloadIds(rng: Stream, pattern: KeyPattern, n: number, idSpace:
 }
 
 export class Directory {
-  /** Ids known to exist, in the order they became known. */
-  readonly ids: number[];
-  private readonly known: Set<number>;
+  /** Ids inserted (and acknowledged) during the run, in order; the loaded ones come first. */
+  private readonly added: number[] = [];
+  /** Ids known to exist (uniform ids only: a sequential id is new by construction). */
+  private readonly known: Set<number> | null;
   private nextId: number;
   private writes = 0;
 
   constructor(
-    preload: readonly number[],
+    private readonly preload: readonly number[],
     private readonly pattern: KeyPattern,
     private readonly idSpace: number,
   ) {
-    this.ids = [...preload];
-    this.known = new Set(preload);
+    this.known = pattern === 'uniform' ? new Set(preload) : null;
     this.nextId = preload.reduce((m, k) => Math.max(m, k), 0) + 1;
   }
 
@@ -83,9 +94,23 @@ export class Directory {
     return this.pattern === 'sequential' ? this.nextId++ : 1 + Math.floor(draw * (this.idSpace - 1));
   }
 
+  /** How many rows are known to exist. */
+  get size(): number {
+    return this.preload.length + this.added.length;
+  }
+
+  /** Every id known to exist: the loaded ones, then those inserted. */
+  *ids(): IterableIterator<number> {
+    yield* this.preload;
+    yield* this.added;
+  }
+
   /** An existing row, picked by a uniform draw. */
   pick(draw: number): number | undefined {
-    return this.ids.length === 0 ? undefined : this.ids[Math.min(this.ids.length - 1, Math.floor(draw * this.ids.length))];
+    const n = this.size;
+    if (n === 0) return undefined;
+    const i = Math.min(n - 1, Math.floor(draw * n));
+    return i < this.preload.length ? this.preload[i] : this.added[i - this.preload.length];
   }
 
   /** The number of the next write (every write gets a larger one than every write before it). */
@@ -95,8 +120,10 @@ export class Directory {
 
   /** An insert was acknowledged: the row exists from now on. */
   inserted(id: number): void {
-    if (this.known.has(id)) return;
-    this.known.add(id);
-    this.ids.push(id);
+    if (this.known !== null) {
+      if (this.known.has(id)) return;
+      this.known.add(id);
+    }
+    this.added.push(id);
   }
 }
