@@ -45,7 +45,9 @@ export class RunPool {
 
   constructor(options: RunPoolOptions) {
     if (!(options.threads >= 1)) throw new Error(`RunPool: threads must be at least 1, got ${options.threads}`);
-    this.pool = new Piscina({ filename: WORKER, minThreads: 1, maxThreads: options.threads, idleTimeout: 60_000, maxQueue: options.threads });
+    // Every thread is started at once and kept: a thread's cold start (tsx, the scenarios) takes
+    // seconds on a loaded machine, and would otherwise eat a light run's budget and a small run's wait.
+    this.pool = new Piscina({ filename: WORKER, minThreads: options.threads, maxThreads: options.threads, maxQueue: options.threads });
   }
 
   /** Runs a task on a free thread, aborting it after `timeoutMs` of wall-clock time from now. */

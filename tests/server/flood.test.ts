@@ -73,7 +73,8 @@ describe('a flood from eight loopback addresses', () => {
         `${answers.filter((a) => a.status !== 503).length} runs, ${refused.length} refused with 503 after at most ${Math.round(Math.max(0, ...refused.map((a) => a.ms)))} ms`,
     );
     expect(small.status).toBe(201);
-    expect(small.ms).toBeLessThan(Math.min(15_000, last / 2));
+    // Prompt: well before the flood is through (absolute times vary with the machine's load).
+    expect(small.ms).toBeLessThan(Math.min(20_000, last / 2));
     expect(refused.length).toBeGreaterThan(0);
     for (const a of refused) expect(Number(a.retryAfter)).toBeGreaterThanOrEqual(1);
     expect(answers.every((a) => [201, 422, 503].includes(a.status))).toBe(true);
