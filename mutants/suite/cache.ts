@@ -33,8 +33,8 @@ export const mutants: Mutant[] = [
   {
     id: 'cache-db-dedup-index-in-memory',
     family: 'cache',
-    scenario: 'redis-outage',
-    strategy: 'breaker-cold',
+    scenario: 'cache-strategies',
+    strategy: 'lease',
     file: 'scenarios/parts/storage/database.ts',
     find: `      rows.set(c.key, committed);
       if (c.requestId !== undefined) applied.set(c.requestId, committed);`,

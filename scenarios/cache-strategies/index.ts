@@ -263,7 +263,8 @@ export const cacheStrategies = defineScenario({
         requests,
         apps,
         timeoutMs: p.dbTimeoutMs * 2 + p.cacheTimeoutMs * 2,
-        retries: 0,
+        // A user resubmits a request that failed, once: the write's request id makes it safe.
+        retries: 1,
         backoff: { baseMs: 10, factor: 2, capMs: 100, jitter: 'full' },
         log: { attemptDone: (o) => traffic.attemptDone(o, world.now), finished: onFinished },
       }),

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import type { LinkSpec } from '../../../engine/index.ts';
 import type { ChartDeclaration, NodeSpec } from '../../framework/scenario.ts';
-import type { DatabaseLoad } from '../storage/database.ts';
+import { DATABASE_CRASH_POINTS, type DatabaseLoad } from '../storage/database.ts';
 import type { TrafficMonitor } from '../workload/traffic-monitor.ts';
 
 /** The LAN's one-way latency floor; `lanLatencyMeanMs` is the mean above it. */
@@ -35,7 +35,8 @@ export const USERS: NodeSpec = {
 
 export const APP_SERVER: NodeSpec = { role: 'app server' };
 export const CACHE: NodeSpec = { role: 'cache' };
-export const DATABASE: NodeSpec = { role: 'database' };
+/** The database, with its named crash point (a commit durable, its answer not yet sent). */
+export const DATABASE: NodeSpec = { role: 'database', crashPoints: DATABASE_CRASH_POINTS };
 
 export function cacheTierNetwork(latencyMeanMs: number): LinkSpec {
   return { latency: { kind: 'exponential', meanMs: latencyMeanMs, minMs: LAN_FLOOR_MS } };

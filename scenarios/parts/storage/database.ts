@@ -20,6 +20,9 @@
  *   write increments its row's version; a row never written reads as version 0 with
  *   `initialValue(key)`. A read sees the rows as of the moment its connection starts it, a
  *   write commits when its connection finishes it.
+ * - A crash point, `committed` (`DATABASE_CRASH_POINTS`), lies right after a commit is durable
+ *   and before anyone hears of it: the moment that decides whether a retried write applies
+ *   twice, and whether an acknowledgement can be lost while its write survives.
  * - Idempotent writes: a write may carry its request's id (an idempotency key, stored with
  *   the commit). A write whose id was already committed commits nothing again and answers
  *   as the first did, so a retried or duplicated request cannot apply twice.
@@ -43,6 +46,9 @@ export interface DbCommit extends DbRow {
   /** The idempotency key the write carried, if any. */
   requestId?: number;
 }
+
+/** The database's named crash points: `committed`, after a commit is forced and before its answer. */
+export const DATABASE_CRASH_POINTS: readonly string[] = ['committed'];
 
 /** The name of the write-ahead log on the database's disk. */
 export const DB_LOG = 'wal';
@@ -215,6 +221,7 @@ export function databaseNode(config: DatabaseConfig): Spawn<DbMessage, DbTimer> 
       const next: DbRow = { key: q.key, value: q.value, version: row(q.key).version + 1 };
       wal.append(q.requestId === undefined ? next : { ...next, requestId: q.requestId });
       ctx.disk.force();
+      ctx.crashPoint('committed');
       rows.set(q.key, next);
       if (q.requestId !== undefined) applied.set(q.requestId, next);
       observer?.committed?.(next);

@@ -238,4 +238,27 @@ describe('database connection pool', () => {
     expect([index.latestVersion('a'), index.latestVersion('never')]).toEqual([2, 0]);
     expect([...committedWrites(sim.disk(sim.nodeId('db')))].map((c) => c.requestId)).toEqual([1, 2, 3]);
   });
+
+  it('a crash at `committed` keeps the write and loses its answer; the retry after the restart is applied once', () => {
+    const { sim, replies } = harness(
+      [
+        { atMs: 0, query: write('a', 'x', 9) },
+        { atMs: 30, query: write('a', 'x', 9) },
+        { atMs: 50, query: read('a') },
+      ],
+      { connections: 1 },
+    );
+    sim.schedulePlan([
+      { at: 0, kind: 'crash', node: 'db', when: 'committed' },
+      { at: 20, kind: 'restart', node: 'db' },
+    ]);
+
+    sim.run();
+
+    expect(replies.map((r) => r.reply.rows![0])).toEqual([
+      { key: 'a', value: 'x', version: 1 },
+      { key: 'a', value: 'x', version: 1 },
+    ]);
+    expect(writesAppliedTwice(sim.disk(sim.nodeId('db')))).toEqual([]);
+  });
 });
