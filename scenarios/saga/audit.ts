@@ -20,7 +20,9 @@ interface SagaRecord {
   placedAtMs: number;
   /** When a service last committed a step of it. */
   lastStepAtMs: number | null;
-  lastStep: string | null;
+  /** Who ran its last step, and what it was (put into words only for a verdict). */
+  lastStepBy: string | null;
+  lastStep: SagaFact['kind'] | null;
   finishedAtMs: number | null;
   /** The fact that finished it (approved or cancelled), so a crash that undoes it reopens the saga. */
   finishedBy: SagaFact['kind'] | null;
@@ -53,6 +55,7 @@ export class SagaAudit {
       this.sagas.set(order, {
         placedAtMs: this.world.now,
         lastStepAtMs: null,
+        lastStepBy: null,
         lastStep: null,
         finishedAtMs: null,
         finishedBy: null,
@@ -73,7 +76,8 @@ export class SagaAudit {
     const s = this.sagas.get(f.order);
     if (s === undefined) return;
     s.lastStepAtMs = this.world.now;
-    s.lastStep = `${service}: ${f.kind}`;
+    s.lastStepBy = service;
+    s.lastStep = f.kind;
     if (!s.holders.includes(service)) s.holders.push(service);
     this.unforced.committed(service, tx, f);
     this.count(f, 1);
@@ -212,7 +216,7 @@ export class SagaAudit {
     const s = this.sagas.get(order);
     if (s === undefined) return null;
     if (s.lastStepAtMs === null) return { t: s.placedAtMs, key: order, what: `${order} was placed here and no service ever ran a step of it` };
-    return { t: s.lastStepAtMs, key: order, what: `the last step ${order} took (${s.lastStep}); nothing moved it on after this` };
+    return { t: s.lastStepAtMs, key: order, what: `the last step ${order} took (${s.lastStepBy}: ${s.lastStep}); nothing moved it on after this` };
   }
 
   /** Sagas submitted and not yet finished. */

@@ -68,7 +68,7 @@ export function service(config: ServiceConfig): Spawn<SagaMessage, ServiceTimer>
     }
     const publisher = new RequestClient<Publish<SagaEvent>, Published>(ctx, config.publishPolicy, 'publish', config.requests);
     const relay = config.choreography ? new OutboxRelay<SagaEvent>(ctx, db, publisher, { broker, pollMs: config.relayPollMs }) : null;
-    const reactions = new Map<SagaEventType, Reaction>(REACTIONS.filter((r) => r.service === config.service).map((r) => [r.on, r]));
+    const reactions = REACTIONS_OF[config.service];
     let refuseNext = false;
 
     /** Runs a step — refused instead, if a step failure was injected and it would have succeeded — touching nothing yet. */
@@ -192,6 +192,18 @@ export function service(config: ServiceConfig): Spawn<SagaMessage, ServiceTimer>
       },
     };
   };
+}
+
+/** What each service reacts to in the choreography, by event type (built once, read by every spawn). */
+const REACTIONS_OF: Readonly<Record<ServiceName, ReadonlyMap<SagaEventType, Reaction>>> = {
+  order: reactionsOf('order'),
+  payment: reactionsOf('payment'),
+  inventory: reactionsOf('inventory'),
+  shipping: reactionsOf('shipping'),
+};
+
+function reactionsOf(service: ServiceName): ReadonlyMap<SagaEventType, Reaction> {
+  return new Map(REACTIONS.filter((r) => r.service === service).map((r) => [r.on, r]));
 }
 
 /** Forward steps that can be refused (the others always succeed). */

@@ -59,10 +59,14 @@ export class TransactionalStore {
   /** The committed records of each table, rebuilt from the log (a table is a view of it). */
   private readonly tables = new Map<string, unknown[]>();
 
+  /** The disk cell holding the last local transaction number. */
+  private readonly seqKey: string;
+
   constructor(
     private readonly disk: DurableStore,
-    private readonly name = 'db',
+    name = 'db',
   ) {
+    this.seqKey = `${name}:tx-seq`;
     this.rows = disk.map<number>(`${name}:rows`);
     this.wal = disk.log<LogRecord>(`${name}:wal`);
     this.recover();
@@ -228,7 +232,7 @@ export class TransactionalStore {
 
   /** A fresh transaction id for a local transaction (`local-1`, `local-2`...); the counter is on disk, so ids never repeat across crashes. */
   nextTxId(prefix = 'local'): string {
-    const key = `${this.name}:tx-seq`;
+    const key = this.seqKey;
     const next = (this.disk.get<number>(key) ?? 0) + 1;
     this.disk.set(key, next);
     return `${prefix}-${next}`;
