@@ -14,7 +14,9 @@
  * budget — it loses at most the light budget, and everything with the same parameters,
  * queued or still to come, is known from then on (queued runs are re-priced at once, so a
  * flood of one heavy request turns into heavy-lane work, or 503s, after its first attempt).
- * So a small run is never stuck behind heavy ones, whoever floods.
+ * Runs of unknown cost with the same signature are tried one at a time: the others wait for
+ * the verdict instead of taking every thread for attempts that will all overrun. So a small
+ * run is never stuck behind heavy ones, whoever floods.
  *
  * **Fair order.** Queued runs are taken by start-time fair queuing over client keys
  * (fair-queue.ts, client-key.ts), weighed by cost.
@@ -70,6 +72,8 @@ interface Job {
   readonly task: Omit<RunTask, 'traceEventsMax'>;
   cost: number;
   lane: Lane;
+  /** Whether the cost is known (learned), not the light budget assumed for a run never seen. */
+  known: boolean;
   state: 'queued' | 'running' | 'done';
   resolve: (output: RunOutput) => void;
   reject: (error: RunError) => void;
@@ -152,7 +156,7 @@ export class Admission {
       );
     }
     return new Promise<RunOutput>((resolve, reject) => {
-      const job: Job = { key, signature, task, cost, lane, state: 'queued', resolve, reject };
+      const job: Job = { key, signature, task, cost, lane, known: known !== undefined, state: 'queued', resolve, reject };
       this.charge(job, +1);
       this.queue.push(job);
       signal?.addEventListener('abort', () => this.withdraw(job), { once: true });
@@ -164,10 +168,16 @@ export class Admission {
   /** Starts queued runs while threads are free. */
   private pump(): void {
     while (this.running.size < this.threads) {
-      const job = this.queue.pick((j) => j.lane === 'light' || this.heavyRunning < this.o.heavySlots);
+      const job = this.queue.pick((j) => (j.lane === 'light' ? j.known || !this.trying(j.signature) : this.heavyRunning < this.o.heavySlots));
       if (job === undefined) return;
       this.start(job);
     }
+  }
+
+  /** True while a run of unknown cost with this signature is being tried on the light lane. */
+  private trying(signature: string): boolean {
+    for (const job of this.running) if (!job.known && job.lane === 'light' && job.signature === signature) return true;
+    return false;
   }
 
   private start(job: Job): void {
@@ -204,7 +214,9 @@ export class Admission {
     const cost = Math.min(this.o.traceEventsMax, Math.max(1, traceEvents));
     const lane: Lane = cost <= this.o.lightEventsMax ? 'light' : 'heavy';
     for (const job of this.queue.jobs()) {
-      if (job.signature !== signature || (job.cost === cost && job.lane === lane)) continue;
+      if (job.signature !== signature) continue;
+      job.known = true;
+      if (job.cost === cost && job.lane === lane) continue;
       this.charge(job, -1);
       job.cost = cost;
       job.lane = lane;
@@ -217,6 +229,7 @@ export class Admission {
   private demote(job: Job): void {
     this.counts.demoted++;
     job.lane = 'heavy';
+    job.known = true;
     job.cost = this.o.traceEventsMax;
     job.state = 'queued';
     this.charge(job, +1);

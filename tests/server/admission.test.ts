@@ -73,7 +73,7 @@ describe('Admission', () => {
     submit('a', 'unknown', 2).catch(() => {});
     submit('a', 'unknown', 3).catch(() => {});
     await settle();
-    expect(started.map((s) => s.budget.traceEventsMax)).toEqual([1_000, 1_000]);
+    expect(started.map((s) => s.budget.traceEventsMax)).toEqual([1_000]);
 
     started[0]!.fail(new RunError(422, 'too-many-events', 'over the light budget'));
     await settle();
@@ -82,9 +82,22 @@ describe('Admission', () => {
     const heavy = started.filter((s) => s.budget.traceEventsMax === 100_000);
     expect(heavy).toHaveLength(1);
     expect(heavy[0]!.task.seed).toBe(1);
+    expect(started).toHaveLength(2);
     heavy[0]!.finish(70_000);
     await expect(first).resolves.toMatchObject({ summary: { traceEvents: 70_000 } });
     expect(book.estimate('unknown|params')).toBe(70_000);
+  });
+
+  it('tries runs of unknown cost one signature at a time, so a small run of another kind gets a thread at once', async () => {
+    const { started, submit, settle } = harness();
+    for (let a = 2; a <= 9; a++) for (let k = 0; k < 4; k++) submit(`127.0.0.${a}`, 'flood', a * 10 + k).catch(() => {});
+    await settle();
+    expect(started.map((s) => s.task.scenario)).toEqual(['flood']);
+
+    submit('127.0.0.1', 'small', 1);
+    await settle();
+
+    expect(started.map((s) => s.task.scenario)).toEqual(['flood', 'small']);
   });
 
   it('gives a client over its own share 429 with Retry-After at once', async () => {
