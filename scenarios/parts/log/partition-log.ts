@@ -87,6 +87,7 @@ export class PartitionLog {
   private readonly log: DurableLog<LogRecord>;
   private readonly epochs: DurableLog<EpochEntry>;
   private hw: number;
+  private readonly hwKey: string;
   private readonly producers = new Map<number, ProducerEntry>();
   private readonly open = new Map<number, OpenTxn>();
   private readonly aborted: { producerId: number; first: number; last: number }[] = [];
@@ -99,7 +100,8 @@ export class PartitionLog {
     this.epochs = disk.log<EpochEntry>(epochsKey(tp));
     this.dropTornBatch();
     // A checkpoint past what survived (a torn tail) is clamped to the log end.
-    this.hw = Math.min(disk.get<number>(hwKey(tp)) ?? 0, this.log.length);
+    this.hwKey = hwKey(tp);
+    this.hw = Math.min(disk.get<number>(this.hwKey) ?? 0, this.log.length);
     this.rebuild();
   }
 
@@ -147,7 +149,7 @@ export class PartitionLog {
     const next = Math.min(hw, this.logEndOffset);
     if (next <= this.hw) return false;
     this.hw = next;
-    this.disk.set(hwKey(this.tp), next);
+    this.disk.set(this.hwKey, next);
     return true;
   }
 
@@ -279,7 +281,7 @@ export class PartitionLog {
     this.log.truncate(offset);
     if (this.hw > offset) {
       this.hw = offset;
-      this.disk.set(hwKey(this.tp), offset);
+      this.disk.set(this.hwKey, offset);
     }
     const e = this.epochs;
     let keep = e.length;

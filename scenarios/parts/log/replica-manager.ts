@@ -225,20 +225,17 @@ export class ReplicaManager {
     let appended = false;
     for (const b of m.batches) {
       const r = this.replicas.get(b.tp);
-      const fail = (error: ProduceError): void => {
-        results.push({ tp: b.tp, baseOffset: -1, error });
-      };
       if (r === undefined || r.role !== 'leader') {
-        fail('not-leader');
+        results.push(failed(b.tp, 'not-leader'));
         continue;
       }
       if (m.acks === 'all' && r.isr.length < this.cluster.layout.minInsyncReplicas) {
-        fail('not-enough-replicas');
+        results.push(failed(b.tp, 'not-enough-replicas'));
         continue;
       }
       const res = r.log.appendAsLeader(b.records, m.producerId, m.producerEpoch, b.baseSeq, b.txnNo, r.leaderEpoch, this.ctx.now);
       if (!res.ok) {
-        fail(res.error);
+        results.push(failed(b.tp, res.error));
         continue;
       }
       if (res.duplicate)
@@ -309,7 +306,7 @@ export class ReplicaManager {
 
   /** New records on a leader: followers waiting for them hear at once; the HW may move. */
   private appended(r: Replica): void {
-    const waiting = r.parkedFetches.filter((f) => f.isolation === null);
+    const waiting = r.parkedFetches.length === 0 ? r.parkedFetches : r.parkedFetches.filter((f) => f.isolation === null);
     if (waiting.length > 0) {
       r.parkedFetches = r.parkedFetches.filter((f) => f.isolation !== null);
       for (const f of waiting) {
@@ -327,11 +324,14 @@ export class ReplicaManager {
     for (const b of this.maximalIsr(r)) if (b !== this.ctx.self) hw = Math.min(hw, r.followers.get(b)?.leo ?? 0);
     if (!r.log.advanceHighWatermark(hw)) return;
     this.settleProduces(r, false);
-    const done = r.parkedWrites.filter((w) => w.lastOffset < r.log.highWatermark);
-    if (done.length > 0) {
-      r.parkedWrites = r.parkedWrites.filter((w) => w.lastOffset >= r.log.highWatermark);
-      for (const w of done) this.ctx.send(w.from, w.reply);
+    if (r.parkedWrites.length > 0) {
+      const done = r.parkedWrites.filter((w) => w.lastOffset < r.log.highWatermark);
+      if (done.length > 0) {
+        r.parkedWrites = r.parkedWrites.filter((w) => w.lastOffset >= r.log.highWatermark);
+        for (const w of done) this.ctx.send(w.from, w.reply);
+      }
     }
+    if (r.parkedFetches.length === 0) return;
     const ready = r.parkedFetches.filter((f) => f.isolation !== null && this.visibleEnd(r, f.isolation) - f.offset >= f.minRecords);
     if (ready.length > 0) {
       r.parkedFetches = r.parkedFetches.filter((f) => !ready.includes(f));
@@ -406,12 +406,24 @@ export class ReplicaManager {
 
   private onReplicaFetch(from: NodeId, m: Msg<'replica-fetch'>): void {
     const r = this.replicas.get(m.tp);
-    const reply = (records: Msg<'replica-fetch-response'>['records'], truncateTo: number | null, error: 'not-leader' | null): void =>
-      this.ctx.send(from, { type: 'replica-fetch-response', id: m.id, tp: m.tp, records, hw: r?.log.highWatermark ?? 0, truncateTo, error });
-    if (r === undefined || r.role !== 'leader' || m.leaderEpoch !== r.leaderEpoch) return reply([], null, 'not-leader');
+    if (r === undefined || r.role !== 'leader' || m.leaderEpoch !== r.leaderEpoch) {
+      this.ctx.send(from, {
+        type: 'replica-fetch-response',
+        id: m.id,
+        tp: m.tp,
+        records: [],
+        hw: r?.log.highWatermark ?? 0,
+        truncateTo: null,
+        error: 'not-leader',
+      });
+      return;
+    }
     // Where the follower's last epoch ended here; past that its log diverged from ours.
     const end = m.lastEpoch < 0 ? 0 : r.log.endOffsetForEpoch(m.lastEpoch);
-    if (m.offset > end) return reply([], end, null);
+    if (m.offset > end) {
+      this.ctx.send(from, { type: 'replica-fetch-response', id: m.id, tp: m.tp, records: [], hw: r.log.highWatermark, truncateTo: end, error: null });
+      return;
+    }
     const now = this.ctx.now;
     let f = r.followers.get(from);
     if (f === undefined) {
@@ -637,3 +649,8 @@ export class ReplicaManager {
 }
 
 export { parseTp };
+
+/** A batch's result when the write was refused. */
+function failed(tp: Tp, error: ProduceError): ProduceResult {
+  return { tp, baseOffset: -1, error };
+}

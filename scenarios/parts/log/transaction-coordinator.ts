@@ -22,7 +22,7 @@
  * restarted coordinator would not know where to send markers), the decision. Records are
  * values, replaced whole, so a crash never leaves one half-changed.
  */
-import type { DurableMap, NodeId } from '../../../engine/index.ts';
+import type { DurableMap, NodeId, TimerId } from '../../../engine/index.ts';
 import type { GroupCoordinator } from './group-coordinator.ts';
 import type { LogContext, LogTimer } from './log-node.ts';
 import type { LogMessage, Msg, RequestIds } from './log-protocol.ts';
@@ -69,6 +69,8 @@ export class TransactionCoordinator {
   private readonly acked: DurableMap<readonly Tp[]>;
   /** Markers not yet acknowledged: request id -> partition, per transactional id. */
   private readonly markers = new Map<string, Map<Tp, number>>();
+  /** The pending timeout or marker-retry timer of each transactional id, cancelled once it has nothing to do. */
+  private readonly timers = new Map<string, TimerId>();
   private readonly endWaiters = new Map<string, Waiter[]>();
   private readonly initWaiters = new Map<string, Waiter[]>();
   private readonly ids: RequestIds;
@@ -81,6 +83,13 @@ export class TransactionCoordinator {
     this.acked = ctx.disk.map(ACKED);
     this.ids = requestIds(ctx);
     if (ctx.incarnation > 0) this.recover();
+  }
+
+  /** Sets the one timer a transactional id needs next (a timeout while open, a marker retry once decided), replacing the last. */
+  private arm(transactionalId: string, delayMs: number, timer: TxnTimer): void {
+    const before = this.timers.get(transactionalId);
+    if (before !== undefined) this.ctx.cancelTimer(before);
+    this.timers.set(transactionalId, this.ctx.setTimer(delayMs, timer));
   }
 
   /** Replaces a transactional id's record: the one way the transaction log changes. */
@@ -192,7 +201,7 @@ export class TransactionCoordinator {
 
   private begin(r: TxnRecord): TxnRecord {
     const next = this.write(r, { state: 'ongoing', txnNo: r.txnNo + 1, tps: [], groups: [], startedMs: this.ctx.now });
-    this.ctx.setTimer(next.timeoutMs, { owner: 'txn', kind: 'timeout', transactionalId: next.transactionalId, txnNo: next.txnNo });
+    this.arm(next.transactionalId, next.timeoutMs, { owner: 'txn', kind: 'timeout', transactionalId: next.transactionalId, txnNo: next.txnNo });
     return next;
   }
 
@@ -252,7 +261,7 @@ export class TransactionCoordinator {
       });
     }
     if (outstanding === 0) return this.finish(r);
-    this.ctx.setTimer(this.options.markerRetryMs, { owner: 'txn', kind: 'marker-retry', transactionalId: r.transactionalId, txnNo: r.txnNo });
+    this.arm(r.transactionalId, this.options.markerRetryMs, { owner: 'txn', kind: 'marker-retry', transactionalId: r.transactionalId, txnNo: r.txnNo });
   }
 
   /** Partitions whose marker of the current transaction is acknowledged. */
@@ -279,6 +288,9 @@ export class TransactionCoordinator {
     const commit = before.state === 'prepare-commit';
     let r = this.write(before, { state: commit ? 'complete-commit' : 'complete-abort' });
     this.markers.delete(r.transactionalId);
+    const timer = this.timers.get(r.transactionalId);
+    if (timer !== undefined) this.ctx.cancelTimer(timer);
+    this.timers.delete(r.transactionalId);
     this.acked.delete(`${r.transactionalId}:${r.txnNo}`);
     for (const w of take(this.endWaiters, r.transactionalId)) {
       // A waiter asking the other outcome was fenced by a timeout abort.
@@ -300,7 +312,7 @@ export class TransactionCoordinator {
         this.sendMarkers(r);
       } else if (r.state === 'ongoing') {
         const leftMs = Math.max(0, r.startedMs + r.timeoutMs - this.ctx.now);
-        this.ctx.setTimer(leftMs, { owner: 'txn', kind: 'timeout', transactionalId: r.transactionalId, txnNo: r.txnNo });
+        this.arm(r.transactionalId, leftMs, { owner: 'txn', kind: 'timeout', transactionalId: r.transactionalId, txnNo: r.txnNo });
       }
     }
   }

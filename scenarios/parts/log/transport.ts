@@ -11,6 +11,25 @@
 import type { NodeId } from '../../../engine/index.ts';
 import type { LogMessage } from './log-protocol.ts';
 
+/** Every request type that carries an id (what the filter looks at; responses and notifications pass). */
+const REQUESTS: ReadonlySet<string> = new Set([
+  'produce',
+  'fetch',
+  'replica-fetch',
+  'metadata',
+  'list-offsets',
+  'join',
+  'heartbeat',
+  'commit',
+  'offset-fetch',
+  'init-producer-id',
+  'add-partitions',
+  'add-offsets',
+  'txn-offset-commit',
+  'end-txn',
+  'write-marker',
+] satisfies LogMessage['type'][]);
+
 /** How many recent request ids are remembered per sender (far more than can be in flight). */
 const REMEMBERED = 256;
 
@@ -26,7 +45,7 @@ export class DuplicateRequests {
 
   /** True the first time this request arrives from `from`; false for the network's copies. */
   firstDelivery(from: NodeId, m: LogMessage): boolean {
-    if (!('id' in m) || m.id < 0 || m.type.endsWith('-response')) return true;
+    if (!REQUESTS.has(m.type) || !('id' in m) || m.id < 0) return true;
     let s = this.seen.get(from);
     if (s === undefined) this.seen.set(from, (s = { ids: new Set(), ring: new Float64Array(REMEMBERED).fill(-1), next: 0 }));
     if (s.ids.has(m.id)) return false;
