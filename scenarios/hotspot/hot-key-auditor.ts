@@ -40,9 +40,11 @@ interface RefreshRecord {
 export class HotKeyAuditor {
   readonly load: OfferedLoad;
   private readonly storeIndex: Map<string, number>;
-  /** Likes sent and acknowledged per post. */
+  /** Likes sent and acknowledged per post, and when the latest of each happened (for witnesses). */
   readonly sent = new Map<string, number>();
   readonly acked = new Map<string, number>();
+  private readonly lastSentAt = new Map<string, number>();
+  private readonly lastAckedAt = new Map<string, number>();
   /** True times at which the celebrity's likes were acknowledged, in order. */
   private readonly celebrityAcks: number[] = [];
   private readonly refreshes = new Map<string, RefreshRecord>();
@@ -81,18 +83,32 @@ export class HotKeyAuditor {
    * acknowledged is counted, and no post has more likes counted than users gave it.
    */
   judgeCounts(counted: ReadonlyMap<string, number>): void {
-    const lost: string[] = [];
-    const twice: string[] = [];
+    const lost: { key: string; text: string }[] = [];
+    const twice: { key: string; text: string }[] = [];
     for (const [key, sent] of this.sent) {
       const n = counted.get(key) ?? 0;
       const acked = this.acked.get(key) ?? 0;
-      if (n < acked) lost.push(`${key} counts ${n} of the ${acked} acknowledged`);
-      if (n > sent) twice.push(`${key} counts ${n}, but users liked it ${sent} time${sent === 1 ? '' : 's'}`);
+      if (n < acked) lost.push({ key, text: `${key} counts ${n} of the ${acked} acknowledged` });
+      if (n > sent) twice.push({ key, text: `${key} counts ${n}, but users liked it ${sent} time${sent === 1 ? '' : 's'}` });
     }
-    for (const [key, n] of counted) if (!this.sent.has(key) && n > 0) twice.push(`${key} counts ${n}, but users never liked it`);
-    const some = (list: string[]): string => `${list.slice(0, 3).join('; ')}${list.length > 3 ? '; ...' : ''}`;
-    if (lost.length > 0) this.world.violate('no-acknowledged-like-lost', `acknowledged likes are missing: ${some(lost)}`);
-    if (twice.length > 0) this.world.violate('no-like-counted-twice', `likes were counted twice: ${some(twice)}`);
+    for (const [key, n] of counted) if (!this.sent.has(key) && n > 0) twice.push({ key, text: `${key} counts ${n}, but users never liked it` });
+    const some = (list: { text: string }[]): string =>
+      `${list
+        .slice(0, 3)
+        .map((x) => x.text)
+        .join('; ')}${list.length > 3 ? '; ...' : ''}`;
+    const witnesses = (list: { key: string }[], at: ReadonlyMap<string, number>, what: string) =>
+      list.slice(0, 3).flatMap(({ key }) => (at.has(key) ? [{ t: at.get(key)!, key, what }] : []));
+    if (lost.length > 0) {
+      this.world.violate('no-acknowledged-like-lost', `acknowledged likes are missing: ${some(lost)}`, {
+        witnesses: witnesses(lost, this.lastAckedAt, 'the latest like of it acknowledged'),
+      });
+    }
+    if (twice.length > 0) {
+      this.world.violate('no-like-counted-twice', `likes were counted twice: ${some(twice)}`, {
+        witnesses: witnesses(twice, this.lastSentAt, 'the latest like of it made'),
+      });
+    }
   }
 
   /** The shard node `name` is sent a request the users made at `atMs` (a first attempt). */
@@ -107,11 +123,13 @@ export class HotKeyAuditor {
 
   likeSent(key: string): void {
     this.sent.set(key, (this.sent.get(key) ?? 0) + 1);
+    this.lastSentAt.set(key, this.world.now);
   }
 
   /** A like of `key` (the post, whatever piece it went to) the users made at `madeAtMs` was acknowledged. */
   likeAcked(key: string, madeAtMs: number): void {
     this.acked.set(key, (this.acked.get(key) ?? 0) + 1);
+    this.lastAckedAt.set(key, this.world.now);
     this.likeLatencyMs.push(this.world.now - madeAtMs);
     if (key === CELEBRITY) this.celebrityAcks.push(this.world.now);
   }

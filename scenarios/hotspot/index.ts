@@ -22,8 +22,8 @@ import { users } from './users.ts';
 import { byTime, CELEBRITY, drawVisits } from './workload.ts';
 
 const params = z.object({
-  apps: z.number().int().min(1).max(8).default(3).describe('application servers (each with its own local cache)'),
-  shards: z.number().int().min(2).max(8).default(4).describe('shards holding the posts'),
+  apps: z.number().int().min(1).max(32).default(3).describe('application servers (each with its own local cache)'),
+  shards: z.number().int().min(2).max(64).default(4).describe('shards holding the posts'),
   replicas: z.number().int().min(1).max(4).default(2).describe('read replicas per shard'),
   posts: z.number().int().min(10).max(100_000).default(1000).describe('everyday posts, spread over the shards by hash'),
   everydayViewsPerSec: z.number().min(0).max(10_000).default(40).describe('views of everyday posts per second, in 1/s'),

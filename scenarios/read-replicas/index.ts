@@ -23,8 +23,8 @@ import { rowsThatDiffer, SessionAuditor } from './session-auditor.ts';
 import { drawSessions } from './workload.ts';
 
 const params = z.object({
-  replicas: z.number().int().min(1).max(4).default(2).describe('read replicas following the primary'),
-  sessions: z.number().int().min(1).max(16).default(3).describe('user sessions issuing reads and writes'),
+  replicas: z.number().int().min(1).max(16).default(2).describe('read replicas following the primary'),
+  sessions: z.number().int().min(1).max(64).default(3).describe('user sessions issuing reads and writes'),
   rows: z.number().int().min(1).max(1000).default(8).describe('rows the sessions read and write'),
   opsPerSec: z.number().min(0.5).max(200).default(8).describe('operations per second per session (Poisson), in 1/s'),
   writeShare: z.number().min(0).max(1).default(0.2).describe('share of operations that change a row (writes and deletes)'),

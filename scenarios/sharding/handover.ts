@@ -1,7 +1,8 @@
 /**
  * Handover: an old owner's side of a migration — the rows it holds but no longer owns, to be
- * copied to their new owners in throttled batches. Batches go to the new owners in turn, one
- * per period; each batch stays in flight until the new owner acknowledges it (after forcing
+ * copied to their new owners in throttled batches. The throttle is a number of rows per period,
+ * shared by the new owners in turn (with many shards, each new owner's share of a period is a
+ * small batch of its own); each batch stays in flight until the new owner acknowledges it (after forcing
  * the rows to its disk), and is sent again if a whole resend period passes without that
  * acknowledgement (a lost batch, a new owner that was down). Only an acknowledged batch's rows
  * may be deleted here. The handover is done when nothing is left to send and nothing is in
@@ -53,16 +54,29 @@ export class Handover {
     return this.outbound.size > 0;
   }
 
-  /** The next batch to send (to the next owner in turn), now in flight; null when nothing is left to send. */
-  take(): Batch | null {
+  /** The next batch to send, of at most `max` rows (to the next owner in turn), now in flight; null when nothing is left to send. */
+  take(max = this.batchKeys): Batch | null {
     const first = this.outbound.entries().next().value;
     if (first === undefined) return null;
     const [to, keys] = first;
-    const batch: Batch = { id: this.nextId++, to, keys: keys.slice(0, this.batchKeys), fresh: true };
+    const batch: Batch = { id: this.nextId++, to, keys: keys.slice(0, max), fresh: true };
     this.outbound.delete(to);
-    if (keys.length > this.batchKeys) this.outbound.set(to, keys.slice(this.batchKeys));
+    if (keys.length > max) this.outbound.set(to, keys.slice(max));
     this.inFlight.set(batch.id, batch);
     return batch;
+  }
+
+  /** The batches of one period: up to `batchKeys` rows in all, the owners taking turns, each owner at most once. */
+  takePeriod(): Batch[] {
+    const out: Batch[] = [];
+    let budget = this.batchKeys;
+    for (let turns = this.outbound.size; budget > 0 && turns > 0; turns--) {
+      const batch = this.take(budget);
+      if (batch === null) break;
+      budget -= batch.keys.length;
+      out.push(batch);
+    }
+    return out;
   }
 
   /** The batch `id` was acknowledged: its keys, now safe to delete here (undefined if it was not in flight). */

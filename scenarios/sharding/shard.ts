@@ -247,8 +247,7 @@ export function shard(config: ShardConfig): Spawn<ShardingMessage, Timer> {
       onTimer(tag) {
         if (queue.onTimer(tag) || typeof tag !== 'object' || handover === null) return;
         if (tag.kind === 'batch') {
-          const batch = handover.take();
-          if (batch !== null) enqueue({ kind: 'copy', batch }, batch.keys.length * config.copyMsPerKey);
+          for (const batch of handover.takePeriod()) enqueue({ kind: 'copy', batch }, batch.keys.length * config.copyMsPerKey);
           if (handover.hasMore) ctx.setTimer(config.batchMs, { kind: 'batch' });
           return;
         }

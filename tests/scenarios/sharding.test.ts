@@ -183,4 +183,25 @@ describe('sharding’s checks', () => {
     expect(handover.done).toBe(true);
     expect(handover.moved).toBe(4);
   });
+
+  it('shares one period’s throttle between many new owners, each taking a turn', () => {
+    const handover = new Handover(
+      1,
+      new Map([
+        ['s2', [1, 2, 3]],
+        ['s3', [4, 5, 6]],
+        ['s4', [7, 8, 9]],
+      ]),
+      7,
+    );
+
+    const period = handover.takePeriod();
+    expect(period.map((b) => [b.to, b.keys])).toEqual([
+      ['s2', [1, 2, 3]],
+      ['s3', [4, 5, 6]],
+      ['s4', [7]],
+    ]);
+    expect(handover.takePeriod().map((b) => [b.to, b.keys])).toEqual([['s4', [8, 9]]]);
+    expect(handover.hasMore).toBe(false);
+  });
 });
