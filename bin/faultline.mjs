@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// The faultline command. The sources are TypeScript; tsx compiles them on the fly (Node 20
-// cannot strip types), so there is no build step between a clone and a run.
+// The faultline command. Installed from the package, it runs the compiled JavaScript in dist/;
+// in the repository (no dist/), it runs the TypeScript sources through tsx, and Node resolves
+// the package's own exports to those sources (the `source` condition), so a user's scenario
+// module that imports 'faultline/scenarios' works in both.
 //
 // `check` and `bench` run scenarios on a pool of worker threads, one per core. V8 would also
 // compile and collect garbage on background threads of its own, so one worker would quietly
@@ -8,12 +10,20 @@
 // V8's single-threaded JIT and GC (flags V8 accepts only at start-up, hence the re-exec): each
 // worker uses exactly one core, and K workers scale to K cores.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 const POOL_FLAGS = ['--no-concurrent-recompilation', '--single-threaded-gc', '--max-semi-space-size=64'];
+const SOURCE_CONDITION = '--conditions=source';
 const command = process.argv[2];
+const compiled = new URL('../dist/cli/main.js', import.meta.url);
+const fromSources = !existsSync(compiled);
 
-if ((command === 'check' || command === 'bench') && process.env.FAULTLINE_POOL_PROCESS !== '1') {
-  const child = spawn(process.execPath, [...POOL_FLAGS, ...process.execArgv, process.argv[1], ...process.argv.slice(2)], {
+const flags = [];
+if ((command === 'check' || command === 'bench') && process.env.FAULTLINE_POOL_PROCESS !== '1') flags.push(...POOL_FLAGS);
+if (fromSources && !process.execArgv.includes(SOURCE_CONDITION)) flags.push(SOURCE_CONDITION);
+
+if (flags.length > 0) {
+  const child = spawn(process.execPath, [...flags, ...process.execArgv, process.argv[1], ...process.argv.slice(2)], {
     stdio: 'inherit',
     env: { ...process.env, FAULTLINE_POOL_PROCESS: '1' },
   });
@@ -22,8 +32,10 @@ if ((command === 'check' || command === 'bench') && process.env.FAULTLINE_POOL_P
     if (signal !== null) process.kill(process.pid, signal);
     else process.exitCode = code ?? 1;
   });
-} else {
+} else if (fromSources) {
   const { register } = await import('tsx/esm/api');
   register();
   await import('../cli/main.ts');
+} else {
+  await import(compiled.href);
 }

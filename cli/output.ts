@@ -4,6 +4,8 @@
  * goes to stderr. Without --json, the command's result is a readable table on stdout and the
  * rest still goes to stderr, so `faultline run ... > result.txt` keeps only the result.
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 
 /** Prints the command's one JSON object on stdout. */
 export function printJson(value: unknown): void {
@@ -42,4 +44,17 @@ export function clipMessage(text: string): string {
       : text;
   if (out.length > MESSAGE_CHARS_MAX) out = `${out.slice(0, MESSAGE_CHARS_MAX - 1)}…`;
   return out;
+}
+
+let onPath: boolean | null = null;
+
+/**
+ * A `faultline ...` command as a person can paste it: as is when a `faultline` executable is on
+ * PATH, else through npx (which finds the project's own copy in node_modules/.bin). The JSON
+ * field keeps the plain `faultline ...` form.
+ */
+export function runnable(command: string): string {
+  if (!command.startsWith('faultline ')) return command;
+  onPath ??= (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir !== '' && existsSync(path.join(dir, 'faultline')));
+  return onPath ? command : `npx ${command}`;
 }

@@ -19,6 +19,7 @@ import { registerCompare } from './commands/compare.ts';
 import { registerHistory } from './commands/history.ts';
 import { registerList } from './commands/list.ts';
 import { registerMerge } from './commands/merge.ts';
+import { registerNew } from './commands/new.ts';
 import { registerRun } from './commands/run.ts';
 import { registerServe } from './commands/serve.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
@@ -61,6 +62,7 @@ function buildProgram(run: (action: () => Promise<ExitCode>) => Promise<void>): 
   registerBench(program, run);
   registerServe(program, run);
   registerHistory(program, run);
+  registerNew(program, run);
   return program;
 }
 

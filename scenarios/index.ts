@@ -38,6 +38,7 @@ export {
 export { coerceParamText, describeAllowed, paramsJsonSchema, parseParams } from './framework/params.ts';
 export {
   fmtMs,
+  HANDLER_THREW,
   type InvariantResult,
   RUN_BOUNDED,
   type RunRequest,
@@ -83,4 +84,4 @@ export {
   type World,
 } from './framework/scenario.ts';
 export { type DeclaredSystem, DRAWN_KINDS, declaredSystem } from './framework/system.ts';
-export { findScenario, scenarios } from './registry.ts';
+export { allScenarios, findScenario, moduleOf, registerScenario, scenarios, unregisterScenario } from './registry.ts';

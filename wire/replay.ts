@@ -2,10 +2,11 @@
  * The replay command: one shell line, `faultline run ...`, that reproduces a run exactly
  * (same trace hash). It always carries the strategy, the seed and the fault plan (as JSON,
  * even when it came from a preset or the scenario's default), and the parameters that differ
- * from the defaults, so it keeps working if a default changes its preset.
+ * from the defaults, so it keeps working if a default changes its preset. A user's scenario is
+ * named by its module path (with `#id` when the module exports several), as the user gave it.
  */
 import type { FaultPlan } from '../engine/index.ts';
-import { type AnyScenario, parseParams } from '../scenarios/index.ts';
+import { type AnyScenario, allScenarios, moduleOf, parseParams } from '../scenarios/index.ts';
 import { nonDefaultParams } from './run-link.ts';
 
 export interface ReplaySpec {
@@ -17,12 +18,20 @@ export interface ReplaySpec {
 }
 
 export function replayCommand(spec: ReplaySpec): string {
-  const args = ['faultline', 'run', spec.scenario.id, '--strategy', spec.strategy, '--seed', String(spec.seed)];
+  const args = ['faultline', 'run', scenarioReference(spec.scenario.id), '--strategy', spec.strategy, '--seed', String(spec.seed)];
   for (const [key, value] of Object.entries(replayParams(spec.scenario, spec.params))) {
     args.push('--param', `${key}=${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
   }
   args.push('--faults', JSON.stringify(spec.faults));
   return args.map(shellQuote).join(' ');
+}
+
+/** How a command names a scenario: its id, or for a user's scenario its module (`path#id` when the module has several). */
+export function scenarioReference(id: string): string {
+  const module = moduleOf(id);
+  if (module === null) return id;
+  const siblings = allScenarios().filter((s) => moduleOf(s.id) === module).length;
+  return siblings > 1 ? `${module}#${id}` : module;
 }
 
 /** The parameters a replay or a link must carry: those that differ from the defaults. */

@@ -40,6 +40,8 @@ export interface RunOutput {
 /** The run has more trace events than the limit allows. */
 export class TraceLimitError extends Error {
   override name = 'TraceLimitError';
+  /** Stops the run: not a failure of the scenario (see runScenario). */
+  readonly stopsRun = true;
 }
 
 /**

@@ -18,6 +18,9 @@ function workerFile(): Promise<string> {
   return bundle;
 }
 
+/** Flags V8 takes for the whole process (bin/faultline.mjs sets them), refused in a worker's execArgv. */
+const V8_PROCESS_FLAG = /^--(no-concurrent-recompilation|single-threaded-gc|max-semi-space-size)/;
+
 export class CheckPool {
   private readonly piscina: Promise<Piscina<WorkerTask, unknown>>;
 
@@ -30,6 +33,9 @@ export class CheckPool {
           minThreads: workers,
           maxThreads: workers,
           concurrentTasksPerWorker: 1,
+          // A handler's stack maps to the scenario's source through the bundle's inline source map.
+          // (V8's process-wide flags cannot be given to a thread, and need not be: it has them.)
+          execArgv: [...process.execArgv.filter((f) => !V8_PROCESS_FLAG.test(f)), '--enable-source-maps'],
           idleTimeout: 60_000,
         }),
     );

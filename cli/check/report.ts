@@ -7,6 +7,7 @@ import { describeFault, type FaultPlan } from '../../engine/index.ts';
 import { type AnyScenario, type CheckResult, type Counterexample, fmtMs, RUN_BOUNDED } from '../../scenarios/index.ts';
 import { encodeRunLink, replayCommand, replayParams } from '../../wire/index.ts';
 import { EXIT, type ExitCode, worstExit } from '../exit-codes.ts';
+import { runnable } from '../output.ts';
 import { formatNumber, formatTable } from '../table.ts';
 
 export interface CounterexampleReport extends Counterexample {
@@ -79,8 +80,13 @@ export function allReport(scenario: AnyScenario, seed: number, runs: number, rep
   };
 }
 
-/** 1 when any counterexample was found (expected or not); 2 when a run hit a bound. */
-export function checkExit(reports: readonly CheckReport[]): ExitCode {
+/**
+ * The exit code. By default: 1 when any counterexample was found (expected or not), 2 when a
+ * run hit a bound. With `--expect declared` (CI trusting a scenario's claims): 0 when every
+ * flawed strategy broke only invariants it declares and every sound strategy held, else 1.
+ */
+export function checkExit(reports: readonly CheckReport[], expect: 'declared' | null = null): ExitCode {
+  if (expect === 'declared') return reports.every((r) => r.asExpected) ? EXIT.held : EXIT.violated;
   let code: ExitCode = EXIT.held;
   for (const r of reports) {
     if (r.counterexample === null) continue;
@@ -105,19 +111,54 @@ export function checkTable(reports: readonly CheckReport[], header: string): str
     if (ce === null) continue;
     lines.push('', counterexampleText(r.strategy, ce, r.asExpected));
   }
-  const broken = reports.filter((r) => r.counterexample !== null);
-  if (broken.length > 0) {
-    const unexpected = broken.filter((r) => !r.asExpected).map((r) => r.strategy);
+  lines.push('', ...coverageText(reports));
+  const unexpected = reports.filter((r) => r.counterexample !== null && !r.asExpected).map((r) => r.strategy);
+  const missed = reports.filter((r) => r.counterexample === null && !r.asExpected);
+  lines.push('');
+  if (unexpected.length > 0) lines.push(`UNEXPECTED: ${unexpected.join(', ')} broke what ${unexpected.length === 1 ? 'it claims' : 'they claim'} to hold.`);
+  for (const r of missed) lines.push(missedText(r));
+  if (unexpected.length === 0 && missed.length === 0) {
     lines.push(
-      '',
-      unexpected.length === 0
-        ? `Counterexamples found (exit 1) — each breaks a flaw its strategy declares, so the scenario behaves as documented.`
-        : `Counterexamples found (exit 1) — UNEXPECTED for ${unexpected.join(', ')}: the strategy claims to hold.`,
+      reports.some((r) => r.counterexample !== null)
+        ? 'Every flawed strategy broke a flaw it declares and every sound one held: the scenario behaves as documented.'
+        : 'Every strategy held, as each claims.',
     );
   }
-  const missed = reports.filter((r) => r.counterexample === null && !r.asExpected).map((r) => r.strategy);
-  if (missed.length > 0) lines.push(`No counterexample for ${missed.join(', ')}, which declare${missed.length === 1 ? 's' : ''} a flaw: try more --runs.`);
   return lines.join('\n');
+}
+
+/** What the runs exercised: per fault class, crash point and inject, the runs whose plan held one; and what no plan can hold. */
+function coverageText(reports: readonly CheckReport[]): string[] {
+  const first = reports[0];
+  if (first === undefined) return [];
+  const total = new Map<string, number>();
+  for (const r of reports) for (const i of r.coverage.items) total.set(i.item, (total.get(i.item) ?? 0) + i.runs);
+  const drawn = [...total].filter(([, n]) => n > 0);
+  const never = [...total].filter(([, n]) => n === 0).map(([item]) => item);
+  const lines = [`fault classes in the plans (runs, all strategies): ${drawn.map(([item, n]) => `${item} ${formatNumber(n)}`).join(', ') || 'none'}`];
+  if (never.length > 0) lines.push(`never drawn in these runs: ${never.join(', ')}`);
+  const byReason = new Map<string, { kind: string; nodes: string[] }>();
+  for (const e of first.coverage.excluded) {
+    const key = `${e.kind}\u0000${e.reason}`;
+    const entry = byReason.get(key) ?? { kind: e.kind, nodes: [] };
+    if (e.node !== undefined) entry.nodes.push(e.node);
+    byReason.set(key, entry);
+  }
+  for (const [key, e] of byReason)
+    lines.push(`never drawn by design: ${e.kind}${e.nodes.length > 0 ? ` on ${e.nodes.join(', ')}` : ''} — ${key.split('\u0000')[1]}`);
+  return lines;
+}
+
+/** Why a declared flaw was not found, and what would help. */
+function missedText(r: CheckReport): string {
+  const never = r.coverage.items.filter((i) => i.runs === 0).map((i) => i.item);
+  const excluded =
+    r.coverage.excluded.length > 0
+      ? ` The space never draws ${r.coverage.excluded.map((e) => `${e.kind}${e.node ? ` on ${e.node}` : ''}`).join(', ')}; if the flaw needs one of them, more runs cannot find it.`
+      : '';
+  return never.length > 0
+    ? `No counterexample for ${r.strategy}, which declares ${r.expectedViolations.join(', ')}: ${never.join(', ')} never came up in ${formatNumber(r.runs)} runs — try more --runs.${excluded}`
+    : `No counterexample for ${r.strategy}, which declares ${r.expectedViolations.join(', ')}, though every fault class came up — try more --runs or another --seed.${excluded}`;
 }
 
 function counterexampleText(strategy: string, ce: CounterexampleReport, asExpected: boolean): string {
@@ -125,11 +166,19 @@ function counterexampleText(strategy: string, ce: CounterexampleReport, asExpect
   return [
     `${strategy}: ${ce.invariant} broken at ${fmtMs(ce.time)}${where}${asExpected ? ' (a declared flaw)' : ''}`,
     `  ${ce.message}`,
+    ...(ce.stack === undefined ? [] : stackLines(ce.stack)),
     `  run #${formatNumber(ce.index)}, seed ${ce.seed}; faults shrunk from ${ce.originalFaults.length} to ${ce.faults.length} in ${ce.shrinkSteps} step${ce.shrinkSteps === 1 ? '' : 's'}:`,
     ...describePlan(ce.faults).map((d) => `    - ${d}`),
-    `  replay: ${ce.replay}`,
+    `  replay: ${runnable(ce.replay)}`,
     `  open:   ${ce.url}`,
   ].join('\n');
+}
+
+/** The frames of a handler's stack worth reading: the scenario's own, not faultline's kernel. */
+function stackLines(stack: string): string[] {
+  const frames = stack.split('\n').filter((l) => /^\s+at /.test(l));
+  const own = frames.filter((l) => !/[/\\](engine|scenarios[/\\]framework|node_modules|node:internal)[/\\]/.test(l));
+  return (own.length > 0 ? own : frames).slice(0, 5).map((l) => `    ${l.trim()}`);
 }
 
 export function describePlan(plan: FaultPlan): string[] {

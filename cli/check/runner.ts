@@ -9,6 +9,7 @@
  * running `checkScenario` would.
  */
 import { performance } from 'node:perf_hooks';
+import type { ModuleRef } from '../../catalog/scenario-modules.ts';
 import {
   CheckPlan,
   type CheckResult,
@@ -128,6 +129,8 @@ export function toScanResult(
 
 export interface PoolCheckRequest {
   scenario: string;
+  /** The user's module the scenario comes from; null for a built-in. */
+  module: ModuleRef | null;
   strategies: readonly string[];
   params: Record<string, unknown>;
   seed: number;
@@ -155,7 +158,7 @@ export async function checkInPool(pool: CheckPool, request: PoolCheckRequest): P
   const pending: Promise<StrategyCheck>[] = [];
   for (const strategy of request.strategies) {
     const plan = new CheckPlan(scenario, strategy, request.params, request.seed);
-    const key: PlanKey = { scenario: scenario.id, strategy: plan.strategy, params: plan.params, seed: request.seed };
+    const key: PlanKey = { scenario: scenario.id, module: request.module, strategy: plan.strategy, params: plan.params, seed: request.seed };
     const scan = await scanInPool(pool, key, request.runs, request.shard, (n) => request.onProgress?.((done += n)));
     const shrunk: Promise<Counterexample | null> =
       scan.failure === null

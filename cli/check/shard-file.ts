@@ -23,7 +23,7 @@ import { type ScanOutcome, sliceOf } from './runner.ts';
 
 export const SHARD_FORMAT = 'faultline-check-shard';
 /** 3: with a checksum. */
-export const SHARD_VERSION = 3;
+export const SHARD_VERSION = 4;
 /** The largest shard file merge reads (a shard of 10^8 runs' goal masks fits). */
 export const SHARD_FILE_BYTES_MAX = 256 * 1024 * 1024;
 const MASK_MAX = 2 ** 31 - 1;
@@ -34,6 +34,7 @@ const FailureSchema = z.object({
   time: z.number(),
   node: z.string().nullable(),
   index: z.number().int().min(0),
+  stack: z.string().max(100_000).optional(),
 });
 
 const CounterexampleSchema = z.looseObject({
@@ -48,6 +49,8 @@ export const ShardFileSchema = z.object({
   format: z.literal(SHARD_FORMAT),
   version: z.literal(SHARD_VERSION),
   scenario: z.string().min(1).max(64),
+  /** The user's module the scenario came from, as the check was given it (merge loads it); null for a built-in. */
+  module: z.string().min(1).max(4096).nullable(),
   strategies: z.array(z.string().min(1).max(64)).min(1).max(64),
   /** Whether the check was `--all` (merge then prints `{results: [...]}`). */
   all: z.boolean(),
@@ -76,6 +79,7 @@ export type ShardFile = z.infer<typeof ShardFileSchema>;
 
 export interface ShardFileInput {
   scenario: string;
+  module: string | null;
   all: boolean;
   runs: number;
   seed: number;
@@ -91,6 +95,7 @@ export function shardFileText(input: ShardFileInput): string {
     format: SHARD_FORMAT,
     version: SHARD_VERSION,
     scenario: input.scenario,
+    module: input.module,
     strategies: input.results.map((r) => r.strategy),
     all: input.all,
     runs: input.runs,
@@ -112,6 +117,16 @@ export function shardFileText(input: ShardFileInput): string {
 }
 
 /** Reads and checks a shard file; every refusal is an InputError naming it. */
+/** The module a shard file's scenario comes from, read before the file is checked (so its scenario is known); null when none. */
+export function shardModule(path: string): string | null {
+  try {
+    const head = parseJsonInput(readInputText(path, SHARD_FILE_BYTES_MAX, 'the shard file'), `'${path}'`) as { module?: unknown };
+    return typeof head?.module === 'string' ? head.module : null;
+  } catch {
+    return null; // readShardFile says what is wrong with it
+  }
+}
+
 export function readShardFile(path: string): ShardFile {
   const text = readInputText(path, SHARD_FILE_BYTES_MAX, 'the shard file');
   const notShard = `merge takes the files written by 'faultline check --shard I/N --out FILE'`;

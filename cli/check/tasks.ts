@@ -7,11 +7,14 @@
  * stride N, the same indices as `shardIndices`). A worker scans its slice in order and stops
  * at its first failure, exactly as `scanRuns` does.
  */
+import type { ModuleRef } from '../../catalog/scenario-modules.ts';
 import type { Counterexample, RunFailure } from '../../scenarios/index.ts';
 
 /** What identifies a check's plan: the same key always yields the same runs. */
 export interface PlanKey {
   scenario: string;
+  /** The user's module the scenario comes from (a worker loads it first); null for a built-in. */
+  module: ModuleRef | null;
   strategy: string;
   /** Parsed parameters (defaults filled in). */
   params: Record<string, unknown>;

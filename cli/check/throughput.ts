@@ -70,8 +70,8 @@ export async function measureCheckThroughput(options: CheckThroughputOptions = {
         await pool.warm();
         const started = performance.now() - t0;
         startMs[workers] = Math.round(Math.min(startMs[workers] ?? Number.POSITIVE_INFINITY, started));
-        await scanInPool(pool, { scenario: scenario.id, strategy, params, seed: 0x5eed }, warmupRuns * workers, null, () => {});
-        const key: PlanKey = { scenario: scenario.id, strategy, params, seed: 1 };
+        await scanInPool(pool, { scenario: scenario.id, module: null, strategy, params, seed: 0x5eed }, warmupRuns * workers, null, () => {});
+        const key: PlanKey = { scenario: scenario.id, module: null, strategy, params, seed: 1 };
         const cpu0 = process.cpuUsage();
         // The same number of runs per worker at every worker count: each measurement window covers
         // the same amount of steady-state work per thread, and the end-of-scan tail (the last

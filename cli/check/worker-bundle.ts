@@ -27,6 +27,8 @@ export async function bundleWorker(): Promise<string> {
     format: 'esm',
     target: 'node20',
     packages: 'external',
+    // Inline source maps: a handler's stack points at the scenario's source, not at the bundle.
+    sourcemap: 'inline',
     logLevel: 'error',
   });
   return outfile;

@@ -3,6 +3,7 @@
  * `CheckPlan` per plan key (a check sends many chunks of the same plan), so the parameters
  * are parsed and the fault-plan arbitrary is built once per thread.
  */
+import { ensureModule } from '../../catalog/scenario-modules.ts';
 import { CheckPlan, findScenario, scanRuns, shrinkFailure } from '../../scenarios/index.ts';
 import { indexAt, type PlanKey, type ScanReply, type ShrinkReply, type WorkerTask } from './tasks.ts';
 
@@ -18,7 +19,8 @@ function planFor(key: PlanKey): CheckPlan {
   return plan;
 }
 
-export default function handle(task: WorkerTask): ScanReply | ShrinkReply | null {
+export default async function handle(task: WorkerTask): Promise<ScanReply | ShrinkReply | null> {
+  if (task.kind !== 'warm') await ensureModule(task.module);
   switch (task.kind) {
     case 'warm':
       return null;

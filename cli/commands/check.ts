@@ -9,9 +9,10 @@
  * `--time-limit` and `--memory-limit` bound the whole check, workers included.
  */
 import os from 'node:os';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
+import { resolveScenario } from '../../catalog/scenario-modules.ts';
 import { InputError } from '../../engine/index.ts';
-import { findScenario, parseShard, resolveStrategy, type ShardSpec } from '../../scenarios/index.ts';
+import { parseShard, resolveStrategy, type ShardSpec } from '../../scenarios/index.ts';
 import { AtomicFile } from '../atomic-file.ts';
 import { CheckPool } from '../check/pool.ts';
 import { allReport, type CheckReport, checkExit, checkReport, checkTable } from '../check/report.ts';
@@ -34,6 +35,7 @@ interface CheckOptions extends LimitFlags {
   out?: string;
   shrinkBudget: number;
   baseUrl: string;
+  expect?: 'declared';
   json?: boolean;
 }
 
@@ -44,7 +46,7 @@ export function registerCheck(program: Command, run: (action: () => Promise<Exit
   const command = program
     .command('check')
     .description('property-check a strategy (or --all) under generated faults; shrink and print the first counterexample')
-    .argument('<scenario>', "a scenario id (see 'faultline list')")
+    .argument('<scenario>', "a scenario id (see 'faultline list'), or the path of a module exporting your own (PATH or PATH#id)")
     .option('--strategy <id>', "the strategy (default: the scenario's default)")
     .option('--all', 'check every strategy of the scenario')
     .option('--runs <n>', 'runs per strategy (all shards together)', integerOption('--runs', 1, RUNS_MAX), 1000)
@@ -55,12 +57,17 @@ export function registerCheck(program: Command, run: (action: () => Promise<Exit
     .option('--out <file>', 'write the result for `faultline merge` to this file')
     .option('--shrink-budget <n>', 'candidate runs shrinking may try', integerOption('--shrink-budget', 0, 1_000_000), 2000)
     .option('--base-url <url>', 'base of the web UI link', 'http://127.0.0.1:8080')
+    .addOption(
+      new Option('--expect <what>', 'declared: exit 0 when every flawed strategy broke only what it declares and every sound one held, 1 otherwise').choices([
+        'declared',
+      ]),
+    )
     .option('--json', 'print one JSON object on stdout');
   addLimitOptions(command).action((id: string, opts: CheckOptions) => run(async () => check(id, opts)));
 }
 
 async function check(id: string, opts: CheckOptions): Promise<ExitCode> {
-  const scenario = findScenario(id);
+  const { scenario, module } = await resolveScenario(id);
   if (opts.all && opts.strategy !== undefined) throw new InputError(`--strategy ${opts.strategy} and --all are alternatives: give one of them`);
   const strategies = opts.all ? scenario.strategies.map((s) => s.id) : [resolveStrategy(scenario, opts.strategy)];
   const params = parseParamFlags(scenario, opts.param);
@@ -80,6 +87,7 @@ async function check(id: string, opts: CheckOptions): Promise<ExitCode> {
     bar.start();
     const work = checkInPool(pool, {
       scenario: scenario.id,
+      module,
       strategies,
       params,
       seed,
@@ -107,6 +115,7 @@ async function check(id: string, opts: CheckOptions): Promise<ExitCode> {
     out.write(
       shardFileText({
         scenario: scenario.id,
+        module: module?.label ?? null,
         all: opts.all === true,
         runs: opts.runs,
         seed,
@@ -130,5 +139,5 @@ async function check(id: string, opts: CheckOptions): Promise<ExitCode> {
       ),
     );
   }
-  return checkExit(reports);
+  return checkExit(reports, opts.expect ?? null);
 }

@@ -9,9 +9,10 @@
  * trace callback (without, the trace stays off); nothing else changes, the runs are the same.
  */
 import type { Command } from 'commander';
+import { resolveScenario } from '../../catalog/scenario-modules.ts';
 import { type FaultPlan, InputError } from '../../engine/index.ts';
 import { checkPlanHorizon } from '../../scenarios/framework/horizon.ts';
-import { type AnyScenario, CheckPlan, findScenario, mix, RUN_BOUNDED, resolvePreset, resolveStrategy, runScenario } from '../../scenarios/index.ts';
+import { type AnyScenario, CheckPlan, mix, RUN_BOUNDED, resolvePreset, resolveStrategy, runScenario } from '../../scenarios/index.ts';
 import { describePlan } from '../check/report.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
 import { addLimitOptions, collectParam, integerOption, parseList, parseParamFlags, parseSeedOption, resolveFaultFlags, seedOrPick } from '../options.ts';
@@ -36,7 +37,7 @@ export function registerCompare(program: Command, run: (action: () => Promise<Ex
   const command = program
     .command('compare')
     .description('compare strategies over many seeds with the same seeds and fault plans for each (paired differences, 95% intervals)')
-    .argument('<scenario>', "a scenario id (see 'faultline list')")
+    .argument('<scenario>', "a scenario id (see 'faultline list'), or the path of a module exporting your own (PATH or PATH#id)")
     .requiredOption('--strategies <a,b[,c]>', 'the strategies to compare, separated by commas (the first is the baseline)')
     .option('--seeds <n>', 'how many seeds', integerOption('--seeds', 2, 100_000), 30)
     .option('--seed <n>', 'the base seed the run seeds derive from (default: picked at random and printed)', parseSeedOption)
@@ -61,8 +62,8 @@ interface MetricColumn {
   better: 'lower' | 'higher' | 'neither';
 }
 
-function compare(id: string, opts: CompareOptions): ExitCode {
-  const scenario = findScenario(id);
+async function compare(id: string, opts: CompareOptions): Promise<ExitCode> {
+  const { scenario } = await resolveScenario(id);
   const strategies = parseList('--strategies', opts.strategies).map((s) => resolveStrategy(scenario, s));
   if (strategies.length < 2)
     throw new InputError(`compare needs at least two strategies, got '${opts.strategies}'; strategies are: ${scenario.strategies.map((s) => s.id).join(', ')}`);

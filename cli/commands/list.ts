@@ -1,9 +1,11 @@
 /**
  * `faultline list [scenario]`: the scenarios of the registry, with their strategies (and the
  * flaws each declares), invariants, parameters (as JSON Schema) and fault presets. With a
- * scenario id, the same for that one scenario, and a detailed table.
+ * scenario id, the same for that one scenario, and a detailed table. With the path of a
+ * module (or a folder of modules), the user's own scenarios it exports.
  */
 import type { Command } from 'commander';
+import { isModulePath, loadScenarioModule, moduleFiles, moduleRef } from '../../catalog/scenario-modules.ts';
 import { describeScenario, findScenario, type ScenarioInfo, scenarios } from '../../scenarios/index.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
 import { printJson, printResult } from '../output.ts';
@@ -17,16 +19,25 @@ export function registerList(program: Command, run: (action: () => Promise<ExitC
   program
     .command('list')
     .description('list the scenarios with their strategies, invariants, parameters and fault presets')
-    .argument('[scenario]', 'show one scenario in detail')
+    .argument('[scenario]', 'show one scenario in detail, or the scenarios a module (or a folder of modules) exports')
     .option('--json', 'print one JSON object on stdout')
     .action((id: string | undefined, opts: ListOptions) => run(async () => list(id, opts)));
 }
 
-function list(id: string | undefined, opts: ListOptions): ExitCode {
-  const infos = (id === undefined ? scenarios : [findScenario(id)]).map(describeScenario);
+async function list(id: string | undefined, opts: ListOptions): Promise<ExitCode> {
+  const chosen = id === undefined ? scenarios : isModulePath(id) ? await ownScenarios(id) : [findScenario(id)];
+  const infos = chosen.map(describeScenario);
   if (opts.json) printJson({ scenarios: infos });
   else printResult(id === undefined ? overview(infos) : infos.map(detail).join('\n\n'));
   return EXIT.held;
+}
+
+/** The scenarios of a module, or of every module in a folder. */
+async function ownScenarios(target: string) {
+  const loaded = [];
+  for (const file of moduleFiles(target.split('#')[0]!)) loaded.push(...(await loadScenarioModule(moduleRef(file))));
+  const id = target.split('#')[1];
+  return id === undefined ? loaded : loaded.filter((s) => s.id === id);
 }
 
 function overview(infos: readonly ScenarioInfo[]): string {

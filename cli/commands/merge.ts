@@ -10,11 +10,12 @@
  * (shard-file.ts) — always with exit 2 naming the file.
  */
 import type { Command } from 'commander';
+import { resolveScenario } from '../../catalog/scenario-modules.ts';
 import { InputError } from '../../engine/index.ts';
 import { CheckPlan, type Counterexample, findScenario, summarizeCheck } from '../../scenarios/index.ts';
 import { allReport, checkExit, checkReport, checkTable } from '../check/report.ts';
 import { toScanResult } from '../check/runner.ts';
-import { canonical, readShardFile, type ShardFile } from '../check/shard-file.ts';
+import { canonical, readShardFile, type ShardFile, shardModule } from '../check/shard-file.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
 import { printJson, printResult } from '../output.ts';
 
@@ -35,7 +36,9 @@ export function registerMerge(program: Command, run: (action: () => Promise<Exit
     .action((files: string[], opts: MergeOptions) => run(async () => merge(files, opts)));
 }
 
-function merge(paths: readonly string[], opts: MergeOptions): ExitCode {
+async function merge(paths: readonly string[], opts: MergeOptions): Promise<ExitCode> {
+  // A user's scenario: load its module first, so the files can be checked against it.
+  for (const module of new Set(paths.map(shardModule).filter((m): m is string => m !== null))) await resolveScenario(module);
   const files = paths.map((path) => ({ path, file: readShardFile(path) }));
   checkSameCheck(files);
   const first = files[0]!.file;

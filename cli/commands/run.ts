@@ -7,14 +7,15 @@
  * `--memory-limit` bound the run (run-guard.ts).
  */
 import { type Command, Option } from 'commander';
+import { resolveScenario } from '../../catalog/scenario-modules.ts';
 import { type FaultPlan, InputError, type TraceEvent, TraceHasher } from '../../engine/index.ts';
 import { checkPlanHorizon } from '../../scenarios/framework/horizon.ts';
-import { type AnyScenario, findScenario, fmtMs, RUN_BOUNDED, resolvePreset, resolveStrategy, runScenario } from '../../scenarios/index.ts';
+import { type AnyScenario, fmtMs, RUN_BOUNDED, resolvePreset, resolveStrategy, runScenario } from '../../scenarios/index.ts';
 import { encodeRunLink, replayCommand, replayParams, summarizeRun } from '../../wire/index.ts';
 import { describePlan } from '../check/report.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
 import { addLimitOptions, collectParam, parseParamFlags, parseSeedOption, resolveFaultFlags, seedOrPick } from '../options.ts';
-import { printJson, printResult, say } from '../output.ts';
+import { printJson, printResult, runnable, say } from '../output.ts';
 import { type LimitFlags, RunGuard, stopBehind } from '../run-guard.ts';
 import { formatNumber, formatTable } from '../table.ts';
 import { TRACE_FORMATS, TraceFile, type TraceFormat } from '../trace-file.ts';
@@ -35,7 +36,7 @@ export function registerRun(program: Command, run: (action: () => Promise<ExitCo
   const command = program
     .command('run')
     .description('run a scenario once and print its verdicts, metrics, trace hash and replay command')
-    .argument('<scenario>', "a scenario id (see 'faultline list')")
+    .argument('<scenario>', "a scenario id (see 'faultline list'), or the path of a module exporting your own (PATH or PATH#id)")
     .option('--strategy <id>', "the strategy (default: the scenario's default)")
     .option('--seed <n>', 'the seed (default: picked at random and printed)', parseSeedOption)
     .option('--param <key=value>', 'a scenario parameter (repeatable)', collectParam, [])
@@ -48,8 +49,8 @@ export function registerRun(program: Command, run: (action: () => Promise<ExitCo
   addLimitOptions(command).action((id: string, opts: RunOptions) => run(async () => runCommand(id, opts)));
 }
 
-function runCommand(id: string, opts: RunOptions): ExitCode {
-  const scenario = findScenario(id);
+async function runCommand(id: string, opts: RunOptions): Promise<ExitCode> {
+  const { scenario } = await resolveScenario(id);
   const strategy = resolveStrategy(scenario, opts.strategy);
   const params = parseParamFlags(scenario, opts.param);
   const faults = resolveFaultFlags(scenario, opts, params) ?? defaultFaults(scenario, params);
@@ -162,6 +163,6 @@ function runTable(scenario: AnyScenario, r: RunReport, invariants: ReturnType<ty
     }`,
   ];
   if (r.trace !== null) lines.push(`trace: ${r.trace.lines.toLocaleString('en-US')} lines of ${r.trace.format} in ${r.trace.file}`);
-  lines.push(`replay: ${r.replay}`, `open:   ${r.url}`);
+  lines.push(`replay: ${runnable(r.replay)}`, `open:   ${r.url}`);
   return lines.join('\n');
 }

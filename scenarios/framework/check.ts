@@ -24,6 +24,8 @@ export interface RunFailure {
   message: string;
   time: number;
   node: string | null;
+  /** When a handler threw: its stack, at the scenario's own lines. */
+  stack?: string;
 }
 
 export interface Counterexample extends RunFailure {
@@ -162,7 +164,10 @@ export class CheckPlan {
       if (g.reached) goalMask |= 1 << i;
     });
     const v = result.firstViolation;
-    return { failure: v === null ? null : { invariant: v.invariant, message: v.message, time: v.time, node: v.node }, goalMask };
+    if (v === null) return { failure: null, goalMask };
+    const failure: RunFailure = { invariant: v.invariant, message: v.message, time: v.time, node: v.node };
+    if (v.stack !== undefined) failure.stack = v.stack;
+    return { failure, goalMask };
   }
 }
 

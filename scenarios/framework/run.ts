@@ -11,6 +11,7 @@ import {
   BoundExceededError,
   CallbackTrace,
   type FaultPlan,
+  HandlerError,
   HashTrace,
   InputError,
   MemoryTrace,
@@ -50,13 +51,15 @@ export interface ViolationRecord {
   time: number;
   node: string | null;
   message: string;
+  /** For a handler that threw: its stack (with source maps, at the scenario's own lines). */
+  stack?: string;
   /** The moments that explain it, when the scenario named them (an end check names its causes). */
   witnesses?: Witness[];
 }
 
 export interface InvariantResult {
   name: string;
-  kind: InvariantKind | 'bound';
+  kind: InvariantKind | 'bound' | 'error';
   ok: boolean;
   /** How many times it was violated. */
   count: number;
@@ -82,7 +85,7 @@ export interface RunResult {
   goals: { name: string; reached: boolean }[];
   messages: MessageStats;
   /** The first violation by time, if any. */
-  firstViolation: { invariant: string; time: number; node: string | null; message: string } | null;
+  firstViolation: { invariant: string; time: number; node: string | null; message: string; stack?: string } | null;
   /** The in-memory trace when requested with trace: 'memory'. */
   trace: MemoryTrace | null;
   /** The clients' history, when requested (or recorded for an invariant judged on it). */
@@ -90,6 +93,17 @@ export interface RunResult {
 }
 
 export const RUN_BOUNDED = 'run-bounded';
+/**
+ * The built-in invariant a handler that throws breaks: an exception in a scenario's node (or
+ * a misuse of the kernel) is a finding like a violated invariant — reported with the time, the
+ * node, the event and the stack, shrunk and replayed — not a crash of faultline.
+ */
+export const HANDLER_THREW = 'handler-threw';
+
+/** An error that stops a run from outside (a guard's bound, a trace file the disk refused, a server's limit): not the scenario's failure. */
+function stopsRun(error: unknown): boolean {
+  return error instanceof InputError || (error as { stopsRun?: unknown } | null)?.stopsRun === true;
+}
 const VIOLATIONS_KEPT = 10;
 
 export function resolveStrategy(scenario: AnyScenario, strategy: string | undefined): string {
@@ -133,15 +147,18 @@ export function runScenario(scenario: AnyScenario, request: RunRequest): RunResu
   const goalsReached = new Set<string>();
   let first: RunResult['firstViolation'] = null;
 
-  const record = (invariant: string, message: string, node: string | null, witnesses: readonly Witness[]): boolean => {
+  const record = (invariant: string, message: string, node: string | null, witnesses: readonly Witness[], stack?: string): boolean => {
     const r = records.get(invariant);
     if (r === undefined) return false;
     r.ok = false;
     r.count++;
     if (r.violations.length < VIOLATIONS_KEPT) {
-      r.violations.push(witnesses.length > 0 ? { time: sim.now, node, message, witnesses: [...witnesses] } : { time: sim.now, node, message });
+      const v: ViolationRecord = { time: sim.now, node, message };
+      if (witnesses.length > 0) v.witnesses = [...witnesses];
+      if (stack !== undefined) v.stack = stack;
+      r.violations.push(v);
     }
-    if (first === null) first = { invariant, time: sim.now, node, message };
+    if (first === null) first = stack === undefined ? { invariant, time: sim.now, node, message } : { invariant, time: sim.now, node, message, stack };
     return true;
   };
 
@@ -177,19 +194,28 @@ export function runScenario(scenario: AnyScenario, request: RunRequest): RunResu
     );
   });
 
+  let threw = false;
   const eventsMax = Math.min(scenario.eventsMax?.(params) ?? 5_000_000, request.eventsMax ?? Number.POSITIVE_INFINITY);
   try {
     sim.run({ untilMs: endMs, eventsMax });
     for (const check of world.endChecks) check();
     for (const inv of checked) if (inv.history !== undefined) judgeHistory(world, inv.name, inv.history);
   } catch (error) {
-    if (!(error instanceof BoundExceededError)) throw error;
-    records.set(RUN_BOUNDED, { name: RUN_BOUNDED, kind: 'bound', ok: false, count: 0, violations: [] });
-    record(RUN_BOUNDED, error.message, null, []);
-    sim.violate(RUN_BOUNDED, error.message);
+    if (error instanceof HandlerError && !stopsRun(error.cause)) {
+      threw = true;
+      records.set(HANDLER_THREW, { name: HANDLER_THREW, kind: 'error', ok: false, count: 0, violations: [] });
+      const cause = error.cause as { stack?: unknown } | null;
+      record(HANDLER_THREW, error.message, error.node, [], typeof cause?.stack === 'string' ? cause.stack : undefined);
+      sim.violate(HANDLER_THREW, error.message, error.node === null ? -1 : sim.nodeId(error.node));
+    } else {
+      if (!(error instanceof BoundExceededError)) throw error;
+      records.set(RUN_BOUNDED, { name: RUN_BOUNDED, kind: 'bound', ok: false, count: 0, violations: [] });
+      record(RUN_BOUNDED, error.message, null, []);
+      sim.violate(RUN_BOUNDED, error.message);
+    }
   }
 
-  const metrics = model.metrics();
+  const metrics = threw ? metricsOfBrokenRun(scenario, model) : model.metrics();
   // Judged: a callback that outlives the run and tries to act is a bug, and says so.
   sim.end();
   for (const m of scenario.metrics) {
@@ -261,6 +287,17 @@ function witnessesOf(anomaly: Anomaly, history: History): Witness[] {
     .sort((a, b) => a.t - b.t)
     .slice(0, 5)
     .map((w) => ({ t: w.t, what: w.what }));
+}
+
+/** The metrics of a run a handler broke: what the model can still say, and 0 for what it cannot. */
+function metricsOfBrokenRun(scenario: AnyScenario, model: { metrics(): Record<string, number> }): Record<string, number> {
+  let got: Record<string, number> = {};
+  try {
+    got = model.metrics();
+  } catch {
+    // The model's state is whatever the throw left; its metrics may not be computable.
+  }
+  return Object.fromEntries(scenario.metrics.map((m) => [m.name, Number.isFinite(got[m.name]) ? got[m.name]! : 0]));
 }
 
 export function fmtMs(ms: number): string {
