@@ -32,7 +32,7 @@
  *   CDC stream that invalidation can follow). It is sent once the commit is durable; a crash
  *   in between loses the event, as an at-most-once pipe does.
  */
-import { assert, type DurableStore, type NodeId, type Spawn, type TimerId } from '../../../engine/index.ts';
+import { assert, type DurableLog, type DurableStore, type NodeId, type Spawn, type TimerId } from '../../../engine/index.ts';
 import { TcpReceiver } from './tcp-receiver.ts';
 
 export interface DbRow {
@@ -310,7 +310,12 @@ export class CommitIndex {
   private readonly byRequest = new Map<number, DbRow>();
   private readonly latest = new Map<string, number>();
 
-  constructor(private readonly disk: DurableStore) {}
+  /** The database's log (one object for the disk's life: a crash undoes records, not the log). */
+  private readonly log: DurableLog<DbCommit>;
+
+  constructor(disk: DurableStore) {
+    this.log = disk.log<DbCommit>(DB_LOG);
+  }
 
   /** The version the write with this request id committed as; undefined if it never committed. */
   versionOf(requestId: number): number | undefined {
@@ -325,7 +330,7 @@ export class CommitIndex {
   }
 
   private catchUp(): void {
-    const log = this.disk.log<DbCommit>(DB_LOG);
+    const log = this.log;
     if (log.length < this.seen) {
       this.seen = 0;
       this.byRequest.clear();
