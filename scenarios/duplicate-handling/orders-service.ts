@@ -29,7 +29,8 @@ type AppTimer = { owner: 'app'; kind: 'publish'; upTo: number };
 export function ordersService(layout: ClusterLayout, publications: readonly Publication[]): Spawn<LogMessage, LogTimer | AppTimer> {
   return (ctx) => {
     const metadata = new Metadata(ctx, layout);
-    const producer = new Producer(ctx, metadata, { ...PRODUCER_DEFAULTS, clientId: 'orders', partitioner: keyHashPartitioner(), lingerMs: 2 });
+    // linger.ms=0 (Kafka's default before 4.0): an event goes out at once, or with the next batch while one is in flight.
+    const producer = new Producer(ctx, metadata, { ...PRODUCER_DEFAULTS, clientId: 'orders', partitioner: keyHashPartitioner(), lingerMs: 0 });
     const published: OrderEvent[] = [];
     let next = 0;
     const publish = (e: OrderEvent): void => {

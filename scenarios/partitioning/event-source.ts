@@ -1,11 +1,13 @@
 /**
  * The event source: publishes each key's events to the `account-events` topic, numbering
- * them per key in the order it publishes them (the order the downstream must see). The strategy is how a record's partition is chosen: by the key's
- * hash, round robin, or by the key's hash after salting the hot key — appending one of
- * `salts` suffixes in turn, so the hot key's events spread over several partitions. Its
- * producer lingers and sends each tick's events in one request.
+ * them per key in the order it publishes them (the order the downstream must see). The
+ * strategy is how a record's partition is chosen: by the key's hash, round robin, or by the
+ * key's hash after salting the hot key — appending one of `salts` suffixes in turn, so the
+ * hot key's events spread over several partitions. Its
+ * producer lingers and sends each tick's events in one request; a tick with nothing due is
+ * skipped.
  */
-import type { Spawn } from '../../engine/index.ts';
+import type { Spawn, TimerId } from '../../engine/index.ts';
 import type { ClusterLayout } from '../parts/log/cluster-layout.ts';
 import type { LogTimer } from '../parts/log/log-node.ts';
 import type { LogMessage } from '../parts/log/log-protocol.ts';
@@ -29,6 +31,8 @@ export interface SourceConfig {
   /** Salt the hot key over this many sub-keys (null: no salting). */
   salting: { hotKey: string; salts: number } | null;
   tickMs: number;
+  /** Told of each event the broker acknowledged (for the audit of what the log must keep). */
+  onAcknowledged: (e: KeyedEvent) => void;
 }
 
 type AppTimer = { owner: 'app'; kind: 'tick' };
@@ -52,16 +56,28 @@ export function eventSource(config: SourceConfig): Spawn<LogMessage, LogTimer | 
       const seq = (seqs.get(a.key) ?? 0) + 1;
       seqs.set(a.key, seq);
       const salted = config.salting !== null && a.key === config.salting.hotKey ? `${a.key}#${salt++ % config.salting.salts}` : a.key;
-      producer.send(config.topic, salted, { key: a.key, seq } satisfies KeyedEvent);
+      const event: KeyedEvent = { key: a.key, seq };
+      producer.send(config.topic, salted, event, (r) => {
+        if (r.ok) config.onAcknowledged(event);
+      });
+    };
+    let tickTimer: TimerId | null = null;
+    /** The next tick: a tick from now, or later when nothing is due before (an idle source sets no timer to find nothing). */
+    const schedule = (): void => {
+      if (tickTimer !== null) ctx.cancelTimer(tickTimer);
+      tickTimer = null;
+      const due = Math.min(config.arrivals[next]?.atMs ?? Number.POSITIVE_INFINITY, extra[0]?.atMs ?? Number.POSITIVE_INFINITY);
+      if (due < Number.POSITIVE_INFINITY) tickTimer = ctx.setTimer(Math.max(config.tickMs, due - ctx.now), { owner: 'app', kind: 'tick' });
     };
     const tick = (): void => {
+      tickTimer = null;
       const arrivals = config.arrivals;
       while (next < arrivals.length && arrivals[next]!.atMs <= ctx.now) publish(arrivals[next++]!);
       while (extra.length > 0 && extra[0]!.atMs <= ctx.now) publish(extra.shift()!);
       producer.sendNow();
-      if (next < arrivals.length || extra.length > 0) ctx.setTimer(config.tickMs, { owner: 'app', kind: 'tick' });
+      schedule();
     };
-    ctx.setTimer(0, { owner: 'app', kind: 'tick' });
+    schedule();
 
     return {
       onMessage(from, m) {
@@ -79,10 +95,9 @@ export function eventSource(config: SourceConfig): Spawn<LogMessage, LogTimer | 
         for (let t = ctx.now + ctx.rng.exponential(1000 / extraPerSec); t < ctx.now + durationMs; t += ctx.rng.exponential(1000 / extraPerSec)) {
           added.push({ key: config.hotKey, atMs: t });
         }
-        const idle = next >= config.arrivals.length && extra.length === 0;
         extra = [...extra, ...added].sort((a, b) => a.atMs - b.atMs);
         ctx.note(() => `key ${config.hotKey} gets ${added.length} extra events over ${Math.round(durationMs)} ms`, 'key');
-        if (idle && added.length > 0) ctx.setTimer(config.tickMs, { owner: 'app', kind: 'tick' });
+        schedule();
       },
     };
   };

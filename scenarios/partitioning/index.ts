@@ -21,7 +21,7 @@ import { keyHashPartitioner, roundRobinPartitioner } from '../parts/log/partitio
 import { poissonArrivals } from '../parts/workload/arrivals.ts';
 import { eventConsumer } from './event-consumer.ts';
 import { type Arrival, eventSource } from './event-source.ts';
-import { OrderAudit, skippedEvents } from './order-audit.ts';
+import { type KeyedEvent, missingAcknowledged, OrderAudit, skippedEvents } from './order-audit.ts';
 
 const params = z.object({
   eventsPerSec: z.number().min(1).max(20_000).default(120).describe('events published per second during the workload (Poisson)'),
@@ -89,6 +89,12 @@ export const partitioning = defineScenario({
       kind: 'safety',
       description:
         'Every event the group has committed past was applied (at-least-once delivery: a crash or a rebalance may repeat an event, never skip one; events not yet reached are lag, not loss).',
+    },
+    {
+      name: 'acked-write-kept',
+      kind: 'safety',
+      description:
+        'Every event the broker acknowledged is in its partition’s log at the end, whatever crashed (the promise of acks=1 on a broker that flushes before it acknowledges).',
     },
     {
       name: 'partition-owned',
@@ -161,6 +167,7 @@ export const partitioning = defineScenario({
     const ownership = new GroupOwnership(GROUP, world);
     const arrivals = drawArrivals(world.stream('workload'), p);
     const slowdowns = new Map<string, number>();
+    const acknowledged: KeyedEvent[] = [];
     const consumers = Array.from({ length: p.consumers }, (_, i) => consumerName(i));
 
     world.node(
@@ -180,6 +187,7 @@ export const partitioning = defineScenario({
         partitioner: strategy === 'round-robin' ? roundRobinPartitioner() : keyHashPartitioner(),
         salting: strategy === 'hot-key-salted' ? { hotKey: HOT, salts: p.salts } : null,
         tickMs: 5,
+        onAcknowledged: (e) => acknowledged.push(e),
       }),
     );
     world.node('broker-1', { role: 'broker' }, broker(layout, { onRebalanced: (r) => ownership.rebalanced(r) }));
@@ -246,6 +254,15 @@ export const partitioning = defineScenario({
         tps.map((tp) => ({ log: PartitionLog.open(disk, tp), committed: GroupCoordinator.committed(disk, GROUP, tp) ?? 0 })),
         (e) => audit.has(e.key, e.seq),
       );
+      const lost = missingAcknowledged(
+        tps.map((tp) => PartitionLog.open(disk, tp)),
+        acknowledged,
+      );
+      if (lost.length > 0) {
+        world.violate('acked-write-kept', `${lost.length} acknowledged event(s) are in no partition's log: ${lost.slice(0, 6).join(', ')}`, {
+          node: 'broker-1',
+        });
+      }
       if (skipped.length > 0) {
         world.violate(
           'no-skipped-event',

@@ -56,6 +56,15 @@ export class OrderAudit {
   }
 }
 
+/** Acknowledged events (as `key #seq`) that no partition log holds. */
+export function missingAcknowledged(logs: readonly PartitionLog[], acknowledged: Iterable<KeyedEvent>): string[] {
+  const held = new Set<string>();
+  for (const log of logs) for (const r of log.records) if (r.control === null) held.add(`${(r.value as KeyedEvent).key} #${(r.value as KeyedEvent).seq}`);
+  const out: string[] = [];
+  for (const e of acknowledged) if (!held.has(`${e.key} #${e.seq}`)) out.push(`${e.key} #${e.seq}`);
+  return out;
+}
+
 /**
  * Events a group committed past without applying: for each partition, the records below its
  * committed offset that `applied` does not know. At-least-once delivery allows none.

@@ -5,7 +5,7 @@ import { parseParams } from '../../scenarios/framework/params.ts';
 import { resolvePreset, runScenario } from '../../scenarios/framework/run.ts';
 import { declaredSystem } from '../../scenarios/framework/system.ts';
 import { partitioning as scenario } from '../../scenarios/partitioning/index.ts';
-import { skippedEvents } from '../../scenarios/partitioning/order-audit.ts';
+import { missingAcknowledged, skippedEvents } from '../../scenarios/partitioning/order-audit.ts';
 import { PartitionLog } from '../../scenarios/parts/log/partition-log.ts';
 
 const SEED = 4;
@@ -98,6 +98,28 @@ describe('partitioning: every stateful node can fail', () => {
     const applied = new Set([1, 3]);
     expect(skippedEvents([{ log, committed: 1 }], (e) => applied.has(e.seq))).toEqual([]);
     expect(skippedEvents([{ log, committed: 3 }], (e) => applied.has(e.seq))).toEqual(['a #2 (account-events-0 offset 1)']);
+  });
+});
+
+describe('partitioning: acknowledged events kept', () => {
+  it('finds an acknowledged event that no partition log holds', () => {
+    const log = PartitionLog.open(new DurableStore(), 'account-events-0');
+    log.appendAsLeader([{ key: 'a', value: { key: 'a', seq: 1 } }], -1, -1, -1, -1, 0, 0);
+    expect(
+      missingAcknowledged(
+        [log],
+        [
+          { key: 'a', seq: 1 },
+          { key: 'a', seq: 2 },
+        ],
+      ),
+    ).toEqual(['a #2']);
+  });
+
+  it('keeps every acknowledged event through a broker crash right after it answered a write', () => {
+    const faults = [{ at: 400, kind: 'crash' as const, node: 'broker-1', when: 'io:sent' }];
+    const r = runScenario(scenario, { strategy: 'key-hash', seed: SEED, faults, trace: 'off' });
+    expect(r.invariants.find((i) => i.name === 'acked-write-kept')?.ok).toBe(true);
   });
 });
 
