@@ -250,14 +250,12 @@ export const partitioning = defineScenario({
 
     const load = (): number[] => tps.map((tp) => PartitionLog.endOffset(disk, tp));
     world.atEnd(() => {
+      const logs = tps.map((tp) => PartitionLog.open(disk, tp));
       const skipped = skippedEvents(
-        tps.map((tp) => ({ log: PartitionLog.open(disk, tp), committed: GroupCoordinator.committed(disk, GROUP, tp) ?? 0 })),
+        logs.map((log) => ({ log, committed: GroupCoordinator.committed(disk, GROUP, log.tp) ?? 0 })),
         (e) => audit.has(e.key, e.seq),
       );
-      const lost = missingAcknowledged(
-        tps.map((tp) => PartitionLog.open(disk, tp)),
-        acknowledged,
-      );
+      const lost = missingAcknowledged(logs, acknowledged);
       if (lost.length > 0) {
         world.violate('acked-write-kept', `${lost.length} acknowledged event(s) are in no partition's log: ${lost.slice(0, 6).join(', ')}`, {
           node: 'broker-1',

@@ -59,7 +59,12 @@ export class OrderAudit {
 /** Acknowledged events (as `key #seq`) that no partition log holds. */
 export function missingAcknowledged(logs: readonly PartitionLog[], acknowledged: Iterable<KeyedEvent>): string[] {
   const held = new Set<string>();
-  for (const log of logs) for (const r of log.records) if (r.control === null) held.add(`${(r.value as KeyedEvent).key} #${(r.value as KeyedEvent).seq}`);
+  for (const log of logs) {
+    for (let o = 0; o < log.logEndOffset; o++) {
+      const e = log.at(o)!.value as KeyedEvent;
+      held.add(`${e.key} #${e.seq}`);
+    }
+  }
   const out: string[] = [];
   for (const e of acknowledged) if (!held.has(`${e.key} #${e.seq}`)) out.push(`${e.key} #${e.seq}`);
   return out;
