@@ -66,7 +66,12 @@ const params = z.object({
   dbTimeoutMs: appDbTimeoutMs,
   flushIntervalMs: z.number().min(1).max(60_000).default(100).describe('(write-behind) the flusher drains the write queue this often, in ms'),
   latencyMeanMs: lanLatencyMeanMs,
-  settleMs: z.number().min(0).max(600_000).default(500).describe('after the faults heal, time to finish flushing and answering, in ms'),
+  settleMs: z
+    .number()
+    .min(0)
+    .max(600_000)
+    .default(2500)
+    .describe('after the faults heal, time to finish answering (a user’s request may still be retried for two timeouts) and flushing, in ms'),
 });
 type Params = z.infer<typeof params>;
 
