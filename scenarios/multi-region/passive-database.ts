@@ -40,9 +40,15 @@ interface RoleRecord {
   epoch: number;
 }
 
-/** A shared list on a regional database's disk: its items, and the LSN of the last change applied to it. */
+/**
+ * A shared list on a regional database's disk: its items, the items removed from it
+ * (tombstones: an item is unique, so a late or retried add of a removed item — delayed in the
+ * network, duplicated, or retried after its answer was lost — must not bring it back), and the
+ * LSN of the last change applied to it.
+ */
 export interface StoredList {
   items: string[];
+  removed: string[];
   lsn: number;
 }
 
@@ -51,11 +57,19 @@ export const LISTS = 'lists';
 
 /** Applies a logged change to the lists, unless the list already holds it or a later one (replay is idempotent). */
 function applyChange(lists: DurableMap<StoredList>, e: LogEntry<PassiveOp>): void {
-  const list = lists.get(e.op.key);
-  if (list !== undefined && list.lsn >= e.lsn) return;
-  const items = list?.items ?? [];
-  const next = e.op.remove ? items.filter((i) => i !== e.op.item) : items.includes(e.op.item) ? items : [...items, e.op.item];
-  lists.set(e.op.key, { items: next, lsn: e.lsn });
+  const list = lists.get(e.op.key) ?? { items: [], removed: [], lsn: 0 };
+  if (list.lsn >= e.lsn) return;
+  const { item } = e.op;
+  if (e.op.remove) {
+    lists.set(e.op.key, {
+      items: list.items.filter((i) => i !== item),
+      removed: list.removed.includes(item) ? list.removed : [...list.removed, item],
+      lsn: e.lsn,
+    });
+    return;
+  }
+  const items = list.items.includes(item) || list.removed.includes(item) ? list.items : [...list.items, item];
+  lists.set(e.op.key, { items, removed: list.removed, lsn: e.lsn });
 }
 
 export function passiveDatabase(config: PassiveConfig): Spawn<MultiRegionMessage, PrimaryTimer | ReplicaTimer> {
