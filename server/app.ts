@@ -28,6 +28,7 @@ import type { Admission } from './admission.ts';
 import { clientKey } from './client-key.ts';
 import { CostBook } from './cost-book.ts';
 import { forbiddenKeyMessage, forbiddenKeyPath } from './forbidden-keys.ts';
+import type { OwnScenarios } from './own-scenarios.ts';
 import { RunError } from './run-pool.ts';
 import type { RunStore } from './run-store.ts';
 
@@ -49,11 +50,21 @@ export interface AppDeps {
   streamBufferedBytes: () => number;
   /** Stream sessions waiting for a slow page. */
   streamsWaiting: () => number;
+  /** The user's own scenarios served beside the built-ins (serve --scenarios). */
+  own?: OwnScenarios;
 }
 
 export function createApp(deps: AppDeps): express.Express {
   const limits = { bodyBytesMax: 256 * 1024, ...deps.limits };
-  const infos: ScenarioInfo[] = scenarios.map(describeScenario);
+  const builtIn: ScenarioInfo[] = scenarios.map(describeScenario);
+  let ownInfos: { version: number; infos: ScenarioInfo[] } = { version: -1, infos: [] };
+  /** The built-ins, then the user's own (described again after each reload). */
+  const scenarioInfos = (): ScenarioInfo[] => {
+    const own = deps.own;
+    if (own === undefined) return builtIn;
+    if (ownInfos.version !== own.version) ownInfos = { version: own.version, infos: own.ids.map((id) => describeScenario(findScenario(id))) };
+    return [...builtIn, ...ownInfos.infos];
+  };
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -89,10 +100,19 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   api.get('/scenarios', (_req, res) => {
-    res.json({ scenarios: infos });
+    res.json({ scenarios: scenarioInfos() });
+  });
+
+  // Server-sent events: a user's scenario module was edited and loaded again (serve --watch).
+  api.get('/events', (req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+    res.write(': faultline events\n\n');
+    const stop = deps.own?.onChange((change) => res.write(`event: scenarios\ndata: ${JSON.stringify(change)}\n\n`));
+    req.on('close', () => stop?.());
   });
 
   api.get('/scenarios/:id', (req, res) => {
+    const infos = scenarioInfos();
     const info = infos.find((s) => s.id === req.params.id);
     if (info === undefined)
       return sendError(res, 404, {
@@ -114,7 +134,7 @@ export function createApp(deps: AppDeps): express.Express {
     }
     let task: ReturnType<typeof validateRun>;
     try {
-      task = validateRun({ ...body.data, seed: body.data.seed ?? randomInt(0, 2 ** 31) });
+      task = { ...validateRun({ ...body.data, seed: body.data.seed ?? randomInt(0, 2 ** 31) }), module: deps.own?.moduleOf(body.data.scenario) ?? null };
       checkPlanHorizon(findScenario(task.scenario), task.params, task.faults);
     } catch (error) {
       if (error instanceof FieldError || error instanceof FaultBeyondHorizonError) {

@@ -22,6 +22,7 @@ import { AccessPolicy, isLoopbackHost } from './access-policy.ts';
 import { Admission, type AdmissionOptions } from './admission.ts';
 import { type AppLimits, createApp } from './app.ts';
 import { CostBook } from './cost-book.ts';
+import { OwnScenarios } from './own-scenarios.ts';
 import { DEFAULT_HEAVY_THREADS, RunPool } from './run-pool.ts';
 import { RunStore, type RunStoreOptions } from './run-store.ts';
 import { attachStreamEndpoint, type StreamEndpointOptions } from './ws-endpoint.ts';
@@ -51,6 +52,10 @@ export interface ServerOptions {
   buildIfMissing?: boolean;
   /** Who may talk to the server beyond loopback names (access-policy.ts). */
   access?: { allowRemote?: boolean; token?: string | null; allowedHosts?: readonly string[] };
+  /** The user's own scenario modules to serve beside the built-ins: files or folders of them. */
+  scenarioModules?: readonly string[];
+  /** Load a module again when its file changes, and tell open pages (/api/events). */
+  watch?: boolean;
 }
 
 export interface RunningServer {
@@ -75,6 +80,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (allowRemote && !options.access?.token) throw new ExposureError('a server reachable from other machines needs an access token');
   const access = new AccessPolicy({ bindHost: options.host, allowRemote, token: options.access?.token ?? null, allowedHosts: options.access?.allowedHosts });
   const webRoot = resolve(options.webRoot ?? DEFAULT_WEB_ROOT);
+  const own = options.scenarioModules && options.scenarioModules.length > 0 ? new OwnScenarios(options.scenarioModules) : undefined;
+  await own?.load();
+  if (options.watch) own?.watch();
   const store = new RunStore(options.store);
   const heavySlots = options.threads ?? DEFAULT_HEAVY_THREADS;
   const pool = new RunPool({ threads: heavySlots + 1 });
@@ -96,6 +104,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     sessions: () => stream?.sessions ?? 0,
     streamBufferedBytes: () => stream?.bufferedBytes ?? 0,
     streamsWaiting: () => stream?.waiting ?? 0,
+    own,
   });
   const server = createServer(app);
   server.headersTimeout = 20_000;
@@ -137,6 +146,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           server.closeAllConnections();
         });
         building?.child.kill();
+        own?.close();
         await pool.close();
       })();
       return closing;

@@ -18,6 +18,8 @@ import { StatsCollector } from './trace-stats.ts';
 /** A run request whose every field has been validated (see validateRun). */
 export interface RunTask {
   scenario: string;
+  /** A user's scenario: the module the thread running it must load first (null or absent for a built-in). */
+  module?: { label: string; file: string; version: number } | null;
   strategy: string;
   seed: number;
   params: Record<string, unknown>;

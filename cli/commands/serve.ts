@@ -22,6 +22,8 @@ interface ServeOptions {
   allowRemote?: boolean;
   token?: string;
   allowedHost: string[];
+  scenarios: string[];
+  watch?: boolean;
   json?: boolean;
 }
 
@@ -30,6 +32,8 @@ interface ServerModule {
     host: string;
     port: number;
     access?: { allowRemote?: boolean; token?: string | null; allowedHosts?: readonly string[] };
+    scenarioModules?: readonly string[];
+    watch?: boolean;
   }) => Promise<{ url: string; port?: number; close(): Promise<void> }>;
 }
 
@@ -45,6 +49,8 @@ export function registerServe(program: Command, run: (action: () => Promise<Exit
     .option('--allow-remote', 'allow listening beyond this machine (then every request needs the access token)')
     .option('--token <token>', 'the access token (16+ characters of A-Z a-z 0-9 . _ ~ -; default: FAULTLINE_TOKEN, or one generated)')
     .option('--allowed-host <name>', 'with --allow-remote: a DNS name of this machine to accept in Host (repeatable)', collectParam, [])
+    .option('--scenarios <path>', 'a module of your own scenarios, or a folder of them, to serve beside the built-ins (repeatable)', collectParam, [])
+    .option('--watch', 'with --scenarios: load a module again when its file changes, and tell open pages')
     .option('--json', 'print one JSON object ({"url", "host", "port", ...}) on stdout once listening')
     .action((opts: ServeOptions) => run(async () => serve(opts)));
 }
@@ -52,6 +58,7 @@ export function registerServe(program: Command, run: (action: () => Promise<Exit
 async function serve(opts: ServeOptions): Promise<ExitCode> {
   if (opts.host.trim() === '') throw new InputError(`--host must name an interface, e.g. 127.0.0.1, got '${opts.host}'`);
   if (opts.allowedHost.length > 0 && !opts.allowRemote) throw new InputError('--allowed-host only makes sense with --allow-remote');
+  if (opts.watch && opts.scenarios.length === 0) throw new InputError('--watch reloads the modules given with --scenarios PATH; give at least one');
   const token = opts.token ?? process.env.FAULTLINE_TOKEN ?? (opts.allowRemote ? randomBytes(24).toString('base64url') : null);
   if (token !== null && !TOKEN_PATTERN.test(token)) {
     throw new InputError(
@@ -74,6 +81,8 @@ async function serve(opts: ServeOptions): Promise<ExitCode> {
       host: opts.host,
       port: opts.port,
       access: { allowRemote: opts.allowRemote === true, token, allowedHosts: opts.allowedHost },
+      scenarioModules: opts.scenarios,
+      watch: opts.watch === true,
     });
   } catch (e) {
     if ((e as Error).name === 'ExposureError') {

@@ -115,7 +115,32 @@ export class App {
     window.addEventListener('hashchange', () => void this.openLink());
     window.addEventListener('popstate', () => void this.openLink());
     window.addEventListener('resize', () => this.requestRender());
+    if (this.serverAvailable) this.followScenarioEdits();
     await this.openLink();
+  }
+
+  /**
+   * `serve --scenarios PATH --watch`: when the user saves a module, the server loads it again
+   * and says so here; the list is refreshed and a run of an edited scenario runs again, so
+   * editing a model and watching it is one save away. A module that fails to load is shown
+   * (the server keeps serving its last good version).
+   */
+  private followScenarioEdits(): void {
+    const events = new EventSource('api/events');
+    events.addEventListener('scenarios', (e) => {
+      const change = JSON.parse((e as MessageEvent<string>).data) as { ids: string[]; error: string | null };
+      if (change.error !== null) {
+        this.showAlert(`Your scenario module could not be loaded again (the server keeps its last version): ${change.error.split('\n')[0]}`);
+        return;
+      }
+      void fetchScenarios().then((list) => {
+        if (list === null) return;
+        this.scenarios = list;
+        this.setupPanel.setScenarios(list);
+        const shown = this.shown;
+        if (shown !== null && change.ids.includes(shown.setup.scenario)) void this.run(shown.setup, 'replace', {});
+      });
+    });
   }
 
   /** Opens the link in the address bar: checked, then run (or refused with the reasons), or the first scenario's defaults. */

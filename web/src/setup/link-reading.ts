@@ -6,8 +6,17 @@
  * refused whole, with a problem per field that names it and says what is allowed; nothing
  * runs until it is right. The text the link asked for is kept so the form can show it.
  */
-import type { ScenarioInfo } from '../../../scenarios/index.ts';
-import { checkRunInput, type InputProblem, parseSeedText, RUN_LINK_KEYS, type RunInputText, runLinkFields } from '../../../wire/index.ts';
+import { scenarios as bundled, type ScenarioInfo } from '../../../scenarios/index.ts';
+import {
+  checkRunInput,
+  faultsFromJson,
+  type InputProblem,
+  parseSeedText,
+  RUN_LINK_KEYS,
+  type RunInputCheck,
+  type RunInputText,
+  runLinkFields,
+} from '../../../wire/index.ts';
 import type { EngineMode, LinkExtras, SetupState } from './setup-state.ts';
 
 /** What a link asked for, as text (for the form to show beside the problems). */
@@ -33,7 +42,9 @@ export function readLink(url: string, scenarios: readonly ScenarioInfo[], engine
   const input: RunInputText = {};
   for (const key of ['scenario', 'strategy', 'seed', 'params', 'faults', 'preset'] as const) if (asked[key] !== undefined) input[key] = asked[key];
   const info = scenarios.find((s) => s.id === asked.scenario);
-  const checked = checkRunInput(input);
+  // A user's own scenario (serve --scenarios) is known to the server, not to the page's bundle:
+  // the page checks what it can from its description, and the server checks the rest when it runs.
+  const checked = info !== undefined && !bundled.some((s) => s.id === info.id) ? checkAgainstInfo(input, info) : checkRunInput(input);
   if (!checked.ok) problems.push(...checked.problems);
   const hashes: (string | null)[] = [null, null];
   for (const [i, key] of (['hash', 'compareHash'] as const).entries()) {
@@ -80,9 +91,50 @@ export function readLink(url: string, scenarios: readonly ScenarioInfo[], engine
     faults: v.faults,
     preset: v.preset,
     compare: compare === null ? { mode: 'off', strategy: other, seed: v.seed + 1 } : { ...compare, strategy: compare.strategy || other },
-    engine: mode,
+    // The page's own engine knows only the built-ins: a user's scenario runs on the server.
+    engine: bundled.some((b) => b.id === info.id) ? mode : 'server',
   };
   return { kind: 'ok', setup, extras: { hashes, t } };
+}
+
+/** The checks the page can make of a run of a scenario it knows only by its description. */
+function checkAgainstInfo(text: RunInputText, info: ScenarioInfo): RunInputCheck {
+  const problems: InputProblem[] = [];
+  const attempt = <T>(field: string, fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (e) {
+      problems.push({ field, message: `${field}: ${(e as Error).message.replace(/^[a-z]+: /, '')}` });
+      return undefined;
+    }
+  };
+  const strategy = text.strategy === undefined || text.strategy === '' ? info.defaultStrategy : text.strategy;
+  if (!info.strategies.some((s) => s.id === strategy))
+    problems.push({
+      field: 'strategy',
+      message: `strategy: unknown strategy '${clip(strategy)}' for ${info.id}; strategies are: ${info.strategies.map((s) => s.id).join(', ')}`,
+    });
+  const seed = text.seed === undefined ? 1 : attempt('seed', () => parseSeedText(text.seed!));
+  const params = attempt('params', () => {
+    const given = typeof text.params === 'string' && text.params !== '' ? (JSON.parse(text.params) as unknown) : {};
+    if (given === null || typeof given !== 'object' || Array.isArray(given)) throw new Error('a JSON object of parameters');
+    for (const key of Object.keys(given))
+      if (!(key in info.defaults)) throw new Error(`unknown parameter '${key}' for ${info.id}; its parameters are: ${Object.keys(info.defaults).join(', ')}`);
+    return { ...info.defaults, ...(given as Record<string, unknown>) };
+  });
+  let faults = text.faults === undefined ? undefined : attempt('faults', () => faultsFromJson(text.faults!, 'faults'));
+  const preset = text.preset ?? (text.faults === undefined ? info.defaultPreset : null);
+  if (faults === undefined && preset !== null) {
+    const known = info.presets.find((p) => p.id === preset);
+    if (known === undefined)
+      problems.push({
+        field: 'preset',
+        message: `preset: unknown preset '${clip(preset)}' for ${info.id}; presets are: ${info.presets.map((p) => p.id).join(', ')}`,
+      });
+    else faults = known.faults;
+  }
+  if (problems.length > 0 || seed === undefined || params === undefined) return { ok: false, problems };
+  return { ok: true, value: { scenario: info.id, strategy, seed, params, faults: faults ?? [], preset: text.faults === undefined ? preset : null } };
 }
 
 /** One line naming every problem, for the alert. */

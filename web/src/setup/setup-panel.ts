@@ -257,6 +257,14 @@ export class SetupPanel {
     });
   }
 
+  /** A new list of scenarios (a user's module was edited and loaded again); the setup shown is kept. */
+  setScenarios(scenarios: ScenarioInfo[]): void {
+    this.scenarios = scenarios;
+    const current = this.setup;
+    this.fillScenarios();
+    if (current !== null) this.show(current);
+  }
+
   private info(id: string): ScenarioInfo {
     return this.scenarios.find((s) => s.id === id) ?? this.scenarios[0]!;
   }
