@@ -337,8 +337,9 @@ export const multiRegion = defineScenario({
           .slice(0, 3)
           .map((a) => `${a.item} (${a.key}, via ${a.region} at ${Math.round(a.atMs).toLocaleString('en-US')} ms)`)
           .join('; ')}${list.length > 3 ? '; ...' : ''}`;
-      const witnesses = (list: { item: string; key: string; user: string; atMs: number }[], what: string) =>
-        list.slice(0, 3).map((a) => ({ t: a.atMs, node: a.user, key: a.key, what: `${a.item} ${what}` }));
+      // Judged at the end, caused by the acknowledgements: point at them, keyed by the item (what the log's notes name).
+      const witnesses = (list: { item: string; key: string; user: string; region: string; atMs: number }[], what: string) =>
+        list.slice(0, 3).map((a) => ({ t: a.atMs, node: a.user, key: a.item, what: `${a.item} ${what} to the users in ${a.region} (${a.key})` }));
       const lost = ledger.lost(holds);
       if (lost.length > 0) {
         world.violate(
