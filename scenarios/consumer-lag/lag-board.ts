@@ -8,8 +8,7 @@
 import type { DurableStore } from '../../engine/index.ts';
 import type { World } from '../framework/scenario.ts';
 import type { ConsumerState } from '../parts/log/consumer.ts';
-import { GroupCoordinator } from '../parts/log/group-coordinator.ts';
-import { PartitionLog, tpOf } from '../parts/log/partition-log.ts';
+import { GroupLag } from '../parts/log/group-lag.ts';
 import { ReplicaManager } from '../parts/log/replica-manager.ts';
 
 export type InstanceState = ConsumerState | 'standby';
@@ -53,13 +52,21 @@ export class LagBoard {
   idleMax = 0;
 
   private brokerDisk: DurableStore | null = null;
+  private readonly lag: GroupLag;
 
   constructor(
     private readonly world: World<unknown>,
     private readonly broker: string,
-    private readonly group: string,
+    group: string,
     private readonly topic: string,
-  ) {}
+  ) {
+    this.lag = new GroupLag(
+      () => this.disk,
+      () => this.disk,
+      group,
+      topic,
+    );
+  }
 
   /** The broker's disk (the same store across its crashes), looked up once it exists. */
   private get disk(): DurableStore {
@@ -95,21 +102,17 @@ export class LagBoard {
 
   /** Records appended to partition `p` and not yet committed by the group. */
   lagOf(p: number): number {
-    const disk = this.disk;
-    const tp = tpOf(this.topic, p);
-    return Math.max(0, PartitionLog.endOffset(disk, tp) - (GroupCoordinator.committed(disk, this.group, tp) ?? 0));
+    return this.lag.lag(p);
   }
 
   /** Every partition's committed offset and lag now. */
   positions(): PartitionPositions {
-    const disk = this.disk;
     const committed: number[] = [];
     const end: number[] = [];
     const lag: number[] = [];
     for (let p = 0, n = this.partitions(); p < n; p++) {
-      const tp = tpOf(this.topic, p);
-      const c = GroupCoordinator.committed(disk, this.group, tp) ?? 0;
-      const e = PartitionLog.endOffset(disk, tp);
+      const c = this.lag.committed(p);
+      const e = this.lag.end(p);
       committed.push(c);
       end.push(e);
       lag.push(Math.max(0, e - c));
@@ -131,14 +134,12 @@ export class LagBoard {
 
   /** Takes a sample of the totals the invariants and metrics are judged on. */
   sample(): void {
-    const disk = this.disk;
     let total = 0;
     let appended = 0;
     for (let p = 0, n = this.partitions(); p < n; p++) {
-      const tp = tpOf(this.topic, p);
-      const end = PartitionLog.endOffset(disk, tp);
+      const end = this.lag.end(p);
       appended += end;
-      total += Math.max(0, end - (GroupCoordinator.committed(disk, this.group, tp) ?? 0));
+      total += Math.max(0, end - this.lag.committed(p));
     }
     if (total > this.lagMax) this.lagMax = total;
     // Records written twice by a producer retry are lag no credit paid for: the events behind are at most the total less those.

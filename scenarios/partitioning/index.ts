@@ -15,6 +15,7 @@ import { defineScenario, type FaultSpaceOptions } from '../framework/scenario.ts
 import { broker } from '../parts/log/broker.ts';
 import { defineLayout } from '../parts/log/cluster-layout.ts';
 import { GroupCoordinator } from '../parts/log/group-coordinator.ts';
+import { GroupLag } from '../parts/log/group-lag.ts';
 import { GroupOwnership } from '../parts/log/group-ownership.ts';
 import { PartitionLog, tpOf } from '../parts/log/partition-log.ts';
 import { keyHashPartitioner, roundRobinPartitioner } from '../parts/log/partitioner.ts';
@@ -223,32 +224,37 @@ export const partitioning = defineScenario({
 
     const tps = Array.from({ length: p.partitions }, (_, i) => tpOf(TOPIC, i));
     const disk = world.disk('broker-1');
-    const lagOf = (tp: string): number => Math.max(0, PartitionLog.endOffset(disk, tp) - (GroupCoordinator.committed(disk, GROUP, tp) ?? 0));
+    const group = new GroupLag(
+      () => disk,
+      () => disk,
+      GROUP,
+      TOPIC,
+    );
     world.chart({
       id: 'load',
       title: 'Records appended per partition',
       unit: 'records/s',
       everyMs: p.sampleMs,
-      series: Object.fromEntries(tps.map((tp, i) => [`load.p${i}`, { perSecond: () => PartitionLog.endOffset(disk, tp) }])),
+      series: Object.fromEntries(tps.map((_, i) => [`load.p${i}`, { perSecond: () => group.end(i) }])),
     });
     world.chart({
       id: 'lag',
       title: 'Lag per partition',
       unit: 'records',
       everyMs: p.sampleMs,
-      series: Object.fromEntries(tps.map((tp, i) => [`lag.p${i}`, () => lagOf(tp)])),
+      series: Object.fromEntries(tps.map((_, i) => [`lag.p${i}`, () => group.lag(i)])),
     });
     world.chart({ id: 'order', title: 'Events applied out of order', unit: 'events', everyMs: p.sampleMs, series: { 'out-of-order': () => audit.outOfOrder } });
 
     // The largest lag of any partition, sampled whether traced or not (a metric, and the goal's test).
     let lagMax = 0;
     const sampleUntil = (t: number): void => {
-      for (const tp of tps) lagMax = Math.max(lagMax, lagOf(tp));
+      for (let i = 0; i < tps.length; i++) lagMax = Math.max(lagMax, group.lag(i));
       if (t + p.sampleMs <= world.endMs) world.at(t + p.sampleMs, () => sampleUntil(t + p.sampleMs));
     };
     world.at(0, () => sampleUntil(0));
 
-    const load = (): number[] => tps.map((tp) => PartitionLog.endOffset(disk, tp));
+    const load = (): number[] => tps.map((_, i) => group.end(i));
     world.atEnd(() => {
       const logs = tps.map((tp) => PartitionLog.open(disk, tp));
       const skipped = skippedEvents(

@@ -91,6 +91,16 @@ export class GroupCoordinator {
     this.pending = ctx.disk.map(PENDING);
   }
 
+  /** The committed offsets on a coordinator's disk, keyed by `offsetKey`, if any were ever written. */
+  static offsetsOf(disk: DurableStore): DurableMap<number> | null {
+    return disk.holds(OFFSETS) ? disk.map<number>(OFFSETS) : null;
+  }
+
+  /** The key of a group's offset on a partition in the committed offsets. */
+  static offsetKey(group: string, tp: Tp): string {
+    return offsetKey(group, tp);
+  }
+
   /** The committed offset of a group on a partition, read from a coordinator's disk (for samplers and auditors). */
   static committed(disk: DurableStore, group: string, tp: Tp): number | null {
     if (!disk.holds(OFFSETS)) return null;

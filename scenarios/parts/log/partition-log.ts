@@ -115,6 +115,11 @@ export class PartitionLog {
     return disk.holds(recordsKey(tp)) ? disk.log(recordsKey(tp)).length : 0;
   }
 
+  /** The records' log of a replica on a disk, if it exists (for readers that keep hold of it). */
+  static logOf(disk: DurableStore, tp: Tp): DurableLog<LogRecord> | null {
+    return disk.holds(recordsKey(tp)) ? disk.log<LogRecord>(recordsKey(tp)) : null;
+  }
+
   static exists(disk: DurableStore, tp: Tp): boolean {
     return disk.holds(recordsKey(tp));
   }
