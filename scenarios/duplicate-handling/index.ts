@@ -2,8 +2,9 @@
  * Duplicate handling: redelivered messages against the protections an at-least-once
  * consumer can put in front of its effects.
  *
- * An orders service publishes each order's charge and shipment events; a worker consumes them
- * at least once and applies each through the payments database. Redelivery is normal here —
+ * An orders service publishes each order's charge and shipment events (and, for some, a
+ * refund); a worker consumes them at least once and applies each through the payments
+ * database. Redelivery is normal here —
  * a worker crash before its commit, a stall past its session, a producer retry after a lost
  * acknowledgement, a relay that republishes — so the question is not whether duplicates
  * arrive but whether they take effect. Duplicates are allowed; their effect must be
@@ -44,7 +45,7 @@ export const duplicateHandling = defineScenario({
   question:
     'An at-least-once consumer will see some messages twice. Which protection keeps a redelivered message from taking effect twice, and what does it cost to keep?',
   summary:
-    'An orders service publishes a charge and a shipment event per order; a worker applies them through the payments database and commits after. Crash the worker between applying and committing, stall it, lose a producer acknowledgement, republish old events or wipe the dedup store, and count the duplicates that took effect. With no protection every redelivery charges again. A unique key in the database, a state machine on the order, and an idempotency key at the API make the effect idempotent in the same transaction as the effect. A dedup store with a TTL catches duplicates only while it remembers them: a late redelivery or a lost store lets them through.',
+    'An orders service publishes a charge and a shipment event per order, and a refund for some; a worker applies them through the payments database and commits after. Crash the worker between applying and committing, crash the database between two writes, stall the worker, lose a producer acknowledgement, republish old events or wipe the dedup store, and count the duplicates that took effect. With no protection every redelivery charges again. A unique key in the database, a state machine on the order, and an idempotency key at the API make the effect idempotent in the same transaction as the effect. A dedup store with a TTL catches duplicates only while it remembers them: a late redelivery or a lost store lets them through.',
   params,
   timing: (p: Params) => ({ workloadMs: p.workloadMs, settleMs: p.settleMs }),
   network: (p: Params) => ({ latency: { kind: 'exponential', meanMs: p.latencyMeanMs, minMs: 0.5 }, fifo: true }),
