@@ -4,6 +4,7 @@
  *   GET  /api/scenarios      -> { scenarios: ScenarioInfo[] }   (as `faultline list --json`)
  *   GET  /api/scenarios/:id  -> ScenarioInfo
  *   POST /api/runs           -> 201 { run: RunSummary }         (then stream it over /ws)
+ *                               with Prefer: respond-async: 202 { run: RunPreview } at once (it streams while it runs)
  *   GET  /api/runs/:id       -> { run: RunSummary }
  *   GET  /api/health         -> { ok, runs, sessions, memory figures }
  *
@@ -141,6 +142,26 @@ export function createApp(deps: AppDeps): express.Express {
         return sendError(res, 400, { error: 'invalid-request', field: error.field, message: error.message });
       }
       throw error;
+    }
+    // `Prefer: respond-async`: 202 with the run's preview once admission has taken it; the run
+    // streams over /ws while it computes (live-run.ts).
+    if (/\brespond-async\b/i.test(req.get('prefer') ?? '')) {
+      try {
+        const preview = await deps.store.live.submit(
+          deps.admission,
+          deps.store,
+          clientKey(req),
+          CostBook.signature(task.scenario, task.strategy, task.params),
+          task,
+        );
+        res.status(202).setHeader('Preference-Applied', 'respond-async');
+        res.json({ run: preview });
+      } catch (error) {
+        if (!(error instanceof RunError)) throw error;
+        if (error.retryAfterSec !== undefined) res.setHeader('Retry-After', String(error.retryAfterSec));
+        sendError(res, error.status, { error: error.code, message: error.message });
+      }
+      return;
     }
     // A client that goes away while its run is queued takes it out of the queue.
     const gone = new AbortController();

@@ -6,11 +6,16 @@
  * in the queue; past it the worker is aborted. Errors come back as data and are turned into
  * RunErrors with an HTTP status: the run's own limits (422), a scenario that threw (500), a
  * timeout (503).
+ *
+ * The trace comes back while the run computes it: the worker posts each batch of events on a
+ * port of its own, the pool hands every batch to the task's `onBatch` (a run being streamed)
+ * and assembles the whole trace from them when the run is over.
  */
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import type { RunOutput, RunTask } from '../wire/index.ts';
+import { type EventBatch, joinBatches, type RunOutput, type RunTask } from '../wire/index.ts';
 
 const WORKER = fileURLToPath(new URL('./run-worker.mjs', import.meta.url));
 
@@ -28,9 +33,7 @@ export class RunError extends Error {
   }
 }
 
-type WorkerAnswer =
-  | { ok: true; summary: RunOutput['summary']; json: string; offsets: Float64Array; times: Float64Array }
-  | { ok: false; name: string; message: string };
+type WorkerAnswer = { ok: true; summary: RunOutput['summary'] } | { ok: false; name: string; message: string };
 
 export interface RunPoolOptions {
   /** Worker threads (admission's heavy slots and its light lane). */
@@ -52,22 +55,44 @@ export class RunPool {
 
   /** Runs a task on a free thread, aborting it after `timeoutMs` of wall-clock time from now. */
   async run(task: RunTask, timeoutMs: number): Promise<RunOutput> {
+    // Callbacks stay on this thread; the worker gets the plain task and a port for the trace.
+    const { onBatch, onProgress: _progress, ...plain } = task;
+    const batches: EventBatch[] = [];
+    const channel = new MessageChannel();
+    let ended!: () => void;
+    const end = new Promise<void>((resolve) => {
+      ended = resolve;
+    });
+    channel.port1.on('message', (message: EventBatch | { end: true }) => {
+      if ('end' in message) return ended();
+      batches.push(message);
+      onBatch?.(message);
+    });
     let answer: WorkerAnswer;
     try {
-      answer = (await this.pool.run(task, { signal: AbortSignal.timeout(timeoutMs) })) as WorkerAnswer;
-    } catch (error) {
-      const e = error as Error;
-      if (e.name === 'AbortError' || e.name === 'TimeoutError') {
-        throw new RunError(
-          503,
-          'run-timeout',
-          `the run took longer than ${timeoutMs / 1000} s of wall-clock time once started (time in the queue does not count) and was stopped; lower the workload parameters`,
-        );
+      try {
+        answer = (await this.pool.run(
+          { ...plain, port: channel.port2 },
+          { signal: AbortSignal.timeout(timeoutMs), transferList: [channel.port2] as never },
+        )) as WorkerAnswer;
+      } catch (error) {
+        const e = error as Error;
+        if (e.name === 'AbortError' || e.name === 'TimeoutError') {
+          throw new RunError(
+            503,
+            'run-timeout',
+            `the run took longer than ${timeoutMs / 1000} s of wall-clock time once started (time in the queue does not count) and was stopped; lower the workload parameters`,
+          );
+        }
+        if (/queue is full/i.test(e.message)) throw new RunError(503, 'server-busy', 'the server is running too many simulations; try again shortly');
+        throw new RunError(500, 'worker-failed', `the run's worker failed: ${e.message}`);
       }
-      if (/queue is full/i.test(e.message)) throw new RunError(503, 'server-busy', 'the server is running too many simulations; try again shortly');
-      throw new RunError(500, 'worker-failed', `the run's worker failed: ${e.message}`);
+      // Every batch was posted before the answer, on another port: wait for the last one.
+      await end;
+    } finally {
+      channel.port1.close();
     }
-    if (answer.ok) return { summary: answer.summary, json: answer.json, offsets: answer.offsets, times: answer.times };
+    if (answer.ok) return { summary: answer.summary, ...joinBatches(batches, answer.summary.traceEvents) };
     if (answer.name === 'TraceLimitError') throw new RunError(422, 'too-many-events', answer.message);
     if (answer.name === 'InputError' || answer.name === 'FieldError') throw new RunError(400, 'invalid-request', answer.message);
     throw new RunError(500, 'scenario-failed', `the scenario failed: ${answer.message}`);

@@ -10,6 +10,7 @@
  * memory runs really take — an idle page can no longer keep a dropped run alive unseen.
  */
 import type { RunOutput, RunSummary } from '../wire/index.ts';
+import { LiveRuns } from './live-run.ts';
 
 export interface StoredRun {
   readonly id: string;
@@ -32,6 +33,8 @@ export class RunStore {
   private readonly holds = new Map<string, number>();
   private readonly evictListeners: ((run: StoredRun) => void)[] = [];
   private bytes = 0;
+  /** Runs being computed, streamed while they run (they are added here once complete). */
+  readonly live = new LiveRuns();
   private readonly runsMax: number;
   readonly bytesMax: number;
 

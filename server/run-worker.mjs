@@ -1,23 +1,28 @@
 /**
  * The worker-thread entry of the server's run pool (piscina). Node 20 cannot load .ts files
  * in a worker on its own, so this registers tsx's loader first, then exposes the TypeScript
- * run task. A task is a validated RunTask (with the module of a user's scenario, loaded first); the answer is { ok: true, summary, json, offsets,
- * times } or { ok: false, name, message } — errors
- * travel as data so their kind survives the thread boundary.
+ * run task. A task is a validated RunTask (with the module of a user's scenario, loaded first)
+ * and the `port` the trace goes back on: each batch of events as soon as it is computed (so
+ * the server can stream a run while it runs), then `{ end: true }`. The answer is { ok:
+ * true, summary } or { ok: false, name, message } — errors travel as data so their kind
+ * survives the thread boundary.
  */
 import { register } from 'tsx/esm/api';
 
 register();
-const { executeRun } = await import('../wire/run-task.ts');
+const { streamRun } = await import('../wire/run-task.ts');
 const { ensureModule } = await import('../catalog/scenario-modules.ts');
 
-export default async function run(task) {
+export default async function run({ port, ...task }) {
   try {
     // A user's scenario (serve --scenarios): load its module, once per version, in this thread.
     await ensureModule(task.module);
-    const out = executeRun(task);
-    return { ok: true, summary: out.summary, json: out.json, offsets: out.offsets, times: out.times };
+    const summary = streamRun(task, (batch) => port.postMessage(batch, [batch.offsets.buffer, batch.times.buffer]));
+    return { ok: true, summary };
   } catch (error) {
     return { ok: false, name: error?.name ?? 'Error', message: error?.message ?? String(error) };
+  } finally {
+    port.postMessage({ end: true });
+    port.close();
   }
 }

@@ -107,6 +107,7 @@ export function attachStreamEndpoint(server: Server, store: RunStore, access: Ac
   const serve = (ws: WebSocket): void => {
     const session = new StreamSession(ws, {
       lookup: (id) => store.get(id),
+      lookupLive: (id) => store.live.get(id),
       hold: (run) => store.hold(run),
       divergence,
       highWaterBytes,

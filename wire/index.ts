@@ -22,5 +22,17 @@ export {
 } from './run-input.ts';
 export { decodeRunLink, encodeRunLink, nonDefaultParams, RUN_LINK_KEYS, type RunLink, type RunLinkKey, runLinkFields } from './run-link.ts';
 export { type RunOutcome, summarizeRun } from './run-summary.ts';
-export { executeRun, FieldError, type RunOutput, type RunTask, TraceLimitError, validateRun } from './run-task.ts';
+export {
+  BATCH_EVENTS_FIRST,
+  BATCH_EVENTS_MAX,
+  executeRun,
+  FieldError,
+  joinBatches,
+  previewRun,
+  type RunOutput,
+  type RunTask,
+  streamRun,
+  TraceLimitError,
+  validateRun,
+} from './run-task.ts';
 export { bucketMsFor, messageType, StatsCollector } from './trace-stats.ts';

@@ -4,10 +4,17 @@
  * type. The page imports this file for the types and for the client frames it sends, so
  * both ends agree by construction. Everything here is plain JSON and free of Node APIs.
  *
- * Stream model: a session plays one or two finished runs (two = compare mode) on one
- * simulated-time playhead. The server sends each run's trace events with `t <= playhead` in
- * batches, and only while the socket's buffered amount is below its high-water mark: a
- * page that reads slowly holds its own playhead back and costs the server nothing more.
+ * Stream model: a session plays one or two runs (two = compare mode) on one simulated-time
+ * playhead. The server sends each run's trace events with `t <= playhead` in batches, and
+ * only while the socket's buffered amount is below its high-water mark: a page that reads
+ * slowly holds its own playhead back and costs the server nothing more.
+ *
+ * A run may still be computing when its session opens (`POST /api/runs` with `Prefer:
+ * respond-async` answers 202 with the run's preview before it runs): the session then starts
+ * with a `preview` frame (what is known before the first event: nodes, charts, faults, the
+ * planned end), streams the events computed so far with `progress` frames saying how far the
+ * computation has got (the playhead never passes it), and sends `ready`, with the runs'
+ * summaries (verdicts, metrics, stats), when every run is complete.
  */
 import { z } from 'zod';
 import type { TraceEvent } from '../engine/index.ts';
@@ -64,6 +71,39 @@ export interface RunSummary extends RunOutcome {
   stats: TraceStats;
 }
 
+/**
+ * What is known of a run before its first event — enough to lay out every view: the run's
+ * inputs, its nodes and charts at those parameters, and when it is planned to end (a run
+ * stopped by a bound ends earlier: its summary says when).
+ */
+export interface RunPreview {
+  /** Server-assigned id (absent for a run made in the page). */
+  id?: string;
+  scenario: string;
+  strategy: string;
+  seed: number;
+  params: Record<string, unknown>;
+  faults: RunOutcome['faults'];
+  workloadMs: number;
+  healAtMs: number;
+  /** healAtMs plus the scenario's settle time: where the run stops unless a bound stops it first. */
+  endMs: number;
+  topology: TopologyNode[];
+  charts: ChartSpec[];
+}
+
+/**
+ * A slice of a run's trace as it is computed: events `from` .. `from + times.length - 1`,
+ * serialized once (JSON objects joined by ','), with each event's start in `json` (and
+ * `json.length + 1` after the last) and its time.
+ */
+export interface EventBatch {
+  from: number;
+  json: string;
+  offsets: Float64Array;
+  times: Float64Array;
+}
+
 /** The first event at which two runs' traces differ (null: identical). */
 export interface Divergence {
   index: number;
@@ -91,12 +131,34 @@ export const CLIENT_FRAME_TYPES = ['open', 'play', 'pause', 'step', 'speed', 'se
 
 // ------------------------------------------------------------------ ws: server -> page
 
-/** After `open`: the runs of the session, their common end time and, for two runs, where they first differ. */
+/** The runs of the session, complete: their summaries, common end time and, for two runs, where they first differ. Sent after `open`, or after `preview` once every run is computed. */
 export interface ReadyFrame {
   type: 'ready';
   runs: RunSummary[];
   endMs: number;
   divergence: Divergence | null;
+}
+
+/** After `open`, when a run is still computing: what the page needs to lay out the views before the first event. */
+export interface PreviewFrame {
+  type: 'preview';
+  runs: RunPreview[];
+  /** The latest planned end of the runs. */
+  endMs: number;
+}
+
+/**
+ * How far the computation of run `run` has got: `events` trace events so far, the last at
+ * `tMs`; `queued` while it waits for a thread. Sent as events are computed, and once more
+ * (with `done`) when the run is complete; `ready` follows when every run is.
+ */
+export interface ProgressFrame {
+  type: 'progress';
+  run: number;
+  events: number;
+  tMs: number;
+  queued: boolean;
+  done: boolean;
 }
 
 /** Events `from` .. `from + events.length - 1` of run `run` (0 or 1), in trace order. */
@@ -123,11 +185,20 @@ export interface ErrorFrame {
   message: string;
 }
 
-export type ServerFrame = ReadyFrame | EventsFrame | CursorFrame | ErrorFrame;
+export type ServerFrame = ReadyFrame | PreviewFrame | ProgressFrame | EventsFrame | CursorFrame | ErrorFrame;
 
 /** Light validation of a server frame's envelope (the page trusts its own server's events). */
 export const ServerFrameEnvelopeSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), runs: z.array(z.record(z.string(), z.unknown())).min(1).max(2), endMs: z.number(), divergence: z.unknown() }),
+  z.object({ type: z.literal('preview'), runs: z.array(z.record(z.string(), z.unknown())).min(1).max(2), endMs: z.number() }),
+  z.object({
+    type: z.literal('progress'),
+    run: z.number().int().min(0).max(1),
+    events: z.number().int().min(0),
+    tMs: z.number(),
+    queued: z.boolean(),
+    done: z.boolean(),
+  }),
   z.object({ type: z.literal('events'), run: z.number().int().min(0).max(1), from: z.number().int().min(0), events: z.array(z.unknown()) }),
   z.object({
     type: z.literal('cursor'),

@@ -7,11 +7,13 @@
  *
  * Output: the run's summary, its events as one string of comma-separated JSON objects with
  * the start offset of each (so a batch of events is one slice, never re-serialized), and
- * each event's time (so a playhead finds its position by binary search).
+ * each event's time (so a playhead finds its position by binary search). `streamRun` hands
+ * the same events over in batches while the run is computed (a viewer draws the first ones
+ * at once), and `previewRun` says what is known before the first event.
  */
 import { type FaultPlan, HandlerError, InputError, nodesOfFault, parseFaultPlan, type TraceEvent, TraceHasher } from '../engine/index.ts';
 import { declaredSystem, findScenario, parseParams, resolvePreset, resolveStrategy, runScenario } from '../scenarios/index.ts';
-import type { RunSummary } from './protocol.ts';
+import type { EventBatch, RunPreview, RunSummary } from './protocol.ts';
 import { summarizeRun } from './run-summary.ts';
 import { StatsCollector } from './trace-stats.ts';
 
@@ -28,6 +30,11 @@ export interface RunTask {
   traceEventsMax: number;
   /** Told every 65,536 trace events how many there are and the simulated time reached (a viewer's progress). */
   onProgress?: (events: number, tMs: number) => void;
+  /**
+   * In-process only (never crosses a thread): told each batch of events as the run computes
+   * them (see streamRun). The server's run pool relays the batches from its thread here.
+   */
+  onBatch?: (batch: EventBatch) => void;
 }
 
 export interface RunOutput {
@@ -105,14 +112,66 @@ function findScenarioOrFail(id: string) {
 
 /** Runs one validated task and collects its trace. Throws TraceLimitError past the limit. */
 export function executeRun(task: RunTask): RunOutput {
+  const batches: EventBatch[] = [];
+  const summary = streamRun(task, (batch) => batches.push(batch));
+  return { summary, ...joinBatches(batches, summary.traceEvents) };
+}
+
+/** A run's trace from its batches (in order, every event once): one string, each event's start, each event's time. */
+export function joinBatches(batches: readonly EventBatch[], count: number): Omit<RunOutput, 'summary'> {
+  const offsets = new Float64Array(count + 1);
+  const times = new Float64Array(count);
+  let shift = 0;
+  let next = 0;
+  for (const b of batches) {
+    const n = b.times.length;
+    if (b.from !== next) throw new Error(`joinBatches: a batch starts at event ${b.from}, expected ${next}`);
+    for (let i = 0; i < n; i++) offsets[b.from + i] = b.offsets[i]! + shift;
+    times.set(b.times, b.from);
+    shift += b.json.length + 1;
+    next += n;
+  }
+  if (next !== count) throw new Error(`joinBatches: the batches hold ${next} events, expected ${count}`);
+  offsets[count] = shift;
+  return { json: batches.map((b) => b.json).join(','), offsets, times };
+}
+
+/** Events in the first batch a run streams (a viewer's first frame waits for it), doubling up to BATCH_EVENTS_MAX. */
+export const BATCH_EVENTS_FIRST = 256;
+export const BATCH_EVENTS_MAX = 16_384;
+
+/**
+ * Runs one validated task, handing its trace to `onBatch` in batches as it is computed (the
+ * first small, so a viewer can draw at once; each later one twice as large, up to
+ * BATCH_EVENTS_MAX), and returns the summary. The batches hold every event once, in order.
+ * Throws TraceLimitError past the limit.
+ */
+export function streamRun(task: RunTask, onBatch: (batch: EventBatch) => void): RunSummary {
   const scenario = findScenario(task.scenario);
   const hasher = new TraceHasher();
-  const parts: string[] = [];
-  let times: Float64Array<ArrayBuffer> = new Float64Array(4096);
-  let offsets: Float64Array<ArrayBuffer> = new Float64Array(4097);
+  const stats = new StatsCollector();
+  let parts: string[] = [];
+  let batchSize = BATCH_EVENTS_FIRST;
+  let times = new Float64Array(batchSize);
+  let offsets = new Float64Array(batchSize + 1);
+  let from = 0;
   let length = 0;
   let count = 0;
-  const stats = new StatsCollector();
+
+  const flush = (): void => {
+    const n = count - from;
+    if (n === 0) return;
+    offsets[n] = length;
+    onBatch({ from, json: parts.join(','), offsets: offsets.slice(0, n + 1), times: times.slice(0, n) });
+    from = count;
+    length = 0;
+    parts = [];
+    if (batchSize < BATCH_EVENTS_MAX) {
+      batchSize *= 2;
+      times = new Float64Array(batchSize);
+      offsets = new Float64Array(batchSize + 1);
+    }
+  };
 
   const onEvent = (event: TraceEvent): void => {
     if (count >= task.traceEventsMax) {
@@ -122,17 +181,15 @@ export function executeRun(task: RunTask): RunOutput {
     }
     hasher.add(event);
     const text = JSON.stringify(event);
-    if (count + 1 >= times.length) {
-      times = grow(times);
-      offsets = grow(offsets);
-    }
-    times[count] = event.t;
-    offsets[count] = length;
+    const i = count - from;
+    times[i] = event.t;
+    offsets[i] = length;
     parts.push(text);
     length += text.length + 1;
     count++;
     stats.add(event);
     if ((count & 0xffff) === 0) task.onProgress?.(count, event.t);
+    if (count - from === batchSize) flush();
   };
 
   let result: ReturnType<typeof runScenario>;
@@ -142,19 +199,36 @@ export function executeRun(task: RunTask): RunOutput {
     if (error instanceof HandlerError && error.cause instanceof TraceLimitError) throw error.cause;
     throw error;
   }
-  offsets[count] = length;
+  flush();
   const system = declaredSystem(scenario, result.params);
-  const summary: RunSummary = {
+  return {
     ...summarizeRun(result, { hash: hasher.digest(), events: count }),
     topology: [...system.topology.nodes],
     charts: [...system.charts],
     stats: stats.finish(result.simTimeMs),
   };
-  return { summary, json: parts.join(','), offsets: offsets.slice(0, count + 1), times: times.slice(0, count) };
 }
 
-function grow(a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
-  const b = new Float64Array(a.length * 2);
-  b.set(a);
-  return b;
+/**
+ * What is known of a validated run before it runs (see RunPreview): computed as runScenario
+ * computes its timing, and from the scenario's declared system at the run's parameters.
+ */
+export function previewRun(task: Omit<RunTask, 'traceEventsMax'>): RunPreview {
+  const scenario = findScenario(task.scenario);
+  const timing = scenario.timing(task.params);
+  const lastFaultMs = task.faults.reduce((m, f) => Math.max(m, f.at), 0);
+  const healAtMs = Math.max(timing.workloadMs, lastFaultMs);
+  const system = declaredSystem(scenario, task.params);
+  return {
+    scenario: task.scenario,
+    strategy: task.strategy,
+    seed: task.seed,
+    params: task.params,
+    faults: task.faults,
+    workloadMs: timing.workloadMs,
+    healAtMs,
+    endMs: healAtMs + timing.settleMs,
+    topology: [...system.topology.nodes],
+    charts: [...system.charts],
+  };
 }
