@@ -31,7 +31,8 @@ export interface SourceConfig {
   /** Salt the hot key over this many sub-keys (null: no salting). */
   salting: { hotKey: string; salts: number } | null;
   tickMs: number;
-  /** Told of each event the broker acknowledged (for the audit of what the log must keep). */
+  /** Told of each event handed to the producer, and of each the broker acknowledged (for the audit of what the log must hold). */
+  onPublished: (e: KeyedEvent) => void;
   onAcknowledged: (e: KeyedEvent) => void;
 }
 
@@ -57,6 +58,7 @@ export function eventSource(config: SourceConfig): Spawn<LogMessage, LogTimer | 
       seqs.set(a.key, seq);
       const salted = config.salting !== null && a.key === config.salting.hotKey ? `${a.key}#${salt++ % config.salting.salts}` : a.key;
       const event: KeyedEvent = { key: a.key, seq };
+      config.onPublished(event);
       producer.send(config.topic, salted, event, (r) => {
         if (r.ok) config.onAcknowledged(event);
       });

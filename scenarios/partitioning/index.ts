@@ -22,7 +22,7 @@ import { keyHashPartitioner, roundRobinPartitioner } from '../parts/log/partitio
 import { poissonArrivals } from '../parts/workload/arrivals.ts';
 import { eventConsumer } from './event-consumer.ts';
 import { type Arrival, eventSource } from './event-source.ts';
-import { type KeyedEvent, missingAcknowledged, OrderAudit, skippedEvents } from './order-audit.ts';
+import { type KeyedEvent, missingFromLogs, OrderAudit, skippedEvents } from './order-audit.ts';
 
 const params = z.object({
   eventsPerSec: z.number().min(1).max(20_000).default(120).describe('events published per second during the workload (Poisson)'),
@@ -98,6 +98,12 @@ export const partitioning = defineScenario({
         'Every event the broker acknowledged is in its partition’s log at the end, whatever crashed (the promise of acks=1 on a broker that flushes before it acknowledges).',
     },
     {
+      name: 'every-event-written',
+      kind: 'liveness',
+      description:
+        'Every event the source published is in its partition’s log once the system settles: its producer retries a batch until the broker has it, one batch in flight per partition.',
+    },
+    {
       name: 'partition-owned',
       kind: 'liveness',
       description:
@@ -169,6 +175,7 @@ export const partitioning = defineScenario({
     const arrivals = drawArrivals(world.stream('workload'), p);
     const slowdowns = new Map<string, number>();
     const acknowledged: KeyedEvent[] = [];
+    const published: KeyedEvent[] = [];
     const consumers = Array.from({ length: p.consumers }, (_, i) => consumerName(i));
 
     world.node(
@@ -188,6 +195,7 @@ export const partitioning = defineScenario({
         partitioner: strategy === 'round-robin' ? roundRobinPartitioner() : keyHashPartitioner(),
         salting: strategy === 'hot-key-salted' ? { hotKey: HOT, salts: p.salts } : null,
         tickMs: 5,
+        onPublished: (e) => published.push(e),
         onAcknowledged: (e) => acknowledged.push(e),
       }),
     );
@@ -261,7 +269,15 @@ export const partitioning = defineScenario({
         logs.map((log) => ({ log, committed: GroupCoordinator.committed(disk, GROUP, log.tp) ?? 0 })),
         (e) => audit.has(e.key, e.seq),
       );
-      const lost = missingAcknowledged(logs, acknowledged);
+      const lost = missingFromLogs(logs, acknowledged);
+      const unwritten = lost.length > 0 ? [] : missingFromLogs(logs, published);
+      if (unwritten.length > 0) {
+        world.violate(
+          'every-event-written',
+          `${unwritten.length} published event(s) never reached a partition's log, ${world.endMs - world.healAtMs} ms after every fault healed: ${unwritten.slice(0, 6).join(', ')}`,
+          { node: 'event-source' },
+        );
+      }
       if (lost.length > 0) {
         world.violate('acked-write-kept', `${lost.length} acknowledged event(s) are in no partition's log: ${lost.slice(0, 6).join(', ')}`, {
           node: 'broker-1',

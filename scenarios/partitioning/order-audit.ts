@@ -56,8 +56,8 @@ export class OrderAudit {
   }
 }
 
-/** Acknowledged events (as `key #seq`) that no partition log holds. */
-export function missingAcknowledged(logs: readonly PartitionLog[], acknowledged: Iterable<KeyedEvent>): string[] {
+/** Events (as `key #seq`) that no partition log holds. */
+export function missingFromLogs(logs: readonly PartitionLog[], events: Iterable<KeyedEvent>): string[] {
   const held = new Set<string>();
   for (const log of logs) {
     for (let o = 0; o < log.logEndOffset; o++) {
@@ -66,7 +66,7 @@ export function missingAcknowledged(logs: readonly PartitionLog[], acknowledged:
     }
   }
   const out: string[] = [];
-  for (const e of acknowledged) if (!held.has(`${e.key} #${e.seq}`)) out.push(`${e.key} #${e.seq}`);
+  for (const e of events) if (!held.has(`${e.key} #${e.seq}`)) out.push(`${e.key} #${e.seq}`);
   return out;
 }
 

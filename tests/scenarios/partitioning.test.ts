@@ -5,7 +5,7 @@ import { parseParams } from '../../scenarios/framework/params.ts';
 import { resolvePreset, runScenario } from '../../scenarios/framework/run.ts';
 import { declaredSystem } from '../../scenarios/framework/system.ts';
 import { partitioning as scenario } from '../../scenarios/partitioning/index.ts';
-import { missingAcknowledged, skippedEvents } from '../../scenarios/partitioning/order-audit.ts';
+import { missingFromLogs, skippedEvents } from '../../scenarios/partitioning/order-audit.ts';
 import { PartitionLog } from '../../scenarios/parts/log/partition-log.ts';
 
 const SEED = 4;
@@ -106,7 +106,7 @@ describe('partitioning: acknowledged events kept', () => {
     const log = PartitionLog.open(new DurableStore(), 'account-events-0');
     log.appendAsLeader([{ key: 'a', value: { key: 'a', seq: 1 } }], -1, -1, -1, -1, 0, 0);
     expect(
-      missingAcknowledged(
+      missingFromLogs(
         [log],
         [
           { key: 'a', seq: 1 },
@@ -114,6 +114,12 @@ describe('partitioning: acknowledged events kept', () => {
         ],
       ),
     ).toEqual(['a #2']);
+  });
+
+  it('writes every published event into the log although the network loses a third of the produce requests: the producer retries', () => {
+    const faults = [{ at: 100, kind: 'degrade' as const, from: 'event-source', lossRate: 0.33 }];
+    const r = runScenario(scenario, { strategy: 'key-hash', seed: SEED, faults, trace: 'off' });
+    expect(r.invariants.filter((i) => !i.ok).map((i) => i.name)).toEqual([]);
   });
 
   it('keeps every acknowledged event through a broker crash right after it answered a write', () => {
