@@ -5,7 +5,8 @@
  *
  * A run may still be computing (live-run.ts): the session then opens with a `preview` frame,
  * sends what has been computed as it arrives, with `progress` frames, and holds the playhead
- * at the last event computed (a video player buffering); when every run is complete it
+ * at the last event computed (a video player buffering; a seek further on is followed as the
+ * computation gets there); when every run is complete it
  * switches to the stored runs — the same events, so nothing is sent twice — and sends
  * `ready` with their summaries. A run that fails while computing gets an error frame; what it
  * computed stays playable.
@@ -110,6 +111,8 @@ export class StreamSession {
   private slots: Slot[] = [];
   private sent: number[] = [];
   private playheadMs = 0;
+  /** A seek past what has been computed: the playhead follows the computation up to it. */
+  private seekMs: number | null = null;
   private endMs = 0;
   private playing = false;
   private simMsPerSec = 1;
@@ -140,6 +143,7 @@ export class StreamSession {
     if (frame.type === 'open') return this.open(frame.runs);
     if (this.slots.length === 0) return `open a run first: send {"type":"open","runs":["<run id>"]} with an id from POST /api/runs`;
     this.advance();
+    if (frame.type !== 'speed') this.seekMs = null;
     switch (frame.type) {
       case 'play':
         if (this.playheadMs >= this.endMs) this.playheadMs = 0;
@@ -157,6 +161,7 @@ export class StreamSession {
         break;
       case 'seek':
         this.playheadMs = Math.min(frame.t, this.endMs, this.frontierMs());
+        if (this.playheadMs < Math.min(frame.t, this.endMs)) this.seekMs = frame.t;
         break;
     }
     this.pump();
@@ -273,6 +278,10 @@ export class StreamSession {
     const now = this.now();
     if (this.playing && !this.blocked)
       this.playheadMs = Math.min(this.endMs, this.frontierMs(), this.playheadMs + ((now - this.lastWallMs) * this.simMsPerSec) / 1000);
+    if (this.seekMs !== null) {
+      this.playheadMs = Math.max(this.playheadMs, Math.min(this.seekMs, this.endMs, this.frontierMs()));
+      if (this.playheadMs >= Math.min(this.seekMs, this.endMs)) this.seekMs = null;
+    }
     this.lastWallMs = now;
   }
 

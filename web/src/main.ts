@@ -23,6 +23,12 @@ declare global {
         error: string;
         spacetimeMode: string;
         loads: number;
+        /** Milliseconds from asking for the runs to the first frame that drew their events (null until then). */
+        firstFrameMs: number | null;
+        /** When it was drawn, in ms since the page's navigation started. */
+        firstFrameAtMs: number | null;
+        /** The runs on screen are still being computed. */
+        computing: boolean;
       };
       renderAll(t: number): number;
       /** Per-view milliseconds of the last renderAll. */
@@ -50,6 +56,9 @@ window.__faultline = {
     error: app.lastError,
     spacetimeMode: app.spacetime.mode,
     loads: app.loads,
+    firstFrameMs: app.firstFrameMs,
+    firstFrameAtMs: app.firstFrameAtMs,
+    computing: app.runs !== null && !app.runs.settled,
   }),
   renderAll: (t) => {
     const ms = app.renderAll(t);

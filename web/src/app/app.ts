@@ -9,7 +9,7 @@
  * through one path: checked as the CLI checks its flags, refused with the reasons when wrong
  * (nothing runs), run when right, or only moved to its cursor when it shows the same run.
  */
-import { type FaultPlan, TraceHasher } from '../../../engine/index.ts';
+import type { FaultPlan } from '../../../engine/index.ts';
 import type { ScenarioInfo } from '../../../scenarios/index.ts';
 import type { RunRequestBody } from '../../../wire/index.ts';
 import type { Focus } from '../model/focus.ts';
@@ -19,6 +19,7 @@ import { describeProblems, readLink } from '../setup/link-reading.ts';
 import { SetupPanel } from '../setup/setup-panel.ts';
 import { defaultSetup, type LinkExtras, type SetupState, sameRun, setupToLink } from '../setup/setup-state.ts';
 import { fetchScenarios, startRun, streamUrl } from '../source/api-client.ts';
+import type { PageRunRequest } from '../source/engine-messages.ts';
 import { LocalPlayer } from '../source/local-player.ts';
 import { PageEngine } from '../source/page-engine.ts';
 import { type Player, SPEEDS } from '../source/player.ts';
@@ -66,6 +67,16 @@ export class App {
   readonly viewMs: number[] = [];
   /** How many runs have been loaded so far (tests wait for it to change). */
   loads = 0;
+  /** Milliseconds from asking for the runs on screen to the first frame that drew their events (null until then). */
+  firstFrameMs: number | null = null;
+  /** When that frame was drawn (performance.now(): ms since the page's navigation started). */
+  firstFrameAtMs: number | null = null;
+  private runStartedAt = 0;
+  /** The stats versions the views were last laid out for, and when. */
+  private statsShown = '';
+  private statsShownAt = 0;
+  /** The end of the runs when the diagram was laid out (its window is "the whole run" when it reaches it). */
+  private spacetimeEnd = 0;
 
   constructor(private readonly doc: Document) {
     const $ = (id: string): HTMLElement => doc.getElementById(id)!;
@@ -86,7 +97,6 @@ export class App {
       speed: (v) => this.player?.setSpeed(v),
     });
     this.progress = new RunProgress($('run-progress'), () => this.stop('Stopped.'));
-    this.engine.onProgress = (run, events, tMs) => this.progress.note(`${run > 0 ? 'B: ' : ''}${fixed(events, 0)} events, ${fmtTime(tMs)} simulated`);
     this.views = [
       new TopologyView($('panel-topology')),
       new ChartsView($('panel-charts'), () => this.requestRender()),
@@ -99,6 +109,8 @@ export class App {
   }
 
   async start(): Promise<void> {
+    // The page's engine resolves presets for the form and runs in the page: it loads while the scenarios are fetched.
+    this.engine.warm();
     const fromServer = await fetchScenarios();
     this.serverAvailable = fromServer !== null;
     this.scenarios = fromServer ?? (await this.engine.describe());
@@ -188,6 +200,7 @@ export class App {
     this.showAlert('');
     const label = `${info.title} · ${setup.strategy}${setup.compare.mode === 'strategy' ? ` vs ${setup.compare.strategy}` : ''}, seed ${setup.seed}`;
     this.progress.show(label);
+    this.runStartedAt = performance.now();
     try {
       const requests: RunRequestBody[] = [{ scenario: setup.scenario, strategy: setup.strategy, seed: setup.seed, params: setup.params, faults: setup.faults }];
       if (setup.compare.mode === 'strategy') requests.push({ ...requests[0]!, strategy: setup.compare.strategy });
@@ -195,32 +208,33 @@ export class App {
       let player: Player;
       let runs: RunSet;
       let source: string;
+      // The runs are shown as soon as their previews are known and drawn as their events
+      // arrive, while the server or the page's engine still computes them; progress shows
+      // until they are complete.
       if (setup.engine === 'server') {
         const abort = new AbortController();
         this.abort = abort;
-        const summaries = await Promise.all(requests.map((r) => startRun(r, abort.signal)));
+        const started = await Promise.all(requests.map((r) => startRun(r, abort.signal, true)));
         const stream = await StreamPlayer.connect(
           streamUrl(),
-          summaries.map((s) => s.id!),
+          started.map((s) => s.id!),
           info,
-          () => this.requestRender(),
-          (message) => this.fail(message),
+          {
+            onChange: () => this.requestRender(),
+            onError: (message) => this.fail(message),
+            onProgress: (run, p) => this.noteProgress(token, run, p.events, p.tMs, p.queued),
+            onSettled: () => this.settled(token),
+          },
         );
         player = stream;
         runs = stream.runs;
         source = 'server stream';
       } else {
-        const made = await this.engine.run(
+        runs = await this.streamInPage(
+          token,
+          info,
           requests.map((r) => ({ ...r, seed: r.seed!, params: r.params as Record<string, unknown>, faults: r.faults as FaultPlan })),
         );
-        runs = new RunSet(
-          info,
-          made.runs.map((r) => r.summary),
-          made.divergence,
-        );
-        made.runs.forEach((r, i) => {
-          runs.stores[i]!.append(r.events);
-        });
         player = new LocalPlayer(runs, () => this.requestRender());
         source = 'in-page engine';
       }
@@ -228,11 +242,13 @@ export class App {
         player.close();
         return;
       }
-      this.progress.hide();
       this.player = player;
       this.runs = runs;
       this.loads++;
       this.verifiedFor = null;
+      this.firstFrameMs = null;
+      this.firstFrameAtMs = null;
+      this.statsShown = '';
       const hashes = extras.hashes ?? [null, null];
       this.shown = { setup: structuredClone(setup), info, hashes };
       this.doc.getElementById('stage')!.classList.toggle('compare', runs.compare);
@@ -248,7 +264,10 @@ export class App {
       this.lastHref = location.href;
       this.urlT = extras.t ?? 0;
       this.source = source;
-      this.topbar.show(runs, source, hashes);
+      if (runs.settled) {
+        this.progress.hide();
+        this.topbar.show(runs, source, hashes);
+      } else this.topbar.computing(runs, source);
       if (extras.t !== undefined && extras.t !== null) player.seek(extras.t);
       else player.play();
       this.requestRender();
@@ -260,6 +279,85 @@ export class App {
     } finally {
       if (token === this.runToken) this.setupPanel.busy(false);
     }
+  }
+
+  /**
+   * Runs the requests in the page's engine; resolves with the runs as soon as their previews
+   * are known, and fills them in as the engine computes them.
+   */
+  private streamInPage(token: number, info: ScenarioInfo, requests: PageRunRequest[]): Promise<RunSet> {
+    return new Promise((resolve, reject) => {
+      let runs: RunSet | null = null;
+      this.engine
+        .stream(requests, {
+          onPreview: (previews) => {
+            runs = RunSet.fromPreviews(info, previews);
+            resolve(runs);
+          },
+          onEvents: (run, _from, events) => {
+            const store = runs!.stores[run]!;
+            store.append(events);
+            this.noteProgress(token, run, store.length, store.lastTime, false);
+            if (this.runs !== runs) return;
+            if (this.player instanceof LocalPlayer) this.player.progressed();
+            this.requestRender();
+          },
+          onDone: (summaries, divergence) => {
+            runs!.settle(summaries, divergence);
+            this.settled(token);
+            if (this.runs === runs && this.player instanceof LocalPlayer) this.player.progressed();
+          },
+        })
+        .catch((e: Error) => {
+          if (runs === null) reject(e);
+          else if (token === this.runToken) {
+            this.progress.hide();
+            this.fail(e.message);
+          }
+        });
+    });
+  }
+
+  /** How far the runs being computed have got, in the progress banner. */
+  private noteProgress(token: number, run: number, events: number, tMs: number, queued: boolean): void {
+    if (token !== this.runToken) return;
+    this.progress.note(
+      queued && events === 0
+        ? `${run > 0 ? 'B: ' : ''}waiting for a thread`
+        : `${run > 0 ? 'B: ' : ''}${fixed(events, 0)} events, ${fmtTime(tMs)} simulated so far`,
+    );
+  }
+
+  /**
+   * The runs on screen are complete: their summaries replace the provisional ones, so the
+   * views that read verdicts, metrics and stats are loaded again (the diagram keeps its window).
+   */
+  private settled(token: number): void {
+    const runs = this.runs;
+    if (token !== this.runToken || runs === null || !runs.settled || this.player === null) return;
+    this.progress.hide();
+    this.player.state.endMs = runs.endMs;
+    this.reloadStatsViews(runs, true);
+    this.topbar.show(runs, this.source, this.shown?.hashes ?? []);
+    this.requestRender();
+  }
+
+  /** Loads again the views laid out from the runs' stats (at most once a second while they compute, and once complete). */
+  private reloadStatsViews(runs: RunSet, settled: boolean): void {
+    const key = runs.stores.map((s) => s.statsVersion).join(',');
+    if (!settled && (key === this.statsShown || performance.now() - this.statsShownAt < 1000)) return;
+    this.statsShown = key;
+    this.statsShownAt = performance.now();
+    runs.refresh();
+    const [windowStart, windowEnd] = this.spacetime.window;
+    const fitted = windowStart === 0 && windowEnd >= this.spacetimeEnd;
+    for (const v of this.views) {
+      if (v === this.spacetime && !settled) continue;
+      if (v instanceof NarrationView || v instanceof EventLogView) continue;
+      v.load(runs);
+    }
+    if (settled && !fitted) this.spacetime.setWindow(windowStart, windowEnd);
+    this.spacetimeEnd = runs.endMs;
   }
 
   /** Stops what plays and what computes (the run being made, the stream being played). */
@@ -348,7 +446,13 @@ export class App {
       last = now;
     }
     const elapsed = last - start;
-    if (this.runs?.complete && this.verifiedFor !== this.runs) this.verify(this.runs);
+    const runs = this.runs;
+    if (runs !== null && this.firstFrameMs === null && runs.stores.some((s) => s.length > 0)) {
+      this.firstFrameMs = last - this.runStartedAt;
+      this.firstFrameAtMs = last;
+    }
+    if (runs !== null && !runs.settled) this.reloadStatsViews(runs, false);
+    if (runs?.complete && this.verifiedFor !== runs) this.verify(runs);
     this.keepCursorInUrl();
     return elapsed;
   }
@@ -382,17 +486,10 @@ export class App {
     return `${location.origin}${location.pathname}`;
   }
 
-  /** Re-computes each run's trace hash from the events the page holds. */
+  /** Compares each run's trace hash with the hash of the events the page received (folded in as they arrived). */
   private verify(runs: RunSet): void {
     this.verifiedFor = runs;
-    setTimeout(() => {
-      const results = runs.stores.map((s) => {
-        const h = new TraceHasher();
-        for (const e of s.events) h.add(e);
-        return h.digest() === s.summary.traceHash;
-      });
-      if (this.runs === runs) this.topbar.verified(results);
-    }, 0);
+    this.topbar.verified(runs.stores.map((s) => s.receivedHash() === s.summary.traceHash));
   }
 
   private bindKeys(): void {

@@ -8,9 +8,16 @@
  *
  * It reads the trace and nothing else: node states come from `state` events, faults from
  * fault events, never from re-running protocol logic.
+ *
+ * A run can be shown while it is still computed (streamed by the server, or made by the
+ * page's engine in slices): the store then starts from the run's preview with a provisional
+ * summary whose stats (states, message kinds, metric ranges, traffic maxima, longest flight)
+ * it keeps up to date as events arrive, so every view can draw partial data; `settle` puts
+ * the run's real summary in place when it is complete. Events are also folded into a trace
+ * hash as they arrive, so the page re-checks the run's hash without a second pass.
  */
-import type { Fault, TraceEvent } from '../../../engine/index.ts';
-import type { RunSummary } from '../../../wire/index.ts';
+import { type Fault, type TraceEvent, TraceHasher } from '../../../engine/index.ts';
+import { bucketMsFor, type RunPreview, type RunSummary } from '../../../wire/index.ts';
 import { lowerBound, upperBound } from './bounds.ts';
 import { Column, Steps } from './columns.ts';
 import { applyPartition, partitionLabel } from './partition-cuts.ts';
@@ -37,8 +44,41 @@ export interface FaultSpan {
   label: string;
 }
 
+/**
+ * The summary of a run not yet complete: its preview, with verdicts, metrics and hash still
+ * unknown and stats that the store fills in as events arrive.
+ */
+export function provisionalSummary(preview: RunPreview): RunSummary {
+  return {
+    ...preview,
+    simTimeMs: preview.endMs,
+    events: 0,
+    traceEvents: Number.POSITIVE_INFINITY,
+    traceHash: '',
+    ok: true,
+    metrics: {},
+    invariants: [],
+    goals: [],
+    messages: { sent: 0, delivered: 0, dropped: 0, duplicated: 0, inFlight: 0 },
+    firstViolation: null,
+    stats: { states: [], messageTypes: [], series: [], bucketMs: bucketMsFor(preview.endMs), sentPerBucketMax: 0, droppedPerBucketMax: 0, flightMsMax: 0 },
+  };
+}
+
 export class TraceStore {
-  readonly summary: RunSummary;
+  /** The run's summary: provisional (see `final`) until the run is complete. */
+  summary: RunSummary;
+  /** True once `summary` is the run's own (complete) summary. */
+  final: boolean;
+  /** Bumped when the provisional stats gain a state, message kind or metric series, or a series leaves its range. */
+  statsVersion = 0;
+  private readonly hasher = new TraceHasher();
+  /** The provisional stats' entries by name (see count). */
+  private readonly counted = {
+    types: new Map<string, { type: string; count: number }>(),
+    states: new Map<string, { label: string; count: number; key: boolean }>(),
+    series: new Map<string, { name: string; points: number; min: number; max: number }>(),
+  };
   readonly nodes: readonly string[];
   readonly roles: readonly string[];
   private readonly nodeIndex = new Map<string, number>();
@@ -97,8 +137,9 @@ export class TraceStore {
   readonly sentPerBucket: number[] = [];
   readonly droppedPerBucket: number[] = [];
 
-  constructor(summary: RunSummary) {
+  constructor(summary: RunSummary, final = true) {
     this.summary = summary;
+    this.final = final;
     this.nodes = summary.topology.map((n) => n.name);
     this.roles = summary.topology.map((n) => n.role);
     this.nodes.forEach((n, i) => {
@@ -117,7 +158,24 @@ export class TraceStore {
   }
 
   get complete(): boolean {
-    return this.events.length >= this.summary.traceEvents;
+    return this.final && this.events.length >= this.summary.traceEvents;
+  }
+
+  /** A store for a run still being computed: its preview and a provisional summary. */
+  static fromPreview(preview: RunPreview): TraceStore {
+    return new TraceStore(provisionalSummary(preview), false);
+  }
+
+  /** The run is complete: its own summary replaces the provisional one. */
+  settle(summary: RunSummary): void {
+    this.summary = summary;
+    this.final = true;
+    this.version++;
+  }
+
+  /** The trace hash of the events received so far (equal to summary.traceHash once every event has arrived). */
+  receivedHash(): string {
+    return this.hasher.digest();
   }
 
   get times(): Float64Array {
@@ -282,13 +340,18 @@ export class TraceStore {
     this.mEnd.set(m, t);
     this.mEndKind.set(m, kind);
     this.mReason.set(m, reason);
+    if (!this.final && t - this.mSend.data[m]! > this.summary.stats.flightMsMax) this.summary.stats.flightMsMax = t - this.mSend.data[m]!;
     return m;
   }
 
   private bucket(list: number[], t: number): void {
     const b = Math.floor(t / this.summary.stats.bucketMs);
     while (list.length <= b) list.push(0);
-    list[b]!++;
+    const n = ++list[b]!;
+    if (this.final) return;
+    const stats = this.summary.stats;
+    if (list === this.sentPerBucket) stats.sentPerBucketMax = Math.max(stats.sentPerBucketMax, n);
+    else stats.droppedPerBucketMax = Math.max(stats.droppedPerBucketMax, n);
   }
 
   private openSpanFor(key: string, span: FaultSpan): void {
@@ -310,10 +373,61 @@ export class TraceStore {
     this.partitionFaults.push(fault);
   }
 
+  /** Keeps the provisional stats of a run being computed up to date (what the server's StatsCollector gathers). */
+  private count(e: TraceEvent): void {
+    const stats = this.summary.stats;
+    switch (e.type) {
+      case 'send': {
+        const type = messageTypeOf(e.msg);
+        const entry = this.counted.types.get(type);
+        if (entry !== undefined) entry.count++;
+        else {
+          const added = { type, count: 1 };
+          this.counted.types.set(type, added);
+          stats.messageTypes.push(added);
+          this.statsVersion++;
+        }
+        return;
+      }
+      case 'state': {
+        const entry = this.counted.states.get(e.state);
+        if (entry !== undefined) entry.count++;
+        else {
+          const added = { label: e.state, count: 1, key: false };
+          this.counted.states.set(e.state, added);
+          stats.states.push(added);
+          this.statsVersion++;
+        }
+        return;
+      }
+      case 'metric': {
+        const entry = this.counted.series.get(e.name);
+        if (entry === undefined) {
+          const added = { name: e.name, points: 1, min: e.value, max: e.value };
+          this.counted.series.set(e.name, added);
+          stats.series.push(added);
+          this.statsVersion++;
+          return;
+        }
+        entry.points++;
+        if (e.value < entry.min || e.value > entry.max) {
+          entry.min = Math.min(entry.min, e.value);
+          entry.max = Math.max(entry.max, e.value);
+          this.statsVersion++;
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
   private add(e: TraceEvent): void {
     const index = this.events.length;
     this.events.push(e);
     this.timeCol.set(index, e.t);
+    this.hasher.add(e);
+    if (!this.final) this.count(e);
     switch (e.type) {
       case 'send': {
         const type = this.typeId(messageTypeOf(e.msg));

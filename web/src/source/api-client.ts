@@ -1,7 +1,7 @@
 /** The server's JSON API as the page calls it. */
 
 import type { ScenarioInfo } from '../../../scenarios/index.ts';
-import type { ApiError, RunRequestBody, RunSummary } from '../../../wire/index.ts';
+import type { ApiError, RunPreview, RunRequestBody, RunSummary } from '../../../wire/index.ts';
 
 /** A request the server refused, with its message (which names the field). */
 export class ApiFailure extends Error {
@@ -25,10 +25,17 @@ export async function fetchScenarios(): Promise<ScenarioInfo[] | null> {
   }
 }
 
-export async function startRun(request: RunRequestBody, signal?: AbortSignal): Promise<RunSummary> {
-  const res = await fetch('api/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request), signal });
+/**
+ * Starts a run on the server. With `stream`, the server answers as soon as it has taken the
+ * run (202, with its preview) and the run is streamed over /ws while it computes; without,
+ * once it is complete (201, with its summary).
+ */
+export async function startRun(request: RunRequestBody, signal?: AbortSignal, stream = false): Promise<RunSummary | RunPreview> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (stream) headers.prefer = 'respond-async';
+  const res = await fetch('api/runs', { method: 'POST', headers, body: JSON.stringify(request), signal });
   const body = (await res.json().catch(() => ({ error: 'bad-response', message: `the server answered ${res.status} without JSON` }))) as
-    | { run: RunSummary }
+    | { run: RunSummary | RunPreview }
     | ApiError;
   if (!res.ok || !('run' in body)) throw new ApiFailure(res.status, body as ApiError);
   return body.run;

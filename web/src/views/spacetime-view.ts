@@ -152,6 +152,11 @@ export class SpacetimeView implements View {
     this.fit();
   }
 
+  /** The window shown [v0, v1] (simulated ms). */
+  get window(): readonly [number, number] {
+    return [this.v0, this.v1];
+  }
+
   /** Shows the window [v0, v1] (simulated ms). */
   setWindow(v0: number, v1: number): void {
     const end = this.runs?.endMs ?? 1;

@@ -123,6 +123,15 @@ export class Topbar {
     });
   }
 
+  /** Runs still computing: their title and source; the verdict and the hash wait for the run to be complete. */
+  computing(runs: RunSet, source: string): void {
+    this.show(runs, source, []);
+    const badge = el('span', 'badge computing', 'computing…');
+    badge.title = 'The run is still being computed: the verdict and the trace hash come when it is complete';
+    this.verdict.replaceChildren(badge);
+    this.hash.replaceChildren();
+  }
+
   /** Marks each run's hash as re-computed in the page from the events received (a difference is a ✗). */
   verified(results: boolean[]): void {
     results.forEach((ok, r) => {
