@@ -95,7 +95,7 @@ interface BenchResult {
   machine?: ReturnType<typeof runKernelBench>['machine'];
   repetitions?: number;
   workloads?: ReturnType<typeof runKernelBench>['workloads'];
-  check?: CheckThroughputReport;
+  check?: CheckThroughputReport | { error: string };
   scenarios?: ScenarioThroughputReport['rows'];
   scenarioBareLoop?: ScenarioThroughputReport['bareLoop'] & { secondsPerMeasurement: number; repetitions: number };
   traceHash?: TraceHashReport;
@@ -112,7 +112,15 @@ async function bench(opts: BenchOptions): Promise<ExitCode> {
   try {
     if (wants('kernel'))
       Object.assign(result, runKernelBench({ repetitions: opts.repetitions, onProgress: progress, ...(quick ? { events: QUICK.kernelEvents } : {}) }));
-    if (wants('check')) result.check = await measureCheckThroughput({ runs: opts.checkRuns, repetitions: opts.repetitions, onProgress: progress });
+    if (wants('check')) {
+      // A strategy that breaks during the measurement is a finding, reported beside the other parts' figures.
+      try {
+        result.check = await measureCheckThroughput({ runs: opts.checkRuns, repetitions: opts.repetitions, onProgress: progress });
+      } catch (error) {
+        progress(`check throughput not measured: ${(error as Error).message}`);
+        result.check = { error: (error as Error).message };
+      }
+    }
     if (wants('scenarios')) {
       const report = await measureScenarioThroughput({
         scenarios: opts.scenarios,
@@ -165,7 +173,8 @@ function humanReport(result: BenchResult): string {
     );
   }
   const check = result.check;
-  if (check !== undefined) {
+  if (check !== undefined && 'error' in check) parts.push(`check throughput not measured: ${check.error}`);
+  else if (check !== undefined) {
     parts.push(
       `check ${check.scenario}/${check.strategy}, ${check.runsPerWorker.toLocaleString('en-US')} runs per worker, best of ${check.repetitions}:`,
       formatTable(
