@@ -16,7 +16,9 @@ const POOL_FLAGS = ['--no-concurrent-recompilation', '--single-threaded-gc', '--
 const SOURCE_CONDITION = '--conditions=source';
 const command = process.argv[2];
 const compiled = new URL('../dist/cli/main.js', import.meta.url);
-const fromSources = !existsSync(compiled);
+// The sources win where they exist (the repository; a dist/ left by npm pack may be stale);
+// the published package ships dist/ only.
+const fromSources = existsSync(new URL('../cli/main.ts', import.meta.url));
 
 const flags = [];
 if ((command === 'check' || command === 'bench') && process.env.FAULTLINE_POOL_PROCESS !== '1') flags.push(...POOL_FLAGS);

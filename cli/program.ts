@@ -11,7 +11,9 @@
  * clipped (output.ts), however much input they echo.
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { packageRoot } from '../catalog/package-root.ts';
 import { InputError } from '../engine/index.ts';
 import { registerBench } from './commands/bench.ts';
 import { registerCheck } from './commands/check.ts';
@@ -67,7 +69,7 @@ function buildProgram(run: (action: () => Promise<ExitCode>) => Promise<void>): 
 }
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
 

@@ -18,6 +18,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { OWN_EXTENSION, packageRoot } from '../catalog/package-root.ts';
 import { AccessPolicy, isLoopbackHost } from './access-policy.ts';
 import { Admission, type AdmissionOptions } from './admission.ts';
 import { type AppLimits, createApp } from './app.ts';
@@ -27,8 +28,9 @@ import { DEFAULT_HEAVY_THREADS, RunPool } from './run-pool.ts';
 import { RunStore, type RunStoreOptions } from './run-store.ts';
 import { attachStreamEndpoint, type StreamEndpointOptions } from './ws-endpoint.ts';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const DEFAULT_WEB_ROOT = join(ROOT, 'web', 'dist');
+const ROOT = packageRoot();
+/** The built web app: web/dist in the repository, dist/web/dist in the installed package. */
+export const DEFAULT_WEB_ROOT = OWN_EXTENSION === '.ts' ? join(ROOT, 'web', 'dist') : join(ROOT, 'dist', 'web', 'dist');
 
 export interface ServerOptions {
   host: string;

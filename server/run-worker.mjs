@@ -1,17 +1,23 @@
 /**
- * The worker-thread entry of the server's run pool (piscina). Node 20 cannot load .ts files
- * in a worker on its own, so this registers tsx's loader first, then exposes the TypeScript
- * run task. A task is a validated RunTask (with the module of a user's scenario, loaded first)
- * and the `port` the trace goes back on: each batch of events as soon as it is computed (so
- * the server can stream a run while it runs), then `{ end: true }`. The answer is { ok:
- * true, summary } or { ok: false, name, message } — errors travel as data so their kind
- * survives the thread boundary.
+ * The worker-thread entry of the server's run pool (piscina). It loads faultline's run task:
+ * compiled JavaScript in the installed package, or the TypeScript sources in the repository
+ * (Node 20 cannot load .ts files in a worker on its own, so tsx's loader is registered first).
+ * A task is a validated RunTask (with the module of a user's scenario, loaded first) and the
+ * `port` the trace goes back on: each batch of events as soon as it is computed (so the
+ * server can stream a run while it runs), then `{ end: true }`. The answer is { ok: true,
+ * summary } or { ok: false, name, message } — errors travel as data so their kind survives
+ * the thread boundary.
  */
-import { register } from 'tsx/esm/api';
+import { existsSync } from 'node:fs';
 
-register();
-const { streamRun } = await import('../wire/run-task.ts');
-const { ensureModule } = await import('../catalog/scenario-modules.ts');
+const compiled = existsSync(new URL('../wire/run-task.js', import.meta.url));
+if (!compiled) {
+  const { register } = await import('tsx/esm/api');
+  register();
+}
+const ext = compiled ? 'js' : 'ts';
+const { streamRun } = await import(`../wire/run-task.${ext}`);
+const { ensureModule } = await import(`../catalog/scenario-modules.${ext}`);
 
 export default async function run({ port, ...task }) {
   try {

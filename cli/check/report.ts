@@ -15,11 +15,14 @@ export interface CounterexampleReport extends Counterexample {
   url: string;
 }
 
+/**
+ * One strategy's check as printed. Everything in it is a function of the check's inputs —
+ * the same on any number of workers or shards — except `runsPerSec`, the one measurement.
+ */
 export interface CheckReport extends Omit<CheckResult, 'counterexample'> {
   params: Record<string, unknown>;
+  /** Runs scanned per second of wall-clock time (runs past the first failure in flight included). */
   runsPerSec: number;
-  executedRuns: number;
-  elapsedMs: number;
   counterexample: CounterexampleReport | null;
 }
 
@@ -45,8 +48,6 @@ export function checkReport(scenario: AnyScenario, result: CheckResult, params: 
     ...result,
     params,
     runsPerSec: Math.round(throughput.runsPerSec),
-    executedRuns: throughput.executedRuns,
-    elapsedMs: Math.round(throughput.elapsedMs),
     counterexample:
       ce === null
         ? null

@@ -10,6 +10,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { OWN_EXTENSION } from '../../catalog/package-root.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -20,7 +21,7 @@ export async function bundleWorker(): Promise<string> {
   mkdirSync(dir, { recursive: true });
   const outfile = path.join(dir, `check-worker-${process.pid}.mjs`);
   await build({
-    entryPoints: [path.join(here, 'worker.ts')],
+    entryPoints: [path.join(here, `worker${OWN_EXTENSION}`)],
     outfile,
     bundle: true,
     platform: 'node',

@@ -7,8 +7,8 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { packageRoot } from '../../catalog/package-root.ts';
 import { InputError } from '../../engine/index.ts';
 import { scenarios } from '../../scenarios/index.ts';
 import { AtomicFile } from '../atomic-file.ts';
@@ -35,18 +35,6 @@ export function registerNew(program: Command, run: (action: () => Promise<ExitCo
     .action((id: string, opts: NewOptions) => run(async () => scaffold(id, opts)));
 }
 
-/** The package's root: the folder of the package.json above this file (sources or dist/). */
-function packageRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pkg = path.join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'faultline') return dir;
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('faultline new: cannot find the faultline package around this file');
-    dir = up;
-  }
-}
-
 function camel(id: string): string {
   return id.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
@@ -63,12 +51,25 @@ function asModulePath(file: string): string {
   return relative.startsWith('.') || path.isAbsolute(relative) ? relative : `./${relative}`;
 }
 
+/**
+ * `.ts` where the folder's package is an ES module package (`"type": "module"`), else `.mts`:
+ * a `.ts` file in a CommonJS package would be loaded as CommonJS, and faultline is ESM only.
+ */
+function extensionFor(dir: string): '.ts' | '.mts' {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    const pkg = path.join(d, 'package.json');
+    if (existsSync(pkg)) return (JSON.parse(readFileSync(pkg, 'utf8')) as { type?: string }).type === 'module' ? '.ts' : '.mts';
+    if (path.dirname(d) === d) return '.mts';
+  }
+}
+
 function scaffold(id: string, opts: NewOptions): ExitCode {
   if (!ID.test(id))
     throw new InputError(`scenario id '${id}' must be lower-case letters, digits and dashes, starting with a letter (2-64 characters), e.g. lease-demo`);
   if (scenarios.some((s) => s.id === id)) throw new InputError(`'${id}' is a built-in scenario's id; choose another`);
-  const module = path.join(opts.dir, `${id}.ts`);
-  const test = path.join(opts.dir, `${id}.test.ts`);
+  const ext = extensionFor(opts.dir);
+  const module = path.join(opts.dir, `${id}${ext}`);
+  const test = path.join(opts.dir, `${id}.test${ext}`);
   for (const file of [module, test]) {
     if (existsSync(file) && !opts.force) throw new InputError(`${file} exists; choose another id or --dir, or add --force to overwrite it`);
   }
@@ -78,7 +79,7 @@ function scaffold(id: string, opts: NewOptions): ExitCode {
     [test, `${TEMPLATE_ID}.test.ts`],
   ] as const) {
     const out = AtomicFile.open(file, 'the scaffolded scenario');
-    out.write(fromTemplate(template, id));
+    out.write(fromTemplate(template, id).replaceAll(`'./${id}.ts'`, `'./${id}${ext}'`));
     out.commit();
   }
   const modulePath = asModulePath(module);

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { OWN_EXTENSION } from '../../catalog/package-root.ts';
 import { InputError } from '../../engine/index.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
 import { collectParam, integerOption } from '../options.ts';
@@ -37,7 +38,7 @@ interface ServerModule {
   }) => Promise<{ url: string; port?: number; close(): Promise<void> }>;
 }
 
-const SERVER_ENTRY = new URL('../../server/index.ts', import.meta.url);
+const SERVER_ENTRY = new URL(`../../server/index${OWN_EXTENSION}`, import.meta.url);
 const TOKEN_PATTERN = /^[A-Za-z0-9._~-]{16,256}$/;
 
 export function registerServe(program: Command, run: (action: () => Promise<ExitCode>) => Promise<void>): void {

@@ -28,7 +28,11 @@ describe('simulated code', () => {
       readFileSync(file, 'utf8')
         .split('\n')
         .forEach((line, i) => {
-          const code = line.replace(/\/\*.*?\*\//g, '').replace(/\/\/.*$/, '').replace(/^\s*\*.*$/, '').replace(/^\s*\/\*.*$/, '');
+          const code = line
+            .replace(/\/\*.*?\*\//g, '')
+            .replace(/\/\/.*$/, '')
+            .replace(/^\s*\*.*$/, '')
+            .replace(/^\s*\/\*.*$/, '');
           if (pattern.test(code)) hits.push(`${path.relative(root, file)}:${i + 1}: ${line.trim()}`);
         });
     }

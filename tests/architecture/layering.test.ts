@@ -26,6 +26,7 @@ const allowed: Record<string, readonly string[]> = {
   bin: ['cli'],
   mutants: ['engine', 'history', 'scenarios'],
   examples: [],
+  tools: [],
 };
 
 const skipped = new Set(['node_modules', 'dist', 'tests', 'docs', 'test-artifacts', 'coverage', 'scratch']);
