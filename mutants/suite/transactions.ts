@@ -216,4 +216,14 @@ export const mutants: Mutant[] = [
     description:
       'the reconciliation pass leaves young events to the broker but moves its watermark past them anyway, so one the broker never delivers is never repaired',
   },
+  {
+    id: '2pc-duplicate-prepare-votes-before-force',
+    family: 'transactions',
+    scenario: 'two-phase-commit',
+    strategy: 'durable-log',
+    file: 'scenarios/two-phase-commit/participant.ts',
+    find: `return forcing.has(tx) ? undefined : ctx.send(from, { type: 'vote', tx, yes: true });`,
+    replace: `return ctx.send(from, { type: 'vote', tx, yes: true });`,
+    description: 'a duplicated PREPARE is answered YES while the first one is still being forced: a crash then forgets a promise the coordinator acted on',
+  },
 ];

@@ -48,6 +48,8 @@ export function participant(config: ParticipantConfig): Spawn<TwoPcMessage, Time
     const peers = ctx.disk.map<string[]>('peers');
     const votedAt = ctx.disk.map<number>('voted-at');
     const lockedAt = new Map<string, number>();
+    /** Prepared in this incarnation, the PREPARE record written but not yet forced: no YES may go out for them. */
+    const forcing = new Set<string>();
     const closed = (account: number): boolean => account >= config.accounts - config.closedAccounts;
 
     const release = (tx: string): void => {
@@ -79,7 +81,8 @@ export function participant(config: ParticipantConfig): Spawn<TwoPcMessage, Time
     const onPrepare = (from: NodeId, tx: string, deltas: AccountDelta[], txPeers: string[]): void => {
       const status = store.statusOf(tx);
       if (status === 'aborted') return voteNo(tx, 'it already promised to abort this transaction');
-      if (status === 'prepared') return ctx.send(from, { type: 'vote', tx, yes: true });
+      // A PREPARE again (a retry, a duplicate): vote YES again only once the record is forced.
+      if (status === 'prepared') return forcing.has(tx) ? undefined : ctx.send(from, { type: 'vote', tx, yes: true });
       if (status === 'committed') return;
       const keys = deltas.map((d) => accountKey(d.account));
       if (!store.lockAll(tx, keys)) {
@@ -96,6 +99,7 @@ export function participant(config: ParticipantConfig): Spawn<TwoPcMessage, Time
         writes.push({ key: accountKey(d.account), value });
       }
       store.prepare(tx, writes);
+      forcing.add(tx);
       peers.set(tx, txPeers);
       ctx.state('prepared', tx);
       // The vote goes out only once the PREPARE record is forced to disk (the force takes logForceMs).
@@ -106,6 +110,7 @@ export function participant(config: ParticipantConfig): Spawn<TwoPcMessage, Time
       if (store.statusOf(tx) !== 'prepared') return;
       votedAt.set(tx, ctx.now);
       ctx.disk.force();
+      forcing.delete(tx);
       ledger.votedYes(tx, ctx.name);
       ctx.send(coordinator, { type: 'vote', tx, yes: true });
       ctx.crashPoint('vote-sent');

@@ -190,6 +190,21 @@ describe('two-phase-commit regressions found by the checker', () => {
 
     expect(r.ok).toBe(true);
   });
+  it('a duplicated PREPARE gets no YES until the first one is forced', () => {
+    // Found at run 22,371 of a check (seed 1): the network duplicated t18's PREPARE to p2, which
+    // answered the copy YES at once while its PREPARE record was still being forced; p2 then
+    // crashed at the force and lost the record, the coordinator (told YES) committed, and p1's
+    // credit of 54 had no debit: money vanished.
+    const faults: FaultPlan = [
+      { at: 0, kind: 'degrade', to: 'p2', duplicateRate: 0.41 },
+      { at: 861, kind: 'crash', node: 'p2', when: 'io:force' },
+    ];
+
+    const r = runScenario(scenario, { strategy: 'durable-log', seed: 4294344338, faults });
+
+    expect(r.invariants.find((i) => i.name === 'money-conserved')!.ok).toBe(true);
+    expect(r.ok).toBe(true);
+  });
 });
 
 describe('two-phase-commit under the checker', () => {
