@@ -5,6 +5,10 @@
  * Partitions accumulate until `heal`; link degradations until `restore`, which returns every
  * link to its base: the default link, or what the topology set for that pair (`setBase`, e.g.
  * the slow links that cross an ocean), which no fault and no heal undoes.
+ *
+ * The matrices have a `stride` that doubles as nodes are added (adding n nodes costs O(n²) in
+ * all, not O(n³)), and two flags say whether any link is cut or differs from the default, so the
+ * send path reads neither matrix while the network is whole (the common case).
  */
 import { z } from 'zod';
 import { assert } from './assert.ts';
@@ -62,8 +66,14 @@ export interface LinkPatch {
 }
 
 export class Network {
-  /** Number of nodes the matrices are sized for. */
+  /** Number of nodes. */
   size = 0;
+  /** Row length of the matrices: the pair (src, dst) is at src * stride + dst. */
+  stride = 0;
+  /** True while some link is cut (a partition or a bridge). */
+  anyCut = false;
+  /** True while some link's model is not the default (degraded, or a base link set). */
+  anyOverride = false;
   /** cut[src * size + dst] = 1 when messages from src to dst are dropped. */
   cut = new Uint8Array(0);
   /** modelOf[src * size + dst] = index into `models`. */
@@ -81,32 +91,34 @@ export class Network {
   /** Grows the matrices to hold `n` nodes, keeping existing cuts and link models. */
   resize(n: number): void {
     assert(n >= this.size, 'the network only grows');
-    const old = this.size;
-    const cut = new Uint8Array(n * n);
-    const modelOf = new Uint16Array(n * n);
-    const baseModelOf = new Uint16Array(n * n);
-    const last = new Float64Array(n * n);
-    for (let s = 0; s < old; s++) {
-      for (let d = 0; d < old; d++) {
-        cut[s * n + d] = this.cut[s * old + d]!;
-        modelOf[s * n + d] = this.modelOf[s * old + d]!;
-        baseModelOf[s * n + d] = this.baseModelOf[s * old + d]!;
-        last[s * n + d] = this.lastDeliveryMs[s * old + d]!;
+    if (n > this.stride) {
+      const old = this.stride;
+      const stride = Math.max(n, old * 2, 8);
+      const cut = new Uint8Array(stride * stride);
+      const modelOf = new Uint16Array(stride * stride);
+      const baseModelOf = new Uint16Array(stride * stride);
+      const last = new Float64Array(stride * stride);
+      for (let s = 0; s < this.size; s++) {
+        cut.set(this.cut.subarray(s * old, s * old + this.size), s * stride);
+        modelOf.set(this.modelOf.subarray(s * old, s * old + this.size), s * stride);
+        baseModelOf.set(this.baseModelOf.subarray(s * old, s * old + this.size), s * stride);
+        last.set(this.lastDeliveryMs.subarray(s * old, s * old + this.size), s * stride);
       }
+      this.cut = cut;
+      this.modelOf = modelOf;
+      this.baseModelOf = baseModelOf;
+      this.lastDeliveryMs = last;
+      this.stride = stride;
     }
-    this.cut = cut;
-    this.modelOf = modelOf;
-    this.baseModelOf = baseModelOf;
-    this.lastDeliveryMs = last;
     this.size = n;
   }
 
   isCut(src: number, dst: number): boolean {
-    return this.cut[src * this.size + dst] === 1;
+    return this.cut[src * this.stride + dst] === 1;
   }
 
   model(src: number, dst: number): LinkModel {
-    return this.models[this.modelOf[src * this.size + dst]!]!;
+    return this.models[this.modelOf[src * this.stride + dst]!]!;
   }
 
   /**
@@ -115,6 +127,7 @@ export class Network {
    */
   partition(groups: readonly (readonly number[])[], oneWay: boolean): void {
     const n = this.size;
+    const stride = this.stride;
     const groupOf = new Int32Array(n).fill(groups.length);
     groups.forEach((g, i) => {
       for (const node of g) groupOf[node] = i;
@@ -124,25 +137,30 @@ export class Network {
         const gs = groupOf[s]!;
         const gd = groupOf[d]!;
         if (gs === gd) continue;
-        if (!oneWay || gs < gd) this.cut[s * n + d] = 1;
+        if (!oneWay || gs < gd) {
+          this.cut[s * stride + d] = 1;
+          this.anyCut = true;
+        }
       }
     }
   }
 
   /** Cuts group a from group b both ways; `via` keeps talking to both sides (a bridge). */
   bridge(a: readonly number[], b: readonly number[], via: number): void {
-    const n = this.size;
+    const n = this.stride;
     for (const x of a) {
       for (const y of b) {
         if (x === via || y === via) continue;
         this.cut[x * n + y] = 1;
         this.cut[y * n + x] = 1;
+        this.anyCut = true;
       }
     }
   }
 
   heal(): void {
-    this.cut.fill(0);
+    if (this.anyCut) this.cut.fill(0);
+    this.anyCut = false;
   }
 
   /** Applies a patch to the links from `from` (all when null) to `to` (all when null) until `restore`. */
@@ -157,12 +175,13 @@ export class Network {
 
   private patch(from: number | null, to: number | null, patch: LinkPatch, base: boolean): void {
     const n = this.size;
+    this.anyOverride = true;
     const derived = new Map<number, number>();
     for (let s = 0; s < n; s++) {
       if (from !== null && s !== from) continue;
       for (let d = 0; d < n; d++) {
         if (to !== null && d !== to) continue;
-        const i = s * n + d;
+        const i = s * this.stride + d;
         const current = base ? this.baseModelOf[i]! : this.modelOf[i]!;
         let next = derived.get(current);
         if (next === undefined) {
@@ -184,6 +203,8 @@ export class Network {
 
   restore(): void {
     this.modelOf.set(this.baseModelOf);
+    // Still overridden if the topology set base links of its own.
+    this.anyOverride = this.baseModelOf.some((m) => m !== 0);
   }
 }
 

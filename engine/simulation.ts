@@ -287,7 +287,7 @@ export class Simulation implements NodeHost {
 
   private transmit(from: NodeId, to: NodeId, msg: unknown): void {
     const net = this.network;
-    const index = from * net.size + to;
+    const index = from * net.stride + to;
     const id = this.nextMessageId++;
     this.stats.sent++;
     const trace = this.trace;
@@ -297,12 +297,12 @@ export class Simulation implements NodeHost {
       if (typeof msg === 'object' && msg !== null) Object.freeze(msg);
       trace.record(this.clockMs, Row.Send, from, to, id, msg);
     }
-    if (net.cut[index] === 1) {
+    if (net.anyCut && net.cut[index] === 1) {
       this.stats.dropped++;
       if (trace !== null) trace.record(this.clockMs, Row.Drop, from, to, DROP_PARTITION, { id, msg });
       return;
     }
-    const link = net.models[net.modelOf[index]!]!;
+    const link = net.anyOverride ? net.models[net.modelOf[index]!]! : net.base;
     const rng = this.nodes[from]!.netRng;
     if (link.lossRate > 0 && rng.next() < link.lossRate) {
       this.stats.dropped++;
@@ -319,7 +319,7 @@ export class Simulation implements NodeHost {
 
   private scheduleDelivery(from: NodeId, to: NodeId, id: number, msg: unknown, index: number, delayMs: number, held: boolean, fifo: boolean): void {
     let at = this.clockMs + delayMs;
-    if (held) at += 2 * this.network.models[this.network.modelOf[index]!]!.latency.sample(this.nodes[from]!.netRng);
+    if (held) at += 2 * this.network.model(from, to).latency.sample(this.nodes[from]!.netRng);
     if (fifo) {
       const last = this.network.lastDeliveryMs;
       if (at < last[index]!) at = last[index]!;
@@ -510,7 +510,7 @@ export class Simulation implements NodeHost {
             this.dropArrival(from, target, id, body, DROP_NODE_DOWN);
             return true;
           }
-          if (this.network.cut[from * this.network.size + target] === 1) {
+          if (this.network.anyCut && this.network.cut[from * this.network.stride + target] === 1) {
             this.dropArrival(from, target, id, body, DROP_PARTITION);
             return true;
           }
