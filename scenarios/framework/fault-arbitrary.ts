@@ -123,10 +123,63 @@ export function fullSwarm(space: FaultSpace): Swarm {
   return { classes: classesOf(space), nodes: space.nodes.map((n) => n.name) };
 }
 
+/** Which nodes a class's faults may name: those with the class's capability. */
+function eligible(c: FaultClass, t: FaultTarget): boolean {
+  switch (c) {
+    case 'crash':
+    case 'restart':
+    case 'crash-point':
+    case 'io-crash-point':
+      return t.crash;
+    case 'pause':
+    case 'slow':
+      return t.pause;
+    case 'partition':
+    case 'latency-spike':
+    case 'loss':
+    case 'duplication':
+    case 'reordering':
+      return t.network;
+    case 'skew':
+    case 'drift':
+      return t.clock;
+    case 'restore':
+      return false;
+    case 'inject':
+      return true;
+  }
+}
+
+/**
+ * The arbitraries of one class over some nodes, kept per fault space: a check builds a swarm
+ * for every run, and building fast-check arbitraries afresh each time cost more than the run of
+ * a small scenario. The key is the class and the nodes it may name, so runs share them.
+ */
+const optionCache = new WeakMap<FaultSpace, Map<string, fc.Arbitrary<Fault>[]>>();
+
 export function faultPlanArbitrary(space: FaultSpace, swarm: Swarm = fullSwarm(space)): fc.Arbitrary<FaultPlan> {
-  const at = fc.integer({ min: 0, max: Math.max(0, Math.floor(space.windowMs)) });
+  let cache = optionCache.get(space);
+  if (cache === undefined) optionCache.set(space, (cache = new Map()));
   const enabled = new Set(swarm.nodes);
-  const targets = space.nodes.filter((t) => enabled.has(t.name));
+  const options: fc.Arbitrary<Fault>[] = [];
+  for (const c of swarm.classes) {
+    const targets = space.nodes.filter((t) => enabled.has(t.name) && eligible(c, t));
+    const key = `${c}|${targets.map((t) => t.name).join(',')}`;
+    let found = cache.get(key);
+    if (found === undefined) {
+      found = classOptions(space, c, targets);
+      if (cache.size < 20_000) cache.set(key, found);
+    }
+    options.push(...found);
+  }
+  if (options.length === 0) return fc.constant([]);
+  return fc.array(fc.oneof(...options), { maxLength: space.faultsMax }).map(sortByTime);
+}
+
+/** The arbitraries of one fault class over the given nodes (each one the class may name). */
+function classOptions(space: FaultSpace, only: FaultClass, targets: readonly FaultTarget[]): fc.Arbitrary<Fault>[] {
+  const at = fc.integer({ min: 0, max: Math.max(0, Math.floor(space.windowMs)) });
+  const enabled = new Set(targets.map((t) => t.name));
   const names = (pred: (t: FaultTarget) => boolean): string[] => targets.filter(pred).map((t) => t.name);
   const crashable = names((t) => t.crash);
   const pausable = names((t) => t.pause);
@@ -143,7 +196,7 @@ export function faultPlanArbitrary(space: FaultSpace, swarm: Swarm = fullSwarm(s
     });
   const pairs = (nodes: readonly string[], points: readonly (string | undefined)[]): (readonly [string, string | undefined])[] =>
     nodes.flatMap((n) => points.map((p) => [n, p] as const));
-  for (const c of swarm.classes) {
+  for (const c of [only]) {
     switch (c) {
       case 'crash':
         if (crashable.length > 0) options.push(crash(fc.constantFrom(...pairs(crashable, [undefined]))));
@@ -213,8 +266,7 @@ export function faultPlanArbitrary(space: FaultSpace, swarm: Swarm = fullSwarm(s
         break;
     }
   }
-  if (options.length === 0) return fc.constant([]);
-  return fc.array(fc.oneof(...options), { maxLength: space.faultsMax }).map(sortByTime);
+  return options;
 }
 
 function sortByTime(plan: Fault[]): FaultPlan {

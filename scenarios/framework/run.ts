@@ -45,6 +45,8 @@ export interface RunRequest {
   eventsMax?: number;
   /** Record the clients' history and return it (result.history). */
   history?: boolean;
+  /** Compute the metrics (default true; a check judges invariants only and skips them: percentiles over every run cost). */
+  metrics?: boolean;
 }
 
 export interface ViolationRecord {
@@ -215,12 +217,14 @@ export function runScenario(scenario: AnyScenario, request: RunRequest): RunResu
     }
   }
 
-  const metrics = threw ? metricsOfBrokenRun(scenario, model) : model.metrics();
+  const metrics = request.metrics === false ? {} : threw ? metricsOfBrokenRun(scenario, model) : model.metrics();
   // Judged: a callback that outlives the run and tries to act is a bug, and says so.
   sim.end();
-  for (const m of scenario.metrics) {
-    if (typeof metrics[m.name] !== 'number' || !Number.isFinite(metrics[m.name])) {
-      throw new Error(`${scenario.id} did not report metric '${m.name}' as a finite number (got ${metrics[m.name]})`);
+  if (request.metrics !== false) {
+    for (const m of scenario.metrics) {
+      if (typeof metrics[m.name] !== 'number' || !Number.isFinite(metrics[m.name])) {
+        throw new Error(`${scenario.id} did not report metric '${m.name}' as a finite number (got ${metrics[m.name]})`);
+      }
     }
   }
 
