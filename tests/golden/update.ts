@@ -10,7 +10,7 @@ import { type GoldenRow, goldenHash, goldenMismatches, goldenRuns } from './gold
 const file = path.join(import.meta.dirname, 'trace-hashes.json');
 if (process.argv.includes('--update')) {
   const rows: GoldenRow[] = goldenRuns().map((r) => ({ ...r, hash: goldenHash(r) }));
-  writeFileSync(`${file}.tmp`, `${JSON.stringify(rows, null, 1)}\n`);
+  writeFileSync(`${file}.tmp`, `${JSON.stringify(rows, null, 2)}\n`);
   renameSync(`${file}.tmp`, file);
   console.log(`wrote ${rows.length} golden hashes to ${path.relative(process.cwd(), file)}`);
 } else {
