@@ -15,6 +15,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InputError } from '../engine/index.ts';
 import { type AnyScenario, findScenario, registerScenario } from '../scenarios/index.ts';
+import { packageRoot } from './package-root.ts';
 
 /** Extensions a scenario module may have. */
 export const MODULE_EXTENSIONS: readonly string[] = ['.ts', '.mts', '.js', '.mjs'];
@@ -87,8 +88,27 @@ export class ModuleLoadError extends InputError {
     readonly label: string,
     override readonly cause: Error,
   ) {
-    super(`cannot load scenario module ${label}: ${cause.message}${cause.stack ? `\n${cause.stack.split('\n').slice(1, 6).join('\n')}` : ''}`);
+    super(`cannot load scenario module ${label}: ${explainLoadFailure(cause)}`);
   }
+}
+
+/**
+ * The cause in the module author's terms: a missing `faultline` says how to install it, and
+ * the stack keeps only frames of the author's code (not Node's loader or tsx's).
+ */
+function explainLoadFailure(cause: Error): string {
+  const ownCode = `${packageRoot()}${path.sep}`;
+  const missing = /Cannot find package '([^']+)' imported from (.+)$/.exec(cause.message);
+  if (missing && (missing[1] === 'faultline' || missing[1]!.startsWith('faultline/'))) {
+    return `it imports '${missing[1]}', which is not installed where the module lives (${path.dirname(missing[2]!)}): run npm install --save-dev faultline there`;
+  }
+  const frames = (cause.stack ?? '')
+    .split('\n')
+    .slice(1)
+    .filter((line) => !/\(node:|at node:|node_modules[\\/]/.test(line) && !line.includes(ownCode))
+    .slice(0, 5)
+    .map((line) => line.replace(/\?v=\d+/, '')); // the cache-busting query of a reload
+  return frames.length > 0 ? `${cause.message}\n${frames.join('\n')}` : cause.message;
 }
 
 /** The scenario a command-line reference names, loading its module if it is a path. */
