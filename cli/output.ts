@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { isModulePath } from '../catalog/scenario-modules.ts';
 
 /** Prints the command's one JSON object on stdout. */
 export function printJson(value: unknown): void {
@@ -57,4 +58,18 @@ export function runnable(command: string): string {
   if (!command.startsWith('faultline ')) return command;
   onPath ??= (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir !== '' && existsSync(path.join(dir, 'faultline')));
   return onPath ? command : `npx ${command}`;
+}
+
+/**
+ * The `open:` line of a run link. A scenario of the user's own module exists on a server only
+ * when it was started with `--scenarios`, so the line says how.
+ */
+export function openLines(url: string, replay: string, indent = ''): string[] {
+  const target = /^faultline \w+ ('[^']*'|\S+)/.exec(replay)?.[1];
+  const lines = [`${indent}open:   ${url}`];
+  if (target !== undefined && isModulePath(target)) {
+    const file = target.split('#')[0]!;
+    lines.push(`${indent}        (on a server started with: ${runnable(`faultline serve --scenarios ${file}`)})`);
+  }
+  return lines;
 }

@@ -7,7 +7,7 @@ import { describeFault, type FaultPlan } from '../../engine/index.ts';
 import { type AnyScenario, type CheckResult, type Counterexample, fmtMs, RUN_BOUNDED } from '../../scenarios/index.ts';
 import { encodeRunLink, replayCommand, replayParams } from '../../wire/index.ts';
 import { EXIT, type ExitCode, worstExit } from '../exit-codes.ts';
-import { runnable } from '../output.ts';
+import { openLines, runnable } from '../output.ts';
 import { formatNumber, formatTable } from '../table.ts';
 
 export interface CounterexampleReport extends Counterexample {
@@ -171,7 +171,7 @@ function counterexampleText(strategy: string, ce: CounterexampleReport, asExpect
     `  run #${formatNumber(ce.index)}, seed ${ce.seed}; faults shrunk from ${ce.originalFaults.length} to ${ce.faults.length} in ${ce.shrinkSteps} step${ce.shrinkSteps === 1 ? '' : 's'}:`,
     ...describePlan(ce.faults).map((d) => `    - ${d}`),
     `  replay: ${runnable(ce.replay)}`,
-    `  open:   ${ce.url}`,
+    ...openLines(ce.url, ce.replay, '  '),
   ].join('\n');
 }
 

@@ -15,7 +15,7 @@ import { encodeRunLink, replayCommand, replayParams, summarizeRun } from '../../
 import { describePlan } from '../check/report.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
 import { addLimitOptions, collectParam, parseParamFlags, parseSeedOption, resolveFaultFlags, seedOrPick } from '../options.ts';
-import { printJson, printResult, runnable, say } from '../output.ts';
+import { openLines, printJson, printResult, runnable, say } from '../output.ts';
 import { type LimitFlags, RunGuard, stopBehind } from '../run-guard.ts';
 import { formatNumber, formatTable } from '../table.ts';
 import { TRACE_FORMATS, TraceFile, type TraceFormat } from '../trace-file.ts';
@@ -68,9 +68,14 @@ async function runCommand(id: string, opts: RunOptions): Promise<ExitCode> {
     traceEvents++;
     hasher.add(event);
     traceFile?.write(event);
-    if (narrate && event.type === 'note' && event.level !== 'info') say(`  ${fmtMs(event.t).padStart(11)}  ${(event.node ?? '').padEnd(12)} ${event.text}`);
+    if (narrate && event.type === 'note' && event.level !== 'info') {
+      // The heading only above moments there are: a scenario may narrate none.
+      if (!narrated) say(`${scenario.id} / ${strategy}, seed ${seed}: key moments`);
+      narrated = true;
+      say(`  ${fmtMs(event.t).padStart(11)}  ${(event.node ?? '').padEnd(12)} ${event.text}`);
+    }
   };
-  if (narrate) say(`${scenario.id} / ${strategy}, seed ${seed}: key moments`);
+  let narrated = false;
   let result: ReturnType<typeof runScenario>;
   try {
     guard.check();
@@ -163,6 +168,6 @@ function runTable(scenario: AnyScenario, r: RunReport, invariants: ReturnType<ty
     }`,
   ];
   if (r.trace !== null) lines.push(`trace: ${r.trace.lines.toLocaleString('en-US')} lines of ${r.trace.format} in ${r.trace.file}`);
-  lines.push(`replay: ${runnable(r.replay)}`, `open:   ${r.url}`);
+  lines.push(`replay: ${runnable(r.replay)}`, ...openLines(r.url, r.replay));
   return lines.join('\n');
 }

@@ -93,11 +93,15 @@ export const leaseLock = defineScenario({
       onMessage(from, m) {
         if (m.type !== 'write') return;
         const newest = ctx.disk.get<number>('newest-token') ?? 0;
-        if (strategy === 'fencing' && m.token < newest) return ctx.send(from, { type: 'written', ok: false });
+        if (strategy === 'fencing' && m.token < newest) {
+          ctx.note(() => `storage refuses ${m.value}: token ${m.token} is older than ${newest}, the newest it accepted`, 'key');
+          return ctx.send(from, { type: 'written', ok: false });
+        }
         ctx.disk.set('newest-token', Math.max(newest, m.token));
         ctx.disk.force();
         // The auditor sees what storage accepted, in true time.
         if (m.token < newestAccepted) {
+          ctx.note(() => `storage accepts ${m.value} though its lease has passed: a write with token ${newestAccepted} already landed`, 'warn');
           world.violate('writes-in-lease-order', `storage accepted ${m.value} with token ${m.token} after a write with token ${newestAccepted}`, {
             node: 'storage',
             witnesses: [{ t: world.now, node: ctx.nameOf(from), key: `token ${m.token}`, what: 'a write from an expired lease' }],
