@@ -60,6 +60,11 @@ export class HistoryRecorder {
     return this.open.has(process);
   }
 
+  /** How many processes have an operation open. */
+  get openCount(): number {
+    return this.open.size;
+  }
+
   /** The history so far (a copy; open operations stay open in it). */
   history(): History {
     return { operations: this.operations.map((op) => ({ ...op })) };

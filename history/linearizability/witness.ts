@@ -51,7 +51,7 @@ export function describeWitness<S>(model: LinearizabilityModel<S>, part: Partiti
   const prefixWords =
     prefix.length === 0
       ? `No operation${where} can be linearized first`
-      : `The longest linearizable prefix${where} takes ${prefix.length} of ${ops.length} operations${prefix.length > PREFIX_SHOWN ? ', ending' : ''} ${shown.join(', ')}, leaving the state ${model.describeState(state)}`;
+      : `The longest linearizable prefix${where} takes ${prefix.length} of ${ops.length} operations${prefix.length > PREFIX_SHOWN ? ', ending' : ':'} ${shown.join(', ')}, leaving the state ${model.describeState(state)}`;
   const why = legal ? 'every way of taking it there leads to a state already shown to be a dead end' : `it is illegal in state ${model.describeState(state)}`;
   const others =
     pending.length === 0

@@ -4,17 +4,36 @@
  * store as a whole is only eventually consistent, as replica reads are.
  *  - read-your-writes: once a client's write completed, its later reads of that key see it
  *    or something newer;
- *  - monotonic reads: a client's reads of a key never go back to an older version.
+ *  - monotonic reads: once a client was shown a version of a key, its later reads of that key
+ *    never go back to an older one.
+ *
+ * "Later" is real time within the session: a read invoked after the write (or the earlier
+ * read) completed. Two operations of one session in flight at once are not ordered, so
+ * neither constrains the other, as in Terry's definitions.
+ *
+ * A session is a process, or several: a process named `S#n` (n a number) is thread n of
+ * session S, so a session with several requests in flight (a browser, a connection pool)
+ * records each on a thread of its own (a Jepsen process has one operation open at a time)
+ * and is still judged as one session.
  *
  * Operations are `kv`-shaped (`write [k v]`, `read [k nil]` returning `[k v]`). "Newer" needs a
- * version order, which the history gives by writing, per key, strictly increasing numbers (a
- * version counter, a log position); `nil` is older than every write. A history that does not
- * is refused, naming the operation, rather than judged by a guess.
+ * version order, which the history gives with strictly increasing numbers per key (a version
+ * counter, a log position); `nil` is older than every write. A write's version is the one its
+ * `ok` completion reports when it reports one (a log position the acknowledgement carried),
+ * else the value it wrote. A history that gives no numeric version is refused, naming the
+ * operation, rather than judged by a guess.
  */
 import type { Anomaly, CheckResult } from '../check-result.ts';
-import type { History, PairedOperation } from '../history.ts';
+import type { History, PairedOperation, Process } from '../history.ts';
 import { pairOperations } from '../pair-operations.ts';
 import { showValue, valueKey } from '../values.ts';
+
+/** The session a process belongs to: `S` for a thread `S#n`, else the process itself. */
+export function sessionOf(process: Process): string {
+  const name = String(process);
+  const hash = name.lastIndexOf('#');
+  return hash > 0 && /^\d+$/.test(name.slice(hash + 1)) ? name.slice(0, hash) : name;
+}
 
 function versionOf(op: PairedOperation, value: unknown): number {
   if (value === null || value === undefined) return Number.NEGATIVE_INFINITY;
@@ -27,54 +46,108 @@ function versionOf(op: PairedOperation, value: unknown): number {
 function tuple(op: PairedOperation, value: unknown): [string, unknown] {
   if (!Array.isArray(value) || value.length !== 2)
     throw new Error(`the session model needs [key value] tuples; operation ${op.name} (${op.f}) carries ${showValue(value)}`);
-  return [valueKey(value[0]), value[1]];
+  return [keyOf(value[0]), value[1]];
 }
 
-/** Checks read-your-writes and monotonic reads for every client of a kv history. */
+/** A key's canonical string (a string key as itself, marked apart from the JSON of any other value). */
+function keyOf(key: unknown): string {
+  return typeof key === 'string' ? `s${key}` : `j${valueKey(key)}`;
+}
+
+/** The key a canonical string stands for. */
+function keyFrom(key: string): unknown {
+  return key[0] === 's' ? key.slice(1) : JSON.parse(key.slice(1));
+}
+
+/** A write's key and version: the completion's `[k version]` when it carries a number, else the invocation's. */
+function written(op: PairedOperation): [string, number] {
+  const [key, value] = tuple(op, op.invokeValue);
+  const reported = op.completeValue;
+  if (Array.isArray(reported) && reported.length === 2 && typeof reported[1] === 'number' && keyOf(reported[0]) === key) {
+    return [key, versionOf(op, reported[1])];
+  }
+  return [key, versionOf(op, value)];
+}
+
+interface Newest {
+  version: number;
+  op: PairedOperation;
+}
+
+/** What a read invoked by a session could already expect, per session and key. */
+interface Expectation {
+  own: Newest | undefined;
+  seen: Newest | undefined;
+}
+
+/** Checks read-your-writes and monotonic reads for every session of a kv history. */
 export function checkSession(history: History): CheckResult {
   const ops = pairOperations(history);
   const anomalies: Anomaly[] = [];
-  // Per process and key: the newest version it wrote (completed ok) and the newest it read.
-  const wrote = new Map<string, { version: number; op: PairedOperation }>();
-  const read = new Map<string, { version: number; op: PairedOperation }>();
-  // In history order of completions: a client's guarantees hold from the moment it learned the outcome.
-  const byCompletion = ops.filter((op) => op.type === 'ok').sort((a, b) => a.completePosition - b.completePosition);
-  for (const op of byCompletion) {
-    const process = String(op.process);
+  // Per session and key: the newest version it wrote (completed ok) and the newest it was shown, so far in history order.
+  const wrote = new Map<string, Newest>();
+  const read = new Map<string, Newest>();
+  const expected: (Expectation | undefined)[] = new Array(ops.length);
+  const sessions = new Map<Process, string>();
+  // Invocations of ok reads (what they may expect is fixed then) and ok completions, in history order: one slot per position.
+  const steps: (PairedOperation | undefined)[] = new Array(history.operations.length);
+  for (const op of ops) {
+    if (op.type !== 'ok' || (op.f !== 'read' && op.f !== 'write')) continue;
+    if (op.f === 'read') steps[op.invokePosition] = op;
+    steps[op.completePosition] = op;
+  }
+  for (let position = 0; position < steps.length; position++) {
+    const op = steps[position];
+    if (op === undefined) continue;
+    let session = sessions.get(op.process);
+    if (session === undefined) sessions.set(op.process, (session = sessionOf(op.process)));
     if (op.f === 'write') {
-      const [key, value] = tuple(op, op.invokeValue);
-      const at = `${process}\u0000${key}`;
-      const version = versionOf(op, value);
+      const [key, version] = written(op);
+      const at = `${session}\u0000${key}`;
       if (version > (wrote.get(at)?.version ?? Number.NEGATIVE_INFINITY)) wrote.set(at, { version, op });
       continue;
     }
-    if (op.f !== 'read') continue;
-    const [key, value] = tuple(op, op.completeValue);
-    const at = `${process}\u0000${key}`;
+    const [key] = tuple(op, op.invokeValue);
+    const at = `${session}\u0000${key}`;
+    if (position === op.invokePosition) {
+      expected[op.id] = { own: wrote.get(at), seen: read.get(at) };
+      continue;
+    }
+    const [readKey, value] = tuple(op, op.completeValue);
+    if (readKey !== key) {
+      throw new Error(
+        `the session model needs a read to return its own key; operation ${op.name} read ${showValue(op.invokeValue)} and returned ${showValue(op.completeValue)}`,
+      );
+    }
     const version = versionOf(op, value);
-    const own = wrote.get(at);
-    if (own !== undefined && own.op.completePosition < op.invokePosition && version < own.version) {
-      anomalies.push({
-        type: 'read-your-writes',
-        explanation: `${process} wrote ${showValue(own.version)} to ${showValue(JSON.parse(key))} (operation ${own.op.name}), then read ${showValue(value)} (operation ${op.name}): its own write was not visible to it`,
-        process,
-        key: JSON.parse(key),
-        write: own.op.name,
-        read: op.name,
-      });
-    }
-    const before = read.get(at);
-    if (before !== undefined && version < before.version) {
-      anomalies.push({
-        type: 'monotonic-reads',
-        explanation: `${process} read ${showValue(before.version)} from ${showValue(JSON.parse(key))} (operation ${before.op.name}), then an older ${showValue(value)} (operation ${op.name})`,
-        process,
-        key: JSON.parse(key),
-        earlier: before.op.name,
-        later: op.name,
-      });
-    }
-    if (version > (before?.version ?? Number.NEGATIVE_INFINITY)) read.set(at, { version, op });
+    const { own, seen } = expected[op.id]!;
+    if (own !== undefined && version < own.version) anomalies.push(missedOwnWrite(session, key, own, op, value));
+    if (seen !== undefined && version < seen.version) anomalies.push(wentBack(session, key, seen, op, value));
+    if (version > (read.get(at)?.version ?? Number.NEGATIVE_INFINITY)) read.set(at, { version, op });
   }
   return { ok: anomalies.length === 0, verdict: anomalies.length === 0 ? 'ok' : 'violated', model: 'session', operations: ops.length, elapsedMs: 0, anomalies };
+}
+
+function missedOwnWrite(session: string, key: string, own: Newest, op: PairedOperation, value: unknown): Anomaly {
+  const k = keyFrom(key);
+  return {
+    type: 'read-your-writes',
+    explanation: `${session} wrote ${showValue(own.version)} to ${showValue(k)} (operation ${own.op.name}), then read ${showValue(value)} (operation ${op.name}): its own write was not visible to it`,
+    process: session,
+    key: k,
+    write: own.op.name,
+    read: op.name,
+  };
+}
+
+function wentBack(session: string, key: string, seen: Newest, op: PairedOperation, value: unknown): Anomaly {
+  const k = keyFrom(key);
+  return {
+    type: 'monotonic-reads',
+    explanation: `${session} read ${showValue(seen.version)} from ${showValue(k)} (operation ${seen.op.name}), then an older ${showValue(value)} (operation ${op.name})`,
+    process: session,
+    key: k,
+    earlier: seen.op.name,
+    later: op.name,
+  };
 }

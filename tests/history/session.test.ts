@@ -55,6 +55,47 @@ describe('the session checker', () => {
     expect(result.anomalies.map((a) => a.type)).toEqual(['monotonic-reads']);
   });
 
+  it('judges the threads of one session (S#n) as that session, ordered by real time only', () => {
+    const result = checkHistory(
+      h([
+        ['u', 'invoke', 'write', ['x', 4]],
+        ['u', 'ok', 'write', ['x', 4]],
+        // A later read on another thread of u misses u's write.
+        ['u#2', 'invoke', 'read', ['x', null]],
+        ['u#2', 'ok', 'read', ['x', 3]],
+        // Two reads of u in flight at once: neither orders the other, so the older answer is no anomaly.
+        ['u', 'invoke', 'read', ['y', null]],
+        ['u#2', 'invoke', 'read', ['y', null]],
+        ['u', 'ok', 'read', ['y', 9]],
+        ['u#2', 'ok', 'read', ['y', 8]],
+        // A read invoked after both completed is ordered after them.
+        ['u#3', 'invoke', 'read', ['y', null]],
+        ['u#3', 'ok', 'read', ['y', 8]],
+      ]),
+      { model: 'session' },
+    );
+
+    expect(result.anomalies.map((a) => [a.type, a.process, a.key])).toEqual([
+      ['read-your-writes', 'u', 'x'],
+      ['monotonic-reads', 'u', 'y'],
+    ]);
+  });
+
+  it("takes a write's version from its acknowledgement when it reports one (a log position)", () => {
+    const result = checkHistory(
+      h([
+        ['a', 'invoke', 'write', ['x', null]],
+        ['a', 'ok', 'write', ['x', 12]],
+        ['a', 'invoke', 'read', ['x', null]],
+        ['a', 'ok', 'read', ['x', 11]],
+      ]),
+      { model: 'session' },
+    );
+
+    expect(result.anomalies).toEqual([expect.objectContaining({ type: 'read-your-writes', write: 0, read: 2 })]);
+    expect(result.anomalies[0]!.explanation).toMatch(/a wrote 12 to x .* then read 11/);
+  });
+
   it('refuses values that give no version order', () => {
     expect(() =>
       checkHistory(
