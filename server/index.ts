@@ -23,7 +23,7 @@ import { AccessPolicy, isLoopbackHost } from './access-policy.ts';
 import { Admission, type AdmissionOptions } from './admission.ts';
 import { type AppLimits, createApp } from './app.ts';
 import { CostBook } from './cost-book.ts';
-import { OwnScenarios } from './own-scenarios.ts';
+import { OwnScenarios, type ScenariosChange } from './own-scenarios.ts';
 import { DEFAULT_HEAVY_THREADS, RunPool } from './run-pool.ts';
 import { RunStore, type RunStoreOptions } from './run-store.ts';
 import { attachStreamEndpoint, type StreamEndpointOptions } from './ws-endpoint.ts';
@@ -66,6 +66,8 @@ export interface RunningServer {
   port: number;
   /** The token every request must carry, or null. */
   token: string | null;
+  /** The user's own scenarios served (`scenarioModules`), with their reloads; null without any. */
+  own: { readonly ids: string[]; onChange(listener: (change: ScenariosChange) => void): () => void } | null;
   close(): Promise<void>;
 }
 
@@ -140,6 +142,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     url: `http://${host}:${address.port}`,
     port: address.port,
     token: access.token,
+    own: own ?? null,
     close: () => {
       closing ??= (async () => {
         await stream!.close();

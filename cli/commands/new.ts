@@ -95,7 +95,7 @@ function scaffold(id: string, opts: NewOptions): ExitCode {
         `  ${runnable(`faultline check ${modulePath} --all`)}                  # the checker finds the flaw and shrinks it`,
         `  ${runnable(`faultline serve --scenarios ${modulePath} --watch`)}    # watch it in the browser; saving the file reloads it`,
         '',
-        `Its test runs with vitest (npm install --save-dev vitest; npx vitest run ${asModulePath(test)}). docs/writing-scenarios.md teaches the API.`,
+        `Its test runs with vitest (npm install --save-dev vitest; npx vitest run ${asModulePath(test)}). ${path.relative(process.cwd(), path.join(packageRoot(), 'docs', 'writing-scenarios.md'))} teaches the API.`,
       ].join('\n'),
     );
   }

@@ -35,7 +35,12 @@ interface ServerModule {
     access?: { allowRemote?: boolean; token?: string | null; allowedHosts?: readonly string[] };
     scenarioModules?: readonly string[];
     watch?: boolean;
-  }) => Promise<{ url: string; port?: number; close(): Promise<void> }>;
+  }) => Promise<{
+    url: string;
+    port?: number;
+    own?: { readonly ids: string[]; onChange(listener: (change: { ids: string[]; error: string | null }) => void): () => void } | null;
+    close(): Promise<void>;
+  }>;
 }
 
 const SERVER_ENTRY = new URL(`../../server/index${OWN_EXTENSION}`, import.meta.url);
@@ -106,6 +111,17 @@ async function serve(opts: ServeOptions): Promise<ExitCode> {
   }
   if (opts.json) printJson({ url: handle.url, host: opts.host, port, remote: opts.allowRemote === true, ...(token === null ? {} : { token, open }) });
   else say(`faultline serving ${open} (Ctrl-C stops it)`);
+  if (handle.own) {
+    // On stderr, with --json too: a person watches this terminal while editing.
+    say(`your scenarios: ${handle.own.ids.join(', ')}${opts.watch ? ` — watching ${opts.scenarios.join(', ')}: saving a file reloads it in open pages` : ''}`);
+    handle.own.onChange((change) =>
+      say(
+        change.error === null
+          ? `reloaded: ${change.ids.join(', ') || 'no scenarios'}`
+          : `not reloaded (the page keeps the last version that loaded): ${change.error}`,
+      ),
+    );
+  }
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);

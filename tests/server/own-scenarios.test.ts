@@ -13,6 +13,8 @@ const dir = path.join(ROOT, 'scratch', `serve-own-${process.pid}`);
 const file = path.join(dir, 'lease-lock.ts');
 let url = '';
 let stop: () => void = () => {};
+/** What serve told the person at its terminal (stderr). */
+let said = '';
 
 beforeAll(async () => {
   mkdirSync(dir, { recursive: true });
@@ -22,6 +24,9 @@ beforeAll(async () => {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   stop = () => child.kill('SIGTERM');
+  child.stderr.on('data', (d: Buffer) => {
+    said += d.toString();
+  });
   url = await new Promise<string>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 60_000);
@@ -86,12 +91,15 @@ describe('serve --scenarios', () => {
     expect(change).toEqual({ ids: ['lease-lock'], error: null, version: expect.any(Number) });
     const info = (await (await fetch(`${url}/api/scenarios/lease-lock`)).json()) as { title: string };
     expect(info.title).toBe('An edited lease lock');
+    expect(said).toContain('your scenarios: lease-lock — watching');
+    await expect.poll(() => said).toContain('reloaded: lease-lock');
   }, 60_000);
 
   it('keeps the last good version when an edit breaks the module, and reports the error', async () => {
     const source = readFileSync(file, 'utf8');
     const change = await nextEvent(() => writeFileSync(file, `${source}\nthis is not TypeScript (\n`));
     expect(change.error).toMatch(/cannot load scenario module .*lease-lock\.ts/);
+    await expect.poll(() => said).toContain('not reloaded (the page keeps the last version that loaded): cannot load scenario module');
     const info = (await (await fetch(`${url}/api/scenarios/lease-lock`)).json()) as { title: string };
     expect(info.title).toBe('An edited lease lock');
   }, 60_000);
