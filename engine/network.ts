@@ -46,9 +46,26 @@ export class LinkModel {
 
 /** Compiled link models by spec: a model is immutable, so runs with the same spec share one. */
 const compiled = new Map<string, LinkModel>();
+/**
+ * The same, by the spec object itself: a check's runs pass the one spec their parameters give,
+ * and skip writing it out as a key. A frozen spec only: an object that may change later could
+ * stand for another link by then.
+ */
+const compiledObjects = new WeakMap<object, LinkModel>();
+/** The default link (no spec). */
+let compiledDefault: LinkModel | null = null;
 
 /** Validates and compiles a link spec (defaults filled in). */
-export function linkModel(spec: LinkSpec = {}): LinkModel {
+export function linkModel(spec?: LinkSpec): LinkModel {
+  if (spec === undefined) return (compiledDefault ??= compile({}));
+  const known = compiledObjects.get(spec);
+  if (known !== undefined) return known;
+  const model = compile(spec);
+  if (Object.isFrozen(spec) && isDeepFrozen(spec)) compiledObjects.set(spec, model);
+  return model;
+}
+
+function compile(spec: LinkSpec): LinkModel {
   const key = JSON.stringify(spec);
   let model = compiled.get(key);
   if (model === undefined) {
@@ -56,6 +73,12 @@ export function linkModel(spec: LinkSpec = {}): LinkModel {
     if (compiled.size < 1000) compiled.set(key, model);
   }
   return model;
+}
+
+function isDeepFrozen(value: object): boolean {
+  if (!Object.isFrozen(value)) return false;
+  for (const v of Object.values(value)) if (typeof v === 'object' && v !== null && !isDeepFrozen(v)) return false;
+  return true;
 }
 
 export interface LinkPatch {

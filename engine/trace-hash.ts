@@ -22,6 +22,14 @@
  * Events reach the hasher either as kernel rows (`addRow`, the fast path: no event object is
  * built) or as typed events (`add`, for traces read back from a file, a stream or the page);
  * both produce the same words, and a property test holds them to it.
+ *
+ * How it is computed (the words, and so the hash, are as described above; only the speed is
+ * at stake here): an event's words are first written to a growable Int32Array (`Words`), and
+ * the hasher folds that buffer into its lanes in one tight loop whenever it passes a
+ * threshold, with the two lanes in local variables. A payload's words are written to the
+ * same buffer after the pending ones and folded at once into a fresh pair of lanes, giving
+ * its digest. Writing a word is a store; mixing it is a handful of integer operations with
+ * no field access and no call, which is what makes hashing cheap beside the run.
  */
 import type { Row } from './trace.ts';
 import { TRACE_EVENT_TYPES, type TraceEvent } from './trace-event.ts';
@@ -36,8 +44,8 @@ const TAG_ARRAY = 6;
 const TAG_OBJECT = 7;
 const TAG_END = 8;
 const TAG_ABSENT = 9;
-/** Marks a name's first appearance (its characters follow). */
-const NEW_NAME = 0xffffffff;
+/** Marks a name's first appearance (its characters follow); 0xffffffff as a signed word. */
+const NEW_NAME = -1;
 
 const DROP_REASON_CODES: Readonly<Record<string, number>> = { loss: 0, partition: 1, 'node-down': 2 };
 const NOTE_LEVEL_CODES: Readonly<Record<string, number>> = { info: 0, key: 1, warn: 2 };
@@ -45,209 +53,260 @@ const TYPE_CODES: Readonly<Record<string, number>> = Object.fromEntries(TRACE_EV
 
 // Bit access to doubles: one shared scratch, little- or big-endian decided once.
 const f64 = new Float64Array(1);
-const u32 = new Uint32Array(f64.buffer);
+const u32 = new Int32Array(f64.buffer);
 f64[0] = 1;
 const LO = u32[0] === 0 ? 0 : 1;
 const HI = 1 - LO;
 
-const SEED1 = 0x9e3779b9;
-const SEED2 = 0x85ebca6b;
+const SEED1 = 0x9e3779b9 | 0;
+const SEED2 = 0x85ebca6b | 0;
+
+/** Words a row may write besides its strings and values; the buffer always has this much room past the flush threshold. */
+const ROW_WORDS = 32;
+/** The hasher folds its pending words once they pass this many. */
+const FLUSH_AT = 1 << 12;
 
 /**
- * Folds canonical words into two 32-bit lanes (murmur3-style mixing, different constants per
- * lane). Mixing is integer-only (`Math.imul`, shifts), so every JavaScript engine agrees.
+ * Folds words `buf[from..to)` into two 32-bit lanes (murmur3-style mixing, different
+ * constants per lane) and returns the lanes as `h1` and `h2` of `into`. Mixing is
+ * integer-only (`Math.imul`, shifts), so every JavaScript engine agrees.
  */
-class Lanes {
-  h1 = SEED1;
-  h2 = SEED2;
-  words = 0;
-
-  word(w: number): void {
+function fold(into: LaneState, buf: Int32Array, from: number, to: number): void {
+  let h1 = into.h1;
+  let h2 = into.h2;
+  for (let i = from; i < to; i++) {
+    const w = buf[i]!;
     let k = Math.imul(w, 0xcc9e2d51);
     k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, 0x1b873593);
-    let h1 = this.h1 ^ k;
+    h1 ^= Math.imul(k, 0x1b873593);
     h1 = (h1 << 13) | (h1 >>> 19);
-    this.h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
+    h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
     let j = Math.imul(w ^ 0x5bd1e995, 0x27d4eb2f);
     j = (j << 17) | (j >>> 15);
-    let h2 = this.h2 ^ Math.imul(j, 0x165667b1);
+    h2 ^= Math.imul(j, 0x165667b1);
     h2 = (h2 << 11) | (h2 >>> 21);
-    this.h2 = (Math.imul(h2, 9) + 0x7feb352d) | 0;
-    this.words++;
+    h2 = (Math.imul(h2, 9) + 0x7feb352d) | 0;
+  }
+  into.h1 = h1;
+  into.h2 = h2;
+  into.words += to - from;
+}
+
+/** Two lanes and the number of words folded into them. */
+interface LaneState {
+  h1: number;
+  h2: number;
+  words: number;
+}
+
+function finish1(h1: number, count: number, words: number): number {
+  let h = h1 ^ count ^ words;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+function finish2(h2: number, count: number, words: number): number {
+  let h = h2 ^ Math.imul(count, 0x27d4eb2d) ^ words;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * A growable buffer of canonical words and the encoders that write into it. Each encoder
+ * takes the position to write at and returns the position after what it wrote; it may
+ * replace `buf` with a larger copy, so callers read `buf` again after calling one.
+ */
+class Words {
+  buf: Int32Array = new Int32Array(2 * FLUSH_AT);
+
+  /** The buffer, with room for `more` words from position p. */
+  room(p: number, more: number): Int32Array {
+    const need = p + more;
+    if (need <= this.buf.length) return this.buf;
+    let cap = this.buf.length * 2;
+    while (cap < need) cap *= 2;
+    const grown = new Int32Array(cap);
+    grown.set(this.buf.subarray(0, p));
+    this.buf = grown;
+    return grown;
   }
 
-  number(x: number): void {
+  /** A number's 64-bit pattern, -0 as 0 (room for two words is the caller's). */
+  static number(b: Int32Array, p: number, x: number): void {
     f64[0] = x === 0 ? 0 : x;
-    this.word(u32[LO]!);
-    this.word(u32[HI]!);
+    b[p] = u32[LO]!;
+    b[p + 1] = u32[HI]!;
   }
 
-  chars(s: string): void {
+  /** A string: its length, then its UTF-16 code units two to a word (low unit first). */
+  chars(p: number, s: string): number {
     const n = s.length;
-    this.word(n);
+    const b = this.room(p, (n >> 1) + 2);
+    b[p++] = n;
     let i = 0;
-    for (; i + 1 < n; i += 2) this.word(s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16));
-    if (i < n) this.word(s.charCodeAt(i));
+    for (; i + 1 < n; i += 2) b[p++] = s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16);
+    if (i < n) b[p++] = s.charCodeAt(i);
+    return p;
   }
 
   /** The canonical value encoding (JSON semantics; see the file header). */
-  value(v: unknown): void {
+  value(p: number, v: unknown): number {
+    let b = this.buf;
+    if (p + 4 > b.length) b = this.room(p, 4);
     switch (typeof v) {
       case 'number':
-        if (Number.isFinite(v)) {
-          this.word(TAG_NUMBER);
-          this.number(v);
-        } else this.word(TAG_NULL);
-        return;
-      case 'string':
-        this.word(TAG_STRING);
-        this.chars(v);
-        return;
-      case 'boolean':
-        this.word(v ? TAG_TRUE : TAG_FALSE);
-        return;
-      case 'object': {
-        if (v === null) return this.word(TAG_NULL);
-        if (Array.isArray(v)) {
-          this.word(TAG_ARRAY);
-          this.word(v.length);
-          for (const item of v) {
-            if (item === undefined || typeof item === 'function' || typeof item === 'symbol') this.word(TAG_NULL);
-            else this.value(item);
-          }
-          return;
+        if (v - v === 0) {
+          b[p] = TAG_NUMBER;
+          Words.number(b, p + 1, v);
+          return p + 3;
         }
-        this.word(TAG_OBJECT);
+        b[p] = TAG_NULL;
+        return p + 1;
+      case 'string':
+        b[p] = TAG_STRING;
+        return this.chars(p + 1, v);
+      case 'boolean':
+        b[p] = v ? TAG_TRUE : TAG_FALSE;
+        return p + 1;
+      case 'object': {
+        if (v === null) {
+          b[p] = TAG_NULL;
+          return p + 1;
+        }
+        if (Array.isArray(v)) {
+          const n = v.length;
+          b[p] = TAG_ARRAY;
+          b[p + 1] = n;
+          p += 2;
+          for (let i = 0; i < n; i++) {
+            const item: unknown = v[i];
+            if (item === undefined || typeof item === 'function' || typeof item === 'symbol') {
+              b = this.room(p, 1);
+              b[p++] = TAG_NULL;
+            } else p = this.value(p, item);
+          }
+          return p;
+        }
+        b[p++] = TAG_OBJECT;
         const record = v as Record<string, unknown>;
         for (const key in record) {
           if (!Object.hasOwn(record, key)) continue;
           const item = record[key];
           if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
-          this.chars(key);
-          this.value(item);
+          p = this.value(this.chars(p, key), item);
         }
-        this.word(TAG_END);
-        return;
+        b = this.room(p, 1);
+        b[p] = TAG_END;
+        return p + 1;
       }
       case 'bigint':
         throw new TypeError('a traced value holds a bigint, which JSON cannot carry');
       default:
         // undefined, functions, symbols: what JSON.stringify leaves out or writes as null.
-        this.word(TAG_NULL);
+        b[p] = TAG_NULL;
+        return p + 1;
     }
   }
-
-  digest(count: number): [number, number] {
-    let h1 = this.h1 ^ count ^ this.words;
-    let h2 = this.h2 ^ Math.imul(count, 0x27d4eb2d) ^ this.words;
-    h1 = Math.imul(h1 ^ (h1 >>> 16), 0x85ebca6b);
-    h1 = Math.imul(h1 ^ (h1 >>> 13), 0xc2b2ae35);
-    h1 ^= h1 >>> 16;
-    h2 = Math.imul(h2 ^ (h2 >>> 16), 0x85ebca6b);
-    h2 = Math.imul(h2 ^ (h2 >>> 13), 0xc2b2ae35);
-    h2 ^= h2 >>> 16;
-    return [h1 >>> 0, h2 >>> 0];
-  }
-
-  reset(): void {
-    this.h1 = SEED1;
-    this.h2 = SEED2;
-    this.words = 0;
-  }
-}
-
-/** The payload digest of a message: a pure function of the payload's value. */
-const payloadLanes = new Lanes();
-function payloadDigest(msg: unknown): [number, number] {
-  payloadLanes.reset();
-  payloadLanes.value(msg);
-  return payloadLanes.digest(0);
 }
 
 export class TraceHasher {
-  private readonly lanes = new Lanes();
+  /** The lanes everything folded so far went into. */
+  private readonly lanes: LaneState = { h1: SEED1, h2: SEED2, words: 0 };
+  /** Words written but not yet folded: `words.buf[0..pending)`. */
+  private readonly words = new Words();
+  private pending = 0;
+  /** Scratch lanes for payload digests. */
+  private readonly payloadLanes: LaneState = { h1: SEED1, h2: SEED2, words: 0 };
   private count = 0;
   /** Interned names (nodes and metric series), by first appearance. */
   private readonly interned = new Map<string, number>();
   /** Row path: a node index's interned index, -1 until the node first appears. */
-  private nodeRefs = new Int32Array(0);
+  private nodeRefs: Int32Array = new Int32Array(16).fill(-1);
   /** Payload digests by message id (two words each); `known` marks the filled ones. */
-  private digests = new Uint32Array(256);
+  private digests: Int32Array = new Int32Array(256);
   private known = new Uint8Array(128);
 
   /** Folds one typed event (read back from a file, a stream or the page). */
   add(event: TraceEvent): void {
-    const lanes = this.lanes;
-    lanes.word(TYPE_CODES[event.type]!);
-    lanes.number(event.t);
+    const words = this.words;
+    let p = this.start();
+    let b = words.buf;
+    b[p] = TYPE_CODES[event.type]!;
+    Words.number(b, p + 1, event.t);
+    p += 3;
     switch (event.type) {
       case 'send':
       case 'deliver':
       case 'duplicate':
-        lanes.number(event.id);
-        this.name(event.from);
-        this.name(event.to);
-        if (event.type !== 'duplicate') this.payload(event.id, event.msg);
+        Words.number(b, p, event.id);
+        p = this.name(this.name(p + 2, event.from), event.to);
+        if (event.type !== 'duplicate') p = this.payload(p, event.id, event.msg);
         break;
       case 'drop':
-        lanes.number(event.id);
-        this.name(event.from);
-        this.name(event.to);
-        lanes.word(DROP_REASON_CODES[event.reason]!);
-        this.payload(event.id, event.msg);
+        Words.number(b, p, event.id);
+        p = this.name(this.name(p + 2, event.from), event.to);
+        b = words.room(p, 1);
+        b[p] = DROP_REASON_CODES[event.reason]!;
+        p = this.payload(p + 1, event.id, event.msg);
         break;
       case 'timer':
-        this.name(event.node);
-        lanes.number(event.id);
-        lanes.value(event.tag);
+        p = this.name(p, event.node);
+        b = words.room(p, 2);
+        Words.number(b, p, event.id);
+        p = words.value(p + 2, event.tag);
         break;
       case 'crash':
-        this.name(event.node);
-        lanes.number(event.lostWrites);
+        p = this.name(p, event.node);
+        b = words.room(p, 2);
+        Words.number(b, p, event.lostWrites);
+        p += 2;
         break;
       case 'restart':
       case 'pause':
       case 'resume':
-        this.name(event.node);
+        p = this.name(p, event.node);
         break;
       case 'slow':
-        this.name(event.node);
-        lanes.number(event.factor);
+        p = this.name(p, event.node);
+        b = words.room(p, 2);
+        Words.number(b, p, event.factor);
+        p += 2;
         break;
       case 'partition':
       case 'degrade':
       case 'inject':
-        lanes.value(event.fault);
+        p = words.value(p, event.fault);
         break;
       case 'heal':
       case 'restore':
         break;
       case 'state':
-        this.name(event.node);
-        lanes.chars(event.state);
-        this.optionalText(event.detail);
+        p = words.chars(this.name(p, event.node), event.state);
+        p = this.optionalText(p, event.detail);
         break;
       case 'metric':
-        this.name(event.name);
-        lanes.number(event.value);
-        this.optionalName(event.node);
+        p = this.name(p, event.name);
+        b = words.room(p, 2);
+        Words.number(b, p, event.value);
+        p = this.optionalName(p + 2, event.node);
         break;
       case 'violation':
-        lanes.chars(event.invariant);
-        lanes.chars(event.message);
-        this.optionalName(event.node);
+        p = words.chars(words.chars(p, event.invariant), event.message);
+        p = this.optionalName(p, event.node);
         break;
       case 'note':
-        lanes.chars(event.text);
-        lanes.word(NOTE_LEVEL_CODES[event.level]!);
-        this.optionalName(event.node);
+        p = words.chars(p, event.text);
+        b = words.room(p, 1);
+        b[p] = NOTE_LEVEL_CODES[event.level]!;
+        p = this.optionalName(p + 1, event.node);
         break;
       case 'clock':
-        this.name(event.node);
-        lanes.value(event.fault);
+        p = words.value(this.name(p, event.node), event.fault);
         break;
     }
+    this.pending = p;
     this.count++;
   }
 
@@ -256,54 +315,54 @@ export class TraceHasher {
    * same words as `add(materialize(names, ...))`, without building the event.
    */
   addRow(names: readonly string[], t: number, kind: Row, a: number, b: number, n: number, o: unknown): void {
-    const lanes = this.lanes;
-    lanes.word(kind);
-    lanes.number(t);
+    const words = this.words;
+    let p = this.start();
+    let w = words.buf;
+    w[p] = kind;
+    Words.number(w, p + 1, t);
+    p += 3;
     switch (kind) {
       case 0: // send
       case 1: // deliver
-        lanes.number(n);
-        this.node(names, a);
-        this.node(names, b);
-        this.payload(n, o);
+        Words.number(w, p, n);
+        p = this.payload(this.node(names, b, this.node(names, a, p + 2)), n, o);
         break;
       case 2: {
         // drop: o is { id, msg }, n the reason code
         const drop = o as { id: number; msg: unknown };
-        lanes.number(drop.id);
-        this.node(names, a);
-        this.node(names, b);
-        lanes.word(n);
-        this.payload(drop.id, drop.msg);
+        Words.number(w, p, drop.id);
+        p = this.node(names, b, this.node(names, a, p + 2));
+        w = words.room(p, 1);
+        w[p] = n;
+        p = this.payload(p + 1, drop.id, drop.msg);
         break;
       }
       case 3: // duplicate
-        lanes.number(n);
-        this.node(names, a);
-        this.node(names, b);
+        Words.number(w, p, n);
+        p = this.node(names, b, this.node(names, a, p + 2));
         break;
       case 4: // timer
-        this.node(names, a);
-        lanes.number(n);
-        lanes.value(o);
+        p = this.node(names, a, p);
+        w = words.room(p, 2);
+        Words.number(w, p, n);
+        p = words.value(p + 2, o);
         break;
       case 5: // crash: n is the count of writes it lost
-        this.node(names, a);
-        lanes.number(n);
+      case 9: // slow: n is the factor
+        p = this.node(names, a, p);
+        w = words.room(p, 2);
+        Words.number(w, p, n);
+        p += 2;
         break;
       case 6: // restart
       case 7: // pause
       case 8: // resume
-        this.node(names, a);
-        break;
-      case 9: // slow
-        this.node(names, a);
-        lanes.number(n);
+        p = this.node(names, a, p);
         break;
       case 10: // partition
       case 12: // degrade
       case 14: // inject
-        lanes.value(o);
+        p = words.value(p, o);
         break;
       case 11: // heal
       case 13: // restore
@@ -311,53 +370,43 @@ export class TraceHasher {
       case 15: {
         // state
         const s = o as { state: string; detail?: string };
-        this.node(names, a);
-        lanes.chars(s.state);
-        this.optionalText(s.detail);
+        p = this.optionalText(words.chars(this.node(names, a, p), s.state), s.detail);
         break;
       }
       case 16: // metric: o is the series name, n the value
-        this.name(o as string);
-        lanes.number(n);
-        if (a >= 0) {
-          lanes.word(1);
-          this.node(names, a);
-        } else lanes.word(TAG_ABSENT);
+        p = this.name(p, o as string);
+        w = words.room(p, 2);
+        Words.number(w, p, n);
+        p = this.optionalNode(names, a, p + 2);
         break;
       case 17: {
         // violation
         const v = o as { invariant: string; message: string };
-        lanes.chars(v.invariant);
-        lanes.chars(v.message);
-        if (a >= 0) {
-          lanes.word(1);
-          this.node(names, a);
-        } else lanes.word(TAG_ABSENT);
+        p = this.optionalNode(names, a, words.chars(words.chars(p, v.invariant), v.message));
         break;
       }
       case 18: {
         // note
         const note = o as { text: string; level: string };
-        lanes.chars(note.text);
-        lanes.word(NOTE_LEVEL_CODES[note.level]!);
-        if (a >= 0) {
-          lanes.word(1);
-          this.node(names, a);
-        } else lanes.word(TAG_ABSENT);
+        p = words.chars(p, note.text);
+        w = words.room(p, 1);
+        w[p] = NOTE_LEVEL_CODES[note.level]!;
+        p = this.optionalNode(names, a, p + 1);
         break;
       }
       case 19: // clock
-        this.node(names, a);
-        lanes.value(o);
+        p = words.value(this.node(names, a, p), o);
         break;
     }
+    this.pending = p;
     this.count++;
   }
 
   /** 16 hex digits. */
   digest(): string {
-    const [h1, h2] = this.lanes.digest(this.count);
-    return h1.toString(16).padStart(8, '0') + h2.toString(16).padStart(8, '0');
+    this.flush();
+    const { h1, h2, words } = this.lanes;
+    return finish1(h1, this.count, words).toString(16).padStart(8, '0') + finish2(h2, this.count, words).toString(16).padStart(8, '0');
   }
 
   /** Events folded so far. */
@@ -365,60 +414,130 @@ export class TraceHasher {
     return this.count;
   }
 
-  private name(name: string): void {
+  /** Where the next event's words go: folds what is pending first once it passes FLUSH_AT, and makes room for a row's fixed words. */
+  private start(): number {
+    let p = this.pending;
+    if (p >= FLUSH_AT) {
+      this.flush();
+      p = 0;
+    }
+    this.words.room(p, ROW_WORDS);
+    return p;
+  }
+
+  private flush(): void {
+    fold(this.lanes, this.words.buf, 0, this.pending);
+    this.pending = 0;
+  }
+
+  private name(p: number, name: string): number {
     const index = this.interned.get(name);
-    if (index !== undefined) return this.lanes.word(index);
+    if (index !== undefined) {
+      this.words.room(p, 1)[p] = index;
+      return p + 1;
+    }
     this.interned.set(name, this.interned.size);
-    this.lanes.word(NEW_NAME);
-    this.lanes.chars(name);
+    this.words.room(p, 1)[p] = NEW_NAME;
+    return this.words.chars(p + 1, name);
   }
 
-  private optionalName(name: string | undefined): void {
-    if (name === undefined) return this.lanes.word(TAG_ABSENT);
-    this.lanes.word(1);
-    this.name(name);
+  private optionalName(p: number, name: string | undefined): number {
+    const b = this.words.room(p, 1);
+    if (name === undefined) {
+      b[p] = TAG_ABSENT;
+      return p + 1;
+    }
+    b[p] = 1;
+    return this.name(p + 1, name);
   }
 
-  private optionalText(text: string | undefined): void {
-    if (text === undefined) return this.lanes.word(TAG_ABSENT);
-    this.lanes.word(1);
-    this.lanes.chars(text);
+  private optionalText(p: number, text: string | undefined): number {
+    const b = this.words.room(p, 1);
+    if (text === undefined) {
+      b[p] = TAG_ABSENT;
+      return p + 1;
+    }
+    b[p] = 1;
+    return this.words.chars(p + 1, text);
   }
 
-  private node(names: readonly string[], index: number): void {
+  private optionalNode(names: readonly string[], index: number, p: number): number {
+    const b = this.words.room(p, 1);
+    if (index < 0) {
+      b[p] = TAG_ABSENT;
+      return p + 1;
+    }
+    b[p] = 1;
+    return this.node(names, index, p + 1);
+  }
+
+  /** A node by index: its interned index once it has appeared (the fast path), else its name. */
+  private node(names: readonly string[], index: number, p: number): number {
+    const refs = this.nodeRefs;
+    if (index < refs.length) {
+      const ref = refs[index]!;
+      if (ref >= 0) {
+        this.words.room(p, 1)[p] = ref;
+        return p + 1;
+      }
+    }
+    return this.firstNode(names, index, p);
+  }
+
+  private firstNode(names: readonly string[], index: number, p: number): number {
     if (index >= this.nodeRefs.length) {
       const grown = new Int32Array(Math.max(index + 1, this.nodeRefs.length * 2, 16)).fill(-1);
       grown.set(this.nodeRefs);
       this.nodeRefs = grown;
     }
-    const ref = this.nodeRefs[index]!;
-    if (ref >= 0) return this.lanes.word(ref);
     const name = names[index]!;
     const known = this.interned.get(name);
     if (known !== undefined) {
       this.nodeRefs[index] = known;
-      return this.lanes.word(known);
+      this.words.room(p, 1)[p] = known;
+      return p + 1;
     }
     this.nodeRefs[index] = this.interned.size;
-    this.name(name);
+    return this.name(p, name);
   }
 
-  private payload(id: number, msg: unknown): void {
+  /** A message's payload digest (two words), computed once per message id. */
+  private payload(p: number, id: number, msg: unknown): number {
     if (Number.isInteger(id) && id >= 0 && id < 1 << 30) {
       if (id >= this.known.length) this.growDigests(id);
+      const digests = this.digests;
       if (this.known[id] === 0) {
-        const [d1, d2] = payloadDigest(msg);
-        this.digests[2 * id] = d1;
-        this.digests[2 * id + 1] = d2;
+        this.digestPayload(p, msg);
+        digests[2 * id] = this.payloadLanes.h1;
+        digests[2 * id + 1] = this.payloadLanes.h2;
         this.known[id] = 1;
       }
-      this.lanes.word(this.digests[2 * id]!);
-      this.lanes.word(this.digests[2 * id + 1]!);
-      return;
+      const b = this.words.room(p, 2);
+      b[p] = digests[2 * id]!;
+      b[p + 1] = digests[2 * id + 1]!;
+      return p + 2;
     }
-    const [d1, d2] = payloadDigest(msg);
-    this.lanes.word(d1);
-    this.lanes.word(d2);
+    this.digestPayload(p, msg);
+    const b = this.words.room(p, 2);
+    b[p] = this.payloadLanes.h1;
+    b[p + 1] = this.payloadLanes.h2;
+    return p + 2;
+  }
+
+  /**
+   * The digest of a payload (a pure function of its value) into payloadLanes' h1 and h2: its
+   * words are written after the pending ones (from p on) and folded into fresh lanes.
+   */
+  private digestPayload(p: number, msg: unknown): void {
+    const end = this.words.value(p, msg);
+    const lanes = this.payloadLanes;
+    lanes.h1 = SEED1;
+    lanes.h2 = SEED2;
+    lanes.words = 0;
+    fold(lanes, this.words.buf, p, end);
+    const n = end - p;
+    lanes.h1 = finish1(lanes.h1, 0, n) | 0;
+    lanes.h2 = finish2(lanes.h2, 0, n) | 0;
   }
 
   private growDigests(id: number): void {
@@ -426,7 +545,7 @@ export class TraceHasher {
     while (cap <= id) cap *= 2;
     const known = new Uint8Array(cap);
     known.set(this.known);
-    const digests = new Uint32Array(2 * cap);
+    const digests = new Int32Array(2 * cap);
     digests.set(this.digests);
     this.known = known;
     this.digests = digests;

@@ -70,6 +70,11 @@ export class HistoryRecorder {
     return { operations: this.operations.map((op) => ({ ...op })) };
   }
 
+  /** The history so far, without a copy: for a checker to read at once, never to keep or change. */
+  view(): Readonly<History> {
+    return { operations: this.operations };
+  }
+
   private complete(handle: OperationHandle, type: 'ok' | 'fail' | 'info', value: unknown, timeMs: number): void {
     this.checkTime(timeMs);
     if (this.open.get(handle.process) !== handle) {

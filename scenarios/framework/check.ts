@@ -158,7 +158,15 @@ export class CheckPlan {
 
   /** Runs once without a trace; returns the first violation, if any, and the goals reached. */
   run(seed: number, faults: FaultPlan): { failure: RunFailure | null; goalMask: number } {
-    const result = runScenario(this.scenario, { strategy: this.strategy, seed, faults, parsedParams: this.params, trace: 'off', metrics: false });
+    const result = runScenario(this.scenario, {
+      strategy: this.strategy,
+      seed,
+      faults,
+      parsedParams: this.params,
+      trace: 'off',
+      metrics: false,
+      faultsCanonical: true,
+    });
     let goalMask = 0;
     result.goals.forEach((g, i) => {
       if (g.reached) goalMask |= 1 << i;

@@ -67,6 +67,26 @@ export interface Swarm {
 
 /** The classes a fault space allows at all. */
 export function classesOf(space: FaultSpace): FaultClass[] {
+  return [...allowedClasses(space)];
+}
+
+/** classesOf, worked out once per fault space (every run of a check draws a swarm from it). */
+const classesCache = new WeakMap<FaultSpace, readonly FaultClass[]>();
+const namesCache = new WeakMap<FaultSpace, readonly string[]>();
+
+function allowedClasses(space: FaultSpace): readonly FaultClass[] {
+  let classes = classesCache.get(space);
+  if (classes === undefined) classesCache.set(space, (classes = computeClasses(space)));
+  return classes;
+}
+
+function nodeNames(space: FaultSpace): readonly string[] {
+  let names = namesCache.get(space);
+  if (names === undefined) namesCache.set(space, (names = space.nodes.map((n) => n.name)));
+  return names;
+}
+
+function computeClasses(space: FaultSpace): FaultClass[] {
   const kinds = new Set(space.kinds);
   const has = (pred: (t: FaultTarget) => boolean): boolean => space.nodes.some(pred);
   return FAULT_CLASSES.filter((c) => {
@@ -108,8 +128,8 @@ export function classesOf(space: FaultSpace): FaultClass[] {
  * one class and, when there are nodes, at least one node), drawn from `next` (uniform in [0, 1)).
  */
 export function swarmFor(space: FaultSpace, next: () => number): Swarm {
-  const all = classesOf(space);
-  const names = space.nodes.map((n) => n.name);
+  const all = allowedClasses(space);
+  const names = nodeNames(space);
   const pickSome = <T>(items: readonly T[]): T[] => {
     if (items.length === 0) return [];
     const kept = items.filter(() => next() < 0.5);
@@ -153,24 +173,59 @@ function eligible(c: FaultClass, t: FaultTarget): boolean {
 /**
  * The arbitraries of one class over some nodes, kept per fault space: a check builds a swarm
  * for every run, and building fast-check arbitraries afresh each time cost more than the run of
- * a small scenario. The key is the class and the nodes it may name, so runs share them.
+ * a small scenario. The key is the class and the nodes it may name, so runs share them: the
+ * nodes as bits (a small integer) while the space has at most 26 nodes, their names otherwise. (Swarms themselves rarely repeat, so the plan arbitrary is built per run.)
  */
-const optionCache = new WeakMap<FaultSpace, Map<string, fc.Arbitrary<Fault>[]>>();
+const optionCache = new WeakMap<FaultSpace, Map<number | string, fc.Arbitrary<Fault>[]>[]>();
+
+/** Each node's bit, and for each class the bits of the nodes it may name (spaces of at most 26 nodes). */
+interface SpaceBits {
+  bit: Map<string, number>;
+  eligible: number[];
+}
+const bitsCache = new WeakMap<FaultSpace, SpaceBits | null>();
+const NODE_BITS_MAX = 26;
+
+function spaceBits(space: FaultSpace): SpaceBits | null {
+  let bits = bitsCache.get(space);
+  if (bits === undefined) {
+    bits =
+      space.nodes.length > NODE_BITS_MAX
+        ? null
+        : {
+            bit: new Map(space.nodes.map((t, i) => [t.name, 1 << i])),
+            eligible: FAULT_CLASSES.map((c) => space.nodes.reduce((mask, t, i) => (eligible(c, t) ? mask | (1 << i) : mask), 0)),
+          };
+    bitsCache.set(space, bits);
+  }
+  return bits;
+}
 
 export function faultPlanArbitrary(space: FaultSpace, swarm: Swarm = fullSwarm(space)): fc.Arbitrary<FaultPlan> {
-  let cache = optionCache.get(space);
-  if (cache === undefined) optionCache.set(space, (cache = new Map()));
-  const enabled = new Set(swarm.nodes);
+  let caches = optionCache.get(space);
+  if (caches === undefined) optionCache.set(space, (caches = FAULT_CLASSES.map(() => new Map())));
+  const bits = spaceBits(space);
+  const enabled = bits === null ? new Set(swarm.nodes) : null;
+  let enabledMask = 0;
+  if (bits !== null) for (const name of swarm.nodes) enabledMask |= bits.bit.get(name) ?? 0;
   const options: fc.Arbitrary<Fault>[] = [];
   for (const c of swarm.classes) {
-    const targets = space.nodes.filter((t) => enabled.has(t.name) && eligible(c, t));
-    const key = `${c}|${targets.map((t) => t.name).join(',')}`;
+    const classIndex = FAULT_CLASSES.indexOf(c);
+    const cache = caches[classIndex]!;
+    let key: number | string;
+    let targets: FaultTarget[] | null = null;
+    if (bits !== null) key = enabledMask & bits.eligible[classIndex]!;
+    else {
+      targets = space.nodes.filter((t) => enabled!.has(t.name) && eligible(c, t));
+      key = targets.map((t) => t.name).join(',');
+    }
     let found = cache.get(key);
     if (found === undefined) {
+      targets ??= space.nodes.filter((t) => swarm.nodes.includes(t.name) && eligible(c, t));
       found = classOptions(space, c, targets);
-      if (cache.size < 20_000) cache.set(key, found);
+      if (cache.size < 2_000) cache.set(key, found);
     }
-    options.push(...found);
+    for (const option of found) options.push(option);
   }
   if (options.length === 0) return fc.constant([]);
   return fc.array(fc.oneof(...options), { maxLength: space.faultsMax }).map(sortByTime);
@@ -339,13 +394,13 @@ function argArbitrary(spec: InjectArgSpec): fc.Arbitrary<string | number | boole
  */
 export function coverageCatalogue(space: FaultSpace): string[] {
   const items: string[] = [];
-  for (const c of classesOf(space)) {
+  for (const c of allowedClasses(space)) {
     if (c === 'inject') items.push(...space.injects.map((i) => `inject:${i.name}`));
     else if (c === 'crash-point') items.push(...space.nodes.flatMap((t) => t.crashPoints.map((p) => `crash-point:${t.name}:${p}`)));
     else if (c === 'io-crash-point') items.push(...IO_CRASH_POINTS.map((p) => `crash-point:*:${p}`));
     else items.push(c);
   }
-  if (classesOf(space).some((c) => c === 'crash' || c === 'crash-point' || c === 'io-crash-point')) items.push('torn-write');
+  if (allowedClasses(space).some((c) => c === 'crash' || c === 'crash-point' || c === 'io-crash-point')) items.push('torn-write');
   return items;
 }
 

@@ -14,6 +14,7 @@ import {
   HandlerError,
   HashTrace,
   InputError,
+  type LinkSpec,
   MemoryTrace,
   type MessageStats,
   parseFaultPlan,
@@ -25,7 +26,7 @@ import { type Anomaly, type History, pairOperations } from '../../history/index.
 import type { HistoryClaim } from './client-history.ts';
 import { checkPlanHorizon } from './horizon.ts';
 import { parseParams } from './params.ts';
-import { type AnyScenario, goalsFor, type InvariantKind, invariantsFor, type Witness } from './scenario.ts';
+import { type AnyScenario, type GoalSpec, goalsFor, type InvariantKind, type InvariantSpec, invariantsFor, type Witness } from './scenario.ts';
 import { ScenarioWorld } from './world.ts';
 
 export type TraceMode = 'off' | 'memory' | 'hash' | ((event: TraceEvent) => void);
@@ -47,6 +48,11 @@ export interface RunRequest {
   history?: boolean;
   /** Compute the metrics (default true; a check judges invariants only and skips them: percentiles over every run cost). */
   metrics?: boolean;
+  /**
+   * The plan is a generated one, already in canonical form (the checker's): it is not parsed a
+   * second time here. The simulation still validates every plan it schedules.
+   */
+  faultsCanonical?: boolean;
 }
 
 export interface ViolationRecord {
@@ -129,23 +135,27 @@ export function runScenario(scenario: AnyScenario, request: RunRequest): RunResu
   if (!Number.isSafeInteger(request.seed)) throw new InputError(`seed must be an integer, got ${request.seed}`);
   const params = (request.parsedParams ?? parseParams(scenario, request.params)) as Record<string, unknown>;
   // The one validation of the plan: canonical form (schema key order, defaults), traced or not.
-  const faults = parseFaultPlan(request.faults ?? (scenario.defaultPreset === undefined ? [] : resolvePreset(scenario, scenario.defaultPreset, params)));
+  const faults =
+    request.faultsCanonical === true && request.faults !== undefined
+      ? request.faults
+      : parseFaultPlan(request.faults ?? (scenario.defaultPreset === undefined ? [] : resolvePreset(scenario, scenario.defaultPreset, params)));
   const timing = scenario.timing(params);
   // Refused before a single event runs: a fault past the run's horizon would stretch the run to it (horizon.ts).
   checkPlanHorizon(scenario, params, faults);
-  const lastFaultMs = faults.reduce((m, f) => Math.max(m, f.at), 0);
+  let lastFaultMs = 0;
+  for (const f of faults) if (f.at > lastFaultMs) lastFaultMs = f.at;
   const healAtMs = Math.max(timing.workloadMs, lastFaultMs);
   const endMs = healAtMs + timing.settleMs;
 
   const mode = request.trace ?? 'hash';
   const sink: (TraceSink & { names: readonly string[] }) | null =
     mode === 'off' ? null : mode === 'memory' ? new MemoryTrace() : mode === 'hash' ? new HashTrace() : new CallbackTrace(mode);
-  const sim = new Simulation({ seed: request.seed, trace: sink, network: scenario.network?.(params) });
+  const sim = new Simulation({ seed: request.seed, trace: sink, network: networkOf(scenario, params) });
 
-  const checked = invariantsFor(scenario, strategy);
-  const records = new Map<string, InvariantResult>(
-    checked.map((i) => [i.name, { name: i.name, kind: i.kind, ok: true, count: 0, violations: [] as ViolationRecord[] }]),
-  );
+  const judged = judgedBy(scenario, strategy);
+  const checked = judged.invariants;
+  const records = new Map<string, InvariantResult>();
+  for (const i of checked) records.set(i.name, { name: i.name, kind: i.kind, ok: true, count: 0, violations: [] });
   const goalsReached = new Set<string>();
   let first: RunResult['firstViolation'] = null;
 
@@ -170,7 +180,7 @@ export function runScenario(scenario: AnyScenario, request: RunRequest): RunResu
     params,
     strategy,
     { workloadMs: timing.workloadMs, healAtMs, endMs },
-    new Set(scenario.invariants.map((i) => i.name)),
+    judged.declared,
     {
       violate: (invariant, message, node, witnesses) => {
         if (record(invariant, message, node, witnesses)) sim.violate(invariant, message, node === null ? -1 : sim.nodeId(node));
@@ -179,11 +189,11 @@ export function runScenario(scenario: AnyScenario, request: RunRequest): RunResu
         goalsReached.add(goal);
       },
     },
-    request.history === true || checked.some((i) => i.history !== undefined),
+    request.history === true || judged.history,
   );
 
   const model = scenario.build(world);
-  if (world.nodes.length === 0) throw new InputError(`${scenario.id}: build declared no node (declare each with world.node(name, spec, behaviour))`);
+  if (world.nodeCount === 0) throw new InputError(`${scenario.id}: build declared no node (declare each with world.node(name, spec, behaviour))`);
   sim.schedulePlan(faults);
   sim.at(healAtMs, () => {
     sim.healAll();
@@ -201,7 +211,7 @@ export function runScenario(scenario: AnyScenario, request: RunRequest): RunResu
   try {
     sim.run({ untilMs: endMs, eventsMax });
     for (const check of world.endChecks) check();
-    for (const inv of checked) if (inv.history !== undefined) judgeHistory(world, inv.name, inv.history);
+    if (judged.history) for (const inv of checked) if (inv.history !== undefined) judgeHistory(world, inv.name, inv.history);
   } catch (error) {
     if (error instanceof HandlerError && !stopsRun(error.cause)) {
       threw = true;
@@ -244,12 +254,62 @@ export function runScenario(scenario: AnyScenario, request: RunRequest): RunResu
     ok: invariants.every((i) => i.ok),
     metrics,
     invariants,
-    goals: goalsFor(scenario, strategy).map((g) => ({ name: g.name, reached: goalsReached.has(g.name) })),
+    goals: judged.goals.map((g) => ({ name: g.name, reached: goalsReached.has(g.name) })),
     messages: { ...sim.messageStats },
     firstViolation: first,
     trace: sink instanceof MemoryTrace ? sink : null,
     history: request.history === true ? world.history.history() : null,
   };
+}
+
+/** What a strategy's runs judge, worked out once per scenario and strategy (a check starts thousands of runs). */
+interface Judged {
+  invariants: readonly InvariantSpec[];
+  goals: readonly GoalSpec[];
+  /** Every invariant the scenario declares (a violation of any other is a bug of the scenario). */
+  declared: ReadonlySet<string>;
+  /** Some invariant is judged on the clients' history. */
+  history: boolean;
+}
+const judgedCache = new WeakMap<AnyScenario, Map<string, Judged>>();
+
+function judgedBy(scenario: AnyScenario, strategy: string): Judged {
+  let byStrategy = judgedCache.get(scenario);
+  if (byStrategy === undefined) judgedCache.set(scenario, (byStrategy = new Map()));
+  let judged = byStrategy.get(strategy);
+  if (judged === undefined) {
+    const invariants = invariantsFor(scenario, strategy);
+    judged = {
+      invariants,
+      goals: goalsFor(scenario, strategy),
+      declared: new Set(scenario.invariants.map((i) => i.name)),
+      history: invariants.some((i) => i.history !== undefined),
+    };
+    byStrategy.set(strategy, judged);
+  }
+  return judged;
+}
+
+/** The scenario's default link at these (parsed) parameters, asked once per parameters object (a check's runs share theirs). */
+const networkCache = new WeakMap<AnyScenario, WeakMap<object, LinkSpec | undefined>>();
+
+function networkOf(scenario: AnyScenario, params: Record<string, unknown>): LinkSpec | undefined {
+  if (scenario.network === undefined) return undefined;
+  let byParams = networkCache.get(scenario);
+  if (byParams === undefined) networkCache.set(scenario, (byParams = new WeakMap()));
+  if (byParams.has(params)) return byParams.get(params);
+  // A frozen copy: the kernel then compiles it once (by identity), and nothing can change it under the runs that share it.
+  const spec = deepFreeze(structuredClone(scenario.network(params)));
+  byParams.set(params, spec);
+  return spec;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** Judges an invariant that claims a consistency model on the recorded history. */

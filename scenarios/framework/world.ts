@@ -26,7 +26,11 @@ export interface WorldTimes {
 
 /** A world plus what it collected: the declared nodes, charts and end checks. */
 export class ScenarioWorld<P> implements World<P> {
-  readonly nodes: DeclaredNode[] = [];
+  /** The declared nodes' specs, names and ids; `nodes` makes the records when first read (a check's runs never read them). */
+  private readonly specs: NodeSpec[] = [];
+  private readonly names: string[] = [];
+  private readonly ids: NodeId[] = [];
+  private readonly declared: DeclaredNode[] = [];
   readonly charts: ChartDeclaration[] = [];
   readonly endChecks: (() => void)[] = [];
   readonly workloadMs: number;
@@ -65,18 +69,35 @@ export class ScenarioWorld<P> implements World<P> {
 
   node(name: string, spec: NodeSpec, behaviour: AnySpawn): NodeId {
     if (typeof spec?.role !== 'string' || spec.role.length === 0) throw new InputError(`${this.scenarioId}: node '${name}' needs a role`);
-    for (const key of Object.keys(spec.spare ?? {})) {
+    if (spec.spare !== undefined) this.checkSpare(name, spec.spare);
+    const id = this.sim.addNode(name, behaviour);
+    this.specs.push(spec);
+    this.names.push(name);
+    this.ids.push(id);
+    return id;
+  }
+
+  /** The nodes declared so far. */
+  get nodes(): readonly DeclaredNode[] {
+    for (let i = this.declared.length; i < this.specs.length; i++) this.declared.push({ ...this.specs[i]!, name: this.names[i]!, id: this.ids[i]! });
+    return this.declared;
+  }
+
+  /** How many nodes are declared. */
+  get nodeCount(): number {
+    return this.specs.length;
+  }
+
+  private checkSpare(name: string, spare: NonNullable<NodeSpec['spare']>): void {
+    for (const key of Object.keys(spare)) {
       if (!(NODE_FAULT_CLASSES as readonly string[]).includes(key)) {
         throw new InputError(`${this.scenarioId}: node '${name}' spares '${key}', which is not a fault class; classes are ${NODE_FAULT_CLASSES.join(', ')}`);
       }
-      const reason: unknown = (spec.spare as Record<string, unknown>)[key];
+      const reason: unknown = (spare as Record<string, unknown>)[key];
       if (typeof reason !== 'string' || reason.trim().length < 10) {
         throw new InputError(`${this.scenarioId}: node '${name}' spares ${key} without a reason (say why the scenario's question forbids it)`);
       }
     }
-    const id = this.sim.addNode(name, behaviour);
-    this.nodes.push({ ...spec, name, id });
-    return id;
   }
 
   lookup(name: string): NodeId {

@@ -89,7 +89,7 @@ export const readReplicas = defineScenario({
       title: 'Reads on any replica',
       explanation:
         'Every read goes to a replica picked at random: the primary only takes writes, and read capacity grows with each replica. But a replica serves whatever it has applied: right after a write, the writer may not see it, and two reads in a row on two replicas at different lags can show a row going back in time.',
-      expectedViolations: ['read-your-writes', 'monotonic-reads'],
+      expectedViolations: ['read-your-writes', 'monotonic-reads', 'session-guarantees'],
     },
     {
       id: 'primary-after-write',
@@ -118,6 +118,14 @@ export const readReplicas = defineScenario({
       kind: 'safety',
       description: 'A session never reads an older version of a row than one it has already been shown.',
       appliesTo: ['primary-only', 'replica-reads', 'lsn-wait'],
+    },
+    {
+      name: 'session-guarantees',
+      kind: 'safety',
+      description:
+        'Judged by the generic session checker on the recorded client history, independently of the auditor behind the two invariants above: within each session, reads never miss the session’s own acknowledged writes and never go back to an older version (log positions as versions).',
+      appliesTo: ['primary-only', 'replica-reads', 'lsn-wait'],
+      history: { model: 'session' },
     },
     {
       name: 'no-acknowledged-write-lost',
@@ -226,6 +234,7 @@ export const readReplicas = defineScenario({
       readTimeoutMs: p.readTimeoutMs,
       writeTimeoutMs: p.writeTimeoutMs,
       workloadOpen: () => world.now < world.workloadMs,
+      history: world.history,
     };
 
     ops.forEach((sessionOps, i) => {

@@ -14,8 +14,15 @@
  * A read that gets no answer within `readTimeoutMs` (a crashed or cut-off replica) is
  * retried once on the primary. After each acknowledged write the session reads the row back
  * (post, then look): the read-your-writes sequence where replica lag shows.
+ *
+ * Each operation goes into the clients' history (`config.history`, free when nobody records)
+ * in the session model's terms, with log positions as versions: a write or delete is
+ * `write [row nil]`, acknowledged as `[row LSN]`; a read is `read [row nil]` returning the
+ * LSN of the row's version it was shown (`nil`: no row). A session has several requests in
+ * flight at times, each on a thread of its own (`user1#2`), judged as one session.
  */
 import type { NodeId, Spawn } from '../../engine/index.ts';
+import type { ClientHistory, ClientOperation } from '../framework/client-history.ts';
 import type { ReadReplicasMessage } from './messages.ts';
 import type { SessionAuditor } from './session-auditor.ts';
 import type { SessionOp } from './workload.ts';
@@ -31,6 +38,8 @@ export interface SessionConfig {
   writeTimeoutMs: number;
   /** True while the workload window is open (true time): a user slowed past it does not come back to act later. */
   workloadOpen: () => boolean;
+  /** The clients' history the session records its operations in. */
+  history: ClientHistory;
 }
 
 interface Pending {
@@ -41,6 +50,8 @@ interface Pending {
   startedAt: number;
   target: NodeId;
   attempt: number;
+  /** Its entry in the clients' history (null when nobody records). */
+  op: ClientOperation;
 }
 
 type Timer = { kind: 'op'; index: number } | { kind: 'read-back'; index: number } | { kind: 'timeout'; rid: number; attempt: number };
@@ -84,9 +95,11 @@ export function session(ops: readonly SessionOp[], config: SessionConfig, audito
       ctx.setTimer(config.readTimeoutMs, { kind: 'timeout', rid, attempt: p.attempt });
     };
 
+    const history = config.history;
     const read = (index: number, key: string, pick: number, readBack: boolean): void => {
       const rid = nextRid++;
-      const p: Pending = { kind: 'read', index, key, startedAt: ctx.now, target: readTarget(pick), attempt: 1 };
+      const op = history.invoke(history.thread(ctx.name), 'read', [key, null]);
+      const p: Pending = { kind: 'read', index, key, startedAt: ctx.now, target: readTarget(pick), attempt: 1, op };
       pending.set(rid, p);
       auditor.readIssued(ctx.name, rid, key, readBack);
       send(rid, p);
@@ -95,7 +108,8 @@ export function session(ops: readonly SessionOp[], config: SessionConfig, audito
     const write = (index: number): void => {
       const op = ops[index]!;
       const rid = nextRid++;
-      pending.set(rid, { kind: 'write', index, key: op.key, startedAt: ctx.now, target: primary, attempt: 1 });
+      const entry = history.invoke(history.thread(ctx.name), 'write', [op.key, null]);
+      pending.set(rid, { kind: 'write', index, key: op.key, startedAt: ctx.now, target: primary, attempt: 1, op: entry });
       const id = `${ctx.name}.${index}`;
       ctx.send(primary, op.kind === 'delete' ? { type: 'write', rid, key: op.key, id, deleted: true } : { type: 'write', rid, key: op.key, id });
       ctx.setTimer(config.writeTimeoutMs, { kind: 'timeout', rid, attempt: 1 });
@@ -114,6 +128,7 @@ export function session(ops: readonly SessionOp[], config: SessionConfig, audito
       if (p === undefined || p.attempt !== attempt) return;
       if (p.kind === 'read' && p.target !== primary) return fallBack(rid, p, `${ctx.nameOf(p.target)} did not answer within ${config.readTimeoutMs} ms`);
       pending.delete(rid);
+      history.info(p.op);
       if (p.kind === 'read') {
         stats.failedReads++;
         auditor.readFailed(ctx.name, rid);
@@ -140,6 +155,7 @@ export function session(ops: readonly SessionOp[], config: SessionConfig, audito
           stats.writeLatencyMs.push(ctx.now - p.startedAt);
           lastWriteAckAt = ctx.now;
           token = Math.max(token, m.lsn);
+          history.ok(p.op, [p.key, m.lsn]);
           auditor.writeAcked(ctx.name, p.key, m.lsn, `${ctx.name}.${p.index}`);
           // Post, then look: the session reads the row back shortly after.
           ctx.setTimer(ops[p.index]!.readBackMs, { kind: 'read-back', index: p.index });
@@ -151,6 +167,7 @@ export function session(ops: readonly SessionOp[], config: SessionConfig, audito
         if (m.type === 'behind') return fallBack(m.rid, p, `${ctx.nameOf(from)} has applied only up to LSN ${m.appliedLsn}, short of ${token}`);
         pending.delete(m.rid);
         stats.readLatencyMs.push(ctx.now - p.startedAt);
+        history.ok(p.op, [p.key, m.lsn === 0 ? null : m.lsn]);
         if (config.strategy === 'lsn-wait') token = Math.max(token, m.appliedLsn);
         auditor.readReturned(ctx.name, m.rid, m.lsn, ctx.nameOf(from), ctx.name);
       },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DurableStore } from '../../engine/index.ts';
+import { checkHistory } from '../../history/index.ts';
 import { checkScenario } from '../../scenarios/framework/check.ts';
 import { resolvePreset, runScenario } from '../../scenarios/framework/run.ts';
 import type { World } from '../../scenarios/framework/scenario.ts';
@@ -131,6 +132,45 @@ describe('read-replicas', () => {
     const b = runScenario(readReplicas, { strategy: 'lsn-wait', seed: 3, faults });
 
     expect(a.traceHash).toBe(b.traceHash);
+  });
+});
+
+describe('read-replicas, judged by the generic session checker on the recorded history', () => {
+  const params = readReplicas.params.parse({});
+  const withHistory = (strategy: string, presetId: string, seed = 1) =>
+    runScenario(readReplicas, { strategy, seed, faults: resolvePreset(readReplicas, presetId, params), history: true });
+
+  it('finds exactly the violations the session auditor counts, for plain replica reads', () => {
+    const r = withHistory('replica-reads', 'lag-spike');
+    const anomalies = checkHistory(r.history!, { model: 'session' }).anomalies;
+
+    expect(broken(r, 'session-guarantees')).toBe(true);
+    expect(anomalies.filter((a) => a.type === 'read-your-writes')).toHaveLength(r.metrics.readYourWritesViolations!);
+    expect(anomalies.filter((a) => a.type === 'monotonic-reads')).toHaveLength(r.metrics.monotonicReadViolations!);
+    expect(r.invariants.find((i) => i.name === 'session-guarantees')!.violations[0]!.message).toMatch(/^session: (read-your-writes|monotonic-reads): user\d/);
+  });
+
+  it('passes the sound strategies under every preset, with sessions that overlap their own requests', () => {
+    for (const strategy of ['primary-only', 'lsn-wait']) {
+      for (const preset of readReplicas.presets.map((x) => x.id)) {
+        const r = withHistory(strategy, preset);
+        expect(broken(r, 'session-guarantees'), `${strategy} under ${preset}`).toBe(false);
+      }
+    }
+    const threads = withHistory('lsn-wait', 'replica-cut-off').history!.operations.map((op) => String(op.process));
+    expect(threads.some((p) => /^user\d+#\d+$/.test(p))).toBe(true);
+  });
+
+  it('records every operation with its outcome and changes nothing in the trace', () => {
+    const faults = resolvePreset(readReplicas, 'replica-crash', params);
+    const plain = runScenario(readReplicas, { strategy: 'lsn-wait', seed: 2, faults });
+    const recorded = runScenario(readReplicas, { strategy: 'lsn-wait', seed: 2, faults, history: true });
+    const ops = recorded.history!.operations;
+
+    expect(recorded.traceHash).toBe(plain.traceHash);
+    expect(plain.history).toBeNull();
+    expect(ops.filter((op) => op.type === 'invoke')).toHaveLength(ops.filter((op) => op.type !== 'invoke').length);
+    expect(ops.find((op) => op.type === 'ok' && op.f === 'write')!.value).toEqual([expect.stringMatching(/^row\d+$/), expect.any(Number)]);
   });
 });
 

@@ -17,12 +17,12 @@ const NIL = valueKey(null);
 /** Reads a register operation whose argument and result are plain values. */
 export function prepareRegisterOperation(op: PairedOperation, f: string, input: unknown, output: unknown, allowCas: boolean): ModelOperation | string {
   const known = op.type === 'ok';
-  const base = { id: op.id, f, known, source: op };
-  if (f === 'read') return { ...base, input: NIL, output: known ? valueKey(output ?? null) : undefined };
-  if (f === 'write') return { ...base, input: valueKey(input ?? null), output: undefined };
+  // One literal per operation (no spread): a check inside a simulation prepares every run's history.
+  if (f === 'read') return { id: op.id, f, known, source: op, input: NIL, output: known ? valueKey(output ?? null) : undefined };
+  if (f === 'write') return { id: op.id, f, known, source: op, input: valueKey(input ?? null), output: undefined };
   if (f === 'cas' && allowCas) {
     if (!Array.isArray(input) || input.length !== 2) return `a cas value [expected new], got ${showValue(input)}`;
-    return { ...base, input: [valueKey(input[0] ?? null), valueKey(input[1] ?? null)], output: undefined };
+    return { id: op.id, f, known, source: op, input: [valueKey(input[0] ?? null), valueKey(input[1] ?? null)], output: undefined };
   }
   return `a function of ${allowCas ? 'read, write or cas' : 'read or write'}, got ${f}`;
 }
