@@ -89,6 +89,10 @@ export class ClientHistory {
   /** Judges a claim on the recorded history. */
   judge(claim: HistoryClaim): CheckResult {
     // The checkers only read the history: no copy (a check judges every run's).
-    return checkHistory(this.recorder === null ? { operations: [] } : this.recorder.view(), { model: claim.model, ...(claim.consistency ? { consistency: claim.consistency } : {}), statesMax: STATES_MAX });
+    return checkHistory(this.recorder === null ? { operations: [] } : this.recorder.view(), {
+      model: claim.model,
+      ...(claim.consistency ? { consistency: claim.consistency } : {}),
+      statesMax: STATES_MAX,
+    });
   }
 }
