@@ -299,15 +299,18 @@ function networkOf(scenario: AnyScenario, params: Record<string, unknown>): Link
   if (byParams === undefined) networkCache.set(scenario, (byParams = new WeakMap()));
   if (byParams.has(params)) return byParams.get(params);
   // A frozen copy: the kernel then compiles it once (by identity), and nothing can change it under the runs that share it.
-  const spec = deepFreeze(structuredClone(scenario.network(params)));
+  const spec = frozenCopy(scenario.network(params));
   byParams.set(params, spec);
   return spec;
 }
 
-function deepFreeze<T>(value: T): T {
+/** A link spec is plain data (numbers, strings, arrays, records): copied and frozen without any platform's structuredClone. */
+function frozenCopy<T>(value: T): T {
+  if (Array.isArray(value)) return Object.freeze(value.map(frozenCopy)) as T;
   if (typeof value === 'object' && value !== null) {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
+    const copy: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) copy[k] = frozenCopy(v);
+    return Object.freeze(copy) as T;
   }
   return value;
 }
