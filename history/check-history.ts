@@ -44,7 +44,7 @@ export function checkHistory(history: History, options: HistoryCheckOptions): Ch
       throw new Error(
         `--consistency applies to the transactional models (${TRANSACTIONAL_MODELS.join(', ')}); session checks read-your-writes and monotonic reads`,
       );
-    return checkSession(history);
+    return checkSession(history, rest.clock ? { clock: rest.clock } : {});
   }
   const sequential = LINEARIZABILITY_MODELS[model];
   if (sequential === undefined) throw new Error(`unknown model '${model}'; expected one of ${HISTORY_MODELS.join(', ')}`);

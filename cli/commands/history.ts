@@ -3,7 +3,7 @@
  * decides recorded histories (Jepsen's text logs or EDN, or faultline's JSON) with the
  * generic checkers of `history/`: linearizability for register, cas-register, kv, set and
  * counter; transactional anomalies (Elle's approach) for list-append and rw-register under a
- * claimed consistency level.
+ * claimed consistency level; read-your-writes and monotonic reads for session.
  *
  * One file prints `{ok, verdict, file, model, operations, elapsedMs, anomalies: [...]}` with
  * --json; several print `{ok, results: [...]}`. Exit 0 when every history satisfies the model,
@@ -147,14 +147,15 @@ function exitOf(outcomes: readonly FileOutcome[]): ExitCode {
 function textOf(outcome: FileOutcome): string {
   if ('error' in outcome) return `bad input: ${outcome.error.message}`;
   const r = outcome.result;
-  const claim = r.consistency ?? 'linearizable';
+  const linearizability = r.consistency === undefined && r.model !== 'session';
+  const claim = r.consistency ?? (r.model === 'session' ? 'session guarantees' : 'linearizable');
   const headline =
     r.verdict === 'ok'
-      ? r.consistency === undefined
+      ? linearizability
         ? 'linearizable'
         : `satisfies ${claim}`
       : r.verdict === 'violated'
-        ? r.consistency === undefined
+        ? linearizability
           ? 'NOT linearizable'
           : `violates ${claim}`
         : 'UNKNOWN (undecided within the bounds)';

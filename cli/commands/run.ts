@@ -2,7 +2,8 @@
  * `faultline run <scenario>`: one run of one strategy under one fault plan. Prints the run's
  * verdicts, metrics and trace hash, and the `replay` command that reproduces it (the same
  * trace hash, in any process). `--trace FILE` writes the trace as it happens (NDJSON, or a
- * ShiViz log), put in place only once the run is complete (atomic; see trace-file.ts). In the
+ * ShiViz log), put in place only once the run is complete (atomic; see trace-file.ts);
+ * `--history FILE` the clients' history (JSON or EDN, see history-file.ts). In the
  * human mode the key moments of the narration stream to stderr. `--time-limit` and
  * `--memory-limit` bound the run (run-guard.ts).
  */
@@ -11,9 +12,10 @@ import { resolveScenario } from '../../catalog/scenario-modules.ts';
 import { type FaultPlan, InputError, type TraceEvent, TraceHasher } from '../../engine/index.ts';
 import { checkPlanHorizon } from '../../scenarios/framework/horizon.ts';
 import { type AnyScenario, fmtMs, RUN_BOUNDED, resolvePreset, resolveStrategy, runScenario } from '../../scenarios/index.ts';
-import { encodeRunLink, replayCommand, replayParams, summarizeRun } from '../../wire/index.ts';
+import { encodeRunLink, replayCommand, replayParams, shellQuote, summarizeRun } from '../../wire/index.ts';
 import { describePlan } from '../check/report.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
+import { HISTORY_FILE_FORMATS, HistoryFile, type HistoryFileFormat, type HistoryFileReport } from '../history-file.ts';
 import { addLimitOptions, collectParam, parseParamFlags, parseSeedOption, resolveFaultFlags, seedOrPick } from '../options.ts';
 import { openLines, printJson, printResult, runnable, say } from '../output.ts';
 import { type LimitFlags, RunGuard, stopBehind } from '../run-guard.ts';
@@ -28,6 +30,8 @@ interface RunOptions extends LimitFlags {
   faults?: string;
   trace?: string;
   traceFormat?: TraceFormat;
+  history?: string;
+  historyFormat?: HistoryFileFormat;
   baseUrl: string;
   json?: boolean;
 }
@@ -44,6 +48,15 @@ export function registerRun(program: Command, run: (action: () => Promise<ExitCo
     .option('--faults <file|json>', 'a fault plan: JSON text, or a file holding one')
     .option('--trace <file>', 'write the trace to this file as the run goes')
     .addOption(new Option('--trace-format <format>', 'format of --trace: ndjson (one event per line) or shiviz (a ShiViz log)').choices(TRACE_FORMATS))
+    .option(
+      '--history <file>',
+      "write the clients' history (each operation's invocation and completion) to this file, for 'faultline history check', Elle or Knossos",
+    )
+    .addOption(
+      new Option('--history-format <format>', 'format of --history: json (faultline; the default, unless the file ends in .edn) or edn (Jepsen)').choices(
+        HISTORY_FILE_FORMATS,
+      ),
+    )
     .option('--base-url <url>', 'base of the web UI link', 'http://127.0.0.1:8080')
     .option('--json', 'print one JSON object on stdout');
   addLimitOptions(command).action((id: string, opts: RunOptions) => run(async () => runCommand(id, opts)));
@@ -56,10 +69,18 @@ async function runCommand(id: string, opts: RunOptions): Promise<ExitCode> {
   const faults = resolveFaultFlags(scenario, opts, params) ?? defaultFaults(scenario, params);
   checkPlanHorizon(scenario, params, faults);
   if (opts.traceFormat !== undefined && opts.trace === undefined) throw new InputError(`--trace-format ${opts.traceFormat} needs --trace FILE`);
+  if (opts.historyFormat !== undefined && opts.history === undefined) throw new InputError(`--history-format ${opts.historyFormat} needs --history FILE`);
   const seed = seedOrPick(opts.seed, false);
 
   const guard = RunGuard.fromFlags(opts, 'run');
   const traceFile = opts.trace === undefined ? null : new TraceFile(opts.trace, opts.traceFormat ?? 'ndjson');
+  let historyFile: HistoryFile | null;
+  try {
+    historyFile = opts.history === undefined ? null : HistoryFile.open(opts.history, opts.historyFormat);
+  } catch (error) {
+    traceFile?.abort();
+    throw error;
+  }
   const hasher = new TraceHasher();
   let traceEvents = 0;
   const narrate = !opts.json;
@@ -79,11 +100,19 @@ async function runCommand(id: string, opts: RunOptions): Promise<ExitCode> {
   let result: ReturnType<typeof runScenario>;
   try {
     guard.check();
-    result = runScenario(scenario, { strategy, seed, parsedParams: params, faults, trace: onEvent });
+    result = runScenario(scenario, { strategy, seed, parsedParams: params, faults, trace: onEvent, history: historyFile !== null });
   } catch (error) {
     traceFile?.abort();
+    historyFile?.abort();
     // A bound, or a trace file the disk refused, reaches here wrapped as the handler's error.
     throw stopBehind(error) ?? error;
+  }
+  let history: HistoryFileReport | null;
+  try {
+    history = historyFile === null ? null : historyFile.commit(result.history!, scenario, strategy);
+  } catch (error) {
+    traceFile?.abort();
+    throw error;
   }
   traceFile?.finish({ t: result.simTimeMs, traceHash: hasher.digest() });
 
@@ -91,6 +120,7 @@ async function runCommand(id: string, opts: RunOptions): Promise<ExitCode> {
     ...summarizeRun(result, { hash: hasher.digest(), events: traceEvents }),
     nodes: result.nodes,
     trace: traceFile === null ? null : { file: traceFile.path, format: traceFile.format, lines: traceFile.lines },
+    history,
     replay: replayCommand({ scenario, strategy, seed, params, faults: result.faults }),
     url: encodeRunLink(
       { scenario: scenario.id, strategy, seed, params: replayParams(scenario, params), faults: result.faults, hash: hasher.digest() },
@@ -125,6 +155,7 @@ interface RunReport {
   metrics: Record<string, number>;
   goals: { name: string; reached: boolean }[];
   trace: { file: string; format: string; lines: number } | null;
+  history: HistoryFileReport | null;
   replay: string;
   url: string;
 }
@@ -168,6 +199,14 @@ function runTable(scenario: AnyScenario, r: RunReport, invariants: ReturnType<ty
     }`,
   ];
   if (r.trace !== null) lines.push(`trace: ${r.trace.lines.toLocaleString('en-US')} lines of ${r.trace.format} in ${r.trace.file}`);
+  if (r.history !== null) lines.push(...historyLines(r.history));
   lines.push(`replay: ${runnable(r.replay)}`, ...openLines(r.url, r.replay));
   return lines.join('\n');
+}
+
+function historyLines(h: HistoryFileReport): string[] {
+  const what = `history: ${h.operations.toLocaleString('en-US')} client operations (${h.entries.toLocaleString('en-US')} entries) as ${h.format} in ${h.file}`;
+  const check = (model: string): string => runnable(`faultline history check ${shellQuote(h.file)} --model ${model}`);
+  if (h.models.length === 0) return [what, `  no invariant of this strategy claims a model; check it against one: ${check('<model>')}`];
+  return [what, ...h.models.map((model) => `  check the ${model} claim again: ${check(model)}`)];
 }

@@ -23,7 +23,7 @@
  * else the value it wrote. A history that gives no numeric version is refused, naming the
  * operation, rather than judged by a guess.
  */
-import type { Anomaly, CheckResult } from '../check-result.ts';
+import { type Anomaly, type CheckOptions, type CheckResult, stopwatch } from '../check-result.ts';
 import type { History, PairedOperation, Process } from '../history.ts';
 import { pairOperations } from '../pair-operations.ts';
 import { showValue, valueKey } from '../values.ts';
@@ -81,7 +81,8 @@ interface Expectation {
 }
 
 /** Checks read-your-writes and monotonic reads for every session of a kv history. */
-export function checkSession(history: History): CheckResult {
+export function checkSession(history: History, options: CheckOptions = {}): CheckResult {
+  const watch = stopwatch({ ...(options.clock ? { clock: options.clock } : {}) });
   const ops = pairOperations(history);
   const anomalies: Anomaly[] = [];
   // Per session and key: the newest version it wrote (completed ok) and the newest it was shown, so far in history order.
@@ -125,7 +126,8 @@ export function checkSession(history: History): CheckResult {
     if (seen !== undefined && version < seen.version) anomalies.push(wentBack(session, key, seen, op, value));
     if (version > (read.get(at)?.version ?? Number.NEGATIVE_INFINITY)) read.set(at, { version, op });
   }
-  return { ok: anomalies.length === 0, verdict: anomalies.length === 0 ? 'ok' : 'violated', model: 'session', operations: ops.length, elapsedMs: 0, anomalies };
+  const verdict = anomalies.length === 0 ? 'ok' : 'violated';
+  return { ok: verdict === 'ok', verdict, model: 'session', operations: ops.length, elapsedMs: watch.elapsedMs(), anomalies };
 }
 
 function missedOwnWrite(session: string, key: string, own: Newest, op: PairedOperation, value: unknown): Anomaly {
