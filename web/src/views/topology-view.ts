@@ -17,6 +17,8 @@ interface Placed {
   y: number;
 }
 
+/** The narrowest pill worth drawing: a state name's first five letters and the ellipsis. */
+const PILL_MIN_W = 48;
 const PILL_H = 14;
 /** Vertical room per node: the disc with its name and state to its right. */
 const SLOT_H = 42;
@@ -106,8 +108,10 @@ export class TopologyView implements View {
         .attr('class', 'node')
         .attr('data-node', (d) => d)
         .attr('transform', (_d, i) => `translate(${this.layouts[g]![i]!.x},${this.layouts[g]![i]!.y})`);
-      // Crowded topologies: the name under the disc, the state only as its colour (and tooltip).
-      // Names beside their discs when every name fits there; else under them (never cut).
+      // Names beside their discs when every name fits there; else under them (never cut), and
+      // the state pill takes the place beside the disc (cut to the column, whole in the tooltip).
+      // A column too narrow for a pill to say anything ("o…") leaves the state to the disc's
+      // colour, the legend and the tooltip.
       const compact = store.nodes.some((n) => textWidth(n, 700) > this.textW);
       const colW = groupW / columnsMax;
       const tx = this.radius + 5;
@@ -126,8 +130,8 @@ export class TopologyView implements View {
       const pill = nodes
         .append('g')
         .attr('class', 'node-pill')
-        .attr('transform', `translate(${tx},1)`)
-        .attr('visibility', compact ? 'hidden' : null);
+        .attr('transform', `translate(${tx},${compact ? -PILL_H / 2 : 1})`)
+        .attr('visibility', this.textW < PILL_MIN_W ? 'hidden' : null);
       pill.append('rect').attr('height', PILL_H).attr('rx', 7);
       pill
         .append('text')
