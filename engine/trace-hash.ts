@@ -61,10 +61,18 @@ const HI = 1 - LO;
 const SEED1 = 0x9e3779b9 | 0;
 const SEED2 = 0x85ebca6b | 0;
 
-/** Words a row may write besides its strings and values; the buffer always has this much room past the flush threshold. */
-const ROW_WORDS = 32;
+/**
+ * Words the value encoders (`chars`, `value`) leave free past the position they return, and
+ * the start of every event has free past it (pending words stay below FLUSH_AT, the buffer
+ * holds at least twice that): an event's fixed-size words (type, time, ids, interned names,
+ * markers, a payload digest; fewer than SLACK - 8 between two encoder calls) are written
+ * without a bounds check of their own, and an encoder may write a few words before checking.
+ */
+const SLACK = 64;
 /** The hasher folds its pending words once they pass this many. */
 const FLUSH_AT = 1 << 12;
+
+const hasOwnProperty = Object.prototype.hasOwnProperty;
 
 /**
  * Folds words `buf[from..to)` into two 32-bit lanes (murmur3-style mixing, different
@@ -113,109 +121,19 @@ function finish2(h2: number, count: number, words: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/**
- * A growable buffer of canonical words and the encoders that write into it. Each encoder
- * takes the position to write at and returns the position after what it wrote; it may
- * replace `buf` with a larger copy, so callers read `buf` again after calling one.
- */
-class Words {
-  buf: Int32Array = new Int32Array(2 * FLUSH_AT);
-
-  /** The buffer, with room for `more` words from position p. */
-  room(p: number, more: number): Int32Array {
-    const need = p + more;
-    if (need <= this.buf.length) return this.buf;
-    let cap = this.buf.length * 2;
-    while (cap < need) cap *= 2;
-    const grown = new Int32Array(cap);
-    grown.set(this.buf.subarray(0, p));
-    this.buf = grown;
-    return grown;
-  }
-
-  /** A number's 64-bit pattern, -0 as 0 (room for two words is the caller's). */
-  static number(b: Int32Array, p: number, x: number): void {
-    f64[0] = x === 0 ? 0 : x;
-    b[p] = u32[LO]!;
-    b[p + 1] = u32[HI]!;
-  }
-
-  /** A string: its length, then its UTF-16 code units two to a word (low unit first). */
-  chars(p: number, s: string): number {
-    const n = s.length;
-    const b = this.room(p, (n >> 1) + 2);
-    b[p++] = n;
-    let i = 0;
-    for (; i + 1 < n; i += 2) b[p++] = s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16);
-    if (i < n) b[p++] = s.charCodeAt(i);
-    return p;
-  }
-
-  /** The canonical value encoding (JSON semantics; see the file header). */
-  value(p: number, v: unknown): number {
-    let b = this.buf;
-    if (p + 4 > b.length) b = this.room(p, 4);
-    switch (typeof v) {
-      case 'number':
-        if (v - v === 0) {
-          b[p] = TAG_NUMBER;
-          Words.number(b, p + 1, v);
-          return p + 3;
-        }
-        b[p] = TAG_NULL;
-        return p + 1;
-      case 'string':
-        b[p] = TAG_STRING;
-        return this.chars(p + 1, v);
-      case 'boolean':
-        b[p] = v ? TAG_TRUE : TAG_FALSE;
-        return p + 1;
-      case 'object': {
-        if (v === null) {
-          b[p] = TAG_NULL;
-          return p + 1;
-        }
-        if (Array.isArray(v)) {
-          const n = v.length;
-          b[p] = TAG_ARRAY;
-          b[p + 1] = n;
-          p += 2;
-          for (let i = 0; i < n; i++) {
-            const item: unknown = v[i];
-            if (item === undefined || typeof item === 'function' || typeof item === 'symbol') {
-              b = this.room(p, 1);
-              b[p++] = TAG_NULL;
-            } else p = this.value(p, item);
-          }
-          return p;
-        }
-        b[p++] = TAG_OBJECT;
-        const record = v as Record<string, unknown>;
-        for (const key in record) {
-          if (!Object.hasOwn(record, key)) continue;
-          const item = record[key];
-          if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
-          p = this.value(this.chars(p, key), item);
-        }
-        b = this.room(p, 1);
-        b[p] = TAG_END;
-        return p + 1;
-      }
-      case 'bigint':
-        throw new TypeError('a traced value holds a bigint, which JSON cannot carry');
-      default:
-        // undefined, functions, symbols: what JSON.stringify leaves out or writes as null.
-        b[p] = TAG_NULL;
-        return p + 1;
-    }
-  }
-}
+/** A value JSON leaves out of an object (and writes as null in an array). */
+const skipped = (v: unknown): boolean => v === undefined || typeof v === 'function' || typeof v === 'symbol';
 
 export class TraceHasher {
   /** The lanes everything folded so far went into. */
   private readonly lanes: LaneState = { h1: SEED1, h2: SEED2, words: 0 };
-  /** Words written but not yet folded: `words.buf[0..pending)`. */
-  private readonly words = new Words();
+  /**
+   * Words written but not yet folded: `buf[0..pending)`. Every encoder below takes the
+   * position to write at and returns the position after what it wrote; `chars` and `value`
+   * leave at least SLACK words of room past it (replacing `buf` with a larger copy when they
+   * must), so callers read `buf` again after calling one.
+   */
+  private buf: Int32Array = new Int32Array(2 * FLUSH_AT);
   private pending = 0;
   /** Scratch lanes for payload digests. */
   private readonly payloadLanes: LaneState = { h1: SEED1, h2: SEED2, words: 0 };
@@ -230,37 +148,33 @@ export class TraceHasher {
 
   /** Folds one typed event (read back from a file, a stream or the page). */
   add(event: TraceEvent): void {
-    const words = this.words;
     let p = this.start();
-    let b = words.buf;
+    const b = this.buf;
     b[p] = TYPE_CODES[event.type]!;
-    Words.number(b, p + 1, event.t);
+    number(b, p + 1, event.t);
     p += 3;
     switch (event.type) {
       case 'send':
       case 'deliver':
       case 'duplicate':
-        Words.number(b, p, event.id);
+        number(b, p, event.id);
         p = this.name(this.name(p + 2, event.from), event.to);
         if (event.type !== 'duplicate') p = this.payload(p, event.id, event.msg);
         break;
       case 'drop':
-        Words.number(b, p, event.id);
+        number(b, p, event.id);
         p = this.name(this.name(p + 2, event.from), event.to);
-        b = words.room(p, 1);
-        b[p] = DROP_REASON_CODES[event.reason]!;
+        this.buf[p] = DROP_REASON_CODES[event.reason]!;
         p = this.payload(p + 1, event.id, event.msg);
         break;
       case 'timer':
         p = this.name(p, event.node);
-        b = words.room(p, 2);
-        Words.number(b, p, event.id);
-        p = words.value(p + 2, event.tag);
+        number(this.buf, p, event.id);
+        p = this.value(p + 2, event.tag);
         break;
       case 'crash':
         p = this.name(p, event.node);
-        b = words.room(p, 2);
-        Words.number(b, p, event.lostWrites);
+        number(this.buf, p, event.lostWrites);
         p += 2;
         break;
       case 'restart':
@@ -270,40 +184,37 @@ export class TraceHasher {
         break;
       case 'slow':
         p = this.name(p, event.node);
-        b = words.room(p, 2);
-        Words.number(b, p, event.factor);
+        number(this.buf, p, event.factor);
         p += 2;
         break;
       case 'partition':
       case 'degrade':
       case 'inject':
-        p = words.value(p, event.fault);
+        p = this.value(p, event.fault);
         break;
       case 'heal':
       case 'restore':
         break;
       case 'state':
-        p = words.chars(this.name(p, event.node), event.state);
+        p = this.chars(this.name(p, event.node), event.state);
         p = this.optionalText(p, event.detail);
         break;
       case 'metric':
         p = this.name(p, event.name);
-        b = words.room(p, 2);
-        Words.number(b, p, event.value);
+        number(this.buf, p, event.value);
         p = this.optionalName(p + 2, event.node);
         break;
       case 'violation':
-        p = words.chars(words.chars(p, event.invariant), event.message);
+        p = this.chars(this.chars(p, event.invariant), event.message);
         p = this.optionalName(p, event.node);
         break;
       case 'note':
-        p = words.chars(p, event.text);
-        b = words.room(p, 1);
-        b[p] = NOTE_LEVEL_CODES[event.level]!;
+        p = this.chars(p, event.text);
+        this.buf[p] = NOTE_LEVEL_CODES[event.level]!;
         p = this.optionalName(p + 1, event.node);
         break;
       case 'clock':
-        p = words.value(this.name(p, event.node), event.fault);
+        p = this.value(this.name(p, event.node), event.fault);
         break;
     }
     this.pending = p;
@@ -315,43 +226,39 @@ export class TraceHasher {
    * same words as `add(materialize(names, ...))`, without building the event.
    */
   addRow(names: readonly string[], t: number, kind: Row, a: number, b: number, n: number, o: unknown): void {
-    const words = this.words;
     let p = this.start();
-    let w = words.buf;
+    const w = this.buf;
     w[p] = kind;
-    Words.number(w, p + 1, t);
+    number(w, p + 1, t);
     p += 3;
     switch (kind) {
       case 0: // send
       case 1: // deliver
-        Words.number(w, p, n);
+        number(w, p, n);
         p = this.payload(this.node(names, b, this.node(names, a, p + 2)), n, o);
         break;
       case 2: {
         // drop: o is { id, msg }, n the reason code
         const drop = o as { id: number; msg: unknown };
-        Words.number(w, p, drop.id);
+        number(w, p, drop.id);
         p = this.node(names, b, this.node(names, a, p + 2));
-        w = words.room(p, 1);
-        w[p] = n;
+        this.buf[p] = n;
         p = this.payload(p + 1, drop.id, drop.msg);
         break;
       }
       case 3: // duplicate
-        Words.number(w, p, n);
+        number(w, p, n);
         p = this.node(names, b, this.node(names, a, p + 2));
         break;
       case 4: // timer
         p = this.node(names, a, p);
-        w = words.room(p, 2);
-        Words.number(w, p, n);
-        p = words.value(p + 2, o);
+        number(this.buf, p, n);
+        p = this.value(p + 2, o);
         break;
       case 5: // crash: n is the count of writes it lost
       case 9: // slow: n is the factor
         p = this.node(names, a, p);
-        w = words.room(p, 2);
-        Words.number(w, p, n);
+        number(this.buf, p, n);
         p += 2;
         break;
       case 6: // restart
@@ -362,7 +269,7 @@ export class TraceHasher {
       case 10: // partition
       case 12: // degrade
       case 14: // inject
-        p = words.value(p, o);
+        p = this.value(p, o);
         break;
       case 11: // heal
       case 13: // restore
@@ -370,32 +277,30 @@ export class TraceHasher {
       case 15: {
         // state
         const s = o as { state: string; detail?: string };
-        p = this.optionalText(words.chars(this.node(names, a, p), s.state), s.detail);
+        p = this.optionalText(this.chars(this.node(names, a, p), s.state), s.detail);
         break;
       }
       case 16: // metric: o is the series name, n the value
         p = this.name(p, o as string);
-        w = words.room(p, 2);
-        Words.number(w, p, n);
+        number(this.buf, p, n);
         p = this.optionalNode(names, a, p + 2);
         break;
       case 17: {
         // violation
         const v = o as { invariant: string; message: string };
-        p = this.optionalNode(names, a, words.chars(words.chars(p, v.invariant), v.message));
+        p = this.optionalNode(names, a, this.chars(this.chars(p, v.invariant), v.message));
         break;
       }
       case 18: {
         // note
         const note = o as { text: string; level: string };
-        p = words.chars(p, note.text);
-        w = words.room(p, 1);
-        w[p] = NOTE_LEVEL_CODES[note.level]!;
+        p = this.chars(p, note.text);
+        this.buf[p] = NOTE_LEVEL_CODES[note.level]!;
         p = this.optionalNode(names, a, p + 1);
         break;
       }
       case 19: // clock
-        p = words.value(this.node(names, a, p), o);
+        p = this.value(this.node(names, a, p), o);
         break;
     }
     this.pending = p;
@@ -414,60 +319,147 @@ export class TraceHasher {
     return this.count;
   }
 
-  /** Where the next event's words go: folds what is pending first once it passes FLUSH_AT, and makes room for a row's fixed words. */
+  /** Where the next event's words go (with SLACK words of room): folds what is pending first once it passes FLUSH_AT. */
   private start(): number {
-    let p = this.pending;
-    if (p >= FLUSH_AT) {
-      this.flush();
-      p = 0;
-    }
-    this.words.room(p, ROW_WORDS);
-    return p;
+    const p = this.pending;
+    if (p < FLUSH_AT) return p;
+    this.flush();
+    return 0;
   }
 
   private flush(): void {
-    fold(this.lanes, this.words.buf, 0, this.pending);
+    fold(this.lanes, this.buf, 0, this.pending);
     this.pending = 0;
+  }
+
+  /** Position p, with SLACK words of room past it. */
+  private fit(p: number): number {
+    if (p + SLACK > this.buf.length) this.room(p, 0);
+    return p;
+  }
+
+  /** Makes room for `more` words and SLACK past them from position p. */
+  private room(p: number, more: number): void {
+    const need = p + more + SLACK;
+    if (need <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < need) cap *= 2;
+    const grown = new Int32Array(cap);
+    grown.set(this.buf.subarray(0, p));
+    this.buf = grown;
+  }
+
+  /** A string: its length, then its UTF-16 code units two to a word (low unit first). */
+  private chars(p: number, s: string): number {
+    const n = s.length;
+    if (p + (n >> 1) + 2 + SLACK > this.buf.length) this.room(p, (n >> 1) + 2);
+    const b = this.buf;
+    b[p++] = n;
+    let i = 0;
+    for (; i + 1 < n; i += 2) b[p++] = s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16);
+    if (i < n) b[p++] = s.charCodeAt(i);
+    return p;
+  }
+
+  /** The canonical value encoding (JSON semantics; see the file header). */
+  private value(p: number, v: unknown): number {
+    switch (typeof v) {
+      case 'number': {
+        const b = this.buf;
+        if (v - v === 0) {
+          b[p] = TAG_NUMBER;
+          number(b, p + 1, v);
+          return this.fit(p + 3);
+        }
+        b[p] = TAG_NULL;
+        return this.fit(p + 1);
+      }
+      case 'string':
+        this.buf[p] = TAG_STRING;
+        return this.chars(p + 1, v);
+      case 'boolean':
+        this.buf[p] = v ? TAG_TRUE : TAG_FALSE;
+        return this.fit(p + 1);
+      case 'object':
+        if (v === null) {
+          this.buf[p] = TAG_NULL;
+          return this.fit(p + 1);
+        }
+        return Array.isArray(v) ? this.array(p, v) : this.object(p, v as Record<string, unknown>);
+      case 'bigint':
+        throw new TypeError('a traced value holds a bigint, which JSON cannot carry');
+      default:
+        // undefined, functions, symbols: what JSON.stringify leaves out or writes as null.
+        this.buf[p] = TAG_NULL;
+        return this.fit(p + 1);
+    }
+  }
+
+  private array(p: number, v: readonly unknown[]): number {
+    const n = v.length;
+    const b = this.buf;
+    b[p] = TAG_ARRAY;
+    b[p + 1] = n;
+    p += 2;
+    for (let i = 0; i < n; i++) {
+      const item: unknown = v[i];
+      if (skipped(item)) {
+        this.buf[p] = TAG_NULL;
+        p = this.fit(p + 1);
+      } else p = this.value(p, item);
+    }
+    return this.fit(p);
+  }
+
+  /** Own enumerable keys in for-in order (Object.keys' order), as JSON.stringify walks them. */
+  private object(p: number, record: Record<string, unknown>): number {
+    this.buf[p++] = TAG_OBJECT;
+    for (const key in record) {
+      // (Object.prototype.hasOwnProperty on a for-in key compiles to a map check; Object.hasOwn does not.)
+      if (!hasOwnProperty.call(record, key)) continue;
+      const item = record[key];
+      if (skipped(item)) continue;
+      p = this.value(this.chars(p, key), item);
+    }
+    this.buf[p] = TAG_END;
+    return this.fit(p + 1);
   }
 
   private name(p: number, name: string): number {
     const index = this.interned.get(name);
     if (index !== undefined) {
-      this.words.room(p, 1)[p] = index;
+      this.buf[p] = index;
       return p + 1;
     }
     this.interned.set(name, this.interned.size);
-    this.words.room(p, 1)[p] = NEW_NAME;
-    return this.words.chars(p + 1, name);
+    this.buf[p] = NEW_NAME;
+    return this.chars(p + 1, name);
   }
 
   private optionalName(p: number, name: string | undefined): number {
-    const b = this.words.room(p, 1);
     if (name === undefined) {
-      b[p] = TAG_ABSENT;
+      this.buf[p] = TAG_ABSENT;
       return p + 1;
     }
-    b[p] = 1;
+    this.buf[p] = 1;
     return this.name(p + 1, name);
   }
 
   private optionalText(p: number, text: string | undefined): number {
-    const b = this.words.room(p, 1);
     if (text === undefined) {
-      b[p] = TAG_ABSENT;
+      this.buf[p] = TAG_ABSENT;
       return p + 1;
     }
-    b[p] = 1;
-    return this.words.chars(p + 1, text);
+    this.buf[p] = 1;
+    return this.chars(p + 1, text);
   }
 
   private optionalNode(names: readonly string[], index: number, p: number): number {
-    const b = this.words.room(p, 1);
     if (index < 0) {
-      b[p] = TAG_ABSENT;
+      this.buf[p] = TAG_ABSENT;
       return p + 1;
     }
-    b[p] = 1;
+    this.buf[p] = 1;
     return this.node(names, index, p + 1);
   }
 
@@ -477,7 +469,7 @@ export class TraceHasher {
     if (index < refs.length) {
       const ref = refs[index]!;
       if (ref >= 0) {
-        this.words.room(p, 1)[p] = ref;
+        this.buf[p] = ref;
         return p + 1;
       }
     }
@@ -494,7 +486,7 @@ export class TraceHasher {
     const known = this.interned.get(name);
     if (known !== undefined) {
       this.nodeRefs[index] = known;
-      this.words.room(p, 1)[p] = known;
+      this.buf[p] = known;
       return p + 1;
     }
     this.nodeRefs[index] = this.interned.size;
@@ -503,7 +495,7 @@ export class TraceHasher {
 
   /** A message's payload digest (two words), computed once per message id. */
   private payload(p: number, id: number, msg: unknown): number {
-    if (Number.isInteger(id) && id >= 0 && id < 1 << 30) {
+    if (id >= 0 && id < 1 << 30 && (id | 0) === id) {
       if (id >= this.known.length) this.growDigests(id);
       const digests = this.digests;
       if (this.known[id] === 0) {
@@ -512,13 +504,13 @@ export class TraceHasher {
         digests[2 * id + 1] = this.payloadLanes.h2;
         this.known[id] = 1;
       }
-      const b = this.words.room(p, 2);
+      const b = this.buf;
       b[p] = digests[2 * id]!;
       b[p + 1] = digests[2 * id + 1]!;
       return p + 2;
     }
     this.digestPayload(p, msg);
-    const b = this.words.room(p, 2);
+    const b = this.buf;
     b[p] = this.payloadLanes.h1;
     b[p + 1] = this.payloadLanes.h2;
     return p + 2;
@@ -529,12 +521,12 @@ export class TraceHasher {
    * words are written after the pending ones (from p on) and folded into fresh lanes.
    */
   private digestPayload(p: number, msg: unknown): void {
-    const end = this.words.value(p, msg);
+    const end = this.value(p, msg);
     const lanes = this.payloadLanes;
     lanes.h1 = SEED1;
     lanes.h2 = SEED2;
     lanes.words = 0;
-    fold(lanes, this.words.buf, p, end);
+    fold(lanes, this.buf, p, end);
     const n = end - p;
     lanes.h1 = finish1(lanes.h1, 0, n) | 0;
     lanes.h2 = finish2(lanes.h2, 0, n) | 0;
@@ -550,6 +542,13 @@ export class TraceHasher {
     this.known = known;
     this.digests = digests;
   }
+}
+
+/** A number's 64-bit pattern into b[p], b[p + 1] (low word first), -0 as 0. */
+function number(b: Int32Array, p: number, x: number): void {
+  f64[0] = x === 0 ? 0 : x;
+  b[p] = u32[LO]!;
+  b[p + 1] = u32[HI]!;
 }
 
 /** The hash of a list of events. */

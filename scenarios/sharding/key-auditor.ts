@@ -109,11 +109,6 @@ export class KeyAuditor {
     });
   }
 
-  /** The rows with an acknowledged write. */
-  ackedKeys(): IterableIterator<number> {
-    return this.acked.keys();
-  }
-
   /** Requests that never got an answer (failed), as the run ends. */
   get unanswered(): number {
     return this.issued.size;
@@ -133,16 +128,20 @@ export class KeyAuditor {
 
   /**
    * Judges what the shards' disks hold as the run ends (an end check): `rowOf(key)` is the
-   * newest copy of a row on any shard (null: none). Every row in `ids` must still show its
-   * newest acknowledged write, or its loaded value if it has none (the caller passes every row
-   * with an acknowledged write, and every loaded row a shard wrote or let go).
+   * newest copy of a row on any shard (null: none). Every row with an acknowledged write must
+   * still show its newest one, and every row in `touched` (ids or row keys: the loaded rows a
+   * shard wrote or let go) its loaded value if it has none. Rows are judged in that order, each once.
    */
-  judgeDurability(ids: Iterable<number>, rowOf: (key: number) => Row | null): void {
+  judgeDurability(touched: Iterable<string | number>, rowOf: (key: number) => Row | null): void {
     const lost: { key: number; row: Row | null; expected: (Row & { atMs: number }) | undefined }[] = [];
-    for (const key of ids) {
-      const expected = this.acked.get(key);
+    const judge = (key: number, expected: (Row & { atMs: number }) | undefined): void => {
       const row = rowOf(key);
       if (!showsWrite(row, expected, this.deletions.get(key))) lost.push({ key, row, expected });
+    };
+    for (const [key, expected] of this.acked) judge(key, expected);
+    for (const k of touched) {
+      const key = Number(k);
+      if (!this.acked.has(key)) judge(key, undefined);
     }
     if (lost.length === 0) return;
     const what = (l: (typeof lost)[number]): string =>

@@ -266,7 +266,7 @@ export class ReplicaManager {
   /** Answers acks=all produce requests once every partition they wrote to has its HW past the write (or lost its leadership). */
   private settleProduces(r: Replica, lostLeadership: boolean): void {
     if (this.pendingProduces.length === 0) return;
-    const done: PendingProduce[] = [];
+    let done: PendingProduce[] | null = null;
     for (const p of this.pendingProduces) {
       const last = p.waiting.get(r.tp);
       if (last === undefined) continue;
@@ -276,11 +276,12 @@ export class ReplicaManager {
         result.error = 'not-leader';
       } else if (last >= r.log.highWatermark) continue;
       p.waiting.delete(r.tp);
-      if (p.waiting.size === 0) done.push(p);
+      if (p.waiting.size === 0) (done ??= []).push(p);
     }
-    if (done.length === 0) return;
-    this.pendingProduces = this.pendingProduces.filter((p) => !done.includes(p));
-    for (const p of done) this.ctx.send(p.from, { type: 'produce-response', id: p.id, results: p.results });
+    if (done === null) return;
+    const finished = done;
+    this.pendingProduces = this.pendingProduces.filter((p) => !finished.includes(p));
+    for (const p of finished) this.ctx.send(p.from, { type: 'produce-response', id: p.id, results: p.results });
   }
 
   private onWriteMarker(from: NodeId, m: Msg<'write-marker'>): void {
@@ -306,8 +307,8 @@ export class ReplicaManager {
 
   /** New records on a leader: followers waiting for them hear at once; the HW may move. */
   private appended(r: Replica): void {
-    const waiting = r.parkedFetches.length === 0 ? r.parkedFetches : r.parkedFetches.filter((f) => f.isolation === null);
-    if (waiting.length > 0) {
+    if (r.parkedFetches.some(isReplicaFetch)) {
+      const waiting = r.parkedFetches.filter(isReplicaFetch);
       r.parkedFetches = r.parkedFetches.filter((f) => f.isolation !== null);
       for (const f of waiting) {
         this.ctx.cancelTimer(f.timer);
@@ -321,7 +322,12 @@ export class ReplicaManager {
   private advanceHw(r: Replica): void {
     if (r.role !== 'leader') return;
     let hw = r.log.logEndOffset;
-    for (const b of this.maximalIsr(r)) if (b !== this.ctx.self) hw = Math.min(hw, r.followers.get(b)?.leo ?? 0);
+    const self = this.ctx.self;
+    const isr = this.maximalIsr(r);
+    for (let i = 0; i < isr.length; i++) {
+      const b = isr[i]!;
+      if (b !== self) hw = Math.min(hw, r.followers.get(b)?.leo ?? 0);
+    }
     if (!r.log.advanceHighWatermark(hw)) return;
     this.settleProduces(r, false);
     if (r.parkedWrites.length > 0) {
@@ -332,7 +338,10 @@ export class ReplicaManager {
       }
     }
     if (r.parkedFetches.length === 0) return;
-    const ready = r.parkedFetches.filter((f) => f.isolation !== null && this.visibleEnd(r, f.isolation) - f.offset >= f.minRecords);
+    // Most parked fetches are followers' (answered by appended): look before allocating.
+    const isReady = (f: ParkedFetch): boolean => f.isolation !== null && this.visibleEnd(r, f.isolation) - f.offset >= f.minRecords;
+    if (!r.parkedFetches.some(isReady)) return;
+    const ready = r.parkedFetches.filter(isReady);
     if (ready.length > 0) {
       r.parkedFetches = r.parkedFetches.filter((f) => !ready.includes(f));
       for (const f of ready) {
@@ -649,6 +658,11 @@ export class ReplicaManager {
 }
 
 export { parseTp };
+
+/** A follower's replica fetch waiting at the log end (a consumer's fetch has an isolation level). */
+function isReplicaFetch(f: ParkedFetch): boolean {
+  return f.isolation === null;
+}
 
 /** A batch's result when the write was refused. */
 function failed(tp: Tp, error: ProduceError): ProduceResult {
