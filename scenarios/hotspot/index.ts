@@ -54,18 +54,61 @@ const params = z.object({
 });
 type Params = z.infer<typeof params>;
 
+/** The everyday posts' keys, `post:1` ... `post:n`: built once per count, not once per visit of every run. */
+const postNamesCache = new Map<number, readonly string[]>();
+function postNames(n: number): readonly string[] {
+  let names = postNamesCache.get(n);
+  if (names === undefined) {
+    names = Array.from({ length: n }, (_, i) => `post:${i + 1}`);
+    if (postNamesCache.size > 16) postNamesCache.clear();
+    postNamesCache.set(n, names);
+  }
+  return names;
+}
+
+/**
+ * The shard of a key (its hash mod the shard count). A pure function, asked at every view and
+ * like of every run about the same few thousand keys: each key is hashed once per shard count.
+ */
+const shardOfCache = new Map<number, (key: string) => number>();
+function shardOfKey(shards: number): (key: string) => number {
+  let shardOf = shardOfCache.get(shards);
+  if (shardOf === undefined) {
+    const known = new Map<string, number>();
+    shardOf = (key) => {
+      let shard = known.get(key);
+      if (shard === undefined) {
+        shard = hashKey(key) % shards;
+        if (known.size < 200_000) known.set(key, shard);
+      }
+      return shard;
+    };
+    if (shardOfCache.size > 16) shardOfCache.clear();
+    shardOfCache.set(shards, shardOf);
+  }
+  return shardOf;
+}
+
 const appName = (i: number): string => `app${i + 1}`;
 const shardName = (j: number): string => `s${j + 1}`;
 const replicaName = (j: number, r: number): string => `s${j + 1}r${r + 1}`;
 const replicaNamesOf = (p: Params, j: number): string[] => Array.from({ length: p.replicas }, (_, r) => replicaName(j, r));
 const storeNames = (p: Params): string[] => Array.from({ length: p.shards }, (_, j) => [shardName(j), ...replicaNamesOf(p, j)]).flat();
 
-/** The piece of a split key that lands on each shard: the first salt suffix hashing there. */
+/** The piece of a split key that lands on each shard: the first salt suffix hashing there (searched once per key and shard count). */
+const piecesCache = new Map<string, readonly string[]>();
 export function piecesOf(key: string, shards: number): string[] {
-  return Array.from({ length: shards }, (_, j) => {
-    for (let n = 0; n < 100_000; n++) if (hashKey(`${key}#${n}`) % shards === j) return `${key}#${n}`;
-    throw new Error(`no salt of ${key} lands on shard ${j}`);
-  });
+  const cacheKey = `${shards}|${key}`;
+  let pieces = piecesCache.get(cacheKey);
+  if (pieces === undefined) {
+    pieces = Array.from({ length: shards }, (_, j) => {
+      for (let n = 0; n < 100_000; n++) if (hashKey(`${key}#${n}`) % shards === j) return `${key}#${n}`;
+      throw new Error(`no salt of ${key} lands on shard ${j}`);
+    });
+    if (piecesCache.size > 64) piecesCache.clear();
+    piecesCache.set(cacheKey, pieces);
+  }
+  return pieces.slice();
 }
 
 /** The post a counter on disk belongs to (a piece of a split counter belongs to its post). */
@@ -231,7 +274,8 @@ export const hotspot = defineScenario({
     const stores = storeNames(p);
     const auditor = new HotKeyAuditor(world, { stores, serviceMs: p.serviceMs, backlogMax: p.backlogMax, cacheTtlMs: p.cacheTtlMs });
     const rng = world.stream('workload');
-    const post = (): string => `post:${1 + rng.int(p.posts)}`;
+    const names = postNames(p.posts);
+    const post = (): string => names[rng.int(p.posts)]!;
     const everyday = byTime(
       drawVisits(rng, 'view', p.everydayViewsPerSec, 0, p.workloadMs, post),
       drawVisits(rng, 'like', p.everydayLikesPerSec, 0, p.workloadMs, post),
@@ -252,7 +296,7 @@ export const hotspot = defineScenario({
       },
     };
     const lag = new ReplicationLag({ delay: { kind: 'lognormal', medianMs: p.lagMedianMs, sigma: 0.5 }, spikeRate: 0, spike: { kind: 'constant', ms: 0 } });
-    const shardOf = (key: string): number => hashKey(key) % p.shards;
+    const shardOf = shardOfKey(p.shards);
     let surged = false;
 
     world.node(

@@ -24,7 +24,22 @@ export function drawVisits(rng: Stream, kind: Visit['kind'], perSec: number, fro
   return poissonArrivals(rng, perSec / 1000, fromMs, toMs).map((atMs) => ({ atMs, kind, key: keyOf(), salt: rng.next() }));
 }
 
-/** Merges visit lists by time (stable). */
+/**
+ * Merges visit lists, each already in time order (as drawVisits makes them), by time; stable:
+ * visits at the same time keep the order of the lists, as sorting their concatenation would.
+ */
 export function byTime(...lists: Visit[][]): Visit[] {
-  return lists.flat().sort((a, b) => a.atMs - b.atMs);
+  let out: Visit[] = lists[0]?.slice() ?? [];
+  for (let l = 1; l < lists.length; l++) out = merge(out, lists[l]!);
+  return out;
+}
+
+function merge(a: readonly Visit[], b: readonly Visit[]): Visit[] {
+  const out: Visit[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) out.push(b[j]!.atMs < a[i]!.atMs ? b[j++]! : a[i++]!);
+  while (i < a.length) out.push(a[i++]!);
+  while (j < b.length) out.push(b[j++]!);
+  return out;
 }

@@ -47,23 +47,26 @@ export class Replica<Op> {
   private readonly owner = {};
   /** The primary it last heard from. */
   primary: NodeId | null = null;
+  /** The followed epoch's cell on the disk (its name built once: it is read at every message). */
+  private readonly epochCell: string;
 
   constructor(
     private readonly ctx: NodeContext<ReplicationMessage<Op>>,
     private readonly config: ReplicaConfig<Op>,
   ) {
+    this.epochCell = `${config.log.name}:epoch`;
     // Entries on disk but not applied before a crash are replayed after fresh delays.
     for (let lsn = this.appliedLsn + 1; lsn <= config.log.lastLsn; lsn++) this.schedule(lsn);
   }
 
   /** Highest epoch this node has followed (on disk, next to the log). */
   get epoch(): number {
-    return this.ctx.disk.get<number>(`${this.config.log.name}:epoch`) ?? 0;
+    return this.ctx.disk.get<number>(this.epochCell) ?? 0;
   }
 
   /** Follows `value` from now on, durably: it will reject every older primary even after a crash. */
   set epoch(value: number) {
-    this.ctx.disk.set(`${this.config.log.name}:epoch`, value);
+    this.ctx.disk.set(this.epochCell, value);
     this.ctx.disk.force();
   }
 

@@ -24,29 +24,34 @@ export interface LogEntry<Op> {
   op: Op;
 }
 
+const appliedCellOf = (name: string): string => `${name}:applied`;
+
 export class ReplicationLog<Op> {
   private readonly entries: DurableLog<LogEntry<Op>>;
+  /** The apply position's cell on the disk (its name built once: it is read and written at every entry). */
+  private readonly appliedCell: string;
 
   constructor(
     private readonly disk: DurableStore,
     readonly name = 'repl',
   ) {
     this.entries = disk.log<LogEntry<Op>>(`${name}:log`);
+    this.appliedCell = appliedCellOf(name);
   }
 
   /** How far the node's data reflects this log (on disk, durable with the next flush). */
   get appliedLsn(): number {
-    return Math.min(ReplicationLog.appliedLsnOn(this.disk, this.name), this.entries.length);
+    return Math.min(this.disk.get<number>(this.appliedCell) ?? 0, this.entries.length);
   }
 
   set appliedLsn(lsn: number) {
     assert(lsn >= 0 && lsn <= this.entries.length, 'the apply position is inside the log');
-    this.disk.set(`${this.name}:applied`, lsn);
+    this.disk.set(this.appliedCell, lsn);
   }
 
   /** The apply position of the log `name` on a node's disk (for checkers and samplers, without the node). */
   static appliedLsnOn(disk: DurableStore, name: string): number {
-    return disk.get<number>(`${name}:applied`) ?? 0;
+    return disk.get<number>(appliedCellOf(name)) ?? 0;
   }
 
   /** Makes every append so far durable (the WAL fsync; it forces the node's whole disk). */
@@ -96,7 +101,7 @@ export class ReplicationLog<Op> {
     assert(lsn >= 0 && lsn <= this.entries.length, 'truncation point is inside the log');
     const dropped = this.entries.slice(lsn);
     this.entries.truncate(lsn);
-    if (ReplicationLog.appliedLsnOn(this.disk, this.name) > lsn) this.appliedLsn = lsn;
+    if ((this.disk.get<number>(this.appliedCell) ?? 0) > lsn) this.appliedLsn = lsn;
     return dropped;
   }
 
