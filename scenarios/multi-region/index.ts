@@ -295,13 +295,19 @@ export const multiRegion = defineScenario({
       for (const [k, s] of disk.map<OrSetState>(SETS)) out.set(k, elementsOf(s));
       return out;
     };
+    /** Each region's lists as the run ends (read only once it has ended: by the end checks and the metrics), each read once. */
+    const endLists: Map<string, string[]>[] = [];
+    const listsAtEnd = (i: number): Map<string, string[]> => {
+      endLists[i] ??= listsOf(i);
+      return endLists[i];
+    };
     /** The items the data that counts holds, as `list/item`: the active region's (active-passive), or either region's. Read once, as the run ends. */
     let present: Set<string> | null = null;
     const holds = (key: string, item: string): boolean => {
       if (present === null) {
         present = new Set();
         const regions = passive ? [activeRegion()] : [0, 1];
-        for (const i of regions) for (const [k, items] of listsOf(i)) for (const it of items) present.add(`${k}/${it}`);
+        for (const i of regions) for (const [k, items] of listsAtEnd(i)) for (const it of items) present.add(`${k}/${it}`);
       }
       return present.has(`${key}/${item}`);
     };
@@ -372,8 +378,8 @@ export const multiRegion = defineScenario({
           },
         );
       }
-      const a = listsOf(0);
-      const b = listsOf(1);
+      const a = listsAtEnd(0);
+      const b = listsAtEnd(1);
       const keys = [...new Set([...a.keys(), ...b.keys()])].sort();
       const same = (x: string[] | undefined, y: string[] | undefined): boolean => (x ?? []).join(',') === (y ?? []).join(',');
       const differ = keys.filter((k) => !same(a.get(k), b.get(k)));
