@@ -22,7 +22,7 @@ import { keyHashPartitioner, roundRobinPartitioner } from '../parts/log/partitio
 import { poissonArrivals } from '../parts/workload/arrivals.ts';
 import { eventConsumer } from './event-consumer.ts';
 import { type Arrival, eventSource } from './event-source.ts';
-import { type KeyedEvent, missingFromLogs, OrderAudit, skippedEvents } from './order-audit.ts';
+import { heldEvents, type KeyedEvent, missingFrom, OrderAudit, skippedEvents } from './order-audit.ts';
 
 const params = z.object({
   eventsPerSec: z.number().min(1).max(20_000).default(120).describe('events published per second during the workload (Poisson)'),
@@ -269,8 +269,9 @@ export const partitioning = defineScenario({
         logs.map((log) => ({ log, committed: GroupCoordinator.committed(disk, GROUP, log.tp) ?? 0 })),
         (e) => audit.has(e.key, e.seq),
       );
-      const lost = missingFromLogs(logs, acknowledged);
-      const unwritten = lost.length > 0 ? [] : missingFromLogs(logs, published);
+      const held = heldEvents(logs);
+      const lost = missingFrom(held, acknowledged);
+      const unwritten = lost.length > 0 ? [] : missingFrom(held, published);
       if (unwritten.length > 0) {
         world.violate(
           'every-event-written',

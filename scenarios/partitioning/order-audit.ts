@@ -58,6 +58,11 @@ export class OrderAudit {
 
 /** Events (as `key #seq`) that no partition log holds. */
 export function missingFromLogs(logs: readonly PartitionLog[], events: Iterable<KeyedEvent>): string[] {
+  return missingFrom(heldEvents(logs), events);
+}
+
+/** The events the partition logs hold, as `key #seq` (read once for several checks). */
+export function heldEvents(logs: readonly PartitionLog[]): ReadonlySet<string> {
   const held = new Set<string>();
   for (const log of logs) {
     for (let o = 0; o < log.logEndOffset; o++) {
@@ -65,6 +70,11 @@ export function missingFromLogs(logs: readonly PartitionLog[], events: Iterable<
       held.add(`${e.key} #${e.seq}`);
     }
   }
+  return held;
+}
+
+/** Events (as `key #seq`) not among `held`. */
+export function missingFrom(held: ReadonlySet<string>, events: Iterable<KeyedEvent>): string[] {
   const out: string[] = [];
   for (const e of events) if (!held.has(`${e.key} #${e.seq}`)) out.push(`${e.key} #${e.seq}`);
   return out;

@@ -74,8 +74,8 @@ export function router(config: RouterConfig): Spawn<ShardingMessage, Timer> {
 
     const involved = (r: PlacementRecord): string[] => [...new Set([...placementFromSpec(r.previous!).shards, ...placementFromSpec(r.current).shards])];
 
-    const send = (rid: number, p: Pending): void => {
-      const to = nodeOf.get(table.placement.ownerOf(p.key))!;
+    const send = (rid: number, p: Pending, owner = table.placement.ownerOf(p.key)): void => {
+      const to = nodeOf.get(owner)!;
       if (p.row === null) ctx.send(to, { type: 'get', rid, key: p.key, version: record.version });
       else ctx.send(to, { type: 'put', rid, key: p.key, row: p.row, version: record.version });
     };
@@ -83,8 +83,9 @@ export function router(config: RouterConfig): Spawn<ShardingMessage, Timer> {
     const start = (p: Pending, atMs: number): void => {
       const rid = nextRid++;
       pending.set(rid, p);
-      auditor.requestIssued(rid, p.key, p.row, table.placement.ownerOf(p.key), atMs);
-      send(rid, p);
+      const owner = table.placement.ownerOf(p.key);
+      auditor.requestIssued(rid, p.key, p.row, owner, atMs);
+      send(rid, p, owner);
     };
 
     const issue = (r: Request): void => {
