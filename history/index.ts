@@ -27,4 +27,4 @@ export { HistoryParseError } from './parse/history-parse-error.ts';
 export { parseJepsenLog } from './parse/jepsen-log.ts';
 export { formatHistoryJson, JSON_HISTORY_FORMAT, parseJsonHistory } from './parse/json-history.ts';
 export { detectFormat, HISTORY_FORMATS, type HistoryFormat, parseHistory } from './parse/parse-history.ts';
-export { checkSession } from './session/check-session.ts';
+export { checkSession, sessionOf } from './session/check-session.ts';

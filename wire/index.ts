@@ -9,6 +9,15 @@ export { firstDivergence } from './divergence.ts';
 export * from './protocol.ts';
 export { type ReplaySpec, replayCommand, replayParams, shellQuote } from './replay.ts';
 export {
+  ANOMALIES_MAX,
+  HISTORY_OPERATIONS_MAX,
+  type HistoryAnomalyView,
+  type HistoryClaimView,
+  type HistoryOperationView,
+  type RunHistory,
+  summarizeHistory,
+} from './run-history.ts';
+export {
   checkRunInput,
   FORBIDDEN_KEYS,
   faultsFromJson,

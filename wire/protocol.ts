@@ -19,6 +19,7 @@
 import { z } from 'zod';
 import type { TraceEvent } from '../engine/index.ts';
 import type { ChartSpec, TopologyNode } from '../scenarios/index.ts';
+import type { RunHistory } from './run-history.ts';
 import type { RunOutcome } from './run-summary.ts';
 
 // ------------------------------------------------------------------ HTTP: POST /api/runs
@@ -69,6 +70,11 @@ export interface RunSummary extends RunOutcome {
   topology: TopologyNode[];
   charts: ChartSpec[];
   stats: TraceStats;
+  /**
+   * The clients' history, for the history view: operations (capped), and the anomalies of each
+   * claim the run found violated. Null when the run recorded none (absent in a preview's provisional summary).
+   */
+  history?: RunHistory | null;
 }
 
 /**

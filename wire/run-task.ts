@@ -12,8 +12,9 @@
  * at once), and `previewRun` says what is known before the first event.
  */
 import { type FaultPlan, HandlerError, InputError, nodesOfFault, parseFaultPlan, type TraceEvent, TraceHasher } from '../engine/index.ts';
-import { declaredSystem, findScenario, parseParams, resolvePreset, resolveStrategy, runScenario } from '../scenarios/index.ts';
+import { declaredSystem, findScenario, invariantsFor, parseParams, resolvePreset, resolveStrategy, runScenario } from '../scenarios/index.ts';
 import type { EventBatch, RunPreview, RunSummary } from './protocol.ts';
+import { summarizeHistory } from './run-history.ts';
 import { summarizeRun } from './run-summary.ts';
 import { StatsCollector } from './trace-stats.ts';
 
@@ -194,7 +195,8 @@ export function streamRun(task: RunTask, onBatch: (batch: EventBatch) => void): 
 
   let result: ReturnType<typeof runScenario>;
   try {
-    result = runScenario(scenario, { strategy: task.strategy, seed: task.seed, params: task.params, faults: task.faults, trace: onEvent });
+    // The clients' history is recorded for the viewer's history view (recording changes no trace event).
+    result = runScenario(scenario, { strategy: task.strategy, seed: task.seed, params: task.params, faults: task.faults, trace: onEvent, history: true });
   } catch (error) {
     if (error instanceof HandlerError && error.cause instanceof TraceLimitError) throw error.cause;
     throw error;
@@ -206,6 +208,7 @@ export function streamRun(task: RunTask, onBatch: (batch: EventBatch) => void): 
     topology: [...system.topology.nodes],
     charts: [...system.charts],
     stats: stats.finish(result.simTimeMs),
+    history: result.history === null ? null : summarizeHistory(result.history, invariantsFor(scenario, result.strategy), result.invariants),
   };
 }
 

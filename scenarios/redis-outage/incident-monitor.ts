@@ -16,7 +16,7 @@
 import type { World } from '../framework/scenario.ts';
 import type { CacheNodeStats } from '../parts/cache/cache-node.ts';
 import type { DatabaseLoad } from '../parts/storage/database.ts';
-import type { TrafficMonitor } from '../parts/workload/traffic-monitor.ts';
+import type { Recent, TrafficMonitor } from '../parts/workload/traffic-monitor.ts';
 
 export interface MonitorConfig {
   sampleMs: number;
@@ -106,7 +106,8 @@ export class IncidentMonitor {
     const c = this.config;
     const now = this.world.now;
     const db = this.db;
-    const recent = this.traffic.recent(now);
+    const inWorkload = now <= this.world.workloadMs;
+    const recent = this.recent(now, inWorkload || this.world.sim.tracing);
     // Rates over the last 100 ms: a 10 ms window of a Poisson stream is mostly noise.
     const windowSamples = Math.max(1, Math.round(100 / c.sampleMs));
     const arrived = this.push(this.recentArrived, db.arrived - this.arrivedBefore, windowSamples);
@@ -128,7 +129,6 @@ export class IncidentMonitor {
     latest.amplification = amplification;
 
     const s = this.summary;
-    const inWorkload = now <= this.world.workloadMs;
     if (inWorkload) {
       s.errorRatePeak = Math.max(s.errorRatePeak, recent.errorRate);
       s.latencyP99PeakMs = Math.max(s.latencyP99PeakMs, recent.latencyP99Ms);
@@ -144,6 +144,23 @@ export class IncidentMonitor {
     this.followErrors(recent, attempts, requests, arrived);
     this.followRecovery(now, recent);
     return undefined;
+  }
+
+  /**
+   * The traffic of the last 100 ms, as `TrafficMonitor.recent` reads it. Its p99 (a sort of the
+   * window) is read only where something uses it: during the workload (the peak metric,
+   * narration) and for the charts when a trace is recorded; after the workload, untraced, the
+   * last one stands.
+   */
+  private recent(now: number, withP99: boolean): Recent {
+    const t = this.traffic;
+    const reads = t.readsWindow.count(now);
+    return {
+      hitRatio: reads === 0 ? null : 1 - t.readsWindow.failureRate(now),
+      errorRate: t.attemptsWindow.failureRate(now),
+      latencyP99Ms: withP99 ? t.attemptsWindow.percentile(now, 99) : this.latest.latencyP99Ms,
+      attempts: t.attemptsWindow.count(now),
+    };
   }
 
   /** Appends a per-sample count, keeps the last `n`, returns their sum. */

@@ -6,6 +6,7 @@
 import type { Spawn } from '../../engine/index.ts';
 import type { Ledger } from './ledger.ts';
 import type { Transfer, TwoPcMessage } from './messages.ts';
+import type { TransferHistory } from './transfer-history.ts';
 
 export interface Arrival {
   tx: string;
@@ -13,8 +14,14 @@ export interface Arrival {
   transfer: Transfer;
 }
 
-/** The client; its timers are indices into `arrivals`. */
-export function client(arrivals: readonly Arrival[], coordinator: string, ledger: Ledger, retryMs: number): Spawn<TwoPcMessage, number> {
+/** The client; its timers are indices into `arrivals`. It records its transfers in `history` when the run's history is recorded. */
+export function client(
+  arrivals: readonly Arrival[],
+  coordinator: string,
+  ledger: Ledger,
+  retryMs: number,
+  history: TransferHistory | null = null,
+): Spawn<TwoPcMessage, number> {
   return (ctx) => {
     const answered = new Set<string>();
     const submitted = new Set<string>();
@@ -26,6 +33,7 @@ export function client(arrivals: readonly Arrival[], coordinator: string, ledger
         if (!submitted.has(a.tx)) {
           submitted.add(a.tx);
           ledger.begin(a.tx);
+          history?.submitted(a);
         }
         ctx.send(coordinator, { type: 'begin', tx: a.tx, transfer: a.transfer });
         ctx.setTimer(retryMs, i);
@@ -34,6 +42,7 @@ export function client(arrivals: readonly Arrival[], coordinator: string, ledger
         if (m.type !== 'outcome' || answered.has(m.tx) || !submitted.has(m.tx)) return;
         answered.add(m.tx);
         ledger.reported(m.tx, m.committed);
+        history?.heard(m.tx, m.committed);
       },
     };
   };

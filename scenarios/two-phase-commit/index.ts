@@ -20,6 +20,7 @@ import { coordinator } from './coordinator.ts';
 import { Ledger } from './ledger.ts';
 import { participant } from './participant.ts';
 import { sagaOrchestrator, unfinishedSagas } from './saga-orchestrator.ts';
+import { TransferHistory } from './transfer-history.ts';
 
 const params = z.object({
   participants: z.number().int().min(2).max(8).default(3).describe('database nodes holding the accounts'),
@@ -69,7 +70,7 @@ export const twoPhaseCommit = defineScenario({
       title: '2PC, decision in memory',
       explanation:
         'The textbook protocol with the decision kept only in the coordinator’s memory. It is atomic as long as the coordinator stays up. After a crash it has forgotten every decision; asked about a transaction it has no record of, it presumes ABORT — even one it had decided to COMMIT and that a participant has already committed.',
-      expectedViolations: ['atomicity', 'money-conserved'],
+      expectedViolations: ['atomicity', 'money-conserved', 'strict-serializable-transfers'],
     },
     {
       id: 'durable-log',
@@ -90,7 +91,7 @@ export const twoPhaseCommit = defineScenario({
       title: '2PC, participants decide alone on timeout',
       explanation:
         'A tempting fix for blocking: a participant in doubt for too long aborts on its own and releases its locks. It is no longer blocked — and no longer atomic: if the coordinator had decided COMMIT and another participant committed, the transfer is half applied and money appears or vanishes.',
-      expectedViolations: ['atomicity', 'money-conserved'],
+      expectedViolations: ['atomicity', 'money-conserved', 'strict-serializable-transfers'],
     },
     {
       id: 'saga',
@@ -107,6 +108,14 @@ export const twoPhaseCommit = defineScenario({
       kind: 'safety',
       description: 'Every transaction is committed on every participant or on none, and the client hears the outcome that was applied.',
       appliesTo: ['in-memory', 'durable-log', 'cooperative', 'unilateral-abort'],
+    },
+    {
+      name: 'strict-serializable-transfers',
+      kind: 'safety',
+      description:
+        'Judged by the generic transactional checker (Elle’s list-append, strict serializability) on the client’s history of transfers — each one reads the accounts it changes and appends its id to them, committed when the client hears COMMIT — and a final read of every account’s applied transfers once the system has settled, independently of the ledger behind the invariants above: no transfer the client was told aborted is seen, none it was told committed is lost, and the transfers fit one order that respects real time. A saga is not isolated and claims none of this.',
+      appliesTo: ['in-memory', 'durable-log', 'cooperative', 'unilateral-abort'],
+      history: { model: 'list-append', consistency: 'strict-serializable' },
     },
     { name: 'no-double-outcome', kind: 'safety', description: 'No participant both commits and aborts the same transaction.' },
     {
@@ -207,6 +216,8 @@ export const twoPhaseCommit = defineScenario({
     const ledger = new Ledger(world);
     const arrivals = drawArrivals(world.stream('workload'), p);
     const participants = Array.from({ length: p.participants }, (_, i) => participantName(i));
+    // The client's transfers as a history of transactions (recorded only when it is read).
+    const transfers = TransferHistory.of(world.history, participants, strategy !== 'saga');
 
     world.node(
       'client',
@@ -214,7 +225,7 @@ export const twoPhaseCommit = defineScenario({
         role: 'client',
         spare: { crash: 'the client stands for the users: the transfers they submit are the workload, and what the servers do with them is the question' },
       },
-      client(arrivals, 'coordinator', ledger, p.clientRetryMs),
+      client(arrivals, 'coordinator', ledger, p.clientRetryMs, transfers),
     );
     world.node(
       'coordinator',
@@ -277,6 +288,7 @@ export const twoPhaseCommit = defineScenario({
     world.atEnd(() => {
       // Read each participant's disk as recovery would, after the settle time.
       const stores = participants.map((name) => new TransactionalStore(world.disk(name)));
+      transfers?.end(new Map(participants.map((name, i) => [name, stores[i]!])));
       const expected = p.participants * p.accounts * p.initialBalance;
       const total = stores.reduce((sum, s) => sum + s.entries().reduce((a, [, v]) => a + v, 0), 0);
       if (total !== expected) {

@@ -38,7 +38,8 @@ export interface TableAppend {
   record: unknown;
 }
 
-type LogRecord =
+/** A record of the write-ahead log. */
+export type WalRecord =
   | { type: 'prepare'; tx: string; writes: RowWrite[]; appends?: TableAppend[] }
   | { type: 'commit'; tx: string }
   | { type: 'abort'; tx: string }
@@ -46,7 +47,7 @@ type LogRecord =
 
 export class TransactionalStore {
   private readonly rows: DurableMap<number>;
-  private readonly wal: DurableLog<LogRecord>;
+  private readonly wal: DurableLog<WalRecord>;
   /** key -> transaction holding its lock (memory only). */
   private readonly locks = new Map<string, string>();
   /** tx -> keys it locked (memory only). */
@@ -68,7 +69,7 @@ export class TransactionalStore {
   ) {
     this.seqKey = `${name}:tx-seq`;
     this.rows = disk.map<number>(`${name}:rows`);
-    this.wal = disk.log<LogRecord>(`${name}:wal`);
+    this.wal = disk.log<WalRecord>(`${name}:wal`);
     this.recover();
   }
 
@@ -223,6 +224,14 @@ export class TransactionalStore {
     this.status.set(tx, 'committed');
     this.release(tx);
     return true;
+  }
+
+  /**
+   * The write-ahead log as it stands, oldest first: what an auditor reads to learn the order
+   * in which transactions committed and what each saw (every record it precedes). Read only.
+   */
+  log(): Iterable<WalRecord> {
+    return this.wal;
   }
 
   /** The committed records of an append-only table, in commit order (empty if none yet). */

@@ -26,7 +26,9 @@ import { type Player, SPEEDS } from '../source/player.ts';
 import { StreamPlayer } from '../source/stream-player.ts';
 import { ChartsView } from '../views/charts-view.ts';
 import { EventLogView } from '../views/event-log-view.ts';
+import { HistoryView } from '../views/history-view.ts';
 import { NarrationView } from '../views/narration-view.ts';
+import { PanelTabs } from '../views/panel-tabs.ts';
 import { PlaybackBar } from '../views/playback-bar.ts';
 import { RunProgress } from '../views/run-progress.ts';
 import { SpacetimeView } from '../views/spacetime-view.ts';
@@ -48,6 +50,9 @@ export class App {
   private readonly progress: RunProgress;
   private readonly alert: HTMLElement;
   readonly spacetime: SpacetimeView;
+  readonly history: HistoryView;
+  /** The space-time diagram and the history view share the stage's middle row. */
+  readonly middleTabs: PanelTabs;
   runs: RunSet | null = null;
   player: Player | null = null;
   /** The setup on screen and the hashes its link expects. */
@@ -89,6 +94,20 @@ export class App {
       () => this.toggleSetup(),
     );
     this.spacetime = new SpacetimeView($('panel-spacetime'), seek, focus);
+    this.history = new HistoryView(
+      $('panel-history'),
+      {
+        get: () => this.spacetime.window,
+        set: (v0, v1) => {
+          this.spacetime.setWindow(v0, v1);
+          this.requestRender();
+        },
+      },
+      seek,
+      focus,
+      (has) => this.middleTabs.setAvailable(1, has),
+    );
+    this.middleTabs = new PanelTabs([$('panel-spacetime'), $('panel-history')], ['Space-time', 'Client history'], () => this.requestRender());
     this.playback = new PlaybackBar($('playback'), {
       toggle: () => this.toggle(),
       step: () => this.player?.step(),
@@ -101,6 +120,7 @@ export class App {
       new TopologyView($('panel-topology')),
       new ChartsView($('panel-charts'), () => this.requestRender()),
       this.spacetime,
+      this.history,
       new NarrationView($('panel-narration'), focus),
       new VerdictsView($('panel-verdicts'), focus),
       new EventLogView($('panel-log'), focus),

@@ -1,5 +1,6 @@
 /**
- * What the user asked to look at: a violation, a divergence, a log row, a note, a message.
+ * What the user asked to look at: a violation, a divergence, a log row, a note, a message,
+ * a client operation of the history view.
  * The cursor pauses at its moment and every view highlights it: the space-time diagram
  * keeps the messages of its key (a transaction, a key, a write) in front and, for a message,
  * its causal past and future; the narration tells the key's story; the verdicts mark the row.
@@ -14,7 +15,7 @@ export interface WitnessMark {
 }
 
 export interface Focus {
-  kind: 'violation' | 'divergence' | 'outcome' | 'log' | 'note' | 'message';
+  kind: 'violation' | 'divergence' | 'outcome' | 'log' | 'note' | 'message' | 'operation';
   /** The moment the cursor stops at. */
   t: number;
   /** The correlation key the views filter on (null: no key). */
