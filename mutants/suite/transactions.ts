@@ -222,8 +222,8 @@ export const mutants: Mutant[] = [
     scenario: 'two-phase-commit',
     strategy: 'durable-log',
     file: 'scenarios/two-phase-commit/participant.ts',
-    find: `return forcing.has(tx) ? undefined : ctx.send(from, { type: 'vote', tx, yes: true });`,
-    replace: `return ctx.send(from, { type: 'vote', tx, yes: true });`,
+    find: `return forcing.has(tx) ? undefined : voteYes(from, tx);`,
+    replace: `return voteYes(from, tx);`,
     description: 'a duplicated PREPARE is answered YES while the first one is still being forced: a crash then forgets a promise the coordinator acted on',
   },
 ];

@@ -78,11 +78,17 @@ export function participant(config: ParticipantConfig): Spawn<TwoPcMessage, Time
       ctx.note(() => `${ctx.name} votes NO on ${tx}: ${reason}`);
     };
 
+    /** A YES vote, first or again: a promise the coordinator may act on, so a crash may follow it at once. */
+    const voteYes = (to: NodeId, tx: string): void => {
+      ctx.send(to, { type: 'vote', tx, yes: true });
+      ctx.crashPoint('vote-sent');
+    };
+
     const onPrepare = (from: NodeId, tx: string, deltas: AccountDelta[], txPeers: string[]): void => {
       const status = store.statusOf(tx);
       if (status === 'aborted') return voteNo(tx, 'it already promised to abort this transaction');
       // A PREPARE again (a retry, a duplicate): vote YES again only once the record is forced.
-      if (status === 'prepared') return forcing.has(tx) ? undefined : ctx.send(from, { type: 'vote', tx, yes: true });
+      if (status === 'prepared') return forcing.has(tx) ? undefined : voteYes(from, tx);
       if (status === 'committed') return;
       const keys = deltas.map((d) => accountKey(d.account));
       if (!store.lockAll(tx, keys)) {
@@ -112,8 +118,7 @@ export function participant(config: ParticipantConfig): Spawn<TwoPcMessage, Time
       ctx.disk.force();
       forcing.delete(tx);
       ledger.votedYes(tx, ctx.name);
-      ctx.send(coordinator, { type: 'vote', tx, yes: true });
-      ctx.crashPoint('vote-sent');
+      voteYes(coordinator, tx);
       ctx.setTimer(config.inquiryTimeoutMs, { kind: 'in-doubt', tx });
     };
 
