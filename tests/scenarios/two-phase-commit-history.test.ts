@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { checkHistory } from '../../history/index.ts';
+import { findScenario, parseParams, resolvePreset, runScenario } from '../../scenarios/index.ts';
+import { FINAL_READER } from '../../scenarios/two-phase-commit/transfer-history.ts';
+
+const scenario = findScenario('two-phase-commit');
+const defaults = parseParams(scenario, {});
+const CLAIM = 'strict-serializable-transfers';
+const withHistory = (strategy: string, presetId: string, seed = 1) =>
+  runScenario(scenario, { strategy, seed, faults: resolvePreset(scenario, presetId, defaults), history: true });
+const held = (r: ReturnType<typeof withHistory>, invariant: string): boolean => r.invariants.find((i) => i.name === invariant)!.ok;
+const violation = (r: ReturnType<typeof withHistory>, invariant: string): string => r.invariants.find((i) => i.name === invariant)!.violations[0]!.message;
+
+describe('two-phase-commit, judged by the generic transactional checker on the recorded transfers', () => {
+  it.each(['durable-log', 'cooperative'])('%s: under every preset the transfers are strictly serializable, with a final read of every account', (strategy) => {
+    for (const preset of scenario.presets) {
+      const r = withHistory(strategy, preset.id);
+
+      expect(held(r, CLAIM)).toBe(true);
+      const ops = r.history!.operations;
+      const touched = new Set(
+        ops.filter((op) => op.type === 'invoke' && op.process !== FINAL_READER).flatMap((op) => (op.value as unknown[][]).map((m) => m[1])),
+      );
+      const finalRead = ops.find((op) => op.process === FINAL_READER && op.type === 'ok')!;
+      expect((finalRead.value as unknown[][]).map((m) => m[1]).sort()).toEqual([...touched].sort());
+      // Every committed transfer read the accounts it changed and is in both final lists.
+      const final = new Map((finalRead.value as [string, string, string[]][]).map(([, key, list]) => [key, list]));
+      for (const op of ops.filter((o) => o.type === 'ok' && o.process !== FINAL_READER)) {
+        const mops = op.value as [string, string, unknown][];
+        expect(mops.filter((m) => m[0] === 'r')).toHaveLength(2);
+        for (const [f, key, tx] of mops) if (f === 'append') expect(final.get(key)).toContain(tx);
+      }
+      expect(checkHistory(r.history!, { model: 'list-append', consistency: 'strict-serializable' }).ok).toBe(true);
+    }
+  });
+
+  it('records without changing the trace: a re-submitted transfer is one operation, and one the client never heard of is indeterminate', () => {
+    const plain = runScenario(scenario, { strategy: 'durable-log', seed: 1, faults: resolvePreset(scenario, 'coordinator-crash-after-prepare', defaults) });
+    const r = withHistory('durable-log', 'coordinator-crash-after-prepare');
+
+    expect(r.traceHash).toBe(plain.traceHash);
+    const invokes = r.history!.operations.filter((op) => op.type === 'invoke' && op.process !== FINAL_READER);
+    expect(invokes).toHaveLength(defaults.transfers as number);
+    expect(r.history!.operations.filter((op) => op.type !== 'invoke' && op.process !== FINAL_READER)).toHaveLength(defaults.transfers as number);
+  });
+
+  it('in-memory: the transfer a forgetful coordinator aborted is seen on the participant that had committed it (G1a)', () => {
+    const r = withHistory('in-memory', 'coordinator-crash-after-decision');
+
+    expect(held(r, CLAIM)).toBe(false);
+    expect(violation(r, CLAIM)).toMatch(/^list-append \(strict-serializable\): G1a: .*which failed \(aborted read\)/);
+    const result = checkHistory(r.history!, { model: 'list-append', consistency: 'read-committed' });
+    expect(result.anomalies.map((a) => a.type)).toContain('G1a');
+  });
+
+  it('unilateral-abort: the transfer the client was told committed is missing from the participant that aborted alone (lost append)', () => {
+    const r = withHistory('unilateral-abort', 'coordinator-crash-after-decision');
+
+    expect(held(r, CLAIM)).toBe(false);
+    expect(violation(r, CLAIM)).toMatch(/lost-append: .*the acknowledged append is lost/);
+  });
+
+  it('claims nothing of the saga contrast: a refunded transfer’s debit is visible, an aborted read under any isolation level', () => {
+    const r = withHistory('saga', 'coordinator-crash-before-prepare');
+
+    expect(r.invariants.some((i) => i.name === CLAIM)).toBe(false);
+    const txns = r.history!.operations.filter((op) => op.process !== FINAL_READER && op.type === 'ok');
+    expect(txns.length).toBeGreaterThan(0);
+    expect(txns.every((op) => (op.value as unknown[][]).every((m) => m[0] === 'append'))).toBe(true);
+    const result = checkHistory(r.history!, { model: 'list-append', consistency: 'read-committed' });
+    expect(result.ok).toBe(false);
+    expect(result.anomalies.map((a) => a.type)).toContain('G1a');
+  });
+});
