@@ -84,6 +84,8 @@ export type ProducerTimer =
 
 export class Producer {
   private readonly queues = new Map<Tp, Queue>();
+  /** The same queues by topic and partition number: a record's queue found without building its tp name. */
+  private readonly queuesOf = new Map<string, Queue[]>();
   /** One linger for the whole producer: when it ends, every partition with records is sent. */
   private lingerTimer = -1;
   private readonly rpc: Rpc;
@@ -248,11 +250,14 @@ export class Producer {
   // ------------------------------------------------------------------ batches
 
   private queue(topic: string, partition: number): Queue {
-    const tp = tpOf(topic, partition);
-    let q = this.queues.get(tp);
+    let byPartition = this.queuesOf.get(topic);
+    if (byPartition === undefined) this.queuesOf.set(topic, (byPartition = []));
+    let q = byPartition[partition];
     if (q === undefined) {
+      const tp = tpOf(topic, partition);
       q = { tp, topic, partition, pending: [], inFlight: null, nextSeq: 0 };
       this.queues.set(tp, q);
+      byPartition[partition] = q;
     }
     return q;
   }
@@ -283,7 +288,9 @@ export class Producer {
       q.inFlight = batch;
       this.config.partitioner.onBatchSent?.(q.topic, q.partition, this.metadata.partitionCount(q.topic));
       const leader = this.metadata.leaderOf(q.tp);
-      byLeader.set(leader, [...(byLeader.get(leader) ?? []), batch]);
+      const batches = byLeader.get(leader);
+      if (batches === undefined) byLeader.set(leader, [batch]);
+      else batches.push(batch);
     }
     for (const [leader, batches] of byLeader) this.dispatch(leader, batches);
   }

@@ -474,8 +474,10 @@ export class ReplicaManager {
     const lagMs = this.cluster.layout.timings.replicaLagMaxMs;
     // A follower whose fetch waits here at the log end is caught up right now.
     const waitingAtEnd = (b: NodeId): boolean => r.parkedFetches.some((f) => f.isolation === null && f.from === b && f.offset >= r.log.logEndOffset);
-    const lagging = r.isr.filter((b) => b !== this.ctx.self && !waitingAtEnd(b) && now - (r.followers.get(b)?.caughtUpMs ?? 0) > lagMs);
-    if (lagging.length === 0) return;
+    const lags = (b: NodeId): boolean => b !== this.ctx.self && now - (r.followers.get(b)?.caughtUpMs ?? 0) > lagMs && !waitingAtEnd(b);
+    // Every isr-check of every leader asks; almost always nobody lags, and then nothing is allocated.
+    if (!r.isr.some(lags)) return;
+    const lagging = r.isr.filter(lags);
     this.ctx.note(
       () => `${this.ctx.name} drops ${lagging.map((b) => this.ctx.nameOf(b)).join(', ')} from the in-sync replicas of ${r.tp}: no catch-up for ${lagMs} ms`,
     );

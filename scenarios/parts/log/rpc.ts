@@ -54,10 +54,12 @@ export class Rpc {
 
   /** Handles the response to one of this client's requests; false for anything else. */
   onMessage(m: LogMessage): boolean {
-    if (!('id' in m)) return false;
-    const p = this.pending.get(m.id);
+    // Every message a node gets is offered here: a property read, not an \`in\` test, on the many message shapes.
+    const id = (m as { id?: number }).id;
+    if (id === undefined) return false;
+    const p = this.pending.get(id);
     if (p === undefined) return false;
-    this.pending.delete(m.id);
+    this.pending.delete(id);
     this.ctx.cancelTimer(p.timer);
     p.onReply(m);
     return true;

@@ -265,7 +265,7 @@ export class TransactionCoordinator {
   }
 
   /** Partitions whose marker of the current transaction is acknowledged. */
-  private ackedOf(r: TxnRecord): ReadonlySet<Tp> {
+  private ackedOf(r: TxnRecord): Set<Tp> {
     return new Set(this.acked.get(`${r.transactionalId}:${r.txnNo}`) ?? []);
   }
 
@@ -275,7 +275,7 @@ export class TransactionCoordinator {
       if (pending.get(m.tp) !== m.id) continue;
       const r = this.records.get(tid)!;
       pending.delete(m.tp);
-      const acked = new Set(this.ackedOf(r)).add(m.tp);
+      const acked = this.ackedOf(r).add(m.tp);
       this.acked.set(`${r.transactionalId}:${r.txnNo}`, [...acked]);
       if (r.tps.every((tp) => acked.has(tp))) this.finish(r);
       return;
