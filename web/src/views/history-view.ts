@@ -52,6 +52,12 @@ interface Bar {
   ahead: boolean;
   /** Its ring while it is one of the chosen anomaly's operations. */
   ring: SVGCircleElement | null;
+  /** The next operation on its lane (its label may run on until there), and its label's width. */
+  next: Bar | null;
+  labelW: number;
+  /** Where it was placed (left: +Infinity when out of the window). */
+  left: number;
+  right: number;
 }
 
 export class HistoryView implements View {
@@ -71,6 +77,7 @@ export class HistoryView implements View {
   private width = 600;
   private gutter = 80;
   private placedFor = '';
+  private rowTops: number[] = [];
   private t = -1;
   private drag: { x: number; v0: number; v1: number; moved: boolean } | null = null;
   /** Rings around the chosen anomaly's operations (bars a few pixels wide are easy to miss). */
@@ -188,6 +195,7 @@ export class HistoryView implements View {
   private build(): void {
     this.svg.replaceChildren();
     this.bars = [];
+    this.rowTops = [];
     this.placedFor = '';
     const layout = this.layout;
     if (layout === null) return;
@@ -195,7 +203,7 @@ export class HistoryView implements View {
     // As wide as the longest lane label, and as the axis's caption (the first tick sits at the gutter).
     const caption = this.measure.measureText(AXIS_CAPTION).width + 22;
     this.gutter = Math.ceil(Math.max(caption, ...labels.map((l, i) => this.measure.measureText(l).width + (layout.lanes[i]!.first ? 14 : 26))));
-    const height = this.rowsHeight();
+    const height = this.rowY(layout.rows) + 2;
     this.svg.setAttribute('height', String(height));
     const lanes = svgEl('g', 'history-lane-rows');
     layout.lanes.forEach((lane, i) => {
@@ -226,6 +234,7 @@ export class HistoryView implements View {
       lanes.append(header);
     }
     const bars = svgEl('g', 'history-bars');
+    const last = new Map<number, Bar>();
     for (const rows of layout.runs) {
       rows.history.operations.forEach((op, k) => {
         const lane = layout.lanes[rows.laneOf[k]!]!;
@@ -242,7 +251,23 @@ export class HistoryView implements View {
         text.textContent = `${op.type === 'fail' ? '✗ ' : op.type === 'info' ? '? ' : ''}${describeOperation(op)}`;
         g.append(rect, text);
         bars.append(g);
-        this.bars.push({ run: rows.run, op, g, rect, text, ahead: false, ring: null });
+        const bar: Bar = {
+          run: rows.run,
+          op,
+          g,
+          rect,
+          text,
+          ahead: false,
+          ring: null,
+          next: null,
+          labelW: this.measure.measureText(text.textContent).width,
+          left: 0,
+          right: 0,
+        };
+        const lastOnLane = last.get(rows.laneOf[k]!);
+        if (lastOnLane !== undefined) lastOnLane.next = bar;
+        last.set(rows.laneOf[k]!, bar);
+        this.bars.push(bar);
       });
     }
     const cursor = svgEl('line', 'history-cursor');
@@ -267,15 +292,21 @@ export class HistoryView implements View {
       const visible = right >= this.gutter && left <= this.width;
       bar.g.setAttribute('visibility', visible ? 'visible' : 'hidden');
       bar.ring?.setAttribute('visibility', visible ? 'visible' : 'hidden');
+      bar.left = visible ? left : Number.POSITIVE_INFINITY;
       if (!visible) continue;
       const w = Math.max(BAR_W_MIN, right - left);
       bar.rect.setAttribute('x', String(left));
       bar.rect.setAttribute('width', String(w));
+      bar.right = left + w;
       bar.ring?.setAttribute('cx', String(left + w / 2));
-      const label = bar.text.textContent ?? '';
-      const fits = w - 6 >= this.measure.measureText(label).width;
-      bar.text.setAttribute('visibility', fits ? 'visible' : 'hidden');
-      bar.text.setAttribute('x', String(left + 3));
+    }
+    // A label is shown when it fits: in its bar, else right after it on the free lane before the next operation.
+    // (A hidden bar's label is hidden explicitly: in SVG a child's own `visibility` overrides its parent's.)
+    for (const bar of this.bars) {
+      const inside = bar.labelW <= bar.right - bar.left - 6;
+      const after = bar.labelW <= Math.min(bar.next?.left ?? this.width, this.width) - bar.right - 8;
+      bar.text.setAttribute('visibility', bar.left !== Number.POSITIVE_INFINITY && (inside || after) ? 'visible' : 'hidden');
+      bar.text.setAttribute('x', String(inside ? bar.left + 3 : bar.right + 3));
     }
     this.drawAxis(v0, v1, end);
   }
@@ -409,18 +440,15 @@ export class HistoryView implements View {
     return (t) => this.gutter + (t - v0) * k;
   }
 
-  private rowsHeight(): number {
-    const layout = this.layout!;
-    const headers = layout.runs.filter((r) => r.headerRow !== null).length;
-    return (layout.rows - headers) * LANE_H + headers * RUN_HEADER_H + 2;
-  }
-
-  /** Top of a row: lanes are LANE_H tall, run headers RUN_HEADER_H. */
+  /** Top of a row: lanes are LANE_H tall, run headers RUN_HEADER_H (computed once per layout). */
   private rowY(row: number): number {
-    let y = 0;
-    const headers = new Set(this.layout!.runs.flatMap((r) => (r.headerRow === null ? [] : [r.headerRow])));
-    for (let i = 0; i < row; i++) y += headers.has(i) ? RUN_HEADER_H : LANE_H;
-    return y;
+    const layout = this.layout!;
+    if (this.rowTops.length !== layout.rows + 1) {
+      const headers = new Set(layout.runs.flatMap((r) => (r.headerRow === null ? [] : [r.headerRow])));
+      this.rowTops = [0];
+      for (let i = 0; i < layout.rows; i++) this.rowTops.push(this.rowTops[i]! + (headers.has(i) ? RUN_HEADER_H : LANE_H));
+    }
+    return this.rowTops[row]!;
   }
 
   private bindPointer(): void {
