@@ -71,64 +71,67 @@ describe('the history view', () => {
   it.each([
     ['read-replicas', 'replica-reads', 'the server stream', ''],
     ['multi-region', 'active-passive-async', "the page's engine", '&engine=page'],
-  ])('shows %s/%s from %s: a lane per process, a bar per operation, the anomaly highlighted; a click pauses on it', async (scenario, strategy, _source, extra) => {
-    const expected = expectedHistory(scenario, strategy);
-    const claim = expected.claims.find((c) => c.verdict === 'violated')!;
-    expect(claim).toBeDefined();
-    const first = claim.anomalies[0]!;
-    const { page, errors } = await openHistory(`scenario=${scenario}&strategy=${strategy}&seed=1${extra}`);
+  ])(
+    'shows %s/%s from %s: a lane per process, a bar per operation, the anomaly highlighted; a click pauses on it',
+    async (scenario, strategy, _source, extra) => {
+      const expected = expectedHistory(scenario, strategy);
+      const claim = expected.claims.find((c) => c.verdict === 'violated')!;
+      expect(claim).toBeDefined();
+      const first = claim.anomalies[0]!;
+      const { page, errors } = await openHistory(`scenario=${scenario}&strategy=${strategy}&seed=1${extra}`);
 
-    // Lanes and bars, against the run's own history.
-    const seen = await counts(page);
-    const processes = [...new Set(expected.operations.map((op) => op.process))];
-    expect(seen.lanes).toBe(processes.length);
-    expect([...seen.processes].sort()).toEqual([...processes].sort());
-    expect(seen.bars).toBe(expected.operations.length);
-    // A session's threads sit right under it.
-    for (const [i, p] of seen.processes.entries()) if (p.includes('#')) expect(seen.processes[i - 1]!.split('#')[0]).toBe(p.split('#')[0]);
-    // Every operation an anomaly names is outlined; the first anomaly's are filled, the one it is about strongest.
-    expect(seen.named).toBe(new Set(claim.anomalies.flatMap((a) => a.operations)).size);
-    expect(seen.chosen).toBe(first.operations.length);
-    expect(seen.main).toBe(first.main === null ? 0 : 1);
-    expect(await page.textContent('#panel-history .history-anomaly-text')).toBe(first.explanation);
-    expect(await page.textContent(`#panel-history .history-claim[data-invariant="${claim.invariant}"]`)).toContain('✗');
-    await shoot(page, `history-${scenario}`);
+      // Lanes and bars, against the run's own history.
+      const seen = await counts(page);
+      const processes = [...new Set(expected.operations.map((op) => op.process))];
+      expect(seen.lanes).toBe(processes.length);
+      expect([...seen.processes].sort()).toEqual([...processes].sort());
+      expect(seen.bars).toBe(expected.operations.length);
+      // A session's threads sit right under it.
+      for (const [i, p] of seen.processes.entries()) if (p.includes('#')) expect(seen.processes[i - 1]!.split('#')[0]).toBe(p.split('#')[0]);
+      // Every operation an anomaly names is outlined; the first anomaly's are filled, the one it is about strongest.
+      expect(seen.named).toBe(new Set(claim.anomalies.flatMap((a) => a.operations)).size);
+      expect(seen.chosen).toBe(first.operations.length);
+      expect(seen.main).toBe(first.main === null ? 0 : 1);
+      expect(await page.textContent('#panel-history .history-anomaly-text')).toBe(first.explanation);
+      expect(await page.textContent(`#panel-history .history-claim[data-invariant="${claim.invariant}"]`)).toContain('✗');
+      await shoot(page, `history-${scenario}`);
 
-    // The tooltip says what the operation did.
-    const main = expected.operations.find((op) => op.id === first.main)!;
-    const bar = page.locator(`#panel-history g.hop[data-op="${main.id}"] rect`);
-    await bar.hover();
-    await expect.poll(() => page.isVisible('#panel-history .history-tooltip')).toBe(true);
-    const tip = (await page.textContent('#panel-history .history-tooltip'))!;
-    expect(tip).toContain(main.process);
-    expect(tip).toContain(main.f);
-    expect(tip).toContain(`operation ${main.name}`);
-    await shoot(page, `history-${scenario}-tooltip`);
+      // The tooltip says what the operation did.
+      const main = expected.operations.find((op) => op.id === first.main)!;
+      const bar = page.locator(`#panel-history g.hop[data-op="${main.id}"] rect`);
+      await bar.hover();
+      await expect.poll(() => page.isVisible('#panel-history .history-tooltip')).toBe(true);
+      const tip = (await page.textContent('#panel-history .history-tooltip'))!;
+      expect(tip).toContain(main.process);
+      expect(tip).toContain(main.f);
+      expect(tip).toContain(`operation ${main.name}`);
+      await shoot(page, `history-${scenario}-tooltip`);
 
-    // A click on the operation pauses at its completion, and the cursor is drawn there.
-    await bar.click();
-    await expect.poll(async () => (await state(page)).t).toBeCloseTo(main.completeMs!, 6);
-    expect((await state(page)).playing).toBe(false);
-    const at = await cursorAndBar(page, main.id);
-    // At the bar's end (a bar of a few microseconds is drawn a few pixels wide).
-    expect(at.cursor).toBeGreaterThanOrEqual(at.barStart - 0.5);
-    expect(at.cursor).toBeLessThanOrEqual(at.barEnd + 0.5);
-    expect(await page.getAttribute(`#panel-history g.hop[data-op="${main.id}"]`, 'class')).toContain('selected');
+      // A click on the operation pauses at its completion, and the cursor is drawn there.
+      await bar.click();
+      await expect.poll(async () => (await state(page)).t).toBeCloseTo(main.completeMs!, 6);
+      expect((await state(page)).playing).toBe(false);
+      const at = await cursorAndBar(page, main.id);
+      // At the bar's end (a bar of a few microseconds is drawn a few pixels wide).
+      expect(at.cursor).toBeGreaterThanOrEqual(at.barStart - 0.5);
+      expect(at.cursor).toBeLessThanOrEqual(at.barEnd + 0.5);
+      expect(await page.getAttribute(`#panel-history g.hop[data-op="${main.id}"]`, 'class')).toContain('selected');
 
-    // A click on the anomaly pauses at it and narrows the shared window to its operations.
-    await page.evaluate(() => window.__faultline.seek(0));
-    await page.click('#panel-history .history-anomaly-text');
-    await expect.poll(async () => (await state(page)).t).toBeCloseTo(main.completeMs!, 6);
-    await page.waitForTimeout(200);
-    await shoot(page, `history-${scenario}-anomaly`);
+      // A click on the anomaly pauses at it and narrows the shared window to its operations.
+      await page.evaluate(() => window.__faultline.seek(0));
+      await page.click('#panel-history .history-anomaly-text');
+      await expect.poll(async () => (await state(page)).t).toBeCloseTo(main.completeMs!, 6);
+      await page.waitForTimeout(200);
+      await shoot(page, `history-${scenario}-anomaly`);
 
-    // Back to the diagram: the same tabs, the diagram shown again.
-    await page.click('#panel-history [data-panel-tab="0"]');
-    await expect.poll(() => page.isVisible('#panel-spacetime')).toBe(true);
-    expect(await page.isVisible('#panel-history')).toBe(false);
-    expect(errors).toEqual([]);
-    await page.close();
-  });
+      // Back to the diagram: the same tabs, the diagram shown again.
+      await page.click('#panel-history [data-panel-tab="0"]');
+      await expect.poll(() => page.isVisible('#panel-spacetime')).toBe(true);
+      expect(await page.isVisible('#panel-history')).toBe(false);
+      expect(errors).toEqual([]);
+      await page.close();
+    },
+  );
 
   it('in compare mode shows one block of lanes per run, each with its own verdict', async () => {
     const a = expectedHistory('read-replicas', 'replica-reads');
