@@ -56,8 +56,10 @@ export function consumerInstance(config: InstanceConfig): Spawn<LogMessage | Sca
     const { board, cost } = config;
     const metadata = new Metadata(ctx, config.layout);
     let busy = false;
-    let working: ConsumedRecord<TrafficEvent>[] = [];
-    let queue: ConsumedRecord<TrafficEvent>[] = [];
+    /** The records of the last poll; those in [from, to) are being processed. */
+    let queue: readonly ConsumedRecord<TrafficEvent>[] = [];
+    let from = 0;
+    let to = 0;
 
     const serviceMs = (records: number): number =>
       (cost.overheadMs + records * cost.perRecordMs) * ctx.rng.uniform(0.5, 1.5) * (config.slowdowns.get(ctx.name) ?? 1);
@@ -68,11 +70,15 @@ export function consumerInstance(config: InstanceConfig): Spawn<LogMessage | Sca
       if (records.length === 0) return;
       busy = true;
       queue = records;
+      from = 0;
+      to = 0;
       next();
     };
+    /** Starts on the next record (or, batching, on all of them): indices into the poll, no array spliced per record. */
     const next = (): void => {
-      working = cost.batching ? queue.splice(0) : queue.splice(0, 1);
-      ctx.setTimer(serviceMs(working.length), { owner: 'app', kind: 'done' });
+      from = to;
+      to = cost.batching ? queue.length : from + 1;
+      ctx.setTimer(serviceMs(to - from), { owner: 'app', kind: 'done' });
     };
     const consumer = new Consumer<TrafficEvent>(
       ctx,
@@ -116,9 +122,9 @@ export function consumerInstance(config: InstanceConfig): Spawn<LogMessage | Sca
           if (!metadata.onTimer(tag)) consumer.onTimer(tag);
           return;
         }
-        board.finished(working.map((r) => r.value.n));
-        for (const r of working) config.ownership.applied(ctx.name, r.tp);
-        if (queue.length > 0) return next();
+        board.finished(queue, from, to);
+        for (let i = from; i < to; i++) config.ownership.applied(ctx.name, queue[i]!.tp);
+        if (to < queue.length) return next();
         busy = false;
         loop();
       },

@@ -88,11 +88,11 @@ export class LagBoard {
     this.states.set(consumer, state);
   }
 
-  /** A consumer finished processing these events (by number). */
-  finished(events: readonly number[]): void {
-    this.processed += events.length;
+  /** A consumer finished processing the events of records [from, to). */
+  finished(records: readonly { value: { n: number } }[], from: number, to: number): void {
+    this.processed += to - from;
     const now = this.world.now;
-    for (const n of events) this.latencyMs.push(now - this.publishedAtMs[n]!);
+    for (let i = from; i < to; i++) this.latencyMs.push(now - this.publishedAtMs[records[i]!.value.n]!);
   }
 
   /** Partitions of the topic now (it may have grown), from the broker's disk. */

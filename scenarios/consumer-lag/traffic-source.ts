@@ -66,8 +66,10 @@ export function trafficSource(config: TrafficConfig): Spawn<LogMessage, LogTimer
     /** Extra arrivals of traffic bursts, in time order. */
     let extra: Arrival[] = [];
 
+    /** Each user's record key, spelt once (the partitioner looks its hash up by key on every record). */
+    const keys: string[] = [];
     const publish = (user: number): void => {
-      producer.send(config.topic, `user${user}`, { user, n: board.publish() } satisfies TrafficEvent);
+      producer.send(config.topic, (keys[user] ??= `user${user}`), { user, n: board.publish() } satisfies TrafficEvent);
     };
 
     const arrive = (user: number): void => {

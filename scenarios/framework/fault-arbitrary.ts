@@ -232,8 +232,23 @@ export function faultPlanArbitrary(space: FaultSpace, swarm: Swarm = fullSwarm(s
 }
 
 /** The arbitraries of one fault class over the given nodes (each one the class may name). */
+/** The arbitraries every class of a space shares (fast-check's arbitraries are immutable): built once per space, not at every cache miss. */
+const sharedCache = new WeakMap<FaultSpace, { at: fc.Arbitrary<number>; torn: fc.Arbitrary<number | undefined> }>();
+
+function shared(space: FaultSpace): { at: fc.Arbitrary<number>; torn: fc.Arbitrary<number | undefined> } {
+  let found = sharedCache.get(space);
+  if (found === undefined) {
+    found = {
+      at: fc.integer({ min: 0, max: Math.max(0, Math.floor(space.windowMs)) }),
+      torn: fc.option(fc.integer({ min: 1, max: 4 }), { nil: undefined, freq: 2 }),
+    };
+    sharedCache.set(space, found);
+  }
+  return found;
+}
+
 function classOptions(space: FaultSpace, only: FaultClass, targets: readonly FaultTarget[]): fc.Arbitrary<Fault>[] {
-  const at = fc.integer({ min: 0, max: Math.max(0, Math.floor(space.windowMs)) });
+  const { at, torn } = shared(space);
   const enabled = new Set(targets.map((t) => t.name));
   const names = (pred: (t: FaultTarget) => boolean): string[] => targets.filter(pred).map((t) => t.name);
   const crashable = names((t) => t.crash);
@@ -241,7 +256,6 @@ function classOptions(space: FaultSpace, only: FaultClass, targets: readonly Fau
   const linked = names((t) => t.network);
   const clocked = names((t) => t.clock);
   const options: fc.Arbitrary<Fault>[] = [];
-  const torn = fc.option(fc.integer({ min: 1, max: 4 }), { nil: undefined, freq: 2 });
   const crash = (where: fc.Arbitrary<readonly [string, string | undefined]>): fc.Arbitrary<Fault> =>
     fc.record({ at, where, torn }).map(({ at, where: [node, when], torn }) => {
       const fault: Fault = { at, kind: 'crash', node };

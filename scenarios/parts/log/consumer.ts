@@ -159,8 +159,8 @@ export class Consumer<V = unknown> {
     const parts = [...this.assigned.values()];
     for (let k = 0; k < parts.length && batch.length < this.config.maxPollRecords; k++) {
       const a = parts[(this.cursor + k) % parts.length]!;
-      const take = a.buffer.splice(0, this.config.maxPollRecords - batch.length);
-      if (take.length > 0) {
+      if (a.buffer.length > 0) {
+        const take = a.buffer.splice(0, this.config.maxPollRecords - batch.length);
         batch.push(...take);
         a.consumed = take[take.length - 1]!.offset + 1;
       }

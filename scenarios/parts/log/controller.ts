@@ -105,14 +105,13 @@ export class Controller {
     }
     if (l.fenced) return this.unfence(from);
     // A state it never received (a lost message) is sent again: brokers catch up on every change, as KRaft brokers do by fetching the metadata log.
+    // Every heartbeat asks; the list is built only when the broker missed something.
     let current = 0;
+    for (const s of this.table.values()) if (s.replicas.includes(from)) current += s.partitionEpoch;
+    if (current === known) return;
     const mine: PartitionState[] = [];
-    for (const s of this.table.values()) {
-      if (!s.replicas.includes(from)) continue;
-      current += s.partitionEpoch;
-      mine.push(s);
-    }
-    if (current !== known) this.ctx.send(from, { type: 'leader-and-isr', partitions: mine });
+    for (const s of this.table.values()) if (s.replicas.includes(from)) mine.push(s);
+    this.ctx.send(from, { type: 'leader-and-isr', partitions: mine });
   }
 
   private fence(broker: NodeId): void {

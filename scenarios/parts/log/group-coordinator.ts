@@ -78,6 +78,8 @@ const offsetKey = (group: string, tp: Tp): string => `${group}|${tp}`;
 
 export class GroupCoordinator {
   private readonly groups = new Map<string, Group>();
+  /** offsetKey by group and partition, built once: commits name the same partitions again and again. */
+  private readonly keys = new Map<string, Map<Tp, string>>();
   private readonly offsets: DurableMap<number>;
   /** Offsets committed inside a transaction, by producer id, until its marker. */
   private readonly pending: DurableMap<{ group: string; offsets: OffsetEntry[] }>;
@@ -163,8 +165,16 @@ export class GroupCoordinator {
     const key = String(producerId);
     const p = this.pending.get(key);
     if (p === undefined) return;
-    if (commit) for (const o of p.offsets) this.offsets.set(offsetKey(p.group, o.tp), o.offset);
+    if (commit) for (const o of p.offsets) this.offsets.set(this.keyOf(p.group, o.tp), o.offset);
     this.pending.delete(key);
+  }
+
+  private keyOf(group: string, tp: Tp): string {
+    let byTp = this.keys.get(group);
+    if (byTp === undefined) this.keys.set(group, (byTp = new Map()));
+    let key = byTp.get(tp);
+    if (key === undefined) byTp.set(tp, (key = offsetKey(group, tp)));
+    return key;
   }
 
   private group(id: string): Group {
@@ -298,7 +308,7 @@ export class GroupCoordinator {
   private onCommit(m: Msg<'commit'>): Msg<'commit-response'>['error'] {
     const error = this.checkMember(m.group, m.memberId, m.generation);
     if (error !== null) return error;
-    for (const o of m.offsets) this.offsets.set(offsetKey(m.group, o.tp), o.offset);
+    for (const o of m.offsets) this.offsets.set(this.keyOf(m.group, o.tp), o.offset);
     this.ctx.disk.force();
     return null;
   }
@@ -306,7 +316,7 @@ export class GroupCoordinator {
   private onOffsetFetch(from: NodeId, m: Msg<'offset-fetch'>): void {
     let unstable = false;
     for (const p of this.pending.values()) if (p.group === m.group && p.offsets.some((o) => m.tps.includes(o.tp))) unstable = true;
-    const offsets = m.tps.map((tp) => ({ tp, offset: this.offsets.get(offsetKey(m.group, tp)) ?? null }));
+    const offsets = m.tps.map((tp) => ({ tp, offset: this.offsets.get(this.keyOf(m.group, tp)) ?? null }));
     this.ctx.send(from, { type: 'offset-fetch-response', id: m.id, offsets, unstable });
   }
 

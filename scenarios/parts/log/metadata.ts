@@ -31,7 +31,12 @@ export class Metadata {
   ) {
     this.ids = requestIds(ctx);
     this.cluster = clusterOf(ctx, layout);
-    for (const p of this.cluster.partitions()) this.leaders.set(p.tp, p.replicas[0]!);
+    // Each partition's preferred leader (its first replica), without building every partition's replica list.
+    const brokers = this.cluster.brokers;
+    for (const t of layout.topics) {
+      if ((t.replicationFactor ?? 1) < 1) continue;
+      for (let p = 0; p < t.partitions; p++) this.leaders.set(tpOf(t.topic, p), brokers[p % brokers.length]!);
+    }
     for (const t of layout.topics) this.counts.set(t.topic, t.partitions);
     if (maxAgeMs !== null) ctx.setTimer(maxAgeMs, { owner: 'metadata', kind: 'refresh', id: -1 });
   }

@@ -28,8 +28,16 @@ import { assert, type DurableLog, type DurableStore } from '../../../engine/inde
 export type Tp = string;
 
 export function tpOf(topic: string, partition: number): Tp {
-  return `${topic}-${partition}`;
+  let names = tpNames.get(topic);
+  if (names === undefined) {
+    if (tpNames.size >= 1_000) tpNames.clear();
+    tpNames.set(topic, (names = []));
+  }
+  return (names[partition] ??= `${topic}-${partition}`);
 }
+
+/** Partition names by topic, spelt once: every run of a check names the same partitions on every node. */
+const tpNames = new Map<string, Tp[]>();
 
 /** The topic and partition number of a `<topic>-<partition>` name. */
 export function parseTp(tp: Tp): { topic: string; partition: number } {

@@ -24,15 +24,19 @@ export type RpcTimer = { owner: 'rpc'; client: string; id: number };
 
 export class Rpc {
   private readonly pending = new Map<number, { onReply: (m: LogMessage | null) => void; timer: TimerId }>();
+  /** The node incarnation's id sequence (shared with every other client on it). */
+  private readonly ids: RequestIds;
 
   constructor(
     private readonly ctx: LogContext,
     private readonly client: string,
-  ) {}
+  ) {
+    this.ids = requestIds(ctx);
+  }
 
   /** Sends the request `make(id)` to `to`; `onReply` gets its response, or null after `timeoutMs`. */
   call(to: NodeId, timeoutMs: number, make: (id: number) => LogMessage, onReply: (m: LogMessage | null) => void): number {
-    const id = requestIds(this.ctx).take();
+    const id = this.ids.take();
     const timer = this.ctx.setTimer(timeoutMs, { owner: 'rpc', client: this.client, id });
     this.pending.set(id, { onReply, timer });
     this.ctx.send(to, make(id));
