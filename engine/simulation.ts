@@ -321,7 +321,7 @@ export class Simulation implements NodeHost {
     let at = this.clockMs + delayMs;
     if (held) at += 2 * this.network.model(from, to).latency.sample(this.nodes[from]!.netRng);
     if (fifo) {
-      const last = this.network.lastDeliveryMs;
+      const last = this.network.lastDelivery();
       if (at < last[index]!) at = last[index]!;
       last[index] = at;
     }
