@@ -21,6 +21,8 @@ export interface HistoryCheckOptions extends LinearizabilityOptions {
   model: string;
   /** For transactional models: the level claimed (default serializable). Refused for the others. */
   consistency?: ConsistencyLevel;
+  /** For list-append: a proposed serial order (invocation positions) that, when it explains the history, decides it at once. */
+  order?: readonly number[];
 }
 
 /** True when the model is transactional (checked for anomalies under a consistency level). */

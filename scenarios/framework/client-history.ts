@@ -30,6 +30,10 @@ const STATES_MAX = 200_000;
 
 export class ClientHistory {
   private readonly recorder: HistoryRecorder | null;
+  /** Each client's thread names, `client#2`, `client#3`... */
+  private readonly threadNames = new Map<string, string[]>();
+  /** Invocation positions of a proposed serial order (see `proposeOrder`). */
+  private order: number[] | undefined;
 
   constructor(
     private readonly clock: () => number,
@@ -43,9 +47,15 @@ export class ClientHistory {
     return this.recorder !== null;
   }
 
-  /** A client (e.g. `client-3`) starts an operation: `f` is its function (`read`, `write`, `cas`, `add`, `txn`), `value` its argument. */
-  invoke(process: string, f: string, value: unknown): ClientOperation {
-    return this.recorder === null ? null : this.recorder.invoke(process, f, value, this.clock());
+  /**
+   * A client (e.g. `client-3`) starts an operation: `f` is its function (`read`, `write`, `cas`,
+   * `add`, `txn`), `value` its argument. Every call here and below records at the current
+   * simulated time, or at `timeMs` for a scenario that notes its clients' events as plain
+   * numbers during the run and records them once it is over (objects kept alive for a whole
+   * run cost a check more than the same objects made at its end); times must not go back.
+   */
+  invoke(process: string, f: string, value: unknown, timeMs?: number): ClientOperation {
+    return this.recorder === null ? null : this.recorder.invoke(process, f, value, timeMs ?? this.clock());
   }
 
   /**
@@ -58,27 +68,45 @@ export class ClientHistory {
   thread(client: string): string {
     const recorder = this.recorder;
     if (recorder === null || !recorder.isOpen(client)) return client;
+    // The names are built once per client (a run asks for a thread on every request).
+    let names = this.threadNames.get(client);
+    if (names === undefined) this.threadNames.set(client, (names = []));
     // Of openCount + 1 threads after the first, at least one is free.
     for (let n = 2; n <= recorder.openCount + 2; n++) {
-      const name = `${client}#${n}`;
+      if (names.length < n - 1) names.push(`${client}#${n}`);
+      const name = names[n - 2]!;
       if (!recorder.isOpen(name)) return name;
     }
     throw new Error(`ClientHistory: no free thread of ${client} among ${recorder.openCount} open operations`);
   }
 
   /** The operation took effect; `value` is its result (what a read saw). */
-  ok(op: ClientOperation, value: unknown): void {
-    if (op !== null) this.recorder!.ok(op, value, this.clock());
+  ok(op: ClientOperation, value: unknown, timeMs?: number): void {
+    if (op !== null) this.recorder!.ok(op, value, timeMs ?? this.clock());
   }
 
   /** The operation certainly did not take effect. */
-  fail(op: ClientOperation, value?: unknown): void {
-    if (op !== null) this.recorder!.fail(op, value ?? null, this.clock());
+  fail(op: ClientOperation, value?: unknown, timeMs?: number): void {
+    if (op !== null) this.recorder!.fail(op, value ?? null, timeMs ?? this.clock());
   }
 
   /** The client cannot know whether it took effect (a timeout, a lost reply). */
-  info(op: ClientOperation, value?: unknown): void {
-    if (op !== null) this.recorder!.info(op, value ?? null, this.clock());
+  info(op: ClientOperation, value?: unknown, timeMs?: number): void {
+    if (op !== null) this.recorder!.info(op, value ?? null, timeMs ?? this.clock());
+  }
+
+  /**
+   * The order in which the system under test says it serialized these operations (say, its
+   * commit log), a hint for a transactional claim: the checker replays the history in that
+   * order and, when that explains every read, decides at once instead of building the
+   * dependency graph. A wrong order only costs the full analysis, never a verdict, so the
+   * claim is still judged independently of the scenario's own code.
+   */
+  proposeOrder(ops: readonly ClientOperation[]): void {
+    if (this.recorder === null) return;
+    const order: number[] = [];
+    for (const op of ops) if (op !== null) order.push(op.position);
+    this.order = order;
   }
 
   /** The history recorded so far (empty when not recording). */
@@ -92,6 +120,7 @@ export class ClientHistory {
     return checkHistory(this.recorder === null ? { operations: [] } : this.recorder.view(), {
       model: claim.model,
       ...(claim.consistency ? { consistency: claim.consistency } : {}),
+      ...(this.order !== undefined ? { order: this.order } : {}),
       statesMax: STATES_MAX,
     });
   }
