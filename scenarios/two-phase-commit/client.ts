@@ -33,7 +33,7 @@ export function client(
         if (!submitted.has(a.tx)) {
           submitted.add(a.tx);
           ledger.begin(a.tx);
-          history?.submitted(a);
+          history?.submitted(i);
         }
         ctx.send(coordinator, { type: 'begin', tx: a.tx, transfer: a.transfer });
         ctx.setTimer(retryMs, i);

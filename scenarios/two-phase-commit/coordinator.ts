@@ -15,7 +15,7 @@
  * Crash points: `begin` (a transfer arrived, no PREPARE sent), `prepare-sent` (every PREPARE
  * sent, no vote counted), `commit-sent` (a COMMIT reached the first participant only).
  */
-import type { NodeId, Spawn, TimerId } from '../../engine/index.ts';
+import type { DurableStore, NodeId, Spawn, TimerId } from '../../engine/index.ts';
 import type { Transfer, TwoPcMessage } from './messages.ts';
 
 export interface CoordinatorConfig {
@@ -54,7 +54,7 @@ interface DecisionLog<T> extends Iterable<T> {
 
 export function coordinator(config: CoordinatorConfig): Spawn<TwoPcMessage, Timer> {
   return (ctx) => {
-    const log: DecisionLog<DecisionRecord> = config.durableLog ? ctx.disk.log<DecisionRecord>('decisions') : inMemoryLog();
+    const log: DecisionLog<DecisionRecord> = config.durableLog ? ctx.disk.log<DecisionRecord>(DECISIONS) : inMemoryLog();
     const finished: DecisionLog<string> = config.durableLog ? ctx.disk.log<string>('finished') : inMemoryLog();
     const client = ctx.lookup(config.client);
     const participants = config.participants.map((name) => ctx.lookup(name));
@@ -208,6 +208,17 @@ export function coordinator(config: CoordinatorConfig): Spawn<TwoPcMessage, Time
       },
     };
   };
+}
+
+/** The name of the decision log on the coordinator's disk. */
+const DECISIONS = 'decisions';
+
+/** The transactions the coordinator's durable log says it decided to COMMIT, in the order it decided them (none when it keeps no log). */
+export function commitsInDecisionOrder(disk: DurableStore): string[] {
+  if (!disk.holds(DECISIONS)) return [];
+  const commits: string[] = [];
+  for (const r of disk.log<DecisionRecord>(DECISIONS)) if (r.commit) commits.push(r.tx);
+  return commits;
 }
 
 /** A log kept in memory only: what the flawed strategy has instead of a disk. */

@@ -74,7 +74,7 @@ describe('faultline run --history', () => {
 
   it('writes nothing and exits 2 when the run recorded no history, naming the scenarios that record one', async () => {
     const file = path.join(dir, 'none.json');
-    const result = await runInProcess(['run', 'two-phase-commit', '--seed', '1', '--history', file, '--json']);
+    const result = await runInProcess(['run', 'saga', '--seed', '1', '--history', file, '--json']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('recorded no client history');
     expect(result.stderr).toContain('read-replicas, multi-region');
