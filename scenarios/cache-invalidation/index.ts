@@ -127,6 +127,8 @@ export const cacheInvalidation = defineScenario({
     },
   ],
   defaultStrategy: 'event-invalidation',
+  // Only versioned-keys promises more than bounded staleness ("no read is ever stale": linearizable
+  // reads per key); a kv claim on its recorded reads and writes is not written yet (docs/history.md).
   invariants: [
     {
       name: 'bounded-staleness',

@@ -125,6 +125,8 @@ export const cacheStrategies = defineScenario({
     },
   ],
   defaultStrategy: 'cache-aside-delete',
+  // No strategy promises linearizable reads, so none claims it on a client history (docs/history.md):
+  // the sound one promises bounded staleness, which allows the stale reads inside the bound.
   invariants: [
     {
       name: 'bounded-staleness',

@@ -119,6 +119,9 @@ export const saga = defineScenario({
     },
   ],
   defaultStrategy: 'orchestration',
+  // No invariant claims a consistency model of a client history (docs/history.md): each step is a
+  // local transaction and a refused saga's earlier steps stay visible until compensated, so an
+  // order is no transaction any isolation level describes; what a saga promises is below.
   invariants: [
     {
       name: 'saga-resolved',
