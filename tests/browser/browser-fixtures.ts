@@ -59,6 +59,7 @@ export async function startHarness(): Promise<Harness> {
   const webRoot = join(tmpdir(), `faultline-web-${process.pid}`);
   await buildWeb(webRoot);
   const server = await startServer({ host: '127.0.0.1', port: 0, buildIfMissing: false, webRoot });
+  await warmUp(server.url);
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   return {
     server,
@@ -69,6 +70,20 @@ export async function startHarness(): Promise<Harness> {
       rmSync(webRoot, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * One small run before any page asks for one: the server's worker threads load the scenarios
+ * (TypeScript, compiled on first import) when the first run arrives, which on a loaded machine
+ * can take longer than a test's wait for its run. The set-up hook pays it, under its own bound.
+ */
+async function warmUp(url: string): Promise<void> {
+  const res = await fetch(`${url}/api/runs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ scenario: 'two-phase-commit', seed: 1 }),
+  });
+  if (res.status !== 201) throw new Error(`the warm-up run failed: ${res.status} ${await res.text()}`);
 }
 
 /** A page (1280x800 unless told) that fails the test on any page error. */

@@ -4,11 +4,12 @@
  * participant: seen at 700 ms, one participant committed, another in doubt holding its lock, and
  * atomicity already known to break at 966 ms. It drives the real UI (built, served on
  * 127.0.0.1, headless Chromium) exactly as the browser tests do, so the picture is never a
- * mock-up: `npm run screenshot`.
+ * mock-up: `npm run screenshot`. It lives beside the browser tests because it drives their harness; it is
+ * not a test (vitest runs only *.test.ts).
  */
-import { openPage, startHarness } from '../tests/browser/browser-fixtures.ts';
+import { openPage, startHarness } from './browser-fixtures.ts';
 
-const OUT = new URL('../docs/screenshot.png', import.meta.url).pathname;
+const OUT = new URL('../../docs/screenshot.png', import.meta.url).pathname;
 const AT_MS = 700;
 
 const harness = await startHarness();
