@@ -75,7 +75,7 @@ function noHistory(scenario: AnyScenario, strategy: string, path: string): strin
   return [
     `${scenario.id} / ${strategy} recorded no client history, so nothing was written to '${path}':`,
     "its clients record no operation through world.history (see docs/history.md, 'Recording a scenario's history').",
-    recording.length === 0 ? '' : `Built-in scenarios that record one: ${recording.join(', ')}.`,
+    recording.length === 0 ? '' : `Built-in scenarios that record one and judge a claim on it: ${recording.join(', ')} (see docs/history.md for the others).`,
   ]
     .filter((part) => part !== '')
     .join(' ');

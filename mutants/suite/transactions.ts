@@ -217,6 +217,20 @@ export const mutants: Mutant[] = [
       'the reconciliation pass leaves young events to the broker but moves its watermark past them anyway, so one the broker never delivers is never repaired',
   },
   {
+    id: 'store-prepare-releases-row-locks',
+    family: 'transactions',
+    scenario: 'two-phase-commit',
+    strategy: 'durable-log',
+    file: 'scenarios/parts/storage/transactional-store.ts',
+    find: `    this.prepared.set(tx, writes);
+    this.status.set(tx, 'prepared');`,
+    replace: `    this.prepared.set(tx, writes);
+    this.status.set(tx, 'prepared');
+    this.release(tx);`,
+    description:
+      'PREPARE releases the row locks as if the transaction were over: a second transfer reads the row before the first one\'s outcome is applied, and one update is lost when both commit',
+  },
+  {
     id: '2pc-duplicate-prepare-votes-before-force',
     family: 'transactions',
     scenario: 'two-phase-commit',
