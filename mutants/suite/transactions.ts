@@ -228,7 +228,7 @@ export const mutants: Mutant[] = [
     this.status.set(tx, 'prepared');
     this.release(tx);`,
     description:
-      'PREPARE releases the row locks as if the transaction were over: a second transfer reads the row before the first one\'s outcome is applied, and one update is lost when both commit',
+      "PREPARE releases the row locks as if the transaction were over: a second transfer reads the row before the first one's outcome is applied, and one update is lost when both commit",
   },
   {
     id: '2pc-duplicate-prepare-votes-before-force',
