@@ -17,6 +17,13 @@ export interface Anomaly {
   [field: string]: unknown;
 }
 
+/**
+ * The fields in which an anomaly names an operation by its name (a number: its position, or
+ * Jepsen's index): the session checker's `write`, `read`, `earlier`, `later`, and a
+ * linearizability witness's `operation`. What reads a witness's operations reads these.
+ */
+export const OPERATION_NAME_FIELDS: ReadonlySet<string> = new Set(['write', 'read', 'earlier', 'later', 'operation']);
+
 /** The outcome of checking one history against one model. */
 export interface CheckResult {
   /** True when the history satisfies the model, false when it does not, null when unknown. */

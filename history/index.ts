@@ -8,6 +8,7 @@
 
 export { checkHistory, HISTORY_MODELS, type HistoryCheckOptions, isTransactionalModel } from './check-history.ts';
 export type { Anomaly, CheckOptions, CheckResult, Verdict } from './check-result.ts';
+export { OPERATION_NAME_FIELDS } from './check-result.ts';
 export { checkTransactions, TRANSACTIONAL_MODELS, type TransactionalModel, type TransactionalOptions } from './elle/check-transactions.ts';
 export { CONSISTENCY_LEVELS, type ConsistencyLevel, DEFAULT_CONSISTENCY, prohibitedBy, prohibits } from './elle/consistency.ts';
 export type { TransactionData } from './elle/explain.ts';

@@ -21,7 +21,7 @@ export {
   shrinkFailure,
   summarizeCheck,
 } from './framework/check.ts';
-export { ClientHistory, type ClientOperation, type HistoryClaim } from './framework/client-history.ts';
+export { ClientHistory, type ClientOperation, HISTORY_STATES_MAX, type HistoryClaim } from './framework/client-history.ts';
 export { describeScenario, type ScenarioInfo } from './framework/describe.ts';
 export {
   classesOf,

@@ -10,11 +10,12 @@
  * among them, then the earliest invoked), values cut to `VALUE_CHARS`, at most
  * `ANOMALIES_MAX` anomalies per claim; what was left out is counted and said.
  *
- * The anomalies come from judging the claim again with the same checker and bound the run
- * used (a pure function of the history), only for claims the run found violated.
+ * The anomalies are the run's own judgement of each claim (RunResult.historyJudgements); given
+ * only a history and verdicts, a violated claim is judged again with the run's checker and
+ * bound (a pure function of the history: the same anomalies).
  */
-import { type Anomaly, checkHistory, type History, type PairedOperation, pairOperations } from '../history/index.ts';
-import type { HistoryClaim, InvariantResult, InvariantSpec } from '../scenarios/index.ts';
+import { type Anomaly, type CheckResult, checkHistory, type History, OPERATION_NAME_FIELDS, type PairedOperation, pairOperations } from '../history/index.ts';
+import { HISTORY_STATES_MAX, type HistoryClaim, type InvariantResult, type InvariantSpec } from '../scenarios/index.ts';
 
 /** One client operation, invocation to completion. */
 export interface HistoryOperationView {
@@ -71,20 +72,20 @@ export interface RunHistory {
 export const HISTORY_OPERATIONS_MAX = 2_000;
 export const VALUE_CHARS = 60;
 export const ANOMALIES_MAX = 20;
-/** The checkers' bound, as the run judges claims (scenarios/framework/client-history.ts): the same verdict and witness. */
-const STATES_MAX = 200_000;
 /** Of a linearizability witness's prefix, the last operations its explanation names. */
 const PREFIX_NAMED = 4;
 
 /**
  * The viewer's form of a run's history, or null when the run recorded no operation.
- * `invariants` are the strategy's (with their claims), `results` the run's verdicts.
+ * `invariants` are the strategy's (with their claims), `results` the run's verdicts and
+ * `judgements` its judgement of each claim (RunResult.historyJudgements), when it has them.
  */
 export function summarizeHistory(
   history: History,
   invariants: readonly InvariantSpec[],
   results: readonly InvariantResult[],
   operationsMax = HISTORY_OPERATIONS_MAX,
+  judgements: Readonly<Record<string, CheckResult>> | null = null,
 ): RunHistory | null {
   if (history.operations.length === 0) return null;
   const paired = pairOperations(history);
@@ -94,7 +95,8 @@ export function summarizeHistory(
   for (const spec of invariants) {
     if (spec.history === undefined) continue;
     const violated = results.some((r) => r.name === spec.name && !r.ok);
-    claims.push(claimView(spec.name, spec.history, violated ? history : null, byName, byPosition));
+    const judged = violated ? (judgements?.[spec.name] ?? judge(history, spec.history)) : null;
+    claims.push(claimView(spec.name, spec.history, judged, byName, byPosition));
   }
   const named = new Set(claims.flatMap((c) => c.anomalies.flatMap((a) => a.operations)));
   const kept = paired.length <= operationsMax ? paired : keep(paired, named, operationsMax);
@@ -106,19 +108,24 @@ export function summarizeHistory(
   };
 }
 
+/** A claim judged as the run judges it (its checker and bound). */
+function judge(history: History, claim: HistoryClaim): CheckResult {
+  return checkHistory(history, { model: claim.model, ...(claim.consistency ? { consistency: claim.consistency } : {}), statesMax: HISTORY_STATES_MAX });
+}
+
+/** A claim's view: held, or violated with the anomalies of its judgement. */
 function claimView(
   invariant: string,
   claim: HistoryClaim,
-  violatedHistory: History | null,
+  violation: CheckResult | null,
   byName: ReadonlyMap<number, PairedOperation>,
   byPosition: ReadonlyMap<number, PairedOperation>,
 ): HistoryClaimView {
-  const view: HistoryClaimView = { invariant, model: claim.model, verdict: violatedHistory === null ? 'held' : 'violated', anomalies: [], anomaliesTotal: 0 };
+  const view: HistoryClaimView = { invariant, model: claim.model, verdict: violation === null ? 'held' : 'violated', anomalies: [], anomaliesTotal: 0 };
   if (claim.consistency !== undefined) view.consistency = claim.consistency;
-  if (violatedHistory === null) return view;
-  const result = checkHistory(violatedHistory, { model: claim.model, ...(claim.consistency ? { consistency: claim.consistency } : {}), statesMax: STATES_MAX });
-  view.anomaliesTotal = result.anomalies.length;
-  view.anomalies = result.anomalies.slice(0, ANOMALIES_MAX).map((a) => anomalyView(a, byName, byPosition));
+  if (violation === null) return view;
+  view.anomaliesTotal = violation.anomalies.length;
+  view.anomalies = violation.anomalies.slice(0, ANOMALIES_MAX).map((a) => anomalyView(a, byName, byPosition));
   return view;
 }
 
@@ -136,7 +143,7 @@ export function anomalyView(
   let main: number | null = null;
   const visit = (value: unknown, field: string): void => {
     if (typeof value === 'number') {
-      const op = NAME_FIELDS.has(field) ? byName.get(value) : undefined;
+      const op = OPERATION_NAME_FIELDS.has(field) ? byName.get(value) : undefined;
       if (op === undefined) return;
       ids.add(op.id);
       if (MAIN_FIELDS.has(field)) main = op.id;
@@ -162,7 +169,6 @@ export function anomalyView(
   return { type: anomaly.type, explanation: anomaly.explanation, operations: [...ids].sort((a, b) => a - b), main };
 }
 
-const NAME_FIELDS = new Set(['write', 'read', 'earlier', 'later', 'operation']);
 const MAIN_FIELDS = new Set(['read', 'later', 'operation']);
 
 /** The operations kept under the cap: every named one, then the earliest invoked; in order of invocation. */

@@ -208,7 +208,10 @@ export function streamRun(task: RunTask, onBatch: (batch: EventBatch) => void): 
     topology: [...system.topology.nodes],
     charts: [...system.charts],
     stats: stats.finish(result.simTimeMs),
-    history: result.history === null ? null : summarizeHistory(result.history, invariantsFor(scenario, result.strategy), result.invariants),
+    history:
+      result.history === null
+        ? null
+        : summarizeHistory(result.history, invariantsFor(scenario, result.strategy), result.invariants, undefined, result.historyJudgements),
   };
 }
 

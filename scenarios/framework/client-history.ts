@@ -25,8 +25,8 @@ export interface HistoryClaim {
   consistency?: ConsistencyLevel;
 }
 
-/** The states a linearizability search may memoize per key before the verdict is "unknown". */
-const STATES_MAX = 200_000;
+/** The states a linearizability search may memoize per key before the verdict is "unknown" (a run's claims and whoever judges its history again use the same bound, so the same verdict). */
+export const HISTORY_STATES_MAX = 200_000;
 
 export class ClientHistory {
   private readonly recorder: HistoryRecorder | null;
@@ -121,7 +121,7 @@ export class ClientHistory {
       model: claim.model,
       ...(claim.consistency ? { consistency: claim.consistency } : {}),
       ...(this.order !== undefined ? { order: this.order } : {}),
-      statesMax: STATES_MAX,
+      statesMax: HISTORY_STATES_MAX,
     });
   }
 }

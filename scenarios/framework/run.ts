@@ -22,7 +22,7 @@ import {
   type TraceEvent,
   type TraceSink,
 } from '../../engine/index.ts';
-import { type Anomaly, type History, pairOperations } from '../../history/index.ts';
+import { type Anomaly, type CheckResult, type History, OPERATION_NAME_FIELDS, pairOperations } from '../../history/index.ts';
 import type { HistoryClaim } from './client-history.ts';
 import { checkPlanHorizon } from './horizon.ts';
 import { parseParams } from './params.ts';
@@ -98,6 +98,11 @@ export interface RunResult {
   trace: MemoryTrace | null;
   /** The clients' history, when requested (or recorded for an invariant judged on it). */
   history: History | null;
+  /**
+   * With the history (request.history): each history claim's judgement, by invariant name, as
+   * the run reached it — so a viewer shows the anomalies without judging the claim again.
+   */
+  historyJudgements: Readonly<Record<string, CheckResult>> | null;
 }
 
 export const RUN_BOUNDED = 'run-bounded';
@@ -207,11 +212,12 @@ export function runScenario(scenario: AnyScenario, request: RunRequest): RunResu
   });
 
   let threw = false;
+  const judgements: Record<string, CheckResult> = {};
   const eventsMax = Math.min(scenario.eventsMax?.(params) ?? 5_000_000, request.eventsMax ?? Number.POSITIVE_INFINITY);
   try {
     sim.run({ untilMs: endMs, eventsMax });
     for (const check of world.endChecks) check();
-    if (judged.history) for (const inv of checked) if (inv.history !== undefined) judgeHistory(world, inv.name, inv.history);
+    if (judged.history) for (const inv of checked) if (inv.history !== undefined) judgements[inv.name] = judgeHistory(world, inv.name, inv.history);
   } catch (error) {
     if (error instanceof HandlerError && !stopsRun(error.cause)) {
       threw = true;
@@ -259,6 +265,7 @@ export function runScenario(scenario: AnyScenario, request: RunRequest): RunResu
     firstViolation: first,
     trace: sink instanceof MemoryTrace ? sink : null,
     history: request.history === true ? world.history.history() : null,
+    historyJudgements: request.history === true ? judgements : null,
   };
 }
 
@@ -315,19 +322,20 @@ function frozenCopy<T>(value: T): T {
   return value;
 }
 
-/** Judges an invariant that claims a consistency model on the recorded history. */
-function judgeHistory(world: ScenarioWorld<unknown>, invariant: string, claim: HistoryClaim): void {
+/** Judges an invariant that claims a consistency model on the recorded history; returns the judgement. */
+function judgeHistory(world: ScenarioWorld<unknown>, invariant: string, claim: HistoryClaim): CheckResult {
   const result = world.history.judge(claim);
   if (result.verdict === 'unknown') {
     world.note(`${invariant}: the history checker gave no verdict (${result.unknown?.explanation ?? 'a bound was hit'})`, 'warn');
-    return;
+    return result;
   }
-  if (result.verdict === 'ok') return;
+  if (result.verdict === 'ok') return result;
   const first = result.anomalies[0]!;
   const more = result.anomalies.length > 1 ? ` (and ${result.anomalies.length - 1} more anomal${result.anomalies.length === 2 ? 'y' : 'ies'})` : '';
   world.violate(invariant, `${claim.model}${claim.consistency ? ` (${claim.consistency})` : ''}: ${first.type}: ${first.explanation}${more}`, {
     witnesses: witnessesOf(first, world.history.history()),
   });
+  return result;
 }
 
 /** The moments an anomaly's operations happened, for the UI to jump to (at most five). */
@@ -335,7 +343,7 @@ function witnessesOf(anomaly: Anomaly, history: History): Witness[] {
   const times: { t: number; what: string }[] = [];
   const named = new Map(pairOperations(history).map((op) => [op.name, op]));
   const visit = (value: unknown, field: string): void => {
-    if (typeof value === 'number' && ['read', 'write', 'earlier', 'later', 'operation'].includes(field)) {
+    if (typeof value === 'number' && OPERATION_NAME_FIELDS.has(field)) {
       const op = named.get(value);
       const t = op?.completeTimeMs ?? op?.invokeTimeMs;
       if (op !== undefined && t !== undefined) times.push({ t, what: `${String(op.process)} ${op.f}` });
