@@ -5,21 +5,14 @@
  * causes, a message shows its payload and its causal past and future, and compare mode points
  * at the first outcome that differs. Screenshots in test-artifacts/.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TraceEvent } from '../../engine/index.ts';
 import { findScenario, runScenario } from '../../scenarios/index.ts';
 import { encodeRunLink } from '../../wire/index.ts';
-import { type Harness, openPage, shoot, startHarness, state, waitComplete } from './browser-fixtures.ts';
+import { openPage, shoot, state, waitComplete } from './browser-fixtures.ts';
+import { useHarness } from './suite-harness.ts';
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness();
-}, 180_000);
-
-afterAll(async () => {
-  await h?.close();
-});
+const h = useHarness();
 
 /** The time of each metric sample, per series, as the CLI's run records them. */
 function sampleTimes(scenario: string, strategy: string, preset: string): Map<string, number[]> {

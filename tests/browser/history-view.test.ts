@@ -8,20 +8,13 @@
  * the CLI's run records it. Screenshots in test-artifacts/.
  */
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { findScenario, invariantsFor, runScenario } from '../../scenarios/index.ts';
 import { type RunHistory, summarizeHistory } from '../../wire/index.ts';
-import { axeProblems, type Harness, openPage, shoot, startHarness, state, waitComplete } from './browser-fixtures.ts';
+import { axeProblems, openPage, shoot, state, waitComplete } from './browser-fixtures.ts';
+import { useHarness } from './suite-harness.ts';
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness();
-}, 180_000);
-
-afterAll(async () => {
-  await h?.close();
-});
+const h = useHarness();
 
 /** The history the page should show, computed here as the run task computes it. */
 function expectedHistory(scenario: string, strategy: string): RunHistory {

@@ -6,20 +6,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { findScenario, runScenario } from '../../scenarios/index.ts';
 import { checkRunInput, encodeRunLink } from '../../wire/index.ts';
-import { type Harness, openPage, shoot, startHarness, state, waitComplete } from './browser-fixtures.ts';
+import { openPage, shoot, state, waitComplete } from './browser-fixtures.ts';
+import { useHarness } from './suite-harness.ts';
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness();
-}, 180_000);
-
-afterAll(async () => {
-  await h?.close();
-});
+const h = useHarness();
 
 const twoPc = findScenario('two-phase-commit');
 const crashAfterDecision = twoPc.presets.find((p) => p.id === 'coordinator-crash-after-decision')!.faults(twoPc.params.parse({}));

@@ -5,19 +5,12 @@
  * axe-core finding no serious or critical problem on the main page, the compare view and an
  * error state. Screenshots in test-artifacts/.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeRunLink } from '../../wire/index.ts';
-import { axeProblems, type Harness, openPage, overlapping, shoot, startHarness, state, waitComplete } from './browser-fixtures.ts';
+import { axeProblems, openPage, overlapping, shoot, state, waitComplete } from './browser-fixtures.ts';
+import { useHarness } from './suite-harness.ts';
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness();
-}, 180_000);
-
-afterAll(async () => {
-  await h?.close();
-});
+const h = useHarness();
 
 const link = (scenario: string, strategy: string, extra = '') => `${h.server.url}/#/run?scenario=${scenario}&strategy=${strategy}&seed=1${extra}`;
 

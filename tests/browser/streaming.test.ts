@@ -4,20 +4,13 @@
  * hash is the one `faultline run` computes (the link carries it: the top bar's ✓ compares the
  * whole run, and the page re-hashes every event it received).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { findScenario, runScenario } from '../../scenarios/index.ts';
 import { encodeRunLink, executeRun, validateRun } from '../../wire/index.ts';
-import { type Harness, openPage, shoot, startHarness, state } from './browser-fixtures.ts';
+import { openPage, shoot, state } from './browser-fixtures.ts';
+import { useHarness } from './suite-harness.ts';
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness();
-}, 180_000);
-
-afterAll(async () => {
-  await h?.close();
-});
+const h = useHarness();
 
 // About 280,000 trace events: several seconds of computing, and under the server's bound.
 const RUN = { scenario: 'cache-strategies', strategy: 'lease', seed: 4, params: { requestsPerSec: 10_000, workloadMs: 1_000 }, faults: [] };

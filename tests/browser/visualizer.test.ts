@@ -2,20 +2,13 @@
  * The visualizer in headless Chromium, driven the way a user drives it: pick, run, play,
  * click. Every case saves a screenshot in test-artifacts/ to be looked at.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { describeScenario, findScenario, runScenario, scenarios } from '../../scenarios/index.ts';
 import { encodeRunLink } from '../../wire/index.ts';
-import { type Harness, lineAround, openPage, playToEnd, run, shoot, startHarness, state, waitComplete } from './browser-fixtures.ts';
+import { lineAround, openPage, playToEnd, run, shoot, state, waitComplete } from './browser-fixtures.ts';
+import { useHarness } from './suite-harness.ts';
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness();
-}, 120_000);
-
-afterAll(async () => {
-  await h?.close();
-});
+const h = useHarness();
 
 const twoPc = findScenario('two-phase-commit');
 const defaults = describeScenario(twoPc).defaults;
