@@ -83,7 +83,10 @@ export const FaultSchema = z.discriminatedUnion('kind', [
     .strict(),
 ]);
 
-export const FaultPlanSchema = z.array(FaultSchema).max(10_000);
+/** The most faults one plan may hold. */
+export const FAULTS_PER_PLAN_MAX = 10_000;
+
+export const FaultPlanSchema = z.array(FaultSchema).max(FAULTS_PER_PLAN_MAX);
 
 /** One timed fault. */
 export type Fault = z.input<typeof FaultSchema>;

@@ -9,6 +9,7 @@ export { EventQueue } from './event-queue.ts';
 export {
   describeFault,
   FAULT_KINDS,
+  FAULTS_PER_PLAN_MAX,
   type Fault,
   type FaultKind,
   type FaultPlan,

@@ -13,7 +13,7 @@ import type fc from 'fast-check';
 import { Random } from 'fast-check';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { type FaultPlan, InputError } from '../../engine/index.ts';
-import { coverageCatalogue, coverageItems, faultPlanArbitrary, type Swarm, swarmFor } from './fault-arbitrary.ts';
+import { assertDrawable, coverageCatalogue, coverageItems, faultPlanArbitrary, type Swarm, swarmFor } from './fault-arbitrary.ts';
 import { parseParams } from './params.ts';
 import { resolveStrategy, runScenario } from './run.ts';
 import { type AnyScenario, type FaultSpace, goalsFor } from './scenario.ts';
@@ -118,6 +118,8 @@ export class CheckPlan {
     this.strategy = resolveStrategy(scenario, strategy);
     this.params = parseParams(scenario, params);
     this.space = declaredSystem(scenario, this.params).faultSpace;
+    // Runs trust their generated plans (faultsCanonical): the space they are drawn from is checked instead, once.
+    assertDrawable(this.space, scenario.id);
     this.catalogue = coverageCatalogue(this.space);
     this.itemIndex = new Map(this.catalogue.map((item, i) => [item, i]));
   }

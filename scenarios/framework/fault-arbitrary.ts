@@ -16,7 +16,7 @@
  * hand or draws in the UI. `coverageItems` names what a plan exercises, for honest reports.
  */
 import fc from 'fast-check';
-import type { Fault, FaultPlan } from '../../engine/index.ts';
+import { FAULTS_PER_PLAN_MAX, type Fault, type FaultPlan, FaultSchema, formatIssues, InputError } from '../../engine/index.ts';
 import type { FaultSpace, FaultTarget, InjectArgSpec, InjectSpec } from './scenario.ts';
 
 /** Crash points every node has: before a disk write, before and after a force, before and after a send. */
@@ -231,7 +231,56 @@ export function faultPlanArbitrary(space: FaultSpace, swarm: Swarm = fullSwarm(s
   return fc.array(fc.oneof(...options), { maxLength: space.faultsMax }).map(sortByTime);
 }
 
-/** The arbitraries of one fault class over the given nodes (each one the class may name). */
+/**
+ * Refuses a fault space whose generated plans the fault schema would refuse (a crash point
+ * named `Commit`, a skew past the schema's bound, an inject argument that is not finite). The
+ * checker's plans are canonical by construction and skip the schema on every run, so this is
+ * their validation: the most extreme fault of each kind the space can draw, each parsed once
+ * when a check is planned, and refused with the fault in words.
+ */
+export function assertDrawable(space: FaultSpace, scenario: string): void {
+  if (!Number.isInteger(space.faultsMax) || space.faultsMax < 0 || space.faultsMax > FAULTS_PER_PLAN_MAX)
+    throw new InputError(`${scenario}: its fault space allows ${space.faultsMax} faults per plan; a plan holds 0 to ${FAULTS_PER_PLAN_MAX}`);
+  const at = Math.max(0, Math.floor(space.windowMs));
+  const probes: Fault[] = [];
+  const spikeMs = Math.max(1, Math.round(space.latencySpikeMsMax));
+  for (const t of space.nodes) {
+    if (t.crash) for (const when of [...t.crashPoints, ...IO_CRASH_POINTS]) probes.push({ at, kind: 'crash', node: t.name, when, torn: 4 });
+    if (t.pause) probes.push({ at, kind: 'slow', node: t.name, factor: 20 });
+    if (t.network) probes.push({ at, kind: 'degrade', from: t.name, to: t.name, latency: { kind: 'uniform', minMs: Math.floor(spikeMs / 4), maxMs: spikeMs } });
+    if (t.clock) probes.push({ at, kind: 'skew', node: t.name, byMs: -Math.max(1, space.clockSkewMsMax) });
+  }
+  const linked = space.nodes.filter((t) => t.network).map((t) => t.name);
+  if (linked.length >= 2) probes.push({ at, kind: 'partition', groups: [linked.slice(0, -1)], oneWay: true });
+  for (const spec of space.injects) {
+    const node = spec.nodes?.[0];
+    const entries = Object.entries(spec.args ?? {}).map(([k, a]) => [k, argExtremes(a)] as const);
+    const base = Object.fromEntries(entries.flatMap(([k, values]) => (values.length > 0 ? [[k, values[0]!] as const] : [])));
+    const probe = (args: Record<string, string | number | boolean> | undefined): Fault => ({
+      at,
+      kind: 'inject',
+      name: spec.name,
+      ...(node === undefined ? {} : { node }),
+      ...(args === undefined ? {} : { args }),
+    });
+    if (entries.length === 0) probes.push(probe(undefined));
+    for (const [k, values] of entries) for (const v of values) probes.push(probe({ ...base, [k]: v }));
+  }
+  for (const fault of probes) {
+    const parsed = FaultSchema.safeParse(fault);
+    if (!parsed.success)
+      throw new InputError(
+        `${scenario}: its fault space would draw ${JSON.stringify(fault)}, which no fault plan may hold (${formatIssues(parsed.error, 'fault')})`,
+      );
+  }
+}
+
+/** The values an inject argument's arbitrary can draw at its ends (every choice of a list). */
+function argExtremes(spec: InjectArgSpec): readonly (string | number | boolean)[] {
+  if ('oneOf' in spec) return spec.oneOf;
+  return spec.integer ? [spec.min, spec.max] : [spec.min, spec.min + (spec.max - spec.min)];
+}
+
 /** The arbitraries every class of a space shares (fast-check's arbitraries are immutable): built once per space, not at every cache miss. */
 const sharedCache = new WeakMap<FaultSpace, { at: fc.Arbitrary<number>; torn: fc.Arbitrary<number | undefined> }>();
 
@@ -247,6 +296,7 @@ function shared(space: FaultSpace): { at: fc.Arbitrary<number>; torn: fc.Arbitra
   return found;
 }
 
+/** The arbitraries of one fault class over the given nodes (each one the class may name). */
 function classOptions(space: FaultSpace, only: FaultClass, targets: readonly FaultTarget[]): fc.Arbitrary<Fault>[] {
   const { at, torn } = shared(space);
   const enabled = new Set(targets.map((t) => t.name));

@@ -49,8 +49,9 @@ export interface RunRequest {
   /** Compute the metrics (default true; a check judges invariants only and skips them: percentiles over every run cost). */
   metrics?: boolean;
   /**
-   * The plan is a generated one, already in canonical form (the checker's): it is not parsed a
-   * second time here. The simulation still validates every plan it schedules.
+   * The plan is a generated one, canonical by construction (the checker's, whose fault space
+   * was validated once when the check was planned): it is not parsed at all. Any other plan is
+   * parsed here, once, and every error names the fault and field at fault.
    */
   faultsCanonical?: boolean;
 }
@@ -199,7 +200,7 @@ export function runScenario(scenario: AnyScenario, request: RunRequest): RunResu
 
   const model = scenario.build(world);
   if (world.nodeCount === 0) throw new InputError(`${scenario.id}: build declared no node (declare each with world.node(name, spec, behaviour))`);
-  sim.schedulePlan(faults);
+  sim.scheduleCanonicalPlan(faults);
   sim.at(healAtMs, () => {
     sim.healAll();
     sim.note(

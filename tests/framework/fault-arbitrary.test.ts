@@ -1,7 +1,20 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FaultPlanSchema } from '../../engine/index.ts';
-import { classesOf, coverageCatalogue, coverageItems, type FaultSpace, faultPlanArbitrary, swarmFor } from '../../scenarios/index.ts';
+import { FaultPlanSchema, InputError, parseFaultPlan } from '../../engine/index.ts';
+import { assertDrawable } from '../../scenarios/framework/fault-arbitrary.ts';
+import {
+  CheckPlan,
+  checkScenario,
+  classesOf,
+  coverageCatalogue,
+  coverageItems,
+  defineScenario,
+  type FaultSpace,
+  faultPlanArbitrary,
+  scenarios,
+  swarmFor,
+} from '../../scenarios/index.ts';
+import { toy } from './toy-scenario.ts';
 
 const target = (name: string, can: { crash?: boolean; pause?: boolean; network?: boolean; clock?: boolean; crashPoints?: string[] }) => ({
   name,
@@ -94,5 +107,41 @@ describe('the fault-plan arbitrary', () => {
     const [plan] = result.counterexample!;
     expect(plan).toHaveLength(1);
     expect(plan[0]).toMatchObject({ kind: 'crash', at: 100 });
+  });
+
+  // A check's runs skip the fault schema (faultsCanonical): what they draw must be exactly what parsing gives, key order included.
+  it("draws plans already in the fault schema's canonical form, in every scenario", () => {
+    for (const scenario of scenarios) {
+      const plan = new CheckPlan(scenario, undefined, {}, 11);
+      for (let i = 0; i < 150; i++) {
+        const faults = plan.input(i).plan.value;
+        expect(JSON.stringify(parseFaultPlan(faults)), `${scenario.id} run ${i}`).toBe(JSON.stringify(faults));
+      }
+    }
+  });
+
+  it('refuses, once and in words, a fault space that would draw what no plan may hold', () => {
+    expect(() => assertDrawable(space, 'toy')).not.toThrow();
+    const badPoint = { ...space, nodes: [target('a', { crashPoints: ['Before_Commit'] }), ...space.nodes.slice(1)] };
+    expect(() => assertDrawable(badPoint, 'toy')).toThrow(InputError);
+    expect(() => assertDrawable(badPoint, 'toy')).toThrow(/toy: its fault space would draw .*"when":"Before_Commit".*fault\.when/);
+    expect(() => assertDrawable({ ...space, clockSkewMsMax: 2e9 }, 'toy')).toThrow(/"kind":"skew".*fault\.byMs/);
+    const badArg = { ...space, injects: [{ name: 'burst', description: 'a burst', args: { factor: { min: 2, max: Number.POSITIVE_INFINITY } } }] };
+    expect(() => assertDrawable(badArg, 'toy')).toThrow(/"name":"burst".*fault\.args\.factor/);
+    expect(() => assertDrawable({ ...space, windowMs: Number.NaN }, 'toy')).toThrow(/fault\.at/);
+    expect(() => assertDrawable({ ...space, faultsMax: 20_000 }, 'toy')).toThrow(/20000 faults per plan/);
+  });
+
+  it('refuses to plan a check of a scenario whose crash point no plan may name', () => {
+    const bad = defineScenario({
+      ...toy,
+      id: 'toy-bad-point',
+      build(world) {
+        const model = toy.build(world);
+        world.node('extra', { role: 'server', crashPoints: ['Before_Commit'] }, () => ({}));
+        return model;
+      },
+    });
+    expect(() => checkScenario(bad, { runs: 5, seed: 1 })).toThrow(/toy-bad-point: its fault space would draw .*Before_Commit/);
   });
 });
