@@ -113,9 +113,10 @@ export class RequestClient<Q, R> {
 
   /** Handles a reply to one of this client's requests; true if `msg` was one (late replies included). */
   onMessage(from: NodeId, msg: unknown): boolean {
-    if (!isReply(msg) || !msg.rid.startsWith(this.prefix)) return false;
+    if (!isReply(msg)) return false;
     const call = this.calls.get(msg.rid);
-    if (call === undefined) return true; // a late reply to an answered call, or a duplicate
+    // Not a call in progress: this client's only if its rid says so (a late reply to an answered call, or a duplicate).
+    if (call === undefined) return msg.rid.startsWith(this.prefix);
     this.calls.delete(msg.rid);
     this.ctx.cancelTimer(call.timer);
     call.onReply(msg.body as R, from);

@@ -60,6 +60,10 @@ export class TransactionalStore {
   /** The committed records of each table, rebuilt from the log (a table is a view of it). */
   private readonly tables = new Map<string, unknown[]>();
 
+  /** Log records read by recovery: the views are rebuilt from these. */
+  private recovered = 0;
+  private viewed = false;
+
   /** The disk cell holding the last local transaction number. */
   private readonly seqKey: string;
 
@@ -73,27 +77,22 @@ export class TransactionalStore {
     this.recover();
   }
 
-  /** Rebuilds the volatile state from the log, redoes committed writes, re-locks the rows of in-doubt transactions. */
+  /**
+   * Recovery proper: redoes the committed writes the rows may lack and re-locks the rows of
+   * in-doubt transactions. The log's other views (each transaction's status, the tables) are
+   * rebuilt when first asked for (`views`): a reader of the rows alone (an end-of-run check)
+   * never pays for them.
+   */
   private recover(): void {
     for (const r of this.wal) {
-      if (r.type === 'prepare') {
-        this.status.set(r.tx, 'prepared');
-        this.prepared.set(r.tx, r.writes);
-        if (r.appends !== undefined) this.preparedAppends.set(r.tx, r.appends);
-      } else if (r.type === 'commit') {
-        this.redo(this.prepared.get(r.tx) ?? [], this.preparedAppends.get(r.tx) ?? []);
-        this.status.set(r.tx, 'committed');
+      if (r.type === 'prepare') this.prepared.set(r.tx, r.writes);
+      else if (r.type === 'commit') {
+        this.redoRows(this.prepared.get(r.tx) ?? []);
         this.prepared.delete(r.tx);
-        this.preparedAppends.delete(r.tx);
-      } else if (r.type === 'local') {
-        this.redo(r.writes, r.appends ?? []);
-        this.status.set(r.tx, 'committed');
-      } else {
-        this.status.set(r.tx, 'aborted');
-        this.prepared.delete(r.tx);
-        this.preparedAppends.delete(r.tx);
-      }
+      } else if (r.type === 'local') this.redoRows(r.writes);
+      else this.prepared.delete(r.tx);
     }
+    this.recovered = this.wal.length;
     for (const [tx, writes] of this.prepared) {
       const keys = writes.map((w) => w.key);
       for (const k of keys) this.locks.set(k, tx);
@@ -101,9 +100,44 @@ export class TransactionalStore {
     }
   }
 
+  /**
+   * Rebuilds each transaction's status and the committed tables from the records recovery
+   * read, once, before anything reads or changes them (so every later record updates them in
+   * place, as before).
+   */
+  private views(): void {
+    if (this.viewed) return;
+    this.viewed = true;
+    for (let i = 0; i < this.recovered; i++) {
+      const r = this.wal.at(i)!;
+      if (r.type === 'prepare') {
+        this.status.set(r.tx, 'prepared');
+        if (r.appends !== undefined) this.preparedAppends.set(r.tx, r.appends);
+      } else if (r.type === 'commit') {
+        this.appendAll(this.preparedAppends.get(r.tx) ?? []);
+        this.status.set(r.tx, 'committed');
+        this.preparedAppends.delete(r.tx);
+      } else if (r.type === 'local') {
+        this.appendAll(r.appends ?? []);
+        this.status.set(r.tx, 'committed');
+      } else {
+        this.status.set(r.tx, 'aborted');
+        this.preparedAppends.delete(r.tx);
+      }
+    }
+  }
+
   /** Applies a committed transaction's effects (again, when recovering: rows only where they differ). */
   private redo(writes: readonly RowWrite[], appends: readonly TableAppend[]): void {
+    this.redoRows(writes);
+    this.appendAll(appends);
+  }
+
+  private redoRows(writes: readonly RowWrite[]): void {
     for (const w of writes) if (this.rows.get(w.key) !== w.value) this.rows.set(w.key, w.value);
+  }
+
+  private appendAll(appends: readonly TableAppend[]): void {
     for (const a of appends) this.tableOf(a.table).push(a.record);
   }
 
@@ -128,6 +162,7 @@ export class TransactionalStore {
   }
 
   statusOf(tx: string): TxStatus {
+    this.views();
     return this.status.get(tx) ?? 'none';
   }
 
@@ -142,10 +177,8 @@ export class TransactionalStore {
 
   /** Locks every key for `tx`, or none if any is held by another transaction (NO_WAIT). */
   lockAll(tx: string, keys: readonly string[]): boolean {
-    for (const k of keys) {
-      const holder = this.locks.get(k);
-      if (holder !== undefined && holder !== tx) return false;
-    }
+    this.views();
+    if (!this.grantable(tx, keys)) return false;
     const mine = this.held.get(tx) ?? [];
     for (const k of keys) {
       if (this.locks.get(k) === tx) continue;
@@ -157,11 +190,21 @@ export class TransactionalStore {
     return true;
   }
 
+  /** True when no other transaction holds a lock on any of `keys`. */
+  private grantable(tx: string, keys: readonly string[]): boolean {
+    for (const k of keys) {
+      const holder = this.locks.get(k);
+      if (holder !== undefined && holder !== tx) return false;
+    }
+    return true;
+  }
+
   /**
    * Forces a PREPARE record: from here on `tx` can commit even after a crash. `appends` are
    * table records that become visible when (and only if) it commits.
    */
   prepare(tx: string, writes: RowWrite[], appends: readonly TableAppend[] = []): void {
+    this.views();
     assert(this.statusOf(tx) === 'locked', `prepare ${tx} holds its locks and is not decided`);
     for (const w of writes) assert(this.locks.get(w.key) === tx, `prepare ${tx} writes only rows it locked (${w.key})`);
     if (appends.length === 0) this.wal.append({ type: 'prepare', tx, writes });
@@ -175,6 +218,7 @@ export class TransactionalStore {
 
   /** Writes COMMIT, then the prepared transaction's rows, and releases its locks (durable once forced). */
   commit(tx: string): void {
+    this.views();
     const writes = this.prepared.get(tx);
     assert(writes !== undefined, `commit ${tx} was prepared`);
     this.wal.append({ type: 'commit', tx });
@@ -190,6 +234,7 @@ export class TransactionalStore {
    * never to vote YES for it, which cooperative termination relies on). Releases its locks.
    */
   abort(tx: string): void {
+    this.views();
     const s = this.statusOf(tx);
     assert(s !== 'committed', `abort ${tx} was not committed`);
     if (s === 'aborted') return;
@@ -211,18 +256,18 @@ export class TransactionalStore {
    * row is locked.
    */
   commitLocalWith(tx: string, writes: RowWrite[], appends: readonly TableAppend[]): boolean {
-    assert(this.statusOf(tx) === 'none' || this.statusOf(tx) === 'locked', `local transaction ${tx} is new`);
-    if (
-      !this.lockAll(
-        tx,
-        writes.map((w) => w.key),
-      )
-    )
-      return false;
+    this.views();
+    const status = this.statusOf(tx);
+    assert(status === 'none' || status === 'locked', `local transaction ${tx} is new`);
+    const keys = writes.map((w) => w.key);
+    // Its locks are taken and given back within this one call, where no other transaction can
+    // see them: one that holds none yet only needs to find its rows free.
+    const holding = status === 'locked';
+    if (holding ? !this.lockAll(tx, keys) : !this.grantable(tx, keys)) return false;
     this.wal.append(appends.length === 0 ? { type: 'local', tx, writes } : { type: 'local', tx, writes, appends: [...appends] });
     this.redo(writes, appends);
     this.status.set(tx, 'committed');
-    this.release(tx);
+    if (holding) this.release(tx);
     return true;
   }
 
@@ -236,6 +281,7 @@ export class TransactionalStore {
 
   /** The committed records of an append-only table, in commit order (empty if none yet). */
   table<T>(name: string): readonly T[] {
+    this.views();
     return (this.tables.get(name) ?? []) as T[];
   }
 
