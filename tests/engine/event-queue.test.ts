@@ -122,3 +122,114 @@ describe('EventQueue', () => {
     expect(() => new EventQueue(0)).toThrow(/capacity is at least 1/);
   });
 });
+
+/** A queue that is obviously right: a list scanned for the least (time, push order) at every pop. */
+class ReferenceQueue {
+  private readonly events: { time: number; seq: number; slot: number }[] = [];
+  private seq = 0;
+  get size(): number {
+    return this.events.length;
+  }
+  push(time: number, slot: number): void {
+    this.events.push({ time, seq: this.seq++, slot });
+  }
+  pop(): [number, number] {
+    let best = 0;
+    for (let i = 1; i < this.events.length; i++) {
+      const e = this.events[i]!;
+      const b = this.events[best]!;
+      if (e.time < b.time || (e.time === b.time && e.seq < b.seq)) best = i;
+    }
+    const e = this.events[best]!;
+    this.events[best] = this.events[this.events.length - 1]!;
+    this.events.pop();
+    return [e.time, e.slot];
+  }
+  retime(retime: (slot: number, time: number) => number): void {
+    for (const e of this.events) e.time = retime(e.slot, e.time);
+  }
+}
+
+describe('EventQueue as a calendar (hundreds of pending events and more)', () => {
+  /** A fixed 32-bit generator, so that each case is the same every time. */
+  const generator = (seed: number): (() => number) => {
+    let s = seed;
+    return () => {
+      s = (s + 0x6d2b79f5) | 0;
+      let t = s;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  };
+
+  /**
+   * Keeps about `pending` events queued for `pops` pops, each pop followed by about one push at
+   * `delay(now)` later, with an occasional retime; returns whether the calendar queue popped
+   * exactly what the reference did, and how many pops it made while laid out as a calendar.
+   */
+  const compare = (pending: number, pops: number, delay: (random: () => number) => number, seed: number): { same: boolean; calendarPops: number } => {
+    const random = generator(seed);
+    const queue = new EventQueue(4);
+    const reference = new ReferenceQueue();
+    const free: number[] = [];
+    let slots = 0;
+    let now = 0;
+    const push = (): void => {
+      const time = now + delay(random);
+      const slot = free.length > 0 ? free.pop()! : slots++;
+      queue.push(time, slot);
+      reference.push(time, slot);
+    };
+    for (let i = 0; i < pending; i++) push();
+    let calendarPops = 0;
+    for (let i = 0; i < pops; i++) {
+      if (i % 5_000 === 4_999) {
+        const stretch = (slot: number, time: number): number => (slot % 3 === 0 && time > now ? now + (time - now) * 1.5 : time);
+        queue.retime(stretch);
+        reference.retime(stretch);
+      }
+      if ((queue as unknown as { width: number }).width > 0) calendarPops++;
+      const time = queue.peekTime();
+      const slot = queue.pop();
+      const [refTime, refSlot] = reference.pop();
+      if (time !== refTime || slot !== refSlot) return { same: false, calendarPops };
+      now = time;
+      free.push(slot);
+      const r = random();
+      const pushes = r < 0.05 ? 0 : r < 0.95 ? 1 : 2;
+      for (let k = 0; k < pushes; k++) push();
+      if (reference.size === 0) push();
+    }
+    while (reference.size > 0) {
+      const time = queue.peekTime();
+      const slot = queue.pop();
+      const [refTime, refSlot] = reference.pop();
+      if (time !== refTime || slot !== refSlot) return { same: false, calendarPops };
+    }
+    return { same: queue.size === 0 && queue.peekTime() === Number.POSITIVE_INFINITY, calendarPops };
+  };
+
+  const delays: [string, (random: () => number) => number][] = [
+    ['exponential delays', (random) => 1 - 5 * Math.log(1 - random())],
+    ['whole-millisecond delays (many ties)', (random) => Math.floor(random() * 4)],
+    ['short messages and far timers', (random) => (random() < 0.1 ? 1_000 + random() : random() * 0.1)],
+    ['heavy-tailed delays', (random) => (1 - random()) ** -1.2],
+    ['a few timers far beyond a long idle stretch', (random) => (random() < 0.995 ? 1 - 5 * Math.log(1 - random()) : 1e13 * (1 + random()))],
+    ['no delay at all', () => 0],
+  ];
+
+  for (const [name, delay] of delays) {
+    it(`pops what a plain sorted queue pops: ${name}`, () => {
+      const result = compare(1_500, 40_000, delay, name.length);
+
+      expect(result.same).toBe(true);
+    });
+  }
+
+  it('lays itself out as a calendar once enough events are pending', () => {
+    const result = compare(2_000, 20_000, (random) => 1 - 5 * Math.log(1 - random()), 7);
+
+    expect(result.calendarPops).toBeGreaterThan(10_000);
+  });
+});
