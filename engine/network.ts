@@ -38,6 +38,8 @@ export class LinkModel {
   readonly duplicateRate: number;
   readonly reorderRate: number;
   readonly fifo: boolean;
+  /** True when the link only delays: no loss, duplication or reordering, no FIFO order to keep. */
+  readonly plain: boolean;
 
   constructor(readonly spec: Required<Omit<LinkSpec, 'latency'>> & { latency: Latency }) {
     this.latency = new LatencyModel(spec.latency);
@@ -45,6 +47,7 @@ export class LinkModel {
     this.duplicateRate = spec.duplicateRate;
     this.reorderRate = spec.reorderRate;
     this.fifo = spec.fifo;
+    this.plain = this.lossRate === 0 && this.duplicateRate === 0 && this.reorderRate === 0 && !this.fifo;
   }
 }
 

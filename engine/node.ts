@@ -50,6 +50,8 @@ export interface NodeHost {
   readonly hasEnded: boolean;
   isCurrent(node: NodeId, incarnation: number): boolean;
   rngOf(node: NodeId): Stream;
+  /** A node's disk (made on first use). */
+  disk(node: NodeId): DurableStore;
   clockOf(node: NodeId): number;
   send(from: NodeId, to: NodeId, msg: unknown): void;
   setTimer(node: NodeId, incarnation: number, delayMs: number, tag: unknown): TimerId;
@@ -66,6 +68,8 @@ export interface NodeHost {
  * old context do nothing (a stale callback cannot act for the restarted node).
  */
 export class NodeContext<M = unknown, T = unknown> {
+  private stream: Stream | null = null;
+
   constructor(
     private readonly host: NodeHost,
     /** This node's id. */
@@ -74,13 +78,17 @@ export class NodeContext<M = unknown, T = unknown> {
     readonly name: string,
     /** 0 on first start, n after the n-th restart. */
     readonly incarnation: number,
-    /** This node's disk: writes survive a crash once forced. */
-    readonly disk: DurableStore,
   ) {}
+
+  /** This node's disk: writes survive a crash once forced. */
+  get disk(): DurableStore {
+    return this.host.disk(this.self);
+  }
 
   /** This node's own random stream (`node/<name>`), independent of every other. */
   get rng(): Stream {
-    return this.host.rngOf(this.self);
+    // The node keeps one stream for life (every incarnation draws on), so it is looked up once.
+    return (this.stream ??= this.host.rngOf(this.self));
   }
 
   /**

@@ -8,15 +8,15 @@
  * synchronous and deterministic: the same seed, nodes and fault plan give the same trace.
  */
 import { assert } from './assert.ts';
-import { type DiskProbe, DurableStore } from './disk.ts';
+import type { DurableStore } from './disk.ts';
 import { BoundExceededError, CrashSignal, HandlerError, InputError, MisuseError } from './errors.ts';
 import { EventQueue } from './event-queue.ts';
 import { describeFault, type Fault, type FaultPlan, nodesOfFault, parseFaultPlan } from './faults.ts';
 import { Metrics } from './metrics.ts';
-import { type LinkPatch, type LinkSpec, linkModel, Network } from './network.ts';
+import { type LinkModel, type LinkPatch, type LinkSpec, linkModel, Network } from './network.ts';
 import { type AnySpawn, type InjectFault, NodeContext, type NodeHost, type NodeId, type Spawn, type TimerId } from './node.ts';
 import { RandomStreams, type Stream } from './random.ts';
-import { DOWN, type NodeStatus, PAUSED, SimNode, STATUS_NAMES, UP } from './sim-node.ts';
+import { DOWN, type IoPoint, type NodeStatus, PAUSED, SimNode, STATUS_NAMES, UP } from './sim-node.ts';
 import { DROP_LOSS, DROP_NODE_DOWN, DROP_PARTITION, Row, type TraceSink } from './trace.ts';
 import type { NoteLevel } from './trace-event.ts';
 
@@ -100,6 +100,9 @@ export class Simulation implements NodeHost {
   /** Timers are numbered in the order they are set; the trace shows this number, never a slot. */
   private nextTimerNumber = 0;
   private readonly stats: MessageStats = { sent: 0, duplicated: 0, delivered: 0, dropped: 0, inFlight: 0 };
+  /** Crash points armed on all nodes together: while there are none, a send looks at no node's. */
+  private armedPoints = 0;
+  private readonly onIoPoint: IoPoint = (node, point) => this.ioPoint(node, point);
 
   // Event records, indexed by slot.
   private kind = new Uint8Array(INITIAL_EVENTS);
@@ -154,7 +157,7 @@ export class Simulation implements NodeHost {
     if (this.ids.has(name)) throw new InputError(`node '${name}' already exists`);
     if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(name)) throw new InputError(`node name '${name}' must be 1-64 letters, digits or _ . : -`);
     const id = this.nodes.length;
-    const node = new SimNode(id, name, spawn as Spawn<unknown>, this.random, new DurableStore(this.diskProbe(id)));
+    const node = new SimNode(id, name, spawn as Spawn<unknown>, this.random, this.onIoPoint);
     this.nodes.push(node);
     this.names.push(name);
     this.ids.set(name, id);
@@ -286,9 +289,14 @@ export class Simulation implements NodeHost {
   // ---------------------------------------------------------------- node operations (NodeHost)
 
   send(from: NodeId, to: NodeId, msg: unknown): void {
-    const net = this.network;
-    if (to >>> 0 !== to || to >= net.size) this.misuseSend(from, to);
+    if (to >>> 0 !== to || to >= this.network.size) this.misuseSend(from, to);
     if (this.ended) this.assertOpen('send', from);
+    if (this.armedPoints === 0) this.transmit(from, to, msg);
+    else this.sendArmed(from, to, msg);
+  }
+
+  /** A send while some crash is armed: the sender may crash just before or just after it. */
+  private sendArmed(from: NodeId, to: NodeId, msg: unknown): void {
     const sender = this.nodes[from]!;
     if (sender.armed.length !== 0) this.ioPoint(sender, 'io:send');
     this.transmit(from, to, msg);
@@ -300,29 +308,47 @@ export class Simulation implements NodeHost {
     const index = from * net.stride + to;
     const id = this.nextMessageId++;
     this.stats.sent++;
-    const trace = this.trace;
-    if (trace !== null) {
-      // The trace keeps the message by reference: freezing it makes a sender that mutates a
-      // message after sending it fail loudly instead of silently rewriting the trace.
-      if (typeof msg === 'object' && msg !== null) Object.freeze(msg);
-      trace.record(this.clockMs, Row.Send, from, to, id, msg);
-    }
+    if (this.trace !== null) this.recordSend(from, to, id, msg);
     if (net.anyCut && net.cut[index] === 1) {
-      this.stats.dropped++;
-      if (trace !== null) trace.record(this.clockMs, Row.Drop, from, to, DROP_PARTITION, { id, msg });
+      this.dropSent(from, to, id, msg, DROP_PARTITION);
       return;
     }
     const link = net.anyOverride ? net.models[net.modelOf[index]!]! : net.base;
     const rng = this.nodes[from]!.netRng;
+    if (!link.plain) {
+      this.transmitOn(link, rng, from, to, id, msg, index);
+      return;
+    }
+    // A link that only delays (the common case): one draw, and the rest of this path stays small
+    // enough for V8 to inline the draw and the queue's push into it.
+    const at = this.clockMs + link.latency.sample(rng);
+    this.stats.inFlight++;
+    this.queue.push(at, this.allocate(DELIVER, to, from, 0, id, msg));
+  }
+
+  /** The sender's side of the trace: the message is kept by reference, so it is frozen. */
+  private recordSend(from: NodeId, to: NodeId, id: number, msg: unknown): void {
+    // Freezing it makes a sender that mutates a message after sending it fail loudly instead of
+    // silently rewriting the trace.
+    if (typeof msg === 'object' && msg !== null) Object.freeze(msg);
+    this.trace!.record(this.clockMs, Row.Send, from, to, id, msg);
+  }
+
+  private dropSent(from: NodeId, to: NodeId, id: number, msg: unknown, reason: number): void {
+    this.stats.dropped++;
+    if (this.trace !== null) this.trace.record(this.clockMs, Row.Drop, from, to, reason, { id, msg });
+  }
+
+  /** A send over a link that loses, duplicates, reorders or keeps FIFO order: its draws in this order, each only if its rate is not zero. */
+  private transmitOn(link: LinkModel, rng: Stream, from: NodeId, to: NodeId, id: number, msg: unknown, index: number): void {
     if (link.lossRate > 0 && rng.next() < link.lossRate) {
-      this.stats.dropped++;
-      if (trace !== null) trace.record(this.clockMs, Row.Drop, from, to, DROP_LOSS, { id, msg });
+      this.dropSent(from, to, id, msg, DROP_LOSS);
       return;
     }
     this.scheduleDelivery(from, to, id, msg, index, link.latency.sample(rng), link.reorderRate > 0 && rng.next() < link.reorderRate, link.fifo);
     if (link.duplicateRate > 0 && rng.next() < link.duplicateRate) {
       this.stats.duplicated++;
-      if (trace !== null) trace.record(this.clockMs, Row.Duplicate, from, to, id, null);
+      if (this.trace !== null) this.trace.record(this.clockMs, Row.Duplicate, from, to, id, null);
       this.scheduleDelivery(from, to, id, msg, index, link.latency.sample(rng), false, false);
     }
   }
@@ -359,6 +385,7 @@ export class Simulation implements NodeHost {
   }
 
   crashPoint(node: NodeId, incarnation: number, point: string): void {
+    if (this.armedPoints === 0) return;
     const n = this.nodes[node]!;
     if (n.armed.length === 0 || n.incarnation !== incarnation) return;
     this.ioPoint(n, point);
@@ -371,24 +398,6 @@ export class Simulation implements NodeHost {
     this.crash(n.id, n.armedTorn[i]!);
     // The handler stops here, as the process would: nothing after this point happens.
     throw new CrashSignal(n.name, point);
-  }
-
-  /** The crash points a node's disk offers: before every write, before and after every force. */
-  private diskProbe(id: NodeId): DiskProbe {
-    return {
-      beforeWrite: () => {
-        const n = this.nodes[id]!;
-        if (n.armed.length !== 0) this.ioPoint(n, 'io:write');
-      },
-      beforeForce: () => {
-        const n = this.nodes[id]!;
-        if (n.armed.length !== 0) this.ioPoint(n, 'io:force');
-      },
-      afterForce: () => {
-        const n = this.nodes[id]!;
-        if (n.armed.length !== 0) this.ioPoint(n, 'io:forced');
-      },
-    };
   }
 
   note(text: string | (() => string), level: NoteLevel = 'info', node: NodeId = -1): void {
@@ -597,6 +606,7 @@ export class Simulation implements NodeHost {
         if (node.status === DOWN) return this.note(`${node.name} is already down`, 'info', id);
         node.armed.push(fault.when);
         node.armedTorn.push(fault.torn ?? 0);
+        this.armedPoints++;
         return this.note(() => `${node.name} will crash at its next '${fault.when}' point`, 'info', id);
       }
       case 'restart':
@@ -699,9 +709,8 @@ export class Simulation implements NodeHost {
     node.incarnation++;
     node.handlers = null;
     node.slowFactor = 1;
-    node.armed = [];
-    node.armedTorn = [];
-    const lost = node.durable.crash(kept);
+    this.disarm(node);
+    const lost = node.crashDisk(kept);
     // What waited for a paused node dies with it: timers vanish, arrivals are dropped.
     for (const slot of node.deferred) {
       if (this.kind[slot] === DELIVER) {
@@ -740,8 +749,7 @@ export class Simulation implements NodeHost {
   healAll(): void {
     const trace = this.trace;
     for (const node of this.nodes) {
-      node.armed = [];
-      node.armedTorn = [];
+      this.disarm(node);
       if (node.status === DOWN) this.restart(node.id);
       else if (node.status === PAUSED) this.resume(node.id);
       if (node.slowFactor !== 1) {
@@ -766,8 +774,14 @@ export class Simulation implements NodeHost {
   // ---------------------------------------------------------------- internals
 
   private spawn(node: SimNode): void {
-    const ctx = new NodeContext<unknown, unknown>(this, node.id, node.name, node.incarnation, node.durable);
+    const ctx = new NodeContext<unknown, unknown>(this, node.id, node.name, node.incarnation);
     node.handlers = node.spawn(ctx);
+  }
+
+  private disarm(node: SimNode): void {
+    this.armedPoints -= node.armed.length;
+    node.armed = [];
+    node.armedTorn = [];
   }
 
   private allocate(kind: number, target: number, source: number, incarnation: number, ident: number, payload: unknown): number {

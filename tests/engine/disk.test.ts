@@ -149,6 +149,38 @@ describe('a node crash', () => {
     expect(outcome('io:sent')).toEqual([1, null, ['ack']]);
   });
 
+  it('keeps armed crash points per node: one firing leaves the others armed, and healAll disarms what is left', () => {
+    const sim = new Simulation({ seed: 1 });
+    const delivered: [number, string][] = [];
+    sim.addNode('sink', () => ({ onMessage: (_from, m) => delivered.push([sim.now, m as string]) }));
+    const timers: Record<string, number[]> = { a: [10, 20], b: [10, 20, 30], c: [10, 20], d: [26] };
+    for (const [name, at] of Object.entries(timers)) {
+      const id = sim.addNode(name, (ctx) => {
+        if (ctx.incarnation === 0) for (const t of at) ctx.setTimer(t, t);
+        return { onTimer: (t) => ctx.send('sink', `${name}${t}`) };
+      });
+      sim.setLink(id, 0, { latency: { kind: 'constant', ms: 1 } });
+    }
+    sim.schedulePlan([
+      { at: 0, kind: 'crash', node: 'a', when: 'io:send' },
+      { at: 15, kind: 'crash', node: 'b', when: 'io:sent' },
+      { at: 15, kind: 'crash', node: 'c', when: 'io:send' },
+      { at: 22, kind: 'crash', node: 'd', when: 'io:send' },
+    ]);
+
+    sim.run({ untilMs: 24 });
+    sim.healAll();
+    sim.run();
+
+    expect(delivered).toEqual([
+      [11, 'b10'],
+      [11, 'c10'],
+      [21, 'b20'],
+      [27, 'd26'],
+    ]);
+    expect(['a', 'b', 'c', 'd'].map((n) => sim.status(sim.nodeId(n)))).toEqual(['up', 'up', 'up', 'up']);
+  });
+
   it('keeps the first unforced writes when the crash tears the write-back', () => {
     const sim = new Simulation({ seed: 1 });
     sim.addNode('db', (ctx) => {
