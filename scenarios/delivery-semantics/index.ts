@@ -22,6 +22,7 @@ import { Controller } from '../parts/log/controller.ts';
 import { GroupCoordinator } from '../parts/log/group-coordinator.ts';
 import { PartitionLog, tpOf } from '../parts/log/partition-log.ts';
 import { uniformArrivals } from '../parts/workload/arrivals.ts';
+import { numberedNames } from '../parts/workload/numbered-names.ts';
 import { EffectsAudit } from './effects-audit.ts';
 import { type Payment, paymentsService } from './payments-service.ts';
 import { GROUP, processor, type Semantics } from './processor.ts';
@@ -358,8 +359,8 @@ export const deliverySemantics = defineScenario({
 /** The payments of one run, drawn up front so every strategy sees the same ones at the same times. */
 function drawPayments(rng: Stream, p: Params): Payment[] {
   return uniformArrivals(rng, p.payments, 0, p.workloadMs).map((atMs, i) => ({
-    id: `p${i + 1}`,
-    account: `acct${rng.int(8)}`,
+    id: paymentId(i + 1),
+    account: accountId(rng.int(8)),
     amount: 1 + rng.int(500),
     atMs,
   }));
@@ -368,3 +369,7 @@ function drawPayments(rng: Stream, p: Params): Payment[] {
 function list(items: readonly string[]): string {
   return items.length <= 8 ? items.join(', ') : `${items.slice(0, 8).join(', ')} and ${items.length - 8} more`;
 }
+
+/** Payment and account ids, spelt once: the processor, the ledger and the audit look every payment up by them. */
+const paymentId = numberedNames('p');
+const accountId = numberedNames('acct');

@@ -17,6 +17,7 @@ import { defineScenario, type Witness } from '../framework/scenario.ts';
 import { broker } from '../parts/log/broker.ts';
 import { defineLayout } from '../parts/log/cluster-layout.ts';
 import { uniformArrivals } from '../parts/workload/arrivals.ts';
+import { numberedNames } from '../parts/workload/numbered-names.ts';
 import { DedupStoreView, dedupStore } from './dedup-store.ts';
 import { DuplicateAudit } from './duplicate-audit.ts';
 import type { OrderEvent } from './messages.ts';
@@ -312,10 +313,10 @@ export const duplicateHandling = defineScenario({
 function drawOrders(rng: Stream, p: Params): Publication[] {
   const out: Publication[] = [];
   uniformArrivals(rng, p.orders, 0, p.workloadMs).forEach((atMs, i) => {
-    const order = `o${i + 1}`;
-    const customer = `c${1 + rng.int(10)}`;
+    const order = orderId(i + 1);
+    const customer = customerId(1 + rng.int(10));
     const amount = 10 * (1 + rng.int(50));
-    const event = (kind: OrderEvent['kind'], value: number): OrderEvent => ({ id: `${order}.${kind}`, order, customer, kind, amount: value });
+    const event = (kind: OrderEvent['kind'], value: number): OrderEvent => ({ id: EVENT_IDS[kind](i + 1), order, customer, kind, amount: value });
     // Each event follows the one before, within the workload window (so every event has the settle time to take effect).
     const shipMs = Math.min(atMs + rng.exponential(p.shipAfterMs), p.workloadMs);
     out.push({ atMs, event: event('charge', amount) }, { atMs: shipMs, event: event('ship', 0) });
@@ -324,3 +325,12 @@ function drawOrders(rng: Stream, p: Params): Publication[] {
   // Stable: an order's events keep their order when their times tie at the window's end.
   return out.sort((a, b) => a.atMs - b.atMs);
 }
+
+/** Order, customer and event ids, spelt once: the worker, the database and the audit look every event up by them. */
+const orderId = numberedNames('o');
+const customerId = numberedNames('c');
+const EVENT_IDS: Readonly<Record<OrderEvent['kind'], (order: number) => string>> = {
+  charge: numberedNames('o', '.charge'),
+  ship: numberedNames('o', '.ship'),
+  refund: numberedNames('o', '.refund'),
+};

@@ -25,6 +25,7 @@ import type { Backoff } from '../parts/resilience/backoff.ts';
 import { IdempotencyAudit } from '../parts/storage/idempotency-audit.ts';
 import { TransactionalStore } from '../parts/storage/transactional-store.ts';
 import { uniformArrivals } from '../parts/workload/arrivals.ts';
+import { numberedNames } from '../parts/workload/numbered-names.ts';
 import { PointsAudit } from './audit.ts';
 import { consumer } from './consumer.ts';
 import { balanceDrift, type Finding, lostEvents, settledBy, sourceDrift, stuckInQueue } from './end-checks.ts';
@@ -401,6 +402,9 @@ function drawEarnings(rng: Stream, p: Params): Earning[] {
   return times.map((atMs, i) => {
     const user = rng.int(p.users);
     const points = 1 + rng.int(p.maxPoints);
-    return { id: `e${i + 1}`, atMs, user, points: rng.next() < p.spendShare ? -points : points };
+    return { id: eventId(i + 1), atMs, user, points: rng.next() < p.spendShare ? -points : points };
   });
 }
+
+/** Event ids, spelt once: the idempotency keys, the processed ids and the audit look every event up by its id. */
+const eventId = numberedNames('e');

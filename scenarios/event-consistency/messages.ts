@@ -8,6 +8,7 @@
 import type { OutboxTimer } from '../parts/messaging/outbox-relay.ts';
 import type { ConsumerMessage, Publish, Published } from '../parts/messaging/queue-broker.ts';
 import type { Reply, Request, RequestTimer } from '../parts/resilience/request-client.ts';
+import { numberedNames } from '../parts/workload/numbered-names.ts';
 
 /** A fact of the source of truth: a user earned points (or spent them: negative points). */
 export interface PointsEvent {
@@ -69,6 +70,8 @@ export type UsersTimer = RequestTimer | { kind: 'arrival'; index: number };
 export type ProducerTimer = RequestTimer | OutboxTimer;
 export type ConsumerTimer = RequestTimer | { kind: 'reconcile' };
 
-export const balanceKey = (user: number): string => `balance:u${user}`;
-export const sourcePointsKey = (user: number): string => `points:u${user}`;
+/** A user's row in the projection, spelt once: every apply reads and writes it. */
+export const balanceKey = numberedNames('balance:u');
+/** A user's points row at the source, spelt once: every points request reads and writes it. */
+export const sourcePointsKey = numberedNames('points:u');
 export const EVENTS_TABLE = 'points-history';

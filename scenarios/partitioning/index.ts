@@ -20,6 +20,7 @@ import { GroupOwnership } from '../parts/log/group-ownership.ts';
 import { PartitionLog, tpOf } from '../parts/log/partition-log.ts';
 import { keyHashPartitioner, roundRobinPartitioner } from '../parts/log/partitioner.ts';
 import { poissonArrivals } from '../parts/workload/arrivals.ts';
+import { numberedNames } from '../parts/workload/numbered-names.ts';
 import { eventConsumer } from './event-consumer.ts';
 import { type Arrival, eventSource } from './event-source.ts';
 import { heldEvents, type KeyedEvent, missingFrom, OrderAudit, skippedEvents } from './order-audit.ts';
@@ -330,5 +331,11 @@ export const partitioning = defineScenario({
 
 /** The workload's events, drawn up front: a Poisson stream, each event for the hot account with probability hotShare. */
 function drawArrivals(rng: Stream, p: Params): Arrival[] {
-  return poissonArrivals(rng, p.eventsPerSec / 1000, 0, p.workloadMs).map((atMs) => ({ key: rng.next() < p.hotShare ? HOT : `acct-${rng.int(p.keys)}`, atMs }));
+  return poissonArrivals(rng, p.eventsPerSec / 1000, 0, p.workloadMs).map((atMs) => ({
+    key: rng.next() < p.hotShare ? HOT : accountKey(rng.int(p.keys)),
+    atMs,
+  }));
 }
+
+/** Account keys, spelt once: the partitioner, the source's sequence numbers and the audit look every event's key up. */
+const accountKey = numberedNames('acct-');

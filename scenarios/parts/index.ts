@@ -79,6 +79,7 @@ export * from './storage/tcp-receiver.ts';
 export * from './storage/transactional-store.ts';
 export * from './storage/unforced-facts.ts';
 export * from './workload/arrivals.ts';
+export * from './workload/numbered-names.ts';
 export * from './workload/open-loop-clients.ts';
 export * from './workload/traffic-monitor.ts';
 export type { Request as WorkloadRequest } from './workload/workload.ts';

@@ -24,6 +24,7 @@ import type { Backoff } from '../parts/resilience/backoff.ts';
 import { IdempotencyAudit } from '../parts/storage/idempotency-audit.ts';
 import { TransactionalStore } from '../parts/storage/transactional-store.ts';
 import { uniformArrivals } from '../parts/workload/arrivals.ts';
+import { numberedNames } from '../parts/workload/numbered-names.ts';
 import { SagaAudit } from './audit.ts';
 import { routes } from './choreography.ts';
 import { type Arrival, client } from './client.ts';
@@ -441,7 +442,7 @@ function drawArrivals(rng: Stream, p: Params): Arrival[] {
   const times = uniformArrivals(rng, p.orders, 0, p.workloadMs);
   return times.map((atMs, i) => {
     const order: Order = {
-      id: `o${i + 1}`,
+      id: orderId(i + 1),
       customer: rng.int(p.customers),
       amount: 20 + rng.int(p.maxAmount - 19),
       item: rng.int(p.items),
@@ -451,3 +452,6 @@ function drawArrivals(rng: Stream, p: Params): Arrival[] {
     return { atMs, order };
   });
 }
+
+/** Order ids, spelt once: every service looks its rows and keys up by them at every step. */
+const orderId = numberedNames('o');

@@ -7,6 +7,7 @@
 import type { OutboxTimer } from '../parts/messaging/outbox-relay.ts';
 import type { ConsumerMessage, Publish, Published } from '../parts/messaging/queue-broker.ts';
 import type { Reply, Request, RequestTimer } from '../parts/resilience/request-client.ts';
+import { numberedNames } from '../parts/workload/numbered-names.ts';
 
 export type ServiceName = 'order' | 'payment' | 'inventory' | 'shipping';
 
@@ -56,14 +57,25 @@ export const ORDER_PENDING = 1;
 export const ORDER_APPROVED = 2;
 export const ORDER_CANCELLED = 3;
 
+/** Row keys, each spelt once: every step reads and writes its rows by key, and the end checks read them all again. */
 export const rows = {
-  order: (id: string) => `order:${id}`,
-  balance: (customer: number) => `balance:c${customer}`,
-  charged: (id: string) => `charged:${id}`,
-  stock: (item: number) => `stock:i${item}`,
-  reserved: (id: string) => `reserved:${id}`,
-  shipment: (id: string) => `shipment:${id}`,
+  order: orderRows('order:'),
+  balance: numberedNames('balance:c'),
+  charged: orderRows('charged:'),
+  stock: numberedNames('stock:i'),
+  reserved: orderRows('reserved:'),
+  shipment: orderRows('shipment:'),
 } as const;
+
+/** `id -> prefix + id` for order ids (as many as a run has orders), each spelt once. */
+function orderRows(prefix: string): (id: string) => string {
+  const spelt = new Map<string, string>();
+  return (id) => {
+    let key = spelt.get(id);
+    if (key === undefined) spelt.set(id, (key = `${prefix}${id}`));
+    return key;
+  };
+}
 
 /** Everything a saga node sends or receives: step and order requests, publishes to the broker, deliveries from it. */
 export type SagaMessage = Request<StepRequest> | Reply<StepReply> | Request<Publish<SagaEvent>> | Reply<Published> | ConsumerMessage<SagaEvent>;

@@ -62,7 +62,7 @@ export class TransactionalStore {
 
   /** Log records read by recovery: the views are rebuilt from these. */
   private recovered = 0;
-  private viewed = false;
+  private statusBuilt = false;
 
   /** The disk cell holding the last local transaction number. */
   private readonly seqKey: string;
@@ -79,18 +79,26 @@ export class TransactionalStore {
 
   /**
    * Recovery proper: redoes the committed writes the rows may lack and re-locks the rows of
-   * in-doubt transactions. The log's other views (each transaction's status, the tables) are
-   * rebuilt when first asked for (`views`): a reader of the rows alone (an end-of-run check)
-   * never pays for them.
+   * in-doubt transactions. The log's other views — each transaction's status, each table —
+   * are rebuilt from the records recovery read when first asked for, so a reader of the rows
+   * alone (an end-of-run check) never pays for them, and one of a single table pays for that
+   * table. Anything that reads or changes a view builds it first, so every later record
+   * updates it in place.
    */
   private recover(): void {
     for (const r of this.wal) {
-      if (r.type === 'prepare') this.prepared.set(r.tx, r.writes);
-      else if (r.type === 'commit') {
+      if (r.type === 'prepare') {
+        this.prepared.set(r.tx, r.writes);
+        if (r.appends !== undefined) this.preparedAppends.set(r.tx, r.appends);
+      } else if (r.type === 'commit') {
         this.redoRows(this.prepared.get(r.tx) ?? []);
         this.prepared.delete(r.tx);
+        this.preparedAppends.delete(r.tx);
       } else if (r.type === 'local') this.redoRows(r.writes);
-      else this.prepared.delete(r.tx);
+      else {
+        this.prepared.delete(r.tx);
+        this.preparedAppends.delete(r.tx);
+      }
     }
     this.recovered = this.wal.length;
     for (const [tx, writes] of this.prepared) {
@@ -100,31 +108,33 @@ export class TransactionalStore {
     }
   }
 
-  /**
-   * Rebuilds each transaction's status and the committed tables from the records recovery
-   * read, once, before anything reads or changes them (so every later record updates them in
-   * place, as before).
-   */
-  private views(): void {
-    if (this.viewed) return;
-    this.viewed = true;
+  /** Each transaction's status as the records recovery read leave it (built once, then kept up to date). */
+  private statusView(): void {
+    if (this.statusBuilt) return;
+    this.statusBuilt = true;
+    for (let i = 0; i < this.recovered; i++) {
+      const r = this.wal.at(i)!;
+      this.status.set(r.tx, r.type === 'prepare' ? 'prepared' : r.type === 'abort' ? 'aborted' : 'committed');
+    }
+  }
+
+  /** Table `name` as the records recovery read leave it: the appends of every committed transaction, in commit order. */
+  private tableOf(name: string): unknown[] {
+    let table = this.tables.get(name);
+    if (table !== undefined) return table;
+    table = [];
+    this.tables.set(name, table);
+    const prepared = new Map<string, readonly TableAppend[]>();
     for (let i = 0; i < this.recovered; i++) {
       const r = this.wal.at(i)!;
       if (r.type === 'prepare') {
-        this.status.set(r.tx, 'prepared');
-        if (r.appends !== undefined) this.preparedAppends.set(r.tx, r.appends);
-      } else if (r.type === 'commit') {
-        this.appendAll(this.preparedAppends.get(r.tx) ?? []);
-        this.status.set(r.tx, 'committed');
-        this.preparedAppends.delete(r.tx);
-      } else if (r.type === 'local') {
-        this.appendAll(r.appends ?? []);
-        this.status.set(r.tx, 'committed');
-      } else {
-        this.status.set(r.tx, 'aborted');
-        this.preparedAppends.delete(r.tx);
+        if (r.appends !== undefined) prepared.set(r.tx, r.appends);
+      } else if (r.type === 'commit' || r.type === 'local') {
+        const appends = r.type === 'local' ? r.appends : prepared.get(r.tx);
+        if (appends !== undefined) for (const a of appends) if (a.table === name) table.push(a.record);
       }
     }
+    return table;
   }
 
   /** Applies a committed transaction's effects (again, when recovering: rows only where they differ). */
@@ -139,12 +149,6 @@ export class TransactionalStore {
 
   private appendAll(appends: readonly TableAppend[]): void {
     for (const a of appends) this.tableOf(a.table).push(a.record);
-  }
-
-  private tableOf(name: string): unknown[] {
-    let table = this.tables.get(name);
-    if (table === undefined) this.tables.set(name, (table = []));
-    return table;
   }
 
   /** Seeds a row outside any transaction (initial data). */
@@ -162,7 +166,7 @@ export class TransactionalStore {
   }
 
   statusOf(tx: string): TxStatus {
-    this.views();
+    this.statusView();
     return this.status.get(tx) ?? 'none';
   }
 
@@ -177,7 +181,7 @@ export class TransactionalStore {
 
   /** Locks every key for `tx`, or none if any is held by another transaction (NO_WAIT). */
   lockAll(tx: string, keys: readonly string[]): boolean {
-    this.views();
+    this.statusView();
     if (!this.grantable(tx, keys)) return false;
     const mine = this.held.get(tx) ?? [];
     for (const k of keys) {
@@ -204,7 +208,7 @@ export class TransactionalStore {
    * table records that become visible when (and only if) it commits.
    */
   prepare(tx: string, writes: RowWrite[], appends: readonly TableAppend[] = []): void {
-    this.views();
+    this.statusView();
     assert(this.statusOf(tx) === 'locked', `prepare ${tx} holds its locks and is not decided`);
     for (const w of writes) assert(this.locks.get(w.key) === tx, `prepare ${tx} writes only rows it locked (${w.key})`);
     if (appends.length === 0) this.wal.append({ type: 'prepare', tx, writes });
@@ -218,7 +222,7 @@ export class TransactionalStore {
 
   /** Writes COMMIT, then the prepared transaction's rows, and releases its locks (durable once forced). */
   commit(tx: string): void {
-    this.views();
+    this.statusView();
     const writes = this.prepared.get(tx);
     assert(writes !== undefined, `commit ${tx} was prepared`);
     this.wal.append({ type: 'commit', tx });
@@ -234,7 +238,7 @@ export class TransactionalStore {
    * never to vote YES for it, which cooperative termination relies on). Releases its locks.
    */
   abort(tx: string): void {
-    this.views();
+    this.statusView();
     const s = this.statusOf(tx);
     assert(s !== 'committed', `abort ${tx} was not committed`);
     if (s === 'aborted') return;
@@ -256,7 +260,7 @@ export class TransactionalStore {
    * row is locked.
    */
   commitLocalWith(tx: string, writes: RowWrite[], appends: readonly TableAppend[]): boolean {
-    this.views();
+    this.statusView();
     const status = this.statusOf(tx);
     assert(status === 'none' || status === 'locked', `local transaction ${tx} is new`);
     const keys = writes.map((w) => w.key);
@@ -281,8 +285,7 @@ export class TransactionalStore {
 
   /** The committed records of an append-only table, in commit order (empty if none yet). */
   table<T>(name: string): readonly T[] {
-    this.views();
-    return (this.tables.get(name) ?? []) as T[];
+    return this.tableOf(name) as T[];
   }
 
   /** A fresh transaction id for a local transaction (`local-1`, `local-2`...); the counter is on disk, so ids never repeat across crashes. */

@@ -25,5 +25,8 @@ export function uniformArrivals(rng: Stream, count: number, fromMs: number, toMs
   const times = new Float64Array(count);
   for (let i = 0; i < count; i++) times[i] = rng.uniform(fromMs, toMs);
   times.sort();
-  return Array.from(times);
+  // Copied by index: Array.from walks a typed array through its iterator.
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) out.push(times[i]!);
+  return out;
 }
