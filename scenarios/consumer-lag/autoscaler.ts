@@ -30,6 +30,9 @@ export interface AutoscalerConfig {
 
 type AppTimer = { owner: 'app'; kind: 'probe' };
 
+/** The next look at the lag (one tag for every timer: it carries nothing of its own). */
+const PROBE: AppTimer = { owner: 'app', kind: 'probe' };
+
 export function autoscaler(config: AutoscalerConfig): Spawn<LogMessage | ScaleMessage, LogTimer | AppTimer> {
   return (ctx) => {
     const metadata = new Metadata(ctx, config.layout);
@@ -40,7 +43,7 @@ export function autoscaler(config: AutoscalerConfig): Spawn<LogMessage | ScaleMe
     const unconfirmed = new Set(scaled ? (action?.standby ?? []) : []);
     const nothingToDo = action === null || (action.standby.length === 0 && action.partitionsAfter === null);
     if (nothingToDo) ctx.state('off');
-    else ctx.setTimer(config.probeMs, { owner: 'app', kind: 'probe' });
+    else ctx.setTimer(config.probeMs, PROBE);
 
     const startStandby = (): void => {
       for (const name of unconfirmed) ctx.send(name, { type: 'start' });
@@ -72,13 +75,13 @@ export function autoscaler(config: AutoscalerConfig): Spawn<LogMessage | ScaleMe
           metadata.refresh();
         }
         startStandby();
-        if (unconfirmed.size > 0 || !grown) ctx.setTimer(config.probeMs, { owner: 'app', kind: 'probe' });
+        if (unconfirmed.size > 0 || !grown) ctx.setTimer(config.probeMs, PROBE);
         return;
       }
       admin.groupLag(config.group, config.topic, (lags) => {
         const total = lags?.reduce((a, l) => a + l.lag, 0) ?? 0;
         if (total > config.scaleAtLag) scale(total);
-        ctx.setTimer(config.probeMs, { owner: 'app', kind: 'probe' });
+        ctx.setTimer(config.probeMs, PROBE);
       });
     };
 

@@ -51,6 +51,9 @@ export interface InstanceConfig {
 
 type AppTimer = { owner: 'app'; kind: 'done' };
 
+/** A record (or a batch) processed (one tag for every timer: it carries nothing of its own). */
+const DONE: AppTimer = { owner: 'app', kind: 'done' };
+
 export function consumerInstance(config: InstanceConfig): Spawn<LogMessage | ScaleMessage, LogTimer | AppTimer> {
   return (ctx) => {
     const { board, cost } = config;
@@ -78,7 +81,7 @@ export function consumerInstance(config: InstanceConfig): Spawn<LogMessage | Sca
     const next = (): void => {
       from = to;
       to = cost.batching ? queue.length : from + 1;
-      ctx.setTimer(serviceMs(to - from), { owner: 'app', kind: 'done' });
+      ctx.setTimer(serviceMs(to - from), DONE);
     };
     const consumer = new Consumer<TrafficEvent>(
       ctx,

@@ -20,6 +20,7 @@ import type { LogMessage } from '../parts/log/log-protocol.ts';
 import { Metadata } from '../parts/log/metadata.ts';
 import { keyHashPartitioner } from '../parts/log/partitioner.ts';
 import { PRODUCER_DEFAULTS, Producer } from '../parts/log/producer.ts';
+import { numberedNames } from '../parts/workload/numbered-names.ts';
 import type { TrafficEvent } from './consumer-instance.ts';
 import type { LagBoard } from './lag-board.ts';
 
@@ -47,6 +48,10 @@ export interface TrafficConfig {
 
 type AppTimer = { owner: 'app'; kind: 'tick' | 'probe' };
 
+/** The source's timers carry nothing of their own: one tag each for all of them. */
+const TICK: AppTimer = { owner: 'app', kind: 'tick' };
+const PROBE: AppTimer = { owner: 'app', kind: 'probe' };
+
 export function trafficSource(config: TrafficConfig): Spawn<LogMessage, LogTimer | AppTimer> {
   return (ctx) => {
     const { board, backpressure: bp } = config;
@@ -66,10 +71,8 @@ export function trafficSource(config: TrafficConfig): Spawn<LogMessage, LogTimer
     /** Extra arrivals of traffic bursts, in time order. */
     let extra: Arrival[] = [];
 
-    /** Each user's record key, spelt once (the partitioner looks its hash up by key on every record). */
-    const keys: string[] = [];
     const publish = (user: number): void => {
-      producer.send(config.topic, (keys[user] ??= `user${user}`), { user, n: board.publish() } satisfies TrafficEvent);
+      producer.send(config.topic, userKey(user), { user, n: board.publish() } satisfies TrafficEvent);
     };
 
     const arrive = (user: number): void => {
@@ -104,7 +107,7 @@ export function trafficSource(config: TrafficConfig): Spawn<LogMessage, LogTimer
             ctx.note(() => `lag is down to ${total}: the traffic source publishes freely again`);
           }
         }
-        ctx.setTimer(bp!.probeMs, { owner: 'app', kind: 'probe' });
+        ctx.setTimer(bp!.probeMs, PROBE);
       });
     };
 
@@ -113,10 +116,10 @@ export function trafficSource(config: TrafficConfig): Spawn<LogMessage, LogTimer
       while (next < arrivals.length && arrivals[next]!.atMs <= ctx.now) arrive(arrivals[next++]!.user);
       while (extra.length > 0 && extra[0]!.atMs <= ctx.now) arrive(extra.shift()!.user);
       producer.sendNow();
-      if (next < arrivals.length || extra.length > 0) ctx.setTimer(config.tickMs, { owner: 'app', kind: 'tick' });
+      if (next < arrivals.length || extra.length > 0) ctx.setTimer(config.tickMs, TICK);
     };
-    ctx.setTimer(config.tickMs, { owner: 'app', kind: 'tick' });
-    if (bp !== null) ctx.setTimer(bp.probeMs, { owner: 'app', kind: 'probe' });
+    ctx.setTimer(config.tickMs, TICK);
+    if (bp !== null) ctx.setTimer(bp.probeMs, PROBE);
 
     return {
       onMessage(from, m) {
@@ -141,3 +144,6 @@ export function trafficSource(config: TrafficConfig): Spawn<LogMessage, LogTimer
     };
   };
 }
+
+/** Each user's record key, spelt once: the partitioner looks its hash up by key on every record. */
+const userKey = numberedNames('user');

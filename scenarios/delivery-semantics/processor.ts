@@ -40,6 +40,9 @@ export interface ProcessorConfig {
 
 type AppTimer = { owner: 'app'; kind: 'process' };
 
+/** The next record's processing is done (one tag for every timer: it carries nothing of its own). */
+const PROCESS: AppTimer = { owner: 'app', kind: 'process' };
+
 export function processor(config: ProcessorConfig): Spawn<LogMessage, LogTimer | AppTimer> {
   return (ctx) => {
     const { semantics, audit } = config;
@@ -92,7 +95,7 @@ export function processor(config: ProcessorConfig): Spawn<LogMessage, LogTimer |
       batch = records;
       next = 0;
       afterProcess = done;
-      ctx.setTimer(config.processMs, { owner: 'app', kind: 'process' });
+      ctx.setTimer(config.processMs, PROCESS);
     };
 
     const processOne = (): void => {
@@ -103,7 +106,7 @@ export function processor(config: ProcessorConfig): Spawn<LogMessage, LogTimer |
       producer.send('ledger', p.account, { payment: p.id, amount: p.amount } satisfies LedgerEntry, (r) => {
         if (r.ok && !eos) audit.madeVisible([p.id]);
       });
-      if (next < batch.length) ctx.setTimer(config.processMs, { owner: 'app', kind: 'process' });
+      if (next < batch.length) ctx.setTimer(config.processMs, PROCESS);
       else afterProcess();
     };
 

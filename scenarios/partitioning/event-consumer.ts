@@ -28,13 +28,16 @@ export interface EventConsumerConfig {
 
 type AppTimer = { owner: 'app'; kind: 'done' };
 
+/** An event applied (one tag for every timer: it carries nothing of its own). */
+const DONE: AppTimer = { owner: 'app', kind: 'done' };
+
 export function eventConsumer(config: EventConsumerConfig): Spawn<LogMessage, LogTimer | AppTimer> {
   return (ctx) => {
     const metadata = new Metadata(ctx, config.layout);
     let busy = false;
     let queue: ConsumedRecord<KeyedEvent>[] = [];
     const applyNext = (): void => {
-      ctx.setTimer(config.serviceMs * ctx.rng.uniform(0.5, 1.5) * (config.slowdowns.get(ctx.name) ?? 1), { owner: 'app', kind: 'done' });
+      ctx.setTimer(config.serviceMs * ctx.rng.uniform(0.5, 1.5) * (config.slowdowns.get(ctx.name) ?? 1), DONE);
     };
 
     const loop = (): void => {

@@ -38,6 +38,9 @@ export interface SourceConfig {
 
 type AppTimer = { owner: 'app'; kind: 'tick' };
 
+/** Time to publish what is due (one tag for every timer: it carries nothing of its own). */
+const TICK: AppTimer = { owner: 'app', kind: 'tick' };
+
 export function eventSource(config: SourceConfig): Spawn<LogMessage, LogTimer | AppTimer> {
   return (ctx) => {
     const metadata = new Metadata(ctx, config.layout);
@@ -69,7 +72,7 @@ export function eventSource(config: SourceConfig): Spawn<LogMessage, LogTimer | 
       if (tickTimer !== null) ctx.cancelTimer(tickTimer);
       tickTimer = null;
       const due = Math.min(config.arrivals[next]?.atMs ?? Number.POSITIVE_INFINITY, extra[0]?.atMs ?? Number.POSITIVE_INFINITY);
-      if (due < Number.POSITIVE_INFINITY) tickTimer = ctx.setTimer(Math.max(config.tickMs, due - ctx.now), { owner: 'app', kind: 'tick' });
+      if (due < Number.POSITIVE_INFINITY) tickTimer = ctx.setTimer(Math.max(config.tickMs, due - ctx.now), TICK);
     };
     const tick = (): void => {
       tickTimer = null;

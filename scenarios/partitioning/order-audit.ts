@@ -61,22 +61,24 @@ export function missingFromLogs(logs: readonly PartitionLog[], events: Iterable<
   return missingFrom(heldEvents(logs), events);
 }
 
-/** The events the partition logs hold, as `key #seq` (read once for several checks). */
-export function heldEvents(logs: readonly PartitionLog[]): ReadonlySet<string> {
-  const held = new Set<string>();
+/** The events the partition logs hold: each key's sequence numbers (read once for several checks). */
+export function heldEvents(logs: readonly PartitionLog[]): ReadonlyMap<string, ReadonlySet<number>> {
+  const held = new Map<string, Set<number>>();
   for (const log of logs) {
     for (let o = 0; o < log.logEndOffset; o++) {
       const e = log.at(o)!.value as KeyedEvent;
-      held.add(`${e.key} #${e.seq}`);
+      let seqs = held.get(e.key);
+      if (seqs === undefined) held.set(e.key, (seqs = new Set()));
+      seqs.add(e.seq);
     }
   }
   return held;
 }
 
 /** Events (as `key #seq`) not among `held`. */
-export function missingFrom(held: ReadonlySet<string>, events: Iterable<KeyedEvent>): string[] {
+export function missingFrom(held: ReadonlyMap<string, ReadonlySet<number>>, events: Iterable<KeyedEvent>): string[] {
   const out: string[] = [];
-  for (const e of events) if (!held.has(`${e.key} #${e.seq}`)) out.push(`${e.key} #${e.seq}`);
+  for (const e of events) if (held.get(e.key)?.has(e.seq) !== true) out.push(`${e.key} #${e.seq}`);
   return out;
 }
 

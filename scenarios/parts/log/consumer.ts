@@ -100,6 +100,8 @@ export class Consumer<V = unknown> {
   private _memberId: string | null = null;
   private _generation = -1;
   private readonly assigned = new Map<Tp, Assigned<V>>();
+  /** The assigned partitions in turn order, listed again only after the assignment changes (every poll walks them). */
+  private parts: Assigned<V>[] | null = null;
   private cursor = 0;
   private needsRejoin = false;
   /** The application polled and got nothing: it waits for `onWake`. True at first, before any poll. */
@@ -108,6 +110,7 @@ export class Consumer<V = unknown> {
   private rebalanceSinceMs = -1;
   private readonly later = new Map<number, () => void>();
   private nextLater = 0;
+  private heartbeatTag: Extract<ConsumerTimer, { kind: 'heartbeat' }> | null = null;
   /** Time spent without an assignment because of rebalances (ms), for metrics. */
   pausedMs = 0;
   rebalances = 0;
@@ -156,13 +159,17 @@ export class Consumer<V = unknown> {
     }
     this.maybeAutoCommit();
     const batch: ConsumedRecord<V>[] = [];
-    const parts = [...this.assigned.values()];
+    const parts = (this.parts ??= [...this.assigned.values()]);
     for (let k = 0; k < parts.length && batch.length < this.config.maxPollRecords; k++) {
       const a = parts[(this.cursor + k) % parts.length]!;
-      if (a.buffer.length > 0) {
-        const take = a.buffer.splice(0, this.config.maxPollRecords - batch.length);
-        batch.push(...take);
-        a.consumed = take[take.length - 1]!.offset + 1;
+      const buffer = a.buffer;
+      if (buffer.length > 0) {
+        const take = Math.min(buffer.length, this.config.maxPollRecords - batch.length);
+        for (let j = 0; j < take; j++) batch.push(buffer[j]!);
+        // Taken from the front in place: a poll allocates its batch and nothing else.
+        buffer.copyWithin(0, take);
+        buffer.length -= take;
+        a.consumed = batch[batch.length - 1]!.offset + 1;
       }
       if (a.buffer.length === 0 && a.fetchOffset !== null) a.consumed = a.fetchOffset;
       this.fetch(a);
@@ -266,6 +273,7 @@ export class Consumer<V = unknown> {
 
   private assign(tps: Tp[], members: number, pausedMs: number): void {
     for (const tp of tps) this.assigned.set(tp, { tp, fetchOffset: null, consumed: null, buffer: [], fetching: -1 });
+    this.parts = null;
     this.cursor = 0;
     this.config.onAssigned?.(this._memberId!, this._generation, tps);
     if (tps.length === 0) {
@@ -282,27 +290,33 @@ export class Consumer<V = unknown> {
     if (this.waiting) this.wake();
   }
 
+  /** The heartbeat timer of the current generation (one tag for all its beats). */
   private heartbeatTimer(): ConsumerTimer {
-    return { owner: 'consumer', client: this.config.clientId, kind: 'heartbeat', generation: this._generation };
+    let tag = this.heartbeatTag;
+    if (tag === null || tag.generation !== this._generation) {
+      tag = { owner: 'consumer', client: this.config.clientId, kind: 'heartbeat', generation: this._generation };
+      this.heartbeatTag = tag;
+    }
+    return tag;
   }
 
   private heartbeat(): void {
-    const memberId = this._memberId!;
-    const generation = this._generation;
-    this.rpc.call(
+    this.rpc.request(
       this.metadata.cluster.coordinator,
       this.config.requestTimeoutMs,
-      (id) => ({ type: 'heartbeat', id, group: this.config.group, memberId, generation }),
-      (m) => {
-        if (m === null || m.type !== 'heartbeat-response' || m.error === null) return;
-        if (m.error === 'rebalance-in-progress') this.requestRejoin('the group is rebalancing', false);
-        else this.requestRejoin(m.error === 'unknown-member' ? 'it was dropped from the group' : 'its generation is over', m.error === 'unknown-member');
-      },
+      { type: 'heartbeat', id: -1, group: this.config.group, memberId: this._memberId!, generation: this._generation },
+      this.onHeartbeatResponse,
     );
     // Heartbeats go on while a rebalance waits for the application's next poll, as Kafka's
     // background heartbeat thread does: the member stays in the group until it rejoins.
     this.ctx.setTimer(this.config.heartbeatMs, this.heartbeatTimer());
   }
+
+  private readonly onHeartbeatResponse = (m: LogMessage | null): void => {
+    if (m === null || m.type !== 'heartbeat-response' || m.error === null) return;
+    if (m.error === 'rebalance-in-progress') this.requestRejoin('the group is rebalancing', false);
+    else this.requestRejoin(m.error === 'unknown-member' ? 'it was dropped from the group' : 'its generation is over', m.error === 'unknown-member');
+  };
 
   private requestRejoin(why: string, forgotten: boolean): void {
     if (forgotten) this._memberId = null;
@@ -320,6 +334,7 @@ export class Consumer<V = unknown> {
     if (this.config.autoCommit && this._memberId !== null) this.commitQuietly();
     for (const a of this.assigned.values()) if (a.fetching >= 0) this.rpc.cancel(a.fetching);
     this.assigned.clear();
+    this.parts = null;
     this.join();
   }
 
@@ -355,19 +370,19 @@ export class Consumer<V = unknown> {
       return;
     }
     const offset = a.fetchOffset;
-    a.fetching = this.rpc.call(
+    a.fetching = this.rpc.request(
       leader,
       this.config.fetchMaxWaitMs + this.config.requestTimeoutMs,
-      (id) => ({
+      {
         type: 'fetch',
-        id,
+        id: -1,
         tp: a.tp,
         offset,
         minRecords: this.config.fetchMinRecords,
         maxRecords: this.config.fetchMaxRecords,
         isolation: this.config.isolation,
         maxWaitMs: this.config.fetchMaxWaitMs,
-      }),
+      },
       (m) => {
         a.fetching = -1;
         if (this.assigned.get(a.tp) !== a) return;
@@ -408,12 +423,11 @@ export class Consumer<V = unknown> {
     if (this._memberId === null || this.state !== 'stable') return;
     const offsets = this.consumedOffsets();
     if (offsets.length === 0) return;
-    const memberId = this._memberId;
-    this.rpc.call(
+    this.rpc.request(
       this.metadata.cluster.coordinator,
       this.config.requestTimeoutMs,
-      (id) => ({ type: 'commit', id, group: this.config.group, memberId, generation: this._generation, offsets }),
-      () => undefined,
+      { type: 'commit', id: -1, group: this.config.group, memberId: this._memberId, generation: this._generation, offsets },
+      ignoreResponse,
     );
   }
 
@@ -433,3 +447,6 @@ export class Consumer<V = unknown> {
     this.ctx.setTimer(this.config.retryBackoffMs, { owner: 'consumer', client: this.config.clientId, kind: 'again', what });
   }
 }
+
+/** The callback of a request whose answer changes nothing (an asynchronous commit). */
+function ignoreResponse(): void {}

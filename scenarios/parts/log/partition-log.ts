@@ -99,6 +99,12 @@ export class PartitionLog {
   private readonly producers = new Map<number, ProducerEntry>();
   private readonly open = new Map<number, OpenTxn>();
   private readonly aborted: { producerId: number; first: number; last: number }[] = [];
+  /**
+   * Whether producers, open and aborted reflect the records: they are derived, so they are
+   * rebuilt only when first needed after an open or a truncation (an auditor that opens a
+   * replica to read its records never pays for them).
+   */
+  private indexed = false;
 
   private constructor(
     readonly tp: Tp,
@@ -110,7 +116,6 @@ export class PartitionLog {
     // A checkpoint past what survived (a torn tail) is clamped to the log end.
     this.hwKey = hwKey(tp);
     this.hw = Math.min(disk.get<number>(this.hwKey) ?? 0, this.log.length);
-    this.rebuild();
   }
 
   /** Opens (creating if needed) the replica of `tp` on a broker's disk. */
@@ -142,6 +147,7 @@ export class PartitionLog {
 
   /** Read-committed consumers read below this: the HW, or the first offset of an open transaction. */
   get lastStableOffset(): number {
+    this.rebuild();
     let lso = this.hw;
     for (const t of this.open.values()) if (t.firstOffset < lso) lso = t.firstOffset;
     return lso;
@@ -202,6 +208,7 @@ export class PartitionLog {
   ): AppendResult {
     const n = records.length;
     assert(n > 0, 'a batch holds at least one record');
+    this.rebuild();
     if (producerId >= 0) {
       const entry = this.producers.get(producerId);
       if (entry !== undefined) {
@@ -250,6 +257,7 @@ export class PartitionLog {
     leaderEpoch: number,
     nowMs: number,
   ): { offset: number; appended: boolean } | null | 'fenced' {
+    this.rebuild();
     const entry = this.producers.get(producerId);
     if (entry !== undefined && producerEpoch < entry.epoch) return 'fenced';
     const t = this.open.get(producerId);
@@ -300,7 +308,7 @@ export class PartitionLog {
     let keep = e.length;
     while (keep > 0 && e.at(keep - 1)!.startOffset >= offset) keep--;
     e.truncate(keep);
-    this.rebuild();
+    this.indexed = false;
     return dropped;
   }
 
@@ -330,12 +338,14 @@ export class PartitionLog {
 
   /** True when the record belongs to a transaction that was aborted. */
   isAborted(r: LogRecord): boolean {
+    this.rebuild();
     for (const a of this.aborted) if (a.producerId === r.producerId && r.offset >= a.first && r.offset <= a.last) return true;
     return false;
   }
 
   /** True when the record belongs to a transaction still open. */
   isOpen(r: LogRecord): boolean {
+    this.rebuild();
     const t = this.open.get(r.producerId);
     return t !== undefined && r.txnNo === t.txnNo && r.offset >= t.firstOffset;
   }
@@ -356,7 +366,7 @@ export class PartitionLog {
 
   private push(r: LogRecord): void {
     this.log.append(r);
-    this.index(r);
+    if (this.indexed) this.index(r);
   }
 
   private index(r: LogRecord): void {
@@ -378,7 +388,10 @@ export class PartitionLog {
     this.open.delete(r.producerId);
   }
 
+  /** Derives producer and transaction state from the records, unless it is up to date. */
   private rebuild(): void {
+    if (this.indexed) return;
+    this.indexed = true;
     this.producers.clear();
     this.open.clear();
     this.aborted.length = 0;

@@ -50,16 +50,19 @@ export interface SendResult {
   error: string | null;
 }
 
+/** A record waiting to be sent, as a produce request carries it (its batch's requests share it). */
 interface Pending {
-  topic: string;
   key: string | null;
   value: unknown;
-  callback: ((r: SendResult) => void) | undefined;
 }
+
+type Callback = ((r: SendResult) => void) | undefined;
 
 interface Batch {
   q: Queue;
   records: Pending[];
+  /** Who hears of each record's outcome, by index. */
+  callbacks: Callback[];
   baseSeq: number;
   txnNo: number;
   attempts: number;
@@ -71,6 +74,8 @@ interface Queue {
   topic: string;
   partition: number;
   pending: Pending[];
+  /** `pending`'s callbacks, by index. */
+  callbacks: Callback[];
   inFlight: Batch | null;
   nextSeq: number;
 }
@@ -88,6 +93,8 @@ export class Producer {
   private readonly queuesOf = new Map<string, Queue[]>();
   /** One linger for the whole producer: when it ends, every partition with records is sent. */
   private lingerTimer = -1;
+  /** The linger's timer tag, the same for every linger. */
+  private lingerTag: ProducerTimer | null = null;
   private readonly rpc: Rpc;
   private producerId = -1;
   private producerEpoch = -1;
@@ -135,7 +142,8 @@ export class Producer {
       callback?.({ ok: false, tp: q.tp, offset: -1, error: 'not in a transaction' });
       return q.tp;
     }
-    q.pending.push({ topic, key, value, callback });
+    q.pending.push({ key, value });
+    q.callbacks.push(callback);
     this.stats.sent++;
     if (this.config.transactionalId !== null && !this.added.has(q.tp)) this.addPartitions();
     else this.maybeSend(q);
@@ -255,7 +263,7 @@ export class Producer {
     let q = byPartition[partition];
     if (q === undefined) {
       const tp = tpOf(topic, partition);
-      q = { tp, topic, partition, pending: [], inFlight: null, nextSeq: 0 };
+      q = { tp, topic, partition, pending: [], callbacks: [], inFlight: null, nextSeq: 0 };
       this.queues.set(tp, q);
       byPartition[partition] = q;
     }
@@ -271,7 +279,7 @@ export class Producer {
     if (!this.canSend(q)) return;
     if (q.pending.length >= this.config.batchMax || this.config.lingerMs === 0 || this.flushing) return this.drain();
     if (this.lingerTimer < 0) {
-      this.lingerTimer = this.ctx.setTimer(this.config.lingerMs, { owner: 'producer', client: this.config.clientId, kind: 'linger' });
+      this.lingerTimer = this.ctx.setTimer(this.config.lingerMs, (this.lingerTag ??= { owner: 'producer', client: this.config.clientId, kind: 'linger' }));
     }
   }
 
@@ -279,20 +287,25 @@ export class Producer {
   private drain(): void {
     if (this.lingerTimer >= 0) this.ctx.cancelTimer(this.lingerTimer);
     this.lingerTimer = -1;
-    const byLeader = new Map<NodeId, Batch[]>();
+    // Batches by leader, leaders in the order their first batch came: a request each.
+    const leaders: NodeId[] = [];
+    const byLeader: Batch[][] = [];
     for (const q of this.queues.values()) {
       if (!this.canSend(q)) continue;
       const records = q.pending.splice(0, this.config.batchMax);
-      const batch: Batch = { q, records, baseSeq: this.config.idempotent ? q.nextSeq : -1, txnNo: this.txnNo, attempts: 0 };
+      const callbacks = q.callbacks.splice(0, records.length);
+      const batch: Batch = { q, records, callbacks, baseSeq: this.config.idempotent ? q.nextSeq : -1, txnNo: this.txnNo, attempts: 0 };
       if (this.config.idempotent) q.nextSeq += records.length;
       q.inFlight = batch;
       this.config.partitioner.onBatchSent?.(q.topic, q.partition, this.metadata.partitionCount(q.topic));
       const leader = this.metadata.leaderOf(q.tp);
-      const batches = byLeader.get(leader);
-      if (batches === undefined) byLeader.set(leader, [batch]);
-      else batches.push(batch);
+      const i = leaders.indexOf(leader);
+      if (i < 0) {
+        leaders.push(leader);
+        byLeader.push([batch]);
+      } else byLeader[i]!.push(batch);
     }
-    for (const [leader, batches] of byLeader) this.dispatch(leader, batches);
+    for (let i = 0; i < leaders.length; i++) this.dispatch(leaders[i]!, byLeader[i]!);
   }
 
   private dispatch(leader: NodeId, batches: Batch[]): void {
@@ -308,7 +321,7 @@ export class Producer {
       acks: this.config.acks,
       producerId: this.producerId,
       producerEpoch: this.producerEpoch,
-      batches: batches.map((b) => ({ tp: b.q.tp, records: b.records.map((r) => ({ key: r.key, value: r.value })), baseSeq: b.baseSeq, txnNo: b.txnNo })),
+      batches: batches.map((b) => ({ tp: b.q.tp, records: b.records, baseSeq: b.baseSeq, txnNo: b.txnNo })),
     });
     if (this.config.acks === 0) {
       this.ctx.send(leader, request(-1));
@@ -373,9 +386,8 @@ export class Producer {
     const q = batch.q;
     q.inFlight = null;
     this.stats.acked += batch.records.length;
-    batch.records.forEach((r, i) => {
-      r.callback?.({ ok: true, tp: q.tp, offset: baseOffset < 0 ? -1 : baseOffset + i, error: null });
-    });
+    const callbacks = batch.callbacks;
+    for (let i = 0; i < callbacks.length; i++) callbacks[i]?.({ ok: true, tp: q.tp, offset: baseOffset < 0 ? -1 : baseOffset + i, error: null });
     this.maybeSend(q);
     this.checkFlush();
   }
@@ -384,7 +396,7 @@ export class Producer {
     const q = batch.q;
     q.inFlight = null;
     this.stats.failed += batch.records.length;
-    for (const r of batch.records) r.callback?.({ ok: false, tp: q.tp, offset: -1, error });
+    for (const callback of batch.callbacks) callback?.({ ok: false, tp: q.tp, offset: -1, error });
     this.maybeSend(q);
     this.checkFlush();
   }
@@ -408,11 +420,12 @@ export class Producer {
     if (this.lingerTimer >= 0) this.ctx.cancelTimer(this.lingerTimer);
     this.lingerTimer = -1;
     for (const q of this.queues.values()) {
-      const dropped = [...q.pending, ...(q.inFlight?.records ?? [])];
+      const dropped = [...q.callbacks, ...(q.inFlight?.callbacks ?? [])];
       q.pending = [];
+      q.callbacks = [];
       q.inFlight = null;
       q.nextSeq = 0;
-      for (const r of dropped) r.callback?.({ ok: false, tp: q.tp, offset: -1, error: why });
+      for (const callback of dropped) callback?.({ ok: false, tp: q.tp, offset: -1, error: why });
     }
     this.adding = false;
     this.checkFlush();
@@ -487,8 +500,9 @@ export class Producer {
     this.txnState = 'ending';
     if (!commit) {
       for (const q of this.queues.values()) {
-        for (const r of q.pending) r.callback?.({ ok: false, tp: q.tp, offset: -1, error: 'transaction aborted' });
+        for (const callback of q.callbacks) callback?.({ ok: false, tp: q.tp, offset: -1, error: 'transaction aborted' });
         q.pending = [];
+        q.callbacks = [];
       }
     }
     this.flush(() => {

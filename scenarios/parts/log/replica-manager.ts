@@ -221,7 +221,8 @@ export class ReplicaManager {
 
   private onProduce(from: NodeId, m: Msg<'produce'>): void {
     const results: ProduceResult[] = [];
-    const waiting = new Map<Tp, number>();
+    // Only acks=all waits for the HW (and writes here): other writes share one empty map.
+    const waiting = m.acks === 'all' ? new Map<Tp, number>() : NO_WAITING;
     let appended = false;
     for (const b of m.batches) {
       const r = this.replicas.get(b.tp);
@@ -252,8 +253,7 @@ export class ReplicaManager {
       for (const b of m.batches) this.appendedTo(b.tp);
       return;
     }
-    const pending: PendingProduce = { from, id: m.id, results, waiting };
-    if (waiting.size > 0) this.pendingProduces.push(pending);
+    if (waiting.size > 0) this.pendingProduces.push({ from, id: m.id, results, waiting });
     else this.ctx.send(from, { type: 'produce-response', id: m.id, results });
     for (const b of m.batches) this.appendedTo(b.tp);
   }
@@ -338,16 +338,23 @@ export class ReplicaManager {
       }
     }
     if (r.parkedFetches.length === 0) return;
-    // Most parked fetches are followers' (answered by appended): look before allocating.
-    const isReady = (f: ParkedFetch): boolean => f.isolation !== null && this.visibleEnd(r, f.isolation) - f.offset >= f.minRecords;
-    if (!r.parkedFetches.some(isReady)) return;
-    const ready = r.parkedFetches.filter(isReady);
-    if (ready.length > 0) {
-      r.parkedFetches = r.parkedFetches.filter((f) => !ready.includes(f));
-      for (const f of ready) {
-        this.ctx.cancelTimer(f.timer);
-        this.answerFetch(r, f.from, f.id, f.offset, f.maxRecords, f.isolation!);
-      }
+    // Most parked fetches are followers' (answered by appended), or wait for more records: look before allocating.
+    let ready: ParkedFetch[] | null = null;
+    let waiting: ParkedFetch[] | null = null;
+    const parked = r.parkedFetches;
+    for (let i = 0; i < parked.length; i++) {
+      const f = parked[i]!;
+      if (f.isolation !== null && this.visibleEnd(r, f.isolation) - f.offset >= f.minRecords) {
+        ready ??= [];
+        ready.push(f);
+        waiting ??= parked.slice(0, i);
+      } else waiting?.push(f);
+    }
+    if (ready === null) return;
+    r.parkedFetches = waiting!;
+    for (const f of ready) {
+      this.ctx.cancelTimer(f.timer);
+      this.answerFetch(r, f.from, f.id, f.offset, f.maxRecords, f.isolation!);
     }
   }
 
@@ -364,13 +371,30 @@ export class ReplicaManager {
 
   private onFetch(from: NodeId, m: Msg<'fetch'>): void {
     const r = this.replicas.get(m.tp);
-    const base = { type: 'fetch-response' as const, id: m.id, tp: m.tp, offset: m.offset, records: [], nextOffset: m.offset };
     if (r === undefined || r.role !== 'leader') {
-      this.ctx.send(from, { ...base, logEndOffset: -1, error: 'not-leader' });
+      this.ctx.send(from, {
+        type: 'fetch-response',
+        id: m.id,
+        tp: m.tp,
+        offset: m.offset,
+        records: [],
+        nextOffset: m.offset,
+        logEndOffset: -1,
+        error: 'not-leader',
+      });
       return;
     }
     if (m.offset > r.log.logEndOffset) {
-      this.ctx.send(from, { ...base, logEndOffset: r.log.logEndOffset, error: 'offset-out-of-range' });
+      this.ctx.send(from, {
+        type: 'fetch-response',
+        id: m.id,
+        tp: m.tp,
+        offset: m.offset,
+        records: [],
+        nextOffset: m.offset,
+        logEndOffset: r.log.logEndOffset,
+        error: 'offset-out-of-range',
+      });
       return;
     }
     if (this.visibleEnd(r, m.isolation) - m.offset >= Math.max(1, m.minRecords) || m.maxWaitMs <= 0) {
@@ -660,6 +684,9 @@ export class ReplicaManager {
 }
 
 export { parseTp };
+
+/** The HW-waits of a write that waits for none (acks 0 or 1): never written to. */
+const NO_WAITING = new Map<Tp, number>();
 
 /** A follower's replica fetch waiting at the log end (a consumer's fetch has an isolation level). */
 function isReplicaFetch(f: ParkedFetch): boolean {

@@ -41,19 +41,22 @@ interface Seen {
 }
 
 export class DuplicateRequests {
-  private readonly seen = new Map<NodeId, Seen>();
+  /** By sender (node ids are small integers). */
+  private readonly seen: (Seen | undefined)[] = [];
 
   /** True the first time this request arrives from `from`; false for the network's copies. */
   firstDelivery(from: NodeId, m: LogMessage): boolean {
-    if (!REQUESTS.has(m.type) || !('id' in m) || m.id < 0) return true;
-    let s = this.seen.get(from);
-    if (s === undefined) this.seen.set(from, (s = { ids: new Set(), ring: new Float64Array(REMEMBERED).fill(-1), next: 0 }));
-    if (s.ids.has(m.id)) return false;
+    // Every message a broker gets comes here: a property read, not an `in` test, on the many message shapes.
+    const id = (m as { id?: number }).id;
+    if (id === undefined || id < 0 || !REQUESTS.has(m.type)) return true;
+    let s = this.seen[from];
+    if (s === undefined) this.seen[from] = s = { ids: new Set(), ring: new Float64Array(REMEMBERED).fill(-1), next: 0 };
+    if (s.ids.has(id)) return false;
     const oldest = s.ring[s.next]!;
     if (oldest >= 0) s.ids.delete(oldest);
-    s.ring[s.next] = m.id;
+    s.ring[s.next] = id;
     s.next = (s.next + 1) % REMEMBERED;
-    s.ids.add(m.id);
+    s.ids.add(id);
     return true;
   }
 }
