@@ -13,7 +13,17 @@ import type fc from 'fast-check';
 import { Random } from 'fast-check';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { type FaultPlan, InputError } from '../../engine/index.ts';
-import { assertDrawable, coverageCatalogue, coverageItems, faultPlanArbitrary, type Swarm, swarmFor } from './fault-arbitrary.ts';
+import {
+  assertDrawable,
+  coverageCatalogue,
+  coverageItems,
+  drawable,
+  drawFaultPlan,
+  faultPlanArbitrary,
+  fullSwarm,
+  type Swarm,
+  swarmFor,
+} from './fault-arbitrary.ts';
 import { parseParams } from './params.ts';
 import { resolveStrategy, runScenario } from './run.ts';
 import { type AnyScenario, type FaultSpace, goalsFor } from './scenario.ts';
@@ -107,6 +117,8 @@ export class CheckPlan {
   /** The coverage items this check counts, in order. */
   readonly catalogue: readonly string[];
   private readonly itemIndex: Map<string, number>;
+  /** Runs draw their plans directly (drawFaultPlan) rather than through the arbitrary. */
+  private readonly drawable: boolean;
 
   constructor(
     readonly scenario: AnyScenario,
@@ -120,6 +132,9 @@ export class CheckPlan {
     this.space = declaredSystem(scenario, this.params).faultSpace;
     // Runs trust their generated plans (faultsCanonical): the space they are drawn from is checked instead, once.
     assertDrawable(this.space, scenario.id);
+    this.drawable = drawable(this.space);
+    // Runs draw without the arbitrary, so build it once here: a space fast-check refuses is refused before any run.
+    faultPlanArbitrary(this.space, fullSwarm(this.space));
     this.catalogue = coverageCatalogue(this.space);
     this.itemIndex = new Map(this.catalogue.map((item, i) => [item, i]));
   }
@@ -139,12 +154,19 @@ export class CheckPlan {
    * shrink context), and the arbitrary that made it, which shrinking must use.
    */
   input(index: number): { seed: number; plan: fc.Value<FaultPlan>; arbitrary: fc.Arbitrary<FaultPlan> } {
-    const seed = mix(this.seed, index);
     const arbitrary = faultPlanArbitrary(this.space, this.swarm(index));
-    const random = new Random(xoroshiro128plus(mix(this.seed ^ 0x5bd1e995, index)));
-    // fast-check's bias: small values first, larger as the index grows (1 + the digits of index + 1).
-    const bias = 1 + String(index + 1).length;
-    return { seed, plan: arbitrary.generate(random, bias), arbitrary };
+    return { seed: mix(this.seed, index), plan: arbitrary.generate(this.random(index), planBias(index)), arbitrary };
+  }
+
+  /** Run `index`'s seed and fault plan, the same as `input(index)` gives, without what only shrinking needs. */
+  draw(index: number): { seed: number; faults: FaultPlan } {
+    const seed = mix(this.seed, index);
+    if (!this.drawable) return { seed, faults: this.input(index).plan.value };
+    return { seed, faults: drawFaultPlan(this.space, this.swarm(index), this.random(index), planBias(index)) };
+  }
+
+  private random(index: number): Random {
+    return new Random(xoroshiro128plus(mix(this.seed ^ 0x5bd1e995, index)));
   }
 
   /** The coverage items a plan exercises, as indices into the catalogue. */
@@ -192,11 +214,11 @@ export class CheckPlan {
 export function scanRuns(plan: CheckPlan, indices: Iterable<number>, onRun?: () => void): ScanResult {
   const out: ScanResult = { indices: [], goalMasks: [], coverage: [], failure: null };
   for (const index of indices) {
-    const { seed, plan: value } = plan.input(index);
-    const { failure, goalMask } = plan.run(seed, value.value);
+    const { seed, faults } = plan.draw(index);
+    const { failure, goalMask } = plan.run(seed, faults);
     out.indices.push(index);
     out.goalMasks.push(goalMask);
-    out.coverage.push(plan.coverageOf(value.value));
+    out.coverage.push(plan.coverageOf(faults));
     onRun?.();
     if (failure !== null) {
       out.failure = { ...failure, index };
@@ -212,6 +234,12 @@ export function scanRuns(plan: CheckPlan, indices: Iterable<number>, onRun?: () 
  */
 export function shrinkFailure(plan: CheckPlan, index: number, budget = 2_000): Counterexample {
   const { seed, plan: original, arbitrary } = plan.input(index);
+  // The scan drew its plan without the arbitrary; shrinking starts from the arbitrary's, which must be the same.
+  const drawn = plan.draw(index).faults;
+  if (JSON.stringify(drawn) !== JSON.stringify(original.value))
+    throw new Error(
+      `fault-plan drawer and fast-check disagree on run ${index} of ${plan.scenario.id}/${plan.strategy}: ${JSON.stringify(drawn)} vs ${JSON.stringify(original.value)}`,
+    );
   const first = plan.run(seed, original.value).failure;
   if (first === null)
     throw new Error(`determinism self-check failed: run ${index} of ${plan.scenario.id}/${plan.strategy} failed once and passed when run again`);
@@ -316,6 +344,11 @@ export function checkScenario(scenario: AnyScenario, request: CheckRequest): Che
   const scan = scanRuns(plan, indices, () => request.onProgress?.(++done, indices.length));
   const counterexample = scan.failure === null ? null : shrinkFailure(plan, scan.failure.index, request.shrinkBudget);
   return summarizeCheck(plan, request.runs, [scan], counterexample, request.shard ?? null);
+}
+
+/** fast-check's bias for run `index`: small values first, larger as the index grows (1 + the digits of index + 1). */
+function planBias(index: number): number {
+  return 1 + String(index + 1).length;
 }
 
 /** A 32-bit mix of two integers (splitmix-style finalizer): derived seeds that look unrelated. */

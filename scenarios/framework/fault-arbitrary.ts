@@ -451,6 +451,458 @@ function argArbitrary(spec: InjectArgSpec): fc.Arbitrary<string | number | boole
   return fc.integer({ min: 0, max: 1000 }).map((k) => spec.min + ((spec.max - spec.min) * k) / 1000);
 }
 
+// ------------------------------------------------------------------ drawing a plan directly
+
+/**
+ * A check draws a plan for every run, and building the arbitraries of the run's swarm, then
+ * fast-check's values and shrink contexts, cost more than some scenarios' whole run (hotspot's
+ * 16 nodes: ~100 µs a run). A run that passes needs the plan only, so the scan draws it here,
+ * straight from fast-check's Random, making exactly the calls `faultPlanArbitrary(space,
+ * swarm).generate(random, bias)` makes, in the same order: the same plan, key order included.
+ * A failing run is drawn again by the arbitrary itself, whose context shrinking needs (and
+ * `shrinkFailure` checks that both agree). Each piece below names what it mirrors; a test
+ * compares the two on every scenario, so a fast-check upgrade that changes its draws fails it.
+ *
+ * The nodes an option may name are a bit mask (the swarm's nodes the class allows), read in
+ * declaration order, so a run allocates no list of names or of (node, crash point) pairs.
+ */
+type Drawer<T> = (random: fc.Random, bias: number | undefined) => T;
+
+/**
+ * floor(log2(v)) for a positive integer, exactly. fast-check computes it as
+ * Math.floor(Math.log(v) / Math.log(2)), which V8 gets exactly below 2^47 (a test pins it);
+ * spaces with wider ranges are left to fast-check (drawable).
+ */
+export function floorLog2(v: number): number {
+  let k = 0;
+  for (let p = 2; p <= v; p *= 2) k++;
+  return k;
+}
+export const LOG_EXACT_BELOW = 2 ** 47;
+
+/** fast-check's biasNumericRange: the small ranges a biased draw picks from. */
+function biasedRanges(min: number, max: number): { min: number; max: number }[] {
+  if (min === max) return [{ min, max }];
+  if (min < 0 && max > 0) {
+    const logMin = floorLog2(-min);
+    const logMax = floorLog2(max);
+    return [
+      { min: -logMin, max: logMax },
+      { min: max - logMax, max },
+      { min, max: min + logMin },
+    ];
+  }
+  const logGap = floorLog2(max - min);
+  const closeToMin = { min, max: min + logGap };
+  const closeToMax = { min: max - logGap, max };
+  return min < 0 ? [closeToMax, closeToMin] : [closeToMin, closeToMax];
+}
+
+/** fc.integer({ min, max }). */
+function drawInteger(min: number, max: number): Drawer<number> {
+  const ranges = biasedRanges(min, max);
+  return (random, bias) => {
+    if (bias === undefined || random.nextInt(1, bias) !== 1) return random.nextInt(min, max);
+    if (ranges.length === 1) return random.nextInt(ranges[0]!.min, ranges[0]!.max);
+    const id = random.nextInt(-2 * (ranges.length - 1), ranges.length - 2);
+    const range = id < 0 ? ranges[0]! : ranges[id + 1]!;
+    return random.nextInt(range.min, range.max);
+  };
+}
+
+/** fc.constantFrom(...values): no draw for a single value. */
+function drawOne<T>(values: readonly T[]): Drawer<T> {
+  if (values.length === 1) {
+    const only = values[0]!;
+    return () => only;
+  }
+  return (random) => values[random.nextInt(0, values.length - 1)]!;
+}
+
+/**
+ * fc.boolean() (unbiased). fc.record draws one too after its fields (whether the object gets a
+ * null prototype), so every record below ends with a coin.
+ */
+function coin(random: fc.Random): boolean {
+  return random.nextInt(0, 1) === 1;
+}
+
+/** fc.option(arb, { nil: undefined, freq: 2 }): which of the two (nil first, at depth 0). */
+function optionTaken(random: fc.Random): boolean {
+  return random.nextInt(0, 1) === 1;
+}
+
+function bitCount(mask: number): number {
+  let n = 0;
+  for (let m = mask; m !== 0; m &= m - 1) n++;
+  return n;
+}
+
+/** The index of the k-th (from 0) set bit of a mask. */
+function nthBit(mask: number, k: number): number {
+  let m = mask;
+  for (let i = 0; i < k; i++) m &= m - 1;
+  return 31 - Math.clz32(m & -m);
+}
+
+/** The draw of one option, by kind (an option is a kind, the node mask of its class, and an inject's index). */
+enum Opt {
+  Crash,
+  CrashNamed,
+  CrashIo,
+  Restart,
+  Pause,
+  Resume,
+  Slow,
+  Partition,
+  Heal,
+  Latency,
+  Loss,
+  Duplication,
+  Reordering,
+  Restore,
+  Skew,
+  Drift,
+  Resync,
+  Inject,
+}
+
+interface SpaceDrawers {
+  names: readonly string[];
+  crashPoints: readonly (readonly string[])[];
+  /** Per class (FAULT_CLASSES order), the nodes it may name. */
+  eligible: readonly number[];
+  at: Drawer<number>;
+  tornCount: Drawer<number>;
+  factor: Drawer<number>;
+  spikeMs: Drawer<number>;
+  rate: Drawer<number>;
+  skewMs: Drawer<number>;
+  driftRate: Drawer<number>;
+  injects: readonly { name: string; nodes: readonly number[] | undefined; args: readonly (readonly [string, Drawer<string | number | boolean>])[] }[];
+  /** The run's options (kind, node mask, inject index), reused: drawing is synchronous. */
+  kinds: Opt[];
+  masks: number[];
+  aux: number[];
+}
+const drawersCache = new WeakMap<FaultSpace, SpaceDrawers | null>();
+
+/**
+ * What drawing a space's plans needs, or null when fast-check must draw them: when it is
+ * configured to size arrays differently, for more nodes than a mask holds, or for integer
+ * ranges too wide for floorLog2 to agree with fast-check's logarithm.
+ */
+function drawersOf(space: FaultSpace): SpaceDrawers | null {
+  let found = drawersCache.get(space);
+  if (found !== undefined) return found;
+  const bits = spaceBits(space);
+  const window = Math.max(0, Math.floor(space.windowMs));
+  const spike = Math.max(1, Math.round(space.latencySpikeMsMax));
+  const skew = Math.max(1, space.clockSkewMsMax);
+  const argGaps = space.injects.flatMap((i) => Object.values(i.args ?? {}).flatMap((a) => ('oneOf' in a ? [] : a.integer ? [a.max - a.min] : [])));
+  const wide = [window, spike, skew, ...argGaps].some((gap) => !(gap < LOG_EXACT_BELOW));
+  const config = fc.readConfigureGlobal();
+  const resized = (config.baseSize !== undefined && config.baseSize !== 'small') || config.defaultSizeToMaxWhenMaxSpecified === true;
+  found =
+    bits === null || wide || resized
+      ? null
+      : {
+          names: nodeNames(space),
+          crashPoints: space.nodes.map((t) => t.crashPoints),
+          eligible: bits.eligible,
+          at: drawInteger(0, window),
+          tornCount: drawInteger(1, 4),
+          factor: drawInteger(2, 20),
+          spikeMs: drawInteger(1, spike),
+          rate: drawInteger(5, 50),
+          skewMs: drawInteger(1, skew),
+          driftRate: drawOne([1.5, 0.5, 2, 0.8, 1.25]),
+          injects: space.injects.map((spec) => ({
+            name: spec.name,
+            // Bit index of each node the inject may target, in the spec's order (-1: not a node of the space, never enabled).
+            nodes: spec.nodes?.map((n) => space.nodes.findIndex((t) => t.name === n)),
+            args: Object.entries(spec.args ?? {}).map(([k, a]) => [k, argDrawer(a)] as const),
+          })),
+          kinds: [],
+          masks: [],
+          aux: [],
+        };
+  drawersCache.set(space, found);
+  return found;
+}
+
+/** True when `drawFaultPlan` can draw this space's plans (else the caller generates them with the arbitrary). */
+export function drawable(space: FaultSpace): boolean {
+  return drawersOf(space) !== null;
+}
+
+/**
+ * The plan `faultPlanArbitrary(space, swarm).generate(random, bias).value` is, drawn without
+ * building an arbitrary: the same calls on `random`, the same plan. Only for a `drawable` space.
+ */
+export function drawFaultPlan(space: FaultSpace, swarm: Swarm, random: fc.Random, bias: number | undefined): FaultPlan {
+  const d = drawersOf(space);
+  if (d === null) throw new Error('drawFaultPlan: this fault space is not drawable (check drawable(space) first)');
+  const bit = spaceBits(space)!.bit;
+  let enabled = 0;
+  for (const name of swarm.nodes) enabled |= bit.get(name) ?? 0;
+  const { kinds, masks, aux } = d;
+  kinds.length = 0;
+  masks.length = 0;
+  aux.length = 0;
+  const push = (kind: Opt, mask: number, extra = 0): void => {
+    kinds.push(kind);
+    masks.push(mask);
+    aux.push(extra);
+  };
+  // classOptions, class by class in the swarm's order: the same options in the same order.
+  for (const c of swarm.classes) {
+    const m = enabled & d.eligible[FAULT_CLASSES.indexOf(c)]!;
+    switch (c) {
+      case 'crash':
+        if (m !== 0) push(Opt.Crash, m);
+        break;
+      case 'restart':
+        if (m !== 0) push(Opt.Restart, m);
+        break;
+      case 'crash-point':
+        if (namedPoints(d, m) > 0) push(Opt.CrashNamed, m);
+        break;
+      case 'io-crash-point':
+        if (m !== 0) push(Opt.CrashIo, m);
+        break;
+      case 'pause':
+        if (m !== 0) {
+          push(Opt.Pause, m);
+          push(Opt.Resume, m);
+        }
+        break;
+      case 'slow':
+        if (m !== 0) push(Opt.Slow, m);
+        break;
+      case 'partition':
+        if (bitCount(m) >= 2) {
+          push(Opt.Partition, m);
+          push(Opt.Heal, 0);
+        }
+        break;
+      case 'latency-spike':
+        if (m !== 0) push(Opt.Latency, m);
+        break;
+      case 'loss':
+        if (m !== 0) push(Opt.Loss, m);
+        break;
+      case 'duplication':
+        if (m !== 0) push(Opt.Duplication, m);
+        break;
+      case 'reordering':
+        if (m !== 0) push(Opt.Reordering, m);
+        break;
+      case 'restore':
+        push(Opt.Restore, 0);
+        break;
+      case 'skew':
+        if (m !== 0) push(Opt.Skew, m);
+        break;
+      case 'drift':
+        if (m !== 0) {
+          push(Opt.Drift, m);
+          push(Opt.Resync, m);
+        }
+        break;
+      case 'inject':
+        d.injects.forEach((spec, i) => {
+          if (spec.nodes === undefined || injectTargets(spec.nodes, m) > 0) push(Opt.Inject, m, i);
+        });
+        break;
+    }
+  }
+  // fc.constant([]) when no class has an option: nothing drawn.
+  if (kinds.length === 0) return [];
+  // fc.array(fc.oneof(...options), { maxLength: faultsMax }) at fast-check's default size ('small': at most 10 generated).
+  const generatedMax = Math.min(10, space.faultsMax);
+  let length: number;
+  let itemBias: number | undefined;
+  if (bias === undefined) length = random.nextInt(0, generatedMax);
+  else if (generatedMax === 0) {
+    length = random.nextInt(0, 0);
+    itemBias = bias;
+  } else if (random.nextInt(1, bias) !== 1) length = random.nextInt(0, generatedMax);
+  else {
+    // A second roll: 1 draws the length from the biased (short) range.
+    const short = random.nextInt(1, bias) === 1;
+    length = random.nextInt(0, short ? floorLog2(generatedMax) : generatedMax);
+    itemBias = bias;
+  }
+  if (length === 0) return [];
+  const plan: Fault[] = [];
+  for (let i = 0; i < length; i++) {
+    // fc.oneof: every option weighs 1, and even a single one is drawn.
+    const k = random.nextInt(0, kinds.length - 1);
+    plan.push(drawOption(d, kinds[k]!, masks[k]!, aux[k]!, random, itemBias));
+  }
+  return sortByTime(plan);
+}
+
+/** The (node, crash point) pairs of the nodes in a mask. */
+function namedPoints(d: SpaceDrawers, mask: number): number {
+  let n = 0;
+  for (let m = mask; m !== 0; m &= m - 1) n += d.crashPoints[31 - Math.clz32(m & -m)]!.length;
+  return n;
+}
+
+/** How many of an inject's nodes (in its own order) are enabled. */
+function injectTargets(nodes: readonly number[], mask: number): number {
+  let n = 0;
+  for (const i of nodes) if (i >= 0 && (mask >>> i) & 1) n++;
+  return n;
+}
+
+/** fc.constantFrom over the nodes of a mask, in declaration order. */
+function drawNode(d: SpaceDrawers, mask: number, random: fc.Random): string {
+  const n = bitCount(mask);
+  return d.names[nthBit(mask, n === 1 ? 0 : random.nextInt(0, n - 1))]!;
+}
+
+/** One option's fault: the draws of the arbitrary classOptions builds for it, in its order. */
+function drawOption(d: SpaceDrawers, kind: Opt, mask: number, aux: number, random: fc.Random, bias: number | undefined): Fault {
+  const at = d.at(random, bias);
+  switch (kind) {
+    case Opt.Crash:
+    case Opt.CrashNamed:
+    case Opt.CrashIo: {
+      // fc.record({ at, where: fc.constantFrom(...pairs), torn: fc.option(fc.integer({ min: 1, max: 4 }), ...) }).
+      let node: string;
+      let when: string | undefined;
+      if (kind === Opt.Crash) node = drawNode(d, mask, random);
+      else if (kind === Opt.CrashIo) {
+        const k = random.nextInt(0, bitCount(mask) * IO_CRASH_POINTS.length - 1);
+        node = d.names[nthBit(mask, Math.floor(k / IO_CRASH_POINTS.length))]!;
+        when = IO_CRASH_POINTS[k % IO_CRASH_POINTS.length]!;
+      } else {
+        const total = namedPoints(d, mask);
+        let k = total === 1 ? 0 : random.nextInt(0, total - 1);
+        let i = 0;
+        for (let m = mask; m !== 0; m &= m - 1) {
+          i = 31 - Math.clz32(m & -m);
+          if (k < d.crashPoints[i]!.length) break;
+          k -= d.crashPoints[i]!.length;
+        }
+        node = d.names[i]!;
+        when = d.crashPoints[i]![k]!;
+      }
+      const torn = optionTaken(random) ? d.tornCount(random, bias) : undefined;
+      coin(random);
+      const fault: Fault = { at, kind: 'crash', node };
+      if (when !== undefined) fault.when = when;
+      if (torn !== undefined) fault.torn = torn;
+      return fault;
+    }
+    case Opt.Restart:
+    case Opt.Pause:
+    case Opt.Resume:
+    case Opt.Resync: {
+      // fc.record({ at, kind: fc.constant(kind), node: fc.constantFrom(...nodes) }).
+      const node = drawNode(d, mask, random);
+      coin(random);
+      return { at, kind: kind === Opt.Restart ? 'restart' : kind === Opt.Pause ? 'pause' : kind === Opt.Resume ? 'resume' : 'resync', node };
+    }
+    case Opt.Slow: {
+      const node = drawNode(d, mask, random);
+      const factor = d.factor(random, bias);
+      coin(random);
+      return { at, kind: 'slow', node, factor };
+    }
+    case Opt.Partition: {
+      // partitionArbitrary: fc.record({ at, side: fc.subarray(nodes, { minLength: 1, maxLength: n - 1 }), oneWay: fc.boolean() }).
+      const n = bitCount(mask);
+      const max = n - 1;
+      const biasedMax = max === 1 ? 1 : 1 + floorLog2(max - 1);
+      const size = random.nextInt(1, bias !== undefined && random.nextInt(1, bias) === 1 ? biasedMax : max);
+      const remaining: number[] = [];
+      for (let i = 0; i < n; i++) remaining.push(i);
+      const ids: number[] = [];
+      for (let k = 0; k < size; k++) ids.push(remaining.splice(random.nextInt(0, remaining.length - 1), 1)[0]!);
+      ids.sort((a, b) => a - b);
+      const side = ids.map((i) => d.names[nthBit(mask, i)]!);
+      const oneWay = coin(random);
+      coin(random);
+      return oneWay ? { at, kind: 'partition', groups: [side], oneWay: true } : { at, kind: 'partition', groups: [side] };
+    }
+    case Opt.Heal:
+    case Opt.Restore:
+      coin(random);
+      return { at, kind: kind === Opt.Heal ? 'heal' : 'restore' };
+    case Opt.Latency:
+    case Opt.Loss:
+    case Opt.Duplication:
+    case Opt.Reordering: {
+      // degradeArbitrary: fc.record({ at, from: end, to: end, value }), end an fc.option of the nodes.
+      const from = optionTaken(random) ? drawNode(d, mask, random) : undefined;
+      const to = optionTaken(random) ? drawNode(d, mask, random) : undefined;
+      let value: unknown;
+      if (kind === Opt.Latency) {
+        const ms = d.spikeMs(random, bias);
+        const spread = coin(random);
+        coin(random);
+        value = spread ? { kind: 'uniform', minMs: Math.floor(ms / 4), maxMs: ms } : { kind: 'constant', ms };
+      } else value = d.rate(random, bias) / 100;
+      coin(random);
+      const fault: Fault = { at, kind: 'degrade' };
+      if (from !== undefined) fault.from = from;
+      if (to !== undefined) fault.to = to;
+      (fault as Record<string, unknown>)[
+        kind === Opt.Latency ? 'latency' : kind === Opt.Loss ? 'lossRate' : kind === Opt.Duplication ? 'duplicateRate' : 'reorderRate'
+      ] = value;
+      return fault;
+    }
+    case Opt.Skew: {
+      const node = drawNode(d, mask, random);
+      // fc.integer(...).chain((m) => fc.constantFrom(m, -m)).
+      const m = d.skewMs(random, bias);
+      const byMs = random.nextInt(0, 1) === 0 ? m : -m;
+      coin(random);
+      return { at, kind: 'skew', node, byMs };
+    }
+    case Opt.Drift: {
+      const node = drawNode(d, mask, random);
+      const rate = d.driftRate(random, bias);
+      coin(random);
+      return { at, kind: 'drift', node, rate };
+    }
+    case Opt.Inject: {
+      // injectArbitrary: fc.record({ at, node, args: fc.record(args) }).
+      const spec = d.injects[aux]!;
+      let node: string | undefined;
+      if (spec.nodes !== undefined) {
+        const n = injectTargets(spec.nodes, mask);
+        let k = n === 1 ? 0 : random.nextInt(0, n - 1);
+        for (const i of spec.nodes)
+          if (i >= 0 && (mask >>> i) & 1 && k-- === 0) {
+            node = d.names[i]!;
+            break;
+          }
+      }
+      const args: Record<string, string | number | boolean> = {};
+      for (const [k, draw] of spec.args) args[k] = draw(random, bias);
+      coin(random);
+      coin(random);
+      const fault: Fault = { at, kind: 'inject', name: spec.name };
+      if (node !== undefined) fault.node = node;
+      if (spec.args.length > 0) fault.args = args;
+      return fault;
+    }
+  }
+}
+
+/** argArbitrary. */
+function argDrawer(spec: InjectArgSpec): Drawer<string | number | boolean> {
+  if ('oneOf' in spec) return drawOne(spec.oneOf);
+  if (spec.integer) return drawInteger(spec.min, spec.max);
+  const k = drawInteger(0, 1000);
+  return (random, bias) => spec.min + ((spec.max - spec.min) * k(random, bias)) / 1000;
+}
+
 /**
  * The coverage items a fault space can exercise, in a fixed order: each fault class, each
  * named crash point and each implicit one per node, torn writes, each inject. A check counts

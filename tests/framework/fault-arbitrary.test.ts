@@ -1,7 +1,8 @@
-import fc from 'fast-check';
+import fc, { Random } from 'fast-check';
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { describe, expect, it } from 'vitest';
 import { FaultPlanSchema, InputError, parseFaultPlan } from '../../engine/index.ts';
-import { assertDrawable } from '../../scenarios/framework/fault-arbitrary.ts';
+import { assertDrawable, drawable, drawFaultPlan, floorLog2, LOG_EXACT_BELOW } from '../../scenarios/framework/fault-arbitrary.ts';
 import {
   CheckPlan,
   checkScenario,
@@ -11,6 +12,7 @@ import {
   defineScenario,
   type FaultSpace,
   faultPlanArbitrary,
+  fullSwarm,
   scenarios,
   swarmFor,
 } from '../../scenarios/index.ts';
@@ -143,5 +145,70 @@ describe('the fault-plan arbitrary', () => {
       },
     });
     expect(() => checkScenario(bad, { runs: 5, seed: 1 })).toThrow(/toy-bad-point: its fault space would draw .*Before_Commit/);
+  });
+
+  // The scan draws plans without the arbitrary (drawFaultPlan); shrinking regenerates them with it. Both must agree exactly.
+  describe('drawn directly', () => {
+    const wide: FaultSpace = {
+      ...space,
+      faultsMax: 12,
+      nodes: Array.from({ length: 26 }, (_, i) => target(`n${i}`, { crashPoints: i % 7 === 0 ? ['step', 'other'] : [], clock: i % 3 !== 0 })),
+      injects: [
+        { name: 'flag', description: 'choices', nodes: ['n9', 'n1', 'elsewhere', 'n2'], args: { mode: { oneOf: ['a', 'b', 'c'] }, on: { oneOf: [true] } } },
+        { name: 'shift', description: 'a signed integer and a fraction', args: { by: { min: -40, max: 9, integer: true }, share: { min: 0.1, max: 0.9 } } },
+        { name: 'bare', description: 'no arguments' },
+      ],
+    };
+    const spaces: [string, FaultSpace][] = [
+      ['the test space', space],
+      ['26 nodes, injects of every argument kind', wide],
+      ['one fault at most, a window of 0', { ...space, faultsMax: 1, windowMs: 0 }],
+      ['no fault at all', { ...space, faultsMax: 0 }],
+      ['two nodes', { ...space, nodes: space.nodes.slice(0, 2) }],
+    ];
+    const agree = (s: FaultSpace, swarm: ReturnType<typeof fullSwarm>, seed: number, bias: number | undefined): void => {
+      const a = new Random(xoroshiro128plus(seed));
+      const b = new Random(xoroshiro128plus(seed));
+      const drawn = drawFaultPlan(s, swarm, a, bias);
+      const generated = faultPlanArbitrary(s, swarm).generate(b, bias).value;
+      expect(JSON.stringify(drawn)).toBe(JSON.stringify(generated));
+      // The same calls on the random source, not only the same value: the next draw agrees too.
+      expect(a.nextInt(0, 2 ** 30)).toBe(b.nextInt(0, 2 ** 30));
+    };
+    for (const [name, s] of spaces) {
+      it(`makes the arbitrary's plan and its calls on the random source: ${name}`, () => {
+        expect(drawable(s)).toBe(true);
+        let k = 1;
+        const uniform = () => (k = (k * 1103515245 + 12345) % 2147483648) / 2147483648;
+        for (let run = 0; run < 400; run++) {
+          const swarm = run % 5 === 0 ? fullSwarm(s) : swarmFor(s, uniform);
+          agree(s, swarm, run, run % 9 === 0 ? undefined : 2 + (run % 7));
+        }
+      });
+    }
+
+    it("makes every scenario's check plans, at low and high run indices", () => {
+      for (const scenario of scenarios) {
+        for (const seed of [3, 0x5eed]) {
+          const plan = new CheckPlan(scenario, undefined, {}, seed);
+          for (const index of [...Array.from({ length: 200 }, (_, i) => i), 99_999, 100_000, 123_456, 1_000_000, 2 ** 31]) {
+            expect(JSON.stringify(plan.draw(index).faults), `${scenario.id} seed ${seed} run ${index}`).toBe(JSON.stringify(plan.input(index).plan.value));
+          }
+        }
+      }
+    });
+
+    it("computes fast-check's floor(log2) exactly where it draws itself, and leaves wider ranges to fast-check", () => {
+      for (let k = 0; 2 ** k < LOG_EXACT_BELOW; k++)
+        for (let d = -3; d <= 3; d++) {
+          const v = 2 ** k + d;
+          if (v >= 1 && v < LOG_EXACT_BELOW) expect(floorLog2(v), `${v}`).toBe(Math.floor(Math.log(v) / Math.log(2)));
+        }
+      expect(drawable({ ...space, windowMs: LOG_EXACT_BELOW })).toBe(false);
+      // A node mask holds 26 nodes: a larger system's plans come from the arbitrary.
+      expect(drawable({ ...space, nodes: Array.from({ length: 27 }, (_, i) => target(`n${i}`, {})) })).toBe(false);
+      const plan = new CheckPlan(toy, undefined, {}, 1);
+      expect(drawable(plan.space)).toBe(true);
+    });
   });
 });
