@@ -48,6 +48,7 @@ const QUICK = {
     { events: 100_000, nodes: 200 },
   ] satisfies GrowthSize[],
   bytesEvents: 100_000,
+  growthRepetitions: 1,
   bytesScenario: { scenario: 'cache-strategies', params: { requestsPerSec: 2_000, workloadMs: 500 } },
 };
 
@@ -137,7 +138,9 @@ async function bench(opts: BenchOptions): Promise<ExitCode> {
     if (wants('growth'))
       result.growth = measureGrowth({
         onProgress: progress,
-        ...(quick ? { sizes: QUICK.growthSizes, bytesEvents: QUICK.bytesEvents, bytesScenario: QUICK.bytesScenario } : {}),
+        ...(quick
+          ? { sizes: QUICK.growthSizes, repetitions: QUICK.growthRepetitions, bytesEvents: QUICK.bytesEvents, bytesScenario: QUICK.bytesScenario }
+          : {}),
       });
   } catch (error) {
     out?.abort();
