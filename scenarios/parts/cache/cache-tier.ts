@@ -54,7 +54,7 @@ export function hitRatioChart(traffic: TrafficMonitor, now: () => number, everyM
     title: `Cache hit ratio (last ${traffic.readsWindow.windowMs} ms)`,
     unit: 'ratio',
     everyMs,
-    series: { 'cache.hitRatio': () => traffic.recent(now()).hitRatio },
+    series: { 'cache.hitRatio': () => traffic.recentHitRatio(now()) },
   };
 }
 
