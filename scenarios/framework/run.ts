@@ -196,6 +196,7 @@ export function runScenario(scenario: AnyScenario, request: RunRequest): RunResu
       },
     },
     request.history === true || judged.history,
+    request.metrics !== false,
   );
 
   const model = scenario.build(world);

@@ -248,6 +248,13 @@ export interface World<P> {
   /** True simulated time, in ms: the observer's clock (nodes read their own, `ctx.now`). */
   readonly now: number;
   /**
+   * False when no one reads this run's metrics: a check judges invariants and goals only, over
+   * thousands of runs. Work that feeds nothing but `metrics()` (a percentile sampled through
+   * the run for a peak) may then be skipped; never what an invariant, a goal or the system's
+   * own decisions read, and never an event (a sampler still ticks).
+   */
+  readonly metricsRead: boolean;
+  /**
    * Declares a node: its name (unique), its role and faults, and its behaviour — a `Spawn`
    * typed by the messages it sends and receives and the tags of its timers. Returns its id.
    */

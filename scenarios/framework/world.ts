@@ -48,6 +48,7 @@ export class ScenarioWorld<P> implements World<P> {
     private readonly declaredInvariants: ReadonlySet<string>,
     private readonly verdict: Verdict,
     recordHistory = false,
+    readonly metricsRead = true,
   ) {
     this.history = new ClientHistory(() => sim.now, recordHistory);
     this.workloadMs = times.workloadMs;

@@ -107,7 +107,7 @@ export class IncidentMonitor {
     const now = this.world.now;
     const db = this.db;
     const inWorkload = now <= this.world.workloadMs;
-    const recent = this.recent(now, inWorkload || this.world.sim.tracing);
+    const recent = this.recent(now, (inWorkload && this.world.metricsRead) || this.world.sim.tracing);
     // Rates over the last 100 ms: a 10 ms window of a Poisson stream is mostly noise.
     const windowSamples = Math.max(1, Math.round(100 / c.sampleMs));
     const arrived = this.push(this.recentArrived, db.arrived - this.arrivedBefore, windowSamples);
@@ -148,9 +148,9 @@ export class IncidentMonitor {
 
   /**
    * The traffic of the last 100 ms, as `TrafficMonitor.recent` reads it. Its p99 (a sort of the
-   * window) is read only where something uses it: during the workload (the peak metric,
-   * narration) and for the charts when a trace is recorded; after the workload, untraced, the
-   * last one stands.
+   * window) is read only where something uses it: during the workload for the peak metric (when
+   * the metrics are read: a check skips it), and for the charts and narration when a trace is
+   * recorded; otherwise the last one stands. No invariant or goal reads it.
    */
   private recent(now: number, withP99: boolean): Recent {
     const t = this.traffic;

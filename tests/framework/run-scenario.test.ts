@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../engine/index.ts';
-import { resolvePreset, runScenario } from '../../scenarios/index.ts';
+import { defineScenario, resolvePreset, runScenario } from '../../scenarios/index.ts';
 import { toy } from './toy-scenario.ts';
 
 describe('runScenario', () => {
@@ -17,6 +17,25 @@ describe('runScenario', () => {
     ]);
     expect(r.traceHash).toMatch(/^[0-9a-f]{16}$/);
     expect(r.ok).toBe(true);
+  });
+
+  it("tells the build whether the run's metrics are read: not in a check's runs (metrics: false)", () => {
+    const seen: boolean[] = [];
+    const spy = defineScenario({
+      ...toy,
+      id: 'toy-metrics-read',
+      build(world) {
+        seen.push(world.metricsRead);
+        return toy.build(world);
+      },
+    });
+    const read = runScenario(spy, { seed: 1 });
+    const skipped = runScenario(spy, { seed: 1, metrics: false });
+
+    expect(seen).toEqual([true, false]);
+    expect(skipped.metrics).toEqual({});
+    expect(skipped.invariants).toEqual(read.invariants);
+    expect(skipped.traceHash).toBe(read.traceHash);
   });
 
   it('heals every fault at the later of the workload end and the last fault, then settles', () => {
