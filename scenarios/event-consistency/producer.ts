@@ -72,14 +72,14 @@ export function producer(config: ProducerConfig): Spawn<PointsMessage, ProducerT
       const made: { event?: PointsEvent; payload?: PointsPayload } = {};
       const done = answered.once(r.id, (): LocalEffect<PointsAnswer> => {
         const total = (db.read(sourcePointsKey(r.user)) ?? 0) + r.points;
-        if (total < 0) return { writes: [], response: { op: 'points', ok: false } };
+        if (total < 0) return { writes: [], response: REFUSED };
         const event: PointsEvent = { id: r.id, user: r.user, points: r.points, atMs: ctx.now };
         const payload: PointsPayload = garbleNext ? { garbled: `{"user":${r.user},"points":` } : { user: r.user, points: r.points };
         made.event = event;
         made.payload = payload;
         const appends: TableAppend[] = [{ table: EVENTS_TABLE, record: event }];
         if (relay !== null) appends.push(relay.entry(POINTS_TOPIC, r.id, payload));
-        return { writes: [{ key: sourcePointsKey(r.user), value: total }], appends, response: { op: 'points', ok: true } };
+        return { writes: [{ key: sourcePointsKey(r.user), value: total }], appends, response: DONE };
       });
       if (done === null) return; // a row was locked: the user's retry will come
       if (done.replayed) return reply(ctx, from, request, done.response);
@@ -138,3 +138,7 @@ export function producer(config: ProducerConfig): Spawn<PointsMessage, ProducerT
     };
   };
 }
+
+/** The service's two answers, one object each (answers are recorded with their keys and sent as they are, never changed). */
+const DONE: PointsAnswer = { op: 'points', ok: true };
+const REFUSED: PointsAnswer = { op: 'points', ok: false };

@@ -59,20 +59,20 @@ export const ORDER_CANCELLED = 3;
 
 /** Row keys, each spelt once: every step reads and writes its rows by key, and the end checks read them all again. */
 export const rows = {
-  order: orderRows('order:'),
+  order: perOrder('order:'),
   balance: numberedNames('balance:c'),
-  charged: orderRows('charged:'),
+  charged: perOrder('charged:'),
   stock: numberedNames('stock:i'),
-  reserved: orderRows('reserved:'),
-  shipment: orderRows('shipment:'),
+  reserved: perOrder('reserved:'),
+  shipment: perOrder('shipment:'),
 } as const;
 
-/** `id -> prefix + id` for order ids (as many as a run has orders), each spelt once. */
-function orderRows(prefix: string): (id: string) => string {
+/** `id -> prefix + id + suffix` for order ids (as many as a run has orders), each spelt once per process. */
+export function perOrder(prefix: string, suffix = ''): (id: string) => string {
   const spelt = new Map<string, string>();
   return (id) => {
     let key = spelt.get(id);
-    if (key === undefined) spelt.set(id, (key = `${prefix}${id}`));
+    if (key === undefined) spelt.set(id, (key = `${prefix}${id}${suffix}`));
     return key;
   };
 }

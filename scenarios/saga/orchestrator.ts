@@ -22,7 +22,7 @@
 import type { NodeId, Spawn } from '../../engine/index.ts';
 import { type Request, RequestClient, type RequestObserver, type RequestTimer, type RetryPolicy, reply } from '../parts/resilience/request-client.ts';
 import type { SagaAudit } from './audit.ts';
-import type { Order, SagaMessage, ServiceName, StepName, StepReply, StepRequest } from './messages.ts';
+import { type Order, perOrder, type SagaMessage, SERVICES, type ServiceName, type StepName, type StepReply, type StepRequest } from './messages.ts';
 import { COMPENSATION, FORWARD, STEPS } from './steps.ts';
 
 export interface OrchestratorConfig {
@@ -62,7 +62,8 @@ export function orchestrator(config: OrchestratorConfig): Spawn<SagaMessage, Req
     const sagas = new Map<string, Saga>();
     for (const r of log) apply(sagas, r);
     const steps = new RequestClient<StepRequest, StepReply>(ctx, config.stepPolicy, 'steps', config.requests);
-    const services = Object.fromEntries(Object.entries(config.services).map(([name, node]) => [name, ctx.lookup(node)])) as Record<ServiceName, NodeId>;
+    const services = {} as Record<ServiceName, NodeId>;
+    for (const name of SERVICES) services[name] = ctx.lookup(config.services[name]);
 
     /** Records a saga's progress; on disk it is forced before anyone acts on it. */
     const append = (r: LogRecord): void => {
@@ -79,7 +80,7 @@ export function orchestrator(config: OrchestratorConfig): Spawn<SagaMessage, Req
       const { order } = saga;
       ctx.state(step, order.id);
       steps.call(services[STEPS[step].service], { op: 'step', step, order }, (answer) => onStepResult(saga, step, answer), {
-        key: `${order.id}:${step}`,
+        key: STEP_KEYS[step](order.id),
       });
     };
 
@@ -173,3 +174,15 @@ function nextStep(saga: Saga): StepName | Outcome {
   }
   return 'compensated';
 }
+
+/** Each step's idempotency key `<order>:<step>`, spelt once per order: the service looks every request's key up. */
+const STEP_KEYS: Readonly<Record<StepName, (order: string) => string>> = {
+  'create-order': perOrder('', ':create-order'),
+  charge: perOrder('', ':charge'),
+  reserve: perOrder('', ':reserve'),
+  schedule: perOrder('', ':schedule'),
+  'approve-order': perOrder('', ':approve-order'),
+  release: perOrder('', ':release'),
+  refund: perOrder('', ':refund'),
+  'cancel-order': perOrder('', ':cancel-order'),
+};

@@ -210,5 +210,8 @@ function reactionsOf(service: ServiceName): ReadonlyMap<SagaEventType, Reaction>
 const FALLIBLE: readonly StepName[] = ['charge', 'reserve', 'schedule'];
 
 function replyOf(outcome: StepOutcome): StepReply {
-  return outcome.ok ? { ok: true } : { ok: false, reason: outcome.reason ?? 'refused' };
+  return outcome.ok ? DONE : { ok: false, reason: outcome.reason ?? 'refused' };
 }
+
+/** A step done: one answer object (answers are recorded with their keys and sent as they are, never changed). */
+const DONE: StepReply = { ok: true };

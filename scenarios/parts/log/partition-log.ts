@@ -289,7 +289,7 @@ export class PartitionLog {
   /** Appends records copied from the leader (a follower's fetch). They must continue the log exactly. */
   appendReplicated(records: readonly LogRecord[]): void {
     for (const r of records) {
-      assert(r.offset === this.logEndOffset, `replicated record continues the log of ${this.tp}`);
+      if (r.offset !== this.logEndOffset) assert(false, `replicated record continues the log of ${this.tp}`);
       if (r.epoch > this.latestEpoch) this.epochs.append({ epoch: r.epoch, startOffset: r.offset });
       this.push(r);
     }

@@ -133,7 +133,7 @@ export class Producer {
   /** Appends a record to its partition's batch; `callback` hears when it is acknowledged or given up. */
   send(topic: string, key: string | null, value: unknown, callback?: (r: SendResult) => void): Tp {
     const count = this.metadata.partitionCount(topic);
-    assert(count > 0, `topic ${topic} is known`);
+    if (count <= 0) assert(false, `topic ${topic} is known`);
     const partition = this.config.partitioner.partition(topic, key, count);
     const q = this.queue(topic, partition);
     if (this.config.transactionalId !== null && this.txnState !== 'in-txn') {

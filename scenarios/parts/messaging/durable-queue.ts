@@ -27,6 +27,11 @@ import { assert, type DurableLog, type DurableStore } from '../../../engine/inde
 
 export type MessageState = 'ready' | 'acked' | 'parked';
 
+// Where a message is between deliveries (DurableQueue.held).
+const FREE = 0;
+const OUTSTANDING = 1;
+const DELAYED = 2;
+
 /** A message as the queue's log holds it. Records are replaced whole, never changed in place. */
 export interface QueuedMessage<B = unknown> {
   /** The message's position in the queue: the delivery tag a consumer acknowledges. */
@@ -57,10 +62,12 @@ export class DurableQueue<B = unknown> {
   private unfinished = 0;
   /** Deliveries of each message since the broker started (memory only), by tag. */
   private readonly deliveries: number[] = [];
-  /** Delivered and not yet acknowledged, failed or timed out (memory only). */
-  private readonly outstanding = new Set<number>();
-  /** Failed, waiting out the retry delay (memory only). */
-  private readonly delayed = new Set<number>();
+  /**
+   * Where each message is between deliveries (memory only), by tag: OUTSTANDING (delivered and
+   * not yet acknowledged, failed or timed out), DELAYED (failed, waiting out the retry delay),
+   * or neither (absent).
+   */
+  private readonly held: number[] = [];
 
   constructor(
     durable: DurableStore,
@@ -91,9 +98,10 @@ export class DurableQueue<B = unknown> {
       const m = messages.at(i)!;
       if (m.state !== 'ready') continue;
       seen++;
-      if (this.outstanding.has(m.tag) || this.delayed.has(m.tag)) continue;
+      const held = this.held[m.tag];
+      if (held === OUTSTANDING || held === DELAYED) continue;
       this.deliveries[m.tag] = (this.deliveries[m.tag] ?? 0) + 1;
-      this.outstanding.add(m.tag);
+      this.held[m.tag] = OUTSTANDING;
       return m;
     }
     return null;
@@ -120,9 +128,9 @@ export class DurableQueue<B = unknown> {
    */
   nack(tag: number, delivery = this.deliveriesOf(tag)): NackOutcome {
     const m = this.messages.at(tag);
-    if (m === undefined || tag < 0 || m.state !== 'ready' || !this.outstanding.has(tag) || delivery !== this.deliveriesOf(tag)) return { kind: 'unknown' };
+    if (m === undefined || tag < 0 || m.state !== 'ready' || this.held[tag] !== OUTSTANDING || delivery !== this.deliveriesOf(tag)) return { kind: 'unknown' };
     const failures = m.failures + 1;
-    this.outstanding.delete(tag);
+    this.held[tag] = FREE;
     if (failures >= this.policy.maxDeliveries) {
       const parked: QueuedMessage<B> = { ...m, failures, state: 'parked' };
       this.messages.replace(tag, parked);
@@ -131,21 +139,23 @@ export class DurableQueue<B = unknown> {
       return { kind: 'parked', failures };
     }
     this.messages.replace(tag, { ...m, failures });
-    this.delayed.add(tag);
+    this.held[tag] = DELAYED;
     return { kind: 'retry', failures };
   }
 
   /** The visibility timeout of delivery number `delivery` expired: deliverable again if still unanswered. */
   expire(tag: number, delivery: number): boolean {
     const m = this.messages.at(tag);
-    if (m === undefined || tag < 0 || m.state !== 'ready' || this.deliveriesOf(tag) !== delivery || !this.outstanding.has(tag)) return false;
-    this.outstanding.delete(tag);
+    if (m === undefined || tag < 0 || m.state !== 'ready' || this.deliveriesOf(tag) !== delivery || this.held[tag] !== OUTSTANDING) return false;
+    this.held[tag] = FREE;
     return true;
   }
 
   /** A failed message's retry delay is over: deliverable again. */
   release(tag: number): boolean {
-    return this.delayed.delete(tag);
+    if (this.held[tag] !== DELAYED) return false;
+    this.held[tag] = FREE;
+    return true;
   }
 
   /** Messages not yet acknowledged or parked (the backlog). */
@@ -174,8 +184,7 @@ export class DurableQueue<B = unknown> {
   }
 
   private finish(tag: number): void {
-    this.outstanding.delete(tag);
-    this.delayed.delete(tag);
+    if (this.held[tag] !== undefined) this.held[tag] = FREE;
     this.unfinished--;
     this.advanceHead();
   }

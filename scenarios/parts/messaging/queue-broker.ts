@@ -138,8 +138,8 @@ export function queueBroker(config: QueueBrokerConfig, observer: QueueBrokerObse
     const specs = new Map(config.queues.map((s) => [s.name, s]));
     const consumers = new Map(config.queues.map((s) => [s.name, ctx.lookup(s.consumer)]));
     const queues = new Map(config.queues.map((s) => [s.name, new DurableQueue(ctx.disk, s.name, s)]));
-    /** Each queue's visibility timers, by delivery tag. */
-    const visibility = new Map(config.queues.map((s) => [s.name, new Map<number, TimerId>()]));
+    /** Each queue's visibility timers, by delivery tag (tags are the queue's positions: an array, -1 for none). */
+    const visibility = new Map(config.queues.map((s) => [s.name, [] as TimerId[]]));
     const measure = (name: string): void => observer.onDepth?.(name, queues.get(name)!.depth);
 
     const deliver = (spec: QueueSpec, queue: DurableQueue, m: QueuedMessage): void => {
@@ -147,7 +147,7 @@ export function queueBroker(config: QueueBrokerConfig, observer: QueueBrokerObse
       ctx.send(consumers.get(spec.name)!, { type: 'deliver', queue: spec.name, tag: m.tag, id: m.id, body: m.body, attempt });
       observer.onDelivered?.(spec.name, m.id, attempt > 1 || m.failures > 0, m.tag);
       const timer = ctx.setTimer(spec.visibilityTimeoutMs, { kind: 'visibility', queue: spec.name, tag: m.tag, delivery: attempt });
-      visibility.get(spec.name)!.set(m.tag, timer);
+      visibility.get(spec.name)![m.tag] = timer;
     };
 
     /** Delivers whatever the queue's window lets out now. */
@@ -160,9 +160,10 @@ export function queueBroker(config: QueueBrokerConfig, observer: QueueBrokerObse
     /** The delivery was answered: its visibility timer is moot. */
     const answered = (name: string, tag: number): void => {
       const timers = visibility.get(name)!;
-      const timer = timers.get(tag);
-      if (timer !== undefined) ctx.cancelTimer(timer);
-      timers.delete(tag);
+      const timer = timers[tag];
+      if (timer === undefined || timer < 0) return;
+      ctx.cancelTimer(timer);
+      timers[tag] = -1;
     };
 
     const onPublish = (from: NodeId, request: Request<Publish>): void => {
@@ -245,7 +246,8 @@ export function queueBroker(config: QueueBrokerConfig, observer: QueueBrokerObse
         const queue = queues.get(t.queue);
         if (queue === undefined) return;
         if (t.kind === 'visibility') {
-          visibility.get(t.queue)!.delete(t.tag);
+          const timers = visibility.get(t.queue)!;
+          if (timers[t.tag] !== undefined) timers[t.tag] = -1;
           if (queue.expire(t.tag, t.delivery)) {
             ctx.note(() => `no answer for ${queue.at(t.tag)!.id} within ${specs.get(t.queue)!.visibilityTimeoutMs} ms: the broker will deliver it again`);
             pump(t.queue);

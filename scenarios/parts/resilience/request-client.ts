@@ -81,6 +81,8 @@ export type RequestContext = NodeContext<any, RequestTimer>;
 export class RequestClient<Q, R> {
   private readonly calls = new Map<string, Call<Q, R>>();
   private readonly prefix: string;
+  /** This prefix's request ids spelt so far (shared by every run of the process that names its client alike). */
+  private readonly rids: string[];
   private seq = 0;
   /** Attempts sent, first attempts included. */
   attempts = 0;
@@ -98,12 +100,15 @@ export class RequestClient<Q, R> {
   ) {
     assert(policy.timeoutMs > 0, 'request timeoutMs is positive');
     assert(policy.attemptsMax >= 1, 'request attemptsMax is at least 1');
-    this.prefix = `${ctx.name}/${label}/${ctx.incarnation}/`;
+    const spelt = spellingOf(ctx.name, label, ctx.incarnation);
+    this.prefix = spelt.prefix;
+    this.rids = spelt.rids;
   }
 
   /** Sends `body` to `to`, retrying until a reply comes or the attempts run out. Returns the request id. */
   call(to: NodeId | string, body: Q, onReply: (body: R, from: NodeId) => void, options: CallOptions = {}): string {
-    const rid = `${this.prefix}${++this.seq}`;
+    const seq = ++this.seq;
+    const rid = seq < RIDS_KEPT ? (this.rids[seq] ??= `${this.prefix}${seq}`) : `${this.prefix}${seq}`;
     const request: Request<Q> = options.key === undefined ? { type: 'request', rid, body } : { type: 'request', rid, key: options.key, body };
     const call: Call<Q, R> = { to, request, attempt: 0, timer: -1, onReply, onGiveUp: options.onGiveUp };
     this.calls.set(rid, call);
@@ -163,6 +168,34 @@ export class RequestClient<Q, R> {
     this.ctx.send(call.to, call.request);
     call.timer = this.ctx.setTimer(this.policy.timeoutMs, { kind: 'request-timeout', client: this.label, rid: call.request.rid } satisfies RequestTimer);
   }
+}
+
+/**
+ * Request ids, spelt once per process for the first RIDS_KEPT calls of each client prefix: a
+ * check's runs name their clients and number their calls alike, and a rid is looked up by the
+ * client (and often kept by the server) in maps that hash it.
+ */
+const RIDS_KEPT = 4096;
+
+/** A client's rid prefix and the rids spelt with it. */
+interface Spelling {
+  prefix: string;
+  rids: string[];
+}
+
+/** Spellings by node name, client label and incarnation (names and labels are the scenario's own, so few). */
+const spellings = new Map<string, Map<string, Spelling[]>>();
+
+function spellingOf(node: string, label: string, incarnation: number): Spelling {
+  let byLabel = spellings.get(node);
+  if (byLabel === undefined) {
+    if (spellings.size >= 1_000) spellings.clear();
+    spellings.set(node, (byLabel = new Map()));
+  }
+  let byIncarnation = byLabel.get(label);
+  if (byIncarnation === undefined) byLabel.set(label, (byIncarnation = []));
+  if (incarnation >= 64) return { prefix: `${node}/${label}/${incarnation}/`, rids: [] };
+  return (byIncarnation[incarnation] ??= { prefix: `${node}/${label}/${incarnation}/`, rids: [] });
 }
 
 /** Answers a request: the reply names the request's rid, so the caller can match it. */

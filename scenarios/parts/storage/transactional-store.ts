@@ -24,6 +24,7 @@
  *   an idempotent consumer rely on.
  */
 import { assert, type DurableLog, type DurableMap, type DurableStore } from '../../../engine/index.ts';
+import { numberedNames } from '../workload/numbered-names.ts';
 
 export type TxStatus = 'none' | 'locked' | 'prepared' | 'committed' | 'aborted';
 
@@ -262,7 +263,7 @@ export class TransactionalStore {
   commitLocalWith(tx: string, writes: RowWrite[], appends: readonly TableAppend[]): boolean {
     this.statusView();
     const status = this.statusOf(tx);
-    assert(status === 'none' || status === 'locked', `local transaction ${tx} is new`);
+    if (status !== 'none' && status !== 'locked') assert(false, `local transaction ${tx} is new`);
     const keys = writes.map((w) => w.key);
     // Its locks are taken and given back within this one call, where no other transaction can
     // see them: one that holds none yet only needs to find its rows free.
@@ -293,7 +294,7 @@ export class TransactionalStore {
     const key = this.seqKey;
     const next = (this.disk.get<number>(key) ?? 0) + 1;
     this.disk.set(key, next);
-    return `${prefix}-${next}`;
+    return txIdsOf(prefix)(next);
   }
 
   get lockCount(): number {
@@ -304,4 +305,19 @@ export class TransactionalStore {
     for (const k of this.held.get(tx) ?? []) if (this.locks.get(k) === tx) this.locks.delete(k);
     this.held.delete(tx);
   }
+}
+
+/**
+ * Transaction ids by prefix, spelt once per process: every run of a check numbers its local
+ * transactions alike, and each id is looked up in the status map as it commits.
+ */
+const txIds = new Map<string, (n: number) => string>();
+
+function txIdsOf(prefix: string): (n: number) => string {
+  let ids = txIds.get(prefix);
+  if (ids === undefined) {
+    if (txIds.size >= 1_000) txIds.clear();
+    txIds.set(prefix, (ids = numberedNames(`${prefix}-`)));
+  }
+  return ids;
 }

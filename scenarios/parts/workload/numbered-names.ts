@@ -17,7 +17,8 @@ const SPELT_MAX = 1 << 20;
 export function numberedNames(prefix: string, suffix = ''): (n: number) => string {
   const names: string[] = [];
   return (n) => {
-    assert(Number.isInteger(n) && n >= 0, `a numbered name's number is a non-negative integer (${n})`);
+    // The message is spelt only when it is needed: this runs for every name a run looks up.
+    if (!(Number.isInteger(n) && n >= 0)) assert(false, `a numbered name's number is a non-negative integer (${n})`);
     if (n >= SPELT_MAX) return `${prefix}${n}${suffix}`;
     return (names[n] ??= `${prefix}${n}${suffix}`);
   };
