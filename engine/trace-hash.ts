@@ -124,6 +124,14 @@ function finish2(h2: number, count: number, words: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+/** An empty object: for-in finds a key in it only if Object.prototype has an enumerable property. */
+const NO_KEYS: Readonly<Record<string, never>> = Object.freeze({});
+
+function inheritsEnumerable(): boolean {
+  for (const _ in NO_KEYS) return true;
+  return false;
+}
+
 /** A value JSON leaves out of an object (and writes as null in an array). */
 const skipped = (v: unknown): boolean => v === undefined || typeof v === 'function' || typeof v === 'symbol';
 
@@ -145,6 +153,8 @@ export class TraceHasher {
   private readonly interned = new Map<string, number>();
   /** Row path: a node index's interned index, -1 until the node first appears. */
   private nodeRefs: Int32Array = new Int32Array(16).fill(-1);
+  /** Whether for-in finds no inherited key on an object literal (see object()); looked up once per value. */
+  private plainLiterals = true;
   /**
    * Recent payload digests (two words each) by message id modulo DIGESTS, `digestIds` saying
    * whose each is (-1: none). A digest is a pure function of the payload, so one pushed out by
@@ -372,38 +382,44 @@ export class TraceHasher {
 
   /** The canonical value encoding (JSON semantics; see the file header). */
   private value(p: number, v: unknown): number {
-    switch (typeof v) {
-      case 'number': {
-        const b = this.buf;
-        if (v - v === 0) {
-          b[p] = TAG_NUMBER;
-          number(b, p + 1, v);
-          return this.fit(p + 3);
-        }
-        b[p] = TAG_NULL;
-        return this.fit(p + 1);
-      }
-      case 'string':
-        this.buf[p] = TAG_STRING;
-        return this.chars(p + 1, v);
-      case 'boolean':
-        this.buf[p] = v ? TAG_TRUE : TAG_FALSE;
-        return this.fit(p + 1);
-      case 'object':
-        if (v === null) {
-          this.buf[p] = TAG_NULL;
-          return this.fit(p + 1);
-        }
-        return Array.isArray(v) ? this.array(p, v) : this.object(p, v as Record<string, unknown>);
-      case 'bigint':
-        throw new TypeError('a traced value holds a bigint, which JSON cannot carry');
-      default:
-        // undefined, functions, symbols: what JSON.stringify leaves out or writes as null.
-        this.buf[p] = TAG_NULL;
-        return this.fit(p + 1);
+    if (typeof v === 'object' && v !== null) {
+      this.plainLiterals = !inheritsEnumerable();
+      return Array.isArray(v) ? this.array(p, v) : this.object(p, v as Record<string, unknown>);
     }
+    return this.fit(this.scalar(p, v));
   }
 
+  /**
+   * A value that is neither an array nor an object (null is one), in at most 3 words past p
+   * (strings make their own room). Tests of `typeof v === '...'` compile to inline type checks;
+   * a `switch (typeof v)` calls the Typeof builtin for every value.
+   */
+  private scalar(p: number, v: unknown): number {
+    const b = this.buf;
+    if (typeof v === 'number') {
+      if (v - v === 0) {
+        b[p] = TAG_NUMBER;
+        number(b, p + 1, v);
+        return p + 3;
+      }
+      b[p] = TAG_NULL;
+      return p + 1;
+    }
+    if (typeof v === 'string') {
+      b[p] = TAG_STRING;
+      return this.chars(p + 1, v);
+    }
+    if (typeof v === 'boolean') {
+      b[p] = v ? TAG_TRUE : TAG_FALSE;
+      return p + 1;
+    }
+    if (typeof v === 'bigint') throw new TypeError('a traced value holds a bigint, which JSON cannot carry');
+    // null, undefined, functions, symbols: what JSON.stringify writes as null (or leaves out of an object).
+    b[p] = TAG_NULL;
+    return p + 1;
+  }
+
+  /** An array, with SLACK words of room past the position it returns; the caller left SLACK at p. */
   private array(p: number, v: readonly unknown[]): number {
     const n = v.length;
     const b = this.buf;
@@ -412,24 +428,52 @@ export class TraceHasher {
     p += 2;
     for (let i = 0; i < n; i++) {
       const item: unknown = v[i];
-      if (skipped(item)) {
-        this.buf[p] = TAG_NULL;
-        p = this.fit(p + 1);
-      } else p = this.value(p, item);
+      if (typeof item === 'object' && item !== null) p = Array.isArray(item) ? this.array(p, item) : this.object(p, item as Record<string, unknown>);
+      else p = this.fit(skipped(item) ? this.scalar(p, null) : this.scalar(p, item));
     }
     return this.fit(p);
   }
 
-  /** Own enumerable keys in for-in order (Object.keys' order), as JSON.stringify walks them. */
+  /**
+   * Own enumerable keys in for-in order (Object.keys' order), as JSON.stringify walks them,
+   * with SLACK words of room past the position it returns; the caller left SLACK at p.
+   */
   private object(p: number, record: Record<string, unknown>): number {
     this.buf[p++] = TAG_OBJECT;
+    // For-in yields own keys, then inherited enumerable ones. On an object literal, while no one
+    // has added an enumerable property to Object.prototype (value() looks once per value), every
+    // key is its own: the test per key is skipped, which on a run's many message shapes is a
+    // call to the HasOwnProperty builtin, not the map check it compiles to at a site that sees
+    // few shapes.
+    const proto: unknown = Object.getPrototypeOf(record);
+    const ownOnly = proto === null || (proto === Object.prototype && this.plainLiterals);
     for (const key in record) {
-      // Object.prototype.hasOwnProperty on a for-in key compiles to a map check; Object.hasOwn is
-      // a call (encoding cache-strategies' payloads alone: about 155 ns each against 190).
-      if (!ownProperty.call(record, key)) continue;
+      if (!ownOnly && !ownProperty.call(record, key)) continue;
       const item = record[key];
       if (skipped(item)) continue;
-      p = this.value(this.chars(p, key), item);
+      // The key, then a string or number value inline: most of a payload's words.
+      const n = key.length;
+      const m = typeof item === 'string' ? item.length : 0;
+      if (p + ((n + m) >> 1) + 5 + SLACK > this.buf.length) this.room(p, ((n + m) >> 1) + 5);
+      const b = this.buf;
+      b[p++] = n;
+      let i = 0;
+      for (; i + 1 < n; i += 2) b[p++] = key.charCodeAt(i) | (key.charCodeAt(i + 1) << 16);
+      if (i < n) b[p++] = key.charCodeAt(i);
+      if (typeof item === 'string') {
+        b[p++] = TAG_STRING;
+        b[p++] = m;
+        let j = 0;
+        for (; j + 1 < m; j += 2) b[p++] = item.charCodeAt(j) | (item.charCodeAt(j + 1) << 16);
+        if (j < m) b[p++] = item.charCodeAt(j);
+      } else if (typeof item === 'number') {
+        if (item - item === 0) {
+          b[p] = TAG_NUMBER;
+          number(b, p + 1, item);
+          p += 3;
+        } else b[p++] = TAG_NULL;
+      } else if (typeof item === 'object' && item !== null) p = Array.isArray(item) ? this.array(p, item) : this.object(p, item as Record<string, unknown>);
+      else p = this.scalar(p, item);
     }
     this.buf[p] = TAG_END;
     return this.fit(p + 1);

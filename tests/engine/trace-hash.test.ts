@@ -4,6 +4,29 @@ import { HashTrace, hashEvents, MemoryTrace, Simulation, type TraceEvent, TraceH
 
 const send = (msg: unknown, id = 0): TraceEvent => ({ type: 'send', t: 1, id, from: 'a', to: 'b', msg });
 
+/**
+ * Events whose values take every branch of the value encoding (a class instance with an
+ * inherited enumerable property, a null-prototype object, what JSON leaves out or writes as
+ * null, keys and strings longer than the encoder's buffer), the large ones after thousands of
+ * pending words.
+ */
+function awkwardEvents(): TraceEvent[] {
+  const events: TraceEvent[] = [];
+  for (let i = 0; i < 300; i++) events.push({ type: 'note', t: i, text: `note ${i} `.repeat(1 + (i % 7)), level: 'info' });
+  class Point {
+    x = 1;
+    y = [2, undefined, () => 3, Symbol('s'), Number.NaN, -0, true, null];
+  }
+  (Point.prototype as unknown as { inherited: number }).inherited = 4;
+  const bare = Object.assign(Object.create(null) as Record<string, unknown>, { b: 1, a: ['two', { c: false }] });
+  events.push(send(new Point(), 1));
+  events.push(send(bare, 2));
+  events.push(send({ ['k'.repeat(20_001)]: 'v'.repeat(30_001), list: Array.from({ length: 10_000 }, (_, i) => (i % 3 === 0 ? i / 7 : `${i}`)) }, 3));
+  events.push({ type: 'timer', t: 400, node: 'a', id: 1, tag: { retry: 2, skip: undefined, f: () => 1, nested: [[[]], {}] } });
+  events.push({ type: 'deliver', t: 401, id: 3, from: 'a', to: 'b', msg: null });
+  return events;
+}
+
 describe('the canonical trace encoding', () => {
   it('hashes an event and its JSON round trip alike (undefined keys dropped, NaN and Infinity as null, -0 as 0)', () => {
     const msg = { type: 'x', gone: undefined, nan: Number.NaN, inf: Number.POSITIVE_INFINITY, zero: -0, list: [1, undefined, 'a'] };
@@ -62,6 +85,20 @@ describe('the canonical trace encoding', () => {
 
     // Computed by the encoder that kept every message's digest for the whole run.
     expect(hashEvents(events)).toBe('a8514d459a85f287');
+  });
+
+  it('encodes awkward values as before and as JSON does, whether or not Object.prototype has an enumerable property', () => {
+    const proto = Object.prototype as unknown as { polluted?: number };
+    for (const polluted of [false, true]) {
+      if (polluted) proto.polluted = 5;
+      try {
+        // Computed by the encoder that tested every for-in key for being an own property.
+        expect(hashEvents(awkwardEvents())).toBe('444a15899d135dd6');
+        expect(hashEvents(JSON.parse(JSON.stringify(awkwardEvents())) as TraceEvent[])).toBe('444a15899d135dd6');
+      } finally {
+        delete proto.polluted;
+      }
+    }
   });
 
   it('gives the same hash from kernel rows, from a memory trace and from materialized events, for any traffic', () => {
