@@ -23,16 +23,42 @@ export const STATUS_NAMES: readonly NodeStatus[] = ['up', 'down', 'paused'];
 export type IoPoint = (node: SimNode, point: string) => void;
 
 /**
+ * What every delivery and send reads of a node, for all nodes in dense arrays indexed by node
+ * id: the event loop and the send path read these, never the SimNode objects. In a large
+ * topology each event lands on a node at random, and every object read on the way (the node's
+ * record, its handlers, its context, its streams) is a cache miss waiting on the one before:
+ * a byte of status and a word of incarnation in arrays a few kilobytes long stay in cache.
+ */
+export class NodeTable {
+  status = new Uint8Array(16);
+  incarnation = new Int32Array(16);
+  readonly handlers: (NodeHandlers<unknown> | null)[] = [];
+  /** Each node's network stream once made (`network/<name>`), else null. */
+  readonly netRng: (Stream | null)[] = [];
+
+  /** Makes room for node `id`. */
+  add(id: NodeId): void {
+    if (id >= this.status.length) {
+      const status = new Uint8Array(2 * this.status.length);
+      status.set(this.status);
+      this.status = status;
+      const incarnation = new Int32Array(2 * this.incarnation.length);
+      incarnation.set(this.incarnation);
+      this.incarnation = incarnation;
+    }
+    this.status[id] = UP;
+    this.incarnation[id] = 0;
+    this.handlers[id] = null;
+    this.netRng[id] = null;
+  }
+}
+
+/**
  * The node is its disk's probe (no closures per node: a thousand-node topology built a
  * thousand probe objects and three thousand closures), and the disk is made on first use
  * (its maps cost half a kilobyte a node, and most nodes of a large topology never write).
  */
 export class SimNode implements DiskProbe {
-  // What every delivery and send reads comes first: on one cache line with the object's header.
-  status = UP;
-  incarnation = 0;
-  handlers: NodeHandlers<unknown> | null = null;
-  private netStream: Stream | null = null;
   slowFactor = 1;
   /** Slots held while the node is paused, in arrival order. */
   deferred: number[] = [];
@@ -54,7 +80,31 @@ export class SimNode implements DiskProbe {
     readonly spawn: Spawn<unknown>,
     private readonly random: RandomStreams,
     private readonly ioPoint: IoPoint,
-  ) {}
+    private readonly table: NodeTable,
+  ) {
+    table.add(id);
+  }
+
+  get status(): number {
+    return this.table.status[this.id]!;
+  }
+  set status(status: number) {
+    this.table.status[this.id] = status;
+  }
+
+  get incarnation(): number {
+    return this.table.incarnation[this.id]!;
+  }
+  set incarnation(incarnation: number) {
+    this.table.incarnation[this.id] = incarnation;
+  }
+
+  get handlers(): NodeHandlers<unknown> | null {
+    return this.table.handlers[this.id]!;
+  }
+  set handlers(handlers: NodeHandlers<unknown> | null) {
+    this.table.handlers[this.id] = handlers;
+  }
 
   /** The node's disk: what survives its crashes. */
   get durable(): DurableStore {
@@ -113,6 +163,6 @@ export class SimNode implements DiskProbe {
 
   /** The stream its outgoing links draw latency, loss and duplication from, `network/<name>`. */
   get netRng(): Stream {
-    return (this.netStream ??= this.random.stream(`network/${this.name}`));
+    return (this.table.netRng[this.id] ??= this.random.stream(`network/${this.name}`));
   }
 }

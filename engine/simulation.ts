@@ -16,7 +16,7 @@ import { Metrics } from './metrics.ts';
 import { type LinkModel, type LinkPatch, type LinkSpec, linkModel, Network } from './network.ts';
 import { type AnySpawn, type InjectFault, NodeContext, type NodeHost, type NodeId, type Spawn, type TimerId } from './node.ts';
 import { RandomStreams, type Stream } from './random.ts';
-import { DOWN, type IoPoint, type NodeStatus, PAUSED, SimNode, STATUS_NAMES, UP } from './sim-node.ts';
+import { DOWN, type IoPoint, type NodeStatus, NodeTable, PAUSED, SimNode, STATUS_NAMES, UP } from './sim-node.ts';
 import { DROP_LOSS, DROP_NODE_DOWN, DROP_PARTITION, Row, type TraceSink } from './trace.ts';
 import type { NoteLevel } from './trace-event.ts';
 
@@ -90,6 +90,8 @@ export class Simulation implements NodeHost {
   // Small to start (a property check builds thousands of simulations); both grow by doubling.
   private readonly queue = new EventQueue(INITIAL_EVENTS);
   private readonly nodes: SimNode[] = [];
+  /** The nodes' status, incarnation, handlers and network streams, which the hot paths read. */
+  private readonly table = new NodeTable();
   private readonly names: string[] = [];
   private readonly ids = new Map<string, NodeId>();
   private readonly injectors = new Map<string, (fault: InjectFault) => void>();
@@ -157,7 +159,7 @@ export class Simulation implements NodeHost {
     if (this.ids.has(name)) throw new InputError(`node '${name}' already exists`);
     if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(name)) throw new InputError(`node name '${name}' must be 1-64 letters, digits or _ . : -`);
     const id = this.nodes.length;
-    const node = new SimNode(id, name, spawn as Spawn<unknown>, this.random, this.onIoPoint);
+    const node = new SimNode(id, name, spawn as Spawn<unknown>, this.random, this.onIoPoint, this.table);
     this.nodes.push(node);
     this.names.push(name);
     this.ids.set(name, id);
@@ -199,8 +201,8 @@ export class Simulation implements NodeHost {
   }
 
   isCurrent(node: NodeId, incarnation: number): boolean {
-    const n = this.nodes[node]!;
-    return n.incarnation === incarnation && n.status !== DOWN;
+    const table = this.table;
+    return table.incarnation[node] === incarnation && table.status[node] !== DOWN;
   }
 
   /**
@@ -314,7 +316,7 @@ export class Simulation implements NodeHost {
       return;
     }
     const link = net.anyOverride ? net.models[net.modelOf[index]!]! : net.base;
-    const rng = this.nodes[from]!.netRng;
+    const rng = this.table.netRng[from] ?? this.nodes[from]!.netRng;
     if (!link.plain) {
       this.transmitOn(link, rng, from, to, id, msg, index);
       return;
@@ -501,23 +503,24 @@ export class Simulation implements NodeHost {
     try {
       switch (kind) {
         case TIMER: {
-          const node = this.nodes[target]!;
-          if (node.status === PAUSED) {
-            node.deferred.push(slot);
+          const table = this.table;
+          if (table.status[target] === PAUSED) {
+            this.nodes[target]!.deferred.push(slot);
             return true;
           }
           const id = this.ident[slot]!;
           this.release(slot);
           this.processed++;
           if (this.trace !== null) this.trace.record(t, Row.Timer, target, -1, id, body);
-          const handlers = node.handlers!;
+          const handlers = table.handlers[target]!;
           if (handlers.onTimer !== undefined) handlers.onTimer(body);
           return true;
         }
         case DELIVER: {
-          const node = this.nodes[target]!;
-          if (node.status === PAUSED) {
-            node.deferred.push(slot);
+          const table = this.table;
+          const status = table.status[target];
+          if (status === PAUSED) {
+            this.nodes[target]!.deferred.push(slot);
             return true;
           }
           const from = this.source[slot]!;
@@ -525,7 +528,7 @@ export class Simulation implements NodeHost {
           this.release(slot);
           this.processed++;
           this.stats.inFlight--;
-          if (node.status === DOWN) {
+          if (status === DOWN) {
             this.dropArrival(from, target, id, body, DROP_NODE_DOWN);
             return true;
           }
@@ -535,7 +538,7 @@ export class Simulation implements NodeHost {
           }
           this.stats.delivered++;
           if (this.trace !== null) this.trace.record(t, Row.Deliver, from, target, id, body);
-          const handlers = node.handlers!;
+          const handlers = table.handlers[target]!;
           if (handlers.onMessage !== undefined) handlers.onMessage(from, body);
           return true;
         }
@@ -563,8 +566,8 @@ export class Simulation implements NodeHost {
     const kind = this.kind[slot]!;
     if (kind === CANCELLED) return true;
     if (kind !== TIMER) return false;
-    const node = this.nodes[this.target[slot]!]!;
-    return node.incarnation !== this.incarnation[slot] || node.status === DOWN;
+    const target = this.target[slot]!;
+    return this.table.incarnation[target] !== this.incarnation[slot] || this.table.status[target] === DOWN;
   }
 
   private describeEvent(kind: number, body: unknown): string {
