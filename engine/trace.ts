@@ -106,27 +106,54 @@ export function materialize(names: readonly string[], t: number, kind: Row, a: n
   }
 }
 
-/** Rows per chunk of a MemoryTrace (a power of two: a row's chunk is its index shifted). */
-const CHUNK_BITS = 13;
+/**
+ * Rows per chunk of a MemoryTrace (a power of two: a row's chunk is its index shifted). Large
+ * enough that a chunk's wide columns (512 KB) come from fresh zeroed pages rather than being
+ * cleared by the allocator; the first chunk starts small and doubles up to it, so a short
+ * trace stays small.
+ */
+const CHUNK_BITS = 16;
 const CHUNK = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK - 1;
+const FIRST_CHUNK = 1 << 10;
 
 /** One chunk of rows, column by column. */
 class TraceChunk {
-  readonly t = new Float64Array(CHUNK);
-  readonly kind = new Uint8Array(CHUNK);
-  readonly a = new Int32Array(CHUNK);
-  readonly b = new Int32Array(CHUNK);
-  readonly n = new Float64Array(CHUNK);
-  readonly o: unknown[] = new Array(CHUNK);
+  readonly t: Float64Array;
+  readonly kind: Uint8Array;
+  readonly a: Int32Array;
+  readonly b: Int32Array;
+  readonly n: Float64Array;
+  readonly o: unknown[];
+
+  constructor(readonly capacity: number) {
+    this.t = new Float64Array(capacity);
+    this.kind = new Uint8Array(capacity);
+    this.a = new Int32Array(capacity);
+    this.b = new Int32Array(capacity);
+    this.n = new Float64Array(capacity);
+    this.o = new Array(capacity);
+  }
+
+  /** A copy with room for `capacity` rows. */
+  grown(capacity: number): TraceChunk {
+    const c = new TraceChunk(capacity);
+    c.t.set(this.t);
+    c.kind.set(this.kind);
+    c.a.set(this.a);
+    c.b.set(this.b);
+    c.n.set(this.n);
+    for (let i = 0; i < this.capacity; i++) c.o[i] = this.o[i];
+    return c;
+  }
 }
 
 /**
- * Keeps every row in columns, in fixed-size chunks (a full chunk is never copied: recording
- * stays constant-time however long the run); events are materialized on read.
+ * Keeps every row in columns, in fixed-size chunks (past the first, a full chunk is never
+ * copied: recording stays constant-time however long the run); events are materialized on read.
  */
 export class MemoryTrace implements TraceSink {
-  private readonly chunks: TraceChunk[] = [new TraceChunk()];
+  private readonly chunks: TraceChunk[] = [new TraceChunk(FIRST_CHUNK)];
   private current = this.chunks[0]!;
   private fill = 0;
   private count = 0;
@@ -139,11 +166,7 @@ export class MemoryTrace implements TraceSink {
 
   record(t: number, kind: Row, a: number, b: number, n: number, o: unknown): void {
     let j = this.fill;
-    if (j === CHUNK) {
-      this.current = new TraceChunk();
-      this.chunks.push(this.current);
-      j = 0;
-    }
+    if (j === this.current.capacity) j = this.grow(j);
     const c = this.current;
     c.t[j] = t;
     c.kind[j] = kind;
@@ -153,6 +176,18 @@ export class MemoryTrace implements TraceSink {
     c.o[j] = o;
     this.fill = j + 1;
     this.count++;
+  }
+
+  /** Room for the next row: the first chunk doubles until it is full size, then a new chunk starts. Returns the row's index in its chunk. */
+  private grow(j: number): number {
+    if (j < CHUNK) {
+      this.current = this.current.grown(2 * j);
+      this.chunks[0] = this.current;
+      return j;
+    }
+    this.current = new TraceChunk(CHUNK);
+    this.chunks.push(this.current);
+    return 0;
   }
 
   /** The time of row i (cheap: no materialization). */

@@ -56,6 +56,27 @@ describe('MemoryTrace', () => {
     ]);
   });
 
+  it('keeps every row across the first chunk growing and later chunks filling', () => {
+    const trace = new MemoryTrace();
+    const hashed = new HashTrace();
+    trace.names = hashed.names = ['a', 'b'];
+    const rows = 150_000;
+    for (let i = 0; i < rows; i++) {
+      const kind = i % 3 === 0 ? Row.Send : i % 3 === 1 ? Row.Deliver : Row.Timer;
+      const o = kind === Row.Timer ? { i } : i;
+      trace.record(i / 4, kind, i & 1, kind === Row.Timer ? -1 : 1 - (i & 1), kind === Row.Timer ? i : i - (kind === Row.Deliver ? 1 : 0), o);
+      hashed.record(i / 4, kind, i & 1, kind === Row.Timer ? -1 : 1 - (i & 1), kind === Row.Timer ? i : i - (kind === Row.Deliver ? 1 : 0), o);
+    }
+
+    expect(trace.length).toBe(rows);
+    for (const i of [0, 1023, 1024, 65_535, 65_536, 131_071, 131_072, rows - 1]) {
+      expect([trace.timeAt(i), trace.kindAt(i)]).toEqual([i / 4, i % 3 === 0 ? Row.Send : i % 3 === 1 ? Row.Deliver : Row.Timer]);
+      expect(trace.at(i).t).toBe(i / 4);
+    }
+    expect(trace.at(131_075)).toEqual({ type: 'timer', t: 131_075 / 4, node: 'b', id: 131_075, tag: { i: 131_075 } });
+    expect(trace.hash()).toBe(hashed.hash());
+  });
+
   it('records faults as events naming their nodes, in the order they happen', () => {
     const trace = new MemoryTrace();
     const sim = new Simulation({ seed: 1, trace });
