@@ -388,11 +388,19 @@ function classOptions(space: FaultSpace, only: FaultClass, targets: readonly Fau
   return options;
 }
 
-function sortByTime(plan: Fault[]): FaultPlan {
-  return plan
-    .map((fault, i) => ({ fault, i }))
-    .sort((a, b) => a.fault.at - b.fault.at || a.i - b.i)
-    .map((x) => x.fault);
+/**
+ * A sorted copy, stable (faults at the same time keep their drawn order): an insertion sort, as
+ * a plan holds a handful. Never in place: the arbitrary's shrink context keeps the drawn array.
+ */
+function sortByTime(plan: readonly Fault[]): FaultPlan {
+  const out = plan.slice();
+  for (let k = 1; k < out.length; k++) {
+    const fault = out[k]!;
+    let j = k - 1;
+    for (; j >= 0 && out[j]!.at > fault.at; j--) out[j + 1] = out[j]!;
+    out[j + 1] = fault;
+  }
+  return out;
 }
 
 /** A partition that cuts a non-empty proper subset of the nodes off from the rest. */

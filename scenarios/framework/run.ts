@@ -49,9 +49,10 @@ export interface RunRequest {
   /** Compute the metrics (default true; a check judges invariants only and skips them: percentiles over every run cost). */
   metrics?: boolean;
   /**
-   * The plan is a generated one, canonical by construction (the checker's, whose fault space
-   * was validated once when the check was planned): it is not parsed at all. Any other plan is
-   * parsed here, once, and every error names the fault and field at fault.
+   * The plan is drawn from the scenario's own fault space (the checker's, which validated the
+   * space once when the check was planned): canonical by construction and within the run's
+   * horizon, so it is neither parsed nor judged against the horizon. Any other plan is parsed
+   * here, once, and every error names the fault and field at fault.
    */
   faultsCanonical?: boolean;
 }
@@ -140,14 +141,15 @@ export function runScenario(scenario: AnyScenario, request: RunRequest): RunResu
   const strategy = resolveStrategy(scenario, request.strategy);
   if (!Number.isSafeInteger(request.seed)) throw new InputError(`seed must be an integer, got ${request.seed}`);
   const params = (request.parsedParams ?? parseParams(scenario, request.params)) as Record<string, unknown>;
+  const drawn = request.faultsCanonical === true && request.faults !== undefined;
   // The one validation of the plan: canonical form (schema key order, defaults), traced or not.
-  const faults =
-    request.faultsCanonical === true && request.faults !== undefined
-      ? request.faults
-      : parseFaultPlan(request.faults ?? (scenario.defaultPreset === undefined ? [] : resolvePreset(scenario, scenario.defaultPreset, params)));
+  const faults = drawn
+    ? request.faults!
+    : parseFaultPlan(request.faults ?? (scenario.defaultPreset === undefined ? [] : resolvePreset(scenario, scenario.defaultPreset, params)));
   const timing = scenario.timing(params);
   // Refused before a single event runs: a fault past the run's horizon would stretch the run to it (horizon.ts).
-  checkPlanHorizon(scenario, params, faults);
+  // What the scenario's own fault space draws is never refused there, so a drawn plan is not judged again.
+  if (!drawn) checkPlanHorizon(scenario, params, faults);
   let lastFaultMs = 0;
   for (const f of faults) if (f.at > lastFaultMs) lastFaultMs = f.at;
   const healAtMs = Math.max(timing.workloadMs, lastFaultMs);
