@@ -94,7 +94,18 @@ export class TransactionCoordinator {
 
   /** Replaces a transactional id's record: the one way the transaction log changes. */
   private write(r: TxnRecord, change: Partial<TxnRecord>): TxnRecord {
-    const next: TxnRecord = { ...r, ...change };
+    // Field by field (a spread of changes of every shape is the slow path), in the record's own order.
+    const next: TxnRecord = {
+      transactionalId: r.transactionalId,
+      producerId: change.producerId ?? r.producerId,
+      producerEpoch: change.producerEpoch ?? r.producerEpoch,
+      txnNo: change.txnNo ?? r.txnNo,
+      state: change.state ?? r.state,
+      tps: change.tps ?? r.tps,
+      groups: change.groups ?? r.groups,
+      startedMs: change.startedMs ?? r.startedMs,
+      timeoutMs: change.timeoutMs ?? r.timeoutMs,
+    };
     this.records.set(r.transactionalId, next);
     return next;
   }
