@@ -75,18 +75,52 @@ export function murmur2(data: Uint8Array): number {
   return h | 0;
 }
 
-/** murmur2 of recent keys (a pure function, so caching it cannot change a run). */
-const hashes = new Map<string, number>();
-
 /** The partition Kafka's default partitioner gives a key. */
 export function partitionForKey(key: string, partitions: number): number {
-  let h = hashes.get(key);
-  if (h === undefined) {
-    if (hashes.size >= 100_000) hashes.clear();
-    h = murmur2(utf8Bytes(key)) & 0x7fffffff;
-    hashes.set(key, h);
+  return ((murmur2OfAscii(key) ?? murmur2(utf8Bytes(key))) & 0x7fffffff) % partitions;
+}
+
+/**
+ * murmur2 of an ASCII string's bytes, read from the string itself (an ASCII character is its
+ * own UTF-8 byte): every keyed record is hashed, and this allocates nothing. Null when the
+ * string has a character past ASCII (its UTF-8 bytes are then not its characters).
+ */
+export function murmur2OfAscii(text: string): number | null {
+  const length = text.length;
+  const m = 0x5bd1e995;
+  let h = 0x9747b28c ^ length;
+  const length4 = length >>> 2;
+  for (let i = 0; i < length4; i++) {
+    const i4 = i * 4;
+    const b0 = text.charCodeAt(i4);
+    const b1 = text.charCodeAt(i4 + 1);
+    const b2 = text.charCodeAt(i4 + 2);
+    const b3 = text.charCodeAt(i4 + 3);
+    if ((b0 | b1 | b2 | b3) >= 0x80) return null;
+    let k = b0 | (b1 << 8) | (b2 << 16) | (b3 << 24);
+    k = Math.imul(k, m);
+    k ^= k >>> 24;
+    k = Math.imul(k, m);
+    h = Math.imul(h, m);
+    h ^= k;
   }
-  return h % partitions;
+  const tail = length & ~3;
+  for (let i = tail; i < length; i++) if (text.charCodeAt(i) >= 0x80) return null;
+  switch (length % 4) {
+    // biome-ignore lint/suspicious/noFallthroughSwitchClause: murmur2 folds the tail bytes in by falling through.
+    case 3:
+      h ^= text.charCodeAt(tail + 2) << 16;
+    // biome-ignore lint/suspicious/noFallthroughSwitchClause: see above.
+    case 2:
+      h ^= text.charCodeAt(tail + 1) << 8;
+    case 1:
+      h ^= text.charCodeAt(tail);
+      h = Math.imul(h, m);
+  }
+  h ^= h >>> 13;
+  h = Math.imul(h, m);
+  h ^= h >>> 15;
+  return h | 0;
 }
 
 /** Keyed records by murmur2 hash of the key; keyless ones sticky. */

@@ -5,6 +5,7 @@ import {
   customPartitioner,
   keyHashPartitioner,
   murmur2,
+  murmur2OfAscii,
   partitionForKey,
   roundRobinPartitioner,
   stickyPartitioner,
@@ -30,6 +31,21 @@ describe('partitioners', () => {
     expect(murmur2(bytes('a-little-bit-longer-string'))).toBe(-1486304829);
     expect(murmur2(bytes('lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8'))).toBe(-58897971);
     expect(murmur2(bytes('abc'))).toBe(479470107);
+  });
+
+  it('hashes an ASCII key read from the string as it hashes its UTF-8 bytes, and declines any other', () => {
+    for (const text of ['', 'a', 'ab', 'abc', '21', 'foobar', 'user-42', 'acct-hot#3', 'o17.charge', 'a-little-bit-longer-string']) {
+      expect(murmur2OfAscii(text)).toBe(murmur2(bytes(text)));
+    }
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary-ascii', maxLength: 40 }), (text) => {
+        expect(murmur2OfAscii(text)).toBe(murmur2(bytes(text)));
+      }),
+      { seed: 7 },
+    );
+    expect(murmur2OfAscii('café')).toBeNull();
+    expect(murmur2OfAscii('naïve-key')).toBeNull();
+    expect(partitionForKey('café', 7)).toBe((murmur2(bytes('café')) & 0x7fffffff) % 7);
   });
 
   it('sends every record of a key to the same partition', () => {
