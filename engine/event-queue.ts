@@ -41,9 +41,11 @@ class TimeHeap {
   count = 0;
 
   constructor(capacity: number) {
-    this.times = new Float64Array(capacity);
-    this.seqs = new Float64Array(capacity);
-    this.slots = new Int32Array(capacity);
+    // One buffer for the three columns: one allocation where three were.
+    const buffer = new ArrayBuffer(capacity * 20);
+    this.times = new Float64Array(buffer, 0, capacity);
+    this.seqs = new Float64Array(buffer, capacity * 8, capacity);
+    this.slots = new Int32Array(buffer, capacity * 16, capacity);
   }
 
   push(time: number, seq: number, slot: number): void {
@@ -142,14 +144,15 @@ class TimeHeap {
   }
 
   private grow(): void {
-    const capacity = this.times.length * 2;
-    const times = new Float64Array(capacity);
+    const capacity = Math.max(16, this.times.length * 2);
+    const buffer = new ArrayBuffer(capacity * 20);
+    const times = new Float64Array(buffer, 0, capacity);
     times.set(this.times);
     this.times = times;
-    const seqs = new Float64Array(capacity);
+    const seqs = new Float64Array(buffer, capacity * 8, capacity);
     seqs.set(this.seqs);
     this.seqs = seqs;
-    const slots = new Int32Array(capacity);
+    const slots = new Int32Array(buffer, capacity * 16, capacity);
     slots.set(this.slots);
     this.slots = slots;
   }
@@ -159,7 +162,7 @@ export class EventQueue {
   /** Every event whose bucket index is at most `cur` (all of them while the queue is one heap). */
   private readonly near: TimeHeap;
   /** Events whose bucket index is `cur + ringSize` or more: beyond the calendar's last bucket. */
-  private readonly far = new TimeHeap(16);
+  private readonly far = new TimeHeap(0);
   private count = 0;
   private nextSeq = 0;
 

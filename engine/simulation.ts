@@ -106,19 +106,20 @@ export class Simulation implements NodeHost {
   private armedPoints = 0;
   private readonly onIoPoint: IoPoint = (node, point) => this.ioPoint(node, point);
 
-  // Event records, indexed by slot.
-  private kind = new Uint8Array(INITIAL_EVENTS);
-  private target = new Int32Array(INITIAL_EVENTS);
-  private source = new Int32Array(INITIAL_EVENTS);
-  private incarnation = new Int32Array(INITIAL_EVENTS);
-  private ident = new Float64Array(INITIAL_EVENTS);
-  private generation = new Uint32Array(INITIAL_EVENTS);
+  // Event records, indexed by slot: columns carved from one buffer (see `columns`).
+  private ident!: Float64Array;
+  private target!: Int32Array;
+  private source!: Int32Array;
+  private incarnation!: Int32Array;
+  private generation!: Uint32Array;
+  private free!: Int32Array;
+  private kind!: Uint8Array;
   private payload: unknown[] = new Array(INITIAL_EVENTS).fill(undefined);
-  private free = new Int32Array(INITIAL_EVENTS);
   private freeCount = 0;
   private slotCount = 0;
 
   constructor(options: SimulationOptions) {
+    this.columns(INITIAL_EVENTS);
     this.seed = options.seed;
     this.random = new RandomStreams(options.seed);
     this.network = new Network(linkModel(options.network));
@@ -812,18 +813,33 @@ export class Simulation implements NodeHost {
   private growSlots(): void {
     const cap = this.kind.length * 2;
     assert(cap <= SLOT_SPACE, 'fewer than 16,777,216 pending events');
-    const grow = <T extends Uint8Array | Int32Array | Uint32Array | Float64Array>(old: T, make: (n: number) => T): T => {
-      const next = make(cap);
-      next.set(old);
-      return next;
-    };
-    this.kind = grow(this.kind, (n) => new Uint8Array(n));
-    this.target = grow(this.target, (n) => new Int32Array(n));
-    this.source = grow(this.source, (n) => new Int32Array(n));
-    this.incarnation = grow(this.incarnation, (n) => new Int32Array(n));
-    this.ident = grow(this.ident, (n) => new Float64Array(n));
-    this.generation = grow(this.generation, (n) => new Uint32Array(n));
-    this.free = grow(this.free, (n) => new Int32Array(n));
+    const { ident, target, source, incarnation, generation, free, kind } = this;
+    this.columns(cap);
+    this.ident.set(ident);
+    this.target.set(target);
+    this.source.set(source);
+    this.incarnation.set(incarnation);
+    this.generation.set(generation);
+    this.free.set(free);
+    this.kind.set(kind);
     for (let i = this.payload.length; i < cap; i++) this.payload.push(undefined);
+  }
+
+  /**
+   * Lays the record columns for `cap` slots out in one buffer, the 8-byte column first, then
+   * the 4-byte ones, then the bytes: one allocation (and one for the collector to sweep) where
+   * seven were, which a check that builds thousands of small simulations paid for each.
+   */
+  private columns(cap: number): void {
+    // Each column starts a cache line further along than a multiple of the capacity: with a
+    // power-of-two capacity, a slot's fields would otherwise all fall in one set of the cache.
+    const buffer = new ArrayBuffer(cap * 29 + 7 * 64);
+    this.ident = new Float64Array(buffer, 0, cap);
+    this.target = new Int32Array(buffer, cap * 8 + 64, cap);
+    this.source = new Int32Array(buffer, cap * 12 + 128, cap);
+    this.incarnation = new Int32Array(buffer, cap * 16 + 192, cap);
+    this.generation = new Uint32Array(buffer, cap * 20 + 256, cap);
+    this.free = new Int32Array(buffer, cap * 24 + 320, cap);
+    this.kind = new Uint8Array(buffer, cap * 28 + 384, cap);
   }
 }

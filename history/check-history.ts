@@ -21,7 +21,11 @@ export interface HistoryCheckOptions extends LinearizabilityOptions {
   model: string;
   /** For transactional models: the level claimed (default serializable). Refused for the others. */
   consistency?: ConsistencyLevel;
-  /** For list-append: a proposed serial order (invocation positions) that, when it explains the history, decides it at once. */
+  /**
+   * A proposed order (invocation positions) that, when it explains the history, decides it at
+   * once: for list-append a serial order of the transactions, for register and kv the order in
+   * which the writes took effect. Ignored by the other models.
+   */
   order?: readonly number[];
 }
 

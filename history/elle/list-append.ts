@@ -233,6 +233,15 @@ function addEdges(graph: DependencyGraph, key: unknown, order: unknown[], byValu
     previousValue = value;
   }
   const inOrder = new Set(order.map(elementKey));
+  // A committed append no read shows has no place in the order, so the edges above never reach
+  // it; yet a read without it was serialized before it (lists only grow). The longest reads say
+  // so directly, and every shorter read through the order's edges to them.
+  for (const [value, writer] of byValue) {
+    if (writer.txn.type !== 'ok' || inOrder.has(value)) continue;
+    for (const read of keyReads)
+      if (read.external && read.list.length === order.length && read.txn !== writer.txn)
+        graph.add(read.txn.index, writer.txn.index, 'rw', { key, fromValue: read.list, toValue: value });
+  }
   for (const read of keyReads) {
     if (!read.external) continue;
     const list = read.list;

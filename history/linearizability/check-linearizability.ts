@@ -21,11 +21,22 @@ import { describeRefutation, describeWitness } from './witness.ts';
 export interface LinearizabilityOptions extends CheckOptions {
   /** Give up with `unknown` once a part's search has memoized this many states (default 5,000,000). */
   statesMax?: number;
+  /**
+   * register and kv: the order in which the writes took effect, as the positions of their
+   * invocations (a simulation's database knows its commit order). When it explains the
+   * history (write-order.ts) the verdict is ok at once; otherwise the search runs. A wrong
+   * order costs time, never a verdict.
+   */
+  order?: readonly number[];
 }
 
 /** Checks `history` against `model`. Throws HistoryParseError when an operation is not one of the model's. */
 export function checkLinearizability<S>(history: History, model: LinearizabilityModel<S>, options: LinearizabilityOptions = {}): CheckResult {
   const watch = stopwatch(options);
+  if (options.order !== undefined && model.proveByOrder !== undefined) {
+    const operations = model.proveByOrder(history, options.order);
+    if (operations !== null) return { ok: true, verdict: 'ok', model: model.name, operations, elapsedMs: watch.elapsedMs(), anomalies: [] };
+  }
   const paired = pairOperations(history);
   const partitions = partitionsOf(model, prepareAll(model, paired));
   const anomalies: Anomaly[] = [];

@@ -10,7 +10,7 @@
  * sub-histories (one per key of a key-value store) that are linearizable together exactly when
  * each is on its own.
  */
-import type { PairedOperation } from '../history.ts';
+import type { History, PairedOperation } from '../history.ts';
 
 /** An operation as the checker sees it: what was asked, what came back, when. */
 export interface ModelOperation {
@@ -72,6 +72,13 @@ export interface LinearizabilityModel<State = unknown> {
    * tried before the search: null when it finds none. Optional; the search decides regardless.
    */
   refute?(operations: readonly ModelOperation[]): Refutation | null;
+  /**
+   * A quick proof of a whole history given a proposed order (what the order means is the
+   * model's: for the read/write registers, the order in which the writes took effect): the
+   * number of operations when it proves the history linearizable, null when it proves nothing.
+   * Optional; the search decides regardless.
+   */
+  proveByOrder?(history: History, order: readonly number[]): number | null;
   /** The operation in words, e.g. `cas(1, 2)`, `read() → 3`. */
   describe(op: ModelOperation): string;
   /** The state in words, e.g. `3`, `nil`, `#{1 2}`. */

@@ -12,7 +12,16 @@
  * wall-clock one, so a verdict is as deterministic as the run; an unknown verdict (the bound
  * was hit) is narrated, never reported as a violation.
  */
-import { type CheckResult, type ConsistencyLevel, checkHistory, type History, HistoryRecorder, type OperationHandle } from '../../history/index.ts';
+import {
+  type CheckResult,
+  type ColumnarHistory,
+  type ConsistencyLevel,
+  checkHistory,
+  DEFAULT_CONSISTENCY,
+  type History,
+  HistoryRecorder,
+  type OperationHandle,
+} from '../../history/index.ts';
 
 /** A client operation in progress (null when the history is not being recorded). */
 export type ClientOperation = OperationHandle | null;
@@ -34,6 +43,8 @@ export class ClientHistory {
   private readonly threadNames = new Map<string, string[]>();
   /** Invocation positions of a proposed serial order (see `proposeOrder`). */
   private order: number[] | undefined;
+  /** The history kept in columns by the scenario, not yet recorded as operations (see `recordColumns`). */
+  private log: ColumnarHistory | null = null;
 
   constructor(
     private readonly clock: () => number,
@@ -55,7 +66,9 @@ export class ClientHistory {
    * run cost a check more than the same objects made at its end); times must not go back.
    */
   invoke(process: string, f: string, value: unknown, timeMs?: number): ClientOperation {
-    return this.recorder === null ? null : this.recorder.invoke(process, f, value, timeMs ?? this.clock());
+    if (this.recorder === null) return null;
+    if (this.log !== null) this.mixed();
+    return this.recorder.invoke(process, f, value, timeMs ?? this.clock());
   }
 
   /**
@@ -67,7 +80,9 @@ export class ClientHistory {
    */
   thread(client: string): string {
     const recorder = this.recorder;
-    if (recorder === null || !recorder.isOpen(client)) return client;
+    if (recorder === null) return client;
+    if (this.log !== null) this.mixed();
+    if (!recorder.isOpen(client)) return client;
     // The names are built once per client (a run asks for a thread on every request).
     let names = this.threadNames.get(client);
     if (names === undefined) this.threadNames.set(client, (names = []));
@@ -96,26 +111,56 @@ export class ClientHistory {
   }
 
   /**
-   * The order in which the system under test says it serialized these operations (say, its
-   * commit log), a hint for a transactional claim: the checker replays the history in that
-   * order and, when that explains every read, decides at once instead of building the
-   * dependency graph. A wrong order only costs the full analysis, never a verdict, so the
-   * claim is still judged independently of the scenario's own code.
+   * The order in which the system under test says these operations took effect (say, its
+   * commit log), a hint for the claim's checker: for list-append, a serial order of the
+   * transactions, which the checker replays and, when that explains every read, decides at
+   * once instead of building the dependency graph; for register and kv, the order of the
+   * writes, around which the checker places the reads by their values and decides in one pass
+   * instead of searching. A wrong order only costs the full analysis, never a verdict, so the
+   * claim is still judged independently of the scenario's own code. Operations not recorded
+   * (null) are left out.
    */
   proposeOrder(ops: readonly ClientOperation[]): void {
     if (this.recorder === null) return;
+    if (this.log !== null) this.mixed();
     const order: number[] = [];
     for (const op of ops) if (op !== null) order.push(op.position);
     this.order = order;
   }
 
+  /**
+   * Takes a history the scenario keeps in columns (faultline/history's ListAppendLog, KvLog:
+   * numbers pushed as its clients act, or at the end of the run) as this run's history, for a
+   * scenario that judges a claim in every run of a check. The columns stay columns until
+   * something reads the history as operations: a claim of the log's model is judged on them by
+   * the proof of the order the log proposes (linear, a few arrays), and only when that proves
+   * nothing does the log become operations (each client's on threads, as `thread` names them)
+   * for the full check. The log is the whole history: record nothing through this recorder
+   * until it has been read (such calls throw).
+   */
+  recordColumns(log: ColumnarHistory): void {
+    if (this.recorder === null) return;
+    if (this.log !== null || this.recorder.view().operations.length > 0)
+      throw new Error('ClientHistory: a history in columns is the whole history; this one has operations recorded already');
+    this.log = log;
+  }
+
   /** The history recorded so far (empty when not recording). */
   history(): History {
-    return this.recorder === null ? { operations: [] } : this.recorder.history();
+    if (this.recorder === null) return { operations: [] };
+    if (this.log !== null) this.materialize();
+    return this.recorder.history();
   }
 
   /** Judges a claim on the recorded history. */
   judge(claim: HistoryClaim): CheckResult {
+    const log = this.log;
+    if (log?.prove(claim)) {
+      const result: CheckResult = { ok: true, verdict: 'ok', model: claim.model, operations: log.size, elapsedMs: 0, anomalies: [] };
+      if (log.model === 'list-append' || log.model === 'rw-register') result.consistency = claim.consistency ?? DEFAULT_CONSISTENCY;
+      return result;
+    }
+    if (log !== null) this.materialize();
     // The checkers only read the history: no copy (a check judges every run's).
     return checkHistory(this.recorder === null ? { operations: [] } : this.recorder.view(), {
       model: claim.model,
@@ -123,5 +168,28 @@ export class ClientHistory {
       ...(this.order !== undefined ? { order: this.order } : {}),
       statesMax: HISTORY_STATES_MAX,
     });
+  }
+
+  /** Records the log's entries as operations (each client's on threads, as `thread` gives them) and its proposed order. */
+  private materialize(): void {
+    const log = this.log!;
+    const recorder = this.recorder!;
+    this.log = null;
+    const handles: OperationHandle[] = [];
+    for (const entry of log.operations()) {
+      if (entry.type === 'invoke') {
+        handles[entry.op] = recorder.invoke(this.thread(String(entry.process)), entry.f, entry.value, entry.timeMs);
+        continue;
+      }
+      const op = handles[entry.op]!;
+      if (entry.type === 'ok') recorder.ok(op, entry.value, entry.timeMs);
+      else if (entry.type === 'fail') recorder.fail(op, entry.value, entry.timeMs);
+      else recorder.info(op, entry.value, entry.timeMs);
+    }
+    if (log.order !== null) this.order = log.order.map((op) => handles[op]!.position);
+  }
+
+  private mixed(): never {
+    throw new Error('ClientHistory: this run records its history in columns (recordColumns); record nothing else until it is read');
   }
 }

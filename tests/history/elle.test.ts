@@ -130,6 +130,18 @@ describe('list-append anomalies', () => {
     expect(check(history, 'list-append', 'read-committed').ok).toBe(true);
   });
 
+  it('a committed append no read shows: a read without it was serialized before it, so one that also sees its other append closes a cycle', () => {
+    // T0 appends to x and y; T2 sees T0's y but not its x: half of a committed transaction.
+    const half = txns(...committed(0, '[[:append :x 1] [:append :y 1]]'), ...committed(1, '[[:r :x nil] [:r :y nil]]', '[[:r :x []] [:r :y [1]]]'));
+    const result = check(half, 'list-append', 'snapshot-isolation');
+    expect(types(result)).toEqual(['G-single']);
+    expect(result.anomalies[0]!.explanation).toBe('T2 read x = [], before T0 appended 1; T2 read y = [1] from T0');
+    // With real time alone: T0 committed before T2 began, yet T2 reads x without it (a lost committed append).
+    const lost = txns(...committed(0, '[[:append :x 1]]'), ...committed(1, '[[:r :x nil]]', '[[:r :x []]]'));
+    expect(check(lost, 'list-append', 'serializable').ok).toBe(true);
+    expect(types(check(lost, 'list-append', 'strict-serializable'))).toEqual(['G-single-realtime']);
+  });
+
   it('accepts appends that time out and may or may not have happened', () => {
     const history = txns(
       [0, 'invoke', '[[:append :x 1]]'],

@@ -8,6 +8,7 @@
 
 import { showValue, valueKey } from '../../values.ts';
 import { type LinearizabilityModel, partitionByKey } from '../model.ts';
+import { proveByWriteOrder } from '../write-order.ts';
 import { describeRegisterOperation, prepareRegisterOperation, stepRegister } from './register.ts';
 import { refuteRegister } from './register-refutation.ts';
 
@@ -34,6 +35,8 @@ export const keyValue: LinearizabilityModel<string> = {
   step: stepRegister,
   key: (state) => state,
   refute: (ops) => refuteRegister(ops, NIL),
+  // A cas makes a write-order proof say nothing (it returns null for one): the search decides those histories.
+  proveByOrder: (history, order) => proveByWriteOrder(history, order, true),
   partition: (operations) => partitionByKey(operations, (op) => `key ${showValue((op.source.invokeValue as unknown[])[0])}`),
   describe(op) {
     const input = op.source.invokeValue as unknown[];

@@ -7,9 +7,10 @@
  *
  * The state is kept as the canonical string of the value, so steps compare strings only.
  */
-import type { PairedOperation } from '../../history.ts';
+import type { History, PairedOperation } from '../../history.ts';
 import { showValue, valueKey } from '../../values.ts';
 import type { LinearizabilityModel, ModelOperation } from '../model.ts';
+import { proveByWriteOrder } from '../write-order.ts';
 import { refuteRegister } from './register-refutation.ts';
 
 const NIL = valueKey(null);
@@ -57,6 +58,7 @@ function registerModel(name: string, allowCas: boolean): LinearizabilityModel<st
     step: stepRegister,
     key: (state) => state,
     refute: (ops) => refuteRegister(ops, NIL),
+    ...(allowCas ? {} : { proveByOrder: (history: History, order: readonly number[]) => proveByWriteOrder(history, order, false) }),
     describe: (op) => describeRegisterOperation(op.f, op.source.invokeValue, op.source.completeValue, op.known),
     describeState: (state) => showValue(JSON.parse(state)),
   };
