@@ -26,7 +26,15 @@ export interface Finding {
 /** Events the broker accepted and that are still neither applied nor parked. */
 export function stuckInQueue(queue: DurableQueue, audit: PointsAudit): Finding | null {
   const settled = settledBy(queue, audit);
-  const stuck = [...new Set(queue.all.map((m) => m.id))].filter((id) => !settled(id));
+  // Each event once (a republished one is in the queue twice), in the order the broker took them.
+  const seen = new Set<string>();
+  const stuck: string[] = [];
+  for (let tag = 0; tag < queue.enqueued; tag++) {
+    const id = queue.at(tag)!.id;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    if (!settled(id)) stuck.push(id);
+  }
   if (stuck.length === 0) return null;
   const head = queue.oldest;
   const behind = head !== undefined && audit.isPoison(head.id) ? `: they wait behind poison message ${head.id}, failed ${head.failures} times` : '';

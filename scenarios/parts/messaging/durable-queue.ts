@@ -168,6 +168,11 @@ export class DurableQueue<B = unknown> {
     return this.dead.slice();
   }
 
+  /** Messages ever enqueued (tags run from 0 to this, less one). */
+  get enqueued(): number {
+    return this.messages.length;
+  }
+
   /** Every message ever enqueued, in order (a copy). */
   get all(): readonly QueuedMessage<B>[] {
     return this.messages.slice();

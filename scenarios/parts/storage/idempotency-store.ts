@@ -42,6 +42,8 @@ interface KeyRecord<R> {
 export class IdempotencyStore<R> {
   private readonly index = new Map<string, R>();
   private indexed = 0;
+  /** The table itself, once looked up (the store keeps one array per table, which its commits grow). */
+  private records: readonly KeyRecord<R>[] | null = null;
 
   constructor(
     private readonly db: TransactionalStore,
@@ -82,7 +84,7 @@ export class IdempotencyStore<R> {
   }
 
   private catchUp(): void {
-    const table = this.db.table<KeyRecord<R>>(this.tableName);
+    const table = (this.records ??= this.db.table<KeyRecord<R>>(this.tableName));
     for (; this.indexed < table.length; this.indexed++) {
       const r = table[this.indexed]!;
       this.index.set(r.key, r.response);

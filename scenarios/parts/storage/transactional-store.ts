@@ -284,7 +284,7 @@ export class TransactionalStore {
     return this.wal;
   }
 
-  /** The committed records of an append-only table, in commit order (empty if none yet). */
+  /** The committed records of an append-only table, in commit order (empty if none yet); the same array as commits add to it. */
   table<T>(name: string): readonly T[] {
     return this.tableOf(name) as T[];
   }
