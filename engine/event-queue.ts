@@ -353,6 +353,8 @@ export class EventQueue {
       if (times[i]! > max) max = times[i]!;
     }
     if (width === FIT) width = n >= CALENDAR_MIN && max > min ? (PER_BUCKET * (max - min)) / n : 0;
+    // Nothing pending gives the calendar no time to start from: back to one heap until a review.
+    if (n === 0) width = 0;
     // A width so small that its inverse overflows would put every event in no bucket at all.
     if (!(1 / width < Number.POSITIVE_INFINITY)) width = 0;
     this.width = width;

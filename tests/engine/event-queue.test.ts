@@ -227,6 +227,29 @@ describe('EventQueue as a calendar (hundreds of pending events and more)', () =>
     });
   }
 
+  it('orders what comes after a retime of an empty queue, once a calendar', () => {
+    const queue = new EventQueue(4);
+    let now = 0;
+    for (let slot = 0; slot < 2_000; slot++) queue.push(slot * 0.01, slot);
+    for (let i = 0; i < 3_000; i++) {
+      now = queue.peekTime();
+      const slot = queue.pop();
+      if (i < 1_000) queue.push(now + 20 + (slot % 7) * 0.01, slot);
+    }
+    expect(queue.size).toBe(0);
+    queue.retime((_slot, time) => time);
+    const times = Array.from({ length: 1_000 }, (_, i) => now + ((i * 7919) % 1_000) * 0.001);
+    times.forEach((time, slot) => {
+      queue.push(time, slot);
+    });
+
+    const popped: number[] = [];
+    while (queue.size > 0) popped.push(queue.peekTime(), queue.pop());
+
+    const expected = times.map((time, slot) => [time, slot] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    expect(popped).toEqual(expected.flat());
+  });
+
   it('lays itself out as a calendar once enough events are pending', () => {
     const result = compare(2_000, 20_000, (random) => 1 - 5 * Math.log(1 - random()), 7);
 
