@@ -97,9 +97,12 @@ export function clusterOf(lookup: { lookup(name: string): NodeId }, layout: Clus
   const coordinator = lookup.lookup(layout.coordinator);
   const replicasOf = (topic: string, partition: number): NodeId[] => {
     const spec = layout.topics.find((t) => t.topic === topic);
-    assert(spec !== undefined, `topic ${topic} is in the layout`);
+    // Asked for every partition as each broker and controller starts: the message is spelt only when it fails.
+    if (spec === undefined) assert(false, `topic ${topic} is in the layout`);
     const rf = spec.replicationFactor ?? 1;
-    return Array.from({ length: rf }, (_, i) => brokers[(partition + i) % brokers.length]!);
+    const replicas: NodeId[] = [];
+    for (let i = 0; i < rf; i++) replicas.push(brokers[(partition + i) % brokers.length]!);
+    return replicas;
   };
   return {
     layout,
