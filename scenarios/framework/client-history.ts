@@ -39,8 +39,8 @@ export const HISTORY_STATES_MAX = 200_000;
 
 export class ClientHistory {
   private readonly recorder: HistoryRecorder | null;
-  /** Each client's thread names, `client#2`, `client#3`... */
-  private readonly threadNames = new Map<string, string[]>();
+  /** Each client's thread names, `client#2`, `client#3`... (made on first use: every run of every scenario makes a ClientHistory). */
+  private threadNames: Map<string, string[]> | null = null;
   /** Invocation positions of a proposed serial order (see `proposeOrder`). */
   private order: number[] | undefined;
   /** The history kept in columns by the scenario, not yet recorded as operations (see `recordColumns`). */
@@ -84,6 +84,7 @@ export class ClientHistory {
     if (this.log !== null) this.mixed();
     if (!recorder.isOpen(client)) return client;
     // The names are built once per client (a run asks for a thread on every request).
+    this.threadNames ??= new Map();
     let names = this.threadNames.get(client);
     if (names === undefined) this.threadNames.set(client, (names = []));
     // Of openCount + 1 threads after the first, at least one is free.

@@ -59,6 +59,22 @@ describe('two-phase-commit, its recorded transfers judged by the generic transac
     expect(result.anomalies.find((a) => a.type === 'lost-append')!.explanation).toMatch(/the acknowledged append is lost/);
   });
 
+  it('the 2PC strategies claim it in every run (strict-serializable-transfers): the sound ones keep it, the flawed ones break it where atomicity breaks', () => {
+    for (const strategy of ['durable-log', 'cooperative'])
+      for (const preset of scenario.presets) {
+        const r = runScenario(scenario, { strategy, seed: 2, faults: resolvePreset(scenario, preset.id, defaults), trace: 'off' });
+        expect(r.invariants.find((i) => i.name === 'strict-serializable-transfers')?.ok, `${strategy} ${preset.id}`).toBe(true);
+      }
+    const faults = resolvePreset(scenario, 'coordinator-crash-after-decision', defaults);
+    const claimOf = (strategy: string) => {
+      const r = runScenario(scenario, { strategy, seed: 1, faults, trace: 'off' });
+      expect(r.invariants.find((i) => i.name === 'atomicity')!.ok).toBe(false);
+      return r.invariants.find((i) => i.name === 'strict-serializable-transfers')!;
+    };
+    expect(claimOf('in-memory').violations[0]!.message).toMatch(/^list-append \(strict-serializable\): G1a: /);
+    expect(claimOf('unilateral-abort').violations[0]!.message).toMatch(/^list-append \(strict-serializable\): lost-append: /);
+  });
+
   it('claims nothing of the saga contrast: a refunded transfer’s debit is visible, an aborted read under any isolation level', () => {
     const r = withHistory('saga', 'coordinator-crash-before-prepare');
 
