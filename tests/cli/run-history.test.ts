@@ -77,7 +77,9 @@ describe('faultline run --history', () => {
     const result = await runInProcess(['run', 'saga', '--seed', '1', '--history', file, '--json']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('recorded no client history');
-    expect(result.stderr).toContain('Built-in scenarios that record one and judge a claim on it: read-replicas, multi-region');
+    expect(result.stderr).toContain(
+      'Built-in scenarios that record one and judge a claim on it: two-phase-commit, cache-invalidation, read-replicas, multi-region',
+    );
     expect(fs.existsSync(file)).toBe(false);
     expect(fs.readdirSync(dir).filter((f) => f.startsWith('none.json'))).toEqual([]);
   });
