@@ -24,7 +24,10 @@ export type TimerId = number;
 
 export type InjectFault = Extract<Fault, { kind: 'inject' }>;
 
-/** What a node does when something happens to it. */
+/**
+ * What a node does when something happens to it. The simulation reads the handlers when the
+ * node starts (spawn returns them): replacing one on the object afterwards has no effect.
+ */
 export interface NodeHandlers<M = unknown, T = unknown> {
   /** A message from another node (or from itself) arrived. */
   onMessage?(from: NodeId, msg: M): void;

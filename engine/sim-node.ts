@@ -33,6 +33,13 @@ export class NodeTable {
   status = new Uint8Array(16);
   incarnation = new Int32Array(16);
   readonly handlers: (NodeHandlers<unknown> | null)[] = [];
+  /**
+   * The current handlers' onMessage and onTimer, read once when the node starts: the delivery
+   * then calls the function without first reading the handlers object (one cache miss less
+   * per event in a large topology).
+   */
+  readonly onMessage: (((from: NodeId, msg: unknown) => void) | undefined)[] = [];
+  readonly onTimer: (((tag: unknown) => void) | undefined)[] = [];
   /** Each node's network stream once made (`network/<name>`), else null. */
   readonly netRng: (Stream | null)[] = [];
 
@@ -49,6 +56,8 @@ export class NodeTable {
     this.status[id] = UP;
     this.incarnation[id] = 0;
     this.handlers[id] = null;
+    this.onMessage[id] = undefined;
+    this.onTimer[id] = undefined;
     this.netRng[id] = null;
   }
 }
@@ -104,6 +113,8 @@ export class SimNode implements DiskProbe {
   }
   set handlers(handlers: NodeHandlers<unknown> | null) {
     this.table.handlers[this.id] = handlers;
+    this.table.onMessage[this.id] = handlers?.onMessage;
+    this.table.onTimer[this.id] = handlers?.onTimer;
   }
 
   /** The node's disk: what survives its crashes. */

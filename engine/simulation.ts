@@ -513,8 +513,8 @@ export class Simulation implements NodeHost {
           this.release(slot);
           this.processed++;
           if (this.trace !== null) this.trace.record(t, Row.Timer, target, -1, id, body);
-          const handlers = table.handlers[target]!;
-          if (handlers.onTimer !== undefined) handlers.onTimer(body);
+          const onTimer = table.onTimer[target];
+          if (onTimer !== undefined) onTimer.call(table.handlers[target], body);
           return true;
         }
         case DELIVER: {
@@ -539,8 +539,8 @@ export class Simulation implements NodeHost {
           }
           this.stats.delivered++;
           if (this.trace !== null) this.trace.record(t, Row.Deliver, from, target, id, body);
-          const handlers = table.handlers[target]!;
-          if (handlers.onMessage !== undefined) handlers.onMessage(from, body);
+          const onMessage = table.onMessage[target];
+          if (onMessage !== undefined) onMessage.call(table.handlers[target], from, body);
           return true;
         }
         case FAULT:
