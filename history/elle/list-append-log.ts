@@ -33,6 +33,8 @@ const READ = 1;
 /** Numbers per transaction and per micro-op in their flat arrays. */
 const TXN = 4;
 const MOP = 3;
+/** The most (key, value) pairs the proof tracks in a bitset (16 KB of bits) rather than a set. */
+const BITSET_MAX = 1 << 17;
 
 /** How the log names its keys and values when it becomes operations. */
 export interface ListAppendNames {
@@ -43,7 +45,7 @@ export interface ListAppendNames {
 export class ListAppendLog implements ColumnarHistory {
   readonly model = 'list-append';
   /** Each transaction's process. */
-  private readonly processes: Process[] = [];
+  private readonly processes: Process[];
   /**
    * Per transaction, TXN numbers: its outcome, the positions of its invocation and completion
    * (-1: none, or `info`: it may take effect at any time), and where its micro-ops start. One
@@ -51,29 +53,47 @@ export class ListAppendLog implements ColumnarHistory {
    * value or a read's list, a read's length or -1): a few arrays grow where an object per
    * operation would be made.
    */
-  private readonly txns: number[] = [];
-  private readonly mops: number[] = [];
+  private readonly txns: number[];
+  private readonly mops: number[];
   /** The lists reads are prefixes of. */
   private readonly lists: (readonly number[])[] = [];
   /** Each entry of the history: transaction × 2 (+1 for its completion), and when it happened. */
-  private readonly entries: number[] = [];
-  private readonly times: number[] = [];
+  private readonly entries: number[];
+  private readonly times: number[];
+  /** How much of each array is used (the arrays may be made to an expected size up front). */
+  private txnCount = 0;
+  private mopCount = 0;
+  private entryCount = 0;
   private lastTimeMs = Number.NEGATIVE_INFINITY;
   private keyCount = 0;
   private valueSpan = 0;
   /** A proposed serial order (transactions), or null. */
   private proposed: readonly number[] | null = null;
 
-  constructor(private readonly names: ListAppendNames) {}
+  /**
+   * `expect`: how many transactions and micro-ops the caller expects, when it knows: the
+   * columns are then made at that size once instead of grown (and copied) as they fill.
+   */
+  constructor(
+    private readonly names: ListAppendNames,
+    expect?: { transactions: number; microOps: number },
+  ) {
+    const transactions = expect?.transactions ?? 0;
+    this.processes = new Array(transactions);
+    this.txns = new Array(transactions * TXN);
+    this.mops = new Array((expect?.microOps ?? 0) * MOP);
+    this.entries = new Array(transactions * 2);
+    this.times = new Array(transactions * 2);
+  }
 
   /** Transactions in the log. */
   get size(): number {
-    return this.processes.length;
+    return this.txnCount;
   }
 
   /** Entries of the history (invocations and completions). */
   get length(): number {
-    return this.entries.length;
+    return this.entryCount;
   }
 
   /** Holds a list of value ids that reads return prefixes of; returns its id. The log keeps it as given: do not change it afterwards. */
@@ -85,11 +105,15 @@ export class ListAppendLog implements ColumnarHistory {
   /** Invokes a transaction at `timeMs`; its micro-ops follow (`append`, `read`) before the next transaction is invoked. Returns its id. */
   invoke(process: Process, timeMs: number): number {
     this.at(timeMs);
-    const txn = this.processes.length;
-    this.processes.push(process);
-    this.txns.push(OPEN, this.entries.length, -1, this.mops.length);
-    this.entries.push(txn * 2);
-    this.times.push(timeMs);
+    const txn = this.txnCount++;
+    const { txns, entries } = this;
+    this.processes[txn] = process;
+    txns[txn * TXN] = OPEN;
+    txns[txn * TXN + 1] = this.entryCount;
+    txns[txn * TXN + 2] = -1;
+    txns[txn * TXN + 3] = this.mopCount;
+    entries[this.entryCount] = txn * 2;
+    this.times[this.entryCount++] = timeMs;
     return txn;
   }
 
@@ -140,7 +164,7 @@ export class ListAppendLog implements ColumnarHistory {
   }
 
   *operations(): Generator<ColumnarEntry> {
-    for (let e = 0; e < this.entries.length; e++) {
+    for (let e = 0; e < this.entryCount; e++) {
       const code = this.entries[e]!;
       const op = code >> 1;
       const process = this.processes[op]!;
@@ -156,7 +180,7 @@ export class ListAppendLog implements ColumnarHistory {
 
   /** Where transaction `txn`'s micro-ops end. */
   private mopEnd(txn: number): number {
-    return txn + 1 < this.processes.length ? this.txns[(txn + 1) * TXN + 3]! : this.mops.length;
+    return txn + 1 < this.txnCount ? this.txns[(txn + 1) * TXN + 3]! : this.mopCount;
   }
 
   /** The micro-ops of a transaction as submitted (reads nil) or, `completed`, as committed (reads with their lists; unknown ones left out). */
@@ -183,11 +207,16 @@ export class ListAppendLog implements ColumnarHistory {
   }
 
   private mop(keyKind: number, arg: number, length: number): void {
-    const txn = this.processes.length - 1;
+    const txn = this.txnCount - 1;
     if (txn < 0 || this.txns[txn * TXN] !== OPEN) throw new Error('ListAppendLog: a micro-op belongs to the open transaction invoked last');
     if (!(keyKind >= 0 && arg >= 0 && (keyKind | 0) === keyKind && (arg | 0) === arg))
       throw new Error('ListAppendLog: keys and values are non-negative integers');
-    this.mops.push(keyKind, arg, length);
+    const mops = this.mops;
+    const at = this.mopCount;
+    mops[at] = keyKind;
+    mops[at + 1] = arg;
+    mops[at + 2] = length;
+    this.mopCount = at + MOP;
     if (keyKind >> 1 >= this.keyCount) this.keyCount = (keyKind >> 1) + 1;
   }
 
@@ -195,9 +224,9 @@ export class ListAppendLog implements ColumnarHistory {
     if (this.txns[txn * TXN] !== OPEN) throw new Error(`ListAppendLog: transaction ${txn} is not open`);
     this.at(timeMs);
     this.txns[txn * TXN] = status;
-    if (status !== INFO) this.txns[txn * TXN + 2] = this.entries.length;
-    this.entries.push(txn * 2 + 1);
-    this.times.push(timeMs);
+    if (status !== INFO) this.txns[txn * TXN + 2] = this.entryCount;
+    this.entries[this.entryCount] = txn * 2 + 1;
+    this.times[this.entryCount++] = timeMs;
   }
 
   private at(timeMs: number): void {
@@ -222,7 +251,7 @@ export class ListAppendLog implements ColumnarHistory {
   proveOrder(realtime: boolean): boolean {
     const order = this.proposed;
     if (order === null) return false;
-    const n = this.processes.length;
+    const n = this.txnCount;
     const txns = this.txns;
     const mops = this.mops;
     const used: boolean[] = [];
@@ -239,7 +268,11 @@ export class ListAppendLog implements ColumnarHistory {
     }
 
     const span = this.valueSpan;
-    const appended = new Set<number>();
+    // Each (key, value) appended once: a bitset over key × span + value while that is small (a
+    // few words for a run's dozens of appends, where a set cost a third of the proof), else a set.
+    const pairs = this.keyCount * span;
+    const bits = pairs <= BITSET_MAX ? new Int32Array((pairs + 31) >>> 5) : null;
+    const appended = bits === null ? new Set<number>() : null;
     for (let t = 0; t < n; t++) {
       const status = txns[t * TXN];
       if (status === FAIL) continue;
@@ -247,8 +280,14 @@ export class ListAppendLog implements ColumnarHistory {
       for (let m = txns[t * TXN + 3]!, end = this.mopEnd(t); m < end; m += MOP) {
         if ((mops[m]! & 1) !== APPEND) continue;
         const id = (mops[m]! >> 1) * span + mops[m + 1]!;
-        if (appended.has(id)) return false;
-        appended.add(id);
+        if (bits !== null) {
+          const bit = 1 << (id & 31);
+          if ((bits[id >>> 5]! & bit) !== 0) return false;
+          bits[id >>> 5]! |= bit;
+        } else {
+          if (appended!.has(id)) return false;
+          appended!.add(id);
+        }
       }
     }
 

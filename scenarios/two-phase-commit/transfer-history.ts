@@ -145,10 +145,14 @@ export class TransferHistory {
     const readAt = unset(2 * n);
     for (let p = 0; p < stores.length; p++) this.readLog(p, stores[p]!.log(), keyOf, slots, sides, applied, readAt);
 
-    const log = new ListAppendLog({
-      key: (k) => `${this.participants[Math.floor(slots[k]! / accounts)]!}/${accountKey(slots[k]! % accounts)}`,
-      value: (i) => arrivals[i]!.tx,
-    });
+    const log = new ListAppendLog(
+      {
+        key: (k) => `${this.participants[Math.floor(slots[k]! / accounts)]!}/${accountKey(slots[k]! % accounts)}`,
+        value: (i) => arrivals[i]!.tx,
+      },
+      // Every transfer and the final read; a transfer's micro-ops (a read and an append per account), the final read's per key.
+      { transactions: n + 1, microOps: (this.reads ? 4 : 2) * n + slots.length },
+    );
     for (let k = 0; k < slots.length; k++) log.list(applied[k]!);
     /** Arrival index → transaction of the log (-1: never submitted). */
     const txnOf = unset(n);
