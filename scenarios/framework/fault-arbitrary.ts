@@ -575,6 +575,19 @@ enum Opt {
   Inject,
 }
 
+/** The classes that offer one option whenever some node is eligible for them. */
+const SINGLE_OPTION: Partial<Record<FaultClass, Opt>> = {
+  crash: Opt.Crash,
+  restart: Opt.Restart,
+  'io-crash-point': Opt.CrashIo,
+  slow: Opt.Slow,
+  'latency-spike': Opt.Latency,
+  loss: Opt.Loss,
+  duplication: Opt.Duplication,
+  reordering: Opt.Reordering,
+  skew: Opt.Skew,
+};
+
 interface SpaceDrawers {
   names: readonly string[];
   crashPoints: readonly (readonly string[])[];
@@ -666,18 +679,14 @@ export function drawFaultPlan(space: FaultSpace, swarm: Swarm, random: fc.Random
   // classOptions, class by class in the swarm's order: the same options in the same order.
   for (const c of swarm.classes) {
     const m = enabled & d.eligible[FAULT_CLASSES.indexOf(c)]!;
+    const single = SINGLE_OPTION[c];
+    if (single !== undefined) {
+      if (m !== 0) push(single, m);
+      continue;
+    }
     switch (c) {
-      case 'crash':
-        if (m !== 0) push(Opt.Crash, m);
-        break;
-      case 'restart':
-        if (m !== 0) push(Opt.Restart, m);
-        break;
       case 'crash-point':
         if (namedPoints(d, m) > 0) push(Opt.CrashNamed, m);
-        break;
-      case 'io-crash-point':
-        if (m !== 0) push(Opt.CrashIo, m);
         break;
       case 'pause':
         if (m !== 0) {
@@ -685,32 +694,14 @@ export function drawFaultPlan(space: FaultSpace, swarm: Swarm, random: fc.Random
           push(Opt.Resume, m);
         }
         break;
-      case 'slow':
-        if (m !== 0) push(Opt.Slow, m);
-        break;
       case 'partition':
         if (bitCount(m) >= 2) {
           push(Opt.Partition, m);
           push(Opt.Heal, 0);
         }
         break;
-      case 'latency-spike':
-        if (m !== 0) push(Opt.Latency, m);
-        break;
-      case 'loss':
-        if (m !== 0) push(Opt.Loss, m);
-        break;
-      case 'duplication':
-        if (m !== 0) push(Opt.Duplication, m);
-        break;
-      case 'reordering':
-        if (m !== 0) push(Opt.Reordering, m);
-        break;
       case 'restore':
         push(Opt.Restore, 0);
-        break;
-      case 'skew':
-        if (m !== 0) push(Opt.Skew, m);
         break;
       case 'drift':
         if (m !== 0) {

@@ -42,37 +42,44 @@ export function utf8Bytes(text: string): Uint8Array {
   return Uint8Array.from(out);
 }
 
+const MURMUR_M = 0x5bd1e995;
+const murmurSeed = (length: number): number => 0x9747b28c ^ length;
+
+/** Folds one little-endian 4-byte block into the hash. */
+function murmurBlock(h: number, k: number): number {
+  k = Math.imul(k, MURMUR_M);
+  k ^= k >>> 24;
+  k = Math.imul(k, MURMUR_M);
+  return Math.imul(h, MURMUR_M) ^ k;
+}
+
+/** Folds the last `length % 4` bytes (b0 first) in, then the final avalanche. */
+function murmurFinish(h: number, tailLength: number, b0: number, b1: number, b2: number): number {
+  switch (tailLength) {
+    // biome-ignore lint/suspicious/noFallthroughSwitchClause: murmur2 folds the tail bytes in by falling through.
+    case 3:
+      h ^= b2 << 16;
+    // biome-ignore lint/suspicious/noFallthroughSwitchClause: see above.
+    case 2:
+      h ^= b1 << 8;
+    case 1:
+      h ^= b0;
+      h = Math.imul(h, MURMUR_M);
+  }
+  h ^= h >>> 13;
+  h = Math.imul(h, MURMUR_M);
+  h ^= h >>> 15;
+  return h | 0;
+}
+
 /** Kafka's murmur2 (org.apache.kafka.common.utils.Utils.murmur2), as a signed 32-bit integer. */
 export function murmur2(data: Uint8Array): number {
   const length = data.length;
-  const m = 0x5bd1e995;
-  let h = 0x9747b28c ^ length;
-  const length4 = length >>> 2;
-  for (let i = 0; i < length4; i++) {
-    const i4 = i * 4;
-    let k = data[i4]! | (data[i4 + 1]! << 8) | (data[i4 + 2]! << 16) | (data[i4 + 3]! << 24);
-    k = Math.imul(k, m);
-    k ^= k >>> 24;
-    k = Math.imul(k, m);
-    h = Math.imul(h, m);
-    h ^= k;
-  }
+  let h = murmurSeed(length);
   const tail = length & ~3;
-  switch (length % 4) {
-    // biome-ignore lint/suspicious/noFallthroughSwitchClause: murmur2 folds the tail bytes in by falling through.
-    case 3:
-      h ^= data[tail + 2]! << 16;
-    // biome-ignore lint/suspicious/noFallthroughSwitchClause: see above.
-    case 2:
-      h ^= data[tail + 1]! << 8;
-    case 1:
-      h ^= data[tail]!;
-      h = Math.imul(h, m);
-  }
-  h ^= h >>> 13;
-  h = Math.imul(h, m);
-  h ^= h >>> 15;
-  return h | 0;
+  for (let i = 0; i < tail; i += 4) h = murmurBlock(h, data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24));
+  const rest = length - tail;
+  return murmurFinish(h, rest, rest > 0 ? data[tail]! : 0, rest > 1 ? data[tail + 1]! : 0, rest > 2 ? data[tail + 2]! : 0);
 }
 
 /** The partition Kafka's default partitioner gives a key. */
@@ -87,40 +94,22 @@ export function partitionForKey(key: string, partitions: number): number {
  */
 export function murmur2OfAscii(text: string): number | null {
   const length = text.length;
-  const m = 0x5bd1e995;
-  let h = 0x9747b28c ^ length;
-  const length4 = length >>> 2;
-  for (let i = 0; i < length4; i++) {
-    const i4 = i * 4;
-    const b0 = text.charCodeAt(i4);
-    const b1 = text.charCodeAt(i4 + 1);
-    const b2 = text.charCodeAt(i4 + 2);
-    const b3 = text.charCodeAt(i4 + 3);
-    if ((b0 | b1 | b2 | b3) >= 0x80) return null;
-    let k = b0 | (b1 << 8) | (b2 << 16) | (b3 << 24);
-    k = Math.imul(k, m);
-    k ^= k >>> 24;
-    k = Math.imul(k, m);
-    h = Math.imul(h, m);
-    h ^= k;
-  }
+  let h = murmurSeed(length);
   const tail = length & ~3;
-  for (let i = tail; i < length; i++) if (text.charCodeAt(i) >= 0x80) return null;
-  switch (length % 4) {
-    // biome-ignore lint/suspicious/noFallthroughSwitchClause: murmur2 folds the tail bytes in by falling through.
-    case 3:
-      h ^= text.charCodeAt(tail + 2) << 16;
-    // biome-ignore lint/suspicious/noFallthroughSwitchClause: see above.
-    case 2:
-      h ^= text.charCodeAt(tail + 1) << 8;
-    case 1:
-      h ^= text.charCodeAt(tail);
-      h = Math.imul(h, m);
+  for (let i = 0; i < tail; i += 4) {
+    const b0 = text.charCodeAt(i);
+    const b1 = text.charCodeAt(i + 1);
+    const b2 = text.charCodeAt(i + 2);
+    const b3 = text.charCodeAt(i + 3);
+    if ((b0 | b1 | b2 | b3) >= 0x80) return null;
+    h = murmurBlock(h, b0 | (b1 << 8) | (b2 << 16) | (b3 << 24));
   }
-  h ^= h >>> 13;
-  h = Math.imul(h, m);
-  h ^= h >>> 15;
-  return h | 0;
+  const rest = length - tail;
+  const b0 = rest > 0 ? text.charCodeAt(tail) : 0;
+  const b1 = rest > 1 ? text.charCodeAt(tail + 1) : 0;
+  const b2 = rest > 2 ? text.charCodeAt(tail + 2) : 0;
+  if ((b0 | b1 | b2) >= 0x80) return null;
+  return murmurFinish(h, rest, b0, b1, b2);
 }
 
 /** Keyed records by murmur2 hash of the key; keyless ones sticky. */
