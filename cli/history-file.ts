@@ -25,8 +25,16 @@ export interface HistoryFileReport {
   operations: number;
   /** Lines of the history: invocations and completions. */
   entries: number;
-  /** The models this strategy's invariants claim on the history (empty: none claimed). */
+  /** The models this strategy's invariants claim on the history, once each (empty: none claimed). */
   models: string[];
+  /** The claims themselves, once each: a model and, where the invariant names one, the consistency level it promises. */
+  claims: HistoryClaim[];
+}
+
+/** What one invariant promises of the history: `faultline history check --model M [--consistency C]` judges it again. */
+export interface HistoryClaim {
+  model: string;
+  consistency?: string;
 }
 
 export class HistoryFile {
@@ -56,7 +64,8 @@ export class HistoryFile {
     }
     this.file.write(this.format === 'edn' ? formatHistoryEdn(history) : formatHistoryJson(history));
     this.file.commit();
-    return { file: this.path, format: this.format, operations, entries: history.operations.length, models: claimedModels(scenario, strategy) };
+    const claims = historyClaims(scenario, strategy);
+    return { file: this.path, format: this.format, operations, entries: history.operations.length, models: [...new Set(claims.map((c) => c.model))], claims };
   }
 
   /** Removes the temporary file; the target is left as it was. */
@@ -65,9 +74,15 @@ export class HistoryFile {
   }
 }
 
-/** The models a strategy's invariants claim on its history, once each. */
-export function claimedModels(scenario: AnyScenario, strategy: string): string[] {
-  return [...new Set(invariantsFor(scenario, strategy).flatMap((i) => (i.history === undefined ? [] : [i.history.model])))];
+/** The claims a strategy's invariants make on its history, once each (a model with its consistency level, where one is named). */
+export function historyClaims(scenario: AnyScenario, strategy: string): HistoryClaim[] {
+  const claims = new Map<string, HistoryClaim>();
+  for (const { history } of invariantsFor(scenario, strategy)) {
+    if (history === undefined) continue;
+    const claim: HistoryClaim = history.consistency === undefined ? { model: history.model } : { model: history.model, consistency: history.consistency };
+    claims.set(`${claim.model} ${claim.consistency ?? ''}`, claim);
+  }
+  return [...claims.values()];
 }
 
 function noHistory(scenario: AnyScenario, strategy: string, path: string): string {

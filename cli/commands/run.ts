@@ -15,7 +15,7 @@ import { type AnyScenario, fmtMs, RUN_BOUNDED, resolvePreset, resolveStrategy, r
 import { encodeRunLink, replayCommand, replayParams, shellQuote, summarizeRun } from '../../wire/index.ts';
 import { describePlan } from '../check/report.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
-import { HISTORY_FILE_FORMATS, HistoryFile, type HistoryFileFormat, type HistoryFileReport } from '../history-file.ts';
+import { HISTORY_FILE_FORMATS, HistoryFile, type HistoryFileFormat, type HistoryClaim, type HistoryFileReport } from '../history-file.ts';
 import { addLimitOptions, collectParam, parseParamFlags, parseSeedOption, resolveFaultFlags, seedOrPick } from '../options.ts';
 import { openLines, printJson, printResult, runnable, say } from '../output.ts';
 import { type LimitFlags, RunGuard, stopBehind } from '../run-guard.ts';
@@ -206,7 +206,8 @@ function runTable(scenario: AnyScenario, r: RunReport, invariants: ReturnType<ty
 
 function historyLines(h: HistoryFileReport): string[] {
   const what = `history: ${h.operations.toLocaleString('en-US')} client operations (${h.entries.toLocaleString('en-US')} entries) as ${h.format} in ${h.file}`;
-  const check = (model: string): string => runnable(`faultline history check ${shellQuote(h.file)} --model ${model}`);
-  if (h.models.length === 0) return [what, `  no invariant of this strategy claims a model; check it against one: ${check('<model>')}`];
-  return [what, ...h.models.map((model) => `  check the ${model} claim again: ${check(model)}`)];
+  const check = ({ model, consistency }: HistoryClaim): string =>
+    runnable(`faultline history check ${shellQuote(h.file)} --model ${model}${consistency === undefined ? '' : ` --consistency ${consistency}`}`);
+  if (h.claims.length === 0) return [what, `  no invariant of this strategy claims a model; check it against one: ${check({ model: '<model>' })}`];
+  return [what, ...h.claims.map((claim) => `  check the ${claim.model}${claim.consistency === undefined ? '' : ` (${claim.consistency})`} claim again: ${check(claim)}`)];
 }

@@ -15,7 +15,7 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 interface RunJson {
   invariants: { name: string; ok: boolean }[];
-  history: { file: string; format: string; operations: number; entries: number; models: string[] } | null;
+  history: { file: string; format: string; operations: number; entries: number; models: string[]; claims: { model: string; consistency?: string }[] } | null;
 }
 
 /** Runs with --json; exit 0 when every invariant held, 1 when one was violated. */
@@ -26,10 +26,21 @@ async function runJson(args: string[], code = 0): Promise<RunJson> {
 }
 
 describe('faultline run --history', () => {
+  it("names the claim's consistency level in the recheck it suggests (2PC: list-append, strict-serializable), and that recheck passes", async () => {
+    const file = path.join(dir, 'transfers.json');
+    const run = await runJson(['two-phase-commit', '--strategy', 'durable-log', '--seed', '2', '--history', file]);
+    expect(run.history?.claims).toEqual([{ model: 'list-append', consistency: 'strict-serializable' }]);
+    const text = await runInProcess(['run', 'two-phase-commit', '--strategy', 'durable-log', '--seed', '2', '--history', file]);
+    expect(text.stdout).toContain(`--model list-append --consistency strict-serializable`);
+    const check = await runInProcess(['history', 'check', file, '--model', 'list-append', '--consistency', 'strict-serializable', '--json']);
+    expect(check.code, check.stderr).toBe(0);
+    expect(JSON.parse(check.stdout)).toMatchObject({ ok: true, model: 'list-append', consistency: 'strict-serializable' });
+  });
+
   it('writes faultline JSON that history check judges as the run did (a flawed strategy: violated)', async () => {
     const file = path.join(dir, 'replica-reads.json');
     const run = await runJson(['read-replicas', '--strategy', 'replica-reads', '--seed', '3', '--history', file], 1);
-    expect(run.history).toMatchObject({ file, format: 'json', models: ['session'] });
+    expect(run.history).toMatchObject({ file, format: 'json', models: ['session'], claims: [{ model: 'session' }] });
     expect(run.history!.operations).toBeGreaterThan(20);
     expect(run.history!.entries).toBe(2 * run.history!.operations);
     const claim = run.invariants.find((i) => i.name === 'session-guarantees');
