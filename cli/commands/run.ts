@@ -15,7 +15,7 @@ import { type AnyScenario, fmtMs, RUN_BOUNDED, resolvePreset, resolveStrategy, r
 import { encodeRunLink, replayCommand, replayParams, shellQuote, summarizeRun } from '../../wire/index.ts';
 import { describePlan } from '../check/report.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
-import { HISTORY_FILE_FORMATS, HistoryFile, type HistoryFileFormat, type HistoryClaim, type HistoryFileReport } from '../history-file.ts';
+import { HISTORY_FILE_FORMATS, type HistoryClaim, HistoryFile, type HistoryFileFormat, type HistoryFileReport } from '../history-file.ts';
 import { addLimitOptions, collectParam, parseParamFlags, parseSeedOption, resolveFaultFlags, seedOrPick } from '../options.ts';
 import { openLines, printJson, printResult, runnable, say } from '../output.ts';
 import { type LimitFlags, RunGuard, stopBehind } from '../run-guard.ts';
@@ -209,5 +209,8 @@ function historyLines(h: HistoryFileReport): string[] {
   const check = ({ model, consistency }: HistoryClaim): string =>
     runnable(`faultline history check ${shellQuote(h.file)} --model ${model}${consistency === undefined ? '' : ` --consistency ${consistency}`}`);
   if (h.claims.length === 0) return [what, `  no invariant of this strategy claims a model; check it against one: ${check({ model: '<model>' })}`];
-  return [what, ...h.claims.map((claim) => `  check the ${claim.model}${claim.consistency === undefined ? '' : ` (${claim.consistency})`} claim again: ${check(claim)}`)];
+  return [
+    what,
+    ...h.claims.map((claim) => `  check the ${claim.model}${claim.consistency === undefined ? '' : ` (${claim.consistency})`} claim again: ${check(claim)}`),
+  ];
 }
