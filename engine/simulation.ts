@@ -86,6 +86,8 @@ export class Simulation implements NodeHost {
   readonly trace: (TraceSink & { names: readonly string[] }) | null;
   /** True when a trace sink listens. */
   readonly tracing: boolean;
+  /** True when the sink keeps sent messages by reference (see recordSend). */
+  private readonly freezeSent: boolean;
 
   // Small to start (a property check builds thousands of simulations); both grow by doubling.
   private readonly queue = new EventQueue(INITIAL_EVENTS);
@@ -125,6 +127,7 @@ export class Simulation implements NodeHost {
     this.network = new Network(linkModel(options.network));
     this.trace = options.trace ?? null;
     this.tracing = this.trace !== null;
+    this.freezeSent = this.trace !== null && this.trace.keepsPayloads !== false;
     if (this.trace !== null) this.trace.names = this.names;
     this.metrics = new Metrics(
       () => this.clockMs,
@@ -329,11 +332,11 @@ export class Simulation implements NodeHost {
     this.queue.push(at, this.allocate(DELIVER, to, from, 0, id, msg));
   }
 
-  /** The sender's side of the trace: the message is kept by reference, so it is frozen. */
+  /** The sender's side of the trace: a sink that keeps the message by reference gets it frozen. */
   private recordSend(from: NodeId, to: NodeId, id: number, msg: unknown): void {
     // Freezing it makes a sender that mutates a message after sending it fail loudly instead of
     // silently rewriting the trace.
-    if (typeof msg === 'object' && msg !== null) Object.freeze(msg);
+    if (this.freezeSent && typeof msg === 'object' && msg !== null) Object.freeze(msg);
     this.trace!.record(this.clockMs, Row.Send, from, to, id, msg);
   }
 

@@ -47,6 +47,12 @@ export const DROP_NODE_DOWN = 2;
  */
 export interface TraceSink {
   record(t: number, kind: Row, a: number, b: number, n: number, o: unknown): void;
+  /**
+   * False when the sink is done with a row's payload once `record` returns (it folds or copies
+   * it), so a message may change after it was sent without rewriting what the sink holds. Unset
+   * or true: the sink keeps payloads by reference, and the simulation freezes every sent message.
+   */
+  readonly keepsPayloads?: boolean;
 }
 
 /** Turns a row into a typed event. `names` maps node indices to node names. */
@@ -239,6 +245,8 @@ export class CallbackTrace implements TraceSink {
 /** Folds every event into the trace hash and keeps nothing else. */
 export class HashTrace implements TraceSink {
   names: readonly string[] = [];
+  /** Each row is folded into the hash as it is recorded: what is hashed is what was sent. */
+  readonly keepsPayloads = false;
   private readonly hasher = new TraceHasher();
   count = 0;
 
@@ -255,7 +263,10 @@ export class HashTrace implements TraceSink {
 /** Sends every row to several sinks (e.g. a trace file and a hash for the CLI). */
 export class TeeTrace implements TraceSink {
   private _names: readonly string[] = [];
-  constructor(private readonly sinks: readonly (TraceSink & { names: readonly string[] })[]) {}
+  readonly keepsPayloads: boolean;
+  constructor(private readonly sinks: readonly (TraceSink & { names: readonly string[] })[]) {
+    this.keepsPayloads = sinks.some((s) => s.keepsPayloads !== false);
+  }
 
   get names(): readonly string[] {
     return this._names;

@@ -244,3 +244,39 @@ describe('materialize', () => {
     expect(types).toEqual(TRACE_EVENT_TYPES);
   });
 });
+
+describe('sent messages and the sinks that keep them', () => {
+  /** a sends a message, then changes it: a bug the trace must not hide. */
+  function mutateAfterSend(trace: MemoryTrace | HashTrace | TeeTrace | null): Simulation {
+    const sim = new Simulation({ seed: 1, trace, network: { latency: { kind: 'constant', ms: 2 } } });
+    sim.addNode('a', (ctx) => {
+      const msg = { n: 1 };
+      ctx.send(1, msg);
+      msg.n = 2;
+      return {};
+    });
+    sim.addNode('b', () => ({}));
+    return sim;
+  }
+
+  it('freezes a message a sink keeps by reference, so changing it after the send fails loudly', () => {
+    expect(() => mutateAfterSend(new MemoryTrace()).run()).toThrow(/read only|read-only|frozen/);
+    expect(() => mutateAfterSend(new TeeTrace([new HashTrace(), new MemoryTrace()])).run()).toThrow(/read only|read-only|frozen/);
+  });
+
+  it('leaves it unfrozen when no sink keeps it: the hash folds the message as it was sent', () => {
+    const hashed = new HashTrace();
+    expect(hashed.keepsPayloads).toBe(false);
+    expect(() => mutateAfterSend(hashed).run()).not.toThrow();
+    expect(() => mutateAfterSend(null).run()).not.toThrow();
+    const asSent = new HashTrace();
+    const sim = new Simulation({ seed: 1, trace: asSent, network: { latency: { kind: 'constant', ms: 2 } } });
+    sim.addNode('a', (ctx) => {
+      ctx.send(1, { n: 1 });
+      return {};
+    });
+    sim.addNode('b', () => ({}));
+    sim.run();
+    expect(hashed.hash()).toBe(asSent.hash());
+  });
+});
