@@ -16,41 +16,51 @@
 import { assert } from './assert.ts';
 import { cos, exp, log, pow, sin } from './math/index.ts';
 
-/** 128 bits from a string: four 32-bit lanes, each mixing every character with its own constants. */
-function seedLanes(key: string): [number, number, number, number] {
-  let h1 = 0x6a09e667 ^ key.length;
-  let h2 = 0xbb67ae85;
-  let h3 = 0x3c6ef372;
-  let h4 = 0xa54ff53a;
-  for (let i = 0; i < key.length; i++) {
-    const c = key.charCodeAt(i);
-    h1 = h2 ^ Math.imul(h1 ^ c, 0x9e3779b1);
-    h2 = h3 ^ Math.imul(h2 ^ c, 0x85ebca77);
-    h3 = h4 ^ Math.imul(h3 ^ c, 0xc2b2ae3d);
-    h4 = h1 ^ Math.imul(h4 ^ c, 0x27d4eb2f);
-  }
-  h1 = Math.imul(h3 ^ (h1 >>> 18), 0x597399d1);
-  h2 = Math.imul(h4 ^ (h2 >>> 22), 0x2e5f5b19);
-  h3 = Math.imul(h1 ^ (h3 >>> 17), 0x16a8dbd1);
-  h4 = Math.imul(h2 ^ (h4 >>> 19), 0x4bd43d39);
-  return [(h1 ^ h2 ^ h3 ^ h4) >>> 0, (h2 ^ h1) >>> 0, (h3 ^ h1) >>> 0, (h4 ^ h1) >>> 0];
-}
-
 export class Stream {
   // sfc32 state: a, b, c and the counter d.
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
+  private a = 0;
+  private b = 0;
+  private c = 0;
+  private d = 0;
   private spareNormal = Number.NaN;
 
+  /** The stream seeded by the key `keyPrefix + name`. */
   constructor(
     readonly name: string,
-    seedKey: string,
+    keyPrefix: string,
   ) {
-    [this.a, this.b, this.c, this.d] = seedLanes(seedKey);
+    this.seed(keyPrefix, name);
     // Warm up past the seed's structure, as sfc32's author advises.
     for (let i = 0; i < 15; i++) this.prng();
+  }
+
+  /**
+   * Seeds a, b, c and d with 128 bits of the key `prefix + name`, without building it (a stream is
+   * seeded per node and run, thousands of times a second in a check): four 32-bit lanes, each
+   * mixing every character with its own constants.
+   */
+  private seed(prefix: string, name: string): void {
+    let h1 = 0x6a09e667 ^ (prefix.length + name.length);
+    let h2 = 0xbb67ae85;
+    let h3 = 0x3c6ef372;
+    let h4 = 0xa54ff53a;
+    for (let part = prefix, k = 0; k < 2; part = name, k++) {
+      for (let i = 0; i < part.length; i++) {
+        const c = part.charCodeAt(i);
+        h1 = h2 ^ Math.imul(h1 ^ c, 0x9e3779b1);
+        h2 = h3 ^ Math.imul(h2 ^ c, 0x85ebca77);
+        h3 = h4 ^ Math.imul(h3 ^ c, 0xc2b2ae3d);
+        h4 = h1 ^ Math.imul(h4 ^ c, 0x27d4eb2f);
+      }
+    }
+    h1 = Math.imul(h3 ^ (h1 >>> 18), 0x597399d1);
+    h2 = Math.imul(h4 ^ (h2 >>> 22), 0x2e5f5b19);
+    h3 = Math.imul(h1 ^ (h3 >>> 17), 0x16a8dbd1);
+    h4 = Math.imul(h2 ^ (h4 >>> 19), 0x4bd43d39);
+    this.a = (h1 ^ h2 ^ h3 ^ h4) >>> 0;
+    this.b = (h2 ^ h1) >>> 0;
+    this.c = (h3 ^ h1) >>> 0;
+    this.d = (h4 ^ h1) >>> 0;
   }
 
   /** One step of sfc32: uniform in [0, 1) with 32 bits of resolution. */
@@ -179,16 +189,19 @@ export class Zipf {
 /** The named streams of one run, all derived from one seed. */
 export class RandomStreams {
   private readonly streams = new Map<string, Stream>();
+  /** Every stream's key starts with this: `faultline:<seed>:`, then the stream's name. */
+  private readonly keyPrefix: string;
 
   constructor(readonly seed: number) {
     assert(Number.isSafeInteger(seed), 'seed is a safe integer');
+    this.keyPrefix = `faultline:${seed}:`;
   }
 
   /** The stream named `name`; the same object on every call with that name. */
   stream(name: string): Stream {
     let s = this.streams.get(name);
     if (s === undefined) {
-      s = new Stream(name, `faultline:${this.seed}:${name}`);
+      s = new Stream(name, this.keyPrefix);
       this.streams.set(name, s);
     }
     return s;
