@@ -37,13 +37,22 @@ const SLOTS_FIRST = 32;
 const EMPTY = -1;
 
 /**
- * One sender's recent request ids: an open-addressing set in a typed array (linear probing,
+ * A table of `slots` empty slots: a plain array of small integers made at its size, not a
+ * typed array, whose every allocation is an off-heap buffer that costs several times more
+ * than the few hundred slots in it (a broker makes one per sender every run, and grows it).
+ */
+function emptyTable(slots: number): number[] {
+  return new Array<number>(slots).fill(EMPTY);
+}
+
+/**
+ * One sender's recent request ids: an open-addressing set in an array (linear probing,
  * deletion by shifting back, so no tombstones pile up; at most half full), and a ring of the
  * same ids to forget the oldest. Every request a broker gets looks here; a Set churned by an
  * add and a delete per request reallocated itself every few hundred.
  */
 class RecentIds {
-  private table = new Float64Array(SLOTS_FIRST).fill(EMPTY);
+  private table = emptyTable(SLOTS_FIRST);
   private count = 0;
   /** The remembered ids, oldest at `next` once it holds REMEMBERED of them. */
   private readonly ring: number[] = [];
@@ -74,7 +83,7 @@ class RecentIds {
 
   private grow(): void {
     const old = this.table;
-    this.table = new Float64Array(2 * old.length).fill(EMPTY);
+    this.table = emptyTable(2 * old.length);
     this.count = 0;
     for (let i = 0; i < old.length; i++) if (old[i] !== EMPTY) this.insert(old[i]!);
   }
