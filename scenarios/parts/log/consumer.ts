@@ -54,6 +54,7 @@ export interface ConsumerConfig {
 
 export type ConsumerState = 'joining' | 'rebalancing' | 'active' | 'idle';
 
+/** Spread into a config after the fields it lacks (clientId, group, topics), not first: see PRODUCER_DEFAULTS. */
 export const CONSUMER_DEFAULTS: Omit<ConsumerConfig, 'clientId' | 'group' | 'topics'> = {
   isolation: 'read-uncommitted',
   autoCommit: false,
