@@ -292,8 +292,16 @@ export class Producer {
     const byLeader: Batch[][] = [];
     for (const q of this.queues.values()) {
       if (!this.canSend(q)) continue;
-      const records = q.pending.splice(0, this.config.batchMax);
-      const callbacks = q.callbacks.splice(0, records.length);
+      let records = q.pending;
+      let callbacks = q.callbacks;
+      // Most batches take the whole queue: its arrays become the batch's, nothing is copied.
+      if (records.length > this.config.batchMax) {
+        records = records.splice(0, this.config.batchMax);
+        callbacks = callbacks.splice(0, records.length);
+      } else {
+        q.pending = [];
+        q.callbacks = [];
+      }
       const batch: Batch = { q, records, callbacks, baseSeq: this.config.idempotent ? q.nextSeq : -1, txnNo: this.txnNo, attempts: 0 };
       if (this.config.idempotent) q.nextSeq += records.length;
       q.inFlight = batch;
