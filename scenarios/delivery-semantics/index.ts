@@ -194,7 +194,7 @@ export const deliverySemantics = defineScenario({
   build(world) {
     const { params: p, strategy } = world;
     const setup = SEMANTICS[strategy]!;
-    // Named, not spread: an object literal that starts with a spread is slow to build (see PRODUCER_DEFAULTS).
+    // Named, not spread: a literal that starts with a spread and adds fields is slow to build (see PRODUCER_DEFAULTS).
     const { acks, retries: producerRetries, idempotent } = setup.producer;
     const layout = layoutFor();
     const audit = new EffectsAudit(world);
