@@ -87,7 +87,6 @@ export function consumerInstance(config: InstanceConfig): Spawn<LogMessage | Sca
       ctx,
       metadata,
       {
-        ...config.consumer,
         clientId: ctx.name,
         group: config.group,
         topics: [config.topic],
@@ -95,6 +94,7 @@ export function consumerInstance(config: InstanceConfig): Spawn<LogMessage | Sca
         autoCommit: true,
         onState: (state) => board.state(ctx.name, state),
         onAssigned: (memberId, generation, tps) => config.ownership.assigned(ctx.name, memberId, generation, tps),
+        ...config.consumer,
       },
       loop,
     );

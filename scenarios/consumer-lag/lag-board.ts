@@ -5,7 +5,7 @@
  * end offset minus the group's committed offset, from the broker's disk — and the board keeps
  * the totals the invariants and the metrics are judged on. Times are true simulated time.
  */
-import type { DurableStore } from '../../engine/index.ts';
+import type { DurableStore, NodeId } from '../../engine/index.ts';
 import type { World } from '../framework/scenario.ts';
 import type { ConsumerState } from '../parts/log/consumer.ts';
 import { GroupLag } from '../parts/log/group-lag.ts';
@@ -38,6 +38,8 @@ export function starvedPartitions(before: PartitionPositions, now: PartitionPosi
 
 export class LagBoard {
   readonly states = new Map<string, InstanceState>();
+  /** Each consumer's node id, looked up once: every sample asks each one's status. */
+  private readonly ids = new Map<string, NodeId>();
   readonly samples: LagSample[] = [];
   readonly latencyMs: number[] = [];
   /** When each event (by its number) was published, in true time. */
@@ -86,6 +88,7 @@ export class LagBoard {
 
   state(consumer: string, state: InstanceState): void {
     this.states.set(consumer, state);
+    if (!this.ids.has(consumer)) this.ids.set(consumer, this.world.lookup(consumer));
   }
 
   /** A consumer finished processing the events of records [from, to). */
@@ -124,7 +127,7 @@ export class LagBoard {
   census(): { active: number; idle: number; rebalancing: number; down: number } {
     const c = { active: 0, idle: 0, rebalancing: 0, down: 0 };
     for (const [name, s] of this.states) {
-      if (this.world.status(name) === 'down') c.down++;
+      if (this.world.status(this.ids.get(name)!) === 'down') c.down++;
       else if (s === 'active') c.active++;
       else if (s === 'idle') c.idle++;
       else if (s === 'rebalancing' || s === 'joining') c.rebalancing++;

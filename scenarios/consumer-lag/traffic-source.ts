@@ -57,10 +57,10 @@ export function trafficSource(config: TrafficConfig): Spawn<LogMessage, LogTimer
     const { board, backpressure: bp } = config;
     const metadata = new Metadata(ctx, config.layout, 250);
     const producer = new Producer(ctx, metadata, {
-      ...PRODUCER_DEFAULTS,
       clientId: 'traffic',
-      acks: 1,
       partitioner: keyHashPartitioner(),
+      ...PRODUCER_DEFAULTS,
+      acks: 1,
       lingerMs: config.tickMs,
     });
     const admin = new AdminClient(ctx, metadata, 'traffic');

@@ -36,7 +36,7 @@ export function paymentsService(
 ): Spawn<LogMessage, LogTimer | AppTimer> {
   return (ctx) => {
     const metadata = new Metadata(ctx, layout);
-    const producer = new Producer(ctx, metadata, { ...settings, clientId: 'payments', transactionalId: null, partitioner: keyHashPartitioner() });
+    const producer = new Producer(ctx, metadata, { clientId: 'payments', transactionalId: null, partitioner: keyHashPartitioner(), ...settings });
     let next = 0;
     /** Publishes every payment due by now, in order, and waits for the next one. */
     const publishDue = (upTo = -1): void => {

@@ -49,13 +49,13 @@ export function processor(config: ProcessorConfig): Spawn<LogMessage, LogTimer |
     const eos = semantics === 'exactly-once';
     const metadata = new Metadata(ctx, config.layout);
     const producer = new Producer(ctx, metadata, {
-      ...config.producer,
       clientId: 'ledger',
       acks: semantics === 'at-most-once' ? 1 : 'all',
       retries: semantics === 'at-most-once' ? 0 : Number.POSITIVE_INFINITY,
       idempotent: eos,
       transactionalId: eos ? 'ledger-writer' : null,
       partitioner: keyHashPartitioner(),
+      ...config.producer,
     });
     let busy = false;
     let batch: ConsumedRecord<Payment>[] = [];
@@ -76,12 +76,12 @@ export function processor(config: ProcessorConfig): Spawn<LogMessage, LogTimer |
       ctx,
       metadata,
       {
-        ...config.consumer,
         clientId: 'processor',
         group: GROUP,
         topics: ['payments'],
         isolation: eos ? 'read-committed' : 'read-uncommitted',
         autoCommit: false,
+        ...config.consumer,
       },
       loop,
     );

@@ -248,7 +248,9 @@ export const duplicateHandling = defineScenario({
       series: { 'dedup.keys': () => (protection === 'dedup-ttl' ? view.liveKeys(world.now) : tables().dedupRows) },
     });
 
-    const byId = new Map(publications.map((x) => [x.event.id, x.event]));
+    // Filled in a loop, not from a list of pairs: every run builds it.
+    const byId = new Map<string, OrderEvent>();
+    for (const x of publications) byId.set(x.event.id, x.event);
     const appliedAt = (id: string): Witness[] => (audit.appliedMs.get(id) ?? []).map((t) => ({ t, node: 'payments-db', key: id, what: 'applied' }));
     let lost = 0;
     let duplicatesApplied = 0;

@@ -30,7 +30,7 @@ export function ordersService(layout: ClusterLayout, publications: readonly Publ
   return (ctx) => {
     const metadata = new Metadata(ctx, layout);
     // linger.ms=0 (Kafka's default before 4.0): an event goes out at once, or with the next batch while one is in flight.
-    const producer = new Producer(ctx, metadata, { ...PRODUCER_DEFAULTS, clientId: 'orders', partitioner: keyHashPartitioner(), lingerMs: 0 });
+    const producer = new Producer(ctx, metadata, { clientId: 'orders', partitioner: keyHashPartitioner(), ...PRODUCER_DEFAULTS, lingerMs: 0 });
     const published: OrderEvent[] = [];
     let next = 0;
     const publish = (e: OrderEvent): void => {

@@ -93,7 +93,7 @@ export function worker(config: WorkerConfig): Spawn<LogMessage | AppMessage, Log
     const consumer = new Consumer<OrderEvent>(
       ctx,
       metadata,
-      { ...config.consumer, clientId: 'worker', group: 'payments', topics: ['orders'], isolation: 'read-uncommitted', autoCommit: false },
+      { clientId: 'worker', group: 'payments', topics: ['orders'], isolation: 'read-uncommitted', autoCommit: false, ...config.consumer },
       loop,
     );
 

@@ -51,13 +51,13 @@ export function eventConsumer(config: EventConsumerConfig): Spawn<LogMessage, Lo
       ctx,
       metadata,
       {
-        ...config.consumer,
         clientId: ctx.name,
         group: config.group,
         topics: [config.topic],
         isolation: 'read-uncommitted',
         autoCommit: true,
         onAssigned: (memberId, generation, tps) => config.ownership.assigned(ctx.name, memberId, generation, tps),
+        ...config.consumer,
       },
       loop,
     );

@@ -45,10 +45,10 @@ export function eventSource(config: SourceConfig): Spawn<LogMessage, LogTimer | 
   return (ctx) => {
     const metadata = new Metadata(ctx, config.layout);
     const producer = new Producer(ctx, metadata, {
-      ...PRODUCER_DEFAULTS,
       clientId: 'events',
-      acks: 1,
       partitioner: config.partitioner,
+      ...PRODUCER_DEFAULTS,
+      acks: 1,
       lingerMs: config.tickMs,
     });
     let next = 0;

@@ -54,6 +54,7 @@ export interface ConsumerConfig {
 
 export type ConsumerState = 'joining' | 'rebalancing' | 'active' | 'idle';
 
+/** Spread into a config after the fields it lacks (clientId, group, topics), not first: see PRODUCER_DEFAULTS. */
 export const CONSUMER_DEFAULTS: Omit<ConsumerConfig, 'clientId' | 'group' | 'topics'> = {
   isolation: 'read-uncommitted',
   autoCommit: false,
@@ -167,7 +168,7 @@ export class Consumer<V = unknown> {
         const take = Math.min(buffer.length, this.config.maxPollRecords - batch.length);
         for (let j = 0; j < take; j++) batch.push(buffer[j]!);
         // Taken from the front in place: a poll allocates its batch and nothing else.
-        buffer.copyWithin(0, take);
+        if (take < buffer.length) buffer.copyWithin(0, take);
         buffer.length -= take;
         a.consumed = batch[batch.length - 1]!.offset + 1;
       }

@@ -142,7 +142,10 @@ export class ReplicaManager {
 
   /** The partitions this broker leads (for metadata from a static broker). */
   leaders(): { tp: Tp; leader: NodeId }[] {
-    return [...this.replicas.values()].filter((r) => r.role === 'leader').map((r) => ({ tp: r.tp, leader: this.ctx.self }));
+    // Loops, not spreads of iterators: a static broker answers every metadata request with these.
+    const out: { tp: Tp; leader: NodeId }[] = [];
+    for (const r of this.replicas.values()) if (r.role === 'leader') out.push({ tp: r.tp, leader: this.ctx.self });
+    return out;
   }
 
   /** The sum of the partition epochs this broker has applied (its heartbeat tells the controller, which re-sends what it missed). */
@@ -153,7 +156,9 @@ export class ReplicaManager {
   }
 
   topics(): { topic: string; partitions: number }[] {
-    return [...this.topicCounts].map(([topic, partitions]) => ({ topic, partitions }));
+    const out: { topic: string; partitions: number }[] = [];
+    for (const [topic, partitions] of this.topicCounts) out.push({ topic, partitions });
+    return out;
   }
 
   partitionCount(topic: string): number {

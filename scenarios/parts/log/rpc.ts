@@ -23,22 +23,28 @@ export function requestIds(ctx: LogContext): RequestIds {
 export type RpcTimer = { owner: 'rpc'; client: string; id: number };
 
 export class Rpc {
-  private readonly pending = new Map<number, { onReply: (m: LogMessage | null) => void; timer: TimerId }>();
+  /**
+   * The requests awaiting a response, as three parallel columns (id, timeout timer, reply
+   * handler), unordered: a client has a handful in flight, so a scan finds one faster than a
+   * Map that adds and deletes an entry per request (and rehashes as it churns), and nothing
+   * is allocated per request.
+   */
+  private readonly ids: number[] = [];
+  private readonly timers: TimerId[] = [];
+  private readonly replies: ((m: LogMessage | null) => void)[] = [];
   /** The node incarnation's id sequence (shared with every other client on it). */
-  private readonly ids: RequestIds;
+  private readonly sequence: RequestIds;
 
   constructor(
     private readonly ctx: LogContext,
     private readonly client: string,
   ) {
-    this.ids = requestIds(ctx);
+    this.sequence = requestIds(ctx);
   }
 
   /** Sends the request `make(id)` to `to`; `onReply` gets its response, or null after `timeoutMs`. */
   call(to: NodeId, timeoutMs: number, make: (id: number) => LogMessage, onReply: (m: LogMessage | null) => void): number {
-    const id = this.ids.take();
-    const timer = this.ctx.setTimer(timeoutMs, { owner: 'rpc', client: this.client, id });
-    this.pending.set(id, { onReply, timer });
+    const id = this.await(timeoutMs, onReply);
     this.ctx.send(to, make(id));
     return id;
   }
@@ -49,9 +55,7 @@ export class Rpc {
    * request sent often, where `call` would build a closure to make it.
    */
   request(to: NodeId, timeoutMs: number, request: LogMessage & { id: number }, onReply: (m: LogMessage | null) => void): number {
-    const id = this.ids.take();
-    const timer = this.ctx.setTimer(timeoutMs, { owner: 'rpc', client: this.client, id });
-    this.pending.set(id, { onReply, timer });
+    const id = this.await(timeoutMs, onReply);
     request.id = id;
     this.ctx.send(to, request);
     return id;
@@ -59,15 +63,15 @@ export class Rpc {
 
   /** True while request `id` awaits its response. */
   has(id: number): boolean {
-    return this.pending.has(id);
+    return this.ids.indexOf(id) >= 0;
   }
 
   /** Forgets a request: its response, if one comes, is ignored. */
   cancel(id: number): void {
-    const p = this.pending.get(id);
-    if (p === undefined) return;
-    this.ctx.cancelTimer(p.timer);
-    this.pending.delete(id);
+    const i = this.ids.indexOf(id);
+    if (i < 0) return;
+    this.ctx.cancelTimer(this.timers[i]!);
+    this.forget(i);
   }
 
   /** Handles the response to one of this client's requests; false for anything else. */
@@ -75,20 +79,42 @@ export class Rpc {
     // Every message a node gets is offered here: a property read, not an \`in\` test, on the many message shapes.
     const id = (m as { id?: number }).id;
     if (id === undefined) return false;
-    const p = this.pending.get(id);
-    if (p === undefined) return false;
-    this.pending.delete(id);
-    this.ctx.cancelTimer(p.timer);
-    p.onReply(m);
+    const i = this.ids.indexOf(id);
+    if (i < 0) return false;
+    const onReply = this.replies[i]!;
+    this.ctx.cancelTimer(this.timers[i]!);
+    this.forget(i);
+    onReply(m);
     return true;
   }
 
   onTimer(t: LogTimer): boolean {
     if (t.owner !== 'rpc' || t.client !== this.client) return false;
-    const p = this.pending.get(t.id);
-    if (p === undefined) return true;
-    this.pending.delete(t.id);
-    p.onReply(null);
+    const i = this.ids.indexOf(t.id);
+    if (i < 0) return true;
+    const onReply = this.replies[i]!;
+    this.forget(i);
+    onReply(null);
     return true;
+  }
+
+  /** A fresh id, awaited with its timeout. */
+  private await(timeoutMs: number, onReply: (m: LogMessage | null) => void): number {
+    const id = this.sequence.take();
+    this.ids.push(id);
+    this.timers.push(this.ctx.setTimer(timeoutMs, { owner: 'rpc', client: this.client, id }));
+    this.replies.push(onReply);
+    return id;
+  }
+
+  /** Drops entry `i`: the last entry takes its place (the columns keep no order). */
+  private forget(i: number): void {
+    const last = this.ids.length - 1;
+    this.ids[i] = this.ids[last]!;
+    this.timers[i] = this.timers[last]!;
+    this.replies[i] = this.replies[last]!;
+    this.ids.pop();
+    this.timers.pop();
+    this.replies.pop();
   }
 }

@@ -123,7 +123,7 @@ export class TransactionCoordinator {
         return true;
       case 'add-partitions':
       case 'add-offsets':
-        this.ctx.send(from, { type: 'add-response', id: m.id, ...this.onAdd(m) });
+        this.ctx.send(from, this.onAdd(m));
         return true;
       case 'end-txn':
         this.onEnd(from, m);
@@ -195,10 +195,11 @@ export class TransactionCoordinator {
     return r === undefined || r.producerId !== producerId || r.producerEpoch !== producerEpoch;
   }
 
-  private onAdd(m: Msg<'add-partitions'> | Msg<'add-offsets'>): { txnNo: number; error: Msg<'add-response'>['error'] } {
+  /** The answer to an add: built whole, no spread of a result into it (see write). */
+  private onAdd(m: Msg<'add-partitions'> | Msg<'add-offsets'>): Msg<'add-response'> {
     let r = this.records.get(m.transactionalId);
-    if (r === undefined || this.fenced(r, m.producerId, m.producerEpoch)) return { txnNo: -1, error: 'producer-fenced' };
-    if (r.state === 'prepare-commit' || r.state === 'prepare-abort') return { txnNo: -1, error: 'concurrent-transactions' };
+    if (r === undefined || this.fenced(r, m.producerId, m.producerEpoch)) return { type: 'add-response', id: m.id, txnNo: -1, error: 'producer-fenced' };
+    if (r.state === 'prepare-commit' || r.state === 'prepare-abort') return { type: 'add-response', id: m.id, txnNo: -1, error: 'concurrent-transactions' };
     if (r.state !== 'ongoing') r = this.begin(r);
     if (m.type === 'add-partitions') {
       const known = r.tps;
@@ -207,7 +208,7 @@ export class TransactionCoordinator {
     if (m.type === 'add-offsets' && !r.groups.includes(m.group)) r = this.write(r, { groups: [...r.groups, m.group] });
     // The producer writes there only once this is forced: a restarted coordinator must know every partition to close.
     this.ctx.disk.force();
-    return { txnNo: r.txnNo, error: null };
+    return { type: 'add-response', id: m.id, txnNo: r.txnNo, error: null };
   }
 
   private begin(r: TxnRecord): TxnRecord {

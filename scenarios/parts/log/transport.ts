@@ -8,7 +8,7 @@
  * are never answered). Responses need no filter: a client forgets a request once answered
  * and ignores a second answer.
  */
-import { assert, type NodeId } from '../../../engine/index.ts';
+import type { NodeId } from '../../../engine/index.ts';
 import type { LogMessage } from './log-protocol.ts';
 
 /** Every request type that carries an id (what the filter looks at; responses and notifications pass). */
@@ -32,77 +32,31 @@ const REQUESTS: ReadonlySet<string> = new Set([
 
 /** How many recent request ids are remembered per sender (far more than can be in flight). */
 const REMEMBERED = 256;
-/** A new sender's table: most senders of a run send a few dozen requests, and a table grows as it fills. */
-const SLOTS_FIRST = 32;
-const EMPTY = -1;
 
 /**
- * One sender's recent request ids: an open-addressing set in a typed array (linear probing,
- * deletion by shifting back, so no tombstones pile up; at most half full), and a ring of the
- * same ids to forget the oldest. Every request a broker gets looks here; a Set churned by an
- * add and a delete per request reallocated itself every few hundred.
+ * One sender's recent request ids: a ring of the last REMEMBERED ids that came through, and the
+ * largest id ever remembered. A sender numbers its requests in the order it sends them, so
+ * nearly every request is newer than all it sent before and passes on one comparison; only a
+ * copy or a request overtaken on the way is looked for in the ring. (A hash set here allocated
+ * its table per sender every run and grew it; a Set churned by an add and a delete per
+ * request reallocated itself every few hundred.)
  */
 class RecentIds {
-  private table = new Float64Array(SLOTS_FIRST).fill(EMPTY);
-  private count = 0;
   /** The remembered ids, oldest at `next` once it holds REMEMBERED of them. */
   private readonly ring: number[] = [];
   private next = 0;
+  private newest = Number.NEGATIVE_INFINITY;
 
   /** Remembers `id`, forgetting the oldest remembered past REMEMBERED; false when it was remembered already. */
   remember(id: number): boolean {
-    if (this.slotOf(id) >= 0) return false;
+    if (id > this.newest) this.newest = id;
+    else if (this.ring.includes(id)) return false;
     if (this.ring.length < REMEMBERED) this.ring.push(id);
     else {
-      this.forget(this.ring[this.next]!);
       this.ring[this.next] = id;
       this.next = (this.next + 1) % REMEMBERED;
     }
-    if (2 * (this.count + 1) > this.table.length) this.grow();
-    this.insert(id);
     return true;
-  }
-
-  private insert(id: number): void {
-    const table = this.table;
-    const mask = table.length - 1;
-    let i = id & mask;
-    while (table[i] !== EMPTY) i = (i + 1) & mask;
-    table[i] = id;
-    this.count++;
-  }
-
-  private grow(): void {
-    const old = this.table;
-    this.table = new Float64Array(2 * old.length).fill(EMPTY);
-    this.count = 0;
-    for (let i = 0; i < old.length; i++) if (old[i] !== EMPTY) this.insert(old[i]!);
-  }
-
-  /** The slot holding `id`, or -1. An id's first slot is its low bits: ids are consecutive numbers per node incarnation. */
-  private slotOf(id: number): number {
-    const table = this.table;
-    const mask = table.length - 1;
-    for (let i = id & mask; table[i] !== EMPTY; i = (i + 1) & mask) if (table[i] === id) return i;
-    return -1;
-  }
-
-  /** Removes `id`, moving back every later entry of its probe run that may fill the gap. */
-  private forget(id: number): void {
-    const table = this.table;
-    const mask = table.length - 1;
-    let gap = this.slotOf(id);
-    assert(gap >= 0, 'a remembered id is in the table');
-    for (let j = (gap + 1) & mask; table[j] !== EMPTY; j = (j + 1) & mask) {
-      const home = table[j]! & mask;
-      // Entry j may move to the gap unless its first slot lies cyclically in (gap, j].
-      const stays = gap <= j ? gap < home && home <= j : gap < home || home <= j;
-      if (stays) continue;
-      table[gap] = table[j]!;
-      gap = j;
-    }
-    table[gap] = EMPTY;
-    this.count--;
   }
 }
 

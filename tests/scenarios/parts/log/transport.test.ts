@@ -26,7 +26,7 @@ describe('DuplicateRequests', () => {
   it('remembers the last 256 request ids of a sender, whatever their order, as a set of them would', () => {
     const connections = new DuplicateRequests();
     const remembered: number[] = [];
-    // Ids that collide in the table (multiples of its size) and consecutive ones, interleaved.
+    // Ids out of order (some below the newest, so looked for among the remembered) and consecutive ones, interleaved.
     const ids = Array.from({ length: 2_000 }, (_, i) => (i % 3 === 0 ? (i % 7) * 1024 + Math.floor(i / 3) * 4096 : 1_000_000 + i));
     for (const id of ids) {
       const known = remembered.includes(id);
