@@ -240,7 +240,7 @@ export class Network {
         if (next === undefined) {
           const spec = this.models[current]!.spec;
           assert(this.models.length < 65535, 'fewer than 65,535 distinct link models');
-          this.models.push(new LinkModel({ ...spec, ...definedOnly(patch) }));
+          this.models.push(new LinkModel(Object.assign({}, spec, definedOnly(patch))));
           next = this.models.length - 1;
           derived.set(current, next);
         }

@@ -44,7 +44,7 @@ export function checkHistory(history: History, options: HistoryCheckOptions): Ch
   if (consistency !== undefined && !CONSISTENCY_LEVELS.includes(consistency)) {
     throw new Error(`unknown consistency level '${consistency}'; expected one of ${CONSISTENCY_LEVELS.join(', ')}`);
   }
-  if (isTransactionalModel(model)) return checkTransactions(history, model, consistency === undefined ? rest : { ...rest, consistency });
+  if (isTransactionalModel(model)) return checkTransactions(history, model, consistency === undefined ? rest : { consistency, ...rest });
   if (model === 'session') {
     if (consistency !== undefined)
       throw new Error(

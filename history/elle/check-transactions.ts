@@ -55,14 +55,14 @@ export function checkTransactions(history: History, model: TransactionalModel, o
     (cycle): Anomaly => ({
       type: cycle.type,
       explanation: explainCycle(cycle.steps, txns, verb),
-      cycle: cycle.steps.map((step) => ({
-        from: txnName(txns[step.from]!),
-        to: txnName(txns[step.to]!),
-        kind: step.kind,
-        ...(step.reason.key !== undefined ? { key: step.reason.key } : {}),
-        ...(step.reason.fromValue !== undefined ? { fromValue: step.reason.fromValue } : {}),
-        ...(step.reason.toValue !== undefined ? { toValue: step.reason.toValue } : {}),
-      })),
+      cycle: cycle.steps.map((step) => {
+        const shown: Record<string, unknown> = { from: txnName(txns[step.from]!), to: txnName(txns[step.to]!), kind: step.kind };
+        const { key, fromValue, toValue } = step.reason;
+        if (key !== undefined) shown.key = key;
+        if (fromValue !== undefined) shown.fromValue = fromValue;
+        if (toValue !== undefined) shown.toValue = toValue;
+        return shown;
+      }),
       transactions: cycle.steps.map((step) => transactionData(txns[step.from]!)),
     }),
   );
@@ -101,7 +101,7 @@ function summarize(anomalies: Anomaly[], max: number): Anomaly[] {
     shown.set(a.type, n);
     if (n > max) continue;
     const total = counts.get(a.type)!;
-    kept.push(n === Math.min(max, total) && total > max ? { ...a, ofType: total } : a);
+    kept.push(n === Math.min(max, total) && total > max ? Object.assign({}, a, { ofType: total }) : a);
   }
   return kept;
 }

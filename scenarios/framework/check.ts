@@ -221,7 +221,7 @@ export function scanRuns(plan: CheckPlan, indices: Iterable<number>, onRun?: () 
     out.coverage.push(plan.coverageOf(faults));
     onRun?.();
     if (failure !== null) {
-      out.failure = { ...failure, index };
+      out.failure = Object.assign({}, failure, { index });
       break;
     }
   }
@@ -269,7 +269,7 @@ export function shrinkFailure(plan: CheckPlan, index: number, budget = 2_000): C
         ` and violations ${a.firstViolation?.invariant ?? 'none'} vs ${failure.invariant}`,
     );
   }
-  return { ...failure, index, seed, faults, originalFaults: original.value, shrinkSteps: steps, traceHash: a.traceHash! };
+  return Object.assign({}, failure, { index, seed, faults, originalFaults: original.value, shrinkSteps: steps, traceHash: a.traceHash! });
 }
 
 /** The indices of run `runs` that belong to a shard (all when no shard). */

@@ -19,6 +19,7 @@ import {
   checkHistory,
   DEFAULT_CONSISTENCY,
   type History,
+  type HistoryCheckOptions,
   HistoryRecorder,
   type OperationHandle,
 } from '../../history/index.ts';
@@ -163,12 +164,10 @@ export class ClientHistory {
     }
     if (log !== null) this.materialize();
     // The checkers only read the history: no copy (a check judges every run's).
-    return checkHistory(this.recorder === null ? { operations: [] } : this.recorder.view(), {
-      model: claim.model,
-      ...(claim.consistency ? { consistency: claim.consistency } : {}),
-      ...(this.order !== undefined ? { order: this.order } : {}),
-      statesMax: HISTORY_STATES_MAX,
-    });
+    const options: HistoryCheckOptions = { model: claim.model, statesMax: HISTORY_STATES_MAX };
+    if (claim.consistency) options.consistency = claim.consistency;
+    if (this.order !== undefined) options.order = this.order;
+    return checkHistory(this.recorder === null ? { operations: [] } : this.recorder.view(), options);
   }
 
   /** Records the log's entries as operations (each client's on threads, as `thread` gives them) and its proposed order. */

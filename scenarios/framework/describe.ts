@@ -44,7 +44,7 @@ export function describeScenario(scenario: AnyScenario): ScenarioInfo {
     summary: scenario.summary,
     strategies: scenario.strategies.map((s) => ({ id: s.id, title: s.title, explanation: s.explanation, expectedViolations: [...s.expectedViolations] })),
     defaultStrategy: scenario.defaultStrategy,
-    invariants: scenario.invariants.map((i) => ({ ...i, ...(i.appliesTo ? { appliesTo: [...i.appliesTo] } : {}) })),
+    invariants: scenario.invariants.map((i) => (i.appliesTo ? { ...i, appliesTo: [...i.appliesTo] } : { ...i })),
     goals: [...scenario.goals],
     metrics: [...scenario.metrics],
     charts: [...system.charts],

@@ -256,15 +256,14 @@ export function assertDrawable(space: FaultSpace, scenario: string): void {
     const node = spec.nodes?.[0];
     const entries = Object.entries(spec.args ?? {}).map(([k, a]) => [k, argExtremes(a)] as const);
     const base = Object.fromEntries(entries.flatMap(([k, values]) => (values.length > 0 ? [[k, values[0]!] as const] : [])));
-    const probe = (args: Record<string, string | number | boolean> | undefined): Fault => ({
-      at,
-      kind: 'inject',
-      name: spec.name,
-      ...(node === undefined ? {} : { node }),
-      ...(args === undefined ? {} : { args }),
-    });
+    const probe = (args: Record<string, string | number | boolean> | undefined): Fault => {
+      const fault: Fault & { kind: 'inject' } = { at, kind: 'inject', name: spec.name };
+      if (node !== undefined) fault.node = node;
+      if (args !== undefined) fault.args = args;
+      return fault;
+    };
     if (entries.length === 0) probes.push(probe(undefined));
-    for (const [k, values] of entries) for (const v of values) probes.push(probe({ ...base, [k]: v }));
+    for (const [k, values] of entries) for (const v of values) probes.push(probe(Object.assign({}, base, { [k]: v })));
   }
   for (const fault of probes) {
     const parsed = FaultSchema.safeParse(fault);
@@ -380,7 +379,7 @@ function classOptions(space: FaultSpace, only: FaultClass, targets: readonly Fau
         for (const spec of space.injects) {
           const nodes = spec.nodes?.filter((n) => enabled.has(n));
           if (spec.nodes !== undefined && nodes!.length === 0) continue;
-          options.push(injectArbitrary({ ...spec, ...(nodes ? { nodes } : {}) }, at));
+          options.push(injectArbitrary(nodes ? { ...spec, nodes } : spec, at));
         }
         break;
     }

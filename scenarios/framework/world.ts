@@ -80,7 +80,8 @@ export class ScenarioWorld<P> implements World<P> {
 
   /** The nodes declared so far. */
   get nodes(): readonly DeclaredNode[] {
-    for (let i = this.declared.length; i < this.specs.length; i++) this.declared.push({ ...this.specs[i]!, name: this.names[i]!, id: this.ids[i]! });
+    for (let i = this.declared.length; i < this.specs.length; i++)
+      this.declared.push(Object.assign({}, this.specs[i]!, { name: this.names[i]!, id: this.ids[i]! }));
     return this.declared;
   }
 

@@ -14,16 +14,15 @@ export const counter: LinearizabilityModel<number> = {
   init: () => 0,
   prepare(op) {
     const known = op.type === 'ok';
-    const base = { id: op.id, f: op.f, known, source: op };
     if (op.f === 'add') {
       const amount = op.invokeValue ?? 1;
       if (typeof amount !== 'number' || !Number.isFinite(amount)) return `an add of a number, got ${showValue(op.invokeValue)}`;
-      return { ...base, input: amount, output: undefined };
+      return { id: op.id, f: op.f, known, source: op, input: amount, output: undefined };
     }
     if (op.f === 'read') {
       if (known && (typeof op.completeValue !== 'number' || !Number.isFinite(op.completeValue)))
         return `a read result that is a number, got ${showValue(op.completeValue)}`;
-      return { ...base, input: null, output: known ? op.completeValue : undefined };
+      return { id: op.id, f: op.f, known, source: op, input: null, output: known ? op.completeValue : undefined };
     }
     return `a function of add or read, got ${op.f}`;
   },

@@ -58,9 +58,9 @@ function registerModel(name: string, allowCas: boolean): LinearizabilityModel<st
     step: stepRegister,
     key: (state) => state,
     refute: (ops) => refuteRegister(ops, NIL),
-    ...(allowCas ? {} : { proveByOrder: (history: History, order: readonly number[]) => proveByWriteOrder(history, order, false) }),
     describe: (op) => describeRegisterOperation(op.f, op.source.invokeValue, op.source.completeValue, op.known),
     describeState: (state) => showValue(JSON.parse(state)),
+    ...(allowCas ? {} : { proveByOrder: (history: History, order: readonly number[]) => proveByWriteOrder(history, order, false) }),
   };
 }
 

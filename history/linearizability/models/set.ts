@@ -24,12 +24,11 @@ export const set: LinearizabilityModel<string> = {
   init: () => '',
   prepare(op) {
     const known = op.type === 'ok';
-    const base = { id: op.id, f: op.f, known, source: op };
-    if (op.f === 'add') return { ...base, input: valueKey(op.invokeValue ?? null), output: undefined };
+    if (op.f === 'add') return { id: op.id, f: op.f, known, source: op, input: valueKey(op.invokeValue ?? null), output: undefined };
     if (op.f === 'read') {
-      if (!known) return { ...base, input: null, output: undefined };
+      if (!known) return { id: op.id, f: op.f, known, source: op, input: null, output: undefined };
       if (!Array.isArray(op.completeValue)) return `a read result that is a collection of elements, got ${showValue(op.completeValue)}`;
-      return { ...base, input: null, output: setKey(op.completeValue.map(valueKey)) };
+      return { id: op.id, f: op.f, known, source: op, input: null, output: setKey(op.completeValue.map(valueKey)) };
     }
     return `a function of add or read, got ${op.f}`;
   },

@@ -154,7 +154,7 @@ export class Controller {
 
   /** Writes a new state for a partition, forces it, and tells its live replicas (unless only the proposer needs the answer). */
   private update(s: PartitionState, change: Pick<PartitionState, 'leader' | 'leaderEpoch' | 'isr'>, broadcast = true): void {
-    const next: PartitionState = { ...s, ...change, partitionEpoch: s.partitionEpoch + 1 };
+    const next: PartitionState = { ...s, leader: change.leader, leaderEpoch: change.leaderEpoch, isr: change.isr, partitionEpoch: s.partitionEpoch + 1 };
     this.table.set(s.tp, next);
     this.ctx.disk.force();
     if (next.leader !== s.leader && next.leader >= 0) {
