@@ -249,12 +249,18 @@ export const readReplicas = defineScenario({
         session(sessionOps, sessionConfig, auditor, stats),
       );
     });
-    world.node('primary', { role: 'primary' }, primaryNode({ ...db, replicas }));
+    world.node('primary', { role: 'primary' }, primaryNode(Object.assign({}, db, { replicas })));
     for (const name of replicas) {
       world.node(
         name,
         { role: 'replica' },
-        replicaNode({ ...db, lsnWaitMs: p.lsnWaitMs, lag, stallMs: (requestedMs) => Math.max(0, Math.min(requestedMs, world.healAtMs - world.now)) }),
+        replicaNode(
+          Object.assign({}, db, {
+            lsnWaitMs: p.lsnWaitMs,
+            lag,
+            stallMs: (requestedMs: number) => Math.max(0, Math.min(requestedMs, world.healAtMs - world.now)),
+          }),
+        ),
       );
     }
 

@@ -216,7 +216,7 @@ export const redisOutage = defineScenario({
       readBackShare: p.readBackShare,
       apps: p.apps,
     };
-    const requests = drawRequests(world.stream('workload'), { ...workload, fromMs: 0, toMs: p.workloadMs });
+    const requests = drawRequests(world.stream('workload'), Object.assign({}, workload, { fromMs: 0, toMs: p.workloadMs }));
     // The incident monitor reads the traffic's sliding windows in every run: its metrics need them.
     const traffic = new TrafficMonitor(100);
     const dbLoad = new DatabaseLoad(p.dbConnections);

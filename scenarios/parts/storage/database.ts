@@ -219,7 +219,7 @@ export function databaseNode(config: DatabaseConfig): Spawn<DbMessage, DbTimer> 
         if (already !== undefined) return already;
       }
       const next: DbRow = { key: q.key, value: q.value, version: row(q.key).version + 1 };
-      wal.append(q.requestId === undefined ? next : { ...next, requestId: q.requestId });
+      wal.append(q.requestId === undefined ? next : { key: next.key, value: next.value, version: next.version, requestId: q.requestId });
       ctx.disk.force();
       ctx.crashPoint('committed');
       rows.set(q.key, next);
