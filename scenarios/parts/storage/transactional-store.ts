@@ -72,9 +72,10 @@ export class TransactionalStore {
     private readonly disk: DurableStore,
     name = 'db',
   ) {
-    this.seqKey = `${name}:tx-seq`;
-    this.rows = disk.map<number>(`${name}:rows`);
-    this.wal = disk.log<WalRecord>(`${name}:wal`);
+    const names = namesOf(name);
+    this.seqKey = names.seq;
+    this.rows = disk.map<number>(names.rows);
+    this.wal = disk.log<WalRecord>(names.wal);
     this.recover();
   }
 
@@ -210,8 +211,9 @@ export class TransactionalStore {
    */
   prepare(tx: string, writes: RowWrite[], appends: readonly TableAppend[] = []): void {
     this.statusView();
-    assert(this.statusOf(tx) === 'locked', `prepare ${tx} holds its locks and is not decided`);
-    for (const w of writes) assert(this.locks.get(w.key) === tx, `prepare ${tx} writes only rows it locked (${w.key})`);
+    // Each message is spelt only when its assertion fails: these run at every PREPARE of every run.
+    if (this.statusOf(tx) !== 'locked') assert(false, `prepare ${tx} holds its locks and is not decided`);
+    for (const w of writes) if (this.locks.get(w.key) !== tx) assert(false, `prepare ${tx} writes only rows it locked (${w.key})`);
     if (appends.length === 0) this.wal.append({ type: 'prepare', tx, writes });
     else {
       this.wal.append({ type: 'prepare', tx, writes, appends: [...appends] });
@@ -225,9 +227,9 @@ export class TransactionalStore {
   commit(tx: string): void {
     this.statusView();
     const writes = this.prepared.get(tx);
-    assert(writes !== undefined, `commit ${tx} was prepared`);
+    if (writes === undefined) assert(false, `commit ${tx} was prepared`);
     this.wal.append({ type: 'commit', tx });
-    this.redo(writes, this.preparedAppends.get(tx) ?? []);
+    this.redo(writes, this.preparedAppends.get(tx) ?? NO_APPENDS);
     this.prepared.delete(tx);
     this.preparedAppends.delete(tx);
     this.status.set(tx, 'committed');
@@ -241,7 +243,7 @@ export class TransactionalStore {
   abort(tx: string): void {
     this.statusView();
     const s = this.statusOf(tx);
-    assert(s !== 'committed', `abort ${tx} was not committed`);
+    if (s === 'committed') assert(false, `abort ${tx} was not committed`);
     if (s === 'aborted') return;
     this.wal.append({ type: 'abort', tx });
     this.prepared.delete(tx);
@@ -264,11 +266,11 @@ export class TransactionalStore {
     this.statusView();
     const status = this.statusOf(tx);
     if (status !== 'none' && status !== 'locked') assert(false, `local transaction ${tx} is new`);
-    const keys = writes.map((w) => w.key);
     // Its locks are taken and given back within this one call, where no other transaction can
-    // see them: one that holds none yet only needs to find its rows free.
+    // see them: one that holds none yet only needs to find its rows free (as they all are while no
+    // transaction holds a lock, the common case of a store with local transactions only).
     const holding = status === 'locked';
-    if (holding ? !this.lockAll(tx, keys) : !this.grantable(tx, keys)) return false;
+    if (holding ? !this.lockAll(tx, keysOf(writes)) : this.locks.size > 0 && !this.grantable(tx, keysOf(writes))) return false;
     this.wal.append(appends.length === 0 ? { type: 'local', tx, writes } : { type: 'local', tx, writes, appends: [...appends] });
     this.redo(writes, appends);
     this.status.set(tx, 'committed');
@@ -305,6 +307,32 @@ export class TransactionalStore {
     for (const k of this.held.get(tx) ?? []) if (this.locks.get(k) === tx) this.locks.delete(k);
     this.held.delete(tx);
   }
+}
+
+/** The appends of a transaction that has none (shared: never changed). */
+const NO_APPENDS: readonly TableAppend[] = Object.freeze([]);
+
+function keysOf(writes: readonly RowWrite[]): string[] {
+  return writes.map((w) => w.key);
+}
+
+/** A store's names on its disk (its rows, its log, its transaction counter). */
+interface StoreNames {
+  rows: string;
+  wal: string;
+  seq: string;
+}
+
+/** Store names by the store's name, spelt once per process: every run opens its stores by them, at each start and in its end checks. */
+const storeNames = new Map<string, StoreNames>();
+
+function namesOf(name: string): StoreNames {
+  let names = storeNames.get(name);
+  if (names === undefined) {
+    if (storeNames.size >= 1_000) storeNames.clear();
+    storeNames.set(name, (names = { rows: `${name}:rows`, wal: `${name}:wal`, seq: `${name}:tx-seq` }));
+  }
+  return names;
 }
 
 /**
