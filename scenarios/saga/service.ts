@@ -69,18 +69,20 @@ export function service(config: ServiceConfig): Spawn<SagaMessage, ServiceTimer>
     const publisher = new RequestClient<Publish<SagaEvent>, Published>(ctx, config.publishPolicy, 'publish', config.requests);
     const relay = config.choreography ? new OutboxRelay<SagaEvent>(ctx, db, publisher, { broker, pollMs: config.relayPollMs }) : null;
     const reactions = REACTIONS_OF[config.service];
+    /** What a step may read of the world besides its database (one object for every step of this node). */
+    const stepContext = { regionsServed: config.regionsServed };
     let refuseNext = false;
 
     /** Runs a step — refused instead, if a step failure was injected and it would have succeeded — touching nothing yet. */
     const runStep = (step: StepName, order: Order): StepOutcome => {
-      const outcome = STEPS[step].run(db, order, { regionsServed: config.regionsServed });
+      const outcome = STEPS[step].run(db, order, stepContext);
       if (!refuseNext || !outcome.ok || !FALLIBLE.includes(step)) return outcome;
       refuseNext = false;
       return { ok: false, reason: `${config.service} refused it (an injected step failure)`, writes: [] };
     };
 
-    const outboxEntry = (type: SagaEventType | undefined, order: Order): TableAppend[] =>
-      type === undefined || relay === null ? [] : [relay.entry(type, `${order.id}:${type}`, { type, order } satisfies SagaEvent)];
+    const outboxEntry = (type: SagaEventType | undefined, order: Order): readonly TableAppend[] =>
+      type === undefined || relay === null ? NO_APPENDS : [relay.entry(type, `${order.id}:${type}`, { type, order } satisfies SagaEvent)];
 
     /** What just happened, in plain words; in the choreography, also where the saga went next. */
     const narrate = (step: StepName, order: Order, outcome: StepOutcome, published: SagaEventType | undefined): void => {
@@ -212,6 +214,9 @@ const FALLIBLE: readonly StepName[] = ['charge', 'reserve', 'schedule'];
 function replyOf(outcome: StepOutcome): StepReply {
   return outcome.ok ? DONE : { ok: false, reason: outcome.reason ?? 'refused' };
 }
+
+/** A step that publishes nothing appends nothing (shared: never changed). */
+const NO_APPENDS: readonly TableAppend[] = Object.freeze([]);
 
 /** A step done: one answer object (answers are recorded with their keys and sent as they are, never changed). */
 const DONE: StepReply = { ok: true };
