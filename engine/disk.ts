@@ -51,8 +51,14 @@ export class DurableStore {
   private readonly cells = new Map<string, unknown>();
   private readonly maps = new Map<string, DurableMap<unknown>>();
   private readonly logs = new Map<string, DurableLog<unknown>>();
-  /** Undo records of the unforced writes, oldest first, UNDO_SLOTS slots each (see Undo). */
+  /**
+   * Undo records of the unforced writes, oldest first, UNDO_SLOTS slots each (see Undo): the
+   * first `undoSlots` slots. A force only resets the count, so the array keeps its room for the
+   * next writes instead of growing again from nothing after every force (most forces follow a
+   * handful of writes); a stale slot beyond the count is overwritten before it is read again.
+   */
   private readonly undo: unknown[] = [];
+  private undoSlots = 0;
   /** Writes since the disk was created (forced or not), for cost accounting. */
   writes = 0;
   /** Forces since the disk was created. */
@@ -120,13 +126,13 @@ export class DurableStore {
   force(): void {
     this.probe.beforeForce();
     this.forces++;
-    this.undo.length = 0;
+    this.undoSlots = 0;
     this.probe.afterForce();
   }
 
   /** Writes not yet forced. */
   get unforced(): number {
-    return this.undo.length / UNDO_SLOTS;
+    return this.undoSlots / UNDO_SLOTS;
   }
 
   /**
@@ -137,8 +143,8 @@ export class DurableStore {
     assert(Number.isInteger(kept) && kept >= 0, 'kept is a non-negative integer');
     const undo = this.undo;
     const lost = Math.max(0, this.unforced - kept);
-    for (let i = undo.length - UNDO_SLOTS; i >= kept * UNDO_SLOTS; i -= UNDO_SLOTS) undoOne(undo[i] as Undo, undo[i + 1], undo[i + 2], undo[i + 3]);
-    undo.length = 0;
+    for (let i = this.undoSlots - UNDO_SLOTS; i >= kept * UNDO_SLOTS; i -= UNDO_SLOTS) undoOne(undo[i] as Undo, undo[i + 1], undo[i + 2], undo[i + 3]);
+    this.undoSlots = 0;
     return lost;
   }
 
@@ -150,7 +156,13 @@ export class DurableStore {
 
   /** Records how to undo the write about to be made (internal to the disk's containers). */
   remember(kind: Undo, container: object, key: unknown, old: unknown): void {
-    this.undo.push(kind, container, key, old);
+    const undo = this.undo;
+    const at = this.undoSlots;
+    undo[at] = kind;
+    undo[at + 1] = container;
+    undo[at + 2] = key;
+    undo[at + 3] = old;
+    this.undoSlots = at + UNDO_SLOTS;
   }
 }
 
