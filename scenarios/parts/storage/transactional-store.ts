@@ -49,17 +49,39 @@ export type WalRecord =
 export class TransactionalStore {
   private readonly rows: DurableMap<number>;
   private readonly wal: DurableLog<WalRecord>;
+  // The maps below are made when first written: a store of local transactions never locks or
+  // prepares, and one opened only to read its rows (an end-of-run check) needs none of them.
+  private locksMap: Map<string, string> | null = null;
+  private heldMap: Map<string, string[]> | null = null;
+  private statusMap: Map<string, TxStatus> | null = null;
+  private preparedMap: Map<string, RowWrite[]> | null = null;
+  private preparedAppendsMap: Map<string, TableAppend[]> | null = null;
+  private tablesMap: Map<string, unknown[]> | null = null;
+
   /** key -> transaction holding its lock (memory only). */
-  private readonly locks = new Map<string, string>();
+  private get locks(): Map<string, string> {
+    return (this.locksMap ??= new Map());
+  }
   /** tx -> keys it locked (memory only). */
-  private readonly held = new Map<string, string[]>();
+  private get held(): Map<string, string[]> {
+    return (this.heldMap ??= new Map());
+  }
   /** tx -> status, rebuilt from the log on recovery. */
-  private readonly status = new Map<string, TxStatus>();
-  private readonly prepared = new Map<string, RowWrite[]>();
+  private get status(): Map<string, TxStatus> {
+    return (this.statusMap ??= new Map());
+  }
+  /** tx -> the writes of a transaction prepared and not yet decided. */
+  private get prepared(): Map<string, RowWrite[]> {
+    return (this.preparedMap ??= new Map());
+  }
   /** tx -> table records it will append on commit (only transactions that append any). */
-  private readonly preparedAppends = new Map<string, TableAppend[]>();
+  private get preparedAppends(): Map<string, TableAppend[]> {
+    return (this.preparedAppendsMap ??= new Map());
+  }
   /** The committed records of each table, rebuilt from the log (a table is a view of it). */
-  private readonly tables = new Map<string, unknown[]>();
+  private get tables(): Map<string, unknown[]> {
+    return (this.tablesMap ??= new Map());
+  }
 
   /** Log records read by recovery: the views are rebuilt from these. */
   private recovered = 0;
@@ -103,7 +125,7 @@ export class TransactionalStore {
       }
     }
     this.recovered = this.wal.length;
-    for (const [tx, writes] of this.prepared) {
+    for (const [tx, writes] of this.preparedMap ?? NONE_PREPARED) {
       const keys = writes.map((w) => w.key);
       for (const k of keys) this.locks.set(k, tx);
       this.held.set(tx, keys);
@@ -169,16 +191,16 @@ export class TransactionalStore {
 
   statusOf(tx: string): TxStatus {
     this.statusView();
-    return this.status.get(tx) ?? 'none';
+    return this.statusMap?.get(tx) ?? 'none';
   }
 
   lockHolder(key: string): string | undefined {
-    return this.locks.get(key);
+    return this.locksMap?.get(key);
   }
 
   /** Transactions prepared with no outcome yet (in doubt), in log order. */
   inDoubt(): string[] {
-    return [...this.prepared.keys()];
+    return this.preparedMap === null ? [] : [...this.preparedMap.keys()];
   }
 
   /** Locks every key for `tx`, or none if any is held by another transaction (NO_WAIT). */
@@ -270,7 +292,7 @@ export class TransactionalStore {
     // see them: one that holds none yet only needs to find its rows free (as they all are while no
     // transaction holds a lock, the common case of a store with local transactions only).
     const holding = status === 'locked';
-    if (holding ? !this.lockAll(tx, keysOf(writes)) : this.locks.size > 0 && !this.grantable(tx, keysOf(writes))) return false;
+    if (holding ? !this.lockAll(tx, keysOf(writes)) : this.lockCount > 0 && !this.grantable(tx, keysOf(writes))) return false;
     this.wal.append(appends.length === 0 ? { type: 'local', tx, writes } : { type: 'local', tx, writes, appends: [...appends] });
     this.redo(writes, appends);
     this.status.set(tx, 'committed');
@@ -300,7 +322,7 @@ export class TransactionalStore {
   }
 
   get lockCount(): number {
-    return this.locks.size;
+    return this.locksMap === null ? 0 : this.locksMap.size;
   }
 
   private release(tx: string): void {
@@ -308,6 +330,9 @@ export class TransactionalStore {
     this.held.delete(tx);
   }
 }
+
+/** No transaction prepared (shared: never changed). */
+const NONE_PREPARED: ReadonlyMap<string, RowWrite[]> = new Map();
 
 /** The appends of a transaction that has none (shared: never changed). */
 const NO_APPENDS: readonly TableAppend[] = Object.freeze([]);
