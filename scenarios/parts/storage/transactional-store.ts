@@ -168,7 +168,7 @@ export class TransactionalStore {
   }
 
   private redoRows(writes: readonly RowWrite[]): void {
-    for (const w of writes) if (this.rows.get(w.key) !== w.value) this.rows.set(w.key, w.value);
+    for (const w of writes) this.rows.setIfDifferent(w.key, w.value);
   }
 
   private appendAll(appends: readonly TableAppend[]): void {
