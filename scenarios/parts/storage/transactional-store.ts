@@ -49,7 +49,8 @@ export type WalRecord =
 export class TransactionalStore {
   private readonly rows: DurableMap<number>;
   private readonly wal: DurableLog<WalRecord>;
-  // The maps below are made when first written: a store of local transactions never locks or
+  // The maps below are made when first written (reads and deletes go to the field, and find
+  // nothing while it is null): a store of local transactions never locks or
   // prepares, and one opened only to read its rows (an end-of-run check) needs none of them.
   private locksMap: Map<string, string> | null = null;
   private heldMap: Map<string, string[]> | null = null;
@@ -115,13 +116,13 @@ export class TransactionalStore {
         this.prepared.set(r.tx, r.writes);
         if (r.appends !== undefined) this.preparedAppends.set(r.tx, r.appends);
       } else if (r.type === 'commit') {
-        this.redoRows(this.prepared.get(r.tx) ?? []);
+        this.redoRows(this.prepared.get(r.tx) ?? NO_WRITES);
         this.prepared.delete(r.tx);
-        this.preparedAppends.delete(r.tx);
+        this.preparedAppendsMap?.delete(r.tx);
       } else if (r.type === 'local') this.redoRows(r.writes);
       else {
         this.prepared.delete(r.tx);
-        this.preparedAppends.delete(r.tx);
+        this.preparedAppendsMap?.delete(r.tx);
       }
     }
     this.recovered = this.wal.length;
@@ -251,9 +252,9 @@ export class TransactionalStore {
     const writes = this.prepared.get(tx);
     if (writes === undefined) assert(false, `commit ${tx} was prepared`);
     this.wal.append({ type: 'commit', tx });
-    this.redo(writes, this.preparedAppends.get(tx) ?? NO_APPENDS);
+    this.redo(writes, this.preparedAppendsMap?.get(tx) ?? NO_APPENDS);
     this.prepared.delete(tx);
-    this.preparedAppends.delete(tx);
+    this.preparedAppendsMap?.delete(tx);
     this.status.set(tx, 'committed');
     this.release(tx);
   }
@@ -269,7 +270,7 @@ export class TransactionalStore {
     if (s === 'aborted') return;
     this.wal.append({ type: 'abort', tx });
     this.prepared.delete(tx);
-    this.preparedAppends.delete(tx);
+    this.preparedAppendsMap?.delete(tx);
     this.status.set(tx, 'aborted');
     this.release(tx);
   }
@@ -326,13 +327,17 @@ export class TransactionalStore {
   }
 
   private release(tx: string): void {
-    for (const k of this.held.get(tx) ?? []) if (this.locks.get(k) === tx) this.locks.delete(k);
-    this.held.delete(tx);
+    for (const k of this.heldMap?.get(tx) ?? NO_KEYS) if (this.locks.get(k) === tx) this.locks.delete(k);
+    this.heldMap?.delete(tx);
   }
 }
 
 /** No transaction prepared (shared: never changed). */
 const NONE_PREPARED: ReadonlyMap<string, RowWrite[]> = new Map();
+
+/** No writes, no keys (shared: never changed). */
+const NO_WRITES: readonly RowWrite[] = Object.freeze([]);
+const NO_KEYS: readonly string[] = Object.freeze([]);
 
 /** The appends of a transaction that has none (shared: never changed). */
 const NO_APPENDS: readonly TableAppend[] = Object.freeze([]);
