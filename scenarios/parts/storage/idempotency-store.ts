@@ -68,8 +68,8 @@ export class IdempotencyStore<R> {
    */
   once(key: string, effect: () => LocalEffect<R>): KeyedOutcome<R> | null {
     this.catchUp();
-    const known = this.index.get(key);
-    if (known !== undefined || this.index.has(key)) return { response: known as R, replayed: true };
+    // One lookup for a new key (the common case); a key seen before pays a second.
+    if (this.index.has(key)) return { response: this.index.get(key) as R, replayed: true };
     const e = effect();
     const record: KeyRecord<R> = { key, response: e.response };
     const tx = this.db.nextTxId('keyed');
