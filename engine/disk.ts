@@ -17,8 +17,26 @@
  */
 import { assert } from './assert.ts';
 
-/** An undo record: puts back what one unforced write changed. */
-type Undo = () => void;
+/**
+ * What puts back one unforced write, kept as data (four slots of `DurableStore.undo` per
+ * write: the kind, the container, a key or index, the old value) rather than as a closure per
+ * write: a step of a database writes a handful of cells and forces them at once, and a
+ * closure each was a large share of what a write cost.
+ */
+type Undo = number;
+/** `container.set(key, old)`: a map entry (or cell) that existed, overwritten or deleted. */
+const RESTORE: Undo = 0;
+/** `container.delete(key)`: a map entry (or cell) that did not exist. */
+const REMOVE: Undo = 1;
+/** `container.pop()`: a record appended to a log. */
+const POP: Undo = 2;
+/** `container.push(...old)`: records a truncation removed. */
+const PUSH_BACK: Undo = 3;
+/** `container[key] = old`: a log record replaced. */
+const PUT: Undo = 4;
+
+/** Slots per undo record in `DurableStore.undo`. */
+const UNDO_SLOTS = 4;
 
 /** Where the kernel listens to a disk's writes (crash points); a no-op for a free-standing disk. */
 export interface DiskProbe {
@@ -33,7 +51,14 @@ export class DurableStore {
   private readonly cells = new Map<string, unknown>();
   private readonly maps = new Map<string, DurableMap<unknown>>();
   private readonly logs = new Map<string, DurableLog<unknown>>();
-  private undo: Undo[] = [];
+  /**
+   * Undo records of the unforced writes, oldest first, UNDO_SLOTS slots each (see Undo): the
+   * first `undoSlots` slots. A force only resets the count, so the array keeps its room for the
+   * next writes instead of growing again from nothing after every force (most forces follow a
+   * handful of writes); a stale slot beyond the count is overwritten before it is read again.
+   */
+  private readonly undo: unknown[] = [];
+  private undoSlots = 0;
   /** Writes since the disk was created (forced or not), for cost accounting. */
   writes = 0;
   /** Forces since the disk was created. */
@@ -53,19 +78,18 @@ export class DurableStore {
   /** Writes a cell. Durable once forced. */
   set(key: string, value: unknown): void {
     this.write();
-    const had = this.cells.has(key);
-    const old = this.cells.get(key);
-    this.cells.set(key, value);
-    this.undo.push(had ? () => this.cells.set(key, old) : () => this.cells.delete(key));
+    const cells = this.cells;
+    const old = cells.get(key);
+    this.remember(old !== undefined || cells.has(key) ? RESTORE : REMOVE, cells, key, old);
+    cells.set(key, value);
   }
 
   /** Deletes a cell. Durable once forced. */
   delete(key: string): void {
     if (!this.cells.has(key)) return;
     this.write();
-    const old = this.cells.get(key);
+    this.remember(RESTORE, this.cells, key, this.cells.get(key));
     this.cells.delete(key);
-    this.undo.push(() => this.cells.set(key, old));
   }
 
   /** The cells' keys, in insertion order. */
@@ -102,13 +126,13 @@ export class DurableStore {
   force(): void {
     this.probe.beforeForce();
     this.forces++;
-    this.undo = [];
+    this.undoSlots = 0;
     this.probe.afterForce();
   }
 
   /** Writes not yet forced. */
   get unforced(): number {
-    return this.undo.length;
+    return this.undoSlots / UNDO_SLOTS;
   }
 
   /**
@@ -117,9 +141,10 @@ export class DurableStore {
    */
   crash(kept = 0): number {
     assert(Number.isInteger(kept) && kept >= 0, 'kept is a non-negative integer');
-    const lost = Math.max(0, this.undo.length - kept);
-    for (let i = this.undo.length - 1; i >= kept; i--) this.undo[i]!();
-    this.undo = [];
+    const undo = this.undo;
+    const lost = Math.max(0, this.unforced - kept);
+    for (let i = this.undoSlots - UNDO_SLOTS; i >= kept * UNDO_SLOTS; i -= UNDO_SLOTS) undoOne(undo[i] as Undo, undo[i + 1], undo[i + 2], undo[i + 3]);
+    this.undoSlots = 0;
     return lost;
   }
 
@@ -129,9 +154,36 @@ export class DurableStore {
     this.writes++;
   }
 
-  /** Records how to undo the write just made (internal to the disk's containers). */
-  remember(undo: Undo): void {
-    this.undo.push(undo);
+  /** Records how to undo the write about to be made (internal to the disk's containers). */
+  remember(kind: Undo, container: object, key: unknown, old: unknown): void {
+    const undo = this.undo;
+    const at = this.undoSlots;
+    undo[at] = kind;
+    undo[at + 1] = container;
+    undo[at + 2] = key;
+    undo[at + 3] = old;
+    this.undoSlots = at + UNDO_SLOTS;
+  }
+}
+
+/** Puts back what one unforced write changed. */
+function undoOne(kind: Undo, container: unknown, key: unknown, old: unknown): void {
+  switch (kind) {
+    case RESTORE:
+      (container as Map<unknown, unknown>).set(key, old);
+      return;
+    case REMOVE:
+      (container as Map<unknown, unknown>).delete(key);
+      return;
+    case POP:
+      (container as unknown[]).pop();
+      return;
+    case PUSH_BACK:
+      (container as unknown[]).push(...(old as unknown[]));
+      return;
+    case PUT:
+      (container as unknown[])[key as number] = old;
+      return;
   }
 }
 
@@ -151,21 +203,35 @@ export class DurableMap<T> {
 
   set(key: string, value: T): this {
     const rows = this.entriesByKey;
-    this.disk.write();
-    const had = rows.has(key);
-    const old = rows.get(key) as T;
+    const disk = this.disk;
+    disk.write();
+    const old = rows.get(key);
+    disk.remember(old !== undefined || rows.has(key) ? RESTORE : REMOVE, rows, key, old);
     rows.set(key, value);
-    this.disk.remember(had ? () => rows.set(key, old) : () => rows.delete(key));
     return this;
+  }
+
+  /**
+   * Writes the entry unless `get(key)` already returns `value`; true when it wrote. What a
+   * recovery's redo does, in one lookup where a `get` and then a `set` took two.
+   */
+  setIfDifferent(key: string, value: T): boolean {
+    const rows = this.entriesByKey;
+    const old = rows.get(key);
+    if (old === value) return false;
+    const disk = this.disk;
+    disk.write();
+    disk.remember(old !== undefined || rows.has(key) ? RESTORE : REMOVE, rows, key, old);
+    rows.set(key, value);
+    return true;
   }
 
   delete(key: string): boolean {
     const rows = this.entriesByKey;
     if (!rows.has(key)) return false;
     this.disk.write();
-    const old = rows.get(key) as T;
+    this.disk.remember(RESTORE, rows, key, rows.get(key));
     rows.delete(key);
-    this.disk.remember(() => rows.set(key, old));
     return true;
   }
 
@@ -199,12 +265,10 @@ export class DurableLog<T> {
   /** Appends one record; returns the new length. Durable once forced. */
   append(record: T): number {
     const records = this.records;
-    this.disk.write();
-    records.push(record);
-    this.disk.remember(() => {
-      records.pop();
-    });
-    return records.length;
+    const disk = this.disk;
+    disk.write();
+    disk.remember(POP, records, undefined, undefined);
+    return records.push(record);
   }
 
   /** Drops every record from index `length` on (a log truncated to a prefix). */
@@ -213,10 +277,7 @@ export class DurableLog<T> {
     const records = this.records;
     if (length >= records.length) return;
     this.disk.write();
-    const removed = records.splice(length);
-    this.disk.remember(() => {
-      records.push(...removed);
-    });
+    this.disk.remember(PUSH_BACK, records, undefined, records.splice(length));
   }
 
   /** Replaces record `index` (a compaction, a record marked done in place). */
@@ -224,11 +285,8 @@ export class DurableLog<T> {
     const records = this.records;
     assert(Number.isInteger(index) && index >= 0 && index < records.length, 'replace an existing record');
     this.disk.write();
-    const old = records[index]!;
+    this.disk.remember(PUT, records, index, records[index]);
     records[index] = record;
-    this.disk.remember(() => {
-      records[index] = old;
-    });
   }
 
   get length(): number {

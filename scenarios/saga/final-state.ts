@@ -28,10 +28,14 @@ export function recordsOf(order: Order, db: Readonly<Record<ServiceName, Transac
 }
 
 export function finalState(order: Order, r: OrderRecords): FinalState {
-  if (r.status === ORDER_APPROVED && r.charged === order.amount && r.reserved === order.quantity && r.shipped === 1) return { kind: 'completed' };
-  if (r.status === ORDER_CANCELLED && r.charged === 0 && r.reserved === 0 && r.shipped === 0) return { kind: 'compensated' };
+  if (r.status === ORDER_APPROVED && r.charged === order.amount && r.reserved === order.quantity && r.shipped === 1) return COMPLETED;
+  if (r.status === ORDER_CANCELLED && r.charged === 0 && r.reserved === 0 && r.shipped === 0) return COMPENSATED;
   return { kind: 'half-done', description: describe(order, r) };
 }
+
+/** The two ways a saga is over, one object each (every order of every run is judged at the end; a state is never changed). */
+const COMPLETED: FinalState = Object.freeze({ kind: 'completed' });
+const COMPENSATED: FinalState = Object.freeze({ kind: 'compensated' });
 
 /** Where a saga stopped, in plain words: "o7: order pending, charged 120, 2 units reserved, not shipped". */
 function describe(o: Order, r: OrderRecords): string {

@@ -17,7 +17,7 @@
  */
 import { z } from 'zod';
 import { percentile, type Spawn, type Stream } from '../../engine/index.ts';
-import { defineScenario, type Witness } from '../framework/scenario.ts';
+import { defineScenario, type NodeSpec, type Witness } from '../framework/scenario.ts';
 import { BrokerAudit } from '../parts/messaging/broker-audit.ts';
 import { observeAll, type QueueSpec, queueBroker, queueOnDisk } from '../parts/messaging/queue-broker.ts';
 import type { Backoff } from '../parts/resilience/backoff.ts';
@@ -74,6 +74,19 @@ const DESIGNS: Readonly<Record<string, Design>> = {
 
 /** The invariants the broker's own promises are judged by. */
 const BROKER_INVARIANTS = { confirmed: 'confirmed-publish-durable', redelivered: 'unacked-redelivered' };
+
+/** The nodes' declarations (the same for every run: made once, never changed). */
+const CLIENT_NODE: NodeSpec = Object.freeze({
+  role: 'client',
+  spare: Object.freeze({
+    crash: 'the client stands for the shoppers: the orders they place are the workload, and what the services make of them is the question',
+    pause: 'pausing the shoppers only delays the workload; no service state lives there',
+    clock: 'the shoppers’ clock only paces the workload; no service decision reads it',
+  }),
+});
+const ORCHESTRATOR_NODE: NodeSpec = Object.freeze({ role: 'orchestrator', crashPoints: Object.freeze(['saga-started', 'step-logged']) });
+const BROKER_NODE: NodeSpec = Object.freeze({ role: 'broker' });
+const SERVICE_NODE: NodeSpec = Object.freeze({ role: 'service', crashPoints: Object.freeze(['committed', 'outbox-published']) });
 
 /** Each service's node, by name. */
 const SERVICE_NODES: Readonly<Record<ServiceName, string>> = { order: 'order', payment: 'payment', inventory: 'inventory', shipping: 'shipping' };
@@ -284,14 +297,17 @@ export const saga = defineScenario({
     const policy = { timeoutMs: p.requestTimeoutMs, attemptsMax: Number.POSITIVE_INFINITY, backoff };
     let retries = 0;
     const requests = { onRetry: () => retries++ };
-    const queues: QueueSpec[] = SERVICES.map((name) => ({
-      name,
-      consumer: SERVICE_NODES[name],
-      prefetch: 8,
-      visibilityTimeoutMs: p.visibilityTimeoutMs,
-      maxDeliveries: Number.POSITIVE_INFINITY,
-      retryBackoff: backoff,
-    }));
+    // Only a choreography has queues (the orchestration's broker is idle and its end check reads none).
+    const queues: QueueSpec[] = !design.choreography
+      ? []
+      : SERVICES.map((name) => ({
+          name,
+          consumer: SERVICE_NODES[name],
+          prefetch: 8,
+          visibilityTimeoutMs: p.visibilityTimeoutMs,
+          maxDeliveries: Number.POSITIVE_INFINITY,
+          retryBackoff: backoff,
+        }));
     const initialRows = (name: ServiceName) =>
       name === 'payment'
         ? balances.map((value, c) => ({ key: rows.balance(c), value }))
@@ -299,28 +315,17 @@ export const saga = defineScenario({
           ? Array.from({ length: p.items }, (_, i) => ({ key: rows.stock(i), value: p.stockPerItem }))
           : [];
 
-    world.node(
-      'client',
-      {
-        role: 'client',
-        spare: {
-          crash: 'the client stands for the shoppers: the orders they place are the workload, and what the services make of them is the question',
-          pause: 'pausing the shoppers only delays the workload; no service state lives there',
-          clock: 'the shoppers’ clock only paces the workload; no service decision reads it',
-        },
-      },
-      client(arrivals, design.choreography ? SERVICE_NODES.order : 'orchestrator', policy, audit, requests),
-    );
+    world.node('client', CLIENT_NODE, client(arrivals, design.choreography ? SERVICE_NODES.order : 'orchestrator', policy, audit, requests));
     world.node(
       'orchestrator',
-      { role: 'orchestrator', crashPoints: ['saga-started', 'step-logged'] },
+      ORCHESTRATOR_NODE,
       design.choreography
         ? idle('a choreography has no orchestrator')
         : orchestrator({ durableLog: design.durableLog, services: SERVICE_NODES, stepPolicy: policy, audit, requests }),
     );
     world.node(
       'broker',
-      { role: 'broker' },
+      BROKER_NODE,
       design.choreography
         ? queueBroker(
             { queues, routes: routes() },
@@ -335,7 +340,7 @@ export const saga = defineScenario({
     for (const name of SERVICES) {
       world.node(
         SERVICE_NODES[name],
-        { role: 'service', crashPoints: ['committed', 'outbox-published'] },
+        SERVICE_NODE,
         service({
           service: name,
           choreography: design.choreography,

@@ -27,7 +27,7 @@ import { OutboxRelay } from '../parts/messaging/outbox-relay.ts';
 import { ack, type Delivery, type Publish, type Published } from '../parts/messaging/queue-broker.ts';
 import { type Request, RequestClient, type RequestObserver, type RetryPolicy, reply } from '../parts/resilience/request-client.ts';
 import type { IdempotencyAudit } from '../parts/storage/idempotency-audit.ts';
-import { applyEffect, IdempotencyStore } from '../parts/storage/idempotency-store.ts';
+import { applyEffect, IdempotencyStore, type LocalEffect } from '../parts/storage/idempotency-store.ts';
 import { type RowWrite, type TableAppend, TransactionalStore } from '../parts/storage/transactional-store.ts';
 import type { SagaAudit } from './audit.ts';
 import { REACTIONS, type Reaction, SAGA_START } from './choreography.ts';
@@ -69,18 +69,20 @@ export function service(config: ServiceConfig): Spawn<SagaMessage, ServiceTimer>
     const publisher = new RequestClient<Publish<SagaEvent>, Published>(ctx, config.publishPolicy, 'publish', config.requests);
     const relay = config.choreography ? new OutboxRelay<SagaEvent>(ctx, db, publisher, { broker, pollMs: config.relayPollMs }) : null;
     const reactions = REACTIONS_OF[config.service];
+    /** What a step may read of the world besides its database (one object for every step of this node). */
+    const stepContext = { regionsServed: config.regionsServed };
     let refuseNext = false;
 
     /** Runs a step — refused instead, if a step failure was injected and it would have succeeded — touching nothing yet. */
     const runStep = (step: StepName, order: Order): StepOutcome => {
-      const outcome = STEPS[step].run(db, order, { regionsServed: config.regionsServed });
+      const outcome = STEPS[step].run(db, order, stepContext);
       if (!refuseNext || !outcome.ok || !FALLIBLE.includes(step)) return outcome;
       refuseNext = false;
       return { ok: false, reason: `${config.service} refused it (an injected step failure)`, writes: [] };
     };
 
-    const outboxEntry = (type: SagaEventType | undefined, order: Order): TableAppend[] =>
-      type === undefined || relay === null ? [] : [relay.entry(type, `${order.id}:${type}`, { type, order } satisfies SagaEvent)];
+    const outboxEntry = (type: SagaEventType | undefined, order: Order): readonly TableAppend[] =>
+      type === undefined || relay === null ? NO_APPENDS : [relay.entry(type, `${order.id}:${type}`, { type, order } satisfies SagaEvent)];
 
     /** What just happened, in plain words; in the choreography, also where the saga went next. */
     const narrate = (step: StepName, order: Order, outcome: StepOutcome, published: SagaEventType | undefined): void => {
@@ -109,19 +111,21 @@ export function service(config: ServiceConfig): Spawn<SagaMessage, ServiceTimer>
       order: Order,
       next: (o: StepOutcome) => SagaEventType | undefined,
     ): { response: StepReply; fresh: boolean } | null => {
-      if (config.idempotent) {
-        const known = store.recall(key);
-        if (known !== undefined) {
-          audit.duplicateStep();
-          ctx.note(() => `${ctx.name} has already run ${step} for ${order.id} (key ${key}): it answers as before and changes nothing`);
-          return { response: known, fresh: false };
-        }
-      }
-      const outcome = runStep(step, order);
-      const published = next(outcome);
-      const effect = { writes: outcome.writes, appends: outboxEntry(published, order), response: replyOf(outcome) };
-      const done = config.idempotent ? store.once(key, () => effect) : applyEffect(db, effect);
+      // The step runs inside `once` only when its key is new (one lookup of the key, not a recall and then `once`).
+      let outcome = NOT_RUN;
+      let published: SagaEventType | undefined;
+      const effect = (): LocalEffect<StepReply> => {
+        outcome = runStep(step, order);
+        published = next(outcome);
+        return { writes: outcome.writes, appends: outboxEntry(published, order), response: replyOf(outcome) };
+      };
+      const done = config.idempotent ? store.once(key, effect) : applyEffect(db, effect());
       if (done === null) return null;
+      if (done.replayed) {
+        audit.duplicateStep();
+        ctx.note(() => `${ctx.name} has already run ${step} for ${order.id} (key ${key}): it answers as before and changes nothing`);
+        return { response: done.response, fresh: false };
+      }
       const response = done.response;
       // Told before the force: a crash during it must not hide a step that became durable.
       if (outcome.fact !== undefined) audit.fact(outcome.fact, ctx.name, done.tx!);
@@ -212,6 +216,12 @@ const FALLIBLE: readonly StepName[] = ['charge', 'reserve', 'schedule'];
 function replyOf(outcome: StepOutcome): StepReply {
   return outcome.ok ? DONE : { ok: false, reason: outcome.reason ?? 'refused' };
 }
+
+/** What `execute` holds until its step runs (never read: a step that did not run returns before). */
+const NOT_RUN: StepOutcome = Object.freeze({ ok: false, writes: [] });
+
+/** A step that publishes nothing appends nothing (shared: never changed). */
+const NO_APPENDS: readonly TableAppend[] = Object.freeze([]);
 
 /** A step done: one answer object (answers are recorded with their keys and sent as they are, never changed). */
 const DONE: StepReply = { ok: true };

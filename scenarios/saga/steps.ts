@@ -46,11 +46,12 @@ export const STEPS: Readonly<Record<StepName, StepSpec>> = {
     service: 'payment',
     compensation: false,
     run: (db, o) => {
-      const balance = db.read(rows.balance(o.customer)) ?? 0;
+      const key = rows.balance(o.customer);
+      const balance = db.read(key) ?? 0;
       if (balance < o.amount) return { ok: false, reason: `customer ${o.customer} has ${balance}, less than ${o.amount}`, writes: [] };
       return {
         ok: true,
-        writes: [add(db, rows.balance(o.customer), -o.amount), add(db, rows.charged(o.id), o.amount)],
+        writes: [{ key, value: balance - o.amount }, add(db, rows.charged(o.id), o.amount)],
         fact: { kind: 'charged', order: o.id, amount: o.amount },
       };
     },
@@ -59,11 +60,12 @@ export const STEPS: Readonly<Record<StepName, StepSpec>> = {
     service: 'inventory',
     compensation: false,
     run: (db, o) => {
-      const stock = db.read(rows.stock(o.item)) ?? 0;
+      const key = rows.stock(o.item);
+      const stock = db.read(key) ?? 0;
       if (stock < o.quantity) return { ok: false, reason: `item ${o.item} has ${stock} in stock, fewer than ${o.quantity}`, writes: [] };
       return {
         ok: true,
-        writes: [add(db, rows.stock(o.item), -o.quantity), add(db, rows.reserved(o.id), o.quantity)],
+        writes: [{ key, value: stock - o.quantity }, add(db, rows.reserved(o.id), o.quantity)],
         fact: { kind: 'reserved', order: o.id, item: o.item, quantity: o.quantity, stockAfter: stock - o.quantity },
       };
     },
@@ -85,10 +87,11 @@ export const STEPS: Readonly<Record<StepName, StepSpec>> = {
     service: 'inventory',
     compensation: true,
     run: (db, o) => {
-      const stock = db.read(rows.stock(o.item)) ?? 0;
+      const key = rows.stock(o.item);
+      const stock = db.read(key) ?? 0;
       return {
         ok: true,
-        writes: [add(db, rows.stock(o.item), o.quantity), add(db, rows.reserved(o.id), -o.quantity)],
+        writes: [{ key, value: stock + o.quantity }, add(db, rows.reserved(o.id), -o.quantity)],
         fact: { kind: 'released', order: o.id, item: o.item, quantity: o.quantity, stockAfter: stock + o.quantity },
       };
     },

@@ -15,6 +15,7 @@ import { percentile, type Stream } from '../../engine/index.ts';
 import { defineScenario } from '../framework/scenario.ts';
 import { TransactionalStore } from '../parts/storage/transactional-store.ts';
 import { uniformArrivals } from '../parts/workload/arrivals.ts';
+import { numberedNames } from '../parts/workload/numbered-names.ts';
 import { type Arrival, client } from './client.ts';
 import { commitsInDecisionOrder, coordinator } from './coordinator.ts';
 import { Ledger } from './ledger.ts';
@@ -53,6 +54,9 @@ const params = z.object({
 type Params = z.infer<typeof params>;
 
 const participantName = (i: number): string => `p${i + 1}`;
+
+/** Transfer ids `t1`, `t2`...: spelt once per process, as every message, log record and map of a run names transfers by them. */
+const transferId = numberedNames('t');
 
 export const twoPhaseCommit = defineScenario({
   id: 'two-phase-commit',
@@ -355,7 +359,7 @@ function drawArrivals(rng: Stream, p: Params): Arrival[] {
     // Two distinct accounts when both are on one participant.
     const toAccount = local ? (fromAccount + 1 + rng.int(p.accounts - 1)) % p.accounts : rng.int(p.accounts);
     return {
-      tx: `t${i + 1}`,
+      tx: transferId(i + 1),
       atMs,
       transfer: {
         from: { participant: from, account: fromAccount },

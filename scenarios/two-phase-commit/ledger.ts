@@ -47,14 +47,14 @@ export class Ledger {
 
   /** A participant voted YES: from now until it learns the outcome it is in doubt. */
   votedYes(tx: string, participant: string): void {
-    this.waitingSince.set(`${tx}@${participant}`, this.world.now);
+    this.waitingSince.set(waitKey(tx, participant), this.world.now);
   }
 
   /** A participant applied an outcome. Judges atomicity and no-double-outcome. */
   applied(tx: string, participant: string, commit: boolean): void {
     const r = this.txs.get(tx);
     if (r === undefined) return;
-    const key = `${tx}@${participant}`;
+    const key = waitKey(tx, participant);
     const since = this.waitingSince.get(key);
     if (since !== undefined) {
       this.inDoubtMs.push(this.world.now - since);
@@ -178,4 +178,21 @@ export class Ledger {
   get transactions(): number {
     return this.txs.size;
   }
+}
+
+/** Wait keys `<tx>@<participant>` by participant and transfer, spelt once per process: every YES vote and every outcome applied looks one up. */
+const waitKeys = new Map<string, Map<string, string>>();
+
+function waitKey(tx: string, participant: string): string {
+  let byTx = waitKeys.get(participant);
+  if (byTx === undefined) {
+    if (waitKeys.size >= 1_000) waitKeys.clear();
+    waitKeys.set(participant, (byTx = new Map()));
+  }
+  let key = byTx.get(tx);
+  if (key === undefined) {
+    if (byTx.size >= 100_000) byTx.clear();
+    byTx.set(tx, (key = `${tx}@${participant}`));
+  }
+  return key;
 }

@@ -16,6 +16,7 @@
  */
 import type { NodeId, Spawn } from '../../engine/index.ts';
 import { TransactionalStore } from '../parts/storage/transactional-store.ts';
+import { numberedNames } from '../parts/workload/numbered-names.ts';
 import type { Ledger } from './ledger.ts';
 import type { AccountDelta, TwoPcMessage } from './messages.ts';
 
@@ -33,7 +34,8 @@ export interface ParticipantConfig {
 
 type Timer = { kind: 'voted'; tx: string } | { kind: 'in-doubt'; tx: string };
 
-export const accountKey = (account: number): string => `acct${account}`;
+/** An account's row key, `acct<n>`: spelt once per process, as every PREPARE and commit looks its rows up by it. */
+export const accountKey: (account: number) => string = numberedNames('acct');
 
 export function participant(config: ParticipantConfig): Spawn<TwoPcMessage, Timer> {
   return (ctx) => {

@@ -39,6 +39,23 @@ describe('a disk', () => {
     expect(disk.unforced).toBe(0);
   });
 
+  it('writes a map entry with setIfDifferent only when its value changes, and a crash undoes it like any write', () => {
+    const disk = new DurableStore();
+    const rows = disk.map<number>('rows');
+    rows.set('x', 1);
+    disk.force();
+
+    expect(rows.setIfDifferent('x', 1)).toBe(false);
+    expect(disk.unforced).toBe(0);
+    expect(rows.setIfDifferent('x', 2)).toBe(true);
+    expect(rows.setIfDifferent('y', 3)).toBe(true);
+    expect(disk.unforced).toBe(2);
+    expect(disk.writes).toBe(3);
+
+    expect(disk.crash()).toBe(2);
+    expect([...rows]).toEqual([['x', 1]]);
+  });
+
   it('keeps the first `kept` unforced writes of a torn write-back, in write order', () => {
     const disk = new DurableStore();
     const wal = disk.log<string>('wal');

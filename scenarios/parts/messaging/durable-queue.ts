@@ -74,10 +74,12 @@ export class DurableQueue<B = unknown> {
     readonly name: string,
     readonly policy: QueuePolicy,
   ) {
-    assert(Number.isInteger(policy.prefetch) && policy.prefetch >= 1, `queue ${name}: prefetch is a positive integer`);
-    assert(policy.maxDeliveries >= 1, `queue ${name}: maxDeliveries is at least 1`);
-    this.messages = durable.log<QueuedMessage<B>>(`queue:${name}`);
-    this.dead = durable.log<QueuedMessage<B>>(`queue:${name}.dlq`);
+    // Each message is spelt only when its assertion fails: a broker opens its queues at every start, and end checks open them again.
+    if (!(Number.isInteger(policy.prefetch) && policy.prefetch >= 1)) assert(false, `queue ${name}: prefetch is a positive integer`);
+    if (!(policy.maxDeliveries >= 1)) assert(false, `queue ${name}: maxDeliveries is at least 1`);
+    const logs = logNamesOf(name);
+    this.messages = durable.log<QueuedMessage<B>>(logs.messages);
+    this.dead = durable.log<QueuedMessage<B>>(logs.dead);
     for (const m of this.messages) if (m.state === 'ready') this.unfinished++;
     this.advanceHead();
   }
@@ -198,4 +200,22 @@ export class DurableQueue<B = unknown> {
     const messages = this.messages;
     while (this.head < messages.length && messages.at(this.head)!.state !== 'ready') this.head++;
   }
+}
+
+/** A queue's log names on the broker's disk. */
+interface QueueLogs {
+  messages: string;
+  dead: string;
+}
+
+/** Log names by queue name, spelt once per process: every run opens its queues by them, at each start and in its end checks. */
+const queueLogs = new Map<string, QueueLogs>();
+
+function logNamesOf(name: string): QueueLogs {
+  let logs = queueLogs.get(name);
+  if (logs === undefined) {
+    if (queueLogs.size >= 1_000) queueLogs.clear();
+    queueLogs.set(name, (logs = { messages: `queue:${name}`, dead: `queue:${name}.dlq` }));
+  }
+  return logs;
 }

@@ -68,6 +68,7 @@ export class IdempotencyStore<R> {
    */
   once(key: string, effect: () => LocalEffect<R>): KeyedOutcome<R> | null {
     this.catchUp();
+    // One lookup for a new key (the common case); a key seen before pays a second.
     if (this.index.has(key)) return { response: this.index.get(key) as R, replayed: true };
     const e = effect();
     const record: KeyRecord<R> = { key, response: e.response };

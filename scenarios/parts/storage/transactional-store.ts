@@ -49,17 +49,40 @@ export type WalRecord =
 export class TransactionalStore {
   private readonly rows: DurableMap<number>;
   private readonly wal: DurableLog<WalRecord>;
+  // The maps below are made when first written (reads and deletes go to the field, and find
+  // nothing while it is null): a store of local transactions never locks or
+  // prepares, and one opened only to read its rows (an end-of-run check) needs none of them.
+  private locksMap: Map<string, string> | null = null;
+  private heldMap: Map<string, string[]> | null = null;
+  private statusMap: Map<string, TxStatus> | null = null;
+  private preparedMap: Map<string, RowWrite[]> | null = null;
+  private preparedAppendsMap: Map<string, TableAppend[]> | null = null;
+  private tablesMap: Map<string, unknown[]> | null = null;
+
   /** key -> transaction holding its lock (memory only). */
-  private readonly locks = new Map<string, string>();
+  private get locks(): Map<string, string> {
+    return (this.locksMap ??= new Map());
+  }
   /** tx -> keys it locked (memory only). */
-  private readonly held = new Map<string, string[]>();
+  private get held(): Map<string, string[]> {
+    return (this.heldMap ??= new Map());
+  }
   /** tx -> status, rebuilt from the log on recovery. */
-  private readonly status = new Map<string, TxStatus>();
-  private readonly prepared = new Map<string, RowWrite[]>();
+  private get status(): Map<string, TxStatus> {
+    return (this.statusMap ??= new Map());
+  }
+  /** tx -> the writes of a transaction prepared and not yet decided. */
+  private get prepared(): Map<string, RowWrite[]> {
+    return (this.preparedMap ??= new Map());
+  }
   /** tx -> table records it will append on commit (only transactions that append any). */
-  private readonly preparedAppends = new Map<string, TableAppend[]>();
+  private get preparedAppends(): Map<string, TableAppend[]> {
+    return (this.preparedAppendsMap ??= new Map());
+  }
   /** The committed records of each table, rebuilt from the log (a table is a view of it). */
-  private readonly tables = new Map<string, unknown[]>();
+  private get tables(): Map<string, unknown[]> {
+    return (this.tablesMap ??= new Map());
+  }
 
   /** Log records read by recovery: the views are rebuilt from these. */
   private recovered = 0;
@@ -72,9 +95,10 @@ export class TransactionalStore {
     private readonly disk: DurableStore,
     name = 'db',
   ) {
-    this.seqKey = `${name}:tx-seq`;
-    this.rows = disk.map<number>(`${name}:rows`);
-    this.wal = disk.log<WalRecord>(`${name}:wal`);
+    const names = namesOf(name);
+    this.seqKey = names.seq;
+    this.rows = disk.map<number>(names.rows);
+    this.wal = disk.log<WalRecord>(names.wal);
     this.recover();
   }
 
@@ -92,17 +116,17 @@ export class TransactionalStore {
         this.prepared.set(r.tx, r.writes);
         if (r.appends !== undefined) this.preparedAppends.set(r.tx, r.appends);
       } else if (r.type === 'commit') {
-        this.redoRows(this.prepared.get(r.tx) ?? []);
+        this.redoRows(this.prepared.get(r.tx) ?? NO_WRITES);
         this.prepared.delete(r.tx);
-        this.preparedAppends.delete(r.tx);
+        this.preparedAppendsMap?.delete(r.tx);
       } else if (r.type === 'local') this.redoRows(r.writes);
       else {
         this.prepared.delete(r.tx);
-        this.preparedAppends.delete(r.tx);
+        this.preparedAppendsMap?.delete(r.tx);
       }
     }
     this.recovered = this.wal.length;
-    for (const [tx, writes] of this.prepared) {
+    for (const [tx, writes] of this.preparedMap ?? NONE_PREPARED) {
       const keys = writes.map((w) => w.key);
       for (const k of keys) this.locks.set(k, tx);
       this.held.set(tx, keys);
@@ -145,7 +169,7 @@ export class TransactionalStore {
   }
 
   private redoRows(writes: readonly RowWrite[]): void {
-    for (const w of writes) if (this.rows.get(w.key) !== w.value) this.rows.set(w.key, w.value);
+    for (const w of writes) this.rows.setIfDifferent(w.key, w.value);
   }
 
   private appendAll(appends: readonly TableAppend[]): void {
@@ -168,16 +192,16 @@ export class TransactionalStore {
 
   statusOf(tx: string): TxStatus {
     this.statusView();
-    return this.status.get(tx) ?? 'none';
+    return this.statusMap?.get(tx) ?? 'none';
   }
 
   lockHolder(key: string): string | undefined {
-    return this.locks.get(key);
+    return this.locksMap?.get(key);
   }
 
   /** Transactions prepared with no outcome yet (in doubt), in log order. */
   inDoubt(): string[] {
-    return [...this.prepared.keys()];
+    return this.preparedMap === null ? [] : [...this.preparedMap.keys()];
   }
 
   /** Locks every key for `tx`, or none if any is held by another transaction (NO_WAIT). */
@@ -210,8 +234,9 @@ export class TransactionalStore {
    */
   prepare(tx: string, writes: RowWrite[], appends: readonly TableAppend[] = []): void {
     this.statusView();
-    assert(this.statusOf(tx) === 'locked', `prepare ${tx} holds its locks and is not decided`);
-    for (const w of writes) assert(this.locks.get(w.key) === tx, `prepare ${tx} writes only rows it locked (${w.key})`);
+    // Each message is spelt only when its assertion fails: these run at every PREPARE of every run.
+    if (this.statusOf(tx) !== 'locked') assert(false, `prepare ${tx} holds its locks and is not decided`);
+    for (const w of writes) if (this.locks.get(w.key) !== tx) assert(false, `prepare ${tx} writes only rows it locked (${w.key})`);
     if (appends.length === 0) this.wal.append({ type: 'prepare', tx, writes });
     else {
       this.wal.append({ type: 'prepare', tx, writes, appends: [...appends] });
@@ -225,11 +250,11 @@ export class TransactionalStore {
   commit(tx: string): void {
     this.statusView();
     const writes = this.prepared.get(tx);
-    assert(writes !== undefined, `commit ${tx} was prepared`);
+    if (writes === undefined) assert(false, `commit ${tx} was prepared`);
     this.wal.append({ type: 'commit', tx });
-    this.redo(writes, this.preparedAppends.get(tx) ?? []);
+    this.redo(writes, this.preparedAppendsMap?.get(tx) ?? NO_APPENDS);
     this.prepared.delete(tx);
-    this.preparedAppends.delete(tx);
+    this.preparedAppendsMap?.delete(tx);
     this.status.set(tx, 'committed');
     this.release(tx);
   }
@@ -241,11 +266,11 @@ export class TransactionalStore {
   abort(tx: string): void {
     this.statusView();
     const s = this.statusOf(tx);
-    assert(s !== 'committed', `abort ${tx} was not committed`);
+    if (s === 'committed') assert(false, `abort ${tx} was not committed`);
     if (s === 'aborted') return;
     this.wal.append({ type: 'abort', tx });
     this.prepared.delete(tx);
-    this.preparedAppends.delete(tx);
+    this.preparedAppendsMap?.delete(tx);
     this.status.set(tx, 'aborted');
     this.release(tx);
   }
@@ -264,11 +289,11 @@ export class TransactionalStore {
     this.statusView();
     const status = this.statusOf(tx);
     if (status !== 'none' && status !== 'locked') assert(false, `local transaction ${tx} is new`);
-    const keys = writes.map((w) => w.key);
     // Its locks are taken and given back within this one call, where no other transaction can
-    // see them: one that holds none yet only needs to find its rows free.
+    // see them: one that holds none yet only needs to find its rows free (as they all are while no
+    // transaction holds a lock, the common case of a store with local transactions only).
     const holding = status === 'locked';
-    if (holding ? !this.lockAll(tx, keys) : !this.grantable(tx, keys)) return false;
+    if (holding ? !this.lockAll(tx, keysOf(writes)) : this.lockCount > 0 && !this.grantable(tx, keysOf(writes))) return false;
     this.wal.append(appends.length === 0 ? { type: 'local', tx, writes } : { type: 'local', tx, writes, appends: [...appends] });
     this.redo(writes, appends);
     this.status.set(tx, 'committed');
@@ -298,13 +323,46 @@ export class TransactionalStore {
   }
 
   get lockCount(): number {
-    return this.locks.size;
+    return this.locksMap === null ? 0 : this.locksMap.size;
   }
 
   private release(tx: string): void {
-    for (const k of this.held.get(tx) ?? []) if (this.locks.get(k) === tx) this.locks.delete(k);
-    this.held.delete(tx);
+    for (const k of this.heldMap?.get(tx) ?? NO_KEYS) if (this.locks.get(k) === tx) this.locks.delete(k);
+    this.heldMap?.delete(tx);
   }
+}
+
+/** No transaction prepared (shared: never changed). */
+const NONE_PREPARED: ReadonlyMap<string, RowWrite[]> = new Map();
+
+/** No writes, no keys (shared: never changed). */
+const NO_WRITES: readonly RowWrite[] = Object.freeze([]);
+const NO_KEYS: readonly string[] = Object.freeze([]);
+
+/** The appends of a transaction that has none (shared: never changed). */
+const NO_APPENDS: readonly TableAppend[] = Object.freeze([]);
+
+function keysOf(writes: readonly RowWrite[]): string[] {
+  return writes.map((w) => w.key);
+}
+
+/** A store's names on its disk (its rows, its log, its transaction counter). */
+interface StoreNames {
+  rows: string;
+  wal: string;
+  seq: string;
+}
+
+/** Store names by the store's name, spelt once per process: every run opens its stores by them, at each start and in its end checks. */
+const storeNames = new Map<string, StoreNames>();
+
+function namesOf(name: string): StoreNames {
+  let names = storeNames.get(name);
+  if (names === undefined) {
+    if (storeNames.size >= 1_000) storeNames.clear();
+    storeNames.set(name, (names = { rows: `${name}:rows`, wal: `${name}:wal`, seq: `${name}:tx-seq` }));
+  }
+  return names;
 }
 
 /**
