@@ -156,10 +156,12 @@ export class Ledger {
     const message = split
       ? `${r.tx} committed on ${names(true)} but aborted on ${names(false)}`
       : `the client was told ${r.tx} ${r.reported ? 'committed' : 'aborted'}, but ${names(!r.reported)} ${r.reported ? 'aborted' : 'committed'} it`;
-    this.world.violate('atomicity', message, {
-      ...(by === null ? {} : { node: by }),
-      witnesses: [{ t: this.world.now, ...(by === null ? {} : { node: by }), key: r.tx, what: message }],
-    });
+    const t = this.world.now;
+    this.world.violate(
+      'atomicity',
+      message,
+      by === null ? { witnesses: [{ t, key: r.tx, what: message }] } : { node: by, witnesses: [{ t, node: by, key: r.tx, what: message }] },
+    );
   }
 
   /** Transactions judged non-atomic, with when: what an end check that finds money missing points at. */
