@@ -86,7 +86,9 @@ export class Directory {
     private readonly idSpace: number,
   ) {
     this.known = pattern === 'uniform' ? new Set(preload) : null;
-    this.nextId = preload.reduce((m, k) => Math.max(m, k), 0) + 1;
+    let max = 0;
+    for (const k of preload) if (k > max) max = k;
+    this.nextId = max + 1;
   }
 
   /** The id a new row gets. */
@@ -99,10 +101,9 @@ export class Directory {
     return this.preload.length + this.added.length;
   }
 
-  /** Every id known to exist: the loaded ones, then those inserted. */
-  *ids(): IterableIterator<number> {
-    yield* this.preload;
-    yield* this.added;
+  /** Every id known to exist, as a new array: the loaded ones, then those inserted. */
+  ids(): number[] {
+    return this.preload.concat(this.added);
   }
 
   /** An existing row, picked by a uniform draw. */
