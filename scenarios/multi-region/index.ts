@@ -18,7 +18,8 @@ import { elementsOf, type OrSetState } from '../parts/replication/or-set.ts';
 import { ReplicationLag } from '../parts/replication/replication-lag.ts';
 import { ReplicationLog } from '../parts/replication/replication-log.ts';
 import { activeDatabase, REGISTERS, SETS, streamLog } from './active-database.ts';
-import { recordFinalReads } from './final-reads.ts';
+import { ChangeHistory } from './change-history.ts';
+import type { PassiveOp } from './messages.ts';
 import { LISTS, PASSIVE_LOG, passiveDatabase, type StoredList } from './passive-database.ts';
 import { trafficDirector } from './traffic-director.ts';
 import { type UsersStats, users } from './users.ts';
@@ -190,6 +191,7 @@ export const multiRegion = defineScenario({
     const strategy = world.strategy as Strategy;
     const passive = strategy.startsWith('active-passive');
     const ledger = new WriteLedger(world);
+    const history = ChangeHistory.of(world.history, () => world.now);
     const rng = world.stream('workload');
     const adds = REGIONS.map((r, i) =>
       drawAdds(rng, r, {
@@ -242,7 +244,7 @@ export const multiRegion = defineScenario({
             giveUpMs: p.giveUpMs,
             workloadTime: () => world.now,
             workloadMs: p.workloadMs,
-            history: world.history,
+            history,
           },
           ledger,
           stats[i]!,
@@ -346,7 +348,10 @@ export const multiRegion = defineScenario({
 
     world.atEnd(() => {
       // Jepsen's final read, in the history only (active-active has no single copy that counts; its history holds the changes alone).
-      if (passive) recordFinalReads(world.history, world.disk(dbName(REGIONS[activeRegion()]!)).map<StoredList>(LISTS));
+      if (passive && history !== null) {
+        const active = world.disk(dbName(REGIONS[activeRegion()]!));
+        history.end(active.map<StoredList>(LISTS), new ReplicationLog<PassiveOp>(active, PASSIVE_LOG));
+      }
       if (ledger.regionsMarkedDown > 0) world.reach('region-marked-down');
       if (stats.some((s) => s.outagesMs.length > 0)) world.reach('writes-recovered');
       if (ledger.removals.size > 0) world.reach('removal-acknowledged');
