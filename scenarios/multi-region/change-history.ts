@@ -77,17 +77,17 @@ export class ChangeHistory {
    * proposed as the order the writes took effect in (each change where it was first applied:
    * a later copy of it changes nothing).
    */
-  end(lists: Iterable<[string, StoredList]>, log: ReplicationLog<ListChange>): void {
-    const held = new Map<string, number>();
-    for (const [key, list] of lists) {
-      for (const item of list.items) held.set(itemRegister(key, item), ADDED);
-      for (const item of list.removed) held.set(itemRegister(key, item), REMOVED);
+  end(lists: Iterable<StoredList>, log: ReplicationLog<ListChange>): void {
+    // By register: an item is in one list only, so its register is the item's (one written by nobody is not read).
+    const held: number[] = new Array(this.names.length).fill(NIL);
+    for (const list of lists) {
+      for (const item of list.items) this.hold(held, item, ADDED);
+      for (const item of list.removed) this.hold(held, item, REMOVED);
     }
-    const byName = this.names.map((_, register) => register).sort((a, b) => (this.names[a]! < this.names[b]! ? -1 : this.names[a]! > this.names[b]! ? 1 : 0));
-    for (const register of byName) {
-      const read = this.log.read(FINAL_READER, register, this.now());
-      this.log.ok(read, this.now(), held.get(this.names[register]!) ?? NIL);
-    }
+    const names = this.names;
+    const byName = names.map((_, register) => register).sort((a, b) => (names[a]! < names[b]! ? -1 : names[a]! > names[b]! ? 1 : 0));
+    const now = this.now();
+    for (const register of byName) this.log.ok(this.log.read(FINAL_READER, register, now), now, held[register]!);
     const order: number[] = [];
     const proposed = new Set<number>();
     for (let lsn = 1; lsn <= log.lastLsn; lsn++) {
@@ -100,6 +100,11 @@ export class ChangeHistory {
       order.push(op);
     }
     this.log.propose(order);
+  }
+
+  private hold(held: number[], item: string, value: number): void {
+    const register = this.registerOf.get(item);
+    if (register !== undefined) held[register] = value;
   }
 
   private register(change: ListChange): number {
