@@ -17,9 +17,15 @@ export class SlidingWindow {
   private failed: boolean[] = [];
   private head = 0;
   private failures = 0;
+  /** Outcomes in the window that took at least `slowMs` (kept as they come and go, when that threshold is set). */
+  private slows = 0;
   private scratch = new Float64Array(64);
 
-  constructor(readonly windowMs: number) {
+  constructor(
+    readonly windowMs: number,
+    /** The slow-call threshold its owner asks about at every outcome (a breaker's): counted as outcomes come and go, not by a scan. */
+    readonly slowMs = Number.NaN,
+  ) {
     assert(windowMs > 0, 'windowMs is positive');
   }
 
@@ -32,6 +38,7 @@ export class SlidingWindow {
     this.durations.push(durationMs);
     this.failed.push(failed);
     if (failed) this.failures++;
+    if (durationMs >= this.slowMs) this.slows++;
   }
 
   /** Outcomes within the window ending at `nowMs`. */
@@ -54,6 +61,7 @@ export class SlidingWindow {
   /** Outcomes that took at least `thresholdMs`. */
   slowCount(nowMs: number, thresholdMs: number): number {
     this.prune(nowMs);
+    if (thresholdMs === this.slowMs) return this.slows;
     let n = 0;
     for (let i = this.head; i < this.durations.length; i++) if (this.durations[i]! >= thresholdMs) n++;
     return n;
@@ -76,12 +84,14 @@ export class SlidingWindow {
     this.failed = [];
     this.head = 0;
     this.failures = 0;
+    this.slows = 0;
   }
 
   private prune(nowMs: number): void {
     const from = nowMs - this.windowMs;
     while (this.head < this.times.length && this.times[this.head]! <= from) {
       if (this.failed[this.head]) this.failures--;
+      if (this.durations[this.head]! >= this.slowMs) this.slows--;
       this.head++;
     }
     if (this.head > 512 && this.head * 2 > this.times.length) {
