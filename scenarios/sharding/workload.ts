@@ -72,6 +72,18 @@ export function preloadIds(rng: Stream, pattern: KeyPattern, n: number, idSpace:
   return [...ids];
 }
 
+/** The largest id of each preload shared between runs (sequential ids: one array per size), worked out once. */
+const largest = new WeakMap<readonly number[], number>();
+function largestOf(ids: readonly number[]): number {
+  let max = largest.get(ids);
+  if (max === undefined) {
+    max = 0;
+    for (let i = 0; i < ids.length; i++) if (ids[i]! > max) max = ids[i]!;
+    if (Object.isFrozen(ids)) largest.set(ids, max);
+  }
+  return max;
+}
+
 export class Directory {
   /** Ids inserted (and acknowledged) during the run, in order; the loaded ones come first. */
   private readonly added: number[] = [];
@@ -86,9 +98,7 @@ export class Directory {
     private readonly idSpace: number,
   ) {
     this.known = pattern === 'uniform' ? new Set(preload) : null;
-    let max = 0;
-    for (const k of preload) if (k > max) max = k;
-    this.nextId = max + 1;
+    this.nextId = largestOf(preload) + 1;
   }
 
   /** The id a new row gets. */
