@@ -62,6 +62,18 @@ export interface Request {
 
 export const keyName = (rank: number): string => `k${rank}`;
 
+/** Zipf tables by size and exponent: immutable once built, so every run at the same parameters shares one. */
+const zipfs = new Map<string, Zipf>();
+function zipfOf(n: number, s: number): Zipf {
+  const key = `${n}|${s}`;
+  let zipf = zipfs.get(key);
+  if (zipf === undefined) {
+    zipf = new Zipf(n, s);
+    if (zipfs.size < 64) zipfs.set(key, zipf);
+  }
+  return zipf;
+}
+
 export function drawRequests(rng: Stream, spec: WorkloadSpec, firstId = 1): Request[] {
   assert(spec.ratePerMs > 0, 'ratePerMs is positive');
   assert(spec.toMs >= spec.fromMs, 'the workload window is not reversed');
@@ -72,13 +84,17 @@ export function drawRequests(rng: Stream, spec: WorkloadSpec, firstId = 1): Requ
   assert(readBackShare >= 0 && readBackShare <= 1, 'readBackShare is in [0, 1]');
   assert(Number.isInteger(spec.apps) && spec.apps >= 1, 'there is at least one app server');
   const times = poissonArrivals(rng, spec.ratePerMs, spec.fromMs, spec.toMs);
+  let merged = false;
   for (const b of spec.bursts ?? []) {
     assert(b.factor >= 1, 'a burst multiplies the rate by at least 1');
-    if (b.factor > 1)
+    if (b.factor > 1) {
       times.push(...poissonArrivals(rng, spec.ratePerMs * (b.factor - 1), Math.max(spec.fromMs, b.atMs), Math.min(spec.toMs, b.atMs + b.durationMs)));
+      merged = true;
+    }
   }
-  times.sort((a, b) => a - b);
-  const zipf = new Zipf(spec.keys, spec.zipfS);
+  // Arrivals come in time order: only bursts' arrivals, appended, need sorting in.
+  if (merged) times.sort((a, b) => a - b);
+  const zipf = zipfOf(spec.keys, spec.zipfS);
   return times.map((atMs, i): Request => {
     const rank = zipf.sample(rng);
     const app = rng.int(spec.apps);
