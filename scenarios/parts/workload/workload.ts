@@ -62,18 +62,6 @@ export interface Request {
 
 export const keyName = (rank: number): string => `k${rank}`;
 
-/** Zipf tables by size and exponent: immutable once built, so every run at the same parameters shares one. */
-const zipfs = new Map<string, Zipf>();
-function zipfOf(n: number, s: number): Zipf {
-  const key = `${n}|${s}`;
-  let zipf = zipfs.get(key);
-  if (zipf === undefined) {
-    zipf = new Zipf(n, s);
-    if (zipfs.size < 64) zipfs.set(key, zipf);
-  }
-  return zipf;
-}
-
 export function drawRequests(rng: Stream, spec: WorkloadSpec, firstId = 1): Request[] {
   assert(spec.ratePerMs > 0, 'ratePerMs is positive');
   assert(spec.toMs >= spec.fromMs, 'the workload window is not reversed');
@@ -94,7 +82,7 @@ export function drawRequests(rng: Stream, spec: WorkloadSpec, firstId = 1): Requ
   }
   // Arrivals come in time order: only bursts' arrivals, appended, need sorting in.
   if (merged) times.sort((a, b) => a - b);
-  const zipf = zipfOf(spec.keys, spec.zipfS);
+  const zipf = new Zipf(spec.keys, spec.zipfS);
   return times.map((atMs, i): Request => {
     const rank = zipf.sample(rng);
     const app = rng.int(spec.apps);
