@@ -20,6 +20,7 @@ import { percentile } from '../../engine/index.ts';
 import { defineScenario } from '../framework/scenario.ts';
 import { type Placement, type PlacementKind, placementFromSpec, placementOf } from '../parts/sharding/placement.ts';
 import type { ServiceQueue } from '../parts/storage/service-queue.ts';
+import { numberedNames } from '../parts/workload/numbered-names.ts';
 import { KeyAuditor } from './key-auditor.ts';
 import type { Row } from './messages.ts';
 import { PLACEMENT, type PlacementRecord, router } from './router.ts';
@@ -53,8 +54,13 @@ const params = z.object({
 });
 type Params = z.infer<typeof params>;
 
-const shardName = (i: number): string => `s${i + 1}`;
-const allShards = (p: Params): string[] => Array.from({ length: p.shards + p.spares }, (_, i) => shardName(i));
+/** Shard i's name, `s<i+1>`, spelt once per process (names key the maps a run looks shards up in). */
+const shardNumber = numberedNames('s');
+const allShards = (p: Params): string[] => {
+  const names: string[] = [];
+  for (let i = 0; i < p.shards + p.spares; i++) names.push(shardNumber(i + 1));
+  return names;
+};
 /** A row as loaded before the run (one shared value: rows are never edited in place). */
 const LOADED: Row = { version: 0 };
 
@@ -359,7 +365,8 @@ export const sharding = defineScenario({
       }
       const placement = record === undefined ? initial : placementFromSpec(record.current);
       const misplaced: string[] = [];
-      const misplace = (k: string, holders: readonly string[], owner: string): void => void misplaced.push(`row ${k} on ${holders.join(' and ')} (owner ${owner})`);
+      const misplace = (k: string, holders: readonly string[], owner: string): void =>
+        void misplaced.push(`row ${k} on ${holders.join(' and ')} (owner ${owner})`);
       /**
        * Checks that touched row `k` (if it is anywhere: a missing row is the durability check's
        * business) lives on its owner alone. A table holds it if it wrote it (`wrote`: how many
