@@ -344,14 +344,14 @@ export const cacheStampede = defineScenario({
       title: 'Read latency p99 (last 50 ms)',
       unit: 'ms',
       everyMs: SAMPLE_MS,
-      series: { 'latency.p99': () => traffic.recent(world.now).latencyP99Ms },
+      series: { 'latency.p99': () => traffic.attemptsWindow.percentile(world.now, 99) },
     });
     world.chart({
       id: 'hit-ratio',
       title: 'Cache hit ratio (last 50 ms)',
       unit: 'ratio',
       everyMs: SAMPLE_MS,
-      series: { 'cache.hitRatio': () => traffic.recent(world.now).hitRatio },
+      series: { 'cache.hitRatio': () => traffic.recentHitRatio(world.now) },
     });
     // Narration only (a trace is being recorded): the herd forms, the pool fills, the herd passes.
     if (world.sim.tracing) narrateHerd();

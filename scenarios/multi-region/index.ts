@@ -18,7 +18,8 @@ import { elementsOf, type OrSetState } from '../parts/replication/or-set.ts';
 import { ReplicationLag } from '../parts/replication/replication-lag.ts';
 import { ReplicationLog } from '../parts/replication/replication-log.ts';
 import { activeDatabase, REGISTERS, SETS, streamLog } from './active-database.ts';
-import { recordFinalReads } from './final-reads.ts';
+import { ChangeHistory } from './change-history.ts';
+import type { PassiveOp } from './messages.ts';
 import { LISTS, PASSIVE_LOG, passiveDatabase, type StoredList } from './passive-database.ts';
 import { trafficDirector } from './traffic-director.ts';
 import { type UsersStats, users } from './users.ts';
@@ -190,6 +191,7 @@ export const multiRegion = defineScenario({
     const strategy = world.strategy as Strategy;
     const passive = strategy.startsWith('active-passive');
     const ledger = new WriteLedger(world);
+    const history = ChangeHistory.of(world.history, () => world.now);
     const rng = world.stream('workload');
     const adds = REGIONS.map((r, i) =>
       drawAdds(rng, r, {
@@ -242,7 +244,7 @@ export const multiRegion = defineScenario({
             giveUpMs: p.giveUpMs,
             workloadTime: () => world.now,
             workloadMs: p.workloadMs,
-            history: world.history,
+            history,
           },
           ledger,
           stats[i]!,
@@ -301,15 +303,21 @@ export const multiRegion = defineScenario({
       endLists[i] ??= listsOf(i);
       return endLists[i];
     };
-    /** The items the data that counts holds, as `list/item`: the active region's (active-passive), or either region's. Read once, as the run ends. */
-    let present: Set<string> | null = null;
+    /** The items the data that counts holds, by list: the active region's (active-passive), or either region's. Read once, as the run ends. */
+    let present: Map<string, Set<string>> | null = null;
     const holds = (key: string, item: string): boolean => {
       if (present === null) {
-        present = new Set();
+        present = new Map();
         const regions = passive ? [activeRegion()] : [0, 1];
-        for (const i of regions) for (const [k, items] of listsAtEnd(i)) for (const it of items) present.add(`${k}/${it}`);
+        for (const i of regions) {
+          for (const [k, items] of listsAtEnd(i)) {
+            let held = present.get(k);
+            if (held === undefined) present.set(k, (held = new Set()));
+            for (const it of items) held.add(it);
+          }
+        }
       }
-      return present.has(`${key}/${item}`);
+      return present.get(key)?.has(item) === true;
     };
 
     world.chart({
@@ -346,7 +354,10 @@ export const multiRegion = defineScenario({
 
     world.atEnd(() => {
       // Jepsen's final read, in the history only (active-active has no single copy that counts; its history holds the changes alone).
-      if (passive) recordFinalReads(world.history, world.disk(dbName(REGIONS[activeRegion()]!)).map<StoredList>(LISTS));
+      if (passive && history !== null) {
+        const active = world.disk(dbName(REGIONS[activeRegion()]!));
+        history.end(active.map<StoredList>(LISTS).values(), new ReplicationLog<PassiveOp>(active, PASSIVE_LOG));
+      }
       if (ledger.regionsMarkedDown > 0) world.reach('region-marked-down');
       if (stats.some((s) => s.outagesMs.length > 0)) world.reach('writes-recovered');
       if (ledger.removals.size > 0) world.reach('removal-acknowledged');
@@ -380,9 +391,11 @@ export const multiRegion = defineScenario({
       }
       const a = listsAtEnd(0);
       const b = listsAtEnd(1);
-      const keys = [...new Set([...a.keys(), ...b.keys()])].sort();
-      const same = (x: string[] | undefined, y: string[] | undefined): boolean => (x ?? []).join(',') === (y ?? []).join(',');
-      const differ = keys.filter((k) => !same(a.get(k), b.get(k)));
+      const same = (x: readonly string[] = [], y: readonly string[] = []): boolean => x.length === y.length && x.every((it, j) => it === y[j]);
+      // Only the lists that differ are sorted (for the message): a list missing on one side is compared with an empty one.
+      const differ = [...a.keys()].filter((k) => !same(a.get(k), b.get(k)));
+      for (const k of b.keys()) if (!a.has(k) && !same(undefined, b.get(k))) differ.push(k);
+      differ.sort();
       if (differ.length > 0) {
         world.violate('regions-converge', `${world.endMs - world.healAtMs} ms after every fault healed, us and eu still disagree on ${differ.join(', ')}`);
       }

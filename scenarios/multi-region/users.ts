@@ -11,13 +11,13 @@
  * too: how long a change took (a far region costs a round trip across the ocean), and how
  * long their changes kept failing (the recovery time, RTO).
  *
- * Each change also goes into the clients' history (`config.history`, free when nobody
+ * Each change also goes into the history (`config.history`, a ChangeHistory; null when nobody
  * records) as a write to one register per item, `list/item`: `write [list3/us-5 "added"]` or
  * `"removed"`, `ok` once acknowledged, `info` when the users give up (it may have been applied).
  * A region's users have several changes in flight at once, each on a thread of its own.
  */
 import type { Spawn } from '../../engine/index.ts';
-import type { ClientHistory, ClientOperation } from '../framework/client-history.ts';
+import type { ChangeHistory } from './change-history.ts';
 import type { ListChange, MultiRegionMessage } from './messages.ts';
 import type { Add } from './workload.ts';
 import type { WriteLedger } from './write-ledger.ts';
@@ -33,12 +33,9 @@ export interface UsersConfig {
   /** True time: when the users act and how they measure. */
   workloadTime: () => number;
   workloadMs: number;
-  /** The clients' history the users record their changes in. */
-  history: ClientHistory;
+  /** The history the users record their changes in (null: nobody records it). */
+  history: ChangeHistory | null;
 }
-
-/** The register the history keeps for an item: `list/item`. */
-export const itemRegister = (key: string, item: string): string => `${key}/${item}`;
 
 export interface UsersStats {
   latencyMs: number[];
@@ -59,8 +56,8 @@ interface Pending {
   index: number;
   startedAt: number;
   attempt: number;
-  /** Its entry in the clients' history (null when nobody records). */
-  op: ClientOperation;
+  /** Its operation in the history (-1 when nobody records). */
+  op: number;
 }
 
 type Timer =
@@ -86,8 +83,7 @@ export function users(adds: readonly Add[], config: UsersConfig, ledger: WriteLe
 
     const start = (change: ListChange, index: number): void => {
       const rid = nextRid++;
-      const value = [itemRegister(change.key, change.item), change.remove ? 'removed' : 'added'];
-      const op = config.history.invoke(config.history.thread(ctx.name), 'write', value);
+      const op = config.history === null ? -1 : config.history.changed(ctx.name, change);
       const p: Pending = { change, index, startedAt: now(), attempt: 1, op };
       pending.set(rid, p);
       attempt(rid, p);
@@ -101,7 +97,7 @@ export function users(adds: readonly Add[], config: UsersConfig, ledger: WriteLe
       if (now() - p.startedAt >= config.giveUpMs) {
         pending.delete(rid);
         stats.failed++;
-        config.history.info(p.op);
+        config.history?.info(p.op);
         ctx.note(
           () => `users in ${config.region} give up ${p.change.remove ? 'removing' : 'adding'} ${p.change.item}: ${why}, and ${config.giveUpMs} ms have passed`,
           'warn',
@@ -114,7 +110,7 @@ export function users(adds: readonly Add[], config: UsersConfig, ledger: WriteLe
 
     const succeeded = (rid: number, p: Pending, region: string): void => {
       pending.delete(rid);
-      config.history.ok(p.op, [itemRegister(p.change.key, p.change.item), p.change.remove ? 'removed' : 'added']);
+      config.history?.ok(p.op);
       const t = now();
       stats.latencyMs.push(t - p.startedAt);
       stats.latestLatencyMs = t - p.startedAt;

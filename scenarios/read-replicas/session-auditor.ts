@@ -58,13 +58,23 @@ export function rowsThatDiffer(a: RowTable, b: RowTable): string[] {
 /** Apply lag past which a replica counts as far behind (the lag-spike goal). */
 const FAR_BEHIND_MS = 500;
 
+/** What the auditor keeps of one session. */
+interface SessionRecord {
+  acked: Map<string, number>;
+  seen: Map<string, number>;
+  open: Map<number, Expectation>;
+}
+
 export class SessionAuditor {
   /** Per row: LSNs of its commits, in order, and when each committed. */
   private readonly commitLsns = new Map<string, number[]>();
   private readonly commitAtMs: number[] = [];
-  private readonly acked = new Map<string, number>();
-  private readonly seen = new Map<string, number>();
-  private readonly open = new Map<string, Expectation>();
+  /**
+   * Per session (a node name), then per row or read: the LSN of its latest acknowledged write,
+   * the newest LSN it was shown, its open reads by rid. Keyed in two steps so that no key
+   * string is built (and hashed anew) at every read.
+   */
+  private readonly sessions = new Map<string, SessionRecord>();
   readonly ackedWrites: AckedWrite[] = [];
   readonly stalenessMs: number[] = [];
   reads = 0;
@@ -104,21 +114,30 @@ export class SessionAuditor {
     return this.commitAtMs[lsn];
   }
 
+  private sessionOf(session: string): SessionRecord {
+    let r = this.sessions.get(session);
+    if (r === undefined) {
+      r = { acked: new Map(), seen: new Map(), open: new Map() };
+      this.sessions.set(session, r);
+    }
+    return r;
+  }
+
   writeAcked(session: string, key: string, lsn: number, id: string): void {
-    const k = `${session}/${key}`;
-    this.acked.set(k, Math.max(this.acked.get(k) ?? 0, lsn));
+    const acked = this.sessionOf(session).acked;
+    acked.set(key, Math.max(acked.get(key) ?? 0, lsn));
     this.ackedWrites.push({ session, key, lsn, id, atMs: this.world.now });
   }
 
   readIssued(session: string, rid: number, key: string, readBack: boolean): void {
-    const k = `${session}/${key}`;
+    const r = this.sessionOf(session);
     const list = this.commitLsns.get(key);
-    const ownLsn = this.acked.get(k) ?? 0;
-    this.open.set(`${session}#${rid}`, {
+    const ownLsn = r.acked.get(key) ?? 0;
+    r.open.set(rid, {
       key,
       issuedAt: this.world.now,
       ownLsn,
-      seenLsn: this.seen.get(k) ?? 0,
+      seenLsn: r.seen.get(key) ?? 0,
       committedLsn: list === undefined ? 0 : list[list.length - 1]!,
     });
     if (readBack && ownLsn > 0) {
@@ -129,9 +148,10 @@ export class SessionAuditor {
 
   /** A read returned the row at `lsn` (0: the row did not exist there), served by `server`. */
   readReturned(session: string, rid: number, lsn: number, server: string, sessionNode: string): void {
-    const e = this.open.get(`${session}#${rid}`);
+    const r = this.sessionOf(session);
+    const e = r.open.get(rid);
     if (e === undefined) return;
-    this.open.delete(`${session}#${rid}`);
+    r.open.delete(rid);
     this.reads++;
     this.servedBy.set(server, (this.servedBy.get(server) ?? 0) + 1);
     if (lsn < e.committedLsn) {
@@ -155,8 +175,7 @@ export class SessionAuditor {
         { node: sessionNode, witnesses: [{ t: e.issuedAt, node: sessionNode, key: e.key, what: 'the read was issued' }] },
       );
     }
-    const k = `${session}/${e.key}`;
-    if (lsn > (this.seen.get(k) ?? 0)) this.seen.set(k, lsn);
+    if (lsn > (r.seen.get(e.key) ?? 0)) r.seen.set(e.key, lsn);
   }
 
   /** The acknowledged writes that are not in `log` at the position they were acknowledged with (lost by the primary). */
@@ -166,6 +185,6 @@ export class SessionAuditor {
 
   /** The read will not return (timed out everywhere). */
   readFailed(session: string, rid: number): void {
-    this.open.delete(`${session}#${rid}`);
+    this.sessionOf(session).open.delete(rid);
   }
 }

@@ -47,7 +47,8 @@ export interface GuardLimits {
 }
 
 export class GuardAudit {
-  private readonly breakers = new Map<string, BreakerView>();
+  /** Per app, per dependency (two lookups instead of an `app/dependency` key spelt at every call). */
+  private readonly breakers = new Map<string, Map<string, BreakerView>>();
   private readonly allowances = new Map<string, Allowance>();
   /** Queries at the database, running or waiting, per client process. */
   private readonly atDb = new Map<string, number>();
@@ -59,12 +60,14 @@ export class GuardAudit {
 
   /** `app`'s breaker on `dependency` moved to `to`. */
   transition(app: string, dependency: string, to: BreakerState): void {
-    this.breakers.set(`${app}/${dependency}`, { state: to, since: this.world.now, probes: 0 });
+    let ofApp = this.breakers.get(app);
+    if (ofApp === undefined) this.breakers.set(app, (ofApp = new Map()));
+    ofApp.set(dependency, { state: to, since: this.world.now, probes: 0 });
   }
 
   /** `app` sent a call to `dependency` through its breaker. */
   breakerCall(app: string, dependency: string): void {
-    const b = this.breakers.get(`${app}/${dependency}`);
+    const b = this.breakers.get(app)?.get(dependency);
     if (b === undefined || b.state === 'closed') return;
     if (b.state === 'half-open' && ++b.probes <= this.limits.halfOpenCalls) return;
     const why =
@@ -128,7 +131,7 @@ export class GuardAudit {
 
   /** `app` restarted: its breakers start closed and its bucket full, as a new process's do. */
   restarted(app: string): void {
-    for (const key of [...this.breakers.keys()]) if (key.startsWith(`${app}/`)) this.breakers.delete(key);
+    this.breakers.delete(app);
     this.allowances.delete(app);
   }
 }

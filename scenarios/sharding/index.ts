@@ -20,6 +20,7 @@ import { percentile } from '../../engine/index.ts';
 import { defineScenario } from '../framework/scenario.ts';
 import { type Placement, type PlacementKind, placementFromSpec, placementOf } from '../parts/sharding/placement.ts';
 import type { ServiceQueue } from '../parts/storage/service-queue.ts';
+import { numberedNames } from '../parts/workload/numbered-names.ts';
 import { KeyAuditor } from './key-auditor.ts';
 import type { Row } from './messages.ts';
 import { PLACEMENT, type PlacementRecord, router } from './router.ts';
@@ -53,10 +54,20 @@ const params = z.object({
 });
 type Params = z.infer<typeof params>;
 
-const shardName = (i: number): string => `s${i + 1}`;
-const allShards = (p: Params): string[] => Array.from({ length: p.shards + p.spares }, (_, i) => shardName(i));
+/** Shard i's name, `s<i+1>`, spelt once per process (names key the maps a run looks shards up in). */
+const shardNumber = numberedNames('s');
+const allShards = (p: Params): string[] => {
+  const names: string[] = [];
+  for (let i = 0; i < p.shards + p.spares; i++) names.push(shardNumber(i + 1));
+  return names;
+};
 /** A row as loaded before the run (one shared value: rows are never edited in place). */
 const LOADED: Row = { version: 0 };
+
+/** The end check's count of the tables that wrote a row: ANOTHER_WRITER per table, plus the first one's index (tables are fewer). */
+const ANOTHER_WRITER = 256;
+const NONE_WROTE = 0;
+const wroteBy = (table: number): number => ANOTHER_WRITER + table;
 
 /** The rows loaded before the run: each shard's base snapshot, and the shard each row was loaded on. */
 interface Loaded {
@@ -320,25 +331,27 @@ export const sharding = defineScenario({
       auditor.judgeLoad(p.serviceMs);
       const tables = names.map(tableOf);
       // Only what changed needs looking at: a base row no shard wrote or let go is where it was loaded, as loaded.
-      // One pass over each table: the touched rows, and the newest changed copy of each row.
-      const touched = new Set<string>();
+      // One pass over each table: the touched rows (with how many tables wrote each, and the first of them), and the newest changed copy of each row.
+      const touched = new Map<string, number>();
       const newest = new Map<string, Row>();
-      for (const t of tables) {
+      tables.forEach((t, i) => {
         for (const [k, row] of t.changed) {
-          touched.add(k);
+          const wrote = touched.get(k);
+          touched.set(k, wrote === undefined || wrote === NONE_WROTE ? wroteBy(i) : wrote + ANOTHER_WRITER);
           const seen = newest.get(k);
           if (seen === undefined || row.version > seen.version) newest.set(k, row);
         }
-        for (const k of t.letGo.keys()) touched.add(k);
-      }
+        for (const k of t.letGo.keys()) if (!touched.has(k)) touched.set(k, NONE_WROTE);
+      });
+      const indexOf = new Map(names.map((name, i) => [name, i]));
       // A row no shard changed is as loaded, if its first owner still holds it.
       const newestOf = (k: string): Row | null => {
         const row = newest.get(k);
         if (row !== undefined) return row;
         const first = loaded.ownerOf.get(k);
-        return first !== undefined && tables[names.indexOf(first)]!.holdsAsLoaded(k) ? LOADED : null;
+        return first !== undefined && tables[indexOf.get(first)!]!.holdsAsLoaded(k) ? LOADED : null;
       };
-      auditor.judgeDurability(touched, (key) => newestOf(rowKey(key)));
+      auditor.judgeDurability(touched.keys(), (key) => newestOf(rowKey(key)));
       const record = world.disk('router').get<PlacementRecord>(PLACEMENT);
       if (record?.previous != null) {
         world.violate(
@@ -352,19 +365,41 @@ export const sharding = defineScenario({
       }
       const placement = record === undefined ? initial : placementFromSpec(record.current);
       const misplaced: string[] = [];
-      /** Checks that row `k` (if it is anywhere: a missing row is the durability check's business) lives on its owner alone. */
-      const where = (k: string): void => {
-        const holders = names.filter((_, i) => tables[i]!.has(k));
-        if (holders.length === 0) return;
+      const misplace = (k: string, holders: readonly string[], owner: string): void =>
+        void misplaced.push(`row ${k} on ${holders.join(' and ')} (owner ${owner})`);
+      /**
+       * Checks that touched row `k` (if it is anywhere: a missing row is the durability check's
+       * business) lives on its owner alone. A table holds it if it wrote it (`wrote`: how many
+       * tables did, and the first), or if it is the table the row was loaded on and has not let it go.
+       */
+      const where = (k: string, wrote: number): void => {
+        const writers = Math.floor(wrote / ANOTHER_WRITER);
+        let holder = writers === 0 ? -1 : wrote % ANOTHER_WRITER;
+        let held = writers;
+        const first = loaded.ownerOf.get(k);
+        if (first !== undefined && held < 2) {
+          const i = indexOf.get(first)!;
+          if (i !== holder && !tables[i]!.letGo.has(k)) {
+            held++;
+            holder = i;
+          }
+        }
+        if (held === 0) return;
         const owner = placement.ownerOf(Number(k));
-        if (holders.length !== 1 || holders[0] !== owner) misplaced.push(`row ${k} on ${holders.join(' and ')} (owner ${owner})`);
+        if (held === 1 && names[holder] === owner) return;
+        misplace(
+          k,
+          names.filter((_, i) => tables[i]!.has(k)),
+          owner,
+        );
       };
-      for (const k of touched) where(k);
-      // Untouched base rows moved only if the placement did: only those the new placement gives another owner need looking at.
+      for (const [k, wrote] of touched) where(k, wrote);
+      // Untouched base rows moved only if the placement did: only those the new placement gives another owner need looking at,
+      // and one no shard touched is still where it was loaded alone (on a shard that no longer owns it).
       if (record !== undefined && record.version > 0) {
         const away = loadedAwayFrom(loaded, names, placement);
-        names.forEach((_, i) => {
-          for (const k of away[i]!) if (tables[i]!.holdsAsLoaded(k) && !touched.has(k)) where(k);
+        names.forEach((name, i) => {
+          for (const k of away[i]!) if (!touched.has(k)) misplace(k, [name], placement.ownerOf(Number(k)));
         });
       }
       if (misplaced.length > 0) {

@@ -108,7 +108,7 @@ export function router(config: RouterConfig): Spawn<ShardingMessage, Timer> {
     const reshard = (change: Change): void => {
       if (record.previous !== null) return ctx.note('a resharding is still moving rows: the change is refused until it has finished', 'warn');
       const before = table.placement;
-      const ids = [...directory.ids()];
+      const ids = directory.ids();
       let after: Placement;
       if (change.kind === 'add') {
         const spare = config.shards.find((name) => !before.shards.includes(name));

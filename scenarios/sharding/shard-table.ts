@@ -10,10 +10,14 @@
  * changes, and those are what a crash can lose before they are forced.
  */
 import type { DurableMap, DurableStore } from '../../engine/index.ts';
+import { numberedNames } from '../parts/workload/numbered-names.ts';
 import type { Row } from './messages.ts';
 
-/** A row's key on disk. */
-export const rowKey = (key: number): string => String(key);
+/**
+ * A row's key on disk: its id as text, spelt once per process (a row is looked up in a shard's
+ * tables by this key at every request, and a string spelt afresh is hashed afresh).
+ */
+export const rowKey: (key: number) => string = numberedNames('');
 
 /** The changed rows' table and the let-go base rows' table on a shard's disk. */
 const CHANGED = 'rows';

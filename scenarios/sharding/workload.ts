@@ -72,6 +72,18 @@ export function preloadIds(rng: Stream, pattern: KeyPattern, n: number, idSpace:
   return [...ids];
 }
 
+/** The largest id of each preload shared between runs (sequential ids: one array per size), worked out once. */
+const largest = new WeakMap<readonly number[], number>();
+function largestOf(ids: readonly number[]): number {
+  let max = largest.get(ids);
+  if (max === undefined) {
+    max = 0;
+    for (let i = 0; i < ids.length; i++) if (ids[i]! > max) max = ids[i]!;
+    if (Object.isFrozen(ids)) largest.set(ids, max);
+  }
+  return max;
+}
+
 export class Directory {
   /** Ids inserted (and acknowledged) during the run, in order; the loaded ones come first. */
   private readonly added: number[] = [];
@@ -86,7 +98,7 @@ export class Directory {
     private readonly idSpace: number,
   ) {
     this.known = pattern === 'uniform' ? new Set(preload) : null;
-    this.nextId = preload.reduce((m, k) => Math.max(m, k), 0) + 1;
+    this.nextId = largestOf(preload) + 1;
   }
 
   /** The id a new row gets. */
@@ -99,10 +111,9 @@ export class Directory {
     return this.preload.length + this.added.length;
   }
 
-  /** Every id known to exist: the loaded ones, then those inserted. */
-  *ids(): IterableIterator<number> {
-    yield* this.preload;
-    yield* this.added;
+  /** Every id known to exist, as a new array: the loaded ones, then those inserted. */
+  ids(): number[] {
+    return this.preload.concat(this.added);
   }
 
   /** An existing row, picked by a uniform draw. */

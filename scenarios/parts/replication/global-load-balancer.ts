@@ -168,12 +168,16 @@ export class GlobalLoadBalancer {
       }
     }
     // Every region is scored before any acts, so a failover never picks a region this very
-    // round finds dead.
-    const down = this.health.filter((h) => h.up && h.misses >= this.config.failAfter);
-    const up = this.health.filter((h) => !h.up && h.hits >= this.config.recoverAfter);
-    for (const h of down) h.up = false;
-    for (const h of down) this.markDown(h);
-    for (const h of up) this.markUp(h);
+    // round finds dead. (Most rounds change nothing: the lists are made only when one does.)
+    let changes = false;
+    for (const h of this.health) if (this.goesDown(h) || this.comesUp(h)) changes = true;
+    if (changes) {
+      const down = this.health.filter((h) => this.goesDown(h));
+      const up = this.health.filter((h) => this.comesUp(h));
+      for (const h of down) h.up = false;
+      for (const h of down) this.markDown(h);
+      for (const h of up) this.markUp(h);
+    }
     // Not at the first round, run from the constructor: the caller does not hold the balancer yet.
     if (this.round > 0) this.config.onRound?.();
     const refresh = this.round % this.config.refreshRounds === 0;
@@ -184,6 +188,14 @@ export class GlobalLoadBalancer {
       this.ctx.send(h.region.node, { type: 'glb-ping', round: this.round });
     }
     this.ctx.setTimer(this.config.healthCheckMs, this.tag);
+  }
+
+  private goesDown(h: Health): boolean {
+    return h.up && h.misses >= this.config.failAfter;
+  }
+
+  private comesUp(h: Health): boolean {
+    return !h.up && h.hits >= this.config.recoverAfter;
   }
 
   private markDown(h: Health): void {

@@ -59,7 +59,7 @@ export class CircuitBreaker {
     assert(config.halfOpenCalls >= 1, 'halfOpenCalls is at least 1');
     assert(config.failureRateThreshold > 0 && config.failureRateThreshold <= 1, 'failureRateThreshold is in (0, 1]');
     assert(config.openMs > 0, 'openMs is positive');
-    this.window = new SlidingWindow(config.windowMs);
+    this.window = new SlidingWindow(config.windowMs, config.slowCallMs);
   }
 
   /** The state at `nowMs` (an open breaker whose wait is over reads as half-open). */

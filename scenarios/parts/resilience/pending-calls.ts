@@ -9,20 +9,23 @@
  */
 import { assert, type NodeContext, type NodeId, type TimerId } from '../../../engine/index.ts';
 
-interface Call {
-  done: (reply: unknown | null, elapsedMs: number) => void;
-  timer: TimerId;
-  sentAt: number;
-}
-
 /** The timer tag of a call's timeout: a small record, told apart from the owner's own tags by `call`. */
 interface CallTimeout {
   call: number;
 }
 
+type Done = (reply: unknown | null, elapsedMs: number) => void;
+
 export class PendingCalls {
-  private readonly calls = new Map<number, Call>();
-  private nextId = 1;
+  /**
+   * Call `id`'s callback (undefined once answered), timeout timer and send time, at index
+   * `id - 1`: ids are handed out in order, so three columns replace a map of one record per
+   * call (a cache-backed app makes a call or two per request).
+   */
+  private readonly done: (Done | undefined)[] = [];
+  private readonly timer: TimerId[] = [];
+  private readonly sentAt: number[] = [];
+  private waiting = 0;
   /** Calls that timed out. */
   timeouts = 0;
 
@@ -38,11 +41,13 @@ export class PendingCalls {
    */
   call<R>(to: NodeId, msg: { id?: number }, timeoutMs: number, done: (reply: R | null, elapsedMs: number) => void): number {
     assert(timeoutMs > 0, 'a call timeout is positive');
-    const id = this.nextId++;
+    const id = this.done.length + 1;
     msg.id = id;
     this.ctx.send(to, msg);
-    const timer = this.ctx.setTimer(timeoutMs, { call: id } satisfies CallTimeout);
-    this.calls.set(id, { done: done as Call['done'], timer, sentAt: this.ctx.now });
+    this.timer.push(this.ctx.setTimer(timeoutMs, { call: id } satisfies CallTimeout));
+    this.sentAt.push(this.ctx.now);
+    this.done.push(done as Done);
+    this.waiting++;
     return id;
   }
 
@@ -54,12 +59,12 @@ export class PendingCalls {
 
   /** Handles a reply; true if it answered (or came too late for) one of these calls. */
   onReply(msg: { id?: unknown }): boolean {
-    if (typeof msg.id !== 'number') return false;
-    const call = this.calls.get(msg.id);
-    if (call === undefined) return msg.id > 0 && msg.id < this.nextId;
-    this.calls.delete(msg.id);
-    this.ctx.cancelTimer(call.timer);
-    call.done(msg, this.ctx.now - call.sentAt);
+    const id = msg.id;
+    if (typeof id !== 'number') return false;
+    const done = this.take(id);
+    if (done === undefined) return id > 0 && id < this.done.length + 1;
+    this.ctx.cancelTimer(this.timer[id - 1]!);
+    done(msg, this.ctx.now - this.sentAt[id - 1]!);
     return true;
   }
 
@@ -67,15 +72,24 @@ export class PendingCalls {
   onTimer(tag: unknown): boolean {
     if (typeof tag !== 'object' || tag === null || !('call' in tag)) return false;
     const id = (tag as CallTimeout).call;
-    const call = this.calls.get(id);
-    if (call === undefined) return true;
-    this.calls.delete(id);
+    const done = this.take(id);
+    if (done === undefined) return true;
     this.timeouts++;
-    call.done(null, this.ctx.now - call.sentAt);
+    done(null, this.ctx.now - this.sentAt[id - 1]!);
     return true;
   }
 
+  /** The callback of call `id` if it is still waiting, which it no longer is. */
+  private take(id: number): Done | undefined {
+    if (!(id > 0 && id <= this.done.length)) return undefined;
+    const done = this.done[id - 1];
+    if (done === undefined) return undefined;
+    this.done[id - 1] = undefined;
+    this.waiting--;
+    return done;
+  }
+
   get inFlight(): number {
-    return this.calls.size;
+    return this.waiting;
   }
 }

@@ -18,6 +18,13 @@ export class HashRing {
   private readonly members: string[] = [];
   /** Ring points sorted by hash (ties broken by node name, so the order never depends on insertion). */
   private points: Point[] = [];
+  /**
+   * The points again as two flat columns, for the lookup every request makes: a binary search
+   * over a typed array of hashes reads one cache-friendly column instead of chasing a pointer
+   * per probe.
+   */
+  private hashes = new Uint32Array(0);
+  private owners: string[] = [];
 
   constructor(
     /** Points per node on the ring. */
@@ -31,7 +38,13 @@ export class HashRing {
       this.members.push(node);
       for (const hash of pointsOf(node, vnodes)) points.push({ hash, node });
     }
-    this.points = points.sort(comparePoints);
+    this.setPoints(points.sort(comparePoints));
+  }
+
+  private setPoints(points: Point[]): void {
+    this.points = points;
+    this.hashes = Uint32Array.from(points, (p) => p.hash);
+    this.owners = points.map((p) => p.node);
   }
 
   /** The nodes on the ring, in the order they joined. */
@@ -48,7 +61,7 @@ export class HashRing {
     assert(!this.has(node), `node ${node} is not on the ring yet`);
     this.members.push(node);
     const added = pointsOf(node, this.vnodes).map((hash) => ({ hash, node }));
-    this.points = this.points.concat(added).sort(comparePoints);
+    this.setPoints(this.points.concat(added).sort(comparePoints));
   }
 
   /** Takes a node off the ring: its arcs go to the next points clockwise. */
@@ -56,7 +69,7 @@ export class HashRing {
     const i = this.members.indexOf(node);
     assert(i >= 0, `node ${node} is on the ring`);
     this.members.splice(i, 1);
-    this.points = this.points.filter((p) => p.node !== node);
+    this.setPoints(this.points.filter((p) => p.node !== node));
   }
 
   /** The node that owns `key`: the first point at or after the key's hash, wrapping around. */
@@ -65,16 +78,16 @@ export class HashRing {
   }
 
   ownerOfHash(hash: number): string {
-    const points = this.points;
-    assert(points.length > 0, 'the ring has at least one node');
+    const hashes = this.hashes;
+    assert(hashes.length > 0, 'the ring has at least one node');
     let lo = 0;
-    let hi = points.length;
+    let hi = hashes.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (points[mid]!.hash < hash) lo = mid + 1;
+      if (hashes[mid]! < hash) lo = mid + 1;
       else hi = mid;
     }
-    return points[lo === points.length ? 0 : lo]!.node;
+    return this.owners[lo === hashes.length ? 0 : lo]!;
   }
 
   /** The fraction of the ring each node owns (its expected share of uniformly hashed keys), in join order. */

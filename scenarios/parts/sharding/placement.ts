@@ -206,18 +206,35 @@ export class ModNPlacement implements Placement {
   }
 }
 
+/** Ids below this have their ring owner remembered by a RingPlacement (16 KiB per placement). */
+const KNOWN_IDS_MAX = 16_384;
+
 export class RingPlacement implements Placement {
   readonly kind = 'consistent-hashing' as const;
 
+  /**
+   * Owners of the small ids already looked up, as 1 + the shard's index (0: not yet). A
+   * placement is immutable and shared by every run (ringPlacement), and sequential ids are the
+   * same few thousand in each, so each id's ring search is made once per process.
+   */
+  private readonly known = new Uint8Array(KNOWN_IDS_MAX);
+
   /** Takes ownership of `ring`, which must not change afterwards. */
-  constructor(private readonly ring: HashRing) {}
+  constructor(private readonly ring: HashRing) {
+    assert(ring.nodes.length < 256, 'a remembered owner fits in a byte');
+  }
 
   get shards(): readonly string[] {
     return this.ring.nodes;
   }
 
   ownerOf(key: number): string {
-    return this.ring.ownerOf(key);
+    if (!(key >>> 0 === key && key < KNOWN_IDS_MAX)) return this.ring.ownerOf(key);
+    const known = this.known[key]!;
+    if (known !== 0) return this.ring.nodes[known - 1]!;
+    const owner = this.ring.ownerOf(key);
+    this.known[key] = this.ring.nodes.indexOf(owner) + 1;
+    return owner;
   }
 
   spec(): PlacementSpec {

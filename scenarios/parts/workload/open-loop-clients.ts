@@ -113,7 +113,22 @@ type Tag = 'next' | { arrive: Request } | { timeout: number; attempt: number } |
 
 export function openLoopClients(config: ClientsConfig): Spawn<AppMessage, Tag> {
   return (ctx) => {
-    const pending = new Map<number, Pending>();
+    // Requests in flight by id: an array for the workload's ids (1 to its length, looked up at
+    // every answer and timer), a map for those made up during the run (bursts, read-backs).
+    const pendingOf: (Pending | undefined)[] = new Array(config.requests.length + 1);
+    const extraPending = new Map<number, Pending>();
+    const workloadIds = pendingOf.length;
+    const pending = {
+      get: (id: number): Pending | undefined => (id > 0 && id < workloadIds ? pendingOf[id] : extraPending.get(id)),
+      set(id: number, p: Pending): void {
+        if (id > 0 && id < workloadIds) pendingOf[id] = p;
+        else extraPending.set(id, p);
+      },
+      delete(id: number): void {
+        if (id > 0 && id < workloadIds) pendingOf[id] = undefined;
+        else extraPending.delete(id);
+      },
+    };
     const apps = config.apps.map((name) => ctx.lookup(name));
     const writeValue = config.writeValue ?? defaultWriteValue;
     let cursor = 0;

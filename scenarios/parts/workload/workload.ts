@@ -72,12 +72,16 @@ export function drawRequests(rng: Stream, spec: WorkloadSpec, firstId = 1): Requ
   assert(readBackShare >= 0 && readBackShare <= 1, 'readBackShare is in [0, 1]');
   assert(Number.isInteger(spec.apps) && spec.apps >= 1, 'there is at least one app server');
   const times = poissonArrivals(rng, spec.ratePerMs, spec.fromMs, spec.toMs);
+  let merged = false;
   for (const b of spec.bursts ?? []) {
     assert(b.factor >= 1, 'a burst multiplies the rate by at least 1');
-    if (b.factor > 1)
+    if (b.factor > 1) {
       times.push(...poissonArrivals(rng, spec.ratePerMs * (b.factor - 1), Math.max(spec.fromMs, b.atMs), Math.min(spec.toMs, b.atMs + b.durationMs)));
+      merged = true;
+    }
   }
-  times.sort((a, b) => a - b);
+  // Arrivals come in time order: only bursts' arrivals, appended, need sorting in.
+  if (merged) times.sort((a, b) => a - b);
   const zipf = new Zipf(spec.keys, spec.zipfS);
   return times.map((atMs, i): Request => {
     const rank = zipf.sample(rng);
