@@ -257,13 +257,19 @@ export const multiRegion = defineScenario({
         dbName(region),
         { role: 'regional database', crashPoints: ['write-acked'] },
         passive
-          ? passiveDatabase({ ...common, mode: strategy === 'active-passive-sync' ? 'sync' : 'async', initialRole: i === 0 ? 'primary' : 'standby' })
-          : activeDatabase({
-              ...common,
-              peerRegion: REGIONS[1 - i]!,
-              merge: strategy === 'active-active-lww' ? 'lww' : 'crdt',
-              clockOffsetMs: i === 1 ? p.clockSkewMs : 0,
-            }),
+          ? passiveDatabase(
+              Object.assign({}, common, {
+                mode: strategy === 'active-passive-sync' ? ('sync' as const) : ('async' as const),
+                initialRole: i === 0 ? ('primary' as const) : ('standby' as const),
+              }),
+            )
+          : activeDatabase(
+              Object.assign({}, common, {
+                peerRegion: REGIONS[1 - i]!,
+                merge: strategy === 'active-active-lww' ? ('lww' as const) : ('crdt' as const),
+                clockOffsetMs: i === 1 ? p.clockSkewMs : 0,
+              }),
+            ),
       );
     });
     crossRegionLinks(

@@ -189,7 +189,11 @@ export function openLoopClients(config: ClientsConfig): Spawn<AppMessage, Tag> {
       const factor = Number(fault.args?.factor ?? 2);
       const durationMs = Number(fault.args?.durationMs ?? 100);
       if (!(factor > 1) || !(durationMs > 0)) return;
-      const extra = drawRequests(ctx.rng, { ...spec, ratePerMs: spec.ratePerMs * (factor - 1), fromMs: ctx.now, toMs: ctx.now + durationMs }, extraIds);
+      const extra = drawRequests(
+        ctx.rng,
+        Object.assign({}, spec, { ratePerMs: spec.ratePerMs * (factor - 1), fromMs: ctx.now, toMs: ctx.now + durationMs }),
+        extraIds,
+      );
       extraIds += extra.length;
       for (const r of extra) ctx.setTimer(r.atMs - ctx.now, { arrive: r });
       ctx.note(() => `a traffic burst: ${extra.length} extra requests over the next ${durationMs} ms (${factor}x the usual rate)`, 'key');
