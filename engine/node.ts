@@ -49,6 +49,8 @@ export interface NodeHost {
   /** True simulated time, in ms. */
   readonly now: number;
   readonly tracing: boolean;
+  /** True while a message handler runs on a copy of a message its node's incarnation already received (see NodeContext.redelivered). */
+  readonly redelivery: boolean;
   /** True once the simulation was sealed: nothing may act or read the clock any more. */
   readonly hasEnded: boolean;
   isCurrent(node: NodeId, incarnation: number): boolean;
@@ -108,6 +110,16 @@ export class NodeContext<M = unknown, T = unknown> {
   /** True when a trace sink listens: build narration strings only then. */
   get tracing(): boolean {
     return this.host.tracing;
+  }
+
+  /**
+   * True while `onMessage` handles a second copy of a message this incarnation has already
+   * received: the network duplicated it (a link's duplicate rate) and the other copy came
+   * first. What a transport that delivers each message once (TCP) drops. A message sent twice
+   * is two messages, never a copy; after a restart the next copy is the new incarnation's first.
+   */
+  get redelivered(): boolean {
+    return this.host.redelivery;
   }
 
   /** True while this incarnation is the node's current one (it has not crashed since). */

@@ -88,6 +88,14 @@ export class Simulation implements NodeHost {
   readonly tracing: boolean;
   /** True when the sink keeps sent messages by reference (see recordSend). */
   private readonly freezeSent: boolean;
+  /** See NodeHost.redelivery: set for each delivery once some link has duplicated a message, false otherwise. */
+  redelivery = false;
+  /**
+   * Messages a link duplicated, by id: the incarnation of the receiver that got a copy first
+   * (-1 before any did). Null until a link duplicates, so that a run without duplicates pays
+   * one test per delivery.
+   */
+  private duplicated: Map<number, number> | null = null;
 
   // Small to start (a property check builds thousands of simulations); both grow by doubling.
   private readonly queue = new EventQueue(INITIAL_EVENTS);
@@ -354,6 +362,7 @@ export class Simulation implements NodeHost {
     this.scheduleDelivery(from, to, id, msg, index, link.latency.sample(rng), link.reorderRate > 0 && rng.next() < link.reorderRate, link.fifo);
     if (link.duplicateRate > 0 && rng.next() < link.duplicateRate) {
       this.stats.duplicated++;
+      (this.duplicated ??= new Map()).set(id, -1);
       if (this.trace !== null) this.trace.record(this.clockMs, Row.Duplicate, from, to, id, null);
       this.scheduleDelivery(from, to, id, msg, index, link.latency.sample(rng), false, false);
     }
@@ -542,8 +551,10 @@ export class Simulation implements NodeHost {
           }
           this.stats.delivered++;
           if (this.trace !== null) this.trace.record(t, Row.Deliver, from, target, id, body);
+          if (this.duplicated !== null) this.redelivery = this.copyReceived(id, target);
           const onMessage = table.onMessage[target];
           if (onMessage !== undefined) onMessage.call(table.handlers[target], from, body);
+          this.redelivery = false;
           return true;
         }
         case FAULT:
@@ -560,10 +571,21 @@ export class Simulation implements NodeHost {
           throw new Error(`unknown event kind ${kind}`);
       }
     } catch (error) {
+      this.redelivery = false;
       if (error instanceof CrashSignal) return true;
       if (error instanceof HandlerError || error instanceof BoundExceededError) throw error;
       throw new HandlerError(t, target >= 0 ? this.names[target]! : null, this.describeEvent(kind, body), error);
     }
+  }
+
+  /** Whether the target's incarnation already received a copy of duplicated message `id`; records that it has one now. */
+  private copyReceived(id: number, target: NodeId): boolean {
+    const first = this.duplicated!.get(id);
+    if (first === undefined) return false;
+    const incarnation = this.table.incarnation[target]!;
+    if (first === incarnation) return true;
+    this.duplicated!.set(id, incarnation);
+    return false;
   }
 
   private isDeadTimer(slot: number): boolean {

@@ -120,7 +120,7 @@ export function cacheNode(config: CacheNodeConfig): Spawn<CacheMessage, CacheTim
     if (persistence === 'aof-everysec') ctx.setTimer(FSYNC_EVERY_MS, 'fsync');
     ctx.state('up', `${store.size} keys`);
 
-    const transport = new TcpReceiver();
+    const transport = new TcpReceiver(ctx);
     let queue: Queued[] = [];
     let head = 0;
 
@@ -162,7 +162,7 @@ export function cacheNode(config: CacheNodeConfig): Spawn<CacheMessage, CacheTim
 
     return {
       onMessage(from, req) {
-        if (req.type !== 'cache' || !transport.firstDelivery(req)) return;
+        if (req.type !== 'cache' || !transport.firstDelivery()) return;
         queue.push({ from, req });
         stats.queued++;
         if (stats.queued > stats.queueMax) stats.queueMax = stats.queued;

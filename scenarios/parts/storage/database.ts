@@ -187,7 +187,7 @@ export function databaseNode(config: DatabaseConfig): Spawn<DbMessage, DbTimer> 
     const changeFeed = config.changeFeed === undefined ? null : ctx.lookup(config.changeFeed);
     const load = config.load;
     const observer = config.observer;
-    const transport = new TcpReceiver();
+    const transport = new TcpReceiver(ctx);
     const running: (Running | null)[] = Array.from({ length: config.connections }, () => null);
     const waiting = new Map<number, Waiting>();
     let queue: Waiting[] = [];
@@ -288,7 +288,7 @@ export function databaseNode(config: DatabaseConfig): Spawn<DbMessage, DbTimer> 
 
     return {
       onMessage(from, msg) {
-        if (msg.type === 'db' && transport.firstDelivery(msg)) onQuery(from, msg);
+        if (msg.type === 'db' && transport.firstDelivery()) onQuery(from, msg);
       },
       onTimer(n) {
         if (n >= 0) finish(n);
