@@ -112,6 +112,8 @@ export class Simulation implements NodeHost {
   /** Timers are numbered in the order they are set; the trace shows this number, never a slot. */
   private nextTimerNumber = 0;
   private readonly stats: MessageStats = { sent: 0, duplicated: 0, delivered: 0, dropped: 0, inFlight: 0 };
+  /** Faults scheduled and not yet applied, by time (a plan holds dozens at most). */
+  private readonly faultsPending = new Map<number, number>();
   /** Crash points armed on all nodes together: while there are none, a send looks at no node's. */
   private armedPoints = 0;
   private readonly onIoPoint: IoPoint = (node, point) => this.ioPoint(node, point);
@@ -296,8 +298,14 @@ export class Simulation implements NodeHost {
     faults.forEach((fault, index) => {
       const slot = this.allocate(FAULT, -1, -1, 0, index, fault);
       this.queue.push(fault.at, slot);
+      this.faultsPending.set(fault.at, (this.faultsPending.get(fault.at) ?? 0) + 1);
     });
     return faults;
+  }
+
+  /** True while some scheduled fault is still to be applied at `timeMs`. */
+  faultsPendingAt(timeMs: number): boolean {
+    return this.faultsPending.has(timeMs);
   }
 
   // ---------------------------------------------------------------- node operations (NodeHost)
@@ -557,11 +565,15 @@ export class Simulation implements NodeHost {
           this.redelivery = false;
           return true;
         }
-        case FAULT:
+        case FAULT: {
           this.release(slot);
           this.processed++;
+          const left = this.faultsPending.get(t)! - 1;
+          if (left === 0) this.faultsPending.delete(t);
+          else this.faultsPending.set(t, left);
           this.apply(body as Fault);
           return true;
+        }
         case CALL:
           this.release(slot);
           this.processed++;

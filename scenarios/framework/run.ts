@@ -204,7 +204,13 @@ export function runScenario(scenario: AnyScenario, request: RunRequest): RunResu
   const model = scenario.build(world);
   if (world.nodeCount === 0) throw new InputError(`${scenario.id}: build declared no node (declare each with world.node(name, spec, behaviour))`);
   sim.scheduleCanonicalPlan(faults);
-  sim.at(healAtMs, () => {
+  const heal = (): void => {
+    // An inject may schedule faults for this very instant (a rack that loses power crashes its
+    // brokers now): those are healed too, once they have happened.
+    if (sim.faultsPendingAt(healAtMs)) {
+      sim.at(healAtMs, heal);
+      return;
+    }
     sim.healAll();
     sim.note(
       () =>
@@ -213,7 +219,8 @@ export function runScenario(scenario: AnyScenario, request: RunRequest): RunResu
           : `All faults healed at ${fmtMs(healAtMs)}; the system has ${fmtMs(timing.settleMs)} to settle before liveness is judged.`,
       'info',
     );
-  });
+  };
+  sim.at(healAtMs, heal);
 
   let threw = false;
   const judgements: Record<string, CheckResult> = {};

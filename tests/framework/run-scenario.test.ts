@@ -19,6 +19,28 @@ describe('runScenario', () => {
     expect(r.ok).toBe(true);
   });
 
+  it('heals the faults an inject schedules for the heal instant too, after they happen (a rack losing power at the end of the window)', () => {
+    // The toy's workload ends at 200 ms, so an inject drawn at 200 ms fires at the heal instant.
+    const rack = defineScenario({
+      ...toy,
+      id: 'toy-rack-power',
+      faultSpace: (p) => ({ ...toy.faultSpace(p), injects: [{ name: 'power-loss', description: 'the counter loses power' }] }),
+      build(world) {
+        world.onInject('power-loss', () => world.sim.schedulePlan([{ at: world.now, kind: 'crash', node: 'counter' }]));
+        return toy.build(world);
+      },
+    });
+    const r = runScenario(rack, { seed: 1, faults: [{ at: 200, kind: 'inject', name: 'power-loss' }], trace: 'memory' });
+    const atHeal = r
+      .trace!.events()
+      .filter((e) => e.t === 200 && (e.type === 'crash' || e.type === 'restart'))
+      .map((e) => e.type);
+
+    expect(r.healAtMs).toBe(200);
+    expect(atHeal).toEqual(['crash', 'restart']);
+    expect(r.ok).toBe(true);
+  });
+
   it("tells the build whether the run's metrics are read: not in a check's runs (metrics: false)", () => {
     const seen: boolean[] = [];
     const spy = defineScenario({
