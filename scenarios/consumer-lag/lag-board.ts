@@ -149,8 +149,20 @@ export class LagBoard {
     const unique = total - Math.max(0, appended - this.published);
     if (unique > this.uniqueLagMax) this.uniqueLagMax = unique;
     this.samples.push({ t: this.world.now, total, processed: this.processed, published: this.published });
-    const idle = this.census().idle;
+    const idle = this.idleNow();
     if (idle > this.idleMax) this.idleMax = idle;
+  }
+
+  /**
+   * Consumers idle now, counted as `census` counts them (a crashed one is down, not idle) but
+   * without its object and an [name, state] pair per consumer: every sample asks.
+   */
+  private idleNow(): number {
+    let idle = 0;
+    this.states.forEach((s, name) => {
+      if (s === 'idle' && this.world.status(this.ids.get(name)!) !== 'down') idle++;
+    });
+    return idle;
   }
 
   /** The last sample at or before `t`. */

@@ -113,8 +113,10 @@ export function trafficSource(config: TrafficConfig): Spawn<LogMessage, LogTimer
 
     const tick = (): void => {
       const arrivals = config.arrivals;
-      while (next < arrivals.length && arrivals[next]!.atMs <= ctx.now) arrive(arrivals[next++]!.user);
-      while (extra.length > 0 && extra[0]!.atMs <= ctx.now) arrive(extra.shift()!.user);
+      // Read once: time stands still within a timer, and the clock getter is not free.
+      const now = ctx.now;
+      while (next < arrivals.length && arrivals[next]!.atMs <= now) arrive(arrivals[next++]!.user);
+      while (extra.length > 0 && extra[0]!.atMs <= now) arrive(extra.shift()!.user);
       producer.sendNow();
       if (next < arrivals.length || extra.length > 0) ctx.setTimer(config.tickMs, TICK);
     };

@@ -40,15 +40,16 @@ export function paymentsService(
     let next = 0;
     /** Publishes every payment due by now, in order, and waits for the next one. */
     const publishDue = (upTo = -1): void => {
+      const now = ctx.now;
       // The timer for payment `upTo` fired: it is due, whatever rounding the node's clock did.
-      while (next < payments.length && (next <= upTo || payments[next]!.atMs <= ctx.now)) {
+      while (next < payments.length && (next <= upTo || payments[next]!.atMs <= now)) {
         const p = payments[next++]!;
         audit.sent(p.id);
         producer.send('payments', p.account, p, (r) => {
           if (r.ok) audit.acknowledged(p.id);
         });
       }
-      if (next < payments.length) ctx.setTimer(payments[next]!.atMs - ctx.now, { owner: 'app', kind: 'publish', upTo: next });
+      if (next < payments.length) ctx.setTimer(payments[next]!.atMs - now, { owner: 'app', kind: 'publish', upTo: next });
     };
     publishDue();
     return {

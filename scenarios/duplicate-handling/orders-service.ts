@@ -38,13 +38,14 @@ export function ordersService(layout: ClusterLayout, publications: readonly Publ
     };
     /** Publishes every event due by now, in order, and waits for the next one. */
     const relay = (upTo = -1): void => {
+      const now = ctx.now;
       // The timer for event `upTo` fired: it is due, whatever rounding the node's clock did.
-      while (next < publications.length && (next <= upTo || publications[next]!.atMs <= ctx.now)) {
+      while (next < publications.length && (next <= upTo || publications[next]!.atMs <= now)) {
         const e = publications[next++]!.event;
         published.push(e);
         publish(e);
       }
-      if (next < publications.length) ctx.setTimer(publications[next]!.atMs - ctx.now, { owner: 'app', kind: 'publish', upTo: next });
+      if (next < publications.length) ctx.setTimer(publications[next]!.atMs - now, { owner: 'app', kind: 'publish', upTo: next });
     };
     relay();
     return {

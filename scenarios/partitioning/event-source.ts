@@ -77,8 +77,10 @@ export function eventSource(config: SourceConfig): Spawn<LogMessage, LogTimer | 
     const tick = (): void => {
       tickTimer = null;
       const arrivals = config.arrivals;
-      while (next < arrivals.length && arrivals[next]!.atMs <= ctx.now) publish(arrivals[next++]!);
-      while (extra.length > 0 && extra[0]!.atMs <= ctx.now) publish(extra.shift()!);
+      // Read once: time stands still within a timer, and the clock getter is not free.
+      const now = ctx.now;
+      while (next < arrivals.length && arrivals[next]!.atMs <= now) publish(arrivals[next++]!);
+      while (extra.length > 0 && extra[0]!.atMs <= now) publish(extra.shift()!);
       producer.sendNow();
       schedule();
     };

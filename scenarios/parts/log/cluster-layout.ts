@@ -111,9 +111,13 @@ export function clusterOf(lookup: { lookup(name: string): NodeId }, layout: Clus
     coordinator,
     metadataSource: controller ?? brokers[0]!,
     replicasOf,
-    partitions: () =>
-      layout.topics.flatMap((t) =>
-        Array.from({ length: t.partitions }, (_, p) => ({ tp: tpOf(t.topic, p), topic: t.topic, partition: p, replicas: replicasOf(t.topic, p) })),
-      ),
+    // Loops, not flatMap over Array.from: a controller asks as it starts, every run.
+    partitions: () => {
+      const out: { tp: Tp; topic: string; partition: number; replicas: NodeId[] }[] = [];
+      for (const t of layout.topics) {
+        for (let p = 0; p < t.partitions; p++) out.push({ tp: tpOf(t.topic, p), topic: t.topic, partition: p, replicas: replicasOf(t.topic, p) });
+      }
+      return out;
+    },
   };
 }
