@@ -14,9 +14,9 @@ export const mutants: Mutant[] = [
     scenario: 'cache-strategies',
     strategy: 'lease',
     file: 'scenarios/parts/storage/database.ts',
-    find: `      wal.append(q.requestId === undefined ? next : { ...next, requestId: q.requestId });
+    find: `      wal.append(q.requestId === undefined ? next : { key: next.key, value: next.value, version: next.version, requestId: q.requestId });
       ctx.disk.force();`,
-    replace: `      wal.append(q.requestId === undefined ? next : { ...next, requestId: q.requestId });`,
+    replace: `      wal.append(q.requestId === undefined ? next : { key: next.key, value: next.value, version: next.version, requestId: q.requestId });`,
     description: 'the database acknowledges a commit without forcing its log (fsync off): a crash loses writes it confirmed',
   },
   {
