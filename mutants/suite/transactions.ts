@@ -36,8 +36,8 @@ export const mutants: Mutant[] = [
     scenario: 'two-phase-commit',
     strategy: 'durable-log',
     file: 'scenarios/two-phase-commit/coordinator.ts',
-    find: 'else if (t.participants.every((p) => t.votes.get(p) === true)) decide(t, true);',
-    replace: 'else if (t.participants.some((p) => t.votes.get(p) === true)) decide(t, true);',
+    find: 'if (t.yesVotes === everyone(t)) decide(t, true);',
+    replace: 'if (t.yesVotes !== 0) decide(t, true);',
     description: 'the coordinator decides COMMIT as soon as one participant votes YES, without waiting for the others',
   },
   {

@@ -14,6 +14,10 @@ export interface Arrival {
   transfer: Transfer;
 }
 
+/** A transfer's stage at the client: submitted (no outcome heard yet), then answered. */
+const SUBMITTED = 0;
+const ANSWERED = 1;
+
 /** The client; its timers are indices into `arrivals`. It records its transfers in `history` when the run's history is recorded. */
 export function client(
   arrivals: readonly Arrival[],
@@ -23,15 +27,16 @@ export function client(
   history: TransferHistory | null = null,
 ): Spawn<TwoPcMessage, number> {
   return (ctx) => {
-    const answered = new Set<string>();
-    const submitted = new Set<string>();
+    /** Where each transfer stands (absent: not submitted yet): one lookup per timer and per outcome. */
+    const stage = new Map<string, typeof SUBMITTED | typeof ANSWERED>();
     for (let i = 0; i < arrivals.length; i++) ctx.setTimer(Math.max(0, arrivals[i]!.atMs - ctx.now), i);
     return {
       onTimer(i) {
         const a = arrivals[i]!;
-        if (answered.has(a.tx)) return;
-        if (!submitted.has(a.tx)) {
-          submitted.add(a.tx);
+        const at = stage.get(a.tx);
+        if (at === ANSWERED) return;
+        if (at === undefined) {
+          stage.set(a.tx, SUBMITTED);
           ledger.begin(a.tx);
           history?.submitted(i);
         }
@@ -39,8 +44,9 @@ export function client(
         ctx.setTimer(retryMs, i);
       },
       onMessage(_from, m) {
-        if (m.type !== 'outcome' || answered.has(m.tx) || !submitted.has(m.tx)) return;
-        answered.add(m.tx);
+        // Only an outcome of a transfer submitted and not yet answered counts.
+        if (m.type !== 'outcome' || stage.get(m.tx) !== SUBMITTED) return;
+        stage.set(m.tx, ANSWERED);
         ledger.reported(m.tx, m.committed);
         history?.heard(m.tx, m.committed);
       },

@@ -9,13 +9,18 @@ import type { World } from '../framework/scenario.ts';
 
 interface TxRecord {
   tx: string;
-  /** Outcomes applied by participants: node name -> commit? */
-  applied: Map<string, boolean>;
+  /**
+   * Outcomes applied by participants, in the order each first applied one: `appliedBy[i]`
+   * applied COMMIT when `appliedCommit[i]`. Two short arrays rather than a map per transfer (a
+   * transfer has one or two participants, and every transfer of every run has a record).
+   */
+  appliedBy: string[];
+  appliedCommit: boolean[];
   /** What the client was told, if anything. */
   reported: boolean | null;
   violated: boolean;
   /** When it was first judged non-atomic (for an end check's witnesses). */
-  violatedAt?: number;
+  violatedAt: number | undefined;
   startedAt: number;
 }
 
@@ -42,7 +47,7 @@ export class Ledger {
   }
 
   begin(tx: string): void {
-    this.txs.set(tx, { tx, applied: new Map(), reported: null, violated: false, startedAt: this.world.now });
+    this.txs.set(tx, { tx, appliedBy: [], appliedCommit: [], reported: null, violated: false, violatedAt: undefined, startedAt: this.world.now });
   }
 
   /** A participant voted YES: from now until it learns the outcome it is in doubt. */
@@ -60,7 +65,8 @@ export class Ledger {
       this.inDoubtMs.push(this.world.now - since);
       this.waitingSince.delete(key);
     }
-    const before = r.applied.get(participant);
+    const at = r.appliedBy.indexOf(participant);
+    const before = at < 0 ? undefined : r.appliedCommit[at];
     if (before !== undefined && before !== commit) {
       this.world.violate('no-double-outcome', `${participant} applied both COMMIT and ABORT to ${tx}`, {
         node: participant,
@@ -69,7 +75,10 @@ export class Ledger {
         ],
       });
     }
-    r.applied.set(participant, commit);
+    if (at < 0) {
+      r.appliedBy.push(participant);
+      r.appliedCommit.push(commit);
+    } else r.appliedCommit[at] = commit;
     this.judge(r, participant);
   }
 
@@ -139,7 +148,7 @@ export class Ledger {
     // Counted without building lists: this runs on every outcome of every run of a check.
     let commitCount = 0;
     let abortCount = 0;
-    for (const commit of r.applied.values()) {
+    for (const commit of r.appliedCommit) {
       if (commit) commitCount++;
       else abortCount++;
     }
@@ -150,7 +159,7 @@ export class Ledger {
     r.violatedAt ??= this.world.now;
     const names = (commit: boolean): string => {
       const ids: string[] = [];
-      for (const [node, c] of r.applied) if (c === commit) ids.push(node);
+      for (let i = 0; i < r.appliedBy.length; i++) if (r.appliedCommit[i] === commit) ids.push(r.appliedBy[i]!);
       return ids.join(', ');
     };
     const message = split

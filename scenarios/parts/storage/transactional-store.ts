@@ -39,9 +39,12 @@ export interface TableAppend {
   record: unknown;
 }
 
+/** A PREPARE record of the write-ahead log. */
+type PrepareRecord = { type: 'prepare'; tx: string; writes: RowWrite[]; appends?: TableAppend[] };
+
 /** A record of the write-ahead log. */
 export type WalRecord =
-  | { type: 'prepare'; tx: string; writes: RowWrite[]; appends?: TableAppend[] }
+  | PrepareRecord
   | { type: 'commit'; tx: string }
   | { type: 'abort'; tx: string }
   | { type: 'local'; tx: string; writes: RowWrite[]; appends?: TableAppend[] };
@@ -111,21 +114,30 @@ export class TransactionalStore {
    * updates it in place.
    */
   private recover(): void {
+    // Each transaction's PREPARE record while it is undecided, null once decided: an outcome marks
+    // its entry rather than deleting it (a deletion costs a map several times a write, and a log
+    // decides nearly every transaction it prepares), and only the undecided become `prepared`.
+    let pending: Map<string, PrepareRecord | null> | null = null;
     for (const r of this.wal) {
       if (r.type === 'prepare') {
-        this.prepared.set(r.tx, r.writes);
-        if (r.appends !== undefined) this.preparedAppends.set(r.tx, r.appends);
+        pending ??= new Map();
+        // Deleted first when decided before, so the entry takes its place in log order as a deletion left it.
+        if (pending.get(r.tx) === null) pending.delete(r.tx);
+        pending.set(r.tx, r);
       } else if (r.type === 'commit') {
-        this.redoRows(this.prepared.get(r.tx) ?? NO_WRITES);
-        this.prepared.delete(r.tx);
-        this.preparedAppendsMap?.delete(r.tx);
+        const prepare = pending?.get(r.tx);
+        this.redoRows(prepare?.writes ?? NO_WRITES);
+        if (prepare != null) pending!.set(r.tx, null);
       } else if (r.type === 'local') this.redoRows(r.writes);
-      else {
-        this.prepared.delete(r.tx);
-        this.preparedAppendsMap?.delete(r.tx);
-      }
+      else if (pending?.get(r.tx) != null) pending.set(r.tx, null);
     }
     this.recovered = this.wal.length;
+    if (pending !== null)
+      for (const [tx, r] of pending) {
+        if (r === null) continue;
+        this.prepared.set(tx, r.writes);
+        if (r.appends !== undefined) this.preparedAppends.set(tx, r.appends);
+      }
     for (const [tx, writes] of this.preparedMap ?? NONE_PREPARED) {
       const keys = writes.map((w) => w.key);
       for (const k of keys) this.locks.set(k, tx);
