@@ -16,7 +16,7 @@ export const mutants: Mutant[] = [
     strategy: 'durable-log',
     file: 'scenarios/two-phase-commit/participant.ts',
     find: `      votedAt.set(tx, ctx.now);
-      ctx.disk.force();`,
+      disk.force();`,
     replace: `      votedAt.set(tx, ctx.now);`,
     description: 'a participant votes YES without forcing its PREPARE record: a crash after the vote forgets a promise the coordinator relies on',
   },

@@ -75,8 +75,10 @@ interface DecisionLog<T> extends Iterable<T> {
 
 export function coordinator(config: CoordinatorConfig): Spawn<TwoPcMessage, Timer> {
   return (ctx) => {
-    const log: DecisionLog<DecisionRecord> = config.durableLog ? ctx.disk.log<DecisionRecord>(DECISIONS) : inMemoryLog();
-    const finished: DecisionLog<string> = config.durableLog ? ctx.disk.log<string>('finished') : inMemoryLog();
+    // The node's disk for life (crashes included): looked up once, not at every force.
+    const disk = ctx.disk;
+    const log: DecisionLog<DecisionRecord> = config.durableLog ? disk.log<DecisionRecord>(DECISIONS) : inMemoryLog();
+    const finished: DecisionLog<string> = config.durableLog ? disk.log<string>('finished') : inMemoryLog();
     const client = ctx.lookup(config.client);
     const participants = config.participants.map((name) => ctx.lookup(name));
     const active = new Map<string, Txn>();
@@ -167,7 +169,7 @@ export function coordinator(config: CoordinatorConfig): Spawn<TwoPcMessage, Time
       decided.set(tx, presumed);
       if (config.durableLog) {
         log.append(presumed);
-        ctx.disk.force();
+        disk.force();
       }
       ctx.send(from, { type: 'decision', tx, commit: false });
       ctx.note(
@@ -221,7 +223,7 @@ export function coordinator(config: CoordinatorConfig): Spawn<TwoPcMessage, Time
             decide(t, false);
           }
         } else if (timer.kind === 'forced') {
-          ctx.disk.force();
+          disk.force();
           announce(t);
         } else {
           for (let i = 0; i < t.participants.length; i++)

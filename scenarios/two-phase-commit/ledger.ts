@@ -26,8 +26,13 @@ interface TxRecord {
 
 export class Ledger {
   private readonly txs = new Map<string, TxRecord>();
-  /** (tx, participant) -> time the participant voted YES and started waiting. */
-  private readonly waitingSince = new Map<string, number>();
+  /**
+   * (tx, participant) -> time the participant voted YES and started waiting; undefined once it
+   * learned the outcome (left in place rather than deleted: a map that shrinks and grows again
+   * costs each wait more), `waiting` of them still defined.
+   */
+  private readonly waitingSince = new Map<string, number | undefined>();
+  private waiting = 0;
   readonly inDoubtMs: number[] = [];
   readonly lockHoldMs: number[] = [];
   readonly commitLatencyMs: number[] = [];
@@ -52,7 +57,14 @@ export class Ledger {
 
   /** A participant voted YES: from now until it learns the outcome it is in doubt. */
   votedYes(tx: string, participant: string): void {
-    this.waitingSince.set(waitKey(tx, participant), this.world.now);
+    const key = waitKey(tx, participant);
+    const since = this.waitingSince.get(key);
+    if (since === undefined) {
+      this.waiting++;
+      // A wait that ended goes to the back, where a new one goes.
+      if (this.waitingSince.has(key)) this.waitingSince.delete(key);
+    }
+    this.waitingSince.set(key, this.world.now);
   }
 
   /** A participant applied an outcome. Judges atomicity and no-double-outcome. */
@@ -63,7 +75,8 @@ export class Ledger {
     const since = this.waitingSince.get(key);
     if (since !== undefined) {
       this.inDoubtMs.push(this.world.now - since);
-      this.waitingSince.delete(key);
+      this.waitingSince.set(key, undefined);
+      this.waiting--;
     }
     const at = r.appliedBy.indexOf(participant);
     const before = at < 0 ? undefined : r.appliedCommit[at];
@@ -130,7 +143,7 @@ export class Ledger {
 
   /** Waits in doubt right now: one per participant and transaction (a participant may wait on several). */
   get inDoubtNow(): number {
-    return this.waitingSince.size;
+    return this.waiting;
   }
 
   reportLocks(participant: string, count: number): void {
@@ -180,10 +193,13 @@ export class Ledger {
 
   /** Participants still waiting for an outcome at the end: their wait counts up to now. */
   stillInDoubt(): { tx: string; participant: string; sinceMs: number }[] {
-    return [...this.waitingSince.entries()].map(([key, since]) => {
+    const waits: { tx: string; participant: string; sinceMs: number }[] = [];
+    for (const [key, since] of this.waitingSince) {
+      if (since === undefined) continue;
       const at = key.lastIndexOf('@');
-      return { tx: key.slice(0, at), participant: key.slice(at + 1), sinceMs: since };
-    });
+      waits.push({ tx: key.slice(0, at), participant: key.slice(at + 1), sinceMs: since });
+    }
+    return waits;
   }
 
   get transactions(): number {

@@ -41,23 +41,28 @@ export function participant(config: ParticipantConfig): Spawn<TwoPcMessage, Time
   return (ctx) => {
     const { ledger, strategy } = config;
     const coordinator = ctx.lookup(config.coordinator);
-    const store = new TransactionalStore(ctx.disk);
+    // The node's disk for life (crashes included): looked up once, not at every force.
+    const disk = ctx.disk;
+    const store = new TransactionalStore(disk);
     if (ctx.incarnation === 0) {
       for (let a = 0; a < config.accounts; a++) store.load(accountKey(a), config.initialBalance);
-      ctx.disk.force();
+      disk.force();
     }
     // Peers and vote times are written with the PREPARE record, so they survive a crash with it.
-    const peers = ctx.disk.map<string[]>('peers');
-    const votedAt = ctx.disk.map<number>('voted-at');
-    const lockedAt = new Map<string, number>();
+    const peers = disk.map<string[]>('peers');
+    const votedAt = disk.map<number>('voted-at');
+    const lockedAt = new Map<string, number | undefined>();
     /** Prepared in this incarnation, the PREPARE record written but not yet forced: no YES may go out for them. */
     const forcing = new Set<string>();
     const closed = (account: number): boolean => account >= config.accounts - config.closedAccounts;
 
     const release = (tx: string): void => {
       const since = lockedAt.get(tx);
-      if (since !== undefined) ledger.lockReleased(since);
-      lockedAt.delete(tx);
+      if (since !== undefined) {
+        ledger.lockReleased(since);
+        // Left as undefined, not deleted: a map that shrinks and grows again costs each transfer more.
+        lockedAt.set(tx, undefined);
+      }
       ledger.reportLocks(ctx.name, store.lockCount);
     };
 
@@ -65,7 +70,7 @@ export function participant(config: ParticipantConfig): Spawn<TwoPcMessage, Time
     const apply = (tx: string, commit: boolean, why: string): void => {
       if (commit) store.commit(tx);
       else store.abort(tx);
-      ctx.disk.force();
+      disk.force();
       release(tx);
       ledger.applied(tx, ctx.name, commit);
       if (commit) ledger.sideCommitted(tx, (peers.get(tx)?.length ?? 0) + 1);
@@ -119,7 +124,7 @@ export function participant(config: ParticipantConfig): Spawn<TwoPcMessage, Time
     const onVoted = (tx: string): void => {
       if (store.statusOf(tx) !== 'prepared') return;
       votedAt.set(tx, ctx.now);
-      ctx.disk.force();
+      disk.force();
       forcing.delete(tx);
       ledger.votedYes(tx, ctx.name);
       voteYes(coordinator, tx);
@@ -185,7 +190,7 @@ export function participant(config: ParticipantConfig): Spawn<TwoPcMessage, Time
       if (value < 0) reason = `account ${m.account} holds ${value - m.delta}, less than ${-m.delta}`;
       else if (m.delta > 0 && m.step === 'credit' && closed(m.account)) reason = `account ${m.account} is closed`;
       if (reason === null && store.commitLocal(key, [{ key: row, value }])) {
-        ctx.disk.force();
+        disk.force();
         ledger.sagaStepApplied(m.tx, m.step);
         ctx.note(
           () =>
@@ -194,7 +199,7 @@ export function participant(config: ParticipantConfig): Spawn<TwoPcMessage, Time
         ctx.send(from, { type: 'step-result', tx: m.tx, step: m.step, ok: true });
       } else {
         store.abort(key);
-        ctx.disk.force();
+        disk.force();
         ctx.send(from, { type: 'step-result', tx: m.tx, step: m.step, ok: false, reason: reason ?? 'row locked' });
       }
     };

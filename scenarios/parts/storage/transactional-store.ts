@@ -55,19 +55,24 @@ export class TransactionalStore {
   // The maps below are made when first written (reads and deletes go to the field, and find
   // nothing while it is null): a store of local transactions never locks or
   // prepares, and one opened only to read its rows (an end-of-run check) needs none of them.
-  private locksMap: Map<string, string> | null = null;
-  private heldMap: Map<string, string[]> | null = null;
+  // A lock given back, and the keys of a transaction that holds none any more, are left as
+  // undefined entries rather than deleted: a map that shrinks as it empties and grows again at
+  // the next transaction paid for each lock several times what taking it cost.
+  private locksMap: Map<string, string | undefined> | null = null;
+  private heldMap: Map<string, string[] | undefined> | null = null;
+  /** Rows locked (the entries of `locksMap` that name a transaction). */
+  private lockedRows = 0;
   private statusMap: Map<string, TxStatus> | null = null;
   private preparedMap: Map<string, RowWrite[]> | null = null;
   private preparedAppendsMap: Map<string, TableAppend[]> | null = null;
   private tablesMap: Map<string, unknown[]> | null = null;
 
-  /** key -> transaction holding its lock (memory only). */
-  private get locks(): Map<string, string> {
+  /** key -> transaction holding its lock, undefined when free (memory only). */
+  private get locks(): Map<string, string | undefined> {
     return (this.locksMap ??= new Map());
   }
-  /** tx -> keys it locked (memory only). */
-  private get held(): Map<string, string[]> {
+  /** tx -> keys it locked, undefined once it released them (memory only). */
+  private get held(): Map<string, string[] | undefined> {
     return (this.heldMap ??= new Map());
   }
   /** tx -> status, rebuilt from the log on recovery. */
@@ -114,35 +119,37 @@ export class TransactionalStore {
    * updates it in place.
    */
   private recover(): void {
-    // Each transaction's PREPARE record while it is undecided, null once decided: an outcome marks
-    // its entry rather than deleting it (a deletion costs a map several times a write, and a log
-    // decides nearly every transaction it prepares), and only the undecided become `prepared`.
-    let pending: Map<string, PrepareRecord | null> | null = null;
+    // The PREPARE records not yet decided, in log order: a short list searched from its end
+    // rather than a map, as few transactions are undecided at once (each holds its rows' locks)
+    // and a map paid for every transaction of the log, added and then deleted. prepare() admits
+    // a transaction once, so a log holds at most one PREPARE per transaction.
+    const pending: PrepareRecord[] = [];
     for (const r of this.wal) {
+      if (r.type === 'local') {
+        this.redoRows(r.writes);
+        continue;
+      }
+      const at = lastIndexOfTx(pending, r.tx);
       if (r.type === 'prepare') {
-        pending ??= new Map();
-        // Deleted first when decided before, so the entry takes its place in log order as a deletion left it.
-        if (pending.get(r.tx) === null) pending.delete(r.tx);
-        pending.set(r.tx, r);
-      } else if (r.type === 'commit') {
-        const prepare = pending?.get(r.tx);
-        this.redoRows(prepare?.writes ?? NO_WRITES);
-        if (prepare != null) pending!.set(r.tx, null);
-      } else if (r.type === 'local') this.redoRows(r.writes);
-      else if (pending?.get(r.tx) != null) pending.set(r.tx, null);
+        if (at < 0) pending.push(r);
+        else pending[at] = r;
+      } else if (at >= 0) {
+        if (r.type === 'commit') this.redoRows(pending[at]!.writes);
+        pending.splice(at, 1);
+      }
     }
     this.recovered = this.wal.length;
-    if (pending !== null)
-      for (const [tx, r] of pending) {
-        if (r === null) continue;
-        this.prepared.set(tx, r.writes);
-        if (r.appends !== undefined) this.preparedAppends.set(tx, r.appends);
-      }
+    for (const r of pending) {
+      this.prepared.set(r.tx, r.writes);
+      if (r.appends !== undefined) this.preparedAppends.set(r.tx, r.appends);
+    }
     for (const [tx, writes] of this.preparedMap ?? NONE_PREPARED) {
       const keys = writes.map((w) => w.key);
       for (const k of keys) this.locks.set(k, tx);
       this.held.set(tx, keys);
     }
+    // Each row once, however many prepared writes name it.
+    this.lockedRows = this.locksMap === null ? 0 : this.locksMap.size;
   }
 
   /** Each transaction's status as the records recovery read leave it (built once, then kept up to date). */
@@ -224,6 +231,7 @@ export class TransactionalStore {
     for (const k of keys) {
       if (this.locks.get(k) === tx) continue;
       this.locks.set(k, tx);
+      this.lockedRows++;
       mine.push(k);
     }
     this.held.set(tx, mine);
@@ -335,24 +343,33 @@ export class TransactionalStore {
   }
 
   get lockCount(): number {
-    return this.locksMap === null ? 0 : this.locksMap.size;
+    return this.lockedRows;
   }
 
   private release(tx: string): void {
-    for (const k of this.heldMap?.get(tx) ?? NO_KEYS) if (this.locks.get(k) === tx) this.locks.delete(k);
-    this.heldMap?.delete(tx);
+    const keys = this.heldMap?.get(tx);
+    if (keys === undefined) return;
+    const locks = this.locks;
+    for (const k of keys)
+      if (locks.get(k) === tx) {
+        locks.set(k, undefined);
+        this.lockedRows--;
+      }
+    this.heldMap!.set(tx, undefined);
   }
 }
 
 /** No transaction prepared (shared: never changed). */
 const NONE_PREPARED: ReadonlyMap<string, RowWrite[]> = new Map();
 
-/** No writes, no keys (shared: never changed). */
-const NO_WRITES: readonly RowWrite[] = Object.freeze([]);
-const NO_KEYS: readonly string[] = Object.freeze([]);
-
 /** The appends of a transaction that has none (shared: never changed). */
 const NO_APPENDS: readonly TableAppend[] = Object.freeze([]);
+
+/** Where the record of `tx` is in `records`, searched from the end (-1: nowhere). */
+function lastIndexOfTx(records: readonly PrepareRecord[], tx: string): number {
+  for (let i = records.length - 1; i >= 0; i--) if (records[i]!.tx === tx) return i;
+  return -1;
+}
 
 function keysOf(writes: readonly RowWrite[]): string[] {
   return writes.map((w) => w.key);
