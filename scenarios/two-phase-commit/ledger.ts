@@ -5,6 +5,7 @@
  * accumulates the timings the metrics are made of. It keeps the simulation's true time (the
  * nodes' own clocks may be skewed): it is the observer, not a participant.
  */
+import { assert } from '../../engine/index.ts';
 import type { World } from '../framework/scenario.ts';
 
 interface TxRecord {
@@ -16,6 +17,15 @@ interface TxRecord {
    */
   appliedBy: string[];
   appliedCommit: boolean[];
+  /**
+   * Participants that voted YES on it (in the order they first did): since when each has waited
+   * for the outcome (undefined once it learned it), and `waitOrder`, where its wait began in the
+   * ledger's count of waits (the order the waits are listed in). Kept on the record the outcome
+   * already looks up, not in a map of its own keyed by transaction and participant.
+   */
+  waitBy: string[];
+  waitSince: (number | undefined)[];
+  waitOrder: number[];
   /** What the client was told, if anything. */
   reported: boolean | null;
   violated: boolean;
@@ -26,12 +36,8 @@ interface TxRecord {
 
 export class Ledger {
   private readonly txs = new Map<string, TxRecord>();
-  /**
-   * (tx, participant) -> time the participant voted YES and started waiting; undefined once it
-   * learned the outcome (left in place rather than deleted: a map that shrinks and grows again
-   * costs each wait more), `waiting` of them still defined.
-   */
-  private readonly waitingSince = new Map<string, number | undefined>();
+  /** Waits begun (each participant's YES vote on a transaction, again after it learned an outcome), and those not yet over. */
+  private waitsBegun = 0;
   private waiting = 0;
   readonly inDoubtMs: number[] = [];
   readonly lockHoldMs: number[] = [];
@@ -52,30 +58,50 @@ export class Ledger {
   }
 
   begin(tx: string): void {
-    this.txs.set(tx, { tx, appliedBy: [], appliedCommit: [], reported: null, violated: false, violatedAt: undefined, startedAt: this.world.now });
+    this.txs.set(tx, {
+      tx,
+      appliedBy: [],
+      appliedCommit: [],
+      waitBy: [],
+      waitSince: [],
+      waitOrder: [],
+      reported: null,
+      violated: false,
+      violatedAt: undefined,
+      startedAt: this.world.now,
+    });
   }
 
   /** A participant voted YES: from now until it learns the outcome it is in doubt. */
   votedYes(tx: string, participant: string): void {
-    const key = waitKey(tx, participant);
-    const since = this.waitingSince.get(key);
-    if (since === undefined) {
+    const r = this.txs.get(tx);
+    // The client begins every transfer before the coordinator hears of it, let alone a participant.
+    if (r === undefined) return assert(false, `${participant} votes YES on ${tx}, which the client never began`);
+    const i = r.waitBy.indexOf(participant);
+    if (i < 0) {
+      r.waitBy.push(participant);
+      r.waitSince.push(this.world.now);
+      r.waitOrder.push(this.waitsBegun++);
       this.waiting++;
-      // A wait that ended goes to the back, where a new one goes.
-      if (this.waitingSince.has(key)) this.waitingSince.delete(key);
+      return;
     }
-    this.waitingSince.set(key, this.world.now);
+    // A wait that ended and begins again goes to the back, where a new one goes; one still on keeps its place.
+    if (r.waitSince[i] === undefined) {
+      r.waitOrder[i] = this.waitsBegun++;
+      this.waiting++;
+    }
+    r.waitSince[i] = this.world.now;
   }
 
   /** A participant applied an outcome. Judges atomicity and no-double-outcome. */
   applied(tx: string, participant: string, commit: boolean): void {
     const r = this.txs.get(tx);
     if (r === undefined) return;
-    const key = waitKey(tx, participant);
-    const since = this.waitingSince.get(key);
+    const waiter = r.waitBy.indexOf(participant);
+    const since = waiter < 0 ? undefined : r.waitSince[waiter];
     if (since !== undefined) {
       this.inDoubtMs.push(this.world.now - since);
-      this.waitingSince.set(key, undefined);
+      r.waitSince[waiter] = undefined;
       this.waiting--;
     }
     const at = r.appliedBy.indexOf(participant);
@@ -193,33 +219,22 @@ export class Ledger {
 
   /** Participants still waiting for an outcome at the end: their wait counts up to now. */
   stillInDoubt(): { tx: string; participant: string; sinceMs: number }[] {
+    if (this.waiting === 0) return [];
     const waits: { tx: string; participant: string; sinceMs: number }[] = [];
-    for (const [key, since] of this.waitingSince) {
-      if (since === undefined) continue;
-      const at = key.lastIndexOf('@');
-      waits.push({ tx: key.slice(0, at), participant: key.slice(at + 1), sinceMs: since });
-    }
-    return waits;
+    const order: number[] = [];
+    for (const r of this.txs.values())
+      for (let i = 0; i < r.waitBy.length; i++) {
+        const since = r.waitSince[i];
+        if (since === undefined) continue;
+        waits.push({ tx: r.tx, participant: r.waitBy[i]!, sinceMs: since });
+        order.push(r.waitOrder[i]!);
+      }
+    // In the order the waits began.
+    const byOrder = waits.map((_, i) => i).sort((a, b) => order[a]! - order[b]!);
+    return byOrder.map((i) => waits[i]!);
   }
 
   get transactions(): number {
     return this.txs.size;
   }
-}
-
-/** Wait keys `<tx>@<participant>` by participant and transfer, spelt once per process: every YES vote and every outcome applied looks one up. */
-const waitKeys = new Map<string, Map<string, string>>();
-
-function waitKey(tx: string, participant: string): string {
-  let byTx = waitKeys.get(participant);
-  if (byTx === undefined) {
-    if (waitKeys.size >= 1_000) waitKeys.clear();
-    waitKeys.set(participant, (byTx = new Map()));
-  }
-  let key = byTx.get(tx);
-  if (key === undefined) {
-    if (byTx.size >= 100_000) byTx.clear();
-    byTx.set(tx, (key = `${tx}@${participant}`));
-  }
-  return key;
 }

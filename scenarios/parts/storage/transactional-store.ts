@@ -63,7 +63,7 @@ export class TransactionalStore {
   /** Rows locked (the entries of `locksMap` that name a transaction). */
   private lockedRows = 0;
   private statusMap: Map<string, TxStatus> | null = null;
-  private preparedMap: Map<string, RowWrite[]> | null = null;
+  private preparedMap: Map<string, RowWrite[] | undefined> | null = null;
   private preparedAppendsMap: Map<string, TableAppend[]> | null = null;
   private tablesMap: Map<string, unknown[]> | null = null;
 
@@ -79,8 +79,8 @@ export class TransactionalStore {
   private get status(): Map<string, TxStatus> {
     return (this.statusMap ??= new Map());
   }
-  /** tx -> the writes of a transaction prepared and not yet decided. */
-  private get prepared(): Map<string, RowWrite[]> {
+  /** tx -> the writes of a transaction prepared and not yet decided (undefined once decided). */
+  private get prepared(): Map<string, RowWrite[] | undefined> {
     return (this.preparedMap ??= new Map());
   }
   /** tx -> table records it will append on commit (only transactions that append any). */
@@ -139,11 +139,9 @@ export class TransactionalStore {
       }
     }
     this.recovered = this.wal.length;
-    for (const r of pending) {
-      this.prepared.set(r.tx, r.writes);
-      if (r.appends !== undefined) this.preparedAppends.set(r.tx, r.appends);
-    }
-    for (const [tx, writes] of this.preparedMap ?? NONE_PREPARED) {
+    for (const { tx, writes, appends } of pending) {
+      this.prepared.set(tx, writes);
+      if (appends !== undefined) this.preparedAppends.set(tx, appends);
       const keys = writes.map((w) => w.key);
       for (const k of keys) this.locks.set(k, tx);
       this.held.set(tx, keys);
@@ -220,7 +218,9 @@ export class TransactionalStore {
 
   /** Transactions prepared with no outcome yet (in doubt), in log order. */
   inDoubt(): string[] {
-    return this.preparedMap === null ? [] : [...this.preparedMap.keys()];
+    const txs: string[] = [];
+    if (this.preparedMap !== null) for (const [tx, writes] of this.preparedMap) if (writes !== undefined) txs.push(tx);
+    return txs;
   }
 
   /** Locks every key for `tx`, or none if any is held by another transaction (NO_WAIT). */
@@ -273,7 +273,7 @@ export class TransactionalStore {
     if (writes === undefined) assert(false, `commit ${tx} was prepared`);
     this.wal.append({ type: 'commit', tx });
     this.redo(writes, this.preparedAppendsMap?.get(tx) ?? NO_APPENDS);
-    this.prepared.delete(tx);
+    this.prepared.set(tx, undefined);
     this.preparedAppendsMap?.delete(tx);
     this.status.set(tx, 'committed');
     this.release(tx);
@@ -289,7 +289,7 @@ export class TransactionalStore {
     if (s === 'committed') assert(false, `abort ${tx} was not committed`);
     if (s === 'aborted') return;
     this.wal.append({ type: 'abort', tx });
-    this.prepared.delete(tx);
+    if (this.preparedMap?.get(tx) !== undefined) this.preparedMap.set(tx, undefined);
     this.preparedAppendsMap?.delete(tx);
     this.status.set(tx, 'aborted');
     this.release(tx);
@@ -358,9 +358,6 @@ export class TransactionalStore {
     this.heldMap!.set(tx, undefined);
   }
 }
-
-/** No transaction prepared (shared: never changed). */
-const NONE_PREPARED: ReadonlyMap<string, RowWrite[]> = new Map();
 
 /** The appends of a transaction that has none (shared: never changed). */
 const NO_APPENDS: readonly TableAppend[] = Object.freeze([]);
