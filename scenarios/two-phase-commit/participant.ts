@@ -107,11 +107,12 @@ export function participant(config: ParticipantConfig): Spawn<TwoPcMessage, Time
       lockedAt.set(tx, ledger.now);
       ledger.reportLocks(ctx.name, store.lockCount);
       const writes = [];
-      for (const d of deltas) {
-        const value = (store.read(accountKey(d.account)) ?? 0) + d.delta;
+      for (let i = 0; i < deltas.length; i++) {
+        const d = deltas[i]!;
+        const value = (store.read(keys[i]!) ?? 0) + d.delta;
         if (value < 0) return voteNo(tx, `account ${d.account} holds ${value - d.delta}, less than ${-d.delta}`);
         if (d.delta > 0 && closed(d.account)) return voteNo(tx, `account ${d.account} is closed`);
-        writes.push({ key: accountKey(d.account), value });
+        writes.push({ key: keys[i]!, value });
       }
       store.prepare(tx, writes);
       forcing.add(tx);

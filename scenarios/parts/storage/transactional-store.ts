@@ -252,7 +252,7 @@ export class TransactionalStore {
    * Forces a PREPARE record: from here on `tx` can commit even after a crash. `appends` are
    * table records that become visible when (and only if) it commits.
    */
-  prepare(tx: string, writes: RowWrite[], appends: readonly TableAppend[] = []): void {
+  prepare(tx: string, writes: RowWrite[], appends: readonly TableAppend[] = NO_APPENDS): void {
     this.statusView();
     // Each message is spelt only when its assertion fails: these run at every PREPARE of every run.
     if (this.statusOf(tx) !== 'locked') assert(false, `prepare ${tx} holds its locks and is not decided`);
