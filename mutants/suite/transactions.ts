@@ -236,7 +236,7 @@ export const mutants: Mutant[] = [
     scenario: 'two-phase-commit',
     strategy: 'durable-log',
     file: 'scenarios/two-phase-commit/participant.ts',
-    find: `return forcing.has(tx) ? undefined : voteYes(from, tx);`,
+    find: `return forcing.get(tx) === true ? undefined : voteYes(from, tx);`,
     replace: `return voteYes(from, tx);`,
     description: 'a duplicated PREPARE is answered YES while the first one is still being forced: a crash then forgets a promise the coordinator acted on',
   },

@@ -26,6 +26,9 @@ interface TxRecord {
   waitBy: string[];
   waitSince: (number | undefined)[];
   waitOrder: number[];
+  /** Sides committed (2PC), and since when the transfer has been half applied (undefined: it is not). */
+  sidesCommitted: number;
+  halfSince: number | undefined;
   /** What the client was told, if anything. */
   reported: boolean | null;
   violated: boolean;
@@ -43,8 +46,6 @@ export class Ledger {
   readonly lockHoldMs: number[] = [];
   readonly commitLatencyMs: number[] = [];
   readonly halfAppliedMs: number[] = [];
-  private readonly halfSince = new Map<string, number>();
-  private readonly sidesCommitted = new Map<string, number>();
   committed = 0;
   aborted = 0;
   /** Row locks each participant reports holding (for the chart). */
@@ -65,6 +66,8 @@ export class Ledger {
       waitBy: [],
       waitSince: [],
       waitOrder: [],
+      sidesCommitted: 0,
+      halfSince: undefined,
       reported: null,
       violated: false,
       violatedAt: undefined,
@@ -74,9 +77,7 @@ export class Ledger {
 
   /** A participant voted YES: from now until it learns the outcome it is in doubt. */
   votedYes(tx: string, participant: string): void {
-    const r = this.txs.get(tx);
-    // The client begins every transfer before the coordinator hears of it, let alone a participant.
-    if (r === undefined) return assert(false, `${participant} votes YES on ${tx}, which the client never began`);
+    const r = this.begun(tx);
     const i = r.waitBy.indexOf(participant);
     if (i < 0) {
       r.waitBy.push(participant);
@@ -143,28 +144,30 @@ export class Ledger {
    * credit or its refund: that window is when the books do not balance.
    */
   sagaStepApplied(tx: string, step: 'debit' | 'credit' | 'refund'): void {
-    if (step === 'debit') this.halfSince.set(tx, this.world.now);
-    else this.balanced(tx);
+    const r = this.begun(tx);
+    if (step === 'debit') r.halfSince = this.world.now;
+    else this.balanced(r);
   }
 
   /** A 2PC participant committed its side: the transfer is half applied until every side is. */
   sideCommitted(tx: string, sides: number): void {
-    const n = (this.sidesCommitted.get(tx) ?? 0) + 1;
-    this.sidesCommitted.set(tx, n);
-    if (n === 1) this.halfSince.set(tx, this.world.now);
-    if (n === sides) this.balanced(tx);
+    const r = this.begun(tx);
+    const n = ++r.sidesCommitted;
+    if (n === 1) r.halfSince = this.world.now;
+    if (n === sides) this.balanced(r);
   }
 
-  private balanced(tx: string): void {
-    const since = this.halfSince.get(tx);
-    if (since === undefined) return;
-    this.halfAppliedMs.push(this.world.now - since);
-    this.halfSince.delete(tx);
+  private balanced(r: TxRecord): void {
+    if (r.halfSince === undefined) return;
+    this.halfAppliedMs.push(this.world.now - r.halfSince);
+    r.halfSince = undefined;
   }
 
-  /** Transfers still half applied (debited, neither credited nor refunded). */
-  halfApplied(): string[] {
-    return [...this.halfSince.keys()];
+  /** The record of a transaction the client began, as every one a node works on was (the client begins it before any server hears of it). */
+  private begun(tx: string): TxRecord {
+    const r = this.txs.get(tx);
+    if (r === undefined) assert(false, `${tx} reached a server before the client began it`);
+    return r;
   }
 
   /** Waits in doubt right now: one per participant and transaction (a participant may wait on several). */

@@ -52,8 +52,8 @@ export function participant(config: ParticipantConfig): Spawn<TwoPcMessage, Time
     const peers = disk.map<string[]>('peers');
     const votedAt = disk.map<number>('voted-at');
     const lockedAt = new Map<string, number | undefined>();
-    /** Prepared in this incarnation, the PREPARE record written but not yet forced: no YES may go out for them. */
-    const forcing = new Set<string>();
+    /** Prepared in this incarnation, the PREPARE record written but not yet forced (true): no YES may go out for them. False once forced, not deleted (a deletion costs a map more). */
+    const forcing = new Map<string, boolean>();
     const closed = (account: number): boolean => account >= config.accounts - config.closedAccounts;
 
     const release = (tx: string): void => {
@@ -97,7 +97,7 @@ export function participant(config: ParticipantConfig): Spawn<TwoPcMessage, Time
       const status = store.statusOf(tx);
       if (status === 'aborted') return voteNo(tx, 'it already promised to abort this transaction');
       // A PREPARE again (a retry, a duplicate): vote YES again only once the record is forced.
-      if (status === 'prepared') return forcing.has(tx) ? undefined : voteYes(from, tx);
+      if (status === 'prepared') return forcing.get(tx) === true ? undefined : voteYes(from, tx);
       if (status === 'committed') return;
       const keys = deltas.map((d) => accountKey(d.account));
       if (!store.lockAll(tx, keys)) {
@@ -115,7 +115,7 @@ export function participant(config: ParticipantConfig): Spawn<TwoPcMessage, Time
         writes.push({ key: keys[i]!, value });
       }
       store.prepare(tx, writes);
-      forcing.add(tx);
+      forcing.set(tx, true);
       peers.set(tx, txPeers);
       ctx.state('prepared', tx);
       // The vote goes out only once the PREPARE record is forced to disk (the force takes logForceMs).
@@ -126,7 +126,7 @@ export function participant(config: ParticipantConfig): Spawn<TwoPcMessage, Time
       if (store.statusOf(tx) !== 'prepared') return;
       votedAt.set(tx, ctx.now);
       disk.force();
-      forcing.delete(tx);
+      forcing.set(tx, false);
       ledger.votedYes(tx, ctx.name);
       voteYes(coordinator, tx);
       ctx.setTimer(config.inquiryTimeoutMs, { kind: 'in-doubt', tx });
