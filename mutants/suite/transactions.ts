@@ -223,10 +223,10 @@ export const mutants: Mutant[] = [
     strategy: 'durable-log',
     file: 'scenarios/parts/storage/transactional-store.ts',
     find: `    this.prepared.set(tx, writes);
-    this.status.set(tx, 'prepared');`,
+    state.status = 'prepared';`,
     replace: `    this.prepared.set(tx, writes);
-    this.status.set(tx, 'prepared');
-    this.release(tx);`,
+    state.status = 'prepared';
+    this.releaseKeys(tx, state);`,
     description:
       "PREPARE releases the row locks as if the transaction were over: a second transfer reads the row before the first one's outcome is applied, and one update is lost when both commit",
   },

@@ -49,20 +49,29 @@ export type WalRecord =
   | { type: 'abort'; tx: string }
   | { type: 'local'; tx: string; writes: RowWrite[]; appends?: TableAppend[] };
 
+/**
+ * What the store knows of a transaction, in one entry rather than a map each (every step of a
+ * transaction reads its status, and locking and releasing read its keys): its status (never
+ * `none`), and the keys it holds locked (memory only; undefined once it released them).
+ */
+interface TxState {
+  status: Exclude<TxStatus, 'none'>;
+  keys: string[] | undefined;
+}
+
 export class TransactionalStore {
   private readonly rows: DurableMap<number>;
   private readonly wal: DurableLog<WalRecord>;
   // The maps below are made when first written (reads and deletes go to the field, and find
   // nothing while it is null): a store of local transactions never locks or
   // prepares, and one opened only to read its rows (an end-of-run check) needs none of them.
-  // A lock given back, and the keys of a transaction that holds none any more, are left as
-  // undefined entries rather than deleted: a map that shrinks as it empties and grows again at
-  // the next transaction paid for each lock several times what taking it cost.
+  // A lock given back is left as an undefined entry rather than deleted: a map that shrinks as
+  // it empties and grows again at the next transaction paid for each lock several times what
+  // taking it cost.
   private locksMap: Map<string, string | undefined> | null = null;
-  private heldMap: Map<string, string[] | undefined> | null = null;
   /** Rows locked (the entries of `locksMap` that name a transaction). */
   private lockedRows = 0;
-  private statusMap: Map<string, TxStatus> | null = null;
+  private statesMap: Map<string, TxState> | null = null;
   private preparedMap: Map<string, RowWrite[] | undefined> | null = null;
   private preparedAppendsMap: Map<string, TableAppend[]> | null = null;
   private tablesMap: Map<string, unknown[]> | null = null;
@@ -71,13 +80,9 @@ export class TransactionalStore {
   private get locks(): Map<string, string | undefined> {
     return (this.locksMap ??= new Map());
   }
-  /** tx -> keys it locked, undefined once it released them (memory only). */
-  private get held(): Map<string, string[] | undefined> {
-    return (this.heldMap ??= new Map());
-  }
-  /** tx -> status, rebuilt from the log on recovery. */
-  private get status(): Map<string, TxStatus> {
-    return (this.statusMap ??= new Map());
+  /** tx -> its status (rebuilt from the log on recovery) and the keys it holds locked (memory only). */
+  private get states(): Map<string, TxState> {
+    return (this.statesMap ??= new Map());
   }
   /** tx -> the writes of a transaction prepared and not yet decided (undefined once decided). */
   private get prepared(): Map<string, RowWrite[] | undefined> {
@@ -144,7 +149,7 @@ export class TransactionalStore {
       if (appends !== undefined) this.preparedAppends.set(tx, appends);
       const keys = writes.map((w) => w.key);
       for (const k of keys) this.locks.set(k, tx);
-      this.held.set(tx, keys);
+      this.states.set(tx, { status: 'prepared', keys });
     }
     // Each row once, however many prepared writes name it.
     this.lockedRows = this.locksMap === null ? 0 : this.locksMap.size;
@@ -156,7 +161,7 @@ export class TransactionalStore {
     this.statusBuilt = true;
     for (let i = 0; i < this.recovered; i++) {
       const r = this.wal.at(i)!;
-      this.status.set(r.tx, r.type === 'prepare' ? 'prepared' : r.type === 'abort' ? 'aborted' : 'committed');
+      this.setStatus(r.tx, r.type === 'prepare' ? 'prepared' : r.type === 'abort' ? 'aborted' : 'committed');
     }
   }
 
@@ -209,7 +214,19 @@ export class TransactionalStore {
 
   statusOf(tx: string): TxStatus {
     this.statusView();
-    return this.statusMap?.get(tx) ?? 'none';
+    return this.statesMap?.get(tx)?.status ?? 'none';
+  }
+
+  /** Sets a transaction's status (the view built); returns its state. */
+  private setStatus(tx: string, status: Exclude<TxStatus, 'none'>): TxState {
+    const state = this.states.get(tx);
+    if (state !== undefined) {
+      state.status = status;
+      return state;
+    }
+    const created: TxState = { status, keys: undefined };
+    this.states.set(tx, created);
+    return created;
   }
 
   lockHolder(key: string): string | undefined {
@@ -227,15 +244,16 @@ export class TransactionalStore {
   lockAll(tx: string, keys: readonly string[]): boolean {
     this.statusView();
     if (!this.grantable(tx, keys)) return false;
-    const mine = this.held.get(tx) ?? [];
+    // A transaction never seen is now `locked`; one with a status keeps it.
+    const state = this.states.get(tx) ?? this.setStatus(tx, 'locked');
+    const mine = state.keys ?? [];
     for (const k of keys) {
       if (this.locks.get(k) === tx) continue;
       this.locks.set(k, tx);
       this.lockedRows++;
       mine.push(k);
     }
-    this.held.set(tx, mine);
-    if (this.statusOf(tx) === 'none') this.status.set(tx, 'locked');
+    state.keys = mine;
     return true;
   }
 
@@ -255,7 +273,8 @@ export class TransactionalStore {
   prepare(tx: string, writes: RowWrite[], appends: readonly TableAppend[] = NO_APPENDS): void {
     this.statusView();
     // Each message is spelt only when its assertion fails: these run at every PREPARE of every run.
-    if (this.statusOf(tx) !== 'locked') assert(false, `prepare ${tx} holds its locks and is not decided`);
+    const state = this.statesMap?.get(tx);
+    if (state === undefined || state.status !== 'locked') assert(false, `prepare ${tx} holds its locks and is not decided`);
     for (const w of writes) if (this.locks.get(w.key) !== tx) assert(false, `prepare ${tx} writes only rows it locked (${w.key})`);
     if (appends.length === 0) this.wal.append({ type: 'prepare', tx, writes });
     else {
@@ -263,7 +282,7 @@ export class TransactionalStore {
       this.preparedAppends.set(tx, [...appends]);
     }
     this.prepared.set(tx, writes);
-    this.status.set(tx, 'prepared');
+    state.status = 'prepared';
   }
 
   /** Writes COMMIT, then the prepared transaction's rows, and releases its locks (durable once forced). */
@@ -275,8 +294,7 @@ export class TransactionalStore {
     this.redo(writes, this.preparedAppendsMap?.get(tx) ?? NO_APPENDS);
     this.prepared.set(tx, undefined);
     this.preparedAppendsMap?.delete(tx);
-    this.status.set(tx, 'committed');
-    this.release(tx);
+    this.releaseKeys(tx, this.setStatus(tx, 'committed'));
   }
 
   /**
@@ -291,8 +309,7 @@ export class TransactionalStore {
     this.wal.append({ type: 'abort', tx });
     if (this.preparedMap?.get(tx) !== undefined) this.preparedMap.set(tx, undefined);
     this.preparedAppendsMap?.delete(tx);
-    this.status.set(tx, 'aborted');
-    this.release(tx);
+    this.releaseKeys(tx, this.setStatus(tx, 'aborted'));
   }
 
   /** A one-phase local transaction: lock, write, commit; false if a row is locked. */
@@ -316,8 +333,8 @@ export class TransactionalStore {
     if (holding ? !this.lockAll(tx, keysOf(writes)) : this.lockCount > 0 && !this.grantable(tx, keysOf(writes))) return false;
     this.wal.append(appends.length === 0 ? { type: 'local', tx, writes } : { type: 'local', tx, writes, appends: [...appends] });
     this.redo(writes, appends);
-    this.status.set(tx, 'committed');
-    if (holding) this.release(tx);
+    const state = this.setStatus(tx, 'committed');
+    if (holding) this.releaseKeys(tx, state);
     return true;
   }
 
@@ -346,8 +363,9 @@ export class TransactionalStore {
     return this.lockedRows;
   }
 
-  private release(tx: string): void {
-    const keys = this.heldMap?.get(tx);
+  /** Releases the locks of `tx`, whose state is `state` (looked up once by its caller). */
+  private releaseKeys(tx: string, state: TxState): void {
+    const keys = state.keys;
     if (keys === undefined) return;
     const locks = this.locks;
     for (const k of keys)
@@ -355,7 +373,7 @@ export class TransactionalStore {
         locks.set(k, undefined);
         this.lockedRows--;
       }
-    this.heldMap!.set(tx, undefined);
+    state.keys = undefined;
   }
 }
 
