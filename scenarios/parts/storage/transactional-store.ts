@@ -212,6 +212,13 @@ export class TransactionalStore {
     return [...this.rows.entries()];
   }
 
+  /** The committed rows' values added up, in insertion order (what a conservation check compares, without a list of the rows). */
+  rowSum(): number {
+    let sum = 0;
+    for (const value of this.rows.values()) sum += value;
+    return sum;
+  }
+
   statusOf(tx: string): TxStatus {
     this.statusView();
     return this.statesMap?.get(tx)?.status ?? 'none';
