@@ -16,7 +16,7 @@ export const mutants: Mutant[] = [
     strategy: 'durable-log',
     file: 'scenarios/two-phase-commit/participant.ts',
     find: `      votedAt.set(tx, ctx.now);
-      ctx.disk.force();`,
+      disk.force();`,
     replace: `      votedAt.set(tx, ctx.now);`,
     description: 'a participant votes YES without forcing its PREPARE record: a crash after the vote forgets a promise the coordinator relies on',
   },
@@ -36,8 +36,8 @@ export const mutants: Mutant[] = [
     scenario: 'two-phase-commit',
     strategy: 'durable-log',
     file: 'scenarios/two-phase-commit/coordinator.ts',
-    find: 'else if (t.participants.every((p) => t.votes.get(p) === true)) decide(t, true);',
-    replace: 'else if (t.participants.some((p) => t.votes.get(p) === true)) decide(t, true);',
+    find: 'if (t.yesVotes === everyone(t)) decide(t, true);',
+    replace: 'if (t.yesVotes !== 0) decide(t, true);',
     description: 'the coordinator decides COMMIT as soon as one participant votes YES, without waiting for the others',
   },
   {
@@ -223,10 +223,10 @@ export const mutants: Mutant[] = [
     strategy: 'durable-log',
     file: 'scenarios/parts/storage/transactional-store.ts',
     find: `    this.prepared.set(tx, writes);
-    this.status.set(tx, 'prepared');`,
+    state.status = 'prepared';`,
     replace: `    this.prepared.set(tx, writes);
-    this.status.set(tx, 'prepared');
-    this.release(tx);`,
+    state.status = 'prepared';
+    this.releaseKeys(tx, state);`,
     description:
       "PREPARE releases the row locks as if the transaction were over: a second transfer reads the row before the first one's outcome is applied, and one update is lost when both commit",
   },
@@ -236,7 +236,7 @@ export const mutants: Mutant[] = [
     scenario: 'two-phase-commit',
     strategy: 'durable-log',
     file: 'scenarios/two-phase-commit/participant.ts',
-    find: `return forcing.has(tx) ? undefined : voteYes(from, tx);`,
+    find: `return forcing.get(tx) === true ? undefined : voteYes(from, tx);`,
     replace: `return voteYes(from, tx);`,
     description: 'a duplicated PREPARE is answered YES while the first one is still being forced: a crash then forgets a promise the coordinator acted on',
   },

@@ -28,15 +28,36 @@ export interface CoordinatorConfig {
   decisionRetryMs: number;
 }
 
+/**
+ * A transaction the coordinator runs. A transfer has one or two participants, so who voted
+ * YES and who acknowledged are bits over `participants` (bit i: participants[i]) rather than
+ * a map and a set made for every transfer of every run.
+ */
 interface Txn {
   tx: string;
   participants: NodeId[];
-  votes: Map<NodeId, boolean>;
+  yesVotes: number;
   decision: boolean | null;
   /** True once the decision is on disk (or, in memory, at once): only then may anyone hear it. */
   announced: boolean;
-  acked: Set<NodeId>;
+  acks: number;
   voteTimer: TimerId | null;
+}
+
+/** A transaction not yet voted on nor acknowledged, its decision `decision` (null: to be made). */
+function txn(tx: string, participants: NodeId[], decision: boolean | null): Txn {
+  return { tx, participants, yesVotes: 0, decision, announced: false, acks: 0, voteTimer: null };
+}
+
+/** The bit of `node` among the transaction's participants (0: not one of them). */
+function bitOf(t: Txn, node: NodeId): number {
+  const i = t.participants.indexOf(node);
+  return i < 0 ? 0 : 1 << i;
+}
+
+/** Every participant's bit. */
+function everyone(t: Txn): number {
+  return (1 << t.participants.length) - 1;
 }
 
 interface DecisionRecord {
@@ -54,8 +75,10 @@ interface DecisionLog<T> extends Iterable<T> {
 
 export function coordinator(config: CoordinatorConfig): Spawn<TwoPcMessage, Timer> {
   return (ctx) => {
-    const log: DecisionLog<DecisionRecord> = config.durableLog ? ctx.disk.log<DecisionRecord>(DECISIONS) : inMemoryLog();
-    const finished: DecisionLog<string> = config.durableLog ? ctx.disk.log<string>('finished') : inMemoryLog();
+    // The node's disk for life (crashes included): looked up once, not at every force.
+    const disk = ctx.disk;
+    const log: DecisionLog<DecisionRecord> = config.durableLog ? disk.log<DecisionRecord>(DECISIONS) : inMemoryLog();
+    const finished: DecisionLog<string> = config.durableLog ? disk.log<string>('finished') : inMemoryLog();
     const client = ctx.lookup(config.client);
     const participants = config.participants.map((name) => ctx.lookup(name));
     const active = new Map<string, Txn>();
@@ -64,14 +87,15 @@ export function coordinator(config: CoordinatorConfig): Spawn<TwoPcMessage, Time
 
     const announce = (t: Txn): void => {
       t.announced = true;
-      const verdict = t.decision ? 'COMMIT' : 'ABORT';
       for (const p of t.participants) {
         ctx.send(p, { type: 'decision', tx: t.tx, commit: t.decision! });
         if (t.decision) ctx.crashPoint('commit-sent');
       }
       ctx.send(client, { type: 'outcome', tx: t.tx, committed: t.decision! });
       ctx.state(t.decision ? 'committing' : 'aborting', t.tx);
-      ctx.note(() => `coordinator decides ${verdict} for ${t.tx} and tells ${t.participants.map((p) => ctx.nameOf(p)).join(', ')}`);
+      // Spelt only when traced, and with no closure over this call (a closure would cost every announcement a context).
+      if (ctx.tracing)
+        ctx.note(`coordinator decides ${t.decision ? 'COMMIT' : 'ABORT'} for ${t.tx} and tells ${t.participants.map((p) => ctx.nameOf(p)).join(', ')}`);
       ctx.setTimer(config.decisionRetryMs, { kind: 'retry', tx: t.tx });
     };
 
@@ -96,7 +120,7 @@ export function coordinator(config: CoordinatorConfig): Spawn<TwoPcMessage, Time
       const b = participants[transfer.to.participant]!;
       const debit = { account: transfer.from.account, delta: -transfer.amount };
       const credit = { account: transfer.to.account, delta: transfer.amount };
-      const t: Txn = { tx, participants: a === b ? [a] : [a, b], votes: new Map(), decision: null, announced: false, acked: new Set(), voteTimer: null };
+      const t = txn(tx, a === b ? [a] : [a, b], null);
       active.set(tx, t);
       if (a === b) {
         // Both accounts on one participant: one PREPARE carries both changes (still 2PC: the decision is the coordinator's).
@@ -113,16 +137,16 @@ export function coordinator(config: CoordinatorConfig): Spawn<TwoPcMessage, Time
     const onVote = (from: NodeId, tx: string, yes: boolean): void => {
       const t = active.get(tx);
       if (t === undefined || t.decision !== null) return;
-      t.votes.set(from, yes);
-      if (!yes) decide(t, false);
-      else if (t.participants.every((p) => t.votes.get(p) === true)) decide(t, true);
+      if (!yes) return decide(t, false);
+      t.yesVotes |= bitOf(t, from);
+      if (t.yesVotes === everyone(t)) decide(t, true);
     };
 
     const onAck = (from: NodeId, tx: string): void => {
       const t = active.get(tx);
       if (t === undefined || !t.announced) return;
-      t.acked.add(from);
-      if (t.participants.every((p) => t.acked.has(p))) {
+      t.acks |= bitOf(t, from);
+      if (t.acks === everyone(t)) {
         active.delete(tx);
         // Not forced: losing it only means announcing the decision once more after a crash.
         finished.append(tx);
@@ -145,7 +169,7 @@ export function coordinator(config: CoordinatorConfig): Spawn<TwoPcMessage, Time
       decided.set(tx, presumed);
       if (config.durableLog) {
         log.append(presumed);
-        ctx.disk.force();
+        disk.force();
       }
       ctx.send(from, { type: 'decision', tx, commit: false });
       ctx.note(
@@ -161,7 +185,7 @@ export function coordinator(config: CoordinatorConfig): Spawn<TwoPcMessage, Time
       let resumed = 0;
       for (const r of log) {
         if (done.has(r.tx)) continue;
-        const t: Txn = { tx: r.tx, participants: r.participants, votes: new Map(), decision: r.commit, announced: false, acked: new Set(), voteTimer: null };
+        const t = txn(r.tx, r.participants, r.commit);
         active.set(r.tx, t);
         announce(t);
         resumed++;
@@ -199,10 +223,11 @@ export function coordinator(config: CoordinatorConfig): Spawn<TwoPcMessage, Time
             decide(t, false);
           }
         } else if (timer.kind === 'forced') {
-          ctx.disk.force();
+          disk.force();
           announce(t);
         } else {
-          for (const p of t.participants) if (!t.acked.has(p)) ctx.send(p, { type: 'decision', tx: t.tx, commit: t.decision! });
+          for (let i = 0; i < t.participants.length; i++)
+            if ((t.acks & (1 << i)) === 0) ctx.send(t.participants[i]!, { type: 'decision', tx: t.tx, commit: t.decision! });
           ctx.setTimer(config.decisionRetryMs, timer);
         }
       },

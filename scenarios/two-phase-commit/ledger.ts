@@ -5,30 +5,47 @@
  * accumulates the timings the metrics are made of. It keeps the simulation's true time (the
  * nodes' own clocks may be skewed): it is the observer, not a participant.
  */
+import { assert } from '../../engine/index.ts';
 import type { World } from '../framework/scenario.ts';
 
 interface TxRecord {
   tx: string;
-  /** Outcomes applied by participants: node name -> commit? */
-  applied: Map<string, boolean>;
+  /**
+   * Outcomes applied by participants, in the order each first applied one: `appliedBy[i]`
+   * applied COMMIT when `appliedCommit[i]`. Two short arrays rather than a map per transfer (a
+   * transfer has one or two participants, and every transfer of every run has a record).
+   */
+  appliedBy: string[];
+  appliedCommit: boolean[];
+  /**
+   * Participants that voted YES on it (in the order they first did): since when each has waited
+   * for the outcome (undefined once it learned it), and `waitOrder`, where its wait began in the
+   * ledger's count of waits (the order the waits are listed in). Kept on the record the outcome
+   * already looks up, not in a map of its own keyed by transaction and participant.
+   */
+  waitBy: string[];
+  waitSince: (number | undefined)[];
+  waitOrder: number[];
+  /** Sides committed (2PC), and since when the transfer has been half applied (undefined: it is not). */
+  sidesCommitted: number;
+  halfSince: number | undefined;
   /** What the client was told, if anything. */
   reported: boolean | null;
   violated: boolean;
   /** When it was first judged non-atomic (for an end check's witnesses). */
-  violatedAt?: number;
+  violatedAt: number | undefined;
   startedAt: number;
 }
 
 export class Ledger {
   private readonly txs = new Map<string, TxRecord>();
-  /** (tx, participant) -> time the participant voted YES and started waiting. */
-  private readonly waitingSince = new Map<string, number>();
+  /** Waits begun (each participant's YES vote on a transaction, again after it learned an outcome), and those not yet over. */
+  private waitsBegun = 0;
+  private waiting = 0;
   readonly inDoubtMs: number[] = [];
   readonly lockHoldMs: number[] = [];
   readonly commitLatencyMs: number[] = [];
   readonly halfAppliedMs: number[] = [];
-  private readonly halfSince = new Map<string, number>();
-  private readonly sidesCommitted = new Map<string, number>();
   committed = 0;
   aborted = 0;
   /** Row locks each participant reports holding (for the chart). */
@@ -42,25 +59,54 @@ export class Ledger {
   }
 
   begin(tx: string): void {
-    this.txs.set(tx, { tx, applied: new Map(), reported: null, violated: false, startedAt: this.world.now });
+    this.txs.set(tx, {
+      tx,
+      appliedBy: [],
+      appliedCommit: [],
+      waitBy: [],
+      waitSince: [],
+      waitOrder: [],
+      sidesCommitted: 0,
+      halfSince: undefined,
+      reported: null,
+      violated: false,
+      violatedAt: undefined,
+      startedAt: this.world.now,
+    });
   }
 
   /** A participant voted YES: from now until it learns the outcome it is in doubt. */
   votedYes(tx: string, participant: string): void {
-    this.waitingSince.set(waitKey(tx, participant), this.world.now);
+    const r = this.begun(tx);
+    const i = r.waitBy.indexOf(participant);
+    if (i < 0) {
+      r.waitBy.push(participant);
+      r.waitSince.push(this.world.now);
+      r.waitOrder.push(this.waitsBegun++);
+      this.waiting++;
+      return;
+    }
+    // A wait that ended and begins again goes to the back, where a new one goes; one still on keeps its place.
+    if (r.waitSince[i] === undefined) {
+      r.waitOrder[i] = this.waitsBegun++;
+      this.waiting++;
+    }
+    r.waitSince[i] = this.world.now;
   }
 
   /** A participant applied an outcome. Judges atomicity and no-double-outcome. */
   applied(tx: string, participant: string, commit: boolean): void {
     const r = this.txs.get(tx);
     if (r === undefined) return;
-    const key = waitKey(tx, participant);
-    const since = this.waitingSince.get(key);
+    const waiter = r.waitBy.indexOf(participant);
+    const since = waiter < 0 ? undefined : r.waitSince[waiter];
     if (since !== undefined) {
       this.inDoubtMs.push(this.world.now - since);
-      this.waitingSince.delete(key);
+      r.waitSince[waiter] = undefined;
+      this.waiting--;
     }
-    const before = r.applied.get(participant);
+    const at = r.appliedBy.indexOf(participant);
+    const before = at < 0 ? undefined : r.appliedCommit[at];
     if (before !== undefined && before !== commit) {
       this.world.violate('no-double-outcome', `${participant} applied both COMMIT and ABORT to ${tx}`, {
         node: participant,
@@ -69,7 +115,10 @@ export class Ledger {
         ],
       });
     }
-    r.applied.set(participant, commit);
+    if (at < 0) {
+      r.appliedBy.push(participant);
+      r.appliedCommit.push(commit);
+    } else r.appliedCommit[at] = commit;
     this.judge(r, participant);
   }
 
@@ -95,33 +144,35 @@ export class Ledger {
    * credit or its refund: that window is when the books do not balance.
    */
   sagaStepApplied(tx: string, step: 'debit' | 'credit' | 'refund'): void {
-    if (step === 'debit') this.halfSince.set(tx, this.world.now);
-    else this.balanced(tx);
+    const r = this.begun(tx);
+    if (step === 'debit') r.halfSince = this.world.now;
+    else this.balanced(r);
   }
 
   /** A 2PC participant committed its side: the transfer is half applied until every side is. */
   sideCommitted(tx: string, sides: number): void {
-    const n = (this.sidesCommitted.get(tx) ?? 0) + 1;
-    this.sidesCommitted.set(tx, n);
-    if (n === 1) this.halfSince.set(tx, this.world.now);
-    if (n === sides) this.balanced(tx);
+    const r = this.begun(tx);
+    const n = ++r.sidesCommitted;
+    if (n === 1) r.halfSince = this.world.now;
+    if (n === sides) this.balanced(r);
   }
 
-  private balanced(tx: string): void {
-    const since = this.halfSince.get(tx);
-    if (since === undefined) return;
-    this.halfAppliedMs.push(this.world.now - since);
-    this.halfSince.delete(tx);
+  private balanced(r: TxRecord): void {
+    if (r.halfSince === undefined) return;
+    this.halfAppliedMs.push(this.world.now - r.halfSince);
+    r.halfSince = undefined;
   }
 
-  /** Transfers still half applied (debited, neither credited nor refunded). */
-  halfApplied(): string[] {
-    return [...this.halfSince.keys()];
+  /** The record of a transaction the client began, as every one a node works on was (the client begins it before any server hears of it). */
+  private begun(tx: string): TxRecord {
+    const r = this.txs.get(tx);
+    if (r === undefined) assert(false, `${tx} reached a server before the client began it`);
+    return r;
   }
 
   /** Waits in doubt right now: one per participant and transaction (a participant may wait on several). */
   get inDoubtNow(): number {
-    return this.waitingSince.size;
+    return this.waiting;
   }
 
   reportLocks(participant: string, count: number): void {
@@ -139,7 +190,7 @@ export class Ledger {
     // Counted without building lists: this runs on every outcome of every run of a check.
     let commitCount = 0;
     let abortCount = 0;
-    for (const commit of r.applied.values()) {
+    for (const commit of r.appliedCommit) {
       if (commit) commitCount++;
       else abortCount++;
     }
@@ -150,7 +201,7 @@ export class Ledger {
     r.violatedAt ??= this.world.now;
     const names = (commit: boolean): string => {
       const ids: string[] = [];
-      for (const [node, c] of r.applied) if (c === commit) ids.push(node);
+      for (let i = 0; i < r.appliedBy.length; i++) if (r.appliedCommit[i] === commit) ids.push(r.appliedBy[i]!);
       return ids.join(', ');
     };
     const message = split
@@ -171,30 +222,22 @@ export class Ledger {
 
   /** Participants still waiting for an outcome at the end: their wait counts up to now. */
   stillInDoubt(): { tx: string; participant: string; sinceMs: number }[] {
-    return [...this.waitingSince.entries()].map(([key, since]) => {
-      const at = key.lastIndexOf('@');
-      return { tx: key.slice(0, at), participant: key.slice(at + 1), sinceMs: since };
-    });
+    if (this.waiting === 0) return [];
+    const waits: { tx: string; participant: string; sinceMs: number }[] = [];
+    const order: number[] = [];
+    for (const r of this.txs.values())
+      for (let i = 0; i < r.waitBy.length; i++) {
+        const since = r.waitSince[i];
+        if (since === undefined) continue;
+        waits.push({ tx: r.tx, participant: r.waitBy[i]!, sinceMs: since });
+        order.push(r.waitOrder[i]!);
+      }
+    // In the order the waits began.
+    const byOrder = waits.map((_, i) => i).sort((a, b) => order[a]! - order[b]!);
+    return byOrder.map((i) => waits[i]!);
   }
 
   get transactions(): number {
     return this.txs.size;
   }
-}
-
-/** Wait keys `<tx>@<participant>` by participant and transfer, spelt once per process: every YES vote and every outcome applied looks one up. */
-const waitKeys = new Map<string, Map<string, string>>();
-
-function waitKey(tx: string, participant: string): string {
-  let byTx = waitKeys.get(participant);
-  if (byTx === undefined) {
-    if (waitKeys.size >= 1_000) waitKeys.clear();
-    waitKeys.set(participant, (byTx = new Map()));
-  }
-  let key = byTx.get(tx);
-  if (key === undefined) {
-    if (byTx.size >= 100_000) byTx.clear();
-    byTx.set(tx, (key = `${tx}@${participant}`));
-  }
-  return key;
 }

@@ -41,23 +41,28 @@ export function participant(config: ParticipantConfig): Spawn<TwoPcMessage, Time
   return (ctx) => {
     const { ledger, strategy } = config;
     const coordinator = ctx.lookup(config.coordinator);
-    const store = new TransactionalStore(ctx.disk);
+    // The node's disk for life (crashes included): looked up once, not at every force.
+    const disk = ctx.disk;
+    const store = new TransactionalStore(disk);
     if (ctx.incarnation === 0) {
       for (let a = 0; a < config.accounts; a++) store.load(accountKey(a), config.initialBalance);
-      ctx.disk.force();
+      disk.force();
     }
     // Peers and vote times are written with the PREPARE record, so they survive a crash with it.
-    const peers = ctx.disk.map<string[]>('peers');
-    const votedAt = ctx.disk.map<number>('voted-at');
-    const lockedAt = new Map<string, number>();
-    /** Prepared in this incarnation, the PREPARE record written but not yet forced: no YES may go out for them. */
-    const forcing = new Set<string>();
+    const peers = disk.map<string[]>('peers');
+    const votedAt = disk.map<number>('voted-at');
+    const lockedAt = new Map<string, number | undefined>();
+    /** Prepared in this incarnation, the PREPARE record written but not yet forced (true): no YES may go out for them. False once forced, not deleted (a deletion costs a map more). */
+    const forcing = new Map<string, boolean>();
     const closed = (account: number): boolean => account >= config.accounts - config.closedAccounts;
 
     const release = (tx: string): void => {
       const since = lockedAt.get(tx);
-      if (since !== undefined) ledger.lockReleased(since);
-      lockedAt.delete(tx);
+      if (since !== undefined) {
+        ledger.lockReleased(since);
+        // Left as undefined, not deleted: a map that shrinks and grows again costs each transfer more.
+        lockedAt.set(tx, undefined);
+      }
       ledger.reportLocks(ctx.name, store.lockCount);
     };
 
@@ -65,19 +70,21 @@ export function participant(config: ParticipantConfig): Spawn<TwoPcMessage, Time
     const apply = (tx: string, commit: boolean, why: string): void => {
       if (commit) store.commit(tx);
       else store.abort(tx);
-      ctx.disk.force();
+      disk.force();
       release(tx);
       ledger.applied(tx, ctx.name, commit);
       if (commit) ledger.sideCommitted(tx, (peers.get(tx)?.length ?? 0) + 1);
       ctx.state(commit ? 'committed' : 'aborted', tx);
-      ctx.note(() => `${ctx.name} ${commit ? 'commits' : 'aborts'} ${tx} (${why})`);
+      // Notes on the hot paths are spelt under `tracing` rather than passed as closures: a closure
+      // over a handler's arguments costs each call a context, traced or not.
+      if (ctx.tracing) ctx.note(`${ctx.name} ${commit ? 'commits' : 'aborts'} ${tx} (${why})`);
     };
 
     const voteNo = (tx: string, reason: string): void => {
       if (store.statusOf(tx) !== 'aborted') store.abort(tx);
       release(tx);
       ctx.send(coordinator, { type: 'vote', tx, yes: false, reason });
-      ctx.note(() => `${ctx.name} votes NO on ${tx}: ${reason}`);
+      if (ctx.tracing) ctx.note(`${ctx.name} votes NO on ${tx}: ${reason}`);
     };
 
     /** A YES vote, first or again: a promise the coordinator may act on, so a crash may follow it at once. */
@@ -90,7 +97,7 @@ export function participant(config: ParticipantConfig): Spawn<TwoPcMessage, Time
       const status = store.statusOf(tx);
       if (status === 'aborted') return voteNo(tx, 'it already promised to abort this transaction');
       // A PREPARE again (a retry, a duplicate): vote YES again only once the record is forced.
-      if (status === 'prepared') return forcing.has(tx) ? undefined : voteYes(from, tx);
+      if (status === 'prepared') return forcing.get(tx) === true ? undefined : voteYes(from, tx);
       if (status === 'committed') return;
       const keys = deltas.map((d) => accountKey(d.account));
       if (!store.lockAll(tx, keys)) {
@@ -100,14 +107,15 @@ export function participant(config: ParticipantConfig): Spawn<TwoPcMessage, Time
       lockedAt.set(tx, ledger.now);
       ledger.reportLocks(ctx.name, store.lockCount);
       const writes = [];
-      for (const d of deltas) {
-        const value = (store.read(accountKey(d.account)) ?? 0) + d.delta;
+      for (let i = 0; i < deltas.length; i++) {
+        const d = deltas[i]!;
+        const value = (store.read(keys[i]!) ?? 0) + d.delta;
         if (value < 0) return voteNo(tx, `account ${d.account} holds ${value - d.delta}, less than ${-d.delta}`);
         if (d.delta > 0 && closed(d.account)) return voteNo(tx, `account ${d.account} is closed`);
-        writes.push({ key: accountKey(d.account), value });
+        writes.push({ key: keys[i]!, value });
       }
       store.prepare(tx, writes);
-      forcing.add(tx);
+      forcing.set(tx, true);
       peers.set(tx, txPeers);
       ctx.state('prepared', tx);
       // The vote goes out only once the PREPARE record is forced to disk (the force takes logForceMs).
@@ -117,8 +125,8 @@ export function participant(config: ParticipantConfig): Spawn<TwoPcMessage, Time
     const onVoted = (tx: string): void => {
       if (store.statusOf(tx) !== 'prepared') return;
       votedAt.set(tx, ctx.now);
-      ctx.disk.force();
-      forcing.delete(tx);
+      disk.force();
+      forcing.set(tx, false);
       ledger.votedYes(tx, ctx.name);
       voteYes(coordinator, tx);
       ctx.setTimer(config.inquiryTimeoutMs, { kind: 'in-doubt', tx });
@@ -128,7 +136,7 @@ export function participant(config: ParticipantConfig): Spawn<TwoPcMessage, Time
       const status = store.statusOf(tx);
       if (status === 'prepared') apply(tx, commit, `the coordinator decided ${commit ? 'COMMIT' : 'ABORT'}`);
       else if (status === 'aborted' && commit) {
-        ctx.note(() => `${ctx.name} already aborted ${tx} on its own, but the coordinator decided COMMIT: the transfer is now half done`, 'key');
+        if (ctx.tracing) ctx.note(`${ctx.name} already aborted ${tx} on its own, but the coordinator decided COMMIT: the transfer is now half done`, 'key');
       } else if (status === 'none' || status === 'locked') {
         if (!commit) apply(tx, false, 'the coordinator decided ABORT before it voted');
       }
@@ -183,7 +191,7 @@ export function participant(config: ParticipantConfig): Spawn<TwoPcMessage, Time
       if (value < 0) reason = `account ${m.account} holds ${value - m.delta}, less than ${-m.delta}`;
       else if (m.delta > 0 && m.step === 'credit' && closed(m.account)) reason = `account ${m.account} is closed`;
       if (reason === null && store.commitLocal(key, [{ key: row, value }])) {
-        ctx.disk.force();
+        disk.force();
         ledger.sagaStepApplied(m.tx, m.step);
         ctx.note(
           () =>
@@ -192,7 +200,7 @@ export function participant(config: ParticipantConfig): Spawn<TwoPcMessage, Time
         ctx.send(from, { type: 'step-result', tx: m.tx, step: m.step, ok: true });
       } else {
         store.abort(key);
-        ctx.disk.force();
+        disk.force();
         ctx.send(from, { type: 'step-result', tx: m.tx, step: m.step, ok: false, reason: reason ?? 'row locked' });
       }
     };

@@ -43,7 +43,7 @@
 import { ListAppendLog } from '../../history/index.ts';
 import type { ClientHistory } from '../framework/client-history.ts';
 import type { TransactionalStore, WalRecord } from '../parts/storage/transactional-store.ts';
-import type { Arrival } from './client.ts';
+import { type Arrival, arrivalIndex } from './client.ts';
 import { accountKey } from './participant.ts';
 
 /** The process the final read is recorded on. */
@@ -211,19 +211,9 @@ export class TransferHistory {
     return k;
   }
 
-  /**
-   * The arrival a transfer id names (-1: none). drawArrivals names arrival i `t<i + 1>`; the id
-   * is read back as a number and confirmed against the arrival's own, so a run needs no map of
-   * its ids (a check builds one per run otherwise).
-   */
+  /** The arrival a transfer id names (-1: none). */
   private arrivalOf(tx: string): number {
-    let n = 0;
-    for (let c = 1; c < tx.length; c++) {
-      const digit = tx.charCodeAt(c) - 48;
-      if (digit < 0 || digit > 9) return -1;
-      n = n * 10 + digit;
-    }
-    return n >= 1 && this.arrivals[n - 1]?.tx === tx ? n - 1 : -1;
+    return arrivalIndex(this.arrivals, tx);
   }
 
   /**

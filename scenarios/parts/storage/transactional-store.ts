@@ -39,12 +39,25 @@ export interface TableAppend {
   record: unknown;
 }
 
+/** A PREPARE record of the write-ahead log. */
+type PrepareRecord = { type: 'prepare'; tx: string; writes: RowWrite[]; appends?: TableAppend[] };
+
 /** A record of the write-ahead log. */
 export type WalRecord =
-  | { type: 'prepare'; tx: string; writes: RowWrite[]; appends?: TableAppend[] }
+  | PrepareRecord
   | { type: 'commit'; tx: string }
   | { type: 'abort'; tx: string }
   | { type: 'local'; tx: string; writes: RowWrite[]; appends?: TableAppend[] };
+
+/**
+ * What the store knows of a transaction, in one entry rather than a map each (every step of a
+ * transaction reads its status, and locking and releasing read its keys): its status (never
+ * `none`), and the keys it holds locked (memory only; undefined once it released them).
+ */
+interface TxState {
+  status: Exclude<TxStatus, 'none'>;
+  keys: string[] | undefined;
+}
 
 export class TransactionalStore {
   private readonly rows: DurableMap<number>;
@@ -52,27 +65,27 @@ export class TransactionalStore {
   // The maps below are made when first written (reads and deletes go to the field, and find
   // nothing while it is null): a store of local transactions never locks or
   // prepares, and one opened only to read its rows (an end-of-run check) needs none of them.
-  private locksMap: Map<string, string> | null = null;
-  private heldMap: Map<string, string[]> | null = null;
-  private statusMap: Map<string, TxStatus> | null = null;
-  private preparedMap: Map<string, RowWrite[]> | null = null;
+  // A lock given back is left as an undefined entry rather than deleted: a map that shrinks as
+  // it empties and grows again at the next transaction paid for each lock several times what
+  // taking it cost.
+  private locksMap: Map<string, string | undefined> | null = null;
+  /** Rows locked (the entries of `locksMap` that name a transaction). */
+  private lockedRows = 0;
+  private statesMap: Map<string, TxState> | null = null;
+  private preparedMap: Map<string, RowWrite[] | undefined> | null = null;
   private preparedAppendsMap: Map<string, TableAppend[]> | null = null;
   private tablesMap: Map<string, unknown[]> | null = null;
 
-  /** key -> transaction holding its lock (memory only). */
-  private get locks(): Map<string, string> {
+  /** key -> transaction holding its lock, undefined when free (memory only). */
+  private get locks(): Map<string, string | undefined> {
     return (this.locksMap ??= new Map());
   }
-  /** tx -> keys it locked (memory only). */
-  private get held(): Map<string, string[]> {
-    return (this.heldMap ??= new Map());
+  /** tx -> its status (rebuilt from the log on recovery) and the keys it holds locked (memory only). */
+  private get states(): Map<string, TxState> {
+    return (this.statesMap ??= new Map());
   }
-  /** tx -> status, rebuilt from the log on recovery. */
-  private get status(): Map<string, TxStatus> {
-    return (this.statusMap ??= new Map());
-  }
-  /** tx -> the writes of a transaction prepared and not yet decided. */
-  private get prepared(): Map<string, RowWrite[]> {
+  /** tx -> the writes of a transaction prepared and not yet decided (undefined once decided). */
+  private get prepared(): Map<string, RowWrite[] | undefined> {
     return (this.preparedMap ??= new Map());
   }
   /** tx -> table records it will append on commit (only transactions that append any). */
@@ -111,26 +124,35 @@ export class TransactionalStore {
    * updates it in place.
    */
   private recover(): void {
+    // The PREPARE records not yet decided, in log order: a short list searched from its end
+    // rather than a map, as few transactions are undecided at once (each holds its rows' locks)
+    // and a map paid for every transaction of the log, added and then deleted. prepare() admits
+    // a transaction once, so a log holds at most one PREPARE per transaction.
+    const pending: PrepareRecord[] = [];
     for (const r of this.wal) {
+      if (r.type === 'local') {
+        this.redoRows(r.writes);
+        continue;
+      }
+      const at = lastIndexOfTx(pending, r.tx);
       if (r.type === 'prepare') {
-        this.prepared.set(r.tx, r.writes);
-        if (r.appends !== undefined) this.preparedAppends.set(r.tx, r.appends);
-      } else if (r.type === 'commit') {
-        this.redoRows(this.prepared.get(r.tx) ?? NO_WRITES);
-        this.prepared.delete(r.tx);
-        this.preparedAppendsMap?.delete(r.tx);
-      } else if (r.type === 'local') this.redoRows(r.writes);
-      else {
-        this.prepared.delete(r.tx);
-        this.preparedAppendsMap?.delete(r.tx);
+        if (at < 0) pending.push(r);
+        else pending[at] = r;
+      } else if (at >= 0) {
+        if (r.type === 'commit') this.redoRows(pending[at]!.writes);
+        pending.splice(at, 1);
       }
     }
     this.recovered = this.wal.length;
-    for (const [tx, writes] of this.preparedMap ?? NONE_PREPARED) {
+    for (const { tx, writes, appends } of pending) {
+      this.prepared.set(tx, writes);
+      if (appends !== undefined) this.preparedAppends.set(tx, appends);
       const keys = writes.map((w) => w.key);
       for (const k of keys) this.locks.set(k, tx);
-      this.held.set(tx, keys);
+      this.states.set(tx, { status: 'prepared', keys });
     }
+    // Each row once, however many prepared writes name it.
+    this.lockedRows = this.locksMap === null ? 0 : this.locksMap.size;
   }
 
   /** Each transaction's status as the records recovery read leave it (built once, then kept up to date). */
@@ -139,7 +161,7 @@ export class TransactionalStore {
     this.statusBuilt = true;
     for (let i = 0; i < this.recovered; i++) {
       const r = this.wal.at(i)!;
-      this.status.set(r.tx, r.type === 'prepare' ? 'prepared' : r.type === 'abort' ? 'aborted' : 'committed');
+      this.setStatus(r.tx, r.type === 'prepare' ? 'prepared' : r.type === 'abort' ? 'aborted' : 'committed');
     }
   }
 
@@ -190,9 +212,28 @@ export class TransactionalStore {
     return [...this.rows.entries()];
   }
 
+  /** The committed rows' values added up, in insertion order (what a conservation check compares, without a list of the rows). */
+  rowSum(): number {
+    let sum = 0;
+    for (const value of this.rows.values()) sum += value;
+    return sum;
+  }
+
   statusOf(tx: string): TxStatus {
     this.statusView();
-    return this.statusMap?.get(tx) ?? 'none';
+    return this.statesMap?.get(tx)?.status ?? 'none';
+  }
+
+  /** Sets a transaction's status (the view built); returns its state. */
+  private setStatus(tx: string, status: Exclude<TxStatus, 'none'>): TxState {
+    const state = this.states.get(tx);
+    if (state !== undefined) {
+      state.status = status;
+      return state;
+    }
+    const created: TxState = { status, keys: undefined };
+    this.states.set(tx, created);
+    return created;
   }
 
   lockHolder(key: string): string | undefined {
@@ -201,21 +242,25 @@ export class TransactionalStore {
 
   /** Transactions prepared with no outcome yet (in doubt), in log order. */
   inDoubt(): string[] {
-    return this.preparedMap === null ? [] : [...this.preparedMap.keys()];
+    const txs: string[] = [];
+    if (this.preparedMap !== null) for (const [tx, writes] of this.preparedMap) if (writes !== undefined) txs.push(tx);
+    return txs;
   }
 
   /** Locks every key for `tx`, or none if any is held by another transaction (NO_WAIT). */
   lockAll(tx: string, keys: readonly string[]): boolean {
     this.statusView();
     if (!this.grantable(tx, keys)) return false;
-    const mine = this.held.get(tx) ?? [];
+    // A transaction never seen is now `locked`; one with a status keeps it.
+    const state = this.states.get(tx) ?? this.setStatus(tx, 'locked');
+    const mine = state.keys ?? [];
     for (const k of keys) {
       if (this.locks.get(k) === tx) continue;
       this.locks.set(k, tx);
+      this.lockedRows++;
       mine.push(k);
     }
-    this.held.set(tx, mine);
-    if (this.statusOf(tx) === 'none') this.status.set(tx, 'locked');
+    state.keys = mine;
     return true;
   }
 
@@ -232,10 +277,11 @@ export class TransactionalStore {
    * Forces a PREPARE record: from here on `tx` can commit even after a crash. `appends` are
    * table records that become visible when (and only if) it commits.
    */
-  prepare(tx: string, writes: RowWrite[], appends: readonly TableAppend[] = []): void {
+  prepare(tx: string, writes: RowWrite[], appends: readonly TableAppend[] = NO_APPENDS): void {
     this.statusView();
     // Each message is spelt only when its assertion fails: these run at every PREPARE of every run.
-    if (this.statusOf(tx) !== 'locked') assert(false, `prepare ${tx} holds its locks and is not decided`);
+    const state = this.statesMap?.get(tx);
+    if (state === undefined || state.status !== 'locked') assert(false, `prepare ${tx} holds its locks and is not decided`);
     for (const w of writes) if (this.locks.get(w.key) !== tx) assert(false, `prepare ${tx} writes only rows it locked (${w.key})`);
     if (appends.length === 0) this.wal.append({ type: 'prepare', tx, writes });
     else {
@@ -243,7 +289,7 @@ export class TransactionalStore {
       this.preparedAppends.set(tx, [...appends]);
     }
     this.prepared.set(tx, writes);
-    this.status.set(tx, 'prepared');
+    state.status = 'prepared';
   }
 
   /** Writes COMMIT, then the prepared transaction's rows, and releases its locks (durable once forced). */
@@ -253,10 +299,9 @@ export class TransactionalStore {
     if (writes === undefined) assert(false, `commit ${tx} was prepared`);
     this.wal.append({ type: 'commit', tx });
     this.redo(writes, this.preparedAppendsMap?.get(tx) ?? NO_APPENDS);
-    this.prepared.delete(tx);
+    this.prepared.set(tx, undefined);
     this.preparedAppendsMap?.delete(tx);
-    this.status.set(tx, 'committed');
-    this.release(tx);
+    this.releaseKeys(tx, this.setStatus(tx, 'committed'));
   }
 
   /**
@@ -269,10 +314,9 @@ export class TransactionalStore {
     if (s === 'committed') assert(false, `abort ${tx} was not committed`);
     if (s === 'aborted') return;
     this.wal.append({ type: 'abort', tx });
-    this.prepared.delete(tx);
+    if (this.preparedMap?.get(tx) !== undefined) this.preparedMap.set(tx, undefined);
     this.preparedAppendsMap?.delete(tx);
-    this.status.set(tx, 'aborted');
-    this.release(tx);
+    this.releaseKeys(tx, this.setStatus(tx, 'aborted'));
   }
 
   /** A one-phase local transaction: lock, write, commit; false if a row is locked. */
@@ -296,8 +340,8 @@ export class TransactionalStore {
     if (holding ? !this.lockAll(tx, keysOf(writes)) : this.lockCount > 0 && !this.grantable(tx, keysOf(writes))) return false;
     this.wal.append(appends.length === 0 ? { type: 'local', tx, writes } : { type: 'local', tx, writes, appends: [...appends] });
     this.redo(writes, appends);
-    this.status.set(tx, 'committed');
-    if (holding) this.release(tx);
+    const state = this.setStatus(tx, 'committed');
+    if (holding) this.releaseKeys(tx, state);
     return true;
   }
 
@@ -323,24 +367,31 @@ export class TransactionalStore {
   }
 
   get lockCount(): number {
-    return this.locksMap === null ? 0 : this.locksMap.size;
+    return this.lockedRows;
   }
 
-  private release(tx: string): void {
-    for (const k of this.heldMap?.get(tx) ?? NO_KEYS) if (this.locks.get(k) === tx) this.locks.delete(k);
-    this.heldMap?.delete(tx);
+  /** Releases the locks of `tx`, whose state is `state` (looked up once by its caller). */
+  private releaseKeys(tx: string, state: TxState): void {
+    const keys = state.keys;
+    if (keys === undefined) return;
+    const locks = this.locks;
+    for (const k of keys)
+      if (locks.get(k) === tx) {
+        locks.set(k, undefined);
+        this.lockedRows--;
+      }
+    state.keys = undefined;
   }
 }
 
-/** No transaction prepared (shared: never changed). */
-const NONE_PREPARED: ReadonlyMap<string, RowWrite[]> = new Map();
-
-/** No writes, no keys (shared: never changed). */
-const NO_WRITES: readonly RowWrite[] = Object.freeze([]);
-const NO_KEYS: readonly string[] = Object.freeze([]);
-
 /** The appends of a transaction that has none (shared: never changed). */
 const NO_APPENDS: readonly TableAppend[] = Object.freeze([]);
+
+/** Where the record of `tx` is in `records`, searched from the end (-1: nowhere). */
+function lastIndexOfTx(records: readonly PrepareRecord[], tx: string): number {
+  for (let i = records.length - 1; i >= 0; i--) if (records[i]!.tx === tx) return i;
+  return -1;
+}
 
 function keysOf(writes: readonly RowWrite[]): string[] {
   return writes.map((w) => w.key);
