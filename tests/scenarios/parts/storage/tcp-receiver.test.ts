@@ -11,7 +11,7 @@ function receive(sends: object[], faults: Fault[] = []): { handed: unknown[]; dr
   const handed: unknown[] = [];
   let dropped = 0;
   sim.addNode('a', (ctx) => {
-    sends.forEach((msg, i) => ctx.setTimer(10 + i, msg));
+    for (let i = 0; i < sends.length; i++) ctx.setTimer(10 + i, sends[i]!);
     return { onTimer: (msg) => ctx.send('b', msg) };
   });
   sim.addNode('b', (ctx) => {
