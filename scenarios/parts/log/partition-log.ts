@@ -23,21 +23,17 @@
  * a batch whose checksum fails: a producer's batch is in the log whole or not at all.
  */
 import { assert, type DurableLog, type DurableStore } from '../../../engine/index.ts';
+import { spelledOnce } from '../workload/numbered-names.ts';
 
 /** A topic partition's name: `<topic>-<partition>`, as Kafka writes it. */
 export type Tp = string;
 
 export function tpOf(topic: string, partition: number): Tp {
-  let names = tpNames.get(topic);
-  if (names === undefined) {
-    if (tpNames.size >= 1_000) tpNames.clear();
-    tpNames.set(topic, (names = []));
-  }
-  return (names[partition] ??= `${topic}-${partition}`);
+  return (tpNamesOf(topic)[partition] ??= `${topic}-${partition}`);
 }
 
 /** Partition names by topic, spelt once: every run of a check names the same partitions on every node. */
-const tpNames = new Map<string, Tp[]>();
+const tpNamesOf = spelledOnce((): Tp[] => []);
 
 /** The topic and partition number of a `<topic>-<partition>` name. */
 export function parseTp(tp: Tp): { topic: string; partition: number } {

@@ -24,6 +24,7 @@
  * forcing.
  */
 import { assert, type DurableLog, type DurableStore } from '../../../engine/index.ts';
+import { spelledOnce } from '../workload/numbered-names.ts';
 
 export type MessageState = 'ready' | 'acked' | 'parked';
 
@@ -209,13 +210,4 @@ interface QueueLogs {
 }
 
 /** Log names by queue name, spelt once per process: every run opens its queues by them, at each start and in its end checks. */
-const queueLogs = new Map<string, QueueLogs>();
-
-function logNamesOf(name: string): QueueLogs {
-  let logs = queueLogs.get(name);
-  if (logs === undefined) {
-    if (queueLogs.size >= 1_000) queueLogs.clear();
-    queueLogs.set(name, (logs = { messages: `queue:${name}`, dead: `queue:${name}.dlq` }));
-  }
-  return logs;
-}
+const logNamesOf = spelledOnce((name): QueueLogs => ({ messages: `queue:${name}`, dead: `queue:${name}.dlq` }));

@@ -21,6 +21,7 @@
  * an optional observer (a dashboard, never the protocol).
  */
 import { assert, type NodeContext, type NodeId, type TimerId } from '../../../engine/index.ts';
+import { spelledOnce } from '../workload/numbered-names.ts';
 import { type Backoff, backoffDelayMs } from './backoff.ts';
 
 /** A request envelope: one attempt of a call. Every attempt of a call carries the same rid and key. */
@@ -184,14 +185,10 @@ interface Spelling {
 }
 
 /** Spellings by node name, client label and incarnation (names and labels are the scenario's own, so few). */
-const spellings = new Map<string, Map<string, Spelling[]>>();
+const spellingsOf = spelledOnce(() => new Map<string, Spelling[]>());
 
 function spellingOf(node: string, label: string, incarnation: number): Spelling {
-  let byLabel = spellings.get(node);
-  if (byLabel === undefined) {
-    if (spellings.size >= 1_000) spellings.clear();
-    spellings.set(node, (byLabel = new Map()));
-  }
+  const byLabel = spellingsOf(node);
   let byIncarnation = byLabel.get(label);
   if (byIncarnation === undefined) byLabel.set(label, (byIncarnation = []));
   if (incarnation >= 64) return { prefix: `${node}/${label}/${incarnation}/`, rids: [] };

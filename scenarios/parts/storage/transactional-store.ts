@@ -24,7 +24,7 @@
  *   an idempotent consumer rely on.
  */
 import { assert, type DurableLog, type DurableMap, type DurableStore } from '../../../engine/index.ts';
-import { numberedNames } from '../workload/numbered-names.ts';
+import { numberedNames, spelledOnce } from '../workload/numbered-names.ts';
 
 export type TxStatus = 'none' | 'locked' | 'prepared' | 'committed' | 'aborted';
 
@@ -405,28 +405,10 @@ interface StoreNames {
 }
 
 /** Store names by the store's name, spelt once per process: every run opens its stores by them, at each start and in its end checks. */
-const storeNames = new Map<string, StoreNames>();
-
-function namesOf(name: string): StoreNames {
-  let names = storeNames.get(name);
-  if (names === undefined) {
-    if (storeNames.size >= 1_000) storeNames.clear();
-    storeNames.set(name, (names = { rows: `${name}:rows`, wal: `${name}:wal`, seq: `${name}:tx-seq` }));
-  }
-  return names;
-}
+const namesOf = spelledOnce((name): StoreNames => ({ rows: `${name}:rows`, wal: `${name}:wal`, seq: `${name}:tx-seq` }));
 
 /**
  * Transaction ids by prefix, spelt once per process: every run of a check numbers its local
  * transactions alike, and each id is looked up in the status map as it commits.
  */
-const txIds = new Map<string, (n: number) => string>();
-
-function txIdsOf(prefix: string): (n: number) => string {
-  let ids = txIds.get(prefix);
-  if (ids === undefined) {
-    if (txIds.size >= 1_000) txIds.clear();
-    txIds.set(prefix, (ids = numberedNames(`${prefix}-`)));
-  }
-  return ids;
-}
+const txIdsOf = spelledOnce((prefix) => numberedNames(`${prefix}-`));

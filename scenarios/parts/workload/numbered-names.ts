@@ -13,6 +13,26 @@ import { assert } from '../../../engine/index.ts';
 /** Names kept per namer: numbers past it are spelt afresh each time (a workload that large pays for its names). */
 const SPELT_MAX = 1 << 20;
 
+/** Values kept per `spelledOnce` cache before it starts over (the names are the scenario's own, so few). */
+const SPELT_BY_NAME_MAX = 1_000;
+
+/**
+ * `name -> build(name)`, each built once per process and shared by every run: the names a
+ * part derives from its own (a store's disk names, a queue's logs, a topic's partitions).
+ * `build` must be a pure function of the name.
+ */
+export function spelledOnce<T>(build: (name: string) => T): (name: string) => T {
+  const built = new Map<string, T>();
+  return (name) => {
+    let value = built.get(name);
+    if (value === undefined) {
+      if (built.size >= SPELT_BY_NAME_MAX) built.clear();
+      built.set(name, (value = build(name)));
+    }
+    return value;
+  };
+}
+
 /** `n -> prefix + n + suffix`, each name spelt once. */
 export function numberedNames(prefix: string, suffix = ''): (n: number) => string {
   const names: string[] = [];
