@@ -69,6 +69,13 @@ function written(op: PairedOperation): [string, number] {
   return [key, versionOf(op, value)];
 }
 
+/** One session's newest write and newest read of each key (by the key's canonical text). */
+interface Session {
+  name: string;
+  wrote: Map<string, Newest>;
+  read: Map<string, Newest>;
+}
+
 interface Newest {
   version: number;
   op: PairedOperation;
@@ -85,11 +92,11 @@ export function checkSession(history: History, options: CheckOptions = {}): Chec
   const watch = stopwatch({ ...(options.clock ? { clock: options.clock } : {}) });
   const ops = pairOperations(history);
   const anomalies: Anomaly[] = [];
-  // Per session and key: the newest version it wrote (completed ok) and the newest it was shown, so far in history order.
-  const wrote = new Map<string, Newest>();
-  const read = new Map<string, Newest>();
+  // Per session, per key: the newest version it wrote (completed ok) and the newest it was shown, so far in history order.
+  // A session's threads (S#1, S#2...) share its record.
+  const sessions = new Map<Process, Session>();
+  const byName = new Map<string, Session>();
   const expected: (Expectation | undefined)[] = new Array(ops.length);
-  const sessions = new Map<Process, string>();
   // Invocations of ok reads (what they may expect is fixed then) and ok completions, in history order: one slot per position.
   const steps: (PairedOperation | undefined)[] = new Array(history.operations.length);
   for (const op of ops) {
@@ -101,17 +108,20 @@ export function checkSession(history: History, options: CheckOptions = {}): Chec
     const op = steps[position];
     if (op === undefined) continue;
     let session = sessions.get(op.process);
-    if (session === undefined) sessions.set(op.process, (session = sessionOf(op.process)));
+    if (session === undefined) {
+      const name = sessionOf(op.process);
+      session = byName.get(name);
+      if (session === undefined) byName.set(name, (session = { name, wrote: new Map(), read: new Map() }));
+      sessions.set(op.process, session);
+    }
     if (op.f === 'write') {
       const [key, version] = written(op);
-      const at = `${session}\u0000${key}`;
-      if (version > (wrote.get(at)?.version ?? Number.NEGATIVE_INFINITY)) wrote.set(at, { version, op });
+      if (version > (session.wrote.get(key)?.version ?? Number.NEGATIVE_INFINITY)) session.wrote.set(key, { version, op });
       continue;
     }
     const [key] = tuple(op, op.invokeValue);
-    const at = `${session}\u0000${key}`;
     if (position === op.invokePosition) {
-      expected[op.id] = { own: wrote.get(at), seen: read.get(at) };
+      expected[op.id] = { own: session.wrote.get(key), seen: session.read.get(key) };
       continue;
     }
     const [readKey, value] = tuple(op, op.completeValue);
@@ -122,9 +132,9 @@ export function checkSession(history: History, options: CheckOptions = {}): Chec
     }
     const version = versionOf(op, value);
     const { own, seen } = expected[op.id]!;
-    if (own !== undefined && version < own.version) anomalies.push(missedOwnWrite(session, key, own, op, value));
-    if (seen !== undefined && version < seen.version) anomalies.push(wentBack(session, key, seen, op, value));
-    if (version > (read.get(at)?.version ?? Number.NEGATIVE_INFINITY)) read.set(at, { version, op });
+    if (own !== undefined && version < own.version) anomalies.push(missedOwnWrite(session.name, key, own, op, value));
+    if (seen !== undefined && version < seen.version) anomalies.push(wentBack(session.name, key, seen, op, value));
+    if (version > (session.read.get(key)?.version ?? Number.NEGATIVE_INFINITY)) session.read.set(key, { version, op });
   }
   const verdict = anomalies.length === 0 ? 'ok' : 'violated';
   return { ok: verdict === 'ok', verdict, model: 'session', operations: ops.length, elapsedMs: watch.elapsedMs(), anomalies };
