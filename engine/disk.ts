@@ -77,19 +77,12 @@ export class DurableStore {
 
   /** Writes a cell. Durable once forced. */
   set(key: string, value: unknown): void {
-    this.write();
-    const cells = this.cells;
-    const old = cells.get(key);
-    this.remember(old !== undefined || cells.has(key) ? RESTORE : REMOVE, cells, key, old);
-    cells.set(key, value);
+    this.setEntry(this.cells, key, this.cells.get(key), value);
   }
 
   /** Deletes a cell. Durable once forced. */
   delete(key: string): void {
-    if (!this.cells.has(key)) return;
-    this.write();
-    this.remember(RESTORE, this.cells, key, this.cells.get(key));
-    this.cells.delete(key);
+    this.deleteEntry(this.cells, key);
   }
 
   /** The cells' keys, in insertion order. */
@@ -154,6 +147,25 @@ export class DurableStore {
     this.writes++;
   }
 
+  /**
+   * Sets `key` in one of this disk's keyed containers (its cells, a map's rows), `old` being what
+   * `entries.get(key)` returns now, and remembers how to undo it (internal to the disk's containers).
+   */
+  setEntry(entries: Map<string, unknown>, key: string, old: unknown, value: unknown): void {
+    this.write();
+    this.remember(old !== undefined || entries.has(key) ? RESTORE : REMOVE, entries, key, old);
+    entries.set(key, value);
+  }
+
+  /** Deletes `key` from one of this disk's keyed containers, remembering how to undo it; false when it was not there. */
+  deleteEntry(entries: Map<string, unknown>, key: string): boolean {
+    if (!entries.has(key)) return false;
+    this.write();
+    this.remember(RESTORE, entries, key, entries.get(key));
+    entries.delete(key);
+    return true;
+  }
+
   /** Records how to undo the write about to be made (internal to the disk's containers). */
   remember(kind: Undo, container: object, key: unknown, old: unknown): void {
     const undo = this.undo;
@@ -202,12 +214,7 @@ export class DurableMap<T> {
   }
 
   set(key: string, value: T): this {
-    const rows = this.entriesByKey;
-    const disk = this.disk;
-    disk.write();
-    const old = rows.get(key);
-    disk.remember(old !== undefined || rows.has(key) ? RESTORE : REMOVE, rows, key, old);
-    rows.set(key, value);
+    this.disk.setEntry(this.entriesByKey, key, this.entriesByKey.get(key), value);
     return this;
   }
 
@@ -216,23 +223,14 @@ export class DurableMap<T> {
    * recovery's redo does, in one lookup where a `get` and then a `set` took two.
    */
   setIfDifferent(key: string, value: T): boolean {
-    const rows = this.entriesByKey;
-    const old = rows.get(key);
+    const old = this.entriesByKey.get(key);
     if (old === value) return false;
-    const disk = this.disk;
-    disk.write();
-    disk.remember(old !== undefined || rows.has(key) ? RESTORE : REMOVE, rows, key, old);
-    rows.set(key, value);
+    this.disk.setEntry(this.entriesByKey, key, old, value);
     return true;
   }
 
   delete(key: string): boolean {
-    const rows = this.entriesByKey;
-    if (!rows.has(key)) return false;
-    this.disk.write();
-    this.disk.remember(RESTORE, rows, key, rows.get(key));
-    rows.delete(key);
-    return true;
+    return this.disk.deleteEntry(this.entriesByKey, key);
   }
 
   get size(): number {

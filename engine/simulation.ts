@@ -88,7 +88,7 @@ export class Simulation implements NodeHost {
   readonly tracing: boolean;
   /** True when the sink keeps sent messages by reference (see recordSend). */
   private readonly freezeSent: boolean;
-  /** See NodeHost.redelivery: set for each delivery once some link has duplicated a message, false otherwise. */
+  /** See NodeHost.redelivery: true only inside deliverCopyAware's handler call. */
   redelivery = false;
   /**
    * Messages a link duplicated, by id: the incarnation of the receiver that got a copy first
@@ -559,10 +559,10 @@ export class Simulation implements NodeHost {
           }
           this.stats.delivered++;
           if (this.trace !== null) this.trace.record(t, Row.Deliver, from, target, id, body);
-          if (this.duplicated !== null) this.redelivery = this.copyReceived(id, target);
           const onMessage = table.onMessage[target];
-          if (onMessage !== undefined) onMessage.call(table.handlers[target], from, body);
-          this.redelivery = false;
+          if (onMessage === undefined) return true;
+          if (this.duplicated === null) onMessage.call(table.handlers[target], from, body);
+          else this.deliverCopyAware(onMessage, table.handlers[target], from, target, id, body);
           return true;
         }
         case FAULT: {
@@ -590,14 +590,18 @@ export class Simulation implements NodeHost {
     }
   }
 
-  /** Whether the target's incarnation already received a copy of duplicated message `id`; records that it has one now. */
-  private copyReceived(id: number, target: NodeId): boolean {
+  /**
+   * A delivery once some link has duplicated a message: `redelivery` says, while the handler
+   * runs, whether the target's incarnation already received a copy of this one (and the first
+   * copy is recorded). Off the plain delivery path, so a run without duplicates pays one test.
+   */
+  private deliverCopyAware(onMessage: (from: NodeId, msg: unknown) => void, handlers: unknown, from: NodeId, target: NodeId, id: number, body: unknown): void {
     const first = this.duplicated!.get(id);
-    if (first === undefined) return false;
     const incarnation = this.table.incarnation[target]!;
-    if (first === incarnation) return true;
-    this.duplicated!.set(id, incarnation);
-    return false;
+    this.redelivery = first === incarnation;
+    if (first !== undefined && first !== incarnation) this.duplicated!.set(id, incarnation);
+    onMessage.call(handlers, from, body);
+    this.redelivery = false;
   }
 
   private isDeadTimer(slot: number): boolean {
